@@ -1,0 +1,50 @@
+# One set of commands for developers and CI (see README).
+#   make run    -> starts the app on the embedded default data (sets up .venv first)
+#   make test   -> unit + AppTest + end-to-end tests (sets up .venv and Debian chromium first)
+#   make lint   -> ruff
+#   make bench  -> benchmarks with their budgets (bench/README.md)
+#   make geodata -> rebuilds the derived geometry files from data/reference
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test test-fast lint format bench geodata clean-workspace deps browser
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+deps: $(VENV)/.installed
+
+browser:
+	bash scripts/ensure_chromium.sh
+
+run: deps
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: deps browser
+	$(PY) -m pytest -q
+
+test-fast: deps
+	$(PY) -m pytest -q -m "not e2e"
+
+lint: deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: deps
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: deps browser
+	$(PY) -m bench
+
+geodata: deps
+	$(PY) -m geodata.build
+
+clean-workspace:
+	rm -rf workspace

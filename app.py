@@ -1,0 +1,43 @@
+"""Entry point: page config, navigation and the shared sidebar.
+
+Run with `make run` (see README). Pages live in `pages/` and stay thin: computations are
+in `diagnostics/`, geography in `geodata/`, data in `datastore/`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import state
+
+st.set_page_config(
+    page_title="Diagnostics territoriaux — services aux familles",
+    page_icon=":material/family_restroom:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+PAGES = {
+    "Territoire": [
+        st.Page("pages/territoire.py", title="Territoire", icon=":material/map:", url_path="territoire",
+                default=True),
+        st.Page("pages/couverture.py", title="Taux de couverture", icon=":material/child_care:",
+                url_path="couverture"),
+        st.Page("pages/ao_ctg.py", title="Compétences AO et CTG", icon=":material/account_balance:",
+                url_path="ao-ctg"),
+        st.Page("pages/zones.py", title="Zones sous-dotées", icon=":material/crisis_alert:", url_path="zones"),
+    ],
+    "Restitutions": [
+        st.Page("pages/prediagnostic.py", title="Pré-diagnostic CTG", icon=":material/description:",
+                url_path="prediagnostic"),
+        st.Page("pages/atelier.py", title="Vue atelier (élus)", icon=":material/co_present:", url_path="atelier"),
+        st.Page("pages/filoue.py", title="Profils Filoué", icon=":material/groups:", url_path="filoue"),
+    ],
+    "Données": [
+        st.Page("pages/donnees.py", title="Données et sources", icon=":material/database:", url_path="donnees"),
+    ],
+}
+
+navigation = st.navigation(PAGES)
+state.render_sidebar()
+navigation.run()

@@ -1,0 +1,353 @@
+"""The workspace: an embedded, transactional SQLite store of imported datasets.
+
+Why SQLite: it ships with Python (no extra dependency or server), gives real ACID
+transactions (one import = one transaction: a failing import leaves the previous data
+untouched), survives restarts, and WAL mode lets several browser sessions read while one
+writes. Volumes (≤ a few million rows) are well within its range; heavy computation is done
+in pandas after loading.
+
+Layout: table `datasets` (one row per imported dataset, its provenance), one table
+`data_<kind>` per dataset type (schema columns + `dataset_id`), `documents` for small
+JSON documents (CTG checklists, saved zonings, settings) and `meta` (revision counter,
+bumped by every write, used as cache key by the UI).
+
+The folder is set by the environment variable DIAG_WORKSPACE_DIR (default: ./workspace).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from catalogue.sources import Nature
+from datastore.schemas import DatasetType, Dtype, dataset_type
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = ROOT / "workspace"
+ENV_VAR = "DIAG_WORKSPACE_DIR"
+DB_NAME = "workspace.sqlite"
+
+
+def workspace_dir() -> Path:
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_DIR)
+
+
+@dataclass(frozen=True)
+class DatasetMeta:
+    """Provenance of one imported dataset."""
+
+    id: int
+    kind: str
+    millesime: int | None
+    producer: str
+    source_file: str
+    rows: int
+    imported_at: str
+    nature: Nature
+    label: str = ""
+    source_id: str = ""  # id in catalogue.sources when the file is a shipped one
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def is_synthetic(self) -> bool:
+        return self.nature is Nature.SYNTHETIQUE
+
+    def credit(self) -> str:
+        """French credit line, e.g. « Source : Cnaf, 2022 (fichier x.csv) »."""
+        year = f", {self.millesime}" if self.millesime else ""
+        text = f"Source : {self.producer}{year}"
+        if self.nature is Nature.SYNTHETIQUE:
+            text += " — données de démonstration (synthétiques)"
+        elif self.nature is Nature.ESTIME:
+            text += " — estimation"
+        return text
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Rows of one dataset type (possibly several imported datasets) with provenance."""
+
+    kind: str
+    frame: pd.DataFrame
+    metas: tuple[DatasetMeta, ...]
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.empty
+
+    @property
+    def is_synthetic(self) -> bool:
+        return any(m.is_synthetic for m in self.metas)
+
+    def credits(self) -> list[str]:
+        return sorted({m.credit() for m in self.metas})
+
+
+_SQL_TYPES = {
+    Dtype.CODE: "TEXT", Dtype.TEXT: "TEXT", Dtype.INT: "INTEGER", Dtype.FLOAT: "REAL",
+    Dtype.BOOL: "INTEGER", Dtype.DATE: "TEXT", Dtype.GEOMETRY: "TEXT",
+}
+
+
+class StoreError(Exception):
+    """A workspace operation failed; the message is in French."""
+
+
+class Workspace:
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root) if root is not None else workspace_dir()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.path = self.root / DB_NAME
+        with self._connect() as con:
+            con.executescript(
+                """
+                CREATE TABLE IF NOT EXISTS datasets (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL, millesime INTEGER, producer TEXT NOT NULL,
+                    source_file TEXT NOT NULL, rows INTEGER NOT NULL, imported_at TEXT NOT NULL,
+                    nature TEXT NOT NULL, label TEXT, source_id TEXT, notes TEXT
+                );
+                CREATE TABLE IF NOT EXISTS documents (
+                    kind TEXT NOT NULL, name TEXT NOT NULL, payload TEXT NOT NULL,
+                    updated_at TEXT NOT NULL, PRIMARY KEY (kind, name)
+                );
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT OR IGNORE INTO meta(key, value) VALUES ('revision', '0');
+                """
+            )
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA busy_timeout=30000")
+            con.execute("PRAGMA synchronous=NORMAL")
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            else:
+                con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+                con.execute("COMMIT")
+
+    # ------------------------------------------------------------------ reads
+    def revision(self) -> int:
+        with self._connect() as con:
+            return int(con.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
+
+    def datasets(self, kind: str | None = None) -> list[DatasetMeta]:
+        sql = "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, " \
+              "source_id, notes FROM datasets"
+        args: tuple = ()
+        if kind:
+            sql += " WHERE kind = ?"
+            args = (kind,)
+        sql += " ORDER BY kind, millesime, id"
+        with self._connect() as con:
+            rows = con.execute(sql, args).fetchall()
+        return [_meta_from_row(r) for r in rows]
+
+    def read(self, kind: str, millesime: int | None = None) -> Dataset:
+        """All rows of a dataset type (optionally one millésime), typed per the schema."""
+        dtype = dataset_type(kind)
+        metas = [m for m in self.datasets(kind) if millesime is None or m.millesime == millesime]
+        table = _table(kind)
+        cols = ", ".join(f'"{c}"' for c in dtype.column_names)
+        if not metas:
+            return Dataset(kind, _empty_frame(dtype), ())
+        ids = ",".join(str(m.id) for m in metas)
+        with self._connect() as con:
+            frame = pd.read_sql_query(f"SELECT dataset_id, {cols} FROM {table} WHERE dataset_id IN ({ids})", con)
+        return Dataset(kind, _apply_types(frame, dtype), tuple(metas))
+
+    # ----------------------------------------------------------------- writes
+    def commit(
+        self,
+        kind: str,
+        frame: pd.DataFrame,
+        *,
+        producer: str,
+        source_file: str,
+        nature: Nature = Nature.REEL,
+        millesime: int | None = None,
+        label: str = "",
+        source_id: str = "",
+        notes: list[str] | tuple[str, ...] = (),
+        replace: str = "same_millesime",
+    ) -> DatasetMeta:
+        """Store a validated frame as one dataset, atomically.
+
+        replace: 'same_millesime' removes the datasets of this kind with the same millésime
+        (a newer edition of the same year), 'all' removes every dataset of this kind, 'none'
+        keeps them all side by side. A real or estimated dataset always removes the synthetic
+        datasets of its kind (the demo data stand in only until a real file arrives).
+        """
+        dtype = dataset_type(kind)
+        missing = [c for c in dtype.column_names if c not in frame.columns]
+        if missing:
+            raise StoreError(f"Colonnes absentes pour « {dtype.label} » : {', '.join(missing)}")
+        if replace not in ("same_millesime", "all", "none"):
+            raise ValueError(replace)
+        data = _to_storage(frame[dtype.column_names], dtype)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        table = _table(kind)
+        with self._transaction() as con:
+            _ensure_table(con, dtype)
+            doomed: list[int] = []
+            for m in self.datasets_in(con, kind):
+                if replace == "all" or (replace == "same_millesime" and m.millesime == millesime) \
+                        or (nature is not Nature.SYNTHETIQUE and m.is_synthetic):
+                    doomed.append(m.id)
+            for did in doomed:
+                con.execute(f"DELETE FROM {table} WHERE dataset_id = ?", (did,))
+                con.execute("DELETE FROM datasets WHERE id = ?", (did,))
+            cur = con.execute(
+                "INSERT INTO datasets(kind, millesime, producer, source_file, rows, imported_at, nature, "
+                "label, source_id, notes) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (kind, millesime, producer, source_file, len(data), now, str(nature), label, source_id,
+                 json.dumps(list(notes), ensure_ascii=False)),
+            )
+            did = int(cur.lastrowid)
+            placeholders = ",".join("?" for _ in range(len(dtype.column_names) + 1))
+            cols = ", ".join(["dataset_id"] + [f'"{c}"' for c in dtype.column_names])
+            con.executemany(
+                f"INSERT INTO {table} ({cols}) VALUES ({placeholders})",
+                ((did, *row) for row in data.itertuples(index=False, name=None)),
+            )
+            row = con.execute(
+                "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
+                "source_id, notes FROM datasets WHERE id = ?", (did,)).fetchone()
+        return _meta_from_row(row)
+
+    def delete(self, dataset_id: int) -> None:
+        with self._transaction() as con:
+            row = con.execute("SELECT kind FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"Jeu de données n° {dataset_id} introuvable.")
+            con.execute(f"DELETE FROM {_table(row[0])} WHERE dataset_id = ?", (dataset_id,))
+            con.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
+
+    @staticmethod
+    def datasets_in(con: sqlite3.Connection, kind: str) -> list[DatasetMeta]:
+        rows = con.execute(
+            "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
+            "source_id, notes FROM datasets WHERE kind = ?", (kind,)).fetchall()
+        return [_meta_from_row(r) for r in rows]
+
+    # -------------------------------------------------------------- documents
+    def save_document(self, kind: str, name: str, payload: dict | list) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._transaction() as con:
+            con.execute(
+                "INSERT INTO documents(kind, name, payload, updated_at) VALUES (?,?,?,?) "
+                "ON CONFLICT(kind, name) DO UPDATE SET payload=excluded.payload, updated_at=excluded.updated_at",
+                (kind, name, json.dumps(payload, ensure_ascii=False), now),
+            )
+
+    def document(self, kind: str, name: str) -> dict | list | None:
+        with self._connect() as con:
+            row = con.execute("SELECT payload FROM documents WHERE kind=? AND name=?", (kind, name)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def documents(self, kind: str) -> dict[str, dict | list]:
+        with self._connect() as con:
+            rows = con.execute("SELECT name, payload FROM documents WHERE kind=? ORDER BY name", (kind,)).fetchall()
+        return {name: json.loads(p) for name, p in rows}
+
+    def delete_document(self, kind: str, name: str) -> None:
+        with self._transaction() as con:
+            con.execute("DELETE FROM documents WHERE kind=? AND name=?", (kind, name))
+
+    def is_empty(self) -> bool:
+        with self._connect() as con:
+            return con.execute("SELECT COUNT(*) FROM datasets").fetchone()[0] == 0
+
+
+def _table(kind: str) -> str:
+    dataset_type(kind)  # validates the name
+    return f"data_{kind}"
+
+
+def _ensure_table(con: sqlite3.Connection, dtype: DatasetType) -> None:
+    cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in dtype.columns)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {_table(dtype.kind)} (dataset_id INTEGER NOT NULL, {cols})")
+    con.execute(f"CREATE INDEX IF NOT EXISTS idx_{dtype.kind}_ds ON {_table(dtype.kind)}(dataset_id)")
+
+
+def _meta_from_row(r: tuple) -> DatasetMeta:
+    return DatasetMeta(
+        id=int(r[0]), kind=r[1], millesime=None if r[2] is None else int(r[2]), producer=r[3],
+        source_file=r[4], rows=int(r[5]), imported_at=r[6], nature=Nature(r[7]), label=r[8] or "",
+        source_id=r[9] or "", notes=tuple(json.loads(r[10] or "[]")),
+    )
+
+
+def _empty_frame(dtype: DatasetType) -> pd.DataFrame:
+    return _apply_types(pd.DataFrame({c: [] for c in ["dataset_id", *dtype.column_names]}), dtype)
+
+
+def _to_storage(frame: pd.DataFrame, dtype: DatasetType) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for c in dtype.columns:
+        s = frame[c.name]
+        if c.dtype in (Dtype.INT,):
+            s = pd.to_numeric(s, errors="raise").astype("Int64")
+            out[c.name] = s.astype(object).where(s.notna(), None)
+            out[c.name] = out[c.name].map(lambda v: None if v is None else int(v))
+        elif c.dtype is Dtype.FLOAT:
+            s = pd.to_numeric(s, errors="raise").astype("Float64")
+            out[c.name] = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else float(v))
+        elif c.dtype is Dtype.BOOL:
+            out[c.name] = s.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v))
+                                or v is pd.NA else int(bool(v)))
+        elif c.dtype is Dtype.DATE:
+            d = pd.to_datetime(s, errors="raise")
+            out[c.name] = d.dt.strftime("%Y-%m-%d").astype(object).where(d.notna(), None)
+        else:
+            out[c.name] = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v))
+    return out.reset_index(drop=True)
+
+
+def _apply_types(frame: pd.DataFrame, dtype: DatasetType) -> pd.DataFrame:
+    out = frame.copy()
+    if "dataset_id" in out:
+        out["dataset_id"] = pd.to_numeric(out["dataset_id"]).astype("Int64")
+    for c in dtype.columns:
+        if c.name not in out:
+            continue
+        s = out[c.name]
+        if c.dtype is Dtype.INT:
+            out[c.name] = pd.to_numeric(s).astype("Int64")
+        elif c.dtype is Dtype.FLOAT:
+            out[c.name] = pd.to_numeric(s).astype("Float64")
+        elif c.dtype is Dtype.BOOL:
+            out[c.name] = pd.to_numeric(s).astype("Int64").astype("boolean")
+        elif c.dtype is Dtype.DATE:
+            out[c.name] = pd.to_datetime(s)
+        else:
+            out[c.name] = s.astype("string")
+    return out
+
+
+def meta_as_dict(meta: DatasetMeta) -> dict:
+    d = asdict(meta)
+    d["nature"] = str(meta.nature)
+    return d

@@ -1,0 +1,278 @@
+"""Territory selection: what a user can pick (France, région, département, EPCI, commune),
+how to find it by name or code, and which communes it contains.
+
+Pure functions over the reference tables of `geodata.reference`; the tables are passed in
+(`Geography`) so tests can use tiny hand-made frames.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+import pandas as pd
+
+
+class Level(StrEnum):
+    FRANCE = "france"
+    REGION = "region"
+    DEPARTEMENT = "departement"
+    EPCI = "epci"
+    COMMUNE = "commune"
+
+
+LEVEL_LABELS = {
+    Level.FRANCE: "France",
+    Level.REGION: "Région",
+    Level.DEPARTEMENT: "Département",
+    Level.EPCI: "EPCI",
+    Level.COMMUNE: "Commune",
+}
+LEVEL_LABELS_PLURAL = {
+    Level.FRANCE: "France",
+    Level.REGION: "régions",
+    Level.DEPARTEMENT: "départements",
+    Level.EPCI: "EPCI",
+    Level.COMMUNE: "communes",
+}
+
+# Column of the communes table that holds each level's code.
+LEVEL_COLUMN = {
+    Level.REGION: "reg",
+    Level.DEPARTEMENT: "dep",
+    Level.EPCI: "siren_epci",
+    Level.COMMUNE: "code_insee",
+}
+
+
+@dataclass(frozen=True)
+class Territory:
+    level: Level
+    code: str = ""
+    name: str = "France"
+
+    @property
+    def label(self) -> str:
+        if self.level is Level.FRANCE:
+            return "France"
+        if self.level is Level.COMMUNE or self.level is Level.DEPARTEMENT:
+            return f"{self.name} ({self.code})"
+        return self.name
+
+    @property
+    def key(self) -> str:
+        """Stable string key, e.g. 'departement:69' (used in URLs and caches)."""
+        return f"{self.level.value}:{self.code}" if self.code else self.level.value
+
+
+FRANCE = Territory(Level.FRANCE, "", "France")
+
+
+@dataclass(frozen=True)
+class Geography:
+    """The reference tables a selection needs (see geodata.reference)."""
+
+    communes: pd.DataFrame
+    epci: pd.DataFrame
+    departements: pd.DataFrame
+    regions: pd.DataFrame
+
+
+def normalize_text(text: str) -> str:
+    """Accent-, case- and punctuation-insensitive form: 'Saint-Étienne' -> 'saint etienne'."""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    text = re.sub(r"\bste\b", "sainte", text)
+    text = re.sub(r"\bst\b", "saint", text)
+    return text.strip()
+
+
+def normalize_code_insee(raw: object) -> str | None:
+    """Normalise a commune code: 1001 -> '01001', '2a004' -> '2A004'. None if not a code."""
+    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+        return None
+    text = str(raw).strip().upper()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    if re.fullmatch(r"\d{4}", text):
+        text = "0" + text
+    if re.fullmatch(r"(\d{5}|2[AB]\d{3})", text):
+        return text
+    return None
+
+
+def territory_name(geo: Geography, level: Level, code: str) -> str:
+    """Official name of a territory; KeyError if the code does not exist at that level."""
+    if level is Level.FRANCE:
+        return "France"
+    table, col = {
+        Level.REGION: (geo.regions, "reg"),
+        Level.DEPARTEMENT: (geo.departements, "dep"),
+        Level.EPCI: (geo.epci, "siren_epci"),
+        Level.COMMUNE: (geo.communes, "code_insee"),
+    }[level]
+    hit = table.loc[table[col] == code, "nom"]
+    if hit.empty:
+        raise KeyError(f"{LEVEL_LABELS[level]} inconnu(e) : {code!r}")
+    return str(hit.iloc[0])
+
+
+def make_territory(geo: Geography, level: Level | str, code: str = "") -> Territory:
+    level = Level(level)
+    if level is Level.FRANCE:
+        return FRANCE
+    if level is Level.COMMUNE:
+        code = normalize_code_insee(code) or code
+    return Territory(level, code, territory_name(geo, level, code))
+
+
+def communes_of(geo: Geography, territory: Territory) -> pd.DataFrame:
+    """Rows of the communes table inside the territory (a copy, never a view)."""
+    if territory.level is Level.FRANCE:
+        return geo.communes.copy()
+    col = LEVEL_COLUMN[territory.level]
+    return geo.communes.loc[geo.communes[col] == territory.code].copy()
+
+
+def parents(geo: Geography, territory: Territory) -> list[Territory]:
+    """Enclosing territories, nearest first, ending with France.
+
+    A commune gives its EPCI (if any), département, région, France. An EPCI spanning
+    several départements gives the département holding most of its population.
+    """
+    if territory.level is Level.FRANCE:
+        return []
+    rows = communes_of(geo, territory)
+    if rows.empty:
+        return [FRANCE]
+    out: list[Territory] = []
+    if territory.level is Level.COMMUNE:
+        siren = rows["siren_epci"].iloc[0]
+        if isinstance(siren, str) and siren:
+            out.append(make_territory(geo, Level.EPCI, siren))
+    if territory.level in (Level.COMMUNE, Level.EPCI):
+        dep = rows.groupby("dep")["population"].sum().sort_values(ascending=False).index[0]
+        out.append(make_territory(geo, Level.DEPARTEMENT, str(dep)))
+    if territory.level in (Level.COMMUNE, Level.EPCI, Level.DEPARTEMENT):
+        reg = rows.groupby("reg")["population"].sum().sort_values(ascending=False).index[0]
+        out.append(make_territory(geo, Level.REGION, str(reg)))
+    out.append(FRANCE)
+    return out
+
+
+def default_sublevel(territory: Territory) -> Level:
+    """Level drawn on the map for a territory: départements of France, communes otherwise."""
+    return {
+        Level.FRANCE: Level.DEPARTEMENT,
+        Level.REGION: Level.COMMUNE,
+        Level.DEPARTEMENT: Level.COMMUNE,
+        Level.EPCI: Level.COMMUNE,
+        Level.COMMUNE: Level.COMMUNE,
+    }[territory.level]
+
+
+def sublevels(territory: Territory) -> list[Level]:
+    """Levels that may be drawn below a territory, finest last."""
+    return {
+        Level.FRANCE: [Level.DEPARTEMENT, Level.EPCI, Level.COMMUNE],
+        Level.REGION: [Level.DEPARTEMENT, Level.EPCI, Level.COMMUNE],
+        Level.DEPARTEMENT: [Level.EPCI, Level.COMMUNE],
+        Level.EPCI: [Level.COMMUNE],
+        Level.COMMUNE: [Level.COMMUNE],
+    }[territory.level]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    territory: Territory
+    detail: str  # e.g. "Commune · Loire (42)"
+    score: int
+
+
+class SearchIndex:
+    """Finds territories by name or code, accent- and case-insensitive.
+
+    "saint etienne" finds Saint-Étienne; "69123", "2A004", "200046977", "2a", "69" work.
+    """
+
+    def __init__(self, geo: Geography) -> None:
+        rows: list[tuple[str, str, str, str, str, int]] = []
+        dep_names = dict(zip(geo.departements["dep"], geo.departements["nom"], strict=False))
+        for r in geo.regions.itertuples(index=False):
+            rows.append((Level.REGION, r.reg, r.nom, "Région", normalize_text(r.nom), int(r.population)))
+        for r in geo.departements.itertuples(index=False):
+            rows.append((Level.DEPARTEMENT, r.dep, r.nom, f"Département · {r.reg_nom}",
+                         normalize_text(r.nom), int(r.population)))
+        for r in geo.epci.itertuples(index=False):
+            rows.append((Level.EPCI, r.siren_epci, r.nom, f"EPCI ({r.epci_type}) · {r.n_communes} communes",
+                         normalize_text(r.nom), int(r.population)))
+        for r in geo.communes.itertuples(index=False):
+            pop = 0 if pd.isna(r.population) else int(r.population)
+            rows.append((Level.COMMUNE, r.code_insee, r.nom,
+                         f"Commune · {dep_names.get(r.dep, r.dep)} ({r.dep})",
+                         normalize_text(r.nom), pop))
+        self._df = pd.DataFrame(rows, columns=["level", "code", "nom", "detail", "norm", "population"])
+        self._level_rank = {Level.REGION: 0, Level.DEPARTEMENT: 1, Level.EPCI: 2, Level.COMMUNE: 3}
+
+    def __len__(self) -> int:
+        return len(self._df)
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        q = (query or "").strip()
+        if not q:
+            return []
+        df = self._df
+        code_q = q.upper().replace(" ", "")
+        norm_q = normalize_text(q)
+        commune_code = normalize_code_insee(code_q)
+        code_hits = df[(df["code"].str.upper() == code_q)
+                       | ((df["level"] == Level.COMMUNE) & (df["code"] == (commune_code or "")))]
+        hits: list[tuple[int, int, int, int]] = []  # score, level rank, -pop, index
+        for idx, row in code_hits.iterrows():
+            hits.append((0, self._level_rank[row["level"]], -row["population"], idx))
+        if norm_q:
+            norm = df["norm"]
+            exact = norm == norm_q
+            starts = norm.str.startswith(norm_q) & ~exact
+            words = norm_q.split()
+            contains = pd.Series(True, index=df.index)
+            for w in words:
+                contains &= norm.str.contains(rf"\b{re.escape(w)}", regex=True)
+            contains &= ~exact & ~starts
+            for score, mask in ((1, exact), (2, starts), (3, contains)):
+                for idx in df.index[mask]:
+                    row = df.loc[idx]
+                    hits.append((score, self._level_rank[row["level"]], -row["population"], idx))
+        seen: set[int] = set()
+        out: list[SearchHit] = []
+        for score, _rank, _pop, idx in sorted(hits):
+            if idx in seen:
+                continue
+            seen.add(idx)
+            row = df.loc[idx]
+            out.append(SearchHit(Territory(Level(row["level"]), row["code"], row["nom"]),
+                                 row["detail"], score))
+            if len(out) >= limit:
+                break
+        return out
+
+
+def to_query_params(territory: Territory) -> dict[str, str]:
+    """URL query parameters for a territory (France has none)."""
+    if territory.level is Level.FRANCE:
+        return {}
+    return {"niveau": territory.level.value, "code": territory.code}
+
+
+def from_query_params(geo: Geography, params: dict[str, str]) -> Territory:
+    """Territory from URL parameters; France when absent or unknown (never raises)."""
+    level = params.get("niveau", "")
+    code = params.get("code", "")
+    try:
+        return make_territory(geo, Level(level), code)
+    except (ValueError, KeyError):
+        return FRANCE

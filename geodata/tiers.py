@@ -44,10 +44,10 @@ def ao_tier(population: float | int | None) -> str | None:
 
 
 def ao_tiers(population: pd.Series) -> pd.Series:
-    """Vectorised `ao_tier` (returns an ordered categorical, same index)."""
+    """Vectorised `ao_tier`: an ordered categorical Series with the same index (missing -> NA)."""
     pop = pd.to_numeric(population, errors="coerce")
     out = pd.Series(pd.NA, index=pop.index, dtype="object")
     out[pop.notna()] = TIER_SMALL
     out[pop > SEUIL_PLANIFICATION] = TIER_MEDIUM
     out[pop > SEUIL_SCHEMA] = TIER_LARGE
-    return pd.Categorical(out, categories=list(TIERS), ordered=True)
+    return pd.Series(pd.Categorical(out, categories=list(TIERS), ordered=True), index=pop.index)

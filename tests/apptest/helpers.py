@@ -1,0 +1,48 @@
+"""Helpers for streamlit.testing AppTest over the multipage app.
+
+Known AppTest limitation (streamlit 1.67): with `st.navigation`, elements written in the
+sidebar before `navigation.run()` are dropped from the element tree after a rerun. Tests
+therefore open each page fresh with the territory given through the URL query parameters
+(exactly what a copied link does) and interact with widgets of the page itself; the sidebar
+picker is exercised for real in the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def open_page(url_path: str, niveau: str | None = None, code: str | None = None,
+              timeout: float = 120) -> AppTest:
+    """Run the app on one page (by its url_path, e.g. 'couverture') for a territory."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    if niveau:
+        at.query_params["niveau"] = niveau
+    if code:
+        at.query_params["code"] = code
+    at.run()
+    if url_path and url_path != "territoire":
+        at.switch_page(f"pages/{_page_file(url_path)}")
+        at.run()
+    return at
+
+
+def _page_file(url_path: str) -> str:
+    return {
+        "territoire": "territoire.py",
+        "couverture": "couverture.py",
+        "ao-ctg": "ao_ctg.py",
+        "zones": "zones.py",
+        "prediagnostic": "prediagnostic.py",
+        "atelier": "atelier.py",
+        "filoue": "filoue.py",
+        "donnees": "donnees.py",
+    }[url_path]
+
+
+def assert_no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]

@@ -1,0 +1,124 @@
+"""End-to-end fixtures: a real `streamlit run` server and Debian's headless Chromium.
+
+Playwright cannot download browsers here; we drive the system Chromium through
+`executable_path`. Every request to a host other than the local server is aborted and
+recorded (`page.blocked_requests`), so the tests prove the app works with no internet.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str:
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise RuntimeError("Chromium introuvable : lancez `make test` (il installe le paquet Debian 'chromium').")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """Base URL of a streamlit server running app.py on a fresh workspace."""
+    port = _free_port()
+    ws = tempfile.mkdtemp(prefix="diag-e2e-ws-")
+    env = dict(os.environ, DIAG_WORKSPACE_DIR=ws, PYTHONUNBUFFERED="1")
+    log = open(Path(tempfile.gettempdir()) / f"streamlit-e2e-{port}.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        raise RuntimeError(f"Le serveur Streamlit n'a pas démarré (journal : {log.name})")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, app_url) -> Iterator[object]:
+    """A page in a fresh context; any request outside the local server is blocked and recorded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR",
+                                  accept_downloads=True)
+    local = urlparse(app_url).netloc
+    blocked: list[str] = []
+
+    def _route(route) -> None:
+        url = route.request.url
+        netloc = urlparse(url).netloc
+        if url.startswith(("data:", "blob:", "about:")) or netloc == local:
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", _route)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    pg.blocked_requests = blocked  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+
+
+def wait_for_app(page) -> None:
+    """Wait until Streamlit has finished running the script (no 'running' status)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=90_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=90_000,
+    )

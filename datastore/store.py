@@ -55,6 +55,7 @@ class DatasetMeta:
     label: str = ""
     source_id: str = ""  # id in catalogue.sources when the file is a shipped one
     notes: tuple[str, ...] = field(default=())
+    scope: str = ""  # sub-family replaced together (e.g. the CAF scale 'commune', 'epci'...)
 
     @property
     def is_synthetic(self) -> bool:
@@ -97,6 +98,23 @@ _SQL_TYPES = {
 }
 
 
+@dataclass(frozen=True)
+class PendingDataset:
+    """A validated frame waiting to be committed (see Workspace.commit_many)."""
+
+    kind: str
+    frame: pd.DataFrame
+    producer: str
+    source_file: str
+    nature: Nature = Nature.REEL
+    millesime: int | None = None
+    label: str = ""
+    source_id: str = ""
+    notes: tuple[str, ...] = ()
+    replace: str = "same_millesime"
+    scope: str = ""
+
+
 class StoreError(Exception):
     """A workspace operation failed; the message is in French."""
 
@@ -123,6 +141,13 @@ class Workspace:
                 INSERT OR IGNORE INTO meta(key, value) VALUES ('revision', '0');
                 """
             )
+            cols = {r[1] for r in con.execute("PRAGMA table_info(datasets)")}
+            if "scope" not in cols:
+                try:
+                    con.execute("ALTER TABLE datasets ADD COLUMN scope TEXT NOT NULL DEFAULT ''")
+                except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                    if "duplicate column" not in str(exc):
+                        raise
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -155,7 +180,7 @@ class Workspace:
 
     def datasets(self, kind: str | None = None) -> list[DatasetMeta]:
         sql = "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, " \
-              "source_id, notes FROM datasets"
+              "source_id, notes, scope FROM datasets"
         args: tuple = ()
         if kind:
             sql += " WHERE kind = ?"
@@ -192,50 +217,89 @@ class Workspace:
         source_id: str = "",
         notes: list[str] | tuple[str, ...] = (),
         replace: str = "same_millesime",
+        scope: str = "",
     ) -> DatasetMeta:
         """Store a validated frame as one dataset, atomically.
 
-        replace: 'same_millesime' removes the datasets of this kind with the same millésime
-        (a newer edition of the same year), 'all' removes every dataset of this kind, 'none'
-        keeps them all side by side. A real or estimated dataset always removes the synthetic
-        datasets of its kind (the demo data stand in only until a real file arrives).
+        replace: 'same_millesime' removes the datasets of this kind (and scope) with the same
+        millésime (a newer edition of the same year), 'all' removes every dataset of this kind
+        (and scope), 'none' keeps them all side by side. A real or estimated dataset always
+        removes the synthetic datasets of its kind and scope (the demo data stand in only until
+        a real file arrives); a synthetic dataset never removes a real one.
         """
-        dtype = dataset_type(kind)
-        missing = [c for c in dtype.column_names if c not in frame.columns]
-        if missing:
-            raise StoreError(f"Colonnes absentes pour « {dtype.label} » : {', '.join(missing)}")
-        if replace not in ("same_millesime", "all", "none"):
-            raise ValueError(replace)
-        data = _to_storage(frame[dtype.column_names], dtype)
+        pending = PendingDataset(kind, frame, producer=producer, source_file=source_file, nature=nature,
+                                 millesime=millesime, label=label, source_id=source_id, notes=tuple(notes),
+                                 replace=replace, scope=scope)
+        metas = self.commit_many([pending])
+        assert metas is not None
+        return metas[0]
+
+    def commit_many(self, items: list[PendingDataset], once_key: str | None = None) -> list[DatasetMeta] | None:
+        """Store several datasets in ONE transaction (all or nothing).
+
+        once_key: if given, the batch is stored only if the meta key is not set yet, and the key
+        is set in the same transaction (used by the embedded defaults: two processes starting
+        at once fill the workspace exactly once). Returns None when the key was already set.
+        """
+        prepared = []
+        for it in items:
+            dtype = dataset_type(it.kind)
+            missing = [c for c in dtype.column_names if c not in it.frame.columns]
+            if missing:
+                raise StoreError(f"Colonnes absentes pour « {dtype.label} » : {', '.join(missing)}")
+            if it.replace not in ("same_millesime", "all", "none"):
+                raise ValueError(it.replace)
+            prepared.append((it, dtype, _to_storage(it.frame[dtype.column_names], dtype)))
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        table = _table(kind)
+        out: list[DatasetMeta] = []
         with self._transaction() as con:
-            _ensure_table(con, dtype)
-            doomed: list[int] = []
-            for m in self.datasets_in(con, kind):
-                if replace == "all" or (replace == "same_millesime" and m.millesime == millesime) \
-                        or (nature is not Nature.SYNTHETIQUE and m.is_synthetic):
-                    doomed.append(m.id)
-            for did in doomed:
-                con.execute(f"DELETE FROM {table} WHERE dataset_id = ?", (did,))
-                con.execute("DELETE FROM datasets WHERE id = ?", (did,))
-            cur = con.execute(
-                "INSERT INTO datasets(kind, millesime, producer, source_file, rows, imported_at, nature, "
-                "label, source_id, notes) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (kind, millesime, producer, source_file, len(data), now, str(nature), label, source_id,
-                 json.dumps(list(notes), ensure_ascii=False)),
-            )
-            did = int(cur.lastrowid)
-            placeholders = ",".join("?" for _ in range(len(dtype.column_names) + 1))
-            cols = ", ".join(["dataset_id"] + [f'"{c}"' for c in dtype.column_names])
-            con.executemany(
-                f"INSERT INTO {table} ({cols}) VALUES ({placeholders})",
-                ((did, *row) for row in data.itertuples(index=False, name=None)),
-            )
-            row = con.execute(
-                "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
-                "source_id, notes FROM datasets WHERE id = ?", (did,)).fetchone()
+            if once_key is not None:
+                row = con.execute("SELECT value FROM meta WHERE key = ?", (once_key,)).fetchone()
+                if row is not None:
+                    return None
+                con.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (once_key, now))
+            for it, dtype, data in prepared:
+                out.append(self._insert(con, it, dtype, data, now))
+        return out
+
+    def _insert(self, con: sqlite3.Connection, it: PendingDataset, dtype: DatasetType, data: list[list[object]],
+                now: str) -> DatasetMeta:
+        table = _table(it.kind)
+        _ensure_table(con, dtype)
+        synthetic = it.nature is Nature.SYNTHETIQUE
+        doomed: list[int] = []
+        for m in self.datasets_in(con, it.kind):
+            if m.scope != it.scope or (synthetic and not m.is_synthetic):
+                continue
+            if it.replace == "all" or (it.replace == "same_millesime" and m.millesime == it.millesime) \
+                    or (not synthetic and m.is_synthetic):
+                doomed.append(m.id)
+        for did in doomed:
+            con.execute(f"DELETE FROM {table} WHERE dataset_id = ?", (did,))
+            con.execute("DELETE FROM datasets WHERE id = ?", (did,))
+        nrows = len(data[0]) if data else 0
+        cur = con.execute(
+            "INSERT INTO datasets(kind, millesime, producer, source_file, rows, imported_at, nature, "
+            "label, source_id, notes, scope) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (it.kind, it.millesime, it.producer, it.source_file, nrows, now, str(it.nature), it.label,
+             it.source_id, json.dumps(list(it.notes), ensure_ascii=False), it.scope),
+        )
+        did = int(cur.lastrowid)
+        placeholders = ",".join("?" for _ in range(len(dtype.column_names) + 1))
+        cols = ", ".join(["dataset_id"] + [f'"{c}"' for c in dtype.column_names])
+        con.executemany(
+            f"INSERT INTO {table} ({cols}) VALUES ({placeholders})",
+            zip([did] * nrows, *data, strict=True),
+        )
+        row = con.execute(
+            "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
+            "source_id, notes, scope FROM datasets WHERE id = ?", (did,)).fetchone()
         return _meta_from_row(row)
+
+    def meta_value(self, key: str) -> str | None:
+        with self._connect() as con:
+            row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def delete(self, dataset_id: int) -> None:
         with self._transaction() as con:
@@ -249,7 +313,7 @@ class Workspace:
     def datasets_in(con: sqlite3.Connection, kind: str) -> list[DatasetMeta]:
         rows = con.execute(
             "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
-            "source_id, notes FROM datasets WHERE kind = ?", (kind,)).fetchall()
+            "source_id, notes, scope FROM datasets WHERE kind = ?", (kind,)).fetchall()
         return [_meta_from_row(r) for r in rows]
 
     # -------------------------------------------------------------- documents
@@ -296,7 +360,7 @@ def _meta_from_row(r: tuple) -> DatasetMeta:
     return DatasetMeta(
         id=int(r[0]), kind=r[1], millesime=None if r[2] is None else int(r[2]), producer=r[3],
         source_file=r[4], rows=int(r[5]), imported_at=r[6], nature=Nature(r[7]), label=r[8] or "",
-        source_id=r[9] or "", notes=tuple(json.loads(r[10] or "[]")),
+        source_id=r[9] or "", notes=tuple(json.loads(r[10] or "[]")), scope=r[11] or "",
     )
 
 
@@ -304,26 +368,25 @@ def _empty_frame(dtype: DatasetType) -> pd.DataFrame:
     return _apply_types(pd.DataFrame({c: [] for c in ["dataset_id", *dtype.column_names]}), dtype)
 
 
-def _to_storage(frame: pd.DataFrame, dtype: DatasetType) -> pd.DataFrame:
-    out = pd.DataFrame(index=frame.index)
+def _to_storage(frame: pd.DataFrame, dtype: DatasetType) -> list[list[object]]:
+    """Columns as lists of plain Python values (None for missing), ready for executemany."""
+    cols: list[list[object]] = []
     for c in dtype.columns:
         s = frame[c.name]
-        if c.dtype in (Dtype.INT,):
-            s = pd.to_numeric(s, errors="raise").astype("Int64")
-            out[c.name] = s.astype(object).where(s.notna(), None)
-            out[c.name] = out[c.name].map(lambda v: None if v is None else int(v))
+        if c.dtype is Dtype.INT:
+            num = pd.to_numeric(s, errors="raise")
+            arr = num.astype("Float64").round().astype("Int64").to_numpy(dtype=object, na_value=None)
         elif c.dtype is Dtype.FLOAT:
-            s = pd.to_numeric(s, errors="raise").astype("Float64")
-            out[c.name] = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else float(v))
+            arr = pd.to_numeric(s, errors="raise").astype("Float64").to_numpy(dtype=object, na_value=None)
         elif c.dtype is Dtype.BOOL:
-            out[c.name] = s.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v))
-                                or v is pd.NA else int(bool(v)))
+            arr = s.astype("boolean").astype("Int64").to_numpy(dtype=object, na_value=None)
         elif c.dtype is Dtype.DATE:
             d = pd.to_datetime(s, errors="raise")
-            out[c.name] = d.dt.strftime("%Y-%m-%d").astype(object).where(d.notna(), None)
+            arr = d.dt.strftime("%Y-%m-%d").astype("string").to_numpy(dtype=object, na_value=None)
         else:
-            out[c.name] = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v))
-    return out.reset_index(drop=True)
+            arr = s.astype("string").to_numpy(dtype=object, na_value=None)
+        cols.append(list(arr))
+    return cols
 
 
 def _apply_types(frame: pd.DataFrame, dtype: DatasetType) -> pd.DataFrame:
@@ -345,6 +408,15 @@ def _apply_types(frame: pd.DataFrame, dtype: DatasetType) -> pd.DataFrame:
         else:
             out[c.name] = s.astype("string")
     return out
+
+
+def apply_types(frame: pd.DataFrame, dtype: DatasetType) -> pd.DataFrame:
+    """Copy of `frame` with the pandas dtypes of the schema (Int64, Float64, boolean, string...)."""
+    out = frame.copy()
+    for c in dtype.columns:
+        if c.name in out and c.dtype is Dtype.BOOL:
+            out[c.name] = out[c.name].astype("boolean")
+    return _apply_types(out, dtype)
 
 
 def meta_as_dict(meta: DatasetMeta) -> dict:

@@ -1,3 +1,890 @@
-"""Placeholder: filled by its issue."""
+"""AO competences (autorité organisatrice de l'accueil du jeune enfant) and CTG status.
 
-INDICATORS = ()
+Rules from the CNAF circular, section 2.2 (loi pour le plein emploi, CASF L.214-1-3,
+décret 2025-253):
+
+* every commune holds four competences: (1) recenser les besoins, (2) informer et
+  accompagner les familles, (3) planifier le développement des modes d'accueil,
+  (4) soutenir la qualité. (3) and (4) apply only above 3,500 inhabitants;
+* a competence may be transferred to the commune's EPCI, by all member communes or by some
+  of them (partial transfer). When transferred, the thresholds use the population of all
+  the communes that transferred that competence to the EPCI;
+* above 10,000 inhabitants the holder of planning must adopt a schéma pluriannuel, unless
+  a CTG signed by it stands in for the schéma, and must have a relais petite enfance from
+  1 January 2026;
+* the circular's table crosses the level at which the CTG is signed (commune /
+  intercommunal) with the distribution of competences (all at the commune / all at the
+  EPCI / shared) and says when the CTG is worth a schéma « en droit » and who should sign
+  « en opportunité ».
+
+Thresholds read « plus de » strictly (exactly 3,500 or 10,000 stays below), as in
+geodata/tiers.py. Population: INSEE population municipale 2023 by default; an imported
+`population` dataset of type « totale » replaces it where it has a value
+(see `resolve_population`).
+
+Everything here is pure: frames in, new frames out, inputs never mutated. The reference
+date is always an explicit parameter (callers pass today's date when they mean today).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from diagnostics.registry import Indicator
+from geodata.territory import normalize_code_insee
+from geodata.tiers import SEUIL_PLANIFICATION, SEUIL_SCHEMA, ao_tier
+
+# ---------------------------------------------------------------------------- vocabulary
+COMPETENCES = ("recenser", "informer", "planifier", "qualite")
+COMPETENCE_LABELS = {
+    "recenser": "Recenser les besoins",
+    "informer": "Informer et accompagner les familles",
+    "planifier": "Planifier le développement des modes d'accueil",
+    "qualite": "Soutenir la qualité des modes d'accueil",
+}
+COMPETENCES_ABOVE_3500 = ("planifier", "qualite")
+
+HOLDER_COMMUNE = "commune"
+HOLDER_EPCI = "epci"
+HOLDER_LABELS = {HOLDER_COMMUNE: "Commune", HOLDER_EPCI: "EPCI"}
+
+DIST_COMMUNE = "commune"
+DIST_EPCI = "epci"
+DIST_SHARED = "reparties"
+DISTRIBUTION_LABELS = {
+    DIST_COMMUNE: "Toutes les compétences d'AO sont à la commune",
+    DIST_EPCI: "Toutes les compétences d'AO sont à l'EPCI",
+    DIST_SHARED: "Les compétences d'AO sont réparties aux communes et à l'EPCI",
+}
+LEVEL_COMMUNAL = "communal"
+LEVEL_INTERCOMMUNAL = "intercommunal"
+LEVEL_LABELS = {
+    LEVEL_COMMUNAL: "La CTG est signée à l'échelon de la commune",
+    LEVEL_INTERCOMMUNAL: "La CTG est signée à l'échelon intercommunal",
+}
+
+RPE_DATE = date(2026, 1, 1)
+EXTENSION_DEADLINE = date(2025, 12, 31)
+ENDING_SOON_MONTHS = 12
+
+# ------------------------------------------------------------- sentences of the circular
+# Quoted verbatim from the circular, section 2.2 (tests check each one against the text).
+S_LOI_DISPENSE = (
+    "La loi prévoit que les AO de plus de 10 000 habitants sont dispensées de cette obligation dès "
+    "lors qu'elles ont conclu avec la Caf une convention dont le contenu correspond aux exigences du "
+    "schéma."
+)
+S_SCHEMA_REQUIS = (
+    "Ainsi, seules les AO de plus de 10 000 habitants qui ne sont pas déjà couvertes par une CTG sont "
+    "soumises à l'obligation d'élaborer un schéma – ou de s'engager dans une procédure de "
+    "contractualisation via une CTG."
+)
+S_SIGNATURE_PLANIFICATION = (
+    "La CTG doit être signée par la collectivité locale exerçant la compétence de « planification », "
+    "y compris lorsqu'elle est signée à l'échelon intercommunal."
+)
+S_RENEGOCIER = (
+    "Dès lors, il est recommandé de renégocier les CTG arrivant à échéance au 31 décembre 2025. En cas "
+    "de blocage partenarial, un avenant de prolongation d'un an pourra être conclu avant le 31/12/2025 "
+    "sans procéder à de nouveaux lissages."
+)
+S_SEUIL_3500 = "Les communes de plus de 3 500 habitants doivent en plus :"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of the circular's table: distribution of competences × signature level."""
+
+    distribution: str
+    level: str
+    droit: str  # the « en droit » sentence, verbatim
+    opportunite: str  # the « en opportunité » sentence, verbatim
+
+    @property
+    def label(self) -> str:
+        return f"{DISTRIBUTION_LABELS[self.distribution]} × {LEVEL_LABELS[self.level]}"
+
+
+_CELL_COMMUNE_COMMUNAL = (
+    "La Ctg est signée avec la commune qui exerce la compétence d'AO et en droit pourra valoir schéma "
+    "au titre de la compétence de planification."
+)
+_CELL_COMMUNE_INTERCO = (
+    "En opportunité, la CTG doit être signée (éventuellement par avenant) par les communes qui "
+    "exercent les compétences d'AO, ce qui doit permettre que la CTG vaille en droit schéma au titre "
+    "de la compétence de planification."
+)
+_CELL_EPCI_INTERCO = (
+    "En opportunité et en droit, si la CTG est signée avec l'EPCI, elle pourra valoir schéma au titre "
+    "de la compétence de planification."
+)
+CELLS: dict[tuple[str, str], Cell] = {
+    (DIST_COMMUNE, LEVEL_COMMUNAL): Cell(
+        DIST_COMMUNE, LEVEL_COMMUNAL, _CELL_COMMUNE_COMMUNAL, _CELL_COMMUNE_COMMUNAL),
+    (DIST_COMMUNE, LEVEL_INTERCOMMUNAL): Cell(
+        DIST_COMMUNE, LEVEL_INTERCOMMUNAL, _CELL_COMMUNE_INTERCO, _CELL_COMMUNE_INTERCO),
+    (DIST_EPCI, LEVEL_COMMUNAL): Cell(
+        DIST_EPCI, LEVEL_COMMUNAL,
+        "En droit, pour valoir schéma au titre de la compétence de planification, la CTG doit être "
+        "signée par l'EPCI.",
+        "En opportunité, une CTG signée à l'échelon intercommunal doit être privilégiée.",
+    ),
+    (DIST_EPCI, LEVEL_INTERCOMMUNAL): Cell(
+        DIST_EPCI, LEVEL_INTERCOMMUNAL, _CELL_EPCI_INTERCO, _CELL_EPCI_INTERCO),
+    (DIST_SHARED, LEVEL_COMMUNAL): Cell(
+        DIST_SHARED, LEVEL_COMMUNAL,
+        "En droit, pour valoir schéma au titre de la compétence de planification, la CTG doit être "
+        "signée par l'EPCI s'il l'exerce.",
+        "En opportunité, la CTG doit être signée par l'EPCI et les communes qui exercent de manière "
+        "partagée des compétences d'AO.",
+    ),
+    (DIST_SHARED, LEVEL_INTERCOMMUNAL): Cell(
+        DIST_SHARED, LEVEL_INTERCOMMUNAL,
+        "En droit, pour valoir schéma au titre de la compétence de planification, la CTG doit être "
+        "signée par les communes et/ou l'EPCI qui l'exercent.",
+        "En opportunité, la CTG doit être signée par les communes et l'EPCI qui exercent les "
+        "compétences d'AO.",
+    ),
+}
+
+# ------------------------------------------------------------------------------ statuses
+ST_VAUT_SCHEMA = "vaut_schema"
+ST_AVENANT = "avenant"
+ST_SCHEMA_REQUIS = "schema_requis"
+ST_ECHEANCE = "echeance"
+ST_NON_CONCERNE = "non_concerne"
+STATUSES = (ST_VAUT_SCHEMA, ST_AVENANT, ST_SCHEMA_REQUIS, ST_ECHEANCE, ST_NON_CONCERNE)
+STATUS_LABELS = {
+    ST_VAUT_SCHEMA: "CTG vaut schéma en droit",
+    ST_AVENANT: "CTG signée sans le titulaire de la planification : avenant recommandé",
+    ST_SCHEMA_REQUIS: "Aucune CTG : schéma requis",
+    ST_ECHEANCE: "CTG expirée ou se terminant dans les 12 mois : renégocier",
+    ST_NON_CONCERNE: "Non concerné",
+}
+
+
+class AoDataError(ValueError):
+    """Imported CTG or transfer data cannot be used; `errors` lists French messages."""
+
+    def __init__(self, errors: Iterable[str]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("\n".join(self.errors))
+
+
+# ---------------------------------------------------------------------------- population
+@dataclass(frozen=True)
+class PopulationBasis:
+    """Which population the thresholds are read against, in French."""
+
+    label: str
+    type_population: str  # "municipale" or "totale"
+    year: int | None
+    n_totale: int  # communes whose population totale was used
+    n_municipale: int  # communes that kept the population municipale
+
+
+def resolve_population(
+    communes: pd.DataFrame,
+    population: pd.DataFrame | None = None,
+    municipale_year: int = 2023,
+) -> tuple[pd.Series, PopulationBasis]:
+    """Population used for the AO thresholds, aligned on `communes.index`.
+
+    Default: the `population` column of `communes` (INSEE population municipale, millésime
+    `municipale_year`). When `population` (dataset kind « population ») holds rows of type
+    « totale », the latest millésime of population totale replaces the municipale one for
+    every commune it covers; communes it does not cover keep the municipale figure and the
+    returned label says how many.
+    """
+    base = pd.to_numeric(communes["population"], errors="coerce").astype("Float64")
+    municipale_label = f"population municipale {municipale_year} (INSEE)"
+    if population is None or population.empty or "type_population" not in population:
+        return base, PopulationBasis(municipale_label, "municipale", municipale_year, 0, len(base))
+    tot = population.loc[population["type_population"].astype("string") == "totale"]
+    if tot.empty:
+        return base, PopulationBasis(municipale_label, "municipale", municipale_year, 0, len(base))
+    year = int(pd.to_numeric(tot["annee"]).max())
+    tot = tot.loc[pd.to_numeric(tot["annee"]) == year]
+    codes = tot["code_insee"].map(normalize_code_insee)
+    values = pd.Series(pd.to_numeric(tot["population"], errors="coerce").to_numpy(), index=codes)
+    values = values[~values.index.duplicated(keep="last")]
+    mapped = communes["code_insee"].astype("string").map(values).astype("Float64")
+    n_tot = int(mapped.notna().sum())
+    out = mapped.fillna(base)
+    n_mun = len(out) - n_tot
+    if n_mun == 0:
+        label = f"population totale {year} (importée)"
+    else:
+        label = (f"population totale {year} (importée) pour {n_tot} commune(s), "
+                 f"{municipale_label} pour les {n_mun} autre(s)")
+    return out, PopulationBasis(label, "totale", year, n_tot, n_mun)
+
+
+# ----------------------------------------------------------------------------- transfers
+def _split_codes(text: object) -> list[str]:
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return []
+    return [c.strip() for c in re.split(r"[|,;\s]+", str(text)) if c.strip()]
+
+
+def transfers_in_force(
+    transfers: pd.DataFrame, communes: pd.DataFrame, reference_date: date
+) -> pd.DataFrame:
+    """Expand transfer rows to one row per (siren_epci, competence, code_insee).
+
+    `communes` must contain every member commune of the EPCIs it touches (empty `communes`
+    in a transfer row means all members). Rows whose EPCI has no commune in `communes` are
+    out of scope and skipped; rows whose `date_effet` is after `reference_date` are not in
+    force yet and skipped. A listed commune that is unknown or belongs to another EPCI, or
+    an unknown competence, raises AoDataError (French messages).
+    """
+    cols = ["siren_epci", "competence", "code_insee"]
+    if transfers is None or transfers.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+    members = communes[["code_insee", "siren_epci"]].astype("string")
+    by_epci = members.dropna().groupby("siren_epci")["code_insee"].apply(list).to_dict()
+    epci_of = dict(zip(members["code_insee"], members["siren_epci"], strict=True))
+    ref = pd.Timestamp(reference_date)
+    rows: list[tuple[str, str, str]] = []
+    errors: list[str] = []
+    for rec in transfers.to_dict("records"):
+        siren = str(rec["siren_epci"]).strip()
+        comp = str(rec["competence"]).strip()
+        if comp not in COMPETENCES:
+            errors.append(f"Transfert à l'EPCI {siren} : compétence inconnue « {comp} » "
+                          f"(attendu : {', '.join(COMPETENCES)}).")
+            continue
+        if siren not in by_epci:
+            continue
+        effet = rec.get("date_effet")
+        if effet is not None and not pd.isna(effet) and pd.Timestamp(effet) > ref:
+            continue
+        listed = _split_codes(rec.get("communes"))
+        if not listed:
+            codes = by_epci[siren]
+        else:
+            codes = []
+            for raw in listed:
+                code = normalize_code_insee(raw)
+                if code is None or code not in epci_of:
+                    errors.append(f"Transfert de « {comp} » à l'EPCI {siren} : code commune inconnu "
+                                  f"« {raw} ».")
+                elif epci_of[code] != siren:
+                    errors.append(f"Transfert de « {comp} » à l'EPCI {siren} : la commune {code} "
+                                  f"n'en est pas membre (EPCI {epci_of[code]}).")
+                else:
+                    codes.append(code)
+        rows.extend((siren, comp, c) for c in codes)
+    if errors:
+        raise AoDataError(errors)
+    out = pd.DataFrame(rows, columns=cols).drop_duplicates().reset_index(drop=True)
+    return out.astype("string")
+
+
+def competence_holders(
+    communes: pd.DataFrame,
+    transfers: pd.DataFrame | None,
+    reference_date: date,
+    population: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Who holds each AO competence, per commune.
+
+    communes: code_insee, nom, siren_epci, population (+ epci_nom if present); it must list
+    every member of the EPCIs concerned (the population of a transferred competence is the
+    sum over all the communes that transferred it). population: optional override aligned
+    on `communes.index` (see `resolve_population`).
+
+    Returns one row per commune with, for each competence c: `titulaire_<c>` (« commune » or
+    « epci »), `population_<c>` (population of the holder for that competence) and
+    `applicable_<c>`; then `repartition` over the applicable competences (« commune »,
+    « epci », « reparties »), the planning holder (`ao_planif_type`, `ao_planif_code`,
+    `ao_planif_nom`, `ao_planif_population`, `ao_planif_strate`).
+    """
+    pop = (population if population is not None
+           else pd.to_numeric(communes["population"], errors="coerce")).astype("Float64")
+    out = pd.DataFrame({
+        "code_insee": communes["code_insee"].astype("string").to_numpy(),
+        "nom": communes["nom"].astype("string").to_numpy(),
+        "siren_epci": communes["siren_epci"].astype("string").to_numpy(),
+        "epci_nom": (communes["epci_nom"].astype("string").to_numpy() if "epci_nom" in communes
+                     else pd.array([pd.NA] * len(communes), dtype="string")),
+        "population": pop.to_numpy(),
+    })
+    pop_by_code = dict(zip(out["code_insee"], out["population"], strict=True))
+    tr = transfers_in_force(transfers if transfers is not None else pd.DataFrame(), communes,
+                            reference_date)
+    for comp in COMPETENCES:
+        t = tr.loc[tr["competence"] == comp]
+        held = dict(zip(t["code_insee"], t["siren_epci"], strict=True))
+        epci_pop = (t.assign(p=t["code_insee"].map(pop_by_code).astype("Float64"))
+                     .groupby("siren_epci")["p"].sum(min_count=1).to_dict())
+        transferred = out["code_insee"].map(held)
+        out[f"titulaire_{comp}"] = transferred.notna().map(
+            {True: HOLDER_EPCI, False: HOLDER_COMMUNE}).astype("string")
+        holder_pop = transferred.map(epci_pop).astype("Float64")
+        out[f"population_{comp}"] = holder_pop.where(transferred.notna(), out["population"])
+        if comp in COMPETENCES_ABOVE_3500:
+            out[f"applicable_{comp}"] = (out[f"population_{comp}"] > SEUIL_PLANIFICATION).fillna(False)
+        else:
+            out[f"applicable_{comp}"] = True
+        out[f"applicable_{comp}"] = out[f"applicable_{comp}"].astype(bool)
+    out["repartition"] = [_distribution(r) for r in out.to_dict("records")]
+    planif_epci = out["titulaire_planifier"] == HOLDER_EPCI
+    out["ao_planif_type"] = out["titulaire_planifier"]
+    out["ao_planif_code"] = out["siren_epci"].where(planif_epci, out["code_insee"])
+    out["ao_planif_nom"] = out["epci_nom"].where(planif_epci, out["nom"])
+    out["ao_planif_population"] = out["population_planifier"]
+    out["ao_planif_strate"] = out["ao_planif_population"].map(
+        lambda p: ao_tier(None if pd.isna(p) else float(p))).astype("string")
+    return out
+
+
+def _distribution(row: Mapping[str, object]) -> str:
+    holders = {row[f"titulaire_{c}"] for c in COMPETENCES if row[f"applicable_{c}"]}
+    if holders == {HOLDER_EPCI}:
+        return DIST_EPCI
+    if holders == {HOLDER_COMMUNE}:
+        return DIST_COMMUNE
+    return DIST_SHARED
+
+
+# ----------------------------------------------------------------------------------- CTG
+@dataclass(frozen=True)
+class Ctg:
+    """One CTG with its signatories resolved."""
+
+    id_ctg: str
+    nom: str
+    niveau: str
+    date_debut: pd.Timestamp | None
+    date_fin: pd.Timestamp | None
+    communes_signataires: tuple[str, ...]
+    epci_signataires: tuple[str, ...]
+    communes_couvertes: tuple[str, ...]
+
+    @property
+    def signataires(self) -> frozenset[str]:
+        return frozenset(self.communes_signataires) | frozenset(self.epci_signataires)
+
+
+def parse_ctg(ctg: pd.DataFrame, communes: pd.DataFrame, epci: pd.DataFrame) -> list[Ctg]:
+    """Resolve the signatories of each CTG against the reference tables.
+
+    A 9-digit code known in `epci` is an EPCI (it covers all its member communes); a code
+    normalising to a known INSEE code is a commune. Any other code raises AoDataError whose
+    message names the CTG and the code: nothing is silently dropped. `communes` and `epci`
+    should be the full reference tables (signatories may lie outside the territory shown).
+    """
+    known_epci = set(epci["siren_epci"].astype("string").dropna())
+    known_communes = set(communes["code_insee"].astype("string").dropna())
+    members = (communes[["code_insee", "siren_epci"]].astype("string").dropna()
+               .groupby("siren_epci")["code_insee"].apply(tuple).to_dict())
+    out: list[Ctg] = []
+    errors: list[str] = []
+    for rec in ctg.to_dict("records"):
+        ident = str(rec["id_ctg"])
+        nom = "" if rec.get("nom") is None or pd.isna(rec.get("nom")) else str(rec["nom"])
+        who = f"CTG « {nom} » ({ident})" if nom else f"CTG {ident}"
+        codes = _split_codes(rec.get("signataires"))
+        if not codes:
+            errors.append(f"{who} : aucun signataire indiqué.")
+            continue
+        niveau = str(rec.get("niveau") or "").strip()
+        if niveau not in (LEVEL_COMMUNAL, LEVEL_INTERCOMMUNAL):
+            errors.append(f"{who} : échelon de signature « {niveau} » inconnu "
+                          "(attendu : communal ou intercommunal).")
+            continue
+        com: list[str] = []
+        eps: list[str] = []
+        for raw in codes:
+            if raw in known_epci:
+                eps.append(raw)
+                continue
+            code = normalize_code_insee(raw)
+            if code is not None and code in known_communes:
+                com.append(code)
+            else:
+                errors.append(f"{who} : code signataire inconnu « {raw} » (ni code INSEE d'une "
+                              "commune ni SIREN d'un EPCI du référentiel).")
+        covered = set(com)
+        for s in eps:
+            covered.update(members.get(s, ()))
+        out.append(Ctg(
+            id_ctg=ident, nom=nom or ident, niveau=niveau,
+            date_debut=_ts(rec.get("date_debut")), date_fin=_ts(rec.get("date_fin")),
+            communes_signataires=tuple(dict.fromkeys(com)), epci_signataires=tuple(dict.fromkeys(eps)),
+            communes_couvertes=tuple(sorted(covered)),
+        ))
+    if errors:
+        raise AoDataError(errors)
+    return out
+
+
+def _ts(value: object) -> pd.Timestamp | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value)
+
+
+def ending_limit(reference_date: date) -> pd.Timestamp:
+    """Last end date counted as « se terminant dans les 12 mois »."""
+    return pd.Timestamp(reference_date) + pd.DateOffset(months=ENDING_SOON_MONTHS)
+
+
+def ctg_phase(ctg: Ctg, reference_date: date) -> str:
+    """« expiree » (ended before the date), « fin_proche » (ends within 12 months, inclusive)
+    or « en_cours ». A CTG without an end date is « en_cours »."""
+    if ctg.date_fin is None:
+        return "en_cours"
+    ref = pd.Timestamp(reference_date)
+    if ctg.date_fin < ref:
+        return "expiree"
+    if ctg.date_fin <= ending_limit(reference_date):
+        return "fin_proche"
+    return "en_cours"
+
+
+def ctg_table(ctgs: list[Ctg], reference_date: date, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per CTG: id, name, level, dates, signatories (names when known), phase."""
+    names = names or {}
+    rows = []
+    for c in ctgs:
+        rows.append({
+            "id_ctg": c.id_ctg, "nom": c.nom, "niveau": c.niveau,
+            "date_debut": c.date_debut, "date_fin": c.date_fin,
+            "signataires": ", ".join(names.get(s, s) for s in (*c.epci_signataires, *c.communes_signataires)),
+            "n_communes_couvertes": len(c.communes_couvertes),
+            "phase": ctg_phase(c, reference_date),
+        })
+    cols = ["id_ctg", "nom", "niveau", "date_debut", "date_fin", "signataires",
+            "n_communes_couvertes", "phase"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ------------------------------------------------------------------------------ AO table
+@dataclass(frozen=True)
+class StatusResult:
+    statut: str
+    detail: str  # French, names who must sign / what to do
+    phrase: str  # sentence(s) of the circular, verbatim
+    cellule: str  # label of the table cell, or ""
+    ctg: str  # id of the CTG the status is about, or ""
+    a_signer_en_opportunite: tuple[str, ...] = ()
+
+
+def ao_table(
+    holders: pd.DataFrame, ctgs: list[Ctg], reference_date: date
+) -> pd.DataFrame:
+    """One row per AO (commune or EPCI holding at least one applicable competence) with its
+    status from the circular's table.
+
+    Columns: ao_type, ao_code, ao_nom, competences (French list), titulaire_planification,
+    population, strate, n_communes, communes (tuple), ctg (ids covering its communes),
+    n_communes_couvertes, repartition, niveau_ctg, cellule, statut, statut_libelle, detail,
+    phrase_circulaire, ctg_retenue, date_fin_ctg, schema (obligation, French), rpe,
+    a_signer_en_opportunite.
+    """
+    units = _ao_units(holders)
+    covering: dict[str, list[Ctg]] = {}
+    for c in ctgs:
+        for code in c.communes_couvertes:
+            covering.setdefault(code, []).append(c)
+    # holders of applicable competences per commune (code -> set of AO codes), for « opportunité »
+    holders_of = _applicable_holders(holders)
+    names = _names(holders)
+    rows = []
+    for u in units:
+        relevant = _dedupe([c for code in u["communes"] for c in covering.get(code, [])])
+        res = ao_status(u, relevant, reference_date, holders_of, names)
+        pop = u["population"]
+        big = bool(pd.notna(pop) and pop > SEUIL_SCHEMA and u["titulaire_planification"])
+        rpe = ""
+        if big:
+            rpe = ("obligatoire" if reference_date >= RPE_DATE
+                   else f"obligatoire à compter du {RPE_DATE:%d/%m/%Y}")
+        chosen = next((c for c in relevant if c.id_ctg == res.ctg), None)
+        rows.append({
+            **{k: u[k] for k in ("ao_type", "ao_code", "ao_nom", "competences", "titulaire_planification",
+                                 "population", "strate", "n_communes", "communes", "repartition")},
+            "ctg": ", ".join(c.id_ctg for c in relevant),
+            "n_communes_couvertes": sum(1 for code in u["communes"] if code in covering),
+            "niveau_ctg": chosen.niveau if chosen else "",
+            "cellule": res.cellule,
+            "statut": res.statut,
+            "statut_libelle": STATUS_LABELS[res.statut],
+            "detail": res.detail,
+            "phrase_circulaire": res.phrase,
+            "ctg_retenue": res.ctg,
+            "date_fin_ctg": chosen.date_fin if chosen else pd.NaT,
+            "schema": _schema_text(u, big, res, chosen, reference_date),
+            "rpe": rpe,
+            "a_signer_en_opportunite": ", ".join(res.a_signer_en_opportunite),
+        })
+    return pd.DataFrame(rows, columns=_AO_COLUMNS)
+
+
+_AO_COLUMNS = [
+    "ao_type", "ao_code", "ao_nom", "competences", "titulaire_planification", "population", "strate",
+    "n_communes", "communes", "repartition", "ctg", "n_communes_couvertes", "niveau_ctg", "cellule",
+    "statut", "statut_libelle", "detail", "phrase_circulaire", "ctg_retenue", "date_fin_ctg",
+    "schema", "rpe", "a_signer_en_opportunite",
+]
+
+SCHEMA_NON_CONCERNE = "non concerné (n'exerce pas la planification)"
+SCHEMA_NON_REQUIS = "non requis (10 000 habitants ou moins)"
+SCHEMA_DISPENSE = "dispensé : CTG signée par l'AO"
+SCHEMA_REQUIS = "requis"
+
+
+def _schema_text(unit: Mapping, big: bool, res: StatusResult, chosen: Ctg | None,
+                 reference_date: date) -> str:
+    """Schéma obligation of one AO: the holder of planning above 10,000 must adopt one unless a
+    CTG in force that it signed stands in for it."""
+    if not unit["titulaire_planification"]:
+        return SCHEMA_NON_CONCERNE
+    if not big:
+        return SCHEMA_NON_REQUIS
+    if (chosen is not None and str(unit["ao_code"]) in chosen.signataires
+            and ctg_phase(chosen, reference_date) != "expiree"):
+        return SCHEMA_DISPENSE
+    return SCHEMA_REQUIS
+
+
+def _dedupe(ctgs: list[Ctg]) -> list[Ctg]:
+    seen: dict[str, Ctg] = {}
+    for c in ctgs:
+        seen.setdefault(c.id_ctg, c)
+    return list(seen.values())
+
+
+def _names(holders: pd.DataFrame) -> dict[str, str]:
+    names = dict(zip(holders["code_insee"], holders["nom"], strict=True))
+    epci = holders.dropna(subset=["siren_epci"])
+    names.update(dict(zip(epci["siren_epci"], epci["epci_nom"].fillna(epci["siren_epci"]), strict=True)))
+    return {str(k): str(v) for k, v in names.items()}
+
+
+def _applicable_holders(holders: pd.DataFrame) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for r in holders.to_dict("records"):
+        codes = set()
+        for comp in COMPETENCES:
+            if r[f"applicable_{comp}"]:
+                codes.add(r["siren_epci"] if r[f"titulaire_{comp}"] == HOLDER_EPCI else r["code_insee"])
+        out[r["code_insee"]] = codes
+    return out
+
+
+def _ao_units(holders: pd.DataFrame) -> list[dict]:
+    """Group communes by AO: each commune holding a competence, each EPCI holding transfers."""
+    units: dict[tuple[str, str], dict] = {}
+    for r in holders.to_dict("records"):
+        for comp in COMPETENCES:
+            if not r[f"applicable_{comp}"]:
+                continue
+            if r[f"titulaire_{comp}"] == HOLDER_EPCI:
+                key = (HOLDER_EPCI, r["siren_epci"])
+                nom = r["epci_nom"] if pd.notna(r["epci_nom"]) else r["siren_epci"]
+            else:
+                key = (HOLDER_COMMUNE, r["code_insee"])
+                nom = r["nom"]
+            u = units.setdefault(key, {"ao_type": key[0], "ao_code": key[1], "ao_nom": nom,
+                                       "comps": set(), "communes": [], "dists": set(),
+                                       "pops": {}, "planif_communes": []})
+            u["comps"].add(comp)
+            if r["code_insee"] not in u["communes"]:
+                u["communes"].append(r["code_insee"])
+                u["dists"].add(r["repartition"])
+            u["pops"][comp] = r[f"population_{comp}"]
+            if comp == "planifier":
+                u["planif_communes"].append(r["code_insee"])
+    out = []
+    for u in units.values():
+        planif = "planifier" in u["comps"]
+        pops = [p for p in u["pops"].values() if pd.notna(p)]
+        pop = u["pops"]["planifier"] if planif else (max(pops) if pops else pd.NA)
+        if u["ao_type"] == HOLDER_COMMUNE:
+            dist = next(iter(u["dists"]))
+        else:
+            dist = DIST_EPCI if u["dists"] == {DIST_EPCI} else DIST_SHARED
+        out.append({
+            "ao_type": u["ao_type"], "ao_code": u["ao_code"], "ao_nom": u["ao_nom"],
+            "competences": ", ".join(COMPETENCE_LABELS[c] for c in COMPETENCES if c in u["comps"]),
+            "titulaire_planification": planif,
+            "population": pop,
+            "strate": ao_tier(None if pd.isna(pop) else float(pop)),
+            "n_communes": len(u["communes"]),
+            "communes": tuple(sorted(u["communes"])),
+            "planif_communes": tuple(sorted(u["planif_communes"])),
+            "repartition": dist,
+        })
+    out.sort(key=lambda u: (u["ao_type"] != HOLDER_EPCI, u["ao_nom"]))
+    return out
+
+
+def ao_status(
+    unit: Mapping[str, object],
+    relevant: list[Ctg],
+    reference_date: date,
+    holders_of: Mapping[str, set[str]],
+    names: Mapping[str, str],
+) -> StatusResult:
+    """Status of one AO against the CTGs covering its communes (see module docstring).
+
+    Order: not holding planning -> non concerné; a CTG in force signed by the AO and not
+    ending within 12 months -> vaut schéma; only signed CTGs ending soon (or all CTGs
+    ending soon / expired) -> échéance; a CTG in force it did not sign -> avenant; no CTG
+    -> schéma requis above 10,000, else non concerné.
+    """
+    code = str(unit["ao_code"])
+    nom = str(unit["ao_nom"])
+    pop = unit["population"]
+    big = bool(pd.notna(pop) and pop > SEUIL_SCHEMA)
+    if not unit["titulaire_planification"]:
+        if unit["ao_type"] == HOLDER_EPCI:
+            return StatusResult(
+                ST_NON_CONCERNE,
+                f"{nom} n'exerce pas la compétence de planification (non transférée, ou transférée "
+                "par des communes totalisant 3 500 habitants ou moins) : la CTG doit être signée par "
+                "les communes qui l'exercent.",
+                S_SIGNATURE_PLANIFICATION, "", "")
+        return StatusResult(
+            ST_NON_CONCERNE,
+            f"{nom} n'exerce pas la compétence de planification (3 500 habitants ou moins, ou "
+            "compétence transférée à l'EPCI) : pas d'obligation de schéma pour elle.",
+            f"{S_SEUIL_3500} {S_SIGNATURE_PLANIFICATION}", "", "")
+    ref_phase = {c.id_ctg: ctg_phase(c, reference_date) for c in relevant}
+    live = [c for c in relevant if ref_phase[c.id_ctg] != "expiree"]
+    signed = [c for c in live if code in c.signataires]
+    dist = str(unit["repartition"])
+
+    def cell_of(c: Ctg) -> Cell:
+        return CELLS[(dist, c.niveau)]
+
+    def opportunity(c: Ctg) -> tuple[str, ...]:
+        wanted: set[str] = set()
+        for commune in c.communes_couvertes:
+            if commune in unit["communes"]:
+                wanted |= holders_of.get(commune, set())
+        return tuple(sorted(names.get(w, w) for w in wanted - c.signataires))
+
+    solid = [c for c in signed if ref_phase[c.id_ctg] == "en_cours"]
+    if solid:
+        c = _latest(solid)
+        cell = cell_of(c)
+        return StatusResult(
+            ST_VAUT_SCHEMA,
+            f"{nom} a signé la CTG « {c.nom} » ({c.id_ctg}), en cours jusqu'au {_fmt(c.date_fin)} : "
+            "elle peut valoir schéma au titre de la planification.",
+            f"{cell.droit} {S_LOI_DISPENSE}" if big else cell.droit, cell.label, c.id_ctg,
+            opportunity(c))
+    extension = (
+        "un avenant de prolongation d'un an peut être conclu avant le 31/12/2025"
+        if reference_date <= EXTENSION_DEADLINE
+        else "l'avenant de prolongation d'un an n'était possible qu'avant le 31/12/2025")
+    if signed:
+        c = _latest(signed)
+        return StatusResult(
+            ST_ECHEANCE,
+            f"La CTG « {c.nom} » ({c.id_ctg}) signée par {nom} se termine le {_fmt(c.date_fin)} "
+            f"(moins de 12 mois) : la renégocier ; {extension}.",
+            S_RENEGOCIER, cell_of(c).label, c.id_ctg, opportunity(c))
+    running = [c for c in live if ref_phase[c.id_ctg] == "en_cours"]
+    if running:
+        c = _latest(running)
+        cell = cell_of(c)
+        return StatusResult(
+            ST_AVENANT,
+            f"La CTG « {c.nom} » ({c.id_ctg}) couvre le territoire mais {nom}, titulaire de la "
+            f"planification, ne l'a pas signée : avenant recommandé, à signer par {nom}.",
+            f"{S_SIGNATURE_PLANIFICATION} {cell.droit}", cell.label, c.id_ctg, opportunity(c))
+    if relevant:
+        c = _latest(relevant)
+        when = "s'est terminée" if ref_phase[c.id_ctg] == "expiree" else "se termine"
+        must = "" if code in c.signataires else f" ; {nom}, titulaire de la planification, doit la signer"
+        schema = " ; d'ici là, un schéma est requis (plus de 10 000 habitants)" if (
+            big and ref_phase[c.id_ctg] == "expiree") else ""
+        return StatusResult(
+            ST_ECHEANCE,
+            f"La CTG « {c.nom} » ({c.id_ctg}) {when} le {_fmt(c.date_fin)} : la renégocier{must}"
+            f"{schema} ; {extension}.",
+            S_RENEGOCIER, cell_of(c).label, c.id_ctg, opportunity(c))
+    if big:
+        return StatusResult(
+            ST_SCHEMA_REQUIS,
+            f"{nom} exerce la planification pour plus de 10 000 habitants et aucune CTG ne couvre son "
+            "territoire : schéma pluriannuel requis, ou signature d'une CTG.",
+            S_SCHEMA_REQUIS, "", "")
+    return StatusResult(
+        ST_NON_CONCERNE,
+        f"{nom} exerce la planification pour 10 000 habitants ou moins et n'est couverte par aucune "
+        "CTG : pas d'obligation de schéma.",
+        S_SCHEMA_REQUIS, "", "")
+
+
+def _latest(ctgs: list[Ctg]) -> Ctg:
+    return max(ctgs, key=lambda c: (c.date_fin is not None, c.date_fin or pd.Timestamp.min, c.id_ctg))
+
+
+def _fmt(ts: pd.Timestamp | None) -> str:
+    return "—" if ts is None else f"{ts:%d/%m/%Y}"
+
+
+ECH_AUCUNE = "Aucune CTG"
+ECH_EXPIREE = "CTG expirée"
+ECH_PROCHE = "CTG se terminant dans les 12 mois"
+ECH_EN_COURS = "CTG en vigueur au-delà de 12 mois"
+ECHEANCES = (ECH_EXPIREE, ECH_PROCHE, ECH_EN_COURS, ECH_AUCUNE)
+
+
+def _echeance(phases: list[str]) -> str:
+    """The most durable CTG of a commune decides: one running beyond 12 months is enough."""
+    if "en_cours" in phases:
+        return ECH_EN_COURS
+    if "fin_proche" in phases:
+        return ECH_PROCHE
+    if "expiree" in phases:
+        return ECH_EXPIREE
+    return ECH_AUCUNE
+
+
+def commune_layers(holders: pd.DataFrame, ao: pd.DataFrame, ctgs: list[Ctg],
+                   reference_date: date) -> pd.DataFrame:
+    """Per commune, the values the map layers show: AO tier of the planning holder, planning
+    holder type, CTG coverage, status of the planning AO, CTG ending soon (`echeance_ctg`,
+    one of ECHEANCES)."""
+    status_of = {(r["ao_type"], r["ao_code"]): r for r in ao.to_dict("records")}
+    phase_by_commune: dict[str, list[str]] = {}
+    ids_by_commune: dict[str, list[str]] = {}
+    for c in ctgs:
+        ph = ctg_phase(c, reference_date)
+        for code in c.communes_couvertes:
+            phase_by_commune.setdefault(code, []).append(ph)
+            ids_by_commune.setdefault(code, []).append(c.id_ctg)
+    rows = []
+    for r in holders.to_dict("records"):
+        code = r["code_insee"]
+        key = (r["ao_planif_type"], r["ao_planif_code"])
+        st = status_of.get(key) if r["applicable_planifier"] else None
+        phases = phase_by_commune.get(code, [])
+        if not phases:
+            couverture = "Aucune CTG"
+        elif "en_cours" in phases or "fin_proche" in phases:
+            couverture = "Couverte par une CTG en vigueur"
+        else:
+            couverture = "CTG expirée"
+        rows.append({
+            "code_insee": code,
+            "nom": r["nom"],
+            "strate": r["ao_planif_strate"],
+            "titulaire_planification": (HOLDER_LABELS[r["ao_planif_type"]] if r["applicable_planifier"]
+                                        else "Non applicable (3 500 habitants ou moins)"),
+            "ao_planification": r["ao_planif_nom"] if r["applicable_planifier"] else "",
+            "couverture_ctg": couverture,
+            "ctg": ", ".join(ids_by_commune.get(code, [])),
+            "statut": st["statut_libelle"] if st is not None else STATUS_LABELS[ST_NON_CONCERNE],
+            "echeance_ctg": _echeance(phases),
+        })
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- checklist
+CHECKLIST_DOCUMENT_KIND = "checklist_ctg"
+_CHECKLIST = (
+    ("zones", "Les zones caractérisées par une offre d'accueil insuffisante ou par des difficultés "
+              "dans l'accès à l'offre"),
+    ("objectifs", "Les objectifs de maintien et de développement de l'offre d'accueil, en cohérence "
+                  "avec l'identification de ces zones"),
+    ("emplois", "Les besoins en matière d'emplois et de compétences qui découlent des objectifs de "
+                "maintien et de développement des services"),
+    ("vulnerables", "Les partenariats et actions à développer pour répondre aux difficultés spécifiques "
+                    "des familles vulnérables"),
+    ("avip", "L'objectif d'un développement renforcé des modes d'accueil « à vocation d'insertion "
+             "professionnelle »"),
+    ("qualite", "Les modalités d'accompagnement de l'ensemble des modes d'accueil du territoire en "
+                "matière de qualité d'accueil"),
+    ("investissements", "Les projets d'investissements en matière de rénovation, entretien et création "
+                        "d'équipements, services ou modes d'accueil du jeune enfant"),
+    ("couts", "Les coûts prévisionnels et les moyens en ingénierie, financiers ou humains"),
+    ("calendrier", "Le calendrier prévisionnel de réalisation de ces opérations"),
+    ("evaluation", "Les indicateurs et modalités d'évaluation des objectifs énoncés"),
+    ("partenariats", "Les partenariats à développer pour atteindre ces objectifs, notamment avec le "
+                     "conseil départemental, d'autres collectivités territoriales, les gestionnaires ou "
+                     "les professionnels de l'accueil individuel situés concernés par les orientations"),
+)
+
+
+@dataclass(frozen=True)
+class ChecklistProgress:
+    done: int
+    total: int
+    checked: tuple[str, ...]  # ids of the ticked items, in checklist order
+
+    @property
+    def ratio(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.done}/{self.total}"
+
+
+def checklist_items() -> tuple[tuple[str, str], ...]:
+    """The eleven items the early-childhood part of a CTG must now contain (décret 2025-253),
+    as (id, French text quoted from the circular)."""
+    return _CHECKLIST
+
+
+def checklist_payload(checked: Iterable[str]) -> dict:
+    """Workspace document for one CTG's checklist (kind `checklist_ctg`, name = id_ctg).
+    Unknown ids raise ValueError."""
+    ids = [i for i, _ in _CHECKLIST]
+    chosen = set(checked)
+    unknown = chosen - set(ids)
+    if unknown:
+        raise ValueError(f"Éléments de liste inconnus : {', '.join(sorted(unknown))}")
+    return {"coches": [i for i in ids if i in chosen]}
+
+
+def checklist_progress(payload: Mapping | None) -> ChecklistProgress:
+    """Progress of one CTG's checklist from its stored payload (None = nothing ticked).
+    Ids that are not checklist items are ignored."""
+    ids = [i for i, _ in _CHECKLIST]
+    ticked = set((payload or {}).get("coches", ()))
+    checked = tuple(i for i in ids if i in ticked)
+    return ChecklistProgress(len(checked), len(ids), checked)
+
+
+# ---------------------------------------------------------------------------- indicators
+def status_counts(ao: pd.DataFrame) -> pd.DataFrame:
+    """Number of AO and population per status (every status listed)."""
+    g = ao.groupby("statut").agg(ao=("ao_code", "size"),
+                                 population=("population", lambda s: pd.to_numeric(s).sum()))
+    g = g.reindex(list(STATUSES)).fillna(0).astype({"ao": int}).reset_index()
+    g["libelle"] = g["statut"].map(STATUS_LABELS)
+    return g[["statut", "libelle", "ao", "population"]]
+
+
+def covered_population_share(layers: pd.DataFrame, population: pd.Series) -> float:
+    """Share (%) of the population living in a commune covered by a CTG in force."""
+    pop = pd.to_numeric(population, errors="coerce").fillna(0).to_numpy()
+    covered = (layers["couverture_ctg"] == "Couverte par une CTG en vigueur").to_numpy()
+    total = pop.sum()
+    return float(pop[covered].sum() / total * 100) if total else 0.0
+
+
+INDICATORS = (
+    Indicator("ao_statuts_ctg", "Autorités organisatrices par statut CTG", "AO",
+              ("dataset:ctg", "dataset:ao_transferts", "insee_pop_2023"), status_counts,
+              "Statut de chaque AO selon le tableau de la circulaire (section 2.2) : CTG valant "
+              "schéma, avenant recommandé, schéma requis, échéance, non concerné."),
+    Indicator("ctg_population_couverte", "Part de la population couverte par une CTG en vigueur", "%",
+              ("dataset:ctg", "insee_pop_2023"), covered_population_share,
+              "Population des communes couvertes par une CTG en vigueur (signataire ou membre d'un EPCI "
+              "signataire) rapportée à la population du territoire."),
+)

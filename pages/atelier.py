@@ -1,4 +1,9 @@
-import streamlit as st
+"""Vue atelier (élus): the pre-diagnostic as a presentation, one message per screen.
 
-st.title("atelier")
-st.info("Page en cours de construction.")
+The URL reopens the same screen: ?niveau=epci&code=...&diapo=3 (or ?ctg=...&diapo=2)."""
+
+from __future__ import annotations
+
+from ui import atelier
+
+atelier.render()

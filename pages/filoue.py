@@ -1,4 +1,5 @@
-import streamlit as st
+"""Profils Filoué: who attends each EAJE (see ui/filoue.py and diagnostics/filoue.py)."""
 
-st.title("filoue")
-st.info("Page en cours de construction.")
+from ui import filoue
+
+filoue.render()

@@ -1,4 +1,131 @@
+"""Territoire: map of the selected territory and its key figures (thin page)."""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-st.title("territoire")
-st.info("Page en cours de construction.")
+from catalogue.sources import credit
+from diagnostics.territory_profile import key_figures
+from geodata.reference import POPULATION_LABEL
+from geodata.territory import (
+    LEVEL_LABELS,
+    LEVEL_LABELS_PLURAL,
+    Level,
+    communes_of,
+    default_sublevel,
+    make_territory,
+    sublevels,
+)
+from geodata.tiers import TIER_DESCRIPTIONS
+from ui import cache, maps, state
+from ui.components import credits, fmt_number
+
+geo = cache.geography()
+territory = state.current_territory()
+communes = communes_of(geo, territory)
+
+st.title(territory.label)
+st.caption(f"{LEVEL_LABELS[territory.level]} · carte et chiffres clés")
+
+# ---- map controls ----------------------------------------------------------------------
+levels = sublevels(territory)
+default_level = default_sublevel(territory)
+wanted = st.query_params.get("maille", "")
+start = Level(wanted) if wanted in {lv.value for lv in levels} else default_level
+c1, c2 = st.columns([1, 2])
+level = c1.selectbox(
+    "Maille",
+    levels,
+    index=levels.index(start),
+    format_func=lambda lv: LEVEL_LABELS_PLURAL[lv].capitalize(),
+    key=f"territoire_maille_{territory.key}",
+    disabled=len(levels) == 1,
+)
+themes = maps.themes_for(level)
+theme = c2.selectbox("Colorer par", themes, key=f"territoire_theme_{level.value}")
+if level is not default_level:
+    st.query_params["maille"] = level.value
+elif "maille" in st.query_params:
+    del st.query_params["maille"]
+
+classified, tooltip, legend_title = maps.colouring(communes, level, theme)
+sources = [credit("ign_admin_express_2025"), credit("insee_pop_2023")]
+if theme == maps.THEME_DENSITY or theme == maps.THEME_RURAL:
+    sources.append(credit("insee_densite_2024"))
+highlight = territory.code if territory.level is Level.COMMUNE else None
+
+col_map, col_fig = st.columns([3, 2], gap="large")
+with col_map:
+    m = maps.territory_map(
+        level,
+        territory,
+        classified.colors,
+        classified.legend,
+        title=theme,
+        legend_title=legend_title,
+        credit=" · ".join(sources),
+        tooltip=tooltip,
+        highlight=highlight,
+        height=580,
+    )
+    clicked = maps.show_map(m, key=f"territoire_{territory.key}_{level.value}", height=580)
+    credits(sources + ["Cliquez sur un territoire de la carte pour le sélectionner."])
+    if clicked and clicked != territory.code:
+        try:
+            picked = make_territory(geo, level, clicked)
+        except KeyError:
+            picked = None
+        if picked is not None:
+            state.select_territory(picked)
+
+# ---- key figures -----------------------------------------------------------------------
+kf = key_figures(communes)
+with col_fig:
+    st.subheader("Chiffres clés")
+    a, b, c = st.columns([5, 3, 2])
+    a.metric("Population", fmt_number(kf.population))
+    b.metric("Communes", fmt_number(kf.n_communes))
+    c.metric("EPCI", fmt_number(kf.n_epci))
+    credits(
+        [
+            f"Population : {credit('insee_pop_2023')} ({POPULATION_LABEL})",
+            f"Communes et EPCI : {credit('ign_admin_express_2025')}",
+        ]
+    )
+
+    st.markdown("##### Communes par strate d'autorité organisatrice")
+    tiers = pd.DataFrame(
+        {
+            "Strate (habitants)": kf.tiers["tier"].astype(str),
+            "Communes": kf.tiers["communes"].map(fmt_number),
+            "Population": kf.tiers["population"].map(fmt_number),
+            "Part de la population": (kf.tiers["population"] / max(kf.population, 1) * 100).map(
+                lambda v: f"{fmt_number(v, 1)} %"
+            ),
+        }
+    )
+    st.dataframe(tiers, hide_index=True, width="stretch")
+    credits(
+        [
+            f"Strates calculées sur la {POPULATION_LABEL} ; seuils de 3 500 et 10 000 habitants "
+            "(CASF L.214-1-3). {0}".format(credit("insee_pop_2023"))
+        ]
+    )
+
+    with st.expander("Ce que la loi demande à chaque strate"):
+        st.markdown("\n".join(f"- **{k}** : {v}" for k, v in TIER_DESCRIPTIONS.items()))
+
+    st.markdown("##### Niveaux de densité")
+    dens = pd.DataFrame(
+        {
+            "Niveau": kf.density["libelle"].astype(str),
+            "Communes": kf.density["communes"].map(fmt_number),
+            "Population": kf.density["population"].map(fmt_number),
+            "Part de la population": kf.density["part_population"].map(
+                lambda v: f"{fmt_number(v, 1)} %"
+            ),
+        }
+    )
+    st.dataframe(dens, hide_index=True, width="stretch")
+    credits([credit("insee_densite_2024"), credit("insee_pop_2023")])

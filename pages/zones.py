@@ -1,4 +1,96 @@
+"""Zones sous-dotées: explainable rules, priority zones per AO, trajectories (thin page, issue 6)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
 import streamlit as st
 
-st.title("zones")
-st.info("Page en cours de construction.")
+from diagnostics import zones as z
+from geodata.territory import LEVEL_LABELS, Level
+from ui import state
+from ui import zones as uz
+from ui.components import credits
+
+territory = state.current_territory()
+st.title(f"Zones sous-dotées — {territory.label}")
+st.caption(
+    f"{LEVEL_LABELS[territory.level]} · le décret 2025-253 demande à chaque schéma d'autorité "
+    "organisatrice (et au volet petite enfance de chaque CTG) d'identifier « les zones "
+    "géographiques caractérisées par une offre d'accueil insuffisante ou par des difficultés dans "
+    "l'accès à cette offre ». Aucune règle n'est imposée : choisissez et réglez les vôtres, chacune "
+    "est écrite en clair sous son interrupteur."
+)
+if territory.level is Level.FRANCE:
+    st.info("Choisissez une région, un département, un EPCI ou une commune dans le panneau de "
+            "gauche : les zones se repèrent commune par commune.")
+    st.stop()
+
+top = st.container()
+left, right = st.columns([2, 3], gap="large")
+with top:
+    ctl, refs = uz.controls(uz.references, uz.caf_years(), left)
+    uz.demo(uz.synthetic_kinds())
+geoms = uz.scope_geometries(territory)
+base_all = uz.national_base(ctl.year)
+base = base_all[base_all["code_insee"].isin(geoms["code_insee"])].reset_index(drop=True)
+codes = base["code_insee"].astype(str).tolist()
+method_lines: list[str] = []
+if ctl.access is not None:
+    base["accessibilite"] = uz.accessibility(ctl.year, codes, ctl.access, ctl.supply).to_numpy()
+    method_lines.append(f"{ctl.access.describe()} Offre : {ctl.supply.lower()}.")
+result = z.apply_rules(base, ctl.rules, refs, ctl.combine)
+
+flagged = base.loc[result.flags["prioritaire"].to_numpy(), ["code_insee", "nom", "population"]]
+flagged_geo = gpd.GeoDataFrame(
+    flagged.merge(geoms[["code_insee", "geometry"]], on="code_insee"), geometry="geometry",
+    crs=geoms.crs,
+)
+members = z.zone_members(flagged_geo)
+polygons = uz.dissolved(territory, members)
+holder_labels, holder_note = uz.holders(codes)
+table = z.zone_table(base, members, ctl.target, holder_labels)
+summary = z.zone_table(base, members, ctl.target, holder_labels, by_ao=False)
+lines = uz.source_lines(method_lines)
+
+with right:
+    uz.metric_row(base, result.flags, members)
+    uz.map_section(territory, base, refs, polygons, lines)
+    credits(lines)
+
+with right, st.container(border=True):
+    st.markdown("**Règles appliquées**")
+    if not ctl.rules:
+        st.warning("Aucune règle n'est cochée : aucune commune n'est retenue.")
+    for sentence in result.sentences:
+        st.markdown(f"- {sentence}")
+    st.caption(result.combine_sentence)
+    missing = {k: v for k, v in result.missing.items() if v}
+    if missing:
+        st.caption("Communes non évaluées faute de donnée : " + " ; ".join(
+            f"{r.label} : {missing[r.id]}" for r in ctl.rules if r.id in missing) + ".")
+
+st.subheader("Zones prioritaires")
+st.caption("Une zone = communes prioritaires contiguës (frontière commune), nommée d'après sa "
+           "commune la plus peuplée. Places à créer = taux cible × enfants ÷ 100 − places, sur les "
+           "communes dont les places sont connues." + (f" {holder_note}" if holder_note else ""))
+if members.empty:
+    st.info("Aucune commune ne remplit les règles choisies.")
+else:
+    st.dataframe(uz.zone_table_fr(summary), hide_index=True, width="stretch")
+    with st.expander("Par autorité organisatrice (titulaire de la compétence de planification)",
+                     expanded=True):
+        st.dataframe(uz.zone_table_fr(table), hide_index=True, width="stretch")
+    credits(lines)
+communes = uz.commune_table(base, result, members, ctl.rules)
+with st.expander(f"Indicateurs des {len(communes)} communes", expanded=False):
+    st.dataframe(communes, hide_index=True, width="stretch")
+    credits(lines)
+uz.downloads(territory, polygons, table, communes, uz.export_source(lines))
+
+st.subheader("Enregistrer le zonage")
+payload = z.zoning_payload("", territory.key, z.rules_to_params(ctl.rules, ctl.combine), members,
+                           ctl.target)
+uz.saved_section(territory, payload, f"Zonage {territory.name}")
+
+st.divider()
+uz.trajectory_section(base, members, ctl.year, ctl.target, lines)

@@ -47,8 +47,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """Base URL of a streamlit server running app.py on a fresh workspace."""
+def app_url(browser) -> Iterator[str]:
+    """Base URL of a streamlit server running app.py on a fresh workspace.
+
+    Warm-up: the server's first session opens "/" so that app.py (and its st.navigation)
+    runs first. Streamlit 1.67 otherwise treats a `pages/` folder as a legacy multipage
+    app for the first session of the process (see docs/architecture.md); the warm-up also
+    fills the workspace with the default data before the timed tests start.
+    """
     port = _free_port()
     ws = tempfile.mkdtemp(prefix="diag-e2e-ws-")
     env = dict(os.environ, DIAG_WORKSPACE_DIR=ws, PYTHONUNBUFFERED="1")
@@ -70,6 +76,13 @@ def app_url() -> Iterator[str]:
     else:
         proc.terminate()
         raise RuntimeError(f"Le serveur Streamlit n'a pas démarré (journal : {log.name})")
+    warm = browser.new_page()
+    warm.goto(url + "/", timeout=120_000)
+    # The territory search box is drawn by app.py (ui.state), not by the legacy pages/ mode:
+    # waiting for it proves st.navigation ran (the sidebar alone exists in both modes).
+    warm.wait_for_selector('input[aria-label="Rechercher un territoire"]', timeout=180_000)
+    wait_for_app(warm)
+    warm.close()
     yield url
     proc.terminate()
     try:

@@ -1,0 +1,126 @@
+"""The embedded default workspace: real open data shipped in the repo, then demo data.
+
+`ensure_defaults(ws)` is idempotent and safe when several processes start at once:
+the shipped files are imported THROUGH THE SAME IMPORTERS users use (datastore.importers),
+then the synthetic frames of `datastore.synthetic` are schema-checked, and everything is
+committed in ONE transaction guarded by the meta key `DEFAULTS_KEY`: the first process to
+commit fills the workspace, any other one finds the key set and stores nothing. A workspace
+whose defaults were installed is never refilled (a default dataset the user deleted stays
+deleted).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from catalogue.sources import source
+from datastore.importers import ImportOptions, Prepared, _prepare_synthetic, prepare
+from datastore.store import PendingDataset, Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+OPEN_KEY = "defaults_open_v1"
+DEMO_KEY = "defaults_demo_v1"
+
+
+@dataclass(frozen=True)
+class ShippedFile:
+    kind: str
+    path: str  # relative to the repo root
+    source_id: str
+    annee: int | None = None
+
+
+SHIPPED: tuple[ShippedFile, ...] = (
+    ShippedFile("caf_taux", "data/open/caf_txcouv_pe_com_2017_2022.csv", "cnaf_txcouv_com"),
+    ShippedFile("caf_places", "data/open/caf_nbpla_pe_com_2017_2022.csv", "cnaf_nbpla_com"),
+    ShippedFile("drees_offre", "data/open/drees_offre_accueil_dep_2010_2023.csv", "drees_offre_dep"),
+    ShippedFile("bpe_eaje", "data/open/insee_bpe2021_eaje_nb_par_commune.csv", "insee_bpe_2021", 2021),
+    ShippedFile("densite", "data/reference/insee_grille_densite_7niveaux_2024.csv", "insee_densite_2024", 2024),
+    ShippedFile("population", "data/reference/communes_2025.parquet", "insee_pop_2023", 2023),
+    *(ShippedFile("allocataires", f"data/open/insee_donnees_caf_iris_{y}.csv", "insee_caf_iris", y)
+      for y in range(2016, 2021)),
+    ShippedFile("qpv", "data/open/insee_demo_qpv_2022.csv", "insee_qpv_2022", 2022),
+)
+
+
+class DefaultsError(Exception):
+    """A shipped file no longer passes its importer (a bug in the repo, not a user error)."""
+
+
+def prepare_shipped(item: ShippedFile) -> Prepared:
+    src = source(item.source_id)
+    opts = ImportOptions(annee=item.annee, producteur=src.producer, nature=src.nature,
+                         source_id=item.source_id, label=src.title)
+    return prepare(item.kind, ROOT / item.path, options=opts)
+
+
+def synthetic_available() -> bool:
+    """True when datastore.synthetic exists and exposes generate_all()."""
+    if importlib.util.find_spec("datastore.synthetic") is None:
+        return False
+    return hasattr(importlib.import_module("datastore.synthetic"), "generate_all")
+
+
+def synthetic_frames() -> dict[str, object]:
+    """The demo frames of datastore.synthetic, or {} while that module is not available."""
+    if not synthetic_available():
+        return {}
+    module = importlib.import_module("datastore.synthetic")
+    return dict(module.generate_all())
+
+
+def build_open() -> list[Prepared]:
+    """Prepare every shipped open-data file (nothing is stored). Raises DefaultsError."""
+    prepared: list[Prepared] = []
+    for item in SHIPPED:
+        p = prepare_shipped(item)
+        if not p.ok:
+            raise DefaultsError(f"Fichier embarqué refusé par son importeur : {item.path}\n{p.report.text()}")
+        prepared.append(p)
+    return prepared
+
+
+def build_demo() -> list[Prepared]:
+    """Schema-check the synthetic frames (empty list while datastore.synthetic is absent)."""
+    prepared: list[Prepared] = []
+    for kind, frame in synthetic_frames().items():
+        p = _prepare_synthetic(kind, frame)  # type: ignore[arg-type]
+        if not p.ok:
+            raise DefaultsError(f"Jeu de démonstration « {kind} » non conforme au schéma :\n{p.report.text()}")
+        prepared.append(p)
+    return prepared
+
+
+def _pending(prepared: list[Prepared]) -> list[PendingDataset]:
+    return [d for p in prepared for d in p.datasets(replace="same_millesime")]
+
+
+def ensure_defaults(ws: Workspace) -> bool:
+    """Fill the workspace with the default data once. Returns True if this call stored anything.
+
+    Two steps, each one transaction guarded by its own meta key: the real open data
+    (`OPEN_KEY`), then the demo data (`DEMO_KEY`). A failure of the demo generator leaves
+    the real data in place and is retried at the next start.
+    """
+    stored = False
+    if ws.meta_value(OPEN_KEY) is None:
+        stored |= ws.commit_many(_pending(build_open()), once_key=OPEN_KEY) is not None
+    if ws.meta_value(DEMO_KEY) is None and synthetic_available():
+        stored |= ws.commit_many(_pending(build_demo()), once_key=DEMO_KEY) is not None
+    return stored
+
+
+def main() -> None:  # pragma: no cover - manual timing helper
+    t0 = time.perf_counter()
+    ws = Workspace()
+    filled = ensure_defaults(ws)
+    print(f"ensure_defaults : {time.perf_counter() - t0:.2f} s, rempli : {filled}, "
+          f"{len(ws.datasets())} jeux")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

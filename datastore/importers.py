@@ -1,0 +1,1175 @@
+"""One importer per dataset kind: real-world headers -> canonical columns, with a report.
+
+Usage (the Données page and the CLI do exactly this):
+
+    prepared = prepare("caf_taux", path_or_bytes, name="txcouv_pe_com.csv")
+    prepared.report   # French validation report, shown BEFORE committing
+    if prepared.ok:
+        commit(ws, prepared)   # one transaction; a failing file stores nothing
+
+A prepared file is split into one stored dataset per millésime (and per CAF scale), so a
+newer edition of a year replaces that year only and older years stay alongside.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from catalogue.sources import Nature
+from datastore import codes
+from datastore.readers import (
+    MAX_BYTES,
+    RawTable,
+    ReadError,
+    human_size,
+    locate_header,
+    norm_header,
+    read_raw,
+)
+from datastore.schemas import DatasetType, Dtype, dataset_type
+from datastore.store import DatasetMeta, PendingDataset, Workspace, apply_types
+from datastore.validation import Report, Severity, check_duplicates, convert_column, is_missing
+
+COMMUNE_EXPECTED = "un code commune INSEE à 5 caractères (ex. 01001, 2A004, 97411)"
+
+
+@dataclass
+class ImportOptions:
+    annee: int | None = None
+    producteur: str | None = None
+    niveau: str | None = None  # CAF scale, when the file does not say it
+    nature: Nature = Nature.REEL
+    source_id: str = ""
+    label: str = ""
+    max_bytes: int = MAX_BYTES
+
+
+@dataclass
+class Prepared:
+    """A file read, mapped and validated, not yet committed."""
+
+    kind: str
+    file: str
+    report: Report
+    frame: pd.DataFrame | None = None
+    producer: str = ""
+    nature: Nature = Nature.REEL
+    source_id: str = ""
+    label: str = ""
+    rows_read: int = 0
+    mapping: dict[str, str] = field(default_factory=dict)  # file header -> canonical column
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok and self.frame is not None
+
+    @property
+    def notes(self) -> list[str]:
+        return [i.message for i in self.report.issues if i.severity is not Severity.ERREUR]
+
+    def millesimes(self) -> list[int]:
+        dtype = dataset_type(self.kind)
+        if self.frame is None or not dtype.year_column or dtype.year_column not in self.frame:
+            return []
+        return sorted(int(y) for y in self.frame[dtype.year_column].dropna().unique())
+
+    def datasets(self, replace: str = "same_millesime") -> list[PendingDataset]:
+        """One pending dataset per (scope, millésime)."""
+        if self.frame is None:
+            raise ValueError("fichier non valide : rien à enregistrer")
+        dtype = dataset_type(self.kind)
+        frame = self.frame
+        scope_col = "niveau" if self.kind in ("caf_taux", "caf_places") else None
+        year_col = dtype.year_column if dtype.year_column in frame.columns else None
+        group_cols = [c for c in (scope_col, year_col) if c]
+        notes = tuple(self.notes)[:200]
+        common = dict(producer=self.producer, source_file=self.file, nature=self.nature,
+                      source_id=self.source_id, notes=notes, replace=replace)
+        if not group_cols or frame.empty:
+            return [PendingDataset(self.kind, frame, label=self.label, **common)]
+        out = []
+        for key, sub in frame.groupby(group_cols, sort=True, dropna=False):
+            key = key if isinstance(key, tuple) else (key,)
+            parts = dict(zip(group_cols, key, strict=True))
+            year = parts.get(year_col) if year_col else None
+            scope = str(parts.get(scope_col, "")) if scope_col else ""
+            label = self.label or dtype.label
+            if scope:
+                label = f"{label} ({scope})"
+            out.append(PendingDataset(self.kind, sub.reset_index(drop=True), label=label, scope=scope,
+                                      millesime=None if year is None or pd.isna(year) else int(year),
+                                      **common))
+        return out
+
+
+# ------------------------------------------------------------------------ header aliases
+def _n(*names: str) -> tuple[str, ...]:
+    """Normalised header aliases; an alias starting with 're:' is a regular expression."""
+    return tuple(n if n.startswith("re:") else norm_header(n) for n in names)
+
+
+def _alias_hit(key: str, aliases: tuple[str, ...]) -> bool:
+    return any(re.fullmatch(a[3:], key) if a.startswith("re:") else key == a for a in aliases)
+
+
+COMMUNE_ALIASES = _n("code_insee", "codgeo", "code_commune", "insee_com", "com", "depcom", "code_geo",
+                     "code_insee_commune", "numero_commune", "num_commune", "numero_de_commune",
+                     "code commune", "commune_code", "insee", "cog")
+
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "enfants": {
+        "code_insee": COMMUNE_ALIASES,
+        "annee": _n("annee", "année", "millesime", "date_reference"),
+        "enfants_moins_3": _n("enfants_moins_3", "enfants de moins de 3 ans", "pop0002", "pop_0002",
+                              "moins_3_ans", "nb_enfants_moins_3", r"re:p\d{2}_pop0002"),
+        "enfants_moins_6": _n("enfants_moins_6", "enfants de moins de 6 ans", "pop0005", "pop_0005",
+                              "moins_6_ans", r"re:p\d{2}_pop0005"),
+        "naissances": _n("naissances", "nais", "naissances domiciliees", "nb_naissances"),
+    },
+    "population": {
+        "code_insee": COMMUNE_ALIASES,
+        "annee": _n("annee", "année", "millesime"),
+        "population": _n("population", "pmun", "population_municipale", "pop_mun", "ptot", "population_totale",
+                         "pop_tot", "pop", r"re:pmun_?(?:19|20)?\d{2}", r"re:ptot_?(?:19|20)?\d{2}",
+                         r"re:p\d{2}_pmun", r"re:p\d{2}_ptot", r"re:population_(?:municipale_|totale_)?\d{4}"),
+        "type_population": _n("type_population", "type"),
+    },
+    "structures": {
+        "id_structure": _n("id_structure", "identifiant", "id", "numero", "finess", "siret", "matricule",
+                           "id_eaje", "numero_structure"),
+        "type_structure": _n("type_structure", "type", "categorie", "type d'equipement", "nature"),
+        "nom": _n("nom", "nom_structure", "raison_sociale", "nom_etablissement", "libelle", "denomination"),
+        "code_insee": COMMUNE_ALIASES + _n("code_insee_eaje", "commune_implantation"),
+        "places": _n("places", "capacite", "nombre_de_places", "nb_places", "places_agreees", "capacite_agreee"),
+        "psu": _n("psu", "financement_psu", "finance_psu"),
+        "avip": _n("avip", "label_avip", "vocation insertion professionnelle"),
+        "gestionnaire": _n("gestionnaire", "nom_gestionnaire", "type_gestionnaire"),
+        "latitude": _n("latitude", "lat", "y_wgs84"),
+        "longitude": _n("longitude", "lon", "lng", "long", "x_wgs84"),
+    },
+    "allocataires": {
+        "code_insee": COMMUNE_ALIASES,
+        "annee": _n("annee", "année", "millesime"),
+        "allocataires": _n("allocataires", "a", "nb_allocataires", "nb_alloc"),
+        "personnes_couvertes": _n("personnes_couvertes", "percou"),
+        "familles_enfants_moins_3": _n("familles_enfants_moins_3", "alloc_enf_moins_3"),
+        "familles_enfants_moins_6": _n("familles_enfants_moins_6", "alloc_enf_moins_6"),
+        "enfants_moins_3": _n("enfants_moins_3", "enf_2", "enf_0_2", "enfants de moins de 3 ans"),
+        "enfants_3_5": _n("enfants_3_5", "enf_3_5"),
+        "familles_monoparentales": _n("familles_monoparentales", "am", "monoparents", "alloc_mono"),
+        "couples_avec_enfants": _n("couples_avec_enfants", "acavenf"),
+        "allocataires_bas_revenus": _n("allocataires_bas_revenus", "bas_revenus", "alloc_bas_revenus"),
+        "allocataires_rsa": _n("allocataires_rsa", "arsas", "rsa", "alloc_rsa"),
+        "allocataires_aide_logement": _n("allocataires_aide_logement", "aal", "alloc_logement"),
+        "allocataires_prime_activite": _n("allocataires_prime_activite", "appa", "prime_activite"),
+        "allocataires_aah": _n("allocataires_aah", "aaah", "aah"),
+    },
+    "filoue": {
+        "annee": _n("annee", "année", "exercice"),
+        "id_eaje": _n("id_eaje", "numero_eaje", "matricule_eaje", "id_structure", "eaje"),
+        "nom_eaje": _n("nom_eaje", "nom_structure"),
+        "code_insee_eaje": _n("code_insee_eaje", "commune_eaje", "depcom_eaje", "insee_eaje"),
+        "id_enfant": _n("id_enfant", "enfant", "identifiant_enfant", "num_enfant"),
+        "age_mois": _n("age_mois", "age_en_mois", "age"),
+        "code_insee_residence": _n("code_insee_residence", "commune_residence", "depcom_residence",
+                                   "insee_residence"),
+        "situation_familiale": _n("situation_familiale", "situation", "sitfam"),
+        "tranche_revenu": _n("tranche_revenu", "tranche_qf", "quotient_familial", "tranche_revenus"),
+        "heures_facturees": _n("heures_facturees", "nb_heures_facturees", "h_facturees"),
+        "heures_realisees": _n("heures_realisees", "nb_heures_realisees", "h_realisees"),
+        "places_eaje": _n("places_eaje", "places", "capacite"),
+    },
+    "filoue_reference": {
+        "annee": _n("annee", "année"),
+        "code_insee": COMMUNE_ALIASES,
+        "dimension": _n("dimension", "variable"),
+        "modalite": _n("modalite", "modalité", "categorie"),
+        "enfants": _n("enfants", "nb_enfants", "effectif"),
+    },
+    "ctg": {
+        "id_ctg": _n("id_ctg", "identifiant", "id", "numero_ctg", "code_ctg"),
+        "nom": _n("nom", "nom_ctg", "intitule", "libelle"),
+        "niveau": _n("niveau", "echelon", "echelon_de_signature", "type"),
+        "signataires": _n("signataires", "codes_signataires", "collectivites_signataires"),
+        "date_debut": _n("date_debut", "debut", "date de début", "date_signature"),
+        "date_fin": _n("date_fin", "fin", "date de fin", "echeance"),
+    },
+    "ao_transferts": {
+        "siren_epci": _n("siren_epci", "siren", "epci", "code_epci", "numero_epci"),
+        "competence": _n("competence", "compétence", "competence_transferee"),
+        "communes": _n("communes", "communes_transferantes", "codes_communes"),
+        "date_effet": _n("date_effet", "date", "date_transfert"),
+    },
+    "qpv": {
+        "code_qpv": _n("code_qpv", "codgeo", "code_quartier", "qp"),
+        "nom_qpv": _n("nom_qpv", "libgeo", "nom_quartier", "lib_qp"),
+        "annee": _n("annee", "année"),
+        "code_insee": _n("code_insee", "depcom", "code_commune", "insee_com"),
+        "nom_commune": _n("nom_commune", "lib_com", "libcom", "commune"),
+        "population": _n("population", "pop_mun", "pmun"),
+        "allocataires": _n("allocataires", "a"),
+        "familles_monoparentales": _n("familles_monoparentales", "am"),
+        "enfants_moins_3": _n("enfants_moins_3", "enf_2"),
+        "_pop_com": _n("pop_com", "population_commune"),
+    },
+    "drees_offre": {
+        "tableau": _n("tableau"),
+        "indicateur": _n("indicateur"),
+        "code_departement": _n("code_departement", "departement_code", "dep", "code_dep", "num_dep"),
+        "annee": _n("annee", "année"),
+        "valeur": _n("valeur", "value", "nombre"),
+    },
+    "bpe_eaje": {
+        "code_insee": COMMUNE_ALIASES,
+        "annee": _n("annee", "année"),
+        "nb_eaje": _n("nb_eaje", "nb_d502", "d502", "eaje"),
+    },
+    "densite": {
+        "code_insee": COMMUNE_ALIASES,
+        "annee": _n("annee", "année"),
+        "dens7": _n("dens7", "dens", "degre_densite", "densite", "dens_7"),
+        "dens7_lib": _n("dens7_lib", "libdens", "libelle_densite"),
+    },
+    "zones": {
+        "id_zone": _n("id_zone", "code", "code_qp", "id", "identifiant"),
+        "nom": _n("nom", "nom_qp", "libelle", "name", "lib_qp"),
+        "type_zone": _n("type_zone", "type"),
+        "code_insee": _n("code_insee", "insee_com", "commune", "code_commune"),
+    },
+}
+
+CAF_KEY_ALIASES = {
+    "annee": _n("date_reference", "date de reference", "annee", "année", "millesime", "date_ref"),
+    "code_commune": _n("numero_commune", "num_commune", "code_commune", "numero de la commune", "codgeo",
+                       "code_insee", "insee_com", "numero commune"),
+    "nom_commune": _n("nom_commune", "nom de la commune", "libelle_commune", "libgeo", "commune"),
+    "code_epci": _n("numero_epci", "num_epci", "code_epci", "siren_epci", "numero de l'epci", "numero epci"),
+    "nom_epci": _n("nom_epci", "nom de l'epci", "libelle_epci", "epci"),
+    "code_departement": _n("numero_departement", "num_departement", "code_departement", "numero du departement",
+                           "numero departement", "dep"),
+    "nom_departement": _n("nom_departement", "nom du departement", "libelle_departement", "departement"),
+    "code_region": _n("numero_region", "num_region", "code_region", "numero de la region", "numero region",
+                      "reg"),
+    "nom_region": _n("nom_region", "nom de la region", "libelle_region", "region"),
+    "niveau": _n("niveau", "echelle"),
+    "code": _n("code", "code_territoire"),
+    "nom": _n("nom", "nom_territoire"),
+}
+
+
+def caf_value_column(header_norm: str, kind: str) -> str | None:
+    """Map a CNAF rate/places header (current stem or older label) to a canonical column."""
+    h = header_norm
+    if kind == "caf_taux":
+        if h.startswith("tx_") and h in {c.name for c in dataset_type(kind).columns}:
+            return h
+        if not ("taux" in h or h.startswith("tx") or "couv" in h):
+            return None
+        prefix = "tx"
+    else:
+        if h.startswith("pl_") and h in {c.name for c in dataset_type(kind).columns}:
+            return h
+        if not ("place" in h or h.startswith("nb") or "nombre" in h):
+            return None
+        prefix = "pl"
+    if "global" in h or "offertes_ensemble" in h or h.endswith("_total") or "tous_modes" in h \
+            or h in ("places_offertes", "nombre_de_places_offertes", "nombre_total_de_places"):
+        return "tx_global" if prefix == "tx" else "pl_total"
+    if "hors" in h and ("psu" in h or "eaje" in h):
+        return f"{prefix}_eaje_hors_psu"
+    if "psu" in h:
+        return f"{prefix}_eaje_psu"
+    if "prescol" in h or "scolari" in h:
+        return f"{prefix}_prescolarisation"
+    if "assist" in h or "assmat" in h or "maternel" in h:
+        return f"{prefix}_assmat"
+    if "salari" in h or "domicile" in h:
+        return f"{prefix}_salarie_domicile"
+    if "individuel" in h:
+        return f"{prefix}_individuel"
+    if "eaje" in h or "collectif" in h:
+        return f"{prefix}_eaje"
+    return None
+
+
+# --------------------------------------------------------------------------------- entry
+def prepare(kind: str, source: bytes | str | Path, name: str | None = None,
+            options: ImportOptions | None = None) -> Prepared:
+    """Read, map and validate a file as dataset `kind` (nothing is stored)."""
+    opts = options or ImportOptions()
+    dtype = dataset_type(kind)
+    file = name or (Path(source).name if isinstance(source, (str, Path)) else "fichier")
+    report = Report(file)
+    prepared = Prepared(kind, file, report, producer=opts.producteur or dtype.default_producer or "Utilisateur",
+                        nature=opts.nature, source_id=opts.source_id, label=opts.label)
+    try:
+        if kind == "zones" and (file.lower().endswith((".geojson", ".json")) or _looks_json(source)):
+            frame, lines = _read_geojson(source, file, opts, report)
+        else:
+            raw = read_raw(source, file, max_bytes=opts.max_bytes)
+            for n in raw.notes:
+                report.note(n)
+            frame, lines = _IMPORTERS.get(kind, _generic)(raw, dtype, opts, report, prepared)
+    except ReadError as exc:
+        for m in exc.messages:
+            report.error(m)
+        return prepared
+    if frame is None:
+        return prepared
+    prepared.rows_read = len(frame)
+    if frame.empty and report.ok:
+        report.error(f"{file} : aucune ligne de données après l'en-tête ; au moins une ligne attendue.")
+        return prepared
+    if len(lines) == len(frame):  # all problems at once: duplicates are reported with cell errors
+        check_duplicates(frame, dtype, lines, report)
+    if report.ok:
+        prepared.frame = apply_types(frame[dtype.column_names].reset_index(drop=True), dtype)
+    return prepared
+
+
+def commit(ws: Workspace, prepared: Prepared, replace: str = "same_millesime") -> list[DatasetMeta]:
+    """Store a valid prepared file (one transaction for all its millésimes)."""
+    if not prepared.ok:
+        raise ValueError(prepared.report.summary())
+    metas = ws.commit_many(prepared.datasets(replace))
+    assert metas is not None
+    return metas
+
+
+def import_file(ws: Workspace, kind: str, source: bytes | str | Path, name: str | None = None,
+                options: ImportOptions | None = None, replace: str = "same_millesime",
+                dry_run: bool = False) -> tuple[Prepared, list[DatasetMeta]]:
+    prepared = prepare(kind, source, name, options)
+    if dry_run or not prepared.ok:
+        return prepared, []
+    return prepared, commit(ws, prepared, replace)
+
+
+# ----------------------------------------------------------------------- shared helpers
+def year_from_name(name: str) -> int | None:
+    years = re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", name)
+    return int(years[-1]) if years else None
+
+
+def _looks_json(source: bytes | str | Path) -> bool:
+    if isinstance(source, bytes):
+        return source.lstrip()[:1] in (b"{", b"[")
+    return False
+
+
+def _score(aliases: dict[str, tuple[str, ...]]) -> Callable[[list[str]], int]:
+    cache: dict[str, str | None] = {}
+
+    def canon_of(cell: str) -> str | None:
+        if cell not in cache:
+            key = norm_header(cell)
+            cache[cell] = next((canon for canon, al in aliases.items()
+                                if key == canon or _alias_hit(key, al)), None)
+        return cache[cell]
+
+    def score(cells: list[str]) -> int:
+        return len({c for c in map(canon_of, (x for x in cells if x)) if c})
+
+    return score
+
+
+def _map_headers(header: list[str], aliases: dict[str, tuple[str, ...]], report: Report
+                 ) -> tuple[dict[int, str], list[str]]:
+    """Column position -> canonical name; returns also the ignored headers."""
+    mapping: dict[int, str] = {}
+    used: dict[str, str] = {}
+    ignored: list[str] = []
+    # Exact canonical names win over aliases (e.g. 'nom' before 'libelle').
+    for pass_exact in (True, False):
+        for i, h in enumerate(header):
+            if i in mapping or not h:
+                continue
+            key = norm_header(h)
+            for canon, al in aliases.items():
+                hit = key == canon if pass_exact else _alias_hit(key, al)
+                if hit:
+                    if canon in used:
+                        if not pass_exact:
+                            report.warn(f"{report.file} : les colonnes « {used[canon]} » et « {h} » désignent "
+                                        f"toutes deux « {canon} » ; seule « {used[canon]} » est lue.")
+                        break
+                    mapping[i] = canon
+                    used[canon] = h
+                    break
+    for i, h in enumerate(header):
+        if i not in mapping and h:
+            ignored.append(h)
+    return mapping, ignored
+
+
+def _check_extra_fields(raw: RawTable, choice_row: int, header: list[str], report: Report) -> None:
+    """Rows with more (non-empty) fields than the header are errors: a shifted row is never guessed."""
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1  # trailing empty header cells (e.g. ';;;;' at the end of every line)
+    extra = raw.grid.iloc[choice_row + 1 :, width:]
+    if extra.shape[1] == 0:
+        return
+    bad = (extra != "").any(axis=1).to_numpy()
+    if not bad.any():
+        return
+    counts = (raw.grid.iloc[choice_row + 1 :] != "").to_numpy()
+    lines = raw.lines[choice_row + 1 :][bad]
+    last = [int(np.flatnonzero(r)[-1]) + 1 for r in counts[bad]]
+    for line, n in list(zip(lines, last, strict=True))[:50]:
+        report.error(f"{report.file}, ligne {int(line)} : {n} champs trouvés, {width} attendus (colonnes de "
+                     "l'en-tête) ; vérifiez les séparateurs et les guillemets de cette ligne.",
+                     line=int(line), found=f"{n} champs", expected=f"{width} champs")
+    if len(lines) > 50:
+        report.error(f"{report.file} : {len(lines) - 50} autre(s) ligne(s) avec trop de champs.")
+
+
+def _frame_from(raw: RawTable, choice_row: int, header: list[str], mapping: dict[int, str],
+                report: Report | None = None) -> tuple[pd.DataFrame, np.ndarray, dict[str, str]]:
+    if report is not None:
+        _check_extra_fields(raw, choice_row, header, report)
+    body, lines = raw.frame(choice_row, [f"c{i}" for i in range(len(header))])
+    cols = {f"c{i}": canon for i, canon in mapping.items()}
+    frame = body[list(cols)].rename(columns=cols)
+    headers = {canon: header[i] for i, canon in mapping.items()}
+    return frame, lines, headers
+
+
+def _note_ignored(report: Report, ignored: list[str]) -> None:
+    ignored = [h for h in ignored if h.strip()]
+    if ignored:
+        shown = ", ".join(f"« {h} »" for h in ignored[:15]) + (" …" if len(ignored) > 15 else "")
+        report.note(f"{len(ignored)} colonne(s) non utilisée(s) : {shown}.")
+
+
+def _missing_columns(report: Report, dtype: DatasetType, present: set[str], header: list[str],
+                     provided: set[str]) -> bool:
+    missing = [c for c in dtype.columns if c.required and c.name not in present and c.name not in provided]
+    if missing:
+        found = ", ".join(f"« {h} »" for h in header if h) or "aucune"
+        for c in missing:
+            report.error(
+                f"{report.file}, ligne d'en-tête : colonne obligatoire « {c.name} » ({c.label}) introuvable ; "
+                f"colonnes trouvées : {found}.", column=c.name, expected=c.label)
+        return True
+    return False
+
+
+def _convert_all(frame: pd.DataFrame, dtype: DatasetType, lines: np.ndarray, report: Report,
+                 headers: dict[str, str], skip: tuple[str, ...] = ()) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for col in dtype.columns:
+        if col.name in skip:
+            out[col.name] = frame[col.name] if col.name in frame else pd.NA
+            continue
+        if col.name not in frame.columns:
+            out[col.name] = pd.Series(pd.NA, index=frame.index, dtype="object")
+            continue
+        if col.dtype is Dtype.CODE and col.name.startswith("code_insee"):
+            out[col.name] = frame[col.name]  # already normalised by _communes
+            continue
+        out[col.name] = convert_column(frame[col.name], col, lines, report, headers.get(col.name))
+    return out
+
+
+def _communes(frame: pd.DataFrame, column: str, lines: np.ndarray, report: Report, header: str,
+              required: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
+    """Normalise a commune code column: zero padding, placeholders dropped (noted), bad codes
+    reported, well-formed unknown codes warned about. Merged communes are NOT mapped here."""
+    raw = frame[column].astype(str)
+    cleaned = codes.clean_codes(raw)
+    placeholder = cleaned.str.fullmatch(codes.PLACEHOLDER_PATTERN)
+    if placeholder.any():
+        report.note(f"{int(placeholder.sum())} ligne(s) au code masqué ou fictif (« XX », « XXXXX »…) "
+                    f"écartée(s) (colonne « {header} »).")
+        keep = ~placeholder.to_numpy()
+        frame, lines, raw, cleaned = frame.loc[keep], lines[keep], raw[keep], cleaned[keep]
+    norm = codes.normalize_communes(cleaned)
+    empty = cleaned == ""
+    bad = norm.isna() & ~empty
+    if bad.any():
+        report.cells(lines[bad.to_numpy()], header, raw[bad], COMMUNE_EXPECTED)
+    if required and empty.any():
+        report.cells(lines[empty.to_numpy()], header, raw[empty], COMMUNE_EXPECTED)
+    padded = (cleaned.str.len() == 4) & norm.notna()
+    if padded.any():
+        report.note(f"{int(padded.sum())} code(s) commune à 4 chiffres complété(s) par un zéro initial "
+                    f"(ex. {cleaned[padded].iloc[0]} → {norm[padded].iloc[0]}).")
+    frame = frame.copy()
+    frame[column] = norm.astype("string")
+    ref = codes.commune_reference()
+    valid = norm.dropna()
+    status = codes.statuses(valid, ref)
+    unknown = status == "unknown"
+    if unknown.any():
+        idx = np.flatnonzero(norm.notna().to_numpy())[unknown.to_numpy()]
+        report.cells(lines[idx], header, valid[unknown], f"un code commune connu du COG {codes.COG_YEAR}",
+                     severity=Severity.AVERTISSEMENT)
+    com = status == "com"
+    if com.any():
+        report.note(f"{int(com.sum())} ligne(s) de collectivités d'outre-mer (ex. {valid[com].iloc[0]}) "
+                    "conservée(s) ; elles ne figurent pas dans le référentiel géographique de l'application.")
+    arr = pd.Series(codes.isin(valid, codes.ARRONDISSEMENTS), index=valid.index)
+    if arr.any():
+        report.note(f"{int(arr.sum())} ligne(s) d'arrondissements de Paris, Lyon ou Marseille conservée(s) avec "
+                    "leur code (751xx, 6938x, 132xx) ; la commune parente est 75056, 69123 ou 13055.")
+    return frame, lines
+
+
+def _map_merged(frame: pd.DataFrame, column: str, keys: list[str], sum_cols: list[str],
+                null_cols: list[str], report: Report, lines: np.ndarray,
+                name_col: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Map communes merged since the file's year to the COG 2025.
+
+    Counts (`sum_cols`) are summed over the communes merged together; values that cannot
+    be summed (`null_cols`, e.g. rates, classes) become missing for the merged commune.
+    """
+    ref = codes.commune_reference()
+    old = frame[column].astype("string")
+    new = old.map(lambda c: ref.passage.get(c, c) if isinstance(c, str) else c)
+    changed = (new != old).fillna(False).to_numpy(dtype=bool)
+    if not changed.any():
+        return frame, lines
+    examples = sorted({f"{o} → {n}" for o, n in zip(old[changed], new[changed], strict=True)})
+    frame = frame.copy()
+    frame[column] = new.astype("string")
+    other_keys = [k for k in keys if k != column]
+    group_keys = [column, *other_keys]
+    touched = frame.loc[changed, group_keys].drop_duplicates()
+    touched["_merged"] = True
+    frame = frame.merge(touched, on=group_keys, how="left")
+    merged_mask = frame["_merged"].fillna(False).astype(bool).to_numpy()
+    frame = frame.drop(columns="_merged")
+    frame["_line"] = lines
+    plain = frame.loc[~merged_mask]
+    part = frame.loc[merged_mask]
+    gb = part.groupby(group_keys, dropna=False, sort=False)
+    firsts = [c for c in part.columns if c not in sum_cols and c not in group_keys]
+    grouped = gb[firsts].first() if firsts else gb.size().to_frame("_n").drop(columns="_n")
+    if sum_cols:
+        grouped = grouped.join(gb[sum_cols].sum(min_count=1))
+    grouped = grouped.reset_index()[list(part.columns)]
+    for c in null_cols:
+        grouped[c] = pd.NA
+    if name_col:
+        grouped[name_col] = grouped[column].map(lambda c: ref.names.get(c, c))
+    frame = pd.concat([plain, grouped], ignore_index=True)
+    out_lines = frame.pop("_line").to_numpy(dtype=np.int64)
+    what = []
+    if sum_cols:
+        what.append("effectifs additionnés")
+    if null_cols:
+        what.append("taux et valeurs non additionnables laissés vides pour la commune fusionnée")
+    shown = ", ".join(examples[:12]) + (" …" if len(examples) > 12 else "")
+    report.note(f"{len(examples)} commune(s) fusionnée(s) depuis l'année du fichier, rattachée(s) à leur commune "
+                f"du COG {codes.COG_YEAR} ({'; '.join(what)}) : {shown}.")
+    return frame, out_lines
+
+
+def _year_option(frame: pd.DataFrame, opts: ImportOptions, report: Report, file: str,
+                 header: list[str]) -> bool:
+    """Fill a missing `annee` column from the options or the file name; False if impossible."""
+    if "annee" in frame.columns:
+        return True
+    year = opts.annee or year_from_name(file)
+    if year is None:
+        report.error(f"{file} : aucune colonne d'année et aucune année dans le nom du fichier ; indiquez le "
+                     "millésime (option « année »).", column="annee", expected="une année (AAAA)")
+        return False
+    frame["annee"] = str(year)
+    if not opts.annee:
+        report.note(f"Millésime {year} déduit du nom du fichier.")
+    return True
+
+
+# ------------------------------------------------------------------------ generic kinds
+def _generic(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report,
+             prepared: Prepared) -> tuple[pd.DataFrame | None, np.ndarray]:
+    aliases = ALIASES[dtype.kind]
+    choice = locate_header(raw, _score(aliases))
+    if choice.merged_rows > 1:
+        report.note(f"En-tête sur deux lignes (cellules fusionnées) reconstitué à la ligne {raw.lines[choice.row]}.")
+    elif choice.row > 0:
+        report.note(f"{choice.row} ligne(s) de titre au-dessus de l'en-tête ignorée(s).")
+    mapping, ignored = _map_headers(choice.header, aliases, report)
+    prepared.mapping = {choice.header[i]: c for i, c in mapping.items()}
+    _note_ignored(report, ignored)
+    provided = _provided_defaults(dtype.kind, choice.header, opts)
+    if _missing_columns(report, dtype, set(mapping.values()), choice.header, provided):
+        return None, np.array([], dtype=np.int64)
+    frame, lines, headers = _frame_from(raw, choice.row, choice.header, mapping, report)
+    hook = _PRE_HOOKS.get(dtype.kind)
+    if hook is not None:
+        frame, lines = hook(frame, lines, choice.header, opts, report, headers)
+        if frame is None:
+            return None, lines
+    if dtype.year_column == "annee" and "annee" in dtype.column_names and \
+            not _year_option(frame, opts, report, report.file, choice.header):
+        return None, lines
+    for col in dtype.columns:
+        if col.dtype is Dtype.CODE and col.name.startswith("code_insee") and col.name in frame.columns:
+            frame, lines = _communes(frame, col.name, lines, report, headers.get(col.name, col.name),
+                                     required=col.required)
+    typed = _convert_all(frame, dtype, lines, report, headers)
+    post = _POST_HOOKS.get(dtype.kind)
+    if post is not None and report.ok:
+        typed, lines = post(typed, lines, report)
+    return typed, lines
+
+
+def _provided_defaults(kind: str, header: list[str], opts: ImportOptions) -> set[str]:
+    provided = {"annee"}  # from the options or the file name, checked later
+    if kind == "population":
+        provided.add("type_population")
+    if kind == "structures":
+        provided |= {"type_structure", "id_structure"}
+    return provided
+
+
+# --------------------------------------------------------------------- kind-specific hooks
+def _pre_population(frame, lines, header, opts, report, headers):
+    pop_header = headers.get("population", "")
+    h = norm_header(pop_header)
+    if "type_population" not in frame.columns:
+        kind = "totale" if ("tot" in h) else "municipale"
+        frame["type_population"] = kind
+        report.note(f"Population « {pop_header} » lue comme population {kind}.")
+    m = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", pop_header) or re.fullmatch(r"p(?:mun|tot)_?(\d{2})", h)
+    if "annee" not in frame.columns and m and not opts.annee:
+        year = m.group(1) if len(m.group(1)) == 4 else str(2000 + int(m.group(1)))
+        frame["annee"] = year
+        report.note(f"Millésime {year} lu dans l'en-tête « {pop_header} ».")
+    return frame, lines
+
+
+def _pre_enfants(frame, lines, header, opts, report, headers):
+    for col in ("enfants_moins_3", "enfants_moins_6"):
+        m = re.match(r"^p(\d{2})_", norm_header(headers.get(col, "")))
+        if m and "annee" not in frame.columns and not opts.annee:
+            frame["annee"] = str(2000 + int(m.group(1)))
+            report.note(f"Millésime {2000 + int(m.group(1))} lu dans l'en-tête « {headers[col]} ».")
+    return frame, lines
+
+
+def _sum_codes(frame: pd.DataFrame, lines: np.ndarray, report: Report, value_cols: list[str]
+               ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Sum IRIS rows (9-character codes) to their commune (first 5 characters)."""
+    codes_ = frame["code_insee"].astype(str).str.strip()
+    iris = codes_.str.fullmatch(r"(?:\d{9}|2[AB]\d{7})")
+    if not iris.any():
+        return frame, lines
+    frame = frame.copy()
+    frame["code_insee"] = codes_.where(~iris, codes_.str[:5])
+    n_iris = int(iris.sum())
+    frame["_line"] = lines
+    parsed = {}
+    from datastore.readers import parse_numbers
+
+    for c in value_cols:
+        if c in frame.columns:
+            num, invalid = parse_numbers(frame[c])
+            if invalid.any():
+                report.cells(lines[invalid.to_numpy()], c, frame.loc[invalid, c], "un nombre")
+            parsed[c] = num
+    if not report.ok:
+        return frame.drop(columns="_line"), lines
+    for c, num in parsed.items():
+        frame[c] = num
+    keys = ["code_insee"] + (["annee"] if "annee" in frame.columns else [])
+    gb = frame.groupby(keys, sort=False)
+    firsts = [c for c in frame.columns if c not in parsed and c not in keys]
+    out = gb[firsts].first().join(gb[list(parsed)].sum(min_count=1)).reset_index()
+    for c in parsed:
+        out[c] = out[c].map(lambda v: "" if pd.isna(v) else repr(float(v)))
+    report.note(f"{n_iris} ligne(s) IRIS additionnée(s) en {len(out)} commune(s) (code commune = 5 premiers "
+                "caractères du code IRIS, géographie de l'année du fichier).")
+    return out.drop(columns="_line"), out["_line"].to_numpy(dtype=np.int64)
+
+
+def _pre_allocataires(frame, lines, header, opts, report, headers):
+    cols = [c for c in dataset_type("allocataires").column_names if c not in ("code_insee", "annee")]
+    return _sum_codes(frame, lines, report, cols)
+
+
+def _count_cols(kind: str) -> list[str]:
+    return [c.name for c in dataset_type(kind).columns
+            if c.dtype in (Dtype.INT, Dtype.FLOAT) and c.name != "annee"]
+
+
+def _post_counts(kind: str):
+    def post(typed: pd.DataFrame, lines: np.ndarray, report: Report):
+        keys = list(dataset_type(kind).keys)
+        return _map_merged(typed, "code_insee", keys, _count_cols(kind), [], report, lines)
+    return post
+
+
+def _post_densite(typed, lines, report):
+    return _map_merged(typed, "code_insee", ["code_insee", "annee"], [], ["dens7", "dens7_lib"], report, lines)
+
+
+def _post_drop_empty_dens(typed, lines, report):
+    return typed, lines
+
+
+_TYPE_WORDS = (
+    ("RPE", ("rpe", "relais", "ram")),
+    ("LAEP", ("laep", "lieu d'accueil enfant", "lieu d accueil enfant")),
+    ("ALSH", ("alsh", "accueil de loisirs", "centre de loisirs")),
+    ("EVS", ("evs", "espace de vie sociale")),
+    ("CS", ("cs", "centre social", "centres sociaux")),
+    ("EAJE", ("eaje", "creche", "micro", "multi", "halte", "jardin d'enfants", "etablissement d'accueil")),
+)
+
+
+def _structure_type(value: str) -> str:
+    v = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower().strip()
+    for canon, words in _TYPE_WORDS:
+        if v == canon.lower() or any(w in v for w in words if len(w) > 3) or v in words:
+            return canon
+    return value
+
+
+def _pre_structures(frame, lines, header, opts, report, headers):
+    if "type_structure" not in frame.columns:
+        frame["type_structure"] = "EAJE"
+        report.note("Aucune colonne de type : toutes les structures sont lues comme des EAJE.")
+    else:
+        frame["type_structure"] = frame["type_structure"].astype(str).map(_structure_type)
+    if "id_structure" not in frame.columns:
+        frame["id_structure"] = [f"L{int(n)}" for n in lines]
+        report.note("Aucune colonne d'identifiant : chaque structure reçoit l'identifiant « L » + numéro de ligne.")
+    return frame, lines
+
+
+_NIVEAU_CTG = {"communal": "communal", "commune": "communal", "communale": "communal",
+               "intercommunal": "intercommunal", "intercommunale": "intercommunal", "epci": "intercommunal"}
+
+
+def _pre_ctg(frame, lines, header, opts, report, headers):
+    if "niveau" in frame.columns:
+        low = frame["niveau"].astype(str).str.strip().str.lower()
+        frame["niveau"] = low.map(_NIVEAU_CTG).fillna(frame["niveau"])
+    sig = frame["signataires"].astype(str)
+    for line, value in zip(lines, sig, strict=True):
+        parts = [p.strip() for p in re.split(r"[|,;/ ]+", value) if p.strip()]
+        bad = [p for p in parts if codes.normalize_commune(p) is None and codes.normalize_siren(p) is None]
+        if bad:
+            report.cell_error(int(line), headers.get("signataires", "signataires"), ", ".join(bad),
+                              "des codes INSEE (5 caractères) ou SIREN (9 chiffres) séparés par « | »")
+    frame["signataires"] = sig.map(
+        lambda v: "|".join(codes.normalize_commune(p) or codes.clean_code(p)
+                           for p in re.split(r"[|,;/ ]+", v) if p.strip()))
+    return frame, lines
+
+
+_COMPETENCES = {"recenser": "recenser", "recensement": "recenser", "informer": "informer",
+                "information": "informer", "planifier": "planifier", "planification": "planifier",
+                "qualite": "qualite", "qualité": "qualite", "soutien a la qualite": "qualite"}
+
+
+def _pre_ao(frame, lines, header, opts, report, headers):
+    low = frame["competence"].astype(str).str.strip().str.lower()
+    frame["competence"] = low.map(lambda v: _COMPETENCES.get(
+        unicodedata.normalize("NFKD", v).encode("ascii", "ignore").decode(), v))
+    siren = frame["siren_epci"].map(codes.normalize_siren)
+    bad = siren.isna()
+    if bad.any():
+        report.cells(lines[bad.to_numpy()], headers.get("siren_epci", "siren_epci"), frame.loc[bad, "siren_epci"],
+                     "un SIREN d'EPCI à 9 chiffres")
+    frame["siren_epci"] = siren.fillna(frame["siren_epci"])
+    if "communes" in frame.columns:
+        frame["communes"] = frame["communes"].astype(str).map(
+            lambda v: "|".join(codes.normalize_commune(p) or p for p in re.split(r"[|,;/ ]+", v) if p.strip()))
+    else:
+        frame["communes"] = ""
+    return frame, lines
+
+
+_DREES_CODES = re.compile(r"^(?:\d{2}|2[AB]|97\d|20|20R|69[DM]|6AE)$")
+
+
+def _pre_drees(frame, lines, header, opts, report, headers):
+    clean = frame["code_departement"].map(codes.clean_code)
+    clean = clean.where(~(clean.str.isdigit() & (clean.str.len() == 1)), "0" + clean)
+    bad = ~clean.str.match(_DREES_CODES)
+    if bad.any():
+        report.cells(lines[bad.to_numpy()], headers.get("code_departement", "code_departement"),
+                     frame.loc[bad, "code_departement"], "un code de département (01, 2A, 971, 69M, 6AE…)")
+    frame["code_departement"] = clean
+    special = clean.isin(["20", "6AE", "69D", "69M", "20R"])
+    if special.any():
+        report.note(f"{int(special.sum())} ligne(s) de collectivités (20 Corse, 6AE Alsace, 69D/69M Rhône et "
+                    "Métropole de Lyon) conservées avec leur code ; à ne pas additionner aux départements.")
+    return frame, lines
+
+
+def _pre_bpe(frame, lines, header, opts, report, headers):
+    return frame, lines
+
+
+def _norm_name(text: str) -> str:
+    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    t = re.sub(r"[^a-z0-9]+", " ", t).strip()
+    t = re.sub(r"\bst\b", "saint", t)
+    t = re.sub(r"\bste\b", "sainte", t)
+    return t
+
+
+def _qpv_departement(code_qpv: str) -> str | None:
+    m = re.match(r"^QP(\d{2}[0-9AB]|02[AB])\d{3}$", code_qpv.strip().upper())
+    if not m:
+        return None
+    d = m.group(1)
+    return d[1:] if d.startswith("0") else d
+
+
+def _pre_qpv(frame, lines, header, opts, report, headers):
+    """Match each QPV to its commune by name + département taken from the QPV code."""
+    ref = codes.commune_reference()
+    if "code_insee" in frame.columns and (frame["code_insee"].astype(str).str.strip() != "").all():
+        return frame, lines
+    from geodata.reference import communes_table
+
+    com = communes_table()[["code_insee", "nom", "dep", "population"]]
+    index: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    for code, nom, dep, pop in zip(com["code_insee"], com["nom"], com["dep"], com["population"], strict=True):
+        index.setdefault((str(dep), _norm_name(nom)), []).append((str(code), float(pop or 0)))
+    merged_names = {(codes.departement_of_commune(o), _norm_name(n)): ref.passage[o]
+                    for o, n in ref.passage_names.items()}
+    by_name: dict[str, list[tuple[str, float]]] = {}
+    for (_, nm), hits_ in index.items():
+        by_name.setdefault(nm, []).extend(hits_)
+    merged = elsewhere = renamed = 0
+    pop_com = None
+    if "_pop_com" in frame.columns:
+        from datastore.readers import parse_numbers
+
+        pop_com = parse_numbers(frame["_pop_com"])[0]
+    out_codes: list[str] = []
+    unmatched: list[str] = []
+    multi = homonyms = 0
+    for i, (qp, names) in enumerate(zip(frame["code_qpv"].astype(str), frame["nom_commune"].astype(str),
+                                        strict=True)):
+        dep = _qpv_departement(qp)
+        first = names.split(",")[0].strip()
+        if "," in names:
+            multi += 1
+        hits = index.get((dep or "", _norm_name(first)), []) if dep else []
+        arr = re.match(r"^(paris|lyon|marseille) (\d{1,2})(?:e|er|eme)?(?: arrondissement)?$", _norm_name(first))
+        if arr:
+            code = {"paris": "751", "lyon": "6938", "marseille": "132"}[arr.group(1)]
+            code = code + arr.group(2).zfill(5 - len(code))
+            if codes.is_arrondissement(code):
+                hits = [(code, 0.0)]
+        if dep == "75" and not hits:
+            hits = index.get(("75", "paris"), [])
+        if not hits and dep:
+            # A commune merged since (e.g. Pierrefitte-sur-Seine -> Saint-Denis): its old name.
+            old = merged_names.get((dep, _norm_name(first)))
+            if old:
+                hits = [(old, 0.0)]
+                merged += 1
+        if not hits and dep:
+            # Commune renamed since (Grigny -> Grigny-sur-Rhône): unique longer name in the département.
+            stem = _norm_name(first) + " "
+            longer = [h for (d, nm), hs in index.items() if d == dep and nm.startswith(stem) for h in hs]
+            if len(longer) == 1:
+                hits = longer
+                renamed += 1
+        if not hits:
+            # Name unique in France (QPV code of a neighbouring département, as QP062040 Ostricourt).
+            anywhere = by_name.get(_norm_name(first), [])
+            if len(anywhere) == 1:
+                hits = anywhere
+                elsewhere += 1
+        if len(hits) > 1:
+            homonyms += 1
+            target = float(pop_com.iloc[i]) if pop_com is not None and pd.notna(pop_com.iloc[i]) else None
+            hits = sorted(hits, key=lambda h: abs(h[1] - target) if target is not None else -h[1])
+        if hits:
+            out_codes.append(hits[0][0])
+        else:
+            out_codes.append("")
+            unmatched.append(f"{qp} ({first})")
+    frame = frame.copy()
+    frame["code_insee"] = out_codes
+    if multi:
+        report.note(f"{multi} quartier(s) sur plusieurs communes : rattaché(s) à la première commune citée.")
+    if homonyms:
+        report.note(f"{homonyms} nom(s) de commune homonyme(s) dans le département : la commune dont la population "
+                    "est la plus proche de celle publiée a été retenue.")
+    if merged:
+        report.note(f"{merged} quartier(s) rattaché(s) par l'ancien nom d'une commune fusionnée depuis "
+                    f"(commune du COG {codes.COG_YEAR}).")
+    if renamed:
+        report.note(f"{renamed} quartier(s) rattaché(s) à une commune renommée depuis (nom publié suivi d'un "
+                    "complément, unique dans le département).")
+    if elsewhere:
+        report.note(f"{elsewhere} quartier(s) dont la commune n'est pas dans le département du code QPV : "
+                    "rattaché(s) par le nom, unique en France.")
+    if unmatched:
+        report.warn(f"{len(unmatched)} quartier(s) sans commune retrouvée (nom + département) : "
+                    + ", ".join(unmatched[:20]) + (" …" if len(unmatched) > 20 else "") + ".")
+    _ = ref
+    return frame, lines
+
+
+_PRE_HOOKS: dict[str, Callable] = {
+    "population": _pre_population,
+    "enfants": _pre_enfants,
+    "allocataires": _pre_allocataires,
+    "structures": _pre_structures,
+    "ctg": _pre_ctg,
+    "ao_transferts": _pre_ao,
+    "drees_offre": _pre_drees,
+    "bpe_eaje": _pre_bpe,
+    "qpv": _pre_qpv,
+}
+_POST_HOOKS: dict[str, Callable] = {
+    "population": _post_counts("population"),
+    "enfants": _post_counts("enfants"),
+    "allocataires": _post_counts("allocataires"),
+    "bpe_eaje": _post_counts("bpe_eaje"),
+    "densite": _post_densite,
+}
+
+
+# --------------------------------------------------------------------------------- CNAF
+def _caf(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report,
+         prepared: Prepared) -> tuple[pd.DataFrame | None, np.ndarray]:
+    kind = dtype.kind
+    key_lookup = {a: canon for canon, al in CAF_KEY_ALIASES.items() for a in al}
+
+    def score(cells: list[str]) -> int:
+        keys = {key_lookup[norm_header(c)] for c in cells if norm_header(c) in key_lookup}
+        vals = {caf_value_column(norm_header(c), kind) for c in cells if c} - {None}
+        return len(keys) + len(vals)
+
+    choice = locate_header(raw, score)
+    if choice.merged_rows > 1:
+        report.note(f"En-tête sur deux lignes (cellules fusionnées) reconstitué à la ligne {raw.lines[choice.row]}.")
+    elif choice.row > 0:
+        report.note(f"{choice.row} ligne(s) de titre au-dessus de l'en-tête ignorée(s).")
+    mapping: dict[int, str] = {}
+    used: set[str] = set()
+    ignored = []
+    for i, h in enumerate(choice.header):
+        key = norm_header(h)
+        canon = key_lookup.get(key) or caf_value_column(key, kind)
+        if canon and canon not in used:
+            mapping[i] = canon
+            used.add(canon)
+        elif h:
+            ignored.append(h)
+    prepared.mapping = {choice.header[i]: c for i, c in mapping.items()}
+    _note_ignored(report, ignored)
+    value_cols = [c.name for c in dtype.columns if c.name.startswith(("tx_", "pl_"))]
+    if not used & set(value_cols):
+        what = "taux de couverture (ex. « taux_de_couv_global »)" if kind == "caf_taux" else \
+            "nombres de places (ex. « places_offertes_ensemble »)"
+        report.error(f"{report.file}, ligne d'en-tête : aucune colonne de {what} reconnue ; colonnes trouvées : "
+                     + (", ".join(f"« {h} »" for h in choice.header if h) or "aucune") + ".",
+                     expected=what)
+        return None, np.array([], dtype=np.int64)
+    frame, lines, headers = _frame_from(raw, choice.row, choice.header, mapping, report)
+    # Scale: given, or the finest code column present.
+    niveau = opts.niveau
+    if niveau is None and "niveau" in frame.columns:
+        niveau = None  # per-row scales (canonical format)
+    elif niveau is None:
+        for lvl, col in (("commune", "code_commune"), ("epci", "code_epci"),
+                         ("departement", "code_departement"), ("region", "code_region")):
+            if col in frame.columns:
+                niveau = lvl
+                break
+        else:
+            niveau = "france"
+        report.note(f"Échelle détectée : {niveau}.")
+    if niveau is not None:
+        frame["niveau"] = niveau
+        col = {"commune": "code_commune", "epci": "code_epci", "departement": "code_departement",
+               "region": "code_region"}.get(niveau)
+        if col and col in frame.columns:
+            frame["code"] = frame[col]
+            headers["code"] = headers[col]
+            frame["nom"] = frame.get(f"nom_{niveau}", "")
+        elif niveau == "france":
+            frame["code"] = ""
+            frame["nom"] = "France"
+        elif "code" not in frame.columns:
+            report.error(f"{report.file} : échelle « {niveau} » sans colonne de code correspondante.")
+            return None, lines
+    if not _year_option(frame, opts, report, report.file, choice.header):
+        return None, lines
+    frame["annee"] = frame["annee"].astype(str).str.strip().str[:4]
+    frame["niveau"] = frame["niveau"].astype(str).str.strip().str.lower()
+    frame, lines = _caf_codes(frame, lines, report, headers.get("code", "code"))
+    for c in ("nom",):
+        if c not in frame.columns:
+            frame[c] = ""
+    typed = _convert_all(frame, dtype, lines, report, headers, skip=("code",))
+    typed["code"] = frame["code"].astype("string").to_numpy()
+    if not report.ok:
+        return typed, lines
+    communal = (typed["niveau"] == "commune").to_numpy()
+    if communal.any():
+        sub, sub_lines = typed.loc[communal], lines[communal]
+        rest, rest_lines = typed.loc[~communal], lines[~communal]
+        if kind == "caf_places":
+            sub, sub_lines = _map_merged(sub, "code", ["code", "annee", "niveau"], value_cols, [], report,
+                                         sub_lines, name_col="nom")
+        else:
+            sub, sub_lines = _map_merged(sub, "code", ["code", "annee", "niveau"], [], value_cols, report,
+                                         sub_lines, name_col="nom")
+        typed = pd.concat([rest, sub], ignore_index=True)
+        lines = np.concatenate([rest_lines, sub_lines])
+    return typed, lines
+
+
+def _caf_codes(frame: pd.DataFrame, lines: np.ndarray, report: Report, header: str
+               ) -> tuple[pd.DataFrame, np.ndarray]:
+    frame = frame.copy()
+    if "code" not in frame.columns:
+        frame["code"] = ""
+    cleaned = codes.clean_codes(frame["code"])
+    placeholder = cleaned.str.fullmatch(codes.PLACEHOLDER_PATTERN)
+    if placeholder.any():
+        report.note(f"{int(placeholder.sum())} ligne(s) au code masqué ou fictif (« XX », « XXX »…) écartée(s) "
+                    f"(colonne « {header} »).")
+        keep = ~placeholder.to_numpy()
+        frame, lines, cleaned = frame.loc[keep], lines[keep], cleaned[keep]
+    niveau = frame["niveau"].astype(str)
+    out = pd.Series("", index=frame.index, dtype=object)
+    normalisers = {"commune": codes.normalize_commune, "epci": codes.normalize_siren,
+                   "departement": codes.normalize_departement, "region": codes.normalize_region}
+    expected = {"commune": COMMUNE_EXPECTED, "epci": "un SIREN d'EPCI à 9 chiffres",
+                "departement": "un code de département (01, 2A, 971, 20R, 69D, 69M)",
+                "region": "un code de région à 2 chiffres"}
+    for lvl, fn in normalisers.items():
+        m = (niveau == lvl).to_numpy()
+        if not m.any():
+            continue
+        norm = cleaned[m].map(fn)
+        bad = norm.isna()
+        if bad.any():
+            report.cells(lines[m][bad.to_numpy()], header, frame.loc[m, "code"][bad], expected[lvl])
+        out[m] = norm.fillna("")
+    out[(niveau == "france").to_numpy()] = ""
+    unknown_lvl = ~niveau.isin(list(normalisers) + ["france"])
+    if unknown_lvl.any():
+        report.cells(lines[unknown_lvl.to_numpy()], "niveau", niveau[unknown_lvl],
+                     "commune, epci, departement, region ou france")
+    frame["code"] = out
+    com = (niveau == "commune").to_numpy()
+    if com.any():
+        sub = frame.loc[com]
+        sub, _ = _communes(sub, "code", lines[com], report, header)
+        frame.loc[com, "code"] = sub["code"].fillna("")
+    if frame["code"].isin(list(codes.CAF_DEPARTEMENTS)).any():
+        report.note("Codes départementaux propres aux Caf conservés tels que publiés : 20R (Corse), 69D (Rhône hors "
+                    "Métropole) et 69M (Métropole de Lyon).")
+    return frame, lines
+
+
+# --------------------------------------------------------------------------------- zones
+def _read_geojson(source: bytes | str | Path, file: str, opts: ImportOptions, report: Report
+                  ) -> tuple[pd.DataFrame | None, np.ndarray]:
+    data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
+    if len(data) > opts.max_bytes:
+        raise ReadError([f"{file} : fichier trop volumineux ({human_size(len(data))}) ; taille maximale acceptée : "
+                         f"{human_size(opts.max_bytes)}."])
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        report.error(f"{file} : GeoJSON illisible (encodage autre que UTF-8).", expected="un GeoJSON en UTF-8")
+        return None, np.array([], dtype=np.int64)
+    except json.JSONDecodeError as exc:
+        report.error(f"{file}, ligne {exc.lineno}, colonne {exc.colno} : GeoJSON illisible (JSON mal formé ou "
+                     "tronqué) ; une FeatureCollection GeoJSON attendue.", line=exc.lineno,
+                     expected="un GeoJSON (FeatureCollection)")
+        return None, np.array([], dtype=np.int64)
+    feats = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(feats, list):
+        report.error(f"{file} : « features » introuvable ; une FeatureCollection GeoJSON attendue.",
+                     expected="FeatureCollection")
+        return None, np.array([], dtype=np.int64)
+    aliases = ALIASES["zones"]
+    rows = []
+    for i, f in enumerate(feats, start=1):
+        props = (f or {}).get("properties") or {}
+        row = {"geometry": json.dumps(f.get("geometry"), ensure_ascii=False) if f.get("geometry") else ""}
+        normed = {norm_header(k): v for k, v in props.items()}
+        for canon, al in aliases.items():
+            for a in (canon, *al):
+                if a in normed and normed[a] not in (None, ""):
+                    row[canon] = str(normed[a])
+                    break
+        row.setdefault("id_zone", str(f.get("id") or f"Z{i}"))
+        row.setdefault("nom", row["id_zone"])
+        if not row["geometry"]:
+            report.error(f"{file}, entité {i} : géométrie absente ; un polygone attendu.", line=i,
+                         column="geometry", expected="un polygone")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for c in dataset_type("zones").column_names:
+        if c not in frame:
+            frame[c] = ""
+    frame = frame.astype(str)
+    lines = np.arange(1, len(frame) + 1, dtype=np.int64)
+    report.note(f"{len(frame)} entité(s) GeoJSON lue(s) (numérotées à partir de 1 à la place des lignes).")
+    dtype = dataset_type("zones")
+    typed = _convert_all(frame, dtype, lines, report, {})
+    if "code_insee" in frame and (frame["code_insee"] != "").any():
+        typed["code_insee"] = frame["code_insee"].map(lambda v: codes.normalize_commune(v) or None).astype("string")
+    else:
+        typed["code_insee"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    typed["geometry"] = frame["geometry"]
+    return typed, lines
+
+
+_IMPORTERS: dict[str, Callable] = {"caf_taux": _caf, "caf_places": _caf}
+
+
+def _prepare_synthetic(kind: str, frame: pd.DataFrame) -> Prepared:
+    """Schema check of a synthetic frame (used by datastore.defaults)."""
+    from datastore.validation import validate_frame
+
+    dtype = dataset_type(kind)
+    report = Report(f"demo_{kind}")
+    out = validate_frame(frame, dtype, report)
+    prepared = Prepared(kind, f"jeu de démonstration ({kind})", report, producer="Application (jeu de démonstration)",
+                        nature=Nature.SYNTHETIQUE, source_id="demo_synthetique",
+                        label=f"{dtype.label} — {'données de démonstration'}")
+    prepared.rows_read = len(frame)
+    if report.ok:
+        prepared.frame = out.reset_index(drop=True)
+    return prepared
+
+
+_KIND_HINTS = (
+    ("txcouv", "caf_taux"), ("taux_de_couv", "caf_taux"), ("nbpla", "caf_places"), ("places_pe", "caf_places"),
+    ("filoue_ref", "filoue_reference"), ("reference_filoue", "filoue_reference"), ("filoue", "filoue"),
+    ("ctg", "ctg"), ("transfert", "ao_transferts"), ("qpv", "qpv"), ("bpe", "bpe_eaje"),
+    ("densite", "densite"), ("drees", "drees_offre"), ("donnees_caf", "allocataires"),
+    ("allocataires", "allocataires"), ("eaje", "structures"), ("creche", "structures"),
+    ("structure", "structures"), ("naissance", "enfants"), ("enfants", "enfants"), ("population", "population"),
+)
+
+
+def guess_kind(file_name: str) -> str | None:
+    """A likely dataset kind from a file name (only a suggestion for the UI)."""
+    name = norm_header(Path(file_name).stem)
+    if Path(file_name).suffix.lower() in (".geojson",):
+        return "zones"
+    for hint, kind in _KIND_HINTS:
+        if hint in name:
+            return kind
+    return None

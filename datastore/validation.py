@@ -1,0 +1,270 @@
+"""Validation report of one import, and typed conversion of canonical columns.
+
+Every problem names the file, the line and the column, what was found and what was
+expected, in French. All problems of a file are collected (not only the first); a report
+with at least one error blocks the import. Cells are never evaluated: a formula-looking cell
+(`=`, `+`, `-`, `@`) is text, and is refused in a numeric column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from datastore.readers import MISSING_TOKENS, parse_numbers
+from datastore.schemas import Column, DatasetType, Dtype
+
+MAX_ISSUES_PER_COLUMN = 50  # further problems of the same kind in a column are counted, not listed
+
+
+class Severity(StrEnum):
+    ERREUR = "erreur"
+    AVERTISSEMENT = "avertissement"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Issue:
+    severity: Severity
+    message: str
+    line: int | None = None
+    column: str | None = None
+    found: str | None = None
+    expected: str | None = None
+
+
+@dataclass
+class Report:
+    """Problems and notes of one file."""
+
+    file: str
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, severity: Severity, message: str, line: int | None = None, column: str | None = None,
+            found: str | None = None, expected: str | None = None) -> None:
+        self.issues.append(Issue(severity, message, line, column, found, expected))
+
+    def error(self, message: str, **kw: object) -> None:
+        self.add(Severity.ERREUR, message, **kw)  # type: ignore[arg-type]
+
+    def warn(self, message: str, **kw: object) -> None:
+        self.add(Severity.AVERTISSEMENT, message, **kw)  # type: ignore[arg-type]
+
+    def note(self, message: str) -> None:
+        self.add(Severity.NOTE, message)
+
+    def cell_error(self, line: int, column: str, found: str, expected: str,
+                   severity: Severity = Severity.ERREUR) -> None:
+        shown = found if len(found) <= 60 else found[:57] + "…"
+        msg = f"{self.file}, ligne {line}, colonne « {column} » : « {shown} » trouvé, {expected} attendu."
+        self.add(severity, msg, line, column, shown, expected)
+
+    def cells(self, lines: np.ndarray, column: str, found: pd.Series, expected: str,
+              severity: Severity = Severity.ERREUR) -> None:
+        """Report several bad cells of one column (listed up to MAX_ISSUES_PER_COLUMN, then counted)."""
+        n = len(found)
+        for line, value in zip(lines[:MAX_ISSUES_PER_COLUMN], found.iloc[:MAX_ISSUES_PER_COLUMN], strict=False):
+            self.cell_error(int(line), column, str(value), expected, severity)
+        if n > MAX_ISSUES_PER_COLUMN:
+            rest = n - MAX_ISSUES_PER_COLUMN
+            self.add(severity, f"{self.file}, colonne « {column} » : {rest} autre(s) ligne(s) dans le même cas "
+                     f"({expected} attendu).", None, column, None, expected)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.ERREUR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.AVERTISSEMENT]
+
+    @property
+    def notes(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.NOTE]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "Gravité": [str(i.severity) for i in self.issues],
+                "Ligne": pd.array([i.line for i in self.issues], dtype="Int64"),
+                "Colonne": [i.column or "" for i in self.issues],
+                "Trouvé": [i.found or "" for i in self.issues],
+                "Attendu": [i.expected or "" for i in self.issues],
+                "Message": [i.message for i in self.issues],
+            }
+        )
+
+    def text(self) -> str:
+        order = (Severity.ERREUR, Severity.AVERTISSEMENT, Severity.NOTE)
+        out = []
+        for sev in order:
+            for i in self.issues:
+                if i.severity is sev:
+                    out.append(f"[{sev}] {i.message}")
+        return "\n".join(out)
+
+    def summary(self) -> str:
+        e, w = len(self.errors), len(self.warnings)
+        if e:
+            return f"{self.file} : {e} erreur(s), {w} avertissement(s) — fichier refusé, rien n'a été importé."
+        return f"{self.file} : aucune erreur, {w} avertissement(s)."
+
+
+# ------------------------------------------------------------------------- conversions
+_TRUE = {"1", "oui", "o", "vrai", "true", "yes", "y", "x"}
+_FALSE = {"0", "non", "n", "faux", "false", "no"}
+
+
+def expected_text(col: Column) -> str:
+    """French description of what a column accepts, used in messages."""
+    if col.dtype is Dtype.INT:
+        base = "un nombre entier"
+    elif col.dtype is Dtype.FLOAT:
+        base = "un nombre"
+    elif col.dtype is Dtype.BOOL:
+        base = "oui/non (ou 1/0)"
+    elif col.dtype is Dtype.DATE:
+        base = "une date (AAAA-MM-JJ ou JJ/MM/AAAA)"
+    elif col.choices:
+        base = "une valeur parmi " + ", ".join(col.choices)
+    else:
+        base = "un texte"
+    if col.minimum is not None and col.maximum is not None:
+        base += f" entre {_fr(col.minimum)} et {_fr(col.maximum)}"
+    elif col.minimum is not None:
+        base += f" ≥ {_fr(col.minimum)}"
+    return base
+
+
+def _fr(x: float) -> str:
+    return (f"{x:g}").replace(".", ",")
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    return values.astype(str).str.strip().str.lower().isin(MISSING_TOKENS)
+
+
+def convert_column(values: pd.Series, col: Column, lines: np.ndarray, report: Report,
+                   header: str | None = None) -> pd.Series:
+    """Convert a text column to the schema type, reporting every bad cell.
+
+    `header` is the column name as written in the file (used in messages).
+    """
+    name = header or col.name
+    text = values.astype(str).str.strip()
+    missing = is_missing(text)
+    if col.dtype in (Dtype.INT, Dtype.FLOAT):
+        num, invalid = parse_numbers(text)
+        if invalid.any():
+            report.cells(lines[invalid.to_numpy()], name, text[invalid], expected_text(col))
+        ok = ~invalid & num.notna()
+        if col.dtype is Dtype.INT:
+            frac = ok & (num.round() != num)
+            if frac.any():
+                report.cells(lines[frac.to_numpy()], name, text[frac], expected_text(col))
+        _check_range(num, ok, col, lines, text, report, name)
+        out: pd.Series = num.round().astype("Int64") if col.dtype is Dtype.INT else num.astype("Float64")
+    elif col.dtype is Dtype.BOOL:
+        low = text.str.lower()
+        val = pd.Series(pd.NA, index=text.index, dtype="boolean")
+        val[low.isin(_TRUE)] = True
+        val[low.isin(_FALSE)] = False
+        bad = val.isna() & ~missing
+        if bad.any():
+            report.cells(lines[bad.to_numpy()], name, text[bad], expected_text(col))
+        out = val
+    elif col.dtype is Dtype.DATE:
+        iso = pd.to_datetime(text.where(~missing, None), format="%Y-%m-%d", errors="coerce")
+        fr = pd.to_datetime(text.where(~missing & iso.isna(), None), format="%d/%m/%Y", errors="coerce")
+        out = iso.fillna(fr)
+        bad = out.isna() & ~missing
+        if bad.any():
+            report.cells(lines[bad.to_numpy()], name, text[bad], expected_text(col))
+    else:
+        out = text.where(~missing | (col.dtype is Dtype.TEXT and text.str.lower() == "s"), None).astype("string")
+        if col.choices:
+            norm = out.str.lower()
+            choices = {c.lower(): c for c in col.choices}
+            mapped = norm.map(choices)
+            bad = out.notna() & mapped.isna()
+            if bad.any():
+                report.cells(lines[bad.to_numpy()], name, text[bad], expected_text(col))
+            out = mapped.astype("string")
+    if col.required:
+        empty = missing.to_numpy(dtype=bool)  # invalid cells were reported above, not twice
+        if empty.any():
+            report.cells(lines[empty], name, pd.Series([""] * int(empty.sum())),
+                         "une valeur (colonne obligatoire)")
+    return out
+
+
+def _check_range(num: pd.Series, ok: pd.Series, col: Column, lines: np.ndarray, text: pd.Series | None,
+                 report: Report, name: str) -> None:
+    if col.minimum is None and col.maximum is None:
+        return
+    values = num.to_numpy(dtype="float64", na_value=np.nan)
+    bad = np.zeros(len(values), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if col.minimum is not None:
+            bad |= values < col.minimum
+        if col.maximum is not None:
+            bad |= values > col.maximum
+    bad &= ok.to_numpy(dtype=bool)
+    if bad.any():
+        shown = text[bad] if text is not None else num[bad].map(lambda v: f"{v:g}".replace(".", ","))
+        report.cells(lines[bad], name, shown, expected_text(col))
+
+
+def check_duplicates(frame: pd.DataFrame, dtype: DatasetType, lines: np.ndarray, report: Report) -> None:
+    """Rows sharing the key columns of the schema are errors (listed with their lines)."""
+    keys = [k for k in dtype.keys if k in frame.columns]
+    if not keys or frame.empty:
+        return
+    complete = frame[keys].notna().all(axis=1).to_numpy()  # missing keys are reported as cell errors
+    dup = frame.duplicated(keys, keep=False).to_numpy() & complete
+    if not dup.any():
+        return
+    sub = frame.loc[dup, keys].astype(str)
+    groups: dict[tuple, list[int]] = {}
+    for key, line in zip(sub.itertuples(index=False, name=None), lines[dup], strict=True):
+        groups.setdefault(key, []).append(int(line))
+    for i, (key, ls) in enumerate(groups.items()):
+        if i >= MAX_ISSUES_PER_COLUMN:
+            report.error(f"{report.file} : {len(groups) - i} autre(s) doublon(s) de clé non listé(s).")
+            break
+        shown = ", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True))
+        report.error(
+            f"{report.file}, lignes {', '.join(map(str, ls[:10]))} : clé en double ({shown}) ; "
+            f"une seule ligne attendue par {' + '.join(keys)}.",
+            line=ls[0], column=", ".join(keys), found=shown, expected="une clé unique")
+
+
+def validate_frame(frame: pd.DataFrame, dtype: DatasetType, report: Report) -> pd.DataFrame:
+    """Check an already-typed canonical frame (e.g. synthetic data) against its schema."""
+    lines = np.arange(2, len(frame) + 2)
+    out = frame.copy(deep=False)
+    for col in dtype.columns:
+        if col.name not in out.columns:
+            if col.required:
+                report.error(f"{report.file} : colonne « {col.name} » absente ({col.label}).",
+                             column=col.name, expected=col.label)
+            out[col.name] = pd.NA
+            continue
+        if col.dtype in (Dtype.INT, Dtype.FLOAT) and pd.api.types.is_numeric_dtype(out[col.name]):
+            num = pd.to_numeric(out[col.name]).astype("float64")
+            ok = num.notna()
+            _check_range(num, ok, col, lines, None, report, col.name)
+        elif col.dtype in (Dtype.TEXT, Dtype.CODE) and col.choices:
+            s = out[col.name].astype("string")
+            bad = s.notna() & ~s.isin(col.choices)
+            if bad.any():
+                report.cells(lines[bad.to_numpy()], col.name, s[bad], expected_text(col))
+    check_duplicates(out, dtype, lines, report)
+    return out[dtype.column_names]

@@ -1,0 +1,159 @@
+"""Development trajectory: places to create each year to reach a target coverage rate.
+
+What the Caf du Val-d'Oise, du Rhône and des Pyrénées-Atlantiques do by hand (circular,
+sections 1.1.2 and 2.2): start from today's places and children under 3, take into account
+places already planned, assistants maternels leaving (retirement) and the trend of births,
+and spread the places still missing at the horizon evenly over the years.
+
+Arithmetic, for each year t from the base year t0 to the horizon H:
+- children(t) = children(t0) × (1 + births trend)^(t − t0);
+- assmat(t) = assmat(t − 1) × (1 − departures × (1 − replacement)): the share of places of
+  assistants maternels lost each year, net of the share of departures replaced;
+- planned(t) = places already planned with a year ≤ t;
+- without new action: places(t) = other places(t0) + assmat(t) + planned(t);
+- needed at H: target × children(H) ÷ 100; the gap at H (never negative) is created in equal
+  yearly instalments from t0 + 1 to H, so the target is reached exactly at H.
+
+Pure module: no streamlit, inputs never mutated.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class PlannedPlaces:
+    year: int
+    places: float
+    kind: str = "EAJE"  # e.g. « EAJE PSU », « micro-crèche », « MAM »
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    births_trend: float = 0.0  # yearly change of births (and children under 3), e.g. -0.01
+    assmat_departures: float = 0.05  # share of assistants maternels places lost per year
+    replacement: float = 0.0  # share of those departures replaced by new assistants maternels
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Starting point of a territory or zone."""
+
+    year: int
+    children: float  # children under 3
+    places: float  # all places (EAJE, assistants maternels, préscolarisation, domicile)
+    assmat_places: float = 0.0  # of which places of assistants maternels
+
+    @property
+    def rate(self) -> float:
+        return self.places / self.children * 100.0 if self.children > 0 else math.nan
+
+
+@dataclass(frozen=True)
+class TrajectoryResult:
+    scenario: Scenario
+    table: pd.DataFrame  # one row per year (see `trajectory`)
+    gap: float  # places missing at the horizon without new action (≥ 0)
+    per_year: float  # places to create each year
+    method: str  # French, with the parameters
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}".replace(".", ",").replace(",0", "") + " %"
+
+
+def _num(value: float, decimals: int = 0) -> str:
+    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def trajectory(situation: Situation, target_rate: float, horizon: int,
+               planned: Sequence[PlannedPlaces], scenario: Scenario) -> TrajectoryResult:
+    """Year-by-year trajectory to reach `target_rate` at `horizon`.
+
+    Table columns: annee, enfants, places_assmat, places_programmees (cumulated),
+    places_sans_action, places_a_creer_annee, places_creees_cumul, places_totales, taux.
+    """
+    if horizon <= situation.year:
+        raise ValueError("L'horizon doit être postérieur à l'année de départ.")
+    if situation.children <= 0:
+        raise ValueError("Le nombre d'enfants de moins de 3 ans doit être positif.")
+    if not 0 <= scenario.assmat_departures <= 1 or not 0 <= scenario.replacement <= 1:
+        raise ValueError("Les parts de départs et de remplacement sont comprises entre 0 et 1.")
+    if situation.assmat_places > situation.places:
+        raise ValueError("Les places d'assistants maternels dépassent le total des places.")
+    years = list(range(situation.year, horizon + 1))
+    other = situation.places - situation.assmat_places
+    keep = 1.0 - scenario.assmat_departures * (1.0 - scenario.replacement)
+    rows: list[dict] = []
+    for t in years:
+        k = t - situation.year
+        children = situation.children * (1.0 + scenario.births_trend) ** k
+        assmat = situation.assmat_places * keep**k
+        plan = float(sum(p.places for p in planned if situation.year < p.year <= t))
+        rows.append({"annee": t, "enfants": children, "places_assmat": assmat,
+                     "places_programmees": plan, "places_sans_action": other + assmat + plan})
+    table = pd.DataFrame(rows)
+    need_h = target_rate * float(table["enfants"].iloc[-1]) / 100.0
+    gap = max(0.0, need_h - float(table["places_sans_action"].iloc[-1]))
+    n_years = horizon - situation.year
+    per_year = gap / n_years
+    table["places_a_creer_annee"] = [0.0] + [per_year] * n_years
+    table["places_creees_cumul"] = table["places_a_creer_annee"].cumsum()
+    table["places_totales"] = table["places_sans_action"] + table["places_creees_cumul"]
+    table["taux"] = table["places_totales"] / table["enfants"] * 100.0
+    n_planned = float(sum(p.places for p in planned if situation.year < p.year <= horizon))
+    method = (
+        f"Scénario « {scenario.name} » : les enfants de moins de 3 ans évoluent comme les naissances "
+        f"({_pct(scenario.births_trend)} par an) ; {_pct(scenario.assmat_departures)} des places "
+        f"d'assistants maternels disparaissent chaque année (départs en retraite), dont "
+        f"{_pct(scenario.replacement)} sont remplacées ; {_num(n_planned)} places déjà programmées "
+        f"s'ajoutent l'année de leur ouverture. Pour atteindre {_num(target_rate, 1)} places pour "
+        f"100 enfants en {horizon}, il manque {_num(gap)} places à cet horizon, soit "
+        f"{_num(per_year, 1)} places à créer par an de {situation.year + 1} à {horizon} "
+        "(méthode de cette application)."
+    )
+    return TrajectoryResult(scenario, table, gap, per_year, method)
+
+
+def compare_scenarios(situation: Situation, target_rate: float, horizon: int,
+                      planned: Sequence[PlannedPlaces],
+                      scenarios: Sequence[Scenario]) -> tuple[list[TrajectoryResult], pd.DataFrame]:
+    """Run several scenarios; also return a side-by-side summary table (one row each)."""
+    results = [trajectory(situation, target_rate, horizon, planned, s) for s in scenarios]
+    summary = pd.DataFrame([
+        {
+            "scenario": r.scenario.name,
+            "evolution_naissances": r.scenario.births_trend * 100.0,
+            "departs_assmat": r.scenario.assmat_departures * 100.0,
+            "remplacement": r.scenario.replacement * 100.0,
+            "enfants_horizon": float(r.table["enfants"].iloc[-1]),
+            "places_sans_action_horizon": float(r.table["places_sans_action"].iloc[-1]),
+            "places_a_creer_total": r.gap,
+            "places_a_creer_par_an": r.per_year,
+            "taux_horizon": float(r.table["taux"].iloc[-1]),
+        }
+        for r in results
+    ])
+    return results, summary
+
+
+def long_table(results: Sequence[TrajectoryResult]) -> pd.DataFrame:
+    """All scenarios stacked (scenario column first), e.g. for a chart or an export."""
+    frames = [r.table.assign(scenario=r.scenario.name) for r in results]
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    return out[["scenario", *[c for c in out.columns if c != "scenario"]]]
+
+
+DEFAULT_SCENARIOS = (
+    Scenario("Naissances en baisse", births_trend=-0.015, assmat_departures=0.07, replacement=0.2),
+    Scenario("Tendance stable", births_trend=0.0, assmat_departures=0.05, replacement=0.3),
+    Scenario("Naissances en hausse", births_trend=0.01, assmat_departures=0.04, replacement=0.4),
+)

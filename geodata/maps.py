@@ -1,0 +1,570 @@
+"""Choropleth maps of communes, EPCI or départements: classification, folium map, static PNG.
+
+Pure (no streamlit). Typical use from a page, through the cached wrapper of ui/maps.py:
+
+    cl = classify_bins(taux, bins=[0, 20, 40, 60, float("inf")],
+                       labels=["< 20", "20 à 40", "40 à 60", "60 et plus"], palette=BLUES)
+    m = ui.maps.territory_map(Level.COMMUNE, territory, cl.colors, cl.legend,
+                              title="Taux de couverture", credit=source.credit(), tooltip=tips)
+    code = ui.maps.show_map(m, key="couverture_map")
+
+Design (measured, see docs/ and bench/): the colour of each feature is looked up by code in
+a small JS object by a plain Leaflet style function (folium's `style_function` emits one
+`switch` case per feature, O(N²) in the browser); the GeoJSON is handed over as a cached,
+pre-serialised string; canvas rendering; département outlines for context; no basemap tiles
+unless asked; every user-visible string is HTML-escaped (names can come from user files).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geodata import assets, layers
+from geodata.layers import MapPayload
+from geodata.territory import Level, Territory
+
+MISSING_COLOR = "#d9d9d9"
+MISSING_LABEL = "Donnée non disponible"
+BORDER_COLOR = "#ffffff"
+OUTLINE_COLOR = "#4a5560"
+HIGHLIGHT_COLOR = "#e4002b"
+BACKGROUND_COLOR = "#eef2f5"
+
+# Colour-blind-safe sequential palettes (ColorBrewer), light to dark.
+BLUES = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+GREENS = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")
+ORANGES = ("#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603")
+REDS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+PURPLES = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
+DEFAULT_PALETTE = BLUES
+
+# Categorical colours used by several pages.
+TIER_COLORS = {
+    "moins de 3 500": "#c6dbef",
+    "3 500 à 10 000": "#4292c6",
+    "plus de 10 000": "#08306b",
+}
+DENSITY_COLORS = {
+    "Grands centres urbains": "#7a0177",
+    "Centres urbains intermédiaires": "#c51b8a",
+    "Petites villes": "#f768a1",
+    "Ceintures urbaines": "#fbb4b9",
+    "Bourgs ruraux": "#c2e699",
+    "Rural à habitat dispersé": "#78c679",
+    "Rural à habitat très dispersé": "#238443",
+}
+
+
+@dataclass(frozen=True)
+class Classified:
+    """A colour per code and the legend that explains it."""
+
+    colors: pd.Series  # index: code (str); values: hex colour (MISSING_COLOR when no value)
+    legend: list[tuple[str, str]]  # (hex colour, French label), in display order
+    classes: pd.Series | None = None  # index: code; values: class label (None when missing)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """An extra polygon layer drawn above the choropleth (priority zones, EPCI outlines…).
+
+    `data` is a GeoDataFrame (EPSG:4326) or a GeoJSON FeatureCollection string.
+    `tooltip_column`: property shown (escaped) on hover; None makes the layer inert
+    (no hover, clicks go through to the territories below).
+    """
+
+    data: gpd.GeoDataFrame | str
+    name: str
+    stroke: str = "#d7301f"
+    fill: str | None = None  # None: outline only
+    fill_opacity: float = 0.25
+    weight: float = 2.0
+    dash: str | None = None  # e.g. "4 3"
+    tooltip_column: str | None = None
+    legend_label: str | None = None  # added to the legend when given
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """Stroke of the territories (thinner for dense national maps)."""
+
+    border_weight: float = 0.6
+    fill_opacity: float = 0.85
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# Number formatting (French), local copy so geodata stays free of ui/
+# --------------------------------------------------------------------------------------------
+
+
+def fmt_fr(value: float, decimals: int = 0) -> str:
+    """French number: 12 345,6 (narrow no-break space for thousands)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def _as_str_index(values: pd.Series) -> pd.Series:
+    out = values.copy()
+    out.index = out.index.astype(str)
+    return out
+
+
+def _missing_entry(colors: pd.Series) -> list[tuple[str, str]]:
+    return [(MISSING_COLOR, MISSING_LABEL)] if (colors == MISSING_COLOR).any() else []
+
+
+def _palette(palette: Sequence[str] | None, n: int) -> list[str]:
+    """n colours from a palette (interpolated by index when the palette is longer/shorter)."""
+    base = list(palette or DEFAULT_PALETTE)
+    if n <= 0:
+        return []
+    if n == len(base):
+        return base
+    if n == 1:
+        return [base[len(base) // 2]]
+    idx = np.linspace(0, len(base) - 1, n).round().astype(int)
+    return [base[i] for i in idx]
+
+
+def classify_bins(
+    values: pd.Series,
+    bins: Sequence[float],
+    labels: Sequence[str],
+    palette: Sequence[str] | None = None,
+) -> Classified:
+    """Classes by fixed edges: value v is in class i when bins[i] <= v < bins[i+1]
+    (the last class also takes v == bins[-1]). Values outside the edges or missing get
+    MISSING_COLOR and « Donnée non disponible »."""
+    if len(labels) != len(bins) - 1:
+        raise ValueError("labels doit compter une étiquette de moins que bins")
+    if any(b1 <= b0 for b0, b1 in zip(bins, bins[1:], strict=False)):
+        raise ValueError("bins doit être strictement croissant")
+    vals = pd.to_numeric(_as_str_index(values), errors="coerce").astype(float)
+    colours = _palette(palette, len(labels))
+    edges = np.asarray(bins, dtype=float)
+    arr = vals.to_numpy()
+    pos = np.searchsorted(edges, arr, side="right") - 1
+    pos = np.where(arr == edges[-1], len(labels) - 1, pos)
+    valid = ~np.isnan(arr) & (pos >= 0) & (pos < len(labels))
+    color_arr = np.array(
+        [colours[p] if ok else MISSING_COLOR for p, ok in zip(pos, valid, strict=True)],
+        dtype=object,
+    )
+    class_arr = [labels[p] if ok else None for p, ok in zip(pos, valid, strict=True)]
+    colors = pd.Series(color_arr, index=vals.index, dtype=object)
+    legend = list(zip(colours, labels, strict=True)) + _missing_entry(colors)
+    return Classified(
+        colors=colors, legend=legend, classes=pd.Series(class_arr, index=vals.index, dtype=object)
+    )
+
+
+def quantile_edges(values: pd.Series, k: int = 5) -> list[float]:
+    """Distinct quantile edges of the non-missing values (at most k classes, fewer when
+    values repeat). Empty when there is no value."""
+    vals = pd.to_numeric(values, errors="coerce").astype(float).dropna()
+    vals = vals[np.isfinite(vals)]
+    if vals.empty:
+        return []
+    qs = np.quantile(vals.to_numpy(), np.linspace(0, 1, max(int(k), 1) + 1))
+    edges = sorted(set(float(q) for q in qs))
+    if len(edges) == 1:
+        edges = [edges[0], edges[0]]
+    return edges
+
+
+def classify_quantiles(
+    values: pd.Series,
+    k: int = 5,
+    palette: Sequence[str] | None = None,
+    decimals: int = 0,
+    unit: str = "",
+) -> Classified:
+    """Quantile classes (k at most; fewer when values repeat), labels « 12 à 35 » in French
+    number format with an optional unit."""
+    vals = pd.to_numeric(_as_str_index(values), errors="coerce").astype(float)
+    edges = quantile_edges(vals, k)
+    suffix = f" {unit}" if unit else ""
+    if not edges:
+        colors = pd.Series(MISSING_COLOR, index=vals.index, dtype=object)
+        return Classified(
+            colors=colors,
+            legend=_missing_entry(colors),
+            classes=pd.Series(None, index=vals.index, dtype=object),
+        )
+    if edges[0] == edges[-1]:
+        label = f"{fmt_fr(edges[0], decimals)}{suffix}"
+        colour = _palette(palette, 1)[0]
+        ok = vals == edges[0]
+        colors = pd.Series(np.where(ok, colour, MISSING_COLOR), index=vals.index, dtype=object)
+        classes = pd.Series(np.where(ok, label, None), index=vals.index, dtype=object)
+        return Classified(
+            colors=colors, legend=[(colour, label)] + _missing_entry(colors), classes=classes
+        )
+    labels = [
+        f"{fmt_fr(a, decimals)} à {fmt_fr(b, decimals)}{suffix}"
+        for a, b in zip(edges, edges[1:], strict=False)
+    ]
+    return classify_bins(vals, edges, labels, palette)
+
+
+def classify_categories(values: pd.Series, colours: dict[str, str]) -> Classified:
+    """Categorical colours (legend lists every category of `colours`, in its order).
+    Values absent from `colours` or missing get MISSING_COLOR."""
+    vals = _as_str_index(values).astype(object)
+    mapped = vals.map(lambda v: colours.get(str(v)) if v is not None and not pd.isna(v) else None)
+    colors = mapped.where(mapped.notna(), MISSING_COLOR).astype(object)
+    classes = vals.where(mapped.notna(), None).astype(object)
+    legend = list((c, str(label)) for label, c in colours.items()) + _missing_entry(colors)
+    return Classified(colors=colors, legend=legend, classes=classes)
+
+
+# --------------------------------------------------------------------------------------------
+# Folium map
+# --------------------------------------------------------------------------------------------
+
+
+def _js(obj: object) -> str:
+    """JSON for embedding in a <script> block (inert: <, >, & escaped)."""
+    return layers.escape_for_script(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+
+
+def tooltip_html(tooltip: pd.DataFrame | None) -> dict[str, str]:
+    """code -> escaped HTML rows « label : value » (labels and values escaped)."""
+    if tooltip is None or tooltip.empty:
+        return {}
+    cols = [str(c) for c in tooltip.columns]
+    out: dict[str, str] = {}
+    for code, row in zip(
+        tooltip.index.astype(str), tooltip.itertuples(index=False, name=None), strict=True
+    ):
+        cells = "".join(
+            f"<tr><td>{html.escape(c)}</td><td>{html.escape('—' if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))}</td></tr>"
+            for c, v in zip(cols, row, strict=True)
+        )
+        out[code] = f"<table>{cells}</table>"
+    return out
+
+
+_CSS = """
+<style>
+.leaflet-container { background: BGCOLOR; font-family: "Source Sans Pro", sans-serif; }
+.diag-legend, .diag-title { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.25); color: #1b2733; font-size: 12px; line-height: 1.35; }
+.diag-title { font-weight: 600; font-size: 13px; max-width: 320px; }
+.diag-legend .diag-lt { font-weight: 600; margin-bottom: 3px; }
+.diag-legend i { display: inline-block; width: 14px; height: 11px; margin-right: 6px;
+  border: 1px solid rgba(0,0,0,0.2); vertical-align: -1px; }
+.diag-legend i.diag-ov { background: transparent !important; border-width: 2px; }
+.diag-tt table { border-collapse: collapse; margin-top: 2px; }
+.diag-tt td { padding: 0 6px 0 0; font-size: 12px; }
+.diag-tt td + td { font-weight: 600; }
+.leaflet-container .leaflet-control-attribution { font-size: 10px; line-height: 1.3; max-width: 75%;
+  background: rgba(255,255,255,0.85); color: #333; }
+</style>
+""".replace("BGCOLOR", BACKGROUND_COLOR)
+
+
+class _MapElement(MacroElement):
+    """A raw Leaflet snippet attached to the map (variables scoped in an IIFE)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map){ {{ this.code }} })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "DiagLayer"
+        self.code = code
+
+
+_ESC_JS = (
+    "function esc(s){return String(s==null?'':s).replace(/[&<>\"']/g,"
+    "function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','\"':'&quot;',\"'\":'&#39;'}[c];});}"
+)
+
+
+def _choropleth_js(
+    geojson: str,
+    colors: dict[str, str],
+    tips: dict[str, str],
+    highlight: str | None,
+    style: MapStyle,
+) -> str:
+    return f"""
+{_ESC_JS}
+var colors = {_js(colors)}, tips = {_js(tips)}, hl = {_js(highlight)};
+var toGeo = function(){{ return {{type: 'Feature', geometry: null,
+  properties: {{code: this.feature.properties.code, layer: 'diag-main'}}}}; }};
+var layer = L.geoJSON({geojson}, {{
+  style: function(f){{
+    var c = f.properties.code;
+    var s = {{fillColor: colors[c] || '{MISSING_COLOR}', fillOpacity: {style.fill_opacity},
+             color: '{BORDER_COLOR}', weight: {style.border_weight}}};
+    if (hl !== null && c === hl) {{ s.color = '{HIGHLIGHT_COLOR}'; s.weight = 3; }}
+    return s;
+  }},
+  onEachFeature: function(f, l){{ l.toGeoJSON = toGeo; }}
+}});
+layer.bindTooltip(function(l){{
+  var p = l.feature.properties;
+  return '<div class="diag-tt"><b>' + esc(p.nom) + '</b> (' + esc(p.code) + ')' + (tips[p.code] || '') + '</div>';
+}}, {{sticky: true}});
+layer.addTo(map);
+window.diagMainLayer = layer;
+if (hl !== null) {{ layer.eachLayer(function(l){{ if (l.feature.properties.code === hl) l.bringToFront(); }}); }}
+"""
+
+
+def _fit_js(bounds: tuple[float, float, float, float]) -> str:
+    """Re-fit once the container has its final size (st_folium sizes it after creation)."""
+    x0, y0, x1, y1 = bounds
+    return f"""
+var b = [[{y0}, {x0}], [{y1}, {x1}]];
+L.control.scale({{imperial: false}}).addTo(map);
+setTimeout(function(){{ map.invalidateSize(); map.fitBounds(b); }}, 0);
+"""
+
+
+def _outlines_js(geojson: str) -> str:
+    return f"""
+L.geoJSON({geojson}, {{interactive: false,
+  style: function(){{ return {{fill: false, color: '{OUTLINE_COLOR}', weight: 1.2, opacity: 0.9}}; }}
+}}).addTo(map);
+"""
+
+
+def _overlay_js(ov: Overlay) -> str:
+    if isinstance(ov.data, str):
+        data = layers.escape_for_script(ov.data)
+        prop = ov.tooltip_column
+    else:
+        gdf = ov.data
+        props: tuple[str, ...] = ()
+        frame = gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs)
+        if ov.tooltip_column:
+            frame["label"] = gdf[ov.tooltip_column].astype(str).to_numpy()
+            props = ("label",)
+        data = layers.to_geojson(frame, properties=props)
+        prop = "label" if ov.tooltip_column else None
+    style = {
+        "color": ov.stroke,
+        "weight": ov.weight,
+        "fill": ov.fill is not None,
+        "fillColor": ov.fill or ov.stroke,
+        "fillOpacity": ov.fill_opacity if ov.fill else 0,
+        "dashArray": ov.dash,
+    }
+    tooltip = ""
+    if prop:
+        tooltip = (
+            f".bindTooltip(function(l){{ return esc(l.feature.properties[{_js(prop)}]); }},"
+            " {sticky: true})"
+        )
+    return f"""
+{_ESC_JS}
+L.geoJSON({data}, {{interactive: {_js(bool(prop))}, style: function(){{ return {_js(style)}; }},
+  onEachFeature: function(f, l){{ l.toGeoJSON = function(){{ return {{type: 'Feature', geometry: null,
+    properties: {{layer: 'diag-overlay'}}}}; }}; }}
+}}){tooltip}.addTo(map);
+"""
+
+
+def legend_html(
+    title: str, legend: Sequence[tuple[str, str]], overlays: Sequence[Overlay] = ()
+) -> str:
+    """Escaped HTML of the legend box."""
+    rows = [f'<div class="diag-lt">{html.escape(title)}</div>'] if title else []
+    for colour, label in legend:
+        rows.append(
+            f'<div><i style="background:{html.escape(colour)}"></i>{html.escape(label)}</div>'
+        )
+    for ov in overlays:
+        if ov.legend_label:
+            rows.append(
+                f'<div><i class="diag-ov" style="border-color:{html.escape(ov.stroke)}"></i>'
+                f"{html.escape(ov.legend_label)}</div>"
+            )
+    return "".join(rows)
+
+
+def _control_js(position: str, css_class: str, inner_html: str) -> str:
+    return f"""
+var ctl = L.control({{position: {_js(position)}}});
+ctl.onAdd = function(){{ var d = L.DomUtil.create('div', {_js(css_class)}); d.innerHTML = {_js(inner_html)};
+  L.DomEvent.disableClickPropagation(d); return d; }};
+ctl.addTo(map);
+"""
+
+
+def build_map(
+    level: Level,
+    territory: Territory,
+    colors: pd.Series,
+    legend: Sequence[tuple[str, str]],
+    *,
+    title: str,
+    credit: str,
+    tooltip: pd.DataFrame | None = None,
+    overlays: Sequence[Overlay] = (),
+    highlight: str | None = None,
+    tiles: bool = False,
+    legend_title: str | None = None,
+    payload: MapPayload | None = None,
+    outlines: MapPayload | None = None,
+    height: int = 560,
+) -> folium.Map:
+    """A folium choropleth of the `level` features of `territory`.
+
+    colors: hex colour per code (index code, e.g. Classified.colors); codes absent get
+    MISSING_COLOR. legend: (colour, label) pairs drawn in the map with `legend_title`
+    (defaults to `title`). tooltip: index code, columns French labels, values already
+    formatted (escaped here). credit: source line shown as the map attribution.
+    highlight: code drawn with a thick red border. tiles: OpenStreetMap basemap (needs
+    internet; off by default, the map then has a plain background and département
+    outlines). payload / outlines: pre-serialised GeoJSON (cached by ui/maps.py); read
+    from geodata/built when omitted. Never cache the returned Map (st_folium mutates it).
+    """
+    level = Level(level)
+    payload = payload or layers.payload(level, territory)
+    if outlines is None and level is not Level.DEPARTEMENT:
+        outlines = layers.outlines_payload(territory)
+    x0, y0, x1, y1 = payload.bounds
+    m = folium.Map(
+        location=[(y0 + y1) / 2, (x0 + x1) / 2],
+        zoom_start=6,
+        tiles="OpenStreetMap" if tiles else None,
+        prefer_canvas=True,
+        zoom_snap=0.25,
+        height=height,
+    )
+    m.fit_bounds([[y0, x0], [y1, x1]])
+    _MapElement(_fit_js((x0, y0, x1, y1))).add_to(m)
+    m.get_root().header.add_child(folium.Element(_CSS))
+    style = MapStyle(border_weight=0.25 if payload.n_features > 5_000 else 0.6)
+    code_colors = {str(k): str(v) for k, v in _as_str_index(colors).items()}
+    _MapElement(
+        _choropleth_js(payload.geojson, code_colors, tooltip_html(tooltip), highlight, style)
+    ).add_to(m)
+    if outlines is not None:
+        _MapElement(_outlines_js(outlines.geojson)).add_to(m)
+    for ov in overlays:
+        _MapElement(_overlay_js(ov)).add_to(m)
+    if title:
+        _MapElement(_control_js("topright", "diag-title", html.escape(title))).add_to(m)
+    _MapElement(
+        _control_js(
+            "bottomleft",
+            "diag-legend",
+            legend_html(legend_title if legend_title is not None else title, legend, overlays),
+        )
+    ).add_to(m)
+    _MapElement(
+        f"map.attributionControl.setPrefix(false); map.attributionControl.addAttribution({_js(html.escape(credit))});"
+    ).add_to(m)
+    return assets.localize(m)
+
+
+def map_html(m: folium.Map) -> str:
+    """Standalone HTML of a map (for a view-only embed or a download)."""
+    return m.get_root().render()
+
+
+# --------------------------------------------------------------------------------------------
+# Static PNG (PDF exports)
+# --------------------------------------------------------------------------------------------
+
+
+def static_map_png(
+    level: Level,
+    territory: Territory,
+    colors: pd.Series,
+    legend: Sequence[tuple[str, str]],
+    *,
+    title: str,
+    credit: str,
+    overlays: Sequence[Overlay] = (),
+    highlight: str | None = None,
+    gdf: gpd.GeoDataFrame | None = None,
+    outlines_gdf: gpd.GeoDataFrame | None = None,
+    width_in: float = 7.0,
+    height_in: float = 6.0,
+    dpi: int = 150,
+) -> bytes:
+    """PNG of the same map drawn with matplotlib (same colours, legend, title and credit).
+
+    gdf / outlines_gdf default to `layers.geometries(level, territory)` / `layers.outlines`.
+    National maps are framed on mainland France, like the interactive map.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    level = Level(level)
+    gdf = layers.geometries(level, territory) if gdf is None else gdf
+    outlines_gdf = layers.outlines(territory) if outlines_gdf is None else outlines_gdf
+    code_colors = _as_str_index(colors)
+    fill = gdf["code"].astype(str).map(code_colors).fillna(MISSING_COLOR).to_numpy()
+    fig, ax = plt.subplots(figsize=(width_in, height_in), dpi=dpi)
+    try:
+        ax.set_facecolor(BACKGROUND_COLOR)
+        gdf.plot(
+            ax=ax, color=fill, edgecolor=BORDER_COLOR, linewidth=0.2 if len(gdf) > 5_000 else 0.4
+        )
+        if outlines_gdf is not None and not outlines_gdf.empty:
+            outlines_gdf.boundary.plot(ax=ax, color=OUTLINE_COLOR, linewidth=0.7)
+        handles = [Patch(facecolor=c, edgecolor="#999999", label=lab) for c, lab in legend]
+        for ov in overlays:
+            og = (
+                ov.data
+                if isinstance(ov.data, gpd.GeoDataFrame)
+                else gpd.read_file(io.StringIO(ov.data))
+            )
+            og.plot(
+                ax=ax,
+                facecolor=ov.fill or "none",
+                alpha=1.0 if ov.fill is None else ov.fill_opacity,
+                edgecolor=ov.stroke,
+                linewidth=ov.weight * 0.6,
+            )
+            if ov.legend_label:
+                handles.append(Patch(facecolor="none", edgecolor=ov.stroke, label=ov.legend_label))
+        if highlight is not None:
+            hl = gdf[gdf["code"].astype(str) == str(highlight)]
+            if not hl.empty:
+                hl.boundary.plot(ax=ax, color=HIGHLIGHT_COLOR, linewidth=1.6)
+        x0, y0, x1, y1 = layers.framing_bounds(level, territory, gdf)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=11, loc="left")
+        if handles:
+            ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True, framealpha=0.9)
+        fig.text(0.01, 0.01, credit, fontsize=6.5, color="#444444", ha="left", va="bottom")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        return buf.getvalue()
+    finally:
+        plt.close(fig)

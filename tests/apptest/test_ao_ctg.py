@@ -1,0 +1,141 @@
+"""AppTest of the « Compétences AO et CTG » page on Loire Forez Agglomération (42).
+
+The module adds its own small CTG list and transfer list to the session workspace (synthetic,
+side by side with whatever the defaults hold) and removes them afterwards.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from catalogue.sources import Nature
+from datastore.store import Workspace
+from diagnostics import ao
+from tests.apptest.helpers import assert_no_exception, open_page
+
+pytestmark = pytest.mark.apptest
+
+EPCI = "200065886"  # Loire Forez Agglomération
+MONTBRISON = "42147"
+CTG_EPCI, CTG_COMMUNE = "TEST-AO-1", "TEST-AO-2"
+
+
+@pytest.fixture(scope="module")
+def ws() -> Workspace:
+    open_page("ao-ctg", "epci", EPCI)  # first run fills the workspace with its defaults
+    workspace = Workspace()
+    metas = [
+        workspace.commit("ctg", pd.DataFrame({
+            "id_ctg": [CTG_EPCI, CTG_COMMUNE], "nom": ["CTG test Loire Forez", "CTG test Montbrison"],
+            "niveau": ["intercommunal", "communal"], "signataires": [EPCI, MONTBRISON],
+            "date_debut": ["2022-01-01", "2022-01-01"], "date_fin": ["2026-06-30", "2099-12-31"],
+        }), producer="Test AO", source_file="test_ao.csv", nature=Nature.SYNTHETIQUE, replace="none"),
+    ]
+    yield workspace
+    for m in metas:
+        workspace.delete(m.id)
+    for ident in (CTG_EPCI, CTG_COMMUNE):
+        workspace.delete_document(ao.CHECKLIST_DOCUMENT_KIND, ident)
+
+
+def _ctg_frame(at) -> pd.DataFrame:
+    for df in at.dataframe:
+        if "Volet petite enfance (décret 2025-253)" in df.value.columns:
+            return df.value
+    raise AssertionError("tableau des CTG absent")
+
+
+def _ao_frame(at) -> pd.DataFrame:
+    for df in at.dataframe:
+        if "Statut" in df.value.columns and "Autorité organisatrice" in df.value.columns:
+            return df.value
+    raise AssertionError("tableau des AO absent")
+
+
+def test_page_shows_statuses_and_ctg(ws):
+    at = open_page("ao-ctg", "epci", EPCI)
+    assert_no_exception(at)
+    assert not at.error
+    assert at.title[0].value == "Compétences AO et CTG"
+    table = _ao_frame(at)
+    assert set(table["Statut"]) <= set(ao.STATUS_LABELS.values())
+    # Montbrison (16,123 inhabitants) appears as an AO or through its EPCI
+    assert (table["Code"].isin([MONTBRISON, EPCI])).any()
+    assert table["Phrase de la circulaire"].str.len().min() > 20
+    ctg = _ctg_frame(at).set_index("CTG")
+    assert {CTG_EPCI, CTG_COMMUNE} <= set(ctg.index)
+    assert ctg.loc[CTG_EPCI, "Communes couvertes"] > 50  # the EPCI covers all its members
+    assert ctg.loc[CTG_COMMUNE, "Communes couvertes"] == 1
+    # synthetic data: demo band and population basis are shown
+    assert any("données de démonstration" in w.value.lower() for w in at.warning)
+    assert any("population municipale 2023" in c.value for c in at.caption)
+    assert len(at.radio(key="ao_layer").options) == 4
+
+
+def test_reference_date_changes_expiry(ws):
+    at = open_page("ao-ctg", "epci", EPCI)
+    at.date_input(key="ao_reference_date").set_value(date(2025, 6, 1)).run()
+    assert_no_exception(at)
+    ctg = _ctg_frame(at).set_index("CTG")
+    assert ctg.loc[CTG_EPCI, "Échéance"] == "En cours"  # ends 30/06/2026, more than 12 months away
+    assert any("Date de référence : 01/06/2025" in c.value for c in at.caption)
+    at.date_input(key="ao_reference_date").set_value(date(2026, 7, 1)).run()
+    assert _ctg_frame(at).set_index("CTG").loc[CTG_EPCI, "Échéance"] == "Expirée"
+
+
+def test_filter_by_status(ws):
+    at = open_page("ao-ctg", "epci", EPCI)
+    before = _ao_frame(at)
+    options = at.multiselect(key="ao_filter_statut").options
+    assert set(options) == set(before["Statut"])
+    wanted = options[-1]
+    at.multiselect(key="ao_filter_statut").set_value([wanted]).run()
+    table = _ao_frame(at)
+    assert len(table) == int((before["Statut"] == wanted).sum()) >= 1
+    assert set(table["Statut"]) == {wanted}
+    at.text_input(key="ao_filter_query").input("Montbrison").run()
+    assert set(_ao_frame(at)["Autorité organisatrice"]) <= {"Montbrison"}
+
+
+def test_ticking_a_checklist_item_is_persisted(ws):
+    at = open_page("ao-ctg", "epci", EPCI)
+    at.selectbox(key="ao_checklist_ctg").select(CTG_COMMUNE).run()
+    boxes = [c for c in at.checkbox if c.key.startswith(f"ao_chk_{CTG_COMMUNE}_")]
+    assert len(boxes) == 11
+    at.checkbox(key=f"ao_chk_{CTG_COMMUNE}_zones").check().run()
+    at.checkbox(key=f"ao_chk_{CTG_COMMUNE}_calendrier").check().run()
+    assert_no_exception(at)
+    assert Workspace().document(ao.CHECKLIST_DOCUMENT_KIND, CTG_COMMUNE) == {"coches": ["zones", "calendrier"]}
+    # a fresh session reads it back: progress on the CTG row and ticks in place
+    again = open_page("ao-ctg", "epci", EPCI)
+    assert _ctg_frame(again).set_index("CTG").loc[CTG_COMMUNE, "Volet petite enfance (décret 2025-253)"] == "2/11"
+    again.selectbox(key="ao_checklist_ctg").select(CTG_COMMUNE).run()
+    assert again.checkbox(key=f"ao_chk_{CTG_COMMUNE}_zones").value is True
+    assert again.checkbox(key=f"ao_chk_{CTG_COMMUNE}_emplois").value is False
+    again.checkbox(key=f"ao_chk_{CTG_COMMUNE}_zones").uncheck().run()
+    assert Workspace().document(ao.CHECKLIST_DOCUMENT_KIND, CTG_COMMUNE) == {"coches": ["calendrier"]}
+
+
+def test_unknown_signatory_shows_a_clear_error(ws):
+    meta = ws.commit("ctg", pd.DataFrame({
+        "id_ctg": ["TEST-AO-BAD"], "nom": ["CTG erronée"], "niveau": ["communal"],
+        "signataires": [f"{MONTBRISON}|99999"], "date_debut": ["2022-01-01"], "date_fin": ["2027-12-31"],
+    }), producer="Test AO", source_file="bad.csv", nature=Nature.SYNTHETIQUE, replace="none")
+    try:
+        at = open_page("ao-ctg", "epci", EPCI)
+        assert_no_exception(at)
+        assert at.error, "une erreur doit être affichée"
+        text = at.error[0].value
+        assert "CTG « CTG erronée » (TEST-AO-BAD)" in text and "« 99999 »" in text
+    finally:
+        ws.delete(meta.id)
+
+
+def test_departement_level_lists_its_ao(ws):
+    at = open_page("ao-ctg", "departement", "42")
+    assert_no_exception(at)
+    table = _ao_frame(at)
+    assert (table["Code"] == MONTBRISON).any() or (table["Code"] == EPCI).any()

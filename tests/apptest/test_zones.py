@@ -1,0 +1,89 @@
+"""AppTest of the « Zones sous-dotées » page: rules, zones, saving a zoning, trajectory."""
+
+from __future__ import annotations
+
+import pytest
+
+from datastore.store import Workspace
+from diagnostics import zones as z
+from tests.apptest.helpers import assert_no_exception, open_page
+
+pytestmark = pytest.mark.apptest
+
+
+def _metric(at, label: str) -> str:
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise AssertionError(f"métrique absente : {label}")
+
+
+def _count(value: str) -> int:
+    return int(value.split("/")[0].replace("\u202f", "").strip())
+
+
+@pytest.fixture(scope="module")
+def at62():
+    return open_page("zones", "departement", "62", timeout=300)
+
+
+def test_france_asks_for_a_smaller_territory() -> None:
+    at = open_page("zones", timeout=300)
+    assert_no_exception(at)
+    assert any("Choisissez une région" in i.value for i in at.info)
+
+
+def test_page_shows_rules_zones_and_sources(at62) -> None:
+    assert_no_exception(at62)
+    assert at62.title[0].value.startswith("Zones sous-dotées — Pas-de-Calais")
+    text = " ".join(m.value for m in at62.markdown)
+    assert "Commune retenue si son taux de couverture est inférieur" in text
+    assert _count(_metric(at62, "Communes prioritaires")) > 0
+    assert int(_metric(at62, "Zones prioritaires").replace("\u202f", "")) > 0
+    captions = " ".join(c.value for c in at62.caption)
+    assert "Source" in captions and "IGN" in captions
+    zone_frames = [d.value for d in at62.dataframe if "Zone" in d.value.columns
+                   and "Places à créer pour le taux cible" in d.value.columns]
+    assert zone_frames and zone_frames[0]["Zone"].str.startswith("Zone de ").all()
+
+
+def test_rule_parameters_change_the_result(at62) -> None:
+    before = _count(_metric(at62, "Communes prioritaires"))
+    at62.checkbox(key="zones_r_cnaf").uncheck()
+    at62.checkbox(key="zones_r_seuil").uncheck()
+    at62.number_input(key="zones_eaje_min").set_value(5000)
+    at62.run()
+    assert_no_exception(at62)
+    assert _count(_metric(at62, "Communes prioritaires")) == 0
+    assert any("Aucune commune ne remplit" in i.value for i in at62.info)
+    at62.number_input(key="zones_eaje_min").set_value(40)
+    at62.checkbox(key="zones_r_acc").check()
+    at62.run()
+    assert_no_exception(at62)
+    text = " ".join(m.value for m in at62.markdown)
+    assert "2SFCA" in text and "10 km" in text
+    assert _count(_metric(at62, "Communes prioritaires")) > 0
+    assert before >= 0
+
+
+def test_save_zoning_in_workspace(at62) -> None:
+    at62.text_input(key="zones_save_name").set_value("Essai AppTest")
+    at62.button(key="zones_save").click()
+    at62.run()
+    assert_no_exception(at62)
+    doc = Workspace().document(z.ZONING_DOCUMENT_KIND, "Essai AppTest")
+    assert doc is not None and doc["territoire"] == "departement:62"
+    assert doc["communes"] and doc["zones"]
+    rules, _ = z.rules_from_params(doc["parametres"])
+    assert rules  # parameters saved with the zoning
+    assert z.zoning_members(doc)["code_insee"].str.startswith("62").all()
+
+
+def test_trajectory_scenarios(at62) -> None:
+    at62.number_input(key="zones_traj_target").set_value(70.0)
+    at62.run()
+    assert_no_exception(at62)
+    summary = [d.value for d in at62.dataframe if "Places à créer par an" in d.value.columns]
+    assert summary and len(summary[0]) == 3
+    assert (summary[0]["Taux à l'horizon"] >= 70.0 - 0.05).all()
+    assert any("Méthode" in c.value and "70,0 places pour 100" in c.value for c in at62.caption)

@@ -1,0 +1,71 @@
+"""End-to-end: the « Taux de couverture » page in headless Chromium, offline.
+
+Screenshots go to tests/artifacts/ (look at them). The published value is read from the raw
+CNAF file.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+TAUX_FILE = ROOT / "data" / "open" / "caf_txcouv_pe_com_2017_2022.csv"
+
+
+def raw_global(code: str, year: int) -> str:
+    with TAUX_FILE.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["numero_commune"] == code and row["date_reference"] == str(year):
+                return row["taux_de_couv_global"].replace(".", ",")
+    raise KeyError((code, year))
+
+
+def _open(page, app_url: str, query: str) -> None:
+    page.goto(f"{app_url}/couverture?{query}")
+    wait_for_app(page)
+    page.get_by_text("Classement des").first.wait_for(timeout=120_000)
+    wait_for_app(page)
+
+
+def test_couverture_page_toulouse(page, app_url, artifacts_dir):
+    page.set_viewport_size({"width": 1400, "height": 3800})
+    _open(page, app_url, "niveau=commune&code=31555")
+    main = page.locator('[data-testid="stMain"]')
+    metric = page.locator('[data-testid="stMetric"]').first
+    assert "Taux global 2022" in metric.inner_text()
+    assert raw_global("31555", 2022) in metric.inner_text()
+    # the choropleth is drawn (Leaflet canvas or SVG inside the map iframe)
+    frame = page.frame_locator("iframe").first
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    assert frame.locator(".diag-legend").inner_text().startswith("Rapport au taux national")
+    # charts (vega) and the demo band for the synthetic EPCI/département/France rates
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2
+    assert "Données de démonstration" in main.inner_text()
+    assert "Source : Cnaf, data.caf.fr" in main.inner_text()
+    page.screenshot(path=str(artifacts_dir / "couverture_toulouse.png"), full_page=True)
+    # CSV download: French format with BOM
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="CSV (Excel, ;)").first.click()
+    data = dl.value.path().read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Territoire;Code;")
+    assert raw_global("31555", 2022) in text
+    icons = [u for u in page.blocked_requests if "fonts.gstatic.com" in u]  # type: ignore[attr-defined]
+    assert page.blocked_requests == icons  # type: ignore[attr-defined]
+
+
+def test_couverture_page_france_departements(page, app_url, artifacts_dir):
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    _open(page, app_url, "")
+    main = page.locator('[data-testid="stMain"]')
+    assert "Classement des départements" in main.inner_text()
+    page.frame_locator("iframe").first.locator(".leaflet-container").wait_for(timeout=60_000)
+    page.screenshot(path=str(artifacts_dir / "couverture_france.png"), full_page=True)

@@ -1,0 +1,84 @@
+"""End-to-end: pick a département in the sidebar, see its communes painted, click one.
+
+Runs the real app in headless Chromium with every request outside the local server blocked
+(tests/e2e/conftest.py), which proves the map works with no internet (vendored Leaflet).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from geodata import layers
+from geodata.territory import Level, Territory
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+# Requests we accept to see blocked: Streamlit fetches the Material Symbols SVG of the page
+# icon (app.py page_icon) from Google Fonts for the favicon; nothing of the maps.
+HARMLESS_HOSTS = {"fonts.gstatic.com", "fonts.googleapis.com"}
+
+DEP = "69"
+COMMUNE = "69264"  # Villefranche-sur-Saône
+
+
+def map_frame(page, min_features: int, timeout: float = 60):
+    """The st_folium iframe once its main layer holds at least `min_features` painted features."""
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=timeout * 1000)
+    deadline = timeout * 1000
+    waited = 0
+    while waited < deadline:
+        for frame in page.frames:
+            if "streamlit_folium" not in frame.url:
+                continue
+            n = frame.evaluate(
+                "() => (window.diagMainLayer && document.querySelector('canvas.leaflet-zoom-animated'))"
+                " ? Object.keys(window.diagMainLayer._layers).length : 0"
+            )
+            if n >= min_features:
+                return frame
+        page.wait_for_timeout(200)
+        waited += 200
+    raise AssertionError(f"carte non dessinée (moins de {min_features} entités)")
+
+
+def params(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def test_select_departement_then_click_commune(page, app_url, artifacts_dir):
+    page.goto(f"{app_url}/territoire")
+    wait_for_app(page)
+    map_frame(page, min_features=90)  # France by département
+
+    search = page.get_by_label("Rechercher un territoire", exact=True)
+    search.fill("rhone")
+    search.press("Enter")
+    page.get_by_text(re.compile(r"^Rhône \(69\) — Département")).click()
+    page.wait_for_url(re.compile(r"niveau=departement&code=69"), timeout=60_000)
+    wait_for_app(page)
+    frame = map_frame(page, min_features=260)  # 266 communes in the Rhône
+    page.screenshot(path=str(artifacts_dir / "e2e_territoire_rhone.png"))
+
+    # Click inside Villefranche-sur-Saône (a point surely inside the polygon).
+    communes = layers.geometries(Level.COMMUNE, Territory(Level.DEPARTEMENT, DEP, ""))
+    point = communes.loc[communes["code"] == COMMUNE, "geometry"].iloc[0].representative_point()
+    xy = frame.evaluate(
+        "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
+        [point.y, point.x],
+    )
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+    page.wait_for_url(re.compile(rf"niveau=commune&code={COMMUNE}"), timeout=60_000)
+    wait_for_app(page)
+    assert params(page) == {"niveau": "commune", "code": COMMUNE}
+    map_frame(page, min_features=20)  # the communes of its EPCI
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "e2e_territoire_commune.png"))
+    assert page.get_by_role("heading", name=re.compile("Villefranche-sur-Saône")).count() >= 1
+
+    outside = {urlparse(u).netloc for u in page.blocked_requests}
+    assert outside <= HARMLESS_HOSTS, sorted(page.blocked_requests)

@@ -1,0 +1,193 @@
+"""Display helpers of ui/couverture.py that do not need a running app (hand-made frames)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from catalogue.sources import Nature
+from datastore.store import DatasetMeta
+from diagnostics import coverage as cv
+from diagnostics.coverage import Status
+from geodata.territory import FRANCE, Level, Territory
+from ui import couverture as ui
+
+
+def fig(nom, niveau, statut, glob, nature="réel", pl=100.0, enfants=200.0, methode=""):
+    row = cv._empty_figure(niveau, nom[:3], nom, 2022, statut, methode)
+    row.update(
+        tx_global=glob,
+        tx_eaje_psu=10.0,
+        tx_eaje_hors_psu=1.0,
+        tx_assmat=20.0,
+        tx_salarie_domicile=2.0,
+        tx_prescolarisation=3.0,
+        pl_total=pl,
+        enfants_moins_3=enfants,
+        nature=nature,
+    )
+    return row
+
+
+def meta(id_, niveau, nature, millesime, source_id=""):
+    return DatasetMeta(
+        id=id_,
+        kind="caf_taux",
+        millesime=millesime,
+        producer="Cnaf",
+        source_file="f.csv",
+        rows=1,
+        imported_at="",
+        nature=Nature(nature),
+        source_id=source_id,
+        scope=niveau,
+    )
+
+
+@pytest.fixture()
+def figures():
+    return cv.figures_frame(
+        [
+            fig("Toulouse", "commune", Status.PUBLIE, 57.4),
+            fig(
+                "Lyon",
+                "commune",
+                Status.CALCULE,
+                71.689,
+                methode="Calculé à partir des arrondissements",
+            ),
+            fig(
+                "Petite",
+                "commune",
+                Status.ESTIME,
+                45.5,
+                pl=math.nan,
+                enfants=math.nan,
+                methode="Estimation : taux publié de CC",
+            ),
+            fig("CC", "epci", Status.ABSENT, math.nan, pl=math.nan, enfants=math.nan),
+            fig("France", "france", Status.PUBLIE, 58.8, nature="synthétique"),
+        ]
+    )
+
+
+def test_figures_table_french_format_and_status(figures):
+    t = ui.figures_table(figures, 58.8)
+    assert t["Taux global"].tolist() == ["57,4", "71,7", "45,5", "—", "58,8"]
+    assert t["Statut"].tolist() == [
+        "publié",
+        "calculé (arrondissements)",
+        "estimation",
+        "non publié",
+        "publié",
+    ]
+    assert t["Rapport au national"].iloc[0] == "0,98"
+    assert t["Échelle"].tolist()[-2:] == ["EPCI", "France"]
+
+
+def test_export_table_keeps_numbers_and_labels_estimates(figures):
+    t = ui.export_table(figures, 58.8)
+    assert t["Taux global"].iloc[1] == pytest.approx(71.7)
+    assert "estimation" in t["Statut"].tolist()
+    assert t["Nature des données"].iloc[-1] == "synthétique"
+    csv = ui.to_csv_fr(t, "Source : Cnaf, data.caf.fr, 2022").decode("utf-8-sig")
+    assert "57,4" in csv and ";" in csv.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("sort_by", "ascending", "first"),
+    [
+        ("Taux global", False, "Lyon"),
+        ("Taux global", True, "Petite"),
+        ("Nom", True, "CC"),
+        ("Places offertes", False, "Toulouse"),
+    ],
+)
+def test_ranking_table_sorts_numbers_before_formatting(figures, sort_by, ascending, first):
+    rank = figures.copy()
+    rank["ratio_national"] = cv.ratio_to_national(rank["tx_global"], 58.8)
+    rank["places_manquantes_national"] = cv.places_missing(
+        rank["pl_total"], rank["enfants_moins_3"], 58.8
+    )
+    rank["places_manquantes_cible"] = math.nan
+    t = ui.ranking_table(rank, sort_by, ascending)
+    assert t["Territoire"].iloc[0] == first
+    assert t["Rang"].tolist() == list(range(1, len(t) + 1))
+
+
+def test_credit_lines_name_source_year_and_demo():
+    data = ui.CoverageData(
+        taux=pd.DataFrame(),
+        places=pd.DataFrame(),
+        enfants=None,
+        metas={
+            "commune": (
+                meta(1, "commune", "réel", 2021, "cnaf_txcouv_com"),
+                meta(2, "commune", "réel", 2022, "cnaf_txcouv_com"),
+            ),
+            "france": (meta(3, "france", "synthétique", 2022),),
+        },
+    )
+    lines = ui.credit_lines(data, ["commune", "france", "commune"], 2022)
+    assert lines[0].startswith("Commune : Source : Cnaf, data.caf.fr")
+    assert lines[0].endswith("2022")
+    assert len(lines) == 2
+    assert "données de démonstration" in lines[1]
+    span = ui.credit_lines(data, ["commune"], "2017-2022")
+    assert span == [lines[0].replace("2022", "2017-2022")]
+
+
+def test_estimate_notes(figures):
+    notes = ui.estimate_notes(figures)
+    assert notes == ["Petite — estimation : Estimation : taux publié de CC"]
+
+
+@pytest.mark.parametrize("mode", [ui.MODE_RATIO, ui.MODE_QUANTILES])
+def test_map_colouring(figures, mode):
+    rank = figures.copy()
+    rank["ratio_national"] = cv.ratio_to_national(rank["tx_global"], 58.8)
+    classified, tooltip, title = ui.map_colouring(rank, mode)
+    assert classified.colors.index.tolist() == rank["code"].tolist()
+    assert classified.colors.loc["CC"] == "#d9d9d9"  # no rate: missing colour
+    assert "(estimation)" in tooltip.loc["Pet", "Taux global"]
+    if mode == ui.MODE_RATIO:
+        assert classified.classes.loc["Tou"] == "0,95 à 1,05 fois (proche du national)"
+        assert classified.colors.loc["Lyo"] == ui.RATIO_PALETTE[-1]
+        assert title == "Rapport au taux national"
+
+
+def test_pngs(figures):
+    png = ui.components_png(figures, "Titre", "Source : Cnaf, data.caf.fr, 2022")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    series = pd.concat([figures.assign(annee=y) for y in (2021, 2022)], ignore_index=True)
+    breaks = [cv.SeriesBreak(2022, "source", "2022 : changement de source")]
+    png2 = ui.evolution_png(series, breaks, "Évolution", "Source : Cnaf")
+    assert png2[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_charts_are_french(figures):
+    spec = ui.components_chart(figures).to_dict()
+    assert spec["config"]["locale"]["number"]["decimal"] == ","
+    series = pd.concat([figures.assign(annee=y) for y in (2021, 2022)], ignore_index=True)
+    spec2 = ui.evolution_chart(series, [cv.SeriesBreak(2022, "source", "x")]).to_dict()
+    assert len(spec2["layer"]) == 2  # lines + break rules
+
+
+@pytest.mark.parametrize(
+    ("territory", "expected"),
+    [
+        (FRANCE, [Level.DEPARTEMENT, Level.EPCI]),
+        (Territory(Level.DEPARTEMENT, "31", "Haute-Garonne"), [Level.EPCI, Level.COMMUNE]),
+        (Territory(Level.COMMUNE, "31555", "Toulouse"), [Level.COMMUNE]),
+    ],
+)
+def test_map_levels(territory, expected):
+    assert ui.map_levels(territory) == expected
+
+
+def test_unit_parents():
+    chain = [cv.Place("commune", "1", "c"), cv.Place("epci", "2", "e"), cv.Place("france", "", "F")]
+    assert ui.unit_parents(Territory(Level.COMMUNE, "1", "c"), chain) == chain[1:]
+    assert ui.unit_parents(Territory(Level.EPCI, "2", "e"), chain[1:]) == chain[1:]

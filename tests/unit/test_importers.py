@@ -1,0 +1,185 @@
+"""Importers: header mapping, examples, the real shipped files, merged communes, options."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from datastore.defaults import SHIPPED, prepare_shipped
+from datastore.examples import example_csv, example_frame, example_geojson, schema_frame
+from datastore.importers import ImportOptions, caf_value_column, guess_kind, prepare, year_from_name
+from datastore.readers import norm_header
+from datastore.schemas import DATASET_TYPES, dataset_type
+from tests.conftest import ROOT
+
+
+@pytest.mark.parametrize(
+    ("header", "kind", "column"),
+    [
+        ("taux_de_couv_eaje_psu", "caf_taux", "tx_eaje_psu"),
+        ("taux_de_couv_hors_eaje_psu", "caf_taux", "tx_eaje_hors_psu"),
+        ("taux_de_couv_eaje_ensemble", "caf_taux", "tx_eaje"),
+        ("taux_de_couv_prescolarisation", "caf_taux", "tx_prescolarisation"),
+        ("taux_de_couv_assistante_maternelle", "caf_taux", "tx_assmat"),
+        ("taux_de_couv_salariee_a_domicile", "caf_taux", "tx_salarie_domicile"),
+        ("taux_de_couv_accueil_individuel_ensemble", "caf_taux", "tx_individuel"),
+        ("taux_de_couv_global", "caf_taux", "tx_global"),
+        ("Taux de couverture global", "caf_taux", "tx_global"),
+        ("Taux de couverture EAJE PSU", "caf_taux", "tx_eaje_psu"),
+        ("Taux de couverture assistant(e) maternel(le)", "caf_taux", "tx_assmat"),
+        ("places_EAJE_PSU", "caf_places", "pl_eaje_psu"),
+        ("places_hors_EAJE_PSU", "caf_places", "pl_eaje_hors_psu"),
+        ("places_EAJE_ensemble", "caf_places", "pl_eaje"),
+        ("places_salariee_domicile", "caf_places", "pl_salarie_domicile"),
+        ("places_offertes_ensemble", "caf_places", "pl_total"),
+        ("Nombre de places offertes", "caf_places", "pl_total"),
+        ("Nombre de places en EAJE PSU", "caf_places", "pl_eaje_psu"),
+        ("Nombre de places chez les assistants maternels", "caf_places", "pl_assmat"),
+        ("nom_commune", "caf_taux", None),
+        ("places_EAJE_PSU", "caf_taux", None),
+        ("taux_de_couv_global", "caf_places", None),
+    ],
+)
+def test_caf_value_column(header: str, kind: str, column: str | None) -> None:
+    assert caf_value_column(norm_header(header), kind) == column
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("txcouv_pe_com.csv", "caf_taux"), ("nbpla_pe_epci_2023.xlsx", "caf_places"), ("extrait_filoue_2023.csv", "filoue"),
+     ("liste_CTG.xlsx", "ctg"), ("qpv.geojson", "zones"), ("DEMO_QPV_2022.csv", "qpv"), ("divers.csv", None)],
+)
+def test_guess_kind(name: str, kind: str | None) -> None:
+    assert guess_kind(name) == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "year"),
+    [("insee_bpe2021_eaje.csv", 2021), ("caf_2017_2022.csv", 2022), ("grille_7niveaux_2024.csv", 2024),
+     ("sans_annee.csv", None), ("code_42218.csv", None)],
+)
+def test_year_from_name(name: str, year: int | None) -> None:
+    assert year_from_name(name) == year
+
+
+@pytest.mark.parametrize("kind", sorted(DATASET_TYPES))
+def test_example_file_imports_back(kind: str) -> None:
+    data = example_geojson() if kind == "zones" else example_csv(kind)
+    name = f"exemple_{kind}.{'geojson' if kind == 'zones' else 'csv'}"
+    prepared = prepare(kind, data, name=name)
+    assert prepared.ok, prepared.report.text()
+    assert prepared.frame is not None and len(prepared.frame) == len(example_frame(kind))
+    assert list(prepared.frame.columns) == dataset_type(kind).column_names
+    assert schema_frame(kind)["Colonne"].tolist() == dataset_type(kind).column_names
+
+
+def test_example_csv_is_french() -> None:
+    data = example_csv("caf_taux")
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("annee;niveau;code;nom;tx_eaje_psu")
+    assert "12,5" in text
+
+
+@pytest.mark.parametrize("item", SHIPPED, ids=[f"{s.kind}:{s.path.rsplit('/', 1)[-1]}" for s in SHIPPED])
+def test_shipped_file_imports(item) -> None:
+    prepared = prepare_shipped(item)
+    assert prepared.ok, prepared.report.text()
+    assert prepared.frame is not None and len(prepared.frame) > 0
+    assert not prepared.report.errors
+
+
+def test_caf_commune_rates_real_file() -> None:
+    p = prepare("caf_taux", ROOT / "data/open/caf_txcouv_pe_com_2017_2022.csv")
+    f = p.frame
+    assert p.millesimes() == list(range(2017, 2023))
+    assert set(f["niveau"]) == {"commune"}
+    # Arrondissements kept with their own codes; PLM communes never appear as such.
+    assert f["code"].str.startswith("751").sum() > 0 and not (f["code"] == "75056").any()
+    # Merged since 2022: the rate of the commune nouvelle is missing, never summed.
+    merged = f[(f["code"] == "93066") & (f["annee"] == 2022)]
+    assert len(merged) == 1 and merged["tx_global"].isna().all()
+    assert "93059 → 93066" in p.report.text()
+    assert f["tx_global"].max() <= 200
+
+
+def test_caf_places_merged_counts_are_summed() -> None:
+    raw = pd.read_csv(ROOT / "data/open/caf_nbpla_pe_com_2017_2022.csv", dtype=str)
+    raw22 = raw[raw["date_reference"] == "2022"]
+    expected = raw22.loc[raw22["num_commune"].isin(["93059", "93066"]), "places_offertes_ensemble"].astype(float).sum()
+    f = prepare("caf_places", ROOT / "data/open/caf_nbpla_pe_com_2017_2022.csv").frame
+    got = f.loc[(f["code"] == "93066") & (f["annee"] == 2022), "pl_total"]
+    assert len(got) == 1 and float(got.iloc[0]) == pytest.approx(expected)
+    # National total preserved by the mapping (counts never lost).
+    assert float(f.loc[f["annee"] == 2022, "pl_total"].sum()) == pytest.approx(
+        raw22["places_offertes_ensemble"].astype(float).sum())
+
+
+@pytest.mark.parametrize("year", [2016, 2018, 2020])
+def test_iris_allocataires_sum_to_communes(year: int) -> None:
+    path = ROOT / f"data/open/insee_donnees_caf_iris_{year}.csv"
+    raw = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8-sig")
+    total = pd.to_numeric(raw["A"].str.replace(r"[\s\u00a0\u202f]", "", regex=True), errors="coerce").sum()
+    f = prepare("allocataires", path).frame
+    assert set(f["annee"]) == {year}
+    assert f["code_insee"].str.len().eq(5).all()
+    assert float(f["allocataires"].sum()) == pytest.approx(total)
+    assert not f.duplicated(["code_insee", "annee"]).any()
+
+
+def test_qpv_real_file_every_quartier_matched() -> None:
+    p = prepare("qpv", ROOT / "data/open/insee_demo_qpv_2022.csv")
+    f = p.frame
+    assert len(f) == 1400 and f["code_insee"].notna().all()
+    row = f[f["code_qpv"] == "QP001001"].iloc[0]
+    assert (row["code_insee"], float(row["population"])) == ("01053", 6490.0)
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [({}, "aucune colonne d'année"), ({"annee": 2021}, None)],
+)
+def test_year_option(options: dict, fragment: str | None) -> None:
+    p = prepare("bpe_eaje", b"CODGEO;NB_D502\n42218;40\n", name="bpe.csv", options=ImportOptions(**options))
+    if fragment:
+        assert not p.ok and fragment in p.report.text()
+    else:
+        assert p.ok and p.frame["annee"].tolist() == [2021]
+
+
+@pytest.mark.parametrize(
+    ("niveau", "code"),
+    [("epci", "244200770"), ("region", "84"), ("france", "")],
+)
+def test_caf_scale_option(niveau: str, code: str) -> None:
+    body = f"date_reference;code;taux_de_couv_global\n2022;{code};58,9\n".encode()
+    p = prepare("caf_taux", body, name="tx.csv", options=ImportOptions(niveau=niveau))
+    assert p.ok, p.report.text()
+    assert p.frame["niveau"].tolist() == [niveau] and p.frame["code"].tolist() == [code]
+
+
+def test_caf_national_file_without_code_column() -> None:
+    p = prepare("caf_taux", b"date_reference;taux_de_couv_global\n2021;59,8\n2022;60,1\n", name="txcouv_pe_nat.csv")
+    assert p.ok, p.report.text()
+    assert set(p.frame["niveau"]) == {"france"} and "Échelle détectée : france" in p.report.text()
+
+
+def test_caf_file_without_rates_is_refused() -> None:
+    p = prepare("caf_taux", b"numero_commune;nom\n42218;X\n", name="x.csv")
+    assert not p.ok
+    assert "aucune colonne de taux de couverture" in p.report.text()
+
+
+def test_inputs_are_not_mutated() -> None:
+    data = b"CODGEO;NB_D502\n1004;3\n"
+    copy = bytes(data)
+    prepare("bpe_eaje", data, name="bpe_2021.csv")
+    assert data == copy
+
+
+def test_prepared_datasets_split_by_scale_and_year() -> None:
+    body = ("annee;niveau;code;tx_global\n2021;commune;42218;58\n2022;commune;42218;59\n"
+            "2022;departement;42;55\n").encode()
+    p = prepare("caf_taux", body, name="canon.csv")
+    parts = sorted((d.scope, d.millesime, len(d.frame)) for d in p.datasets())
+    assert parts == [("commune", 2021, 1), ("commune", 2022, 1), ("departement", 2022, 1)]

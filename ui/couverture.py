@@ -1,0 +1,802 @@
+"""Streamlit glue of the « Taux de couverture » page (issue 4).
+
+Computation lives in diagnostics/coverage.py; this module loads the workspace frames (cached
+on the store revision), turns the figures into French tables, Altair charts and matplotlib
+PNGs, and draws the page sections. Display helpers that do not call Streamlit (tables,
+charts, PNGs, credits) are plain functions, tested in tests/unit/test_coverage_ui.py.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from catalogue.sources import DEMO_LABEL, SOURCES, credit
+from datastore.store import DatasetMeta
+from diagnostics import coverage as cv
+from diagnostics.coverage import Place, Status
+from geodata.maps import GREENS, classify_bins, classify_quantiles, static_map_png
+from geodata.territory import (
+    LEVEL_LABELS,
+    LEVEL_LABELS_PLURAL,
+    Geography,
+    Level,
+    Territory,
+    communes_of,
+    parents,
+    sublevels,
+)
+from reports.tables import to_csv_fr, to_xlsx
+from ui import cache, maps
+from ui.components import credits, demo_band, fmt_number
+
+# Diverging palette (ColorBrewer RdYlBu, colour-blind safe): red far below the national rate,
+# blue above. One colour per class of diagnostics.coverage.RATIO_LABELS.
+RATIO_PALETTE = ("#d73027", "#fc8d59", "#fee090", "#e0f3f8", "#91bfdb", "#4575b4")
+MODE_RATIO = "Rapport au taux national"
+MODE_QUANTILES = "Quantiles du taux global"
+ALTAIR_LOCALE = {
+    "number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", " €"]}
+}
+_SOURCE_IDS = {src.id for src in SOURCES}
+COMPONENT_COLORS = ("#1f78b4", "#a6cee3", "#33a02c", "#b2df8a", "#fdbf6f")
+ESTIMATE_HELP = (
+    "La Cnaf ne publie pas de taux pour ce territoire. Une estimation de l'application peut être "
+    "affichée ; elle est signalée « estimation » partout, avec sa méthode."
+)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class CoverageData:
+    """Workspace frames used by the page, with the nature of each row."""
+
+    taux: pd.DataFrame
+    places: pd.DataFrame
+    enfants: pd.DataFrame | None  # INSEE children under 3 (real files only)
+    metas: dict[str, tuple[DatasetMeta, ...]] = field(default_factory=dict)  # niveau -> metas
+
+    @property
+    def years(self) -> list[int]:
+        return cv.years_available(self.taux)
+
+
+def _metas_by_level(frame: pd.DataFrame, metas: Sequence[DatasetMeta]) -> dict[str, tuple]:
+    by_id = {m.id: m for m in metas}
+    out: dict[str, tuple] = {}
+    if frame.empty or "dataset_id" not in frame:
+        return out
+    pairs = frame[["niveau", "dataset_id"]].drop_duplicates()
+    for niveau, ids in pairs.groupby("niveau")["dataset_id"]:
+        out[str(niveau)] = tuple(by_id[int(i)] for i in ids if int(i) in by_id)
+    return out
+
+
+@st.cache_data(show_spinner="Chargement des taux de couverture…", max_entries=2)
+def _load(revision: int) -> CoverageData:
+    taux = cache.dataset("caf_taux")
+    places = cache.dataset("caf_places")
+    enfants = cache.dataset("enfants")
+    real_enfants = None
+    if not enfants.empty and not enfants.is_synthetic:
+        real_enfants = enfants.frame
+    return CoverageData(
+        taux=cv.prepare(cv.with_nature(taux.frame, taux.metas)),
+        places=cv.prepare(cv.with_nature(places.frame, places.metas)),
+        enfants=real_enfants,
+        metas=_metas_by_level(taux.frame, taux.metas),
+    )
+
+
+def load() -> CoverageData:
+    """The page's frames, cached until the workspace changes (never mutate them)."""
+    return _load(cache.revision())
+
+
+# --------------------------------------------------------------------------- territories
+
+
+def chain_for(geo: Geography, territory: Territory) -> list[Place]:
+    """The territory, then its EPCI, département and France (région only for a région)."""
+    out = [Place(territory.level.value, territory.code, territory.name)]
+    for up in parents(geo, territory):
+        if up.level is Level.REGION:
+            continue
+        out.append(Place(up.level.value, up.code, up.name))
+    return out
+
+
+def map_levels(territory: Territory) -> list[Level]:
+    """Levels offered for the map and ranking (no 35,000-commune national map)."""
+    levels = sublevels(territory)
+    if territory.level is Level.FRANCE:
+        levels = [lv for lv in levels if lv is not Level.COMMUNE]
+    return levels
+
+
+def units_for(geo: Geography, territory: Territory, level: Level) -> pd.DataFrame:
+    """Sub-territories of `level` drawn for `territory` (code, nom, population, parents)."""
+    communes = communes_of(geo, territory)
+    if territory.level is Level.COMMUNE:
+        siren = communes["siren_epci"].iloc[0] if not communes.empty else None
+        if isinstance(siren, str) and siren:
+            communes = geo.communes.loc[geo.communes["siren_epci"] == siren].copy()
+    if level is Level.COMMUNE:
+        out = communes.rename(columns={"code_insee": "code"})
+        return out[["code", "nom", "siren_epci", "epci_nom", "dep", "reg", "population"]].copy()
+    col, table = {
+        Level.EPCI: ("siren_epci", geo.epci),
+        Level.DEPARTEMENT: ("dep", geo.departements),
+        Level.REGION: ("reg", geo.regions),
+    }[level]
+    codes = communes[col].dropna().astype(str).unique()
+    out = table.loc[table[col].astype(str).isin(codes), [col, "nom", "population"]]
+    return out.rename(columns={col: "code"}).reset_index(drop=True)
+
+
+def communes_for_estimates(geo: Geography, chain: Sequence[Place]) -> dict[str, pd.DataFrame]:
+    """Communes (code_insee, population) of each level above the commune, for estimates."""
+    out = {}
+    for place in chain:
+        if place.niveau in ("commune", "france"):
+            continue
+        t = Territory(Level(place.niveau), place.code, place.nom)
+        out[f"{place.niveau}:{place.code}"] = communes_of(geo, t)[["code_insee", "population"]]
+    return out
+
+
+# --------------------------------------------------------------------------- credits
+
+
+def credit_lines(data: CoverageData, niveaux: Sequence[str], year: int | str) -> list[str]:
+    """« Source : Cnaf, data.caf.fr, 2022 » lines for the levels shown (demo data flagged).
+
+    `year` is one year or a « 2017-2022 » span (every millésime of the span is accepted).
+    """
+    span = [int(y) for y in str(year).split("-")]
+    lo, hi = span[0], span[-1]
+    lines: list[str] = []
+    for niveau in dict.fromkeys(str(n) for n in niveaux):
+        label = LEVEL_LABELS[Level(niveau)] if niveau in {lv.value for lv in Level} else niveau
+        for m in data.metas.get(niveau, ()):
+            if m.millesime is not None and not lo <= m.millesime <= hi:
+                continue
+            if m.is_synthetic:
+                line = f"{label} : {DEMO_LABEL} (synthétiques) au format Cnaf data.caf.fr, {year}"
+            elif m.source_id and m.source_id in _SOURCE_IDS:
+                line = f"{label} : {credit(m.source_id, year)}"
+            else:
+                line = f"{label} : Source : {m.producer}, {m.label or m.source_file}, {year}"
+            if line not in lines:
+                lines.append(line)
+    return lines
+
+
+def uses_synthetic(figures: pd.DataFrame) -> bool:
+    return bool((figures["nature"].astype(str) == "synthétique").any())
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _rate(v: float) -> str:
+    return fmt_number(v, 1)
+
+
+def status_label(row: pd.Series) -> str:
+    status = str(row["statut"])
+    if status == Status.ESTIME:
+        return "estimation"
+    if status == Status.CALCULE:
+        return "calculé (arrondissements)"
+    return status
+
+
+def figures_table(figures: pd.DataFrame, national: float) -> pd.DataFrame:
+    """French display table: one row per territory, rates with one decimal (as published)."""
+    out = pd.DataFrame(
+        {
+            "Territoire": figures["nom"].astype(str),
+            "Échelle": figures["niveau"].map(lambda n: LEVEL_LABELS.get(Level(n), n)),
+            "Statut": figures.apply(status_label, axis=1),
+            "Taux global": figures["tx_global"].map(_rate),
+        }
+    )
+    for col, label in cv.COMPONENTS:
+        out[label] = figures[col].map(_rate)
+    ratio = cv.ratio_to_national(figures["tx_global"], national)
+    out["Rapport au national"] = ratio.map(lambda v: fmt_number(v, 2))
+    out["Places offertes"] = figures["pl_total"].map(fmt_number)
+    out["Enfants de moins de 3 ans (dérivés)"] = figures["enfants_moins_3"].map(fmt_number)
+    out["Méthode / remarque"] = figures["methode"].fillna("").astype(str)
+    return out
+
+
+def export_table(figures: pd.DataFrame, national: float) -> pd.DataFrame:
+    """Numeric table for CSV/XLSX exports (French headers; « estimation » in the status)."""
+    out = pd.DataFrame(
+        {
+            "Territoire": figures["nom"].astype(str),
+            "Code": figures["code"].astype(str),
+            "Échelle": figures["niveau"].astype(str),
+            "Année": figures["annee"],
+            "Statut": figures.apply(status_label, axis=1),
+            "Nature des données": figures["nature"].astype(str),
+            "Taux global": figures["tx_global"].round(1),
+        }
+    )
+    for col, label in cv.COMPONENTS:
+        out[label] = figures[col].round(1)
+    out["Rapport au taux national"] = cv.ratio_to_national(figures["tx_global"], national).round(3)
+    out["Places offertes"] = figures["pl_total"]
+    out["Enfants de moins de 3 ans (dérivés)"] = figures["enfants_moins_3"].round(0)
+    for extra, label in (
+        ("places_manquantes_national", "Places manquantes (taux national)"),
+        ("places_manquantes_cible", "Places manquantes (taux cible)"),
+    ):
+        if extra in figures:
+            out[label] = figures[extra].round(0)
+    out["Méthode"] = figures["methode"].fillna("").astype(str)
+    return out
+
+
+RANK_SORTS = {
+    "Taux global": "tx_global",
+    "Rapport au taux national": "ratio_national",
+    "Places offertes": "pl_total",
+    "Enfants de moins de 3 ans": "enfants_moins_3",
+    "Places manquantes (taux national)": "places_manquantes_national",
+    "Places manquantes (taux cible)": "places_manquantes_cible",
+    "Nom": "nom",
+}
+
+
+def ranking_table(rank: pd.DataFrame, sort_by: str, ascending: bool) -> pd.DataFrame:
+    """Sorted French display of the ranking (numbers sorted before being formatted)."""
+    col = RANK_SORTS[sort_by]
+    df = rank.sort_values(col, ascending=ascending, na_position="last", kind="stable")
+    return pd.DataFrame(
+        {
+            "Rang": range(1, len(df) + 1),
+            "Territoire": df["nom"].astype(str),
+            "Code": df["code"].astype(str),
+            "Statut": df.apply(status_label, axis=1),
+            "Taux global": df["tx_global"].map(_rate),
+            "Rapport au national": df["ratio_national"].map(lambda v: fmt_number(v, 2)),
+            "Places offertes": df["pl_total"].map(fmt_number),
+            "Enfants de moins de 3 ans": df["enfants_moins_3"].map(fmt_number),
+            "Places manquantes (national)": df["places_manquantes_national"].map(fmt_number),
+            "Places manquantes (cible)": df["places_manquantes_cible"].map(fmt_number),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _with_locale(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.configure(locale=ALTAIR_LOCALE)
+
+
+def components_chart(figures: pd.DataFrame) -> alt.TopLevelMixin:
+    """Stacked horizontal bars of the five published components, global rate written at the end."""
+    long = cv.components_long(figures)
+    long["taux_txt"] = long["taux"].map(_rate)
+    order = list(dict.fromkeys(figures["nom"].astype(str)))
+    colors = alt.Scale(domain=[lab for _, lab in cv.COMPONENTS], range=list(COMPONENT_COLORS))
+    bars = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("territoire:N", sort=order, title=None),
+            x=alt.X("sum(taux):Q", title="Places pour 100 enfants de moins de 3 ans"),
+            color=alt.Color(
+                "composante:N",
+                scale=colors,
+                title="Mode d'accueil",
+                legend=alt.Legend(orient="bottom", columns=3),
+            ),
+            order=alt.Order("ordre:Q"),
+            tooltip=[
+                alt.Tooltip("territoire:N", title="Territoire"),
+                alt.Tooltip("composante:N", title="Mode d'accueil"),
+                alt.Tooltip("taux_txt:N", title="Taux publié"),
+            ],
+        )
+    )
+    totals = figures.assign(
+        territoire=figures["nom"].astype(str),
+        libelle=[
+            f"{_rate(v)}"
+            + (" (estimation)" if s == Status.ESTIME else "")
+            + (" (calculé)" if s == Status.CALCULE else "")
+            if pd.notna(v)
+            else "non publié"
+            for v, s in zip(figures["tx_global"], figures["statut"], strict=True)
+        ],
+        x=figures["tx_global"].fillna(0),
+    )[["territoire", "libelle", "x"]]
+    text = (
+        alt.Chart(totals)
+        .mark_text(align="left", dx=4, fontWeight="bold")
+        .encode(y=alt.Y("territoire:N", sort=order), x="x:Q", text="libelle:N")
+    )
+    return _with_locale(bars + text)
+
+
+def evolution_chart(series: pd.DataFrame, breaks: Sequence[cv.SeriesBreak]) -> alt.TopLevelMixin:
+    """Lines of the global rate per territory, break years marked by dashed rules."""
+    df = series[["annee", "nom", "tx_global", "statut"]].copy()
+    df["taux_txt"] = df["tx_global"].map(_rate)
+    df["annee_txt"] = df["annee"].astype(int).astype(str)
+    lines = (
+        alt.Chart(df.dropna(subset=["tx_global"]))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("annee:O", title="Année (offre au 31 décembre)", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("tx_global:Q", title="Taux global", scale=alt.Scale(zero=False)),
+            color=alt.Color("nom:N", title="Territoire", legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                alt.Tooltip("nom:N", title="Territoire"),
+                alt.Tooltip("annee_txt:N", title="Année"),
+                alt.Tooltip("taux_txt:N", title="Taux global"),
+                alt.Tooltip("statut:N", title="Statut"),
+            ],
+        )
+    )
+    layers = [lines]
+    years = sorted(set(int(y) for y in df["annee"]))
+    marks = pd.DataFrame(
+        [{"annee": b.annee, "message": b.message} for b in breaks if b.annee in years]
+    )
+    if not marks.empty:
+        layers.append(
+            alt.Chart(marks)
+            .mark_rule(strokeDash=[5, 4], color="#b2182b", size=1.5)
+            .encode(x="annee:O", tooltip=[alt.Tooltip("message:N", title="Rupture de série")])
+        )
+    return _with_locale(alt.layer(*layers))
+
+
+# --------------------------------------------------------------------------- PNG exports
+
+
+def _fr_axis(ax, axis: str = "x", decimals: int = 0) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda v, _pos: fmt_number(v, decimals))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def components_png(figures: pd.DataFrame, title: str, source: str) -> bytes:
+    """PNG of the stacked component bars (matplotlib), with title and source line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = figures["nom"].astype(str).tolist()[::-1]
+    rows = figures.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.7 * len(names)), dpi=150)
+    try:
+        left = [0.0] * len(names)
+        for (col, label), color in zip(cv.COMPONENTS, COMPONENT_COLORS, strict=True):
+            vals = rows[col].fillna(0).tolist()
+            ax.barh(names, vals, left=left, color=color, label=label)
+            left = [a + b for a, b in zip(left, vals, strict=True)]
+        for i, (v, s) in enumerate(zip(rows["tx_global"], rows["statut"], strict=True)):
+            txt = _rate(v) if pd.notna(v) else "non publié"
+            if s == Status.ESTIME:
+                txt += " (estimation)"
+            elif s == Status.CALCULE:
+                txt += " (calculé)"
+            ax.text(left[i] + 0.5, i, txt, va="center", fontsize=8, fontweight="bold")
+        ax.set_xlabel("Places pour 100 enfants de moins de 3 ans")
+        _fr_axis(ax, "x")
+        ax.set_xlim(0, max(left + [1]) * 1.25)
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.35 if len(names) < 3 else -0.18),
+            ncol=3,
+            fontsize=7,
+            frameon=False,
+        )
+        fig.text(0.01, 0.005, source, fontsize=6.5, color="#444444")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight")
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def evolution_png(
+    series: pd.DataFrame, breaks: Sequence[cv.SeriesBreak], title: str, source: str
+) -> bytes:
+    """PNG of the evolution lines with break years marked (matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=150)
+    try:
+        for nom, g in series.dropna(subset=["tx_global"]).groupby("nom", sort=False):
+            g = g.sort_values("annee")
+            ax.plot(g["annee"].astype(int), g["tx_global"], marker="o", label=str(nom))
+        for b in breaks:
+            ax.axvline(b.annee, color="#b2182b", linestyle="--", linewidth=1)
+        years = sorted(set(int(y) for y in series["annee"]))
+        ax.set_xticks(years)
+        ax.set_xticklabels([str(y) for y in years])
+        _fr_axis(ax, "y", 0)
+        ax.set_ylabel("Taux global (places pour 100 enfants)")
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.legend(fontsize=7, loc="best")
+        note = source
+        if breaks:
+            note += "\nRuptures de série (tirets) : " + " ; ".join(b.message for b in breaks)
+        fig.text(0.01, -0.02, note, fontsize=6.5, color="#444444", va="top", wrap=True)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight")
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+# --------------------------------------------------------------------------- map colouring
+
+
+def map_colouring(rank: pd.DataFrame, mode: str):
+    """Classified colours, tooltip and legend title for the map of the ranking units."""
+    idx = rank["code"].astype(str)
+    if mode == MODE_QUANTILES:
+        classified = classify_quantiles(
+            pd.Series(rank["tx_global"].to_numpy(), index=idx), k=5, palette=GREENS, decimals=1
+        )
+        legend_title = "Taux global (quantiles)"
+    else:
+        bounds = list(cv.RATIO_BOUNDS[:-1]) + [1e9]
+        classified = classify_bins(
+            pd.Series(rank["ratio_national"].round(6).to_numpy(), index=idx),
+            bounds,
+            list(cv.RATIO_LABELS),
+            RATIO_PALETTE,
+        )
+        legend_title = "Rapport au taux national"
+    tooltip = pd.DataFrame(
+        {
+            "Taux global": [
+                _rate(v)
+                + (" (estimation)" if s == Status.ESTIME else "")
+                + (" (calculé)" if s == Status.CALCULE else "")
+                for v, s in zip(rank["tx_global"], rank["statut"], strict=True)
+            ],
+            "Rapport au national": rank["ratio_national"].map(lambda v: fmt_number(v, 2)).tolist(),
+            "Places offertes": rank["pl_total"].map(fmt_number).tolist(),
+            "Statut": rank["statut"].astype(str).tolist(),
+        },
+        index=idx,
+    )
+    return classified, tooltip, legend_title
+
+
+# --------------------------------------------------------------------------- sections (Streamlit)
+
+
+@dataclass(frozen=True)
+class Controls:
+    year: int
+    level: Level
+    mode: str
+    estimate: bool
+    target: float
+
+
+def controls(territory: Territory, years: list[int], national: dict[int, float]) -> Controls:
+    """Year, map level, colouring, estimate toggle and target rate."""
+    c1, c2, c3, c4 = st.columns([1, 1.3, 1.6, 1.4])
+    year = c1.selectbox(
+        "Année",
+        sorted(years, reverse=True),
+        key="couv_annee",
+        help="Offre au 31 décembre de l'année ; fichiers Cnaf importés.",
+    )
+    levels = map_levels(territory)
+    level = c2.selectbox(
+        "Maille de la carte et du classement",
+        levels,
+        index=len(levels) - 1 if territory.level is not Level.FRANCE else 0,
+        format_func=lambda lv: _first_upper(LEVEL_LABELS_PLURAL[lv]),
+        key=f"couv_maille_{territory.key}",
+        disabled=len(levels) == 1,
+    )
+    mode = c3.radio(
+        "Coloration de la carte",
+        [MODE_RATIO, MODE_QUANTILES],
+        key="couv_mode",
+        horizontal=True,
+        help="Rapport au taux national : mêmes classes à toutes les échelles. "
+        "Quantiles : cinq groupes d'effectifs égaux parmi les territoires affichés.",
+    )
+    # default = national rate of the latest year, fixed so that changing the year keeps the widget
+    nat = national.get(max(years))
+    default_target = round(nat) if nat is not None and pd.notna(nat) else 60.0
+    target = c4.number_input(
+        "Taux cible (places pour 100 enfants)",
+        min_value=0.0,
+        max_value=200.0,
+        value=float(default_target),
+        step=1.0,
+        key="couv_cible",
+        format="%.0f",
+    )
+    estimate = st.toggle("Afficher une estimation", key="couv_estimation", help=ESTIMATE_HELP)
+    return Controls(int(year), Level(level), str(mode), bool(estimate), float(target))
+
+
+def headline(fig: dict, national: float, year: int) -> None:
+    """Key figures of the selected territory, or the plain statement when nothing is published."""
+    status = str(fig["statut"])
+    if status == Status.ABSENT:
+        st.info(
+            f"**Pas de taux Cnaf publié pour {fig['nom']} en {year}.** {fig['methode']}  \n"
+            "Activez « Afficher une estimation » pour voir une estimation (signalée comme "
+            "telle, méthode indiquée).",
+            icon=":material/info:",
+        )
+        return
+    suffix = {Status.ESTIME: " (estimation)", Status.CALCULE: " (calculé)"}.get(status, "")
+    a, b, c, d = st.columns(4)
+    rate_help = (
+        "Places pour 100 enfants de moins de 3 ans, tel que publié par la Cnaf."
+        if status == Status.PUBLIE
+        else str(fig["methode"])
+    )
+    a.metric(f"Taux global {year}{suffix}", _rate(fig["tx_global"]), help=rate_help)
+    ratio = cv.ratio_to_national(fig["tx_global"], national)
+    b.metric(
+        "Rapport au national",
+        fmt_number(ratio, 2),
+        help=cv.RATIO_METHOD + f" Taux national {year} : {_rate(national)}.",
+    )
+    c.metric("Places offertes", fmt_number(fig["pl_total"]))
+    d.metric(
+        "Enfants de moins de 3 ans",
+        fmt_number(fig["enfants_moins_3"]),
+        help=fig.get("enfants_methode") or cv.DERIVED_CHILDREN_METHOD,
+    )
+    if status == Status.ESTIME:
+        st.warning(f"**Estimation** — {fig['methode']}", icon=":material/calculate:")
+    elif status == Status.CALCULE:
+        st.info(
+            f"**Chiffre calculé, non publié par la Cnaf** — {fig['methode']}",
+            icon=":material/calculate:",
+        )
+
+
+def download_row(
+    name: str, table: pd.DataFrame, source: str, key: str, png: object | None = None
+) -> None:
+    """CSV (French format), XLSX and, when given, a PNG (generated on click)."""
+    cols = st.columns(3 if png is not None else 2)
+    cols[0].download_button(
+        "CSV (Excel, ;)",
+        to_csv_fr(table, source),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        width="stretch",
+    )
+    cols[1].download_button(
+        "XLSX",
+        to_xlsx({name: table}, {name: source}),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        width="stretch",
+    )
+    if png is not None:
+        cols[2].download_button(
+            "Image (PNG)",
+            png,
+            file_name=f"{name}.png",
+            mime="image/png",
+            key=f"{key}_png",
+            on_click="ignore",
+            width="stretch",
+        )
+
+
+def source_text(lines: Sequence[str]) -> str:
+    return " · ".join(dict.fromkeys(lines))
+
+
+def estimate_notes(figures: pd.DataFrame) -> list[str]:
+    """« estimation : méthode » lines for the estimated rows."""
+    est = figures[figures["statut"] == Status.ESTIME]
+    return [f"{r.nom} — estimation : {r.methode}" for r in est.itertuples()]
+
+
+def map_section(
+    territory: Territory, level: Level, rank: pd.DataFrame, mode: str, year: int, sources: list[str]
+) -> None:
+    classified, tooltip, legend_title = map_colouring(rank, mode)
+    title = f"Taux de couverture {year} — {LEVEL_LABELS_PLURAL[level]}"
+    credit_line = source_text(sources)
+    highlight = territory.code if territory.level is Level.COMMUNE else None
+    m = maps.territory_map(
+        level,
+        territory,
+        classified.colors,
+        classified.legend,
+        title=title,
+        legend_title=legend_title,
+        credit=credit_line,
+        tooltip=tooltip,
+        highlight=highlight,
+        height=520,
+    )
+    maps.show_map(m, key=f"couv_map_{territory.key}_{level.value}", clickable=False, height=520)
+    notes = []
+    if (rank["statut"] == Status.ESTIME).any():
+        notes.append(
+            "Les territoires sans taux publié sont colorés d'après une estimation "
+            "(voir le classement, colonne « Statut »)."
+        )
+    if mode == MODE_RATIO:
+        notes.append(cv.RATIO_METHOD)
+    credits(sources + notes)
+
+    def _png() -> bytes:
+        return static_map_png(
+            level,
+            territory,
+            classified.colors,
+            classified.legend,
+            title=f"{title} ({legend_title.lower()})",
+            credit=credit_line,
+            highlight=highlight,
+        )
+
+    st.download_button(
+        "Carte (PNG)",
+        _png,
+        file_name=f"carte_couverture_{year}.png",
+        mime="image/png",
+        key="couv_map_png",
+        on_click="ignore",
+    )
+
+
+def comparison_section(
+    data: CoverageData, figures: pd.DataFrame, national: float, year: int
+) -> None:
+    """Stacked bars + table of the territory, its EPCI, département and France."""
+    st.subheader(f"Comparaison des taux {year} : global et cinq modes d'accueil")
+    sources = credit_lines(data, figures["niveau"].tolist(), year)
+    demo_band(uses_synthetic(figures), "une partie des taux comparés est synthétique")
+    # Layered charts need their height given to Streamlit (measured: else the bars collapse).
+    st.altair_chart(components_chart(figures), width="stretch", height=140 + 55 * len(figures))
+    st.dataframe(figures_table(figures, national), hide_index=True, width="stretch")
+    notes = [
+        "Taux tels que publiés par la Cnaf, arrondis à 0,1 : la somme des composantes peut "
+        "différer du taux global d'un ou deux dixièmes.",
+        *estimate_notes(figures),
+    ]
+    credits(sources + notes)
+    src = source_text(sources)
+    title = f"Taux de couverture {year} par mode d'accueil"
+    download_row(
+        f"couverture_comparaison_{year}",
+        export_table(figures, national),
+        src,
+        "couv_cmp",
+        png=lambda: components_png(figures, title, src),
+    )
+
+
+def evolution_section(data: CoverageData, chain: Sequence[Place], estimate: bool) -> None:
+    """Lines 2017 → latest with breaks in series marked."""
+    years = data.years
+    st.subheader(f"Évolution {years[0]} → {years[-1]}")
+    series = cv.evolution(data.taux, data.places, chain, years, estimate=estimate)
+    if series["tx_global"].notna().sum() == 0:
+        st.info("Aucun taux publié sur la période pour ces territoires.")
+        return
+    breaks: list[cv.SeriesBreak] = []
+    for place in chain:
+        one = series[(series["niveau"] == place.niveau) & (series["code"] == place.code)]
+        for b in cv.series_breaks(one, years):
+            breaks.append(cv.SeriesBreak(b.annee, b.kind, f"{place.nom} — {b.message}"))
+    demo_band(uses_synthetic(series), "une partie des séries est synthétique")
+    st.altair_chart(evolution_chart(series, breaks), width="stretch", height=420)
+    if breaks:
+        st.markdown("**Ruptures de série** (tirets rouges sur le graphique) :")
+        st.markdown("\n".join(f"- {b.message}" for b in breaks))
+    sources = credit_lines(data, series["niveau"].tolist(), f"{years[0]}-{years[-1]}")
+    credits(sources + estimate_notes(series.drop_duplicates(["niveau", "code", "statut"])))
+    src = source_text(sources)
+    wide = series.pivot_table(index="annee", columns="nom", values="tx_global", aggfunc="first")
+    wide = wide.reset_index().rename(columns={"annee": "Année"})
+    download_row(
+        f"couverture_evolution_{years[0]}_{years[-1]}",
+        wide,
+        src,
+        "couv_evo",
+        png=lambda: evolution_png(series, breaks, "Évolution du taux de couverture global", src),
+    )
+
+
+def ranking_section(
+    rank: pd.DataFrame, level: Level, year: int, target: float, national: float, sources: list[str]
+) -> None:
+    """Sortable ranking of the sub-territories with places missing."""
+    st.subheader(f"Classement des {LEVEL_LABELS_PLURAL[level]} ({year})")
+    published = int((rank["statut"] != Status.ABSENT).sum())
+    st.caption(
+        f"{published} sur {len(rank)} avec un taux ; places manquantes pour atteindre le "
+        f"taux national ({_rate(national)}) ou le taux cible ({_rate(target)}) : "
+        "taux × enfants de moins de 3 ans ÷ 100 − places offertes."
+    )
+    c1, c2 = st.columns([2, 1])
+    sort_by = c1.selectbox("Trier par", list(RANK_SORTS), key="couv_tri")
+    ascending = c2.toggle("Ordre croissant", value=sort_by == "Nom", key="couv_tri_ordre")
+    table = ranking_table(rank, sort_by, ascending)
+    st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)))
+    notes = [cv.DERIVED_CHILDREN_METHOD]
+    if (rank["statut"] == Status.ESTIME).any():
+        methods = rank.loc[rank["statut"] == Status.ESTIME, "methode"].drop_duplicates().head(3)
+        notes += [f"Lignes « estimation » : {m}" for m in methods]
+    credits(sources + notes)
+    export = export_table(rank, national)
+    download_row(
+        f"couverture_classement_{level.value}_{year}", export, source_text(sources), "couv_rank"
+    )
+
+
+def unit_parents(territory: Territory, chain: Sequence[Place]) -> list[Place]:
+    """Enclosing territories of the ranking units (nearest first) for parent-rate estimates.
+
+    Units lie inside the territory, except for a commune, whose map shows the communes of its
+    EPCI: their parents then start above the commune.
+    """
+    return list(chain[1:]) if territory.level is Level.COMMUNE else list(chain)
+
+
+def plm_section(data: CoverageData, territory: Territory, year: int, national: float) -> None:
+    """Published rates of the arrondissements of Paris, Lyon or Marseille."""
+    if territory.level is not Level.COMMUNE or territory.code not in cv.PLM_ARRONDISSEMENTS:
+        return
+    detail = cv.plm_detail(data.taux, data.places, territory.code, year)
+    st.subheader(f"Taux publiés par arrondissement ({year})")
+    if detail.empty:
+        st.info(f"Aucun arrondissement publié pour {year}.")
+        return
+    st.caption(
+        "La Cnaf publie Paris, Lyon et Marseille par arrondissement ; le chiffre de la "
+        "commune ci-dessus en est calculé."
+    )
+    st.dataframe(figures_table(detail, national), hide_index=True, width="stretch")
+    sources = credit_lines(data, ["commune"], year)
+    credits(sources)
+    download_row(
+        f"couverture_arrondissements_{territory.code}_{year}",
+        export_table(detail, national),
+        source_text(sources),
+        "couv_plm",
+    )
+
+
+def _first_upper(text: str) -> str:
+    """« EPCI » stays « EPCI » (str.capitalize would give « Epci »)."""
+    return text[:1].upper() + text[1:]

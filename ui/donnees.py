@@ -1,0 +1,229 @@
+"""Streamlit glue of the Données page: dataset list, import flow, schemas, sources.
+
+Everything shown is French. Names read from files are displayed only through
+st.dataframe / plain text (never rendered as HTML or Markdown).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from catalogue.sources import DEMO_LABEL, SOURCES, Nature
+from datastore.examples import example_csv, example_geojson, schema_frame
+from datastore.importers import ImportOptions, Prepared, commit, guess_kind, prepare
+from datastore.schemas import DATASET_TYPES, NIVEAUX_CAF, dataset_type
+from datastore.store import DatasetMeta, StoreError
+from ui import cache
+from ui.components import fmt_number
+
+REPLACE_LABELS = {
+    "same_millesime": "Remplacer le même millésime (garder les autres années)",
+    "all": "Remplacer tous les millésimes de ce type",
+    "none": "Conserver à côté des jeux existants",
+}
+NATURE_LABELS = {
+    Nature.REEL: "réel",
+    Nature.ESTIME: "estimé",
+    Nature.SYNTHETIQUE: f"synthétique ({DEMO_LABEL})",
+}
+UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "parquet", "geojson", "json"]
+
+
+def kind_label(kind: str) -> str:
+    return dataset_type(kind).label
+
+
+def datasets_table(metas: list[DatasetMeta]) -> pd.DataFrame:
+    """Provenance of every stored dataset, one row each (French headers)."""
+    return pd.DataFrame(
+        {
+            "N°": [m.id for m in metas],
+            "Type": [kind_label(m.kind) for m in metas],
+            "Échelle": [m.scope for m in metas],
+            "Millésime": pd.array([m.millesime for m in metas], dtype="Int64"),
+            "Nature": [NATURE_LABELS[m.nature] for m in metas],
+            "Producteur": [m.producer for m in metas],
+            "Fichier source": [m.source_file for m in metas],
+            "Lignes": [m.rows for m in metas],
+            "Importé le": [m.imported_at.replace("T", " ").replace("+00:00", " UTC") for m in metas],
+        }
+    )
+
+
+def render_datasets() -> None:
+    ws = cache.workspace()
+    metas = ws.datasets()
+    if not metas:
+        st.info("Aucun jeu de données dans l'espace de travail. Importez un fichier dans l'onglet « Importer ».")
+        return
+    n_demo = sum(m.is_synthetic for m in metas)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Jeux de données", fmt_number(len(metas)))
+    c2.metric("Lignes", fmt_number(sum(m.rows for m in metas)))
+    c3.metric("Jeux de démonstration", fmt_number(n_demo))
+    if n_demo:
+        st.warning(
+            f"**{n_demo} jeu(x) de {DEMO_LABEL}** (nature « synthétique ») : chiffres fictifs, générés pour ce "
+            "qui n'est pas public (liste d'EAJE, Filoué, CTG, transferts AO, fichiers Cnaf hors communes…). "
+            "Importer le fichier réel du même type les remplace.", icon=":material/science:")
+    kinds = sorted({m.kind for m in metas}, key=kind_label)
+    chosen = st.multiselect("Filtrer par type", kinds, format_func=kind_label, key="donnees_filter_kinds",
+                            placeholder="Tous les types")
+    shown = [m for m in metas if not chosen or m.kind in chosen]
+    st.dataframe(datasets_table(shown), hide_index=True, width="stretch", key="donnees_table")
+
+    st.markdown("##### Détail, notes d'import et suppression")
+    by_id = {m.id: m for m in metas}
+    picked = st.selectbox("Jeu de données", [m.id for m in shown], index=None, key="donnees_pick",
+                          format_func=lambda i: _meta_label(by_id[i]),
+                          placeholder="Choisir un jeu de données…")
+    if picked is None:
+        return
+    meta = by_id[picked]
+    st.text(f"{kind_label(meta.kind)} — {meta.credit()}")
+    if meta.notes:
+        with st.expander(f"Notes d'import ({len(meta.notes)})"):
+            st.dataframe(pd.DataFrame({"Note": list(meta.notes)}), hide_index=True, width="stretch")
+    confirm = st.checkbox(f"Je confirme la suppression du jeu n° {meta.id}", key=f"donnees_confirm_{meta.id}")
+    if st.button("Supprimer ce jeu de données", key="donnees_delete", disabled=not confirm, type="secondary"):
+        try:
+            ws.delete(meta.id)
+        except StoreError as exc:
+            st.error(str(exc))
+            return
+        st.session_state.pop("donnees_pick", None)
+        st.toast(f"Jeu n° {meta.id} supprimé.")
+        st.rerun()
+
+
+def _meta_label(m: DatasetMeta) -> str:
+    parts = [f"n° {m.id}", kind_label(m.kind)]
+    if m.scope:
+        parts.append(m.scope)
+    if m.millesime:
+        parts.append(str(m.millesime))
+    parts.append(NATURE_LABELS[m.nature])
+    return " · ".join(parts)
+
+
+def _prepared_key(data: bytes, name: str, kind: str, opts: ImportOptions) -> str:
+    h = hashlib.sha256(data).hexdigest()[:16]
+    return f"{h}|{name}|{kind}|{opts.annee}|{opts.producteur}|{opts.niveau}"
+
+
+def render_import() -> None:
+    st.markdown(
+        "Déposez un fichier tel qu'il vient (CSV `;` `,` ou tabulation, UTF-8 ou Windows-1252, virgule "
+        "décimale, XLSX avec lignes de titre, Parquet, GeoJSON pour les zones). Un **aperçu** et un "
+        "**rapport de validation** s'affichent avant tout enregistrement ; un fichier en erreur n'est pas "
+        "importé et les données déjà présentes restent intactes.")
+    upload = st.file_uploader("Fichier à importer", type=UPLOAD_TYPES, key="donnees_upload")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    kinds = list(DATASET_TYPES)
+    guessed = guess_kind(upload.name)
+    kind = st.selectbox("Type de données", kinds, index=kinds.index(guessed) if guessed else None,
+                        format_func=kind_label, key="donnees_kind", placeholder="Choisir le type…")
+    if kind is None:
+        st.info("Choisissez le type de données du fichier.")
+        return
+    c1, c2, c3 = st.columns(3)
+    annee = c1.number_input("Millésime (si absent du fichier)", min_value=1990, max_value=2100, value=None,
+                            step=1, key="donnees_annee", placeholder="lu dans le fichier")
+    producteur = c2.text_input("Producteur", value=dataset_type(kind).default_producer, key="donnees_producteur")
+    niveau = None
+    if kind in ("caf_taux", "caf_places"):
+        niveau = c3.selectbox("Échelle (si absente du fichier)", NIVEAUX_CAF, index=None, key="donnees_niveau",
+                              placeholder="détectée d'après les colonnes")
+    opts = ImportOptions(annee=int(annee) if annee else None, producteur=producteur or None, niveau=niveau)
+    key = _prepared_key(data, upload.name, kind, opts)
+    if st.session_state.get("donnees_prepared_key") != key:
+        with st.spinner("Lecture et validation du fichier…"):
+            st.session_state["donnees_prepared"] = prepare(kind, data, name=upload.name, options=opts)
+        st.session_state["donnees_prepared_key"] = key
+    prepared: Prepared = st.session_state["donnees_prepared"]
+    render_report(prepared)
+    if not prepared.ok:
+        return
+    replace = st.radio("En cas de jeu existant du même type", list(REPLACE_LABELS), key="donnees_replace",
+                       format_func=REPLACE_LABELS.__getitem__)
+    if st.button("Enregistrer dans l'espace de travail", type="primary", key="donnees_commit"):
+        metas = commit(cache.workspace(), prepared, replace)
+        st.session_state.pop("donnees_prepared_key", None)
+        st.session_state["donnees_last_commit"] = [_meta_label(m) for m in metas]
+        st.rerun()
+
+
+def render_last_commit() -> None:
+    done = st.session_state.pop("donnees_last_commit", None)
+    if done:
+        st.success("Import enregistré : " + " ; ".join(done))
+
+
+def render_report(prepared: Prepared) -> None:
+    rep = prepared.report
+    if prepared.ok:
+        st.success(rep.summary(), icon=":material/check_circle:")
+    else:
+        st.error(rep.summary(), icon=":material/error:")
+    if prepared.mapping:
+        st.caption("Colonnes reconnues : " + " · ".join(f"{h} → {c}" for h, c in prepared.mapping.items()))
+    if rep.issues:
+        frame = rep.as_frame()
+        st.markdown(f"**Rapport de validation** — {len(rep.errors)} erreur(s), {len(rep.warnings)} "
+                    f"avertissement(s), {len(rep.notes)} note(s)")
+        st.dataframe(frame, hide_index=True, width="stretch", key="donnees_report",
+                     column_config={"Message": st.column_config.TextColumn(width="large")})
+    if prepared.frame is not None:
+        years = prepared.millesimes()
+        st.markdown(f"**Aperçu** — {fmt_number(len(prepared.frame))} ligne(s)"
+                    + (f", millésime(s) {', '.join(map(str, years))}" if years else ""))
+        st.dataframe(prepared.frame.head(50), hide_index=True, width="stretch", key="donnees_preview")
+
+
+def render_schemas() -> None:
+    kinds = list(DATASET_TYPES)
+    kind = st.selectbox("Type de données", kinds, format_func=kind_label, key="donnees_schema_kind")
+    dtype = dataset_type(kind)
+    st.markdown(f"**{dtype.label}**")
+    st.text(dtype.description)
+    st.caption(f"Clé (une ligne par) : {' + '.join(dtype.keys)}"
+               + (f" · millésime lu dans « {dtype.year_column} »" if dtype.year_column else ""))
+    st.dataframe(schema_frame(kind), hide_index=True, width="stretch", key="donnees_schema")
+    if kind == "zones":
+        st.download_button("Télécharger un exemple (GeoJSON)", example_geojson(), file_name="exemple_zones.geojson",
+                           mime="application/geo+json", key="donnees_example")
+    else:
+        st.download_button("Télécharger un fichier d'exemple (CSV ;)", example_csv(kind),
+                           file_name=f"exemple_{kind}.csv", mime="text/csv", key="donnees_example")
+    st.caption("Les en-têtes usuels des producteurs (data.caf.fr, INSEE, SID…) sont aussi reconnus ; "
+               "l'import en ligne de commande est décrit dans docs/donnees.md.")
+
+
+def sources_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Producteur": [s.producer for s in SOURCES],
+            "Jeu de données": [s.title for s in SOURCES],
+            "Année": [s.year for s in SOURCES],
+            "Nature": [NATURE_LABELS[s.nature] for s in SOURCES],
+            "Licence": [s.licence for s in SOURCES],
+            "Fichiers": [", ".join(s.files) for s in SOURCES],
+            "Via": [s.via for s in SOURCES],
+            "Notes": [s.notes for s in SOURCES],
+            "Lien": [s.url for s in SOURCES],
+            "Crédit": [s.credit() for s in SOURCES],
+        }
+    )
+
+
+def render_sources() -> None:
+    st.markdown("Toutes les données embarquées sont publiées sous Licence Ouverte / Etalab 2.0, sauf le jeu de "
+                f"démonstration ({DEMO_LABEL}, fictives). Chaque figure de l'application cite sa source et son "
+                "année.")
+    st.dataframe(sources_table(), hide_index=True, width="stretch", key="donnees_sources",
+                 column_config={"Lien": st.column_config.LinkColumn("Lien")})

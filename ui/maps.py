@@ -1,0 +1,228 @@
+"""Streamlit glue for the maps of geodata/maps.py: cached GeoJSON payloads and display.
+
+Pages do:
+
+    m = ui.maps.territory_map(level, territory, cl.colors, cl.legend, title=..., credit=...,
+                              tooltip=tips)
+    code = ui.maps.show_map(m, key="couverture_map")   # code of a clicked feature, or None
+
+What is cached (st.cache_data, bounded): the GeoJSON strings per (level, territory) and
+the département outlines. Never the folium.Map (st_folium mutates it: polygons vanish on
+rerun); a fresh Map is built on each run from the cached strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import pandas as pd
+import streamlit as st
+import streamlit.components.v1 as components
+from streamlit_folium import st_folium
+
+from geodata import layers
+from geodata.layers import MapPayload
+from geodata.maps import Overlay, build_map, map_html
+from geodata.territory import Level, Territory
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _payload(level: str, territory_key: str, code: str, territory_level: str) -> MapPayload:
+    return layers.payload(Level(level), Territory(Level(territory_level), code, ""))
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _outlines(territory_key: str, code: str, territory_level: str) -> MapPayload:
+    return layers.outlines_payload(Territory(Level(territory_level), code, ""))
+
+
+def payload(level: Level, territory: Territory) -> MapPayload:
+    """Cached GeoJSON payload of the `level` features of `territory`."""
+    return _payload(Level(level).value, territory.key, territory.code, territory.level.value)
+
+
+def outlines(territory: Territory) -> MapPayload:
+    """Cached département outlines around `territory`."""
+    return _outlines(territory.key, territory.code, territory.level.value)
+
+
+def territory_map(
+    level: Level,
+    territory: Territory,
+    colors: pd.Series,
+    legend: Sequence[tuple[str, str]],
+    *,
+    title: str,
+    credit: str,
+    tooltip: pd.DataFrame | None = None,
+    overlays: Sequence[Overlay] = (),
+    highlight: str | None = None,
+    tiles: bool = False,
+    legend_title: str | None = None,
+    height: int = 560,
+) -> folium.Map:
+    """geodata.maps.build_map with the cached payloads (same arguments)."""
+    level = Level(level)
+    return build_map(
+        level,
+        territory,
+        colors,
+        legend,
+        title=title,
+        credit=credit,
+        tooltip=tooltip,
+        overlays=overlays,
+        highlight=highlight,
+        tiles=tiles,
+        legend_title=legend_title,
+        payload=payload(level, territory),
+        outlines=None if level is Level.DEPARTEMENT else outlines(territory),
+        height=height,
+    )
+
+
+_RETURNED = ["last_active_drawing", "last_object_clicked"]
+
+
+def show_map(m: folium.Map, key: str, clickable: bool = True, height: int = 560) -> str | None:
+    """Display a map; return the code of a feature the user just clicked (else None).
+
+    clickable=False: a static HTML embed (fastest, no rerun on any interaction).
+    clickable=True: st_folium, returning only the clicked object (no rerun on pan/zoom);
+    a click is reported once (the same component value is not reported again on the
+    following reruns).
+    """
+    if not clickable:
+        components.html(map_html(m), height=height + 10)
+        return None
+    out = st_folium(
+        m,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=_RETURNED,
+        render=False,
+    )
+    drawing = (out or {}).get("last_active_drawing") or {}
+    props = drawing.get("properties") or {}
+    if props.get("layer") != "diag-main" or not props.get("code"):
+        return None
+    click = (out or {}).get("last_object_clicked") or {}
+    token = f"{props['code']}@{click.get('lat')},{click.get('lng')}"
+    seen_key = f"_map_click_{key}"
+    if st.session_state.get(seen_key) == token:
+        return None
+    st.session_state[seen_key] = token
+    return str(props["code"])
+
+
+# --------------------------------------------------------------------------------------------
+# Colourings of the Territoire page (plain pandas, no streamlit; tested in test_maps.py)
+# --------------------------------------------------------------------------------------------
+
+THEME_TIER = "Strate d'autorité organisatrice (AO)"
+THEME_DENSITY = "Niveau de densité (grille INSEE)"
+THEME_POPULATION = "Population municipale"
+THEME_RURAL = "Part de la population en commune rurale"
+
+
+def themes_for(level: Level) -> list[str]:
+    """Colourings offered for a map level (first one is the default)."""
+    if Level(level) is Level.COMMUNE:
+        return [THEME_TIER, THEME_DENSITY, THEME_POPULATION]
+    return [THEME_POPULATION, THEME_RURAL]
+
+
+def _fr(value: float, decimals: int = 0) -> str:
+    from geodata.maps import fmt_fr
+
+    return fmt_fr(float(value), decimals) if pd.notna(value) else "—"
+
+
+def aggregate_by(communes: pd.DataFrame, level: Level) -> pd.DataFrame:
+    """Population, communes and rural share per unit of `level` (index: code)."""
+    col = {
+        Level.COMMUNE: "code_insee",
+        Level.EPCI: "siren_epci",
+        Level.DEPARTEMENT: "dep",
+        Level.REGION: "reg",
+    }[Level(level)]
+    pop = pd.to_numeric(communes["population"], errors="coerce").fillna(0)
+    dens = pd.to_numeric(communes["dens7"], errors="coerce")
+    frame = pd.DataFrame(
+        {
+            "code": communes[col].astype("string"),
+            "population": pop,
+            "rural_pop": pop.where(dens >= 5, 0),
+        }
+    )
+    frame = frame.dropna(subset=["code"])
+    g = frame.groupby("code").agg(
+        population=("population", "sum"),
+        communes=("population", "size"),
+        rural_pop=("rural_pop", "sum"),
+    )
+    g["part_rurale"] = (g["rural_pop"] / g["population"].where(g["population"] > 0) * 100).astype(
+        float
+    )
+    g.index = g.index.astype(str)
+    return g[["population", "communes", "part_rurale"]]
+
+
+def colouring(communes: pd.DataFrame, level: Level, theme: str) -> tuple:
+    """(Classified, tooltip frame, legend title) of a theme for the `level` units of `communes`."""
+    from geodata.maps import (
+        DENSITY_COLORS,
+        ORANGES,
+        TIER_COLORS,
+        classify_categories,
+        classify_quantiles,
+    )
+    from geodata.tiers import ao_tiers
+
+    level = Level(level)
+    if level is Level.COMMUNE:
+        codes = communes["code_insee"].astype(str).to_numpy()
+        pop = pd.Series(
+            pd.to_numeric(communes["population"], errors="coerce").to_numpy(), index=codes
+        )
+        tiers = pd.Series(pd.Series(ao_tiers(pop)).astype(object).to_numpy(), index=codes)
+        dens = pd.Series(communes["dens7_lib"].astype(object).to_numpy(), index=codes)
+        tooltip = pd.DataFrame(
+            {
+                "Population municipale 2023": pop.map(_fr),
+                "Strate AO": tiers.where(tiers.notna(), "—"),
+                "Densité (INSEE 2024)": dens.where(dens.notna(), "—"),
+            },
+            index=codes,
+        )
+        if theme == THEME_DENSITY:
+            return classify_categories(dens, DENSITY_COLORS), tooltip, "Niveau de densité"
+        if theme == THEME_POPULATION:
+            return classify_quantiles(pop, k=5, unit="hab."), tooltip, "Population municipale 2023"
+        return (
+            classify_categories(tiers, TIER_COLORS),
+            tooltip,
+            "Strate AO (population municipale 2023)",
+        )
+    agg = aggregate_by(communes, level)
+    tooltip = pd.DataFrame(
+        {
+            "Population municipale 2023": agg["population"].map(_fr),
+            "Communes": agg["communes"].map(_fr),
+            "Population en commune rurale": agg["part_rurale"].map(lambda v: f"{_fr(v, 1)} %"),
+        },
+        index=agg.index,
+    )
+    if theme == THEME_RURAL:
+        return (
+            classify_quantiles(agg["part_rurale"], k=5, palette=ORANGES, decimals=0, unit="%"),
+            tooltip,
+            "Part de la population en commune rurale (densité 5 à 7)",
+        )
+    return (
+        classify_quantiles(agg["population"], k=5, unit="hab."),
+        tooltip,
+        "Population municipale 2023",
+    )

@@ -1,0 +1,235 @@
+"""Streamlit glue of the « Pré-diagnostic CTG » page and the workshop view.
+
+Caching: the pre-diagnostic inputs (reference geography + workspace datasets) are one
+`st.cache_resource` entry per workspace revision (read-only; its memo only stores derived
+values); a pre-diagnostic, its PDF, its XLSX and its chart images are `st.cache_data` entries
+keyed on the subject, the workspace revision and the date (bounded). Subjects are passed to
+cached functions as plain tuples.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from catalogue.sources import DEMO_LABEL
+from geodata.territory import Level, Territory
+from reports import charts
+from reports.batch import KINDS, prediag_xlsx, workspace_inputs
+from reports.pdf import render_pdf
+from reports.prediag import (
+    ChartSpec,
+    Prediag,
+    PrediagInputs,
+    Section,
+    Subject,
+    build_prediag,
+    subject_from_communes,
+    subject_from_ctg,
+    subject_from_territory,
+)
+from ui import cache
+from ui.components import credits, demo_band
+
+MODE_TERRITORY = "Le territoire sélectionné"
+MODE_CTG = "Une CTG importée"
+MODE_SELECTION = "Une sélection de communes"
+MODES = (MODE_TERRITORY, MODE_CTG, MODE_SELECTION)
+
+
+@st.cache_resource(show_spinner="Préparation des données du pré-diagnostic…", max_entries=2)
+def _inputs(revision: int) -> PrediagInputs:
+    datasets = {k: cache.dataset(k) for k in KINDS}
+    datasets["population"] = cache.dataset("population")
+    return workspace_inputs(cache.workspace(), cache.geography(), datasets=datasets)
+
+
+def inputs() -> PrediagInputs:
+    return _inputs(cache.revision())
+
+
+def _subject_args(subject: Subject) -> tuple:
+    return (subject.kind, subject.code, subject.name, subject.communes, subject.notes)
+
+
+@st.cache_data(show_spinner="Calcul du pré-diagnostic…", max_entries=16)
+def _prediag(args: tuple, revision: int, today: date) -> Prediag:
+    base = inputs()
+    dated = PrediagInputs(base.geo, base.datasets, base.documents, today, base.memo)
+    return build_prediag(Subject(*args), dated)
+
+
+def prediag(subject: Subject) -> Prediag:
+    return _prediag(_subject_args(subject), cache.revision(), date.today())
+
+
+@st.cache_data(show_spinner="Préparation du PDF…", max_entries=8)
+def _pdf(args: tuple, revision: int, today: date) -> bytes:
+    return render_pdf(_prediag(args, revision, today))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _xlsx(args: tuple, revision: int, today: date) -> bytes:
+    return prediag_xlsx(_prediag(args, revision, today))
+
+
+def pdf_bytes(subject: Subject) -> bytes:
+    return _pdf(_subject_args(subject), cache.revision(), date.today())
+
+
+def xlsx_bytes(subject: Subject) -> bytes:
+    return _xlsx(_subject_args(subject), cache.revision(), date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _chart(subject_key: str, revision: int, chart_id: str, title: str, _spec: ChartSpec) -> bytes:
+    return charts.render(_spec)
+
+
+def chart_png(subject: Subject, spec: ChartSpec) -> bytes:
+    return _chart(subject.key, cache.revision(), spec.id, spec.title, spec)
+
+
+# ----------------------------------------------------------------------------- subject
+
+
+def ctg_options() -> dict[str, str]:
+    """id_ctg -> label, sorted by name (empty when no CTG list is imported)."""
+    ds = cache.dataset("ctg")
+    if ds.empty:
+        return {}
+    f = ds.frame.sort_values("nom")
+    return {str(i): f"{n} ({i})" for i, n in zip(f["id_ctg"], f["nom"], strict=True)}
+
+
+def ctg_subject(ctg_id: str) -> Subject | None:
+    ds = cache.dataset("ctg")
+    rows = ds.frame.loc[ds.frame["id_ctg"] == ctg_id]
+    if rows.empty:
+        return None
+    return subject_from_ctg(cache.geography(), rows.iloc[0].to_dict())
+
+
+def _commune_choices(territory: Territory) -> pd.DataFrame:
+    communes = cache.geography().communes
+    dep = territory.code if territory.level is Level.DEPARTEMENT else None
+    if territory.level in (Level.COMMUNE, Level.EPCI):
+        row = communes.loc[communes["code_insee" if territory.level is Level.COMMUNE else "siren_epci"]
+                           == territory.code]
+        dep = str(row["dep"].iloc[0]) if not row.empty else None
+    if dep is None:
+        return communes.iloc[0:0]
+    return communes.loc[communes["dep"] == dep].sort_values("nom")
+
+
+def choose_subject(territory: Territory) -> Subject | None:
+    """The subject picker: selected territory, an imported CTG, or a list of communes."""
+    params = st.query_params
+    default = MODE_CTG if params.get("ctg") else MODE_SELECTION if params.get("communes") else MODE_TERRITORY
+    mode = st.radio("Pré-diagnostic pour", MODES, index=MODES.index(default), horizontal=True, key="prediag_mode")
+    geo = cache.geography()
+    if mode == MODE_TERRITORY:
+        if territory.level not in (Level.COMMUNE, Level.EPCI):
+            st.info("Choisissez une commune ou un EPCI dans le volet latéral (recherche par nom ou code), "
+                    "ou bien une CTG importée ou une sélection de communes ci-dessus.")
+            return None
+        return subject_from_territory(geo, territory)
+    if mode == MODE_CTG:
+        options = ctg_options()
+        if not options:
+            st.info("Aucune liste de CTG dans l'espace de travail : importez le type « Liste des CTG » dans la "
+                    "page « Données et sources ».")
+            return None
+        wanted = params.get("ctg")
+        keys = list(options)
+        index = keys.index(wanted) if wanted in options else 0
+        ctg_id = st.selectbox("CTG", keys, index=index, format_func=options.__getitem__, key="prediag_ctg")
+        if params.get("ctg") != ctg_id:
+            params["ctg"] = ctg_id
+        return ctg_subject(ctg_id)
+    choices = _commune_choices(territory)
+    if choices.empty:
+        st.info("Choisissez d'abord dans le volet latéral un département, un EPCI ou une commune : la liste "
+                "propose les communes de son département.")
+        return None
+    labels = dict(zip(choices["code_insee"].astype(str), choices["nom"].astype(str) + " (" +
+                      choices["code_insee"].astype(str) + ")", strict=True))
+    preset = [c for c in str(params.get("communes", "")).split(",") if c in labels]
+    picked = st.multiselect("Communes", list(labels), default=preset, format_func=labels.__getitem__,
+                            key="prediag_communes", placeholder="Choisissez une ou plusieurs communes")
+    if not picked:
+        st.caption("La sélection est vide.")
+        return None
+    return subject_from_communes(geo, picked)
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def render_header(p: Prediag) -> None:
+    st.subheader(p.subject.title)
+    st.caption(f"{len(p.subject.communes)} commune(s) · comparaison avec : "
+               + ", ".join(c.label for c in p.comparisons) + f" · édité le {p.generated:%d/%m/%Y}")
+    for note in p.subject.notes:
+        st.warning(note)
+    if p.synthetic:
+        demo_band(True, "une partie des chiffres de ce pré-diagnostic (sections : "
+                  + ", ".join(s.title for s in p.sections if s.synthetic) + ")")
+
+
+def render_downloads(subject: Subject) -> None:
+    base = f"pre-diagnostic_{subject.kind}_{subject.code or 'selection'}"
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Télécharger le PDF", lambda: pdf_bytes(subject), file_name=f"{base}.pdf",
+                       mime="application/pdf", key="prediag_pdf", icon=":material/picture_as_pdf:",
+                       width="stretch", type="primary")
+    c2.download_button("Tableaux (XLSX)", lambda: xlsx_bytes(subject), file_name=f"{base}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="prediag_xlsx", icon=":material/table:", width="stretch")
+    c3.markdown(f"[Ouvrir la vue atelier (élus)](atelier?{atelier_query(subject)})")
+
+
+def atelier_query(subject: Subject, diapo: int = 1) -> str:
+    """Query string of the workshop view for a subject (only territories and CTG have a URL)."""
+    if subject.kind in ("commune", "epci"):
+        return f"niveau={subject.kind}&code={subject.code}&diapo={diapo}"
+    if subject.kind == "ctg":
+        return f"ctg={subject.code}&diapo={diapo}"
+    return f"communes={','.join(subject.communes)}&diapo={diapo}"
+
+
+def render_section(subject: Subject, section: Section) -> None:
+    demo_band(section.synthetic, section.title)
+    if section.figures:
+        cols = st.columns(min(len(section.figures), 4))
+        for i, f in enumerate(section.figures):
+            cols[i % len(cols)].metric(f.label, f.text)
+        credits(dict.fromkeys(f.source for f in section.figures))
+    if section.sentences:
+        st.markdown("\n".join(f"- {s}" for s in section.sentences))
+    for c in section.charts:
+        st.markdown(f"**{c.title}**")
+        st.image(chart_png(subject, c), width=640 if c.kind == "carte" else "stretch")
+        if c.note:
+            st.caption(c.note)
+        credits(c.source.split(" ; ") + ([f"« {DEMO_LABEL} »"] if c.synthetic else []))
+    for t in section.tables:
+        st.markdown(f"**{t.title}**")
+        st.dataframe(t.frame, hide_index=True, width="stretch")
+        if t.note:
+            st.caption(t.note)
+        credits(t.source.split(" ; ") + ([f"« {DEMO_LABEL} »"] if t.synthetic else []))
+    if section.missing:
+        st.info("**Données non disponibles dans l'espace de travail**\n\n"
+                + "\n".join(f"- {m}" for m in section.missing))
+
+
+def render_prediag(p: Prediag) -> None:
+    render_header(p)
+    render_downloads(p.subject)
+    tabs = st.tabs([s.title for s in p.sections])
+    for tab, section in zip(tabs, p.sections, strict=True):
+        with tab:
+            render_section(p.subject, section)

@@ -1,0 +1,588 @@
+"""Streamlit glue of the « Zones sous-dotées » page (issue 6).
+
+Computation lives in diagnostics/zones.py, diagnostics/access.py and
+diagnostics/trajectory.py; this module loads the workspace frames (cached on the store
+revision), draws the controls, the map (shared map layer, zones as an Overlay), the tables,
+downloads, saved zonings and the trajectory section. Pure display helpers (French tables,
+chart, source lines) do not call Streamlit and are reused by tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import altair as alt
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from catalogue.sources import DEMO_LABEL, credit
+from diagnostics import access, trajectory, zones
+from diagnostics import coverage as cv
+from diagnostics.ao import AoDataError, competence_holders
+from geodata import layers, reference
+from geodata.maps import Overlay, classify_bins
+from geodata.territory import Level, Territory, make_territory
+from reports.tables import to_csv_fr, to_xlsx
+from ui import cache, maps
+from ui.components import credits, demo_band, fmt_number
+
+KINDS = ("caf_taux", "caf_places", "enfants", "bpe_eaje", "structures", "allocataires", "qpv",
+         "zones")
+RATIO_PALETTE = ("#d73027", "#fc8d59", "#fee090", "#e0f3f8", "#91bfdb", "#4575b4")
+ZONE_STROKE = "#7a0177"
+SUPPLY_STRUCTURES = "Places des EAJE géolocalisés (liste des structures)"
+SUPPLY_COMMUNES = "Places Cnaf des communes publiées (tous modes d'accueil)"
+COMBINE_LABELS = {"une": "au moins une règle", "toutes": "toutes les règles"}
+REFERENCE_LABELS = {"france": "% du taux national", "departement": "% du taux du département",
+                    "absolu": "places pour 100 enfants"}
+ALTAIR_LOCALE = {"number": {"decimal": ",", "thousands": "\u202f", "grouping": [3],
+                            "currency": ["", " €"]}}
+
+
+# --------------------------------------------------------------------------- data
+def _frame(kind: str) -> pd.DataFrame:
+    return cache.dataset(kind).frame
+
+
+def caf_years() -> list[int]:
+    taux = _frame("caf_taux")
+    if taux.empty:
+        return []
+    com = taux[taux["niveau"].astype("string") == "commune"]
+    return sorted({int(y) for y in pd.to_numeric(com["annee"], errors="coerce").dropna()})
+
+
+@st.cache_data(show_spinner="Calcul des indicateurs communaux…", max_entries=4)
+def _national_base(revision: int, year: int | None) -> pd.DataFrame:
+    geo = cache.geography()
+    return zones.build_commune_base(
+        geo.communes, taux=_frame("caf_taux"), places=_frame("caf_places"),
+        enfants=_frame("enfants"), bpe=_frame("bpe_eaje"), structures=_frame("structures"),
+        allocataires=_frame("allocataires"), qpv=_frame("qpv"), zones=_frame("zones"), year=year,
+        estimate_children=True,
+    )
+
+
+def national_base(year: int | None) -> pd.DataFrame:
+    """Per-commune indicators for all of France (cached until the workspace changes)."""
+    return _national_base(cache.revision(), year)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _references(revision: int, year: int | None) -> zones.References:
+    synthetic = frozenset(m.id for m in cache.dataset("caf_taux").metas if m.is_synthetic)
+    return zones.references(national_base(year), taux=_frame("caf_taux"),
+                            allocataires=_frame("allocataires"), year=year,
+                            synthetic_ids=synthetic)
+
+
+def references(year: int | None) -> zones.References:
+    return _references(cache.revision(), year)
+
+
+@st.cache_data(show_spinner="Points représentatifs des communes…", max_entries=1)
+def _commune_points() -> pd.DataFrame:
+    gdf = gpd.read_parquet(reference.COMMUNES_FILE, columns=["insee_com", "dep", "geometry"])
+    return access.commune_points(gdf["insee_com"], gdf["dep"], gdf.geometry.values) \
+        .set_index("code_insee")
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _structure_supply(revision: int) -> pd.DataFrame:
+    st_frame = _frame("structures")
+    if st_frame.empty:
+        return pd.DataFrame(columns=["x", "y", "places"])
+    dep_of = cache.geography().communes.set_index("code_insee")["dep"]
+    deps = st_frame["code_insee"].astype("string").map(dep_of).fillna("")
+    pts = access.structure_points(st_frame, deps)
+    return pts.dropna(subset=["x", "y"])
+
+
+def supply_options() -> list[str]:
+    """Supply sources available in the workspace, geolocated structures first."""
+    out: list[str] = []
+    if not _structure_supply(cache.revision()).empty:
+        out.append(SUPPLY_STRUCTURES)
+    if not _frame("caf_places").empty:
+        out.append(SUPPLY_COMMUNES)
+    return out
+
+
+@st.cache_data(show_spinner="Calcul de l'accessibilité (2SFCA)…", max_entries=16)
+def _accessibility(revision: int, year: int | None, codes: tuple[str, ...], radius_km: float,
+                   decay: str, supply_kind: str) -> pd.Series:
+    base = national_base(year).set_index("code_insee")
+    pts = _commune_points().reindex(base.index)
+    demand = pts[["x", "y"]].assign(enfants=base["enfants_moins_3"].to_numpy())
+    if supply_kind == SUPPLY_STRUCTURES:
+        supply = _structure_supply(revision)
+    else:
+        supply = pts[["x", "y"]].assign(places=base["places"].to_numpy()).reset_index(drop=True)
+    params = access.AccessParams(radius_km, decay)  # type: ignore[arg-type]
+    wanted = pd.Index([c for c in codes if c in demand.index])
+    return access.two_step_fca_local(demand, supply, params, wanted)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _geometries(level: str, code: str) -> gpd.GeoDataFrame:
+    gdf = layers.geometries(Level.COMMUNE, Territory(Level(level), code, ""))
+    return gdf.rename(columns={"code": "code_insee"})
+
+
+def scope_geometries(territory: Territory) -> gpd.GeoDataFrame:
+    """Commune polygons drawn for the territory (a commune: the communes of its EPCI)."""
+    return _geometries(territory.level.value, territory.code)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _holders(revision: int, codes: tuple[str, ...]) -> tuple[pd.Series, str]:
+    geo = cache.geography()
+    com = geo.communes
+    epcis = com.loc[com["code_insee"].isin(list(codes)), "siren_epci"].dropna().unique()
+    members = com[com["siren_epci"].isin(list(epcis)) | com["code_insee"].isin(list(codes))]
+    try:
+        h = competence_holders(members, _frame("ao_transferts"), date.today())
+    except AoDataError as err:
+        return pd.Series(dtype="string"), f"Transferts de compétences non lus ({err}) : AO = commune."
+    kind = h["ao_planif_type"].map({"epci": "EPCI", "commune": "commune"}).fillna("commune")
+    labels = h["ao_planif_nom"].astype("string") + " (" + kind.astype("string") + ")"
+    return pd.Series(labels.to_numpy(), index=h["code_insee"].astype("string")), ""
+
+
+def holders(codes: Sequence[str]) -> tuple[pd.Series, str]:
+    """Planning-competence holder label per commune (diagnostics.ao)."""
+    return _holders(cache.revision(), tuple(sorted(codes)))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _dissolved(level: str, code: str, rows: tuple[tuple[str, str, str], ...]) -> gpd.GeoDataFrame:
+    members = pd.DataFrame(list(rows), columns=["code_insee", "zone_id", "zone_nom"],
+                           dtype="string")
+    return zones.dissolve_zones(_geometries(level, code), members)
+
+
+def dissolved(territory: Territory, members: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Zone polygons (cached on the territory and the membership)."""
+    rows = tuple(members[["code_insee", "zone_id", "zone_nom"]].astype(str)
+                 .itertuples(index=False, name=None))
+    return _dissolved(territory.level.value, territory.code, rows)
+
+
+def synthetic_kinds() -> list[str]:
+    return [k for k in KINDS if cache.dataset(k).is_synthetic]
+
+
+KIND_LABELS = {
+    "caf_taux": "taux de couverture", "caf_places": "places", "enfants": "enfants de moins de 3 ans",
+    "bpe_eaje": "EAJE (BPE)", "structures": "liste des EAJE", "allocataires": "allocataires",
+    "qpv": "quartiers prioritaires", "zones": "contours importés",
+}
+
+
+def kind_credit(kind: str, metas: Sequence) -> str:
+    """One French credit line per dataset kind: producers, years (range) and nature."""
+    if not metas:
+        return ""
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for m in metas:
+        by_key.setdefault((m.producer, str(m.nature)), []).extend(
+            [m.millesime] if m.millesime else [])
+    parts = []
+    for (producer, nature), years in by_key.items():
+        span = ""
+        if years:
+            lo, hi = min(years), max(years)
+            span = f", {lo}" if lo == hi else f", {lo}-{hi}"
+        flag = {"synthétique": f" ({DEMO_LABEL})", "estimé": " (estimation)"}.get(nature, "")
+        parts.append(f"{producer}{span}{flag}")
+    return f"{KIND_LABELS.get(kind, kind).capitalize()} : " + " ; ".join(parts)
+
+
+def source_lines(extra: Sequence[str] = ()) -> list[str]:
+    """Credit lines of every dataset this page uses, plus the geometry and the extras."""
+    used = [kind_credit(k, cache.dataset(k).metas) for k in KINDS]
+    lines = ["Sources — " + " · ".join(u for u in used if u)]
+    lines.append(credit("ign_admin_express_2025"))
+    lines.append(credit("insee_pop_2023"))
+    return [*lines, *extra]
+
+
+def export_source(lines: Sequence[str]) -> str:
+    text = " ; ".join(dict.fromkeys(lines))
+    if synthetic_kinds():
+        text += f" — contient des {DEMO_LABEL}"
+    return text
+
+
+# ---------------------------------------------------------------------- controls
+@dataclass(frozen=True)
+class Controls:
+    year: int | None
+    rules: tuple[zones.Rule, ...]
+    combine: zones.Combine
+    target: float
+    access: access.AccessParams | None
+    supply: str
+
+
+def controls(refs_for: Callable[[int | None], zones.References], years: list[int],
+             rules_box: DeltaGenerator) -> tuple[Controls, zones.References]:
+    """Year, target and combination on top; rule pickers (each with its French sentence) and
+    their parameters in `rules_box`."""
+    c1, c2, c3 = st.columns([1, 1, 1])
+    year = None
+    if years:
+        year = c1.selectbox("Année des données Cnaf", years[::-1], key="zones_year",
+                            help="Offre au 31 décembre de l'année (fichiers data.caf.fr).")
+    refs: zones.References = refs_for(year)
+    default_target = round(refs.national_rate, 1) if refs.national_rate else 60.0
+    target = c2.number_input("Taux cible (places pour 100 enfants)", min_value=1.0,
+                             max_value=200.0, value=float(default_target), step=1.0,
+                             key="zones_target",
+                             help="Sert au calcul des places à créer par zone et par AO.")
+    combine = c3.radio("Une commune est prioritaire si elle remplit…", list(COMBINE_LABELS),
+                       format_func=COMBINE_LABELS.__getitem__, key="zones_combine",
+                       horizontal=True)
+    rules: list[zones.Rule] = []
+    access_params: access.AccessParams | None = None
+    supplies = supply_options()
+    supply = supplies[0] if supplies else ""
+    with rules_box, st.container(border=True):
+        st.markdown("**Règles de repérage** (cochez, combinez, réglez)")
+        r1 = r2 = st.container()
+        with r1:
+            if st.checkbox("1. Critères historiques Cnaf", value=True, key="zones_r_cnaf"):
+                rules.append(zones.CnafPriorityRule())
+                st.caption(rules[-1].describe(refs))
+            if st.checkbox("2. Seuil de taux de couverture", value=True, key="zones_r_seuil"):
+                ref = st.selectbox("Référence", list(REFERENCE_LABELS),
+                                   format_func=REFERENCE_LABELS.__getitem__, key="zones_seuil_ref")
+                default = 50.0 if ref == "absolu" else 80.0
+                value = st.number_input("Valeur du seuil", min_value=0.0, max_value=300.0,
+                                        value=default, step=5.0, key=f"zones_seuil_val_{ref}")
+                rules.append(zones.CoverageThresholdRule(ref, float(value)))  # type: ignore[arg-type]
+                st.caption(rules[-1].describe(refs))
+            if st.checkbox("3. Communes sans EAJE", value=True, key="zones_r_eaje"):
+                n = st.number_input("Enfants de moins de 3 ans au moins", min_value=0, max_value=10_000,
+                                    value=40, step=5, key="zones_eaje_min")
+                rules.append(zones.NoEajeRule(float(n)))
+                st.caption(rules[-1].describe(refs))
+        with r2:
+            if st.checkbox("4. Accessibilité (2SFCA)", value=False, key="zones_r_acc",
+                           disabled=not supplies,
+                           help=None if supplies else "Aucune offre géolocalisable dans l'espace de travail."):
+                a1, a2 = st.columns(2)
+                radius = a1.slider("Rayon (km)", 2, 40, 10, key="zones_acc_radius")
+                decay = a2.selectbox("Décroissance", list(access.DECAYS),
+                                     format_func=access.DECAY_LABELS.__getitem__, key="zones_acc_decay")
+                supply = st.selectbox("Offre prise en compte", supplies, key="zones_acc_supply")
+                thr = st.number_input("Seuil (places accessibles pour 100 enfants)", min_value=0.0,
+                                      max_value=300.0, value=10.0 if supply == SUPPLY_STRUCTURES else 30.0,
+                                      step=5.0, key=f"zones_acc_thr_{supplies.index(supply)}")
+                access_params = access.AccessParams(float(radius), decay)
+                rules.append(zones.AccessibilityRule(float(thr), float(radius), decay))
+                st.caption(rules[-1].describe(refs) + f" Offre : {supply.lower()}.")
+            if st.checkbox("5. Score composite", value=False, key="zones_r_score"):
+                weights: list[tuple[str, float]] = []
+                cols = st.columns(2)
+                defaults = dict(zones.CompositeRule().weights)
+                for k, (comp, label) in enumerate(zones.COMPONENT_LABELS.items()):
+                    w = cols[k % 2].number_input(label.capitalize(), min_value=0.0, max_value=10.0,
+                                                 value=float(defaults.get(comp, 0.0)), step=0.5,
+                                                 key=f"zones_w_{comp}")
+                    weights.append((comp, float(w)))
+                thr = st.slider("Score minimal (sur 100)", 0, 100, 50, key="zones_score_thr")
+                rules.append(zones.CompositeRule(tuple(weights), float(thr)))
+                st.caption(rules[-1].describe(refs))
+    return Controls(year, tuple(rules), combine, float(target), access_params, supply), refs
+
+
+# ------------------------------------------------------------------------ tables
+def commune_table(base: pd.DataFrame, result: zones.RulesResult, members: pd.DataFrame,
+                  rules: Sequence[zones.Rule]) -> pd.DataFrame:
+    """French table of the communes of the territory with indicators and rule outcomes."""
+    b = base.reset_index(drop=True)
+    flags = result.flags.reset_index(drop=True)
+    zone_of = members.set_index("code_insee")["zone_nom"] if not members.empty else pd.Series(
+        dtype="string")
+    out = pd.DataFrame({
+        "Code commune": b["code_insee"].astype(str),
+        "Commune": b["nom"].astype(str),
+        "Population": b["population"],
+        "Enfants de moins de 3 ans": b["enfants_moins_3"].round(0),
+        "Enfants : origine": b["enfants_nature"].fillna("non disponible"),
+        "Places (tous modes)": b["places"],
+        "Taux de couverture": b["taux"].round(1),
+        "Taux : nature": b["taux_nature"].fillna("non disponible"),
+        "EAJE": b["n_eaje"],
+        "Zone blanche (aucun EAJE)": (b["n_eaje"] == 0).map({True: "oui", False: "non"})
+        .where(b["n_eaje"].notna(), "non disponible"),
+        "Familles monoparentales (%)": b["part_monoparentales"].round(1),
+        "Indicateur de revenus (%)": b["part_revenus"].round(1),
+        "Niveau de densité": b["dens7"],
+        "Rurale (densité 5 à 7)": b["rural"].map({True: "oui", False: "non"}),
+        "QPV": b["n_qpv"].astype(int),
+    })
+    if "accessibilite" in b:
+        out["Accessibilité (places pour 100 enfants)"] = b["accessibilite"].round(1)
+    if result.score is not None:
+        out["Score composite"] = result.score.reset_index(drop=True).round(1)
+    for r in rules:
+        out[f"Règle : {r.label}"] = flags[r.id].map({True: "oui", False: "non"})
+    out["Prioritaire"] = flags["prioritaire"].map({True: "oui", False: "non"})
+    out["Zone"] = out["Code commune"].map(zone_of).fillna("")
+    return out.sort_values(["Prioritaire", "Enfants de moins de 3 ans"],
+                           ascending=[False, False]).reset_index(drop=True)
+
+
+def zone_table_fr(table: pd.DataFrame) -> pd.DataFrame:
+    """French labels of diagnostics.zones.zone_table."""
+    return table.rename(columns={
+        "zone_id": "Zone (n°)", "zone_nom": "Zone", "ao": "AO (compétence de planification)",
+        "communes": "Communes", "population": "Population",
+        "enfants_moins_3": "Enfants de moins de 3 ans", "places": "Places (communes connues)",
+        "taux": "Taux de couverture", "places_a_creer": "Places à créer pour le taux cible",
+        "communes_sans_places": "Communes sans places connues", "sans_eaje": "Communes sans EAJE",
+    }).round({"Enfants de moins de 3 ans": 0, "Taux de couverture": 1})
+
+
+def trajectory_chart(long: pd.DataFrame, target: float) -> alt.LayerChart:
+    """Rate per year and scenario, with the target line (French labels)."""
+    data = long.assign(Année=long["annee"].astype(str), Scénario=long["scenario"],
+                       Taux=long["taux"].round(1), Places=long["places_totales"].round(0))
+    lines = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("Année:O", title="Année"),
+        y=alt.Y("Taux:Q", title="Places pour 100 enfants de moins de 3 ans"),
+        color=alt.Color("Scénario:N", title="Scénario"),
+        tooltip=["Scénario", "Année", alt.Tooltip("Taux:Q", format=",.1f"),
+                 alt.Tooltip("Places:Q", format=",.0f")],
+    )
+    rule = alt.Chart(pd.DataFrame({"cible": [target]})).mark_rule(strokeDash=[6, 4],
+                                                                   color="#444").encode(y="cible:Q")
+    return alt.layer(lines, rule).properties(height=320, title="Taux de couverture projeté")
+
+
+def trajectory_table_fr(long: pd.DataFrame) -> pd.DataFrame:
+    return long.rename(columns={
+        "scenario": "Scénario", "annee": "Année", "enfants": "Enfants de moins de 3 ans",
+        "places_assmat": "Places d'assistants maternels", "places_programmees": "Places programmées (cumul)",
+        "places_sans_action": "Places sans action nouvelle", "places_a_creer_annee": "Places à créer dans l'année",
+        "places_creees_cumul": "Places créées (cumul)", "places_totales": "Places totales",
+        "taux": "Taux de couverture",
+    }).round(1)
+
+
+def summary_fr(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary.rename(columns={
+        "scenario": "Scénario", "evolution_naissances": "Naissances (% par an)",
+        "departs_assmat": "Départs d'assistants maternels (% par an)",
+        "remplacement": "Départs remplacés (%)", "enfants_horizon": "Enfants à l'horizon",
+        "places_sans_action_horizon": "Places sans action à l'horizon",
+        "places_a_creer_total": "Places à créer (total)", "places_a_creer_par_an": "Places à créer par an",
+        "taux_horizon": "Taux à l'horizon",
+    }).round(1)
+
+
+# ----------------------------------------------------------------------- sections
+def coverage_colors(base: pd.DataFrame, refs: zones.References) -> tuple[pd.Series, list]:
+    """Colour per commune code: coverage rate ÷ national rate, classes of diagnostics.coverage."""
+    nat = refs.national_rate or math.nan
+    ratio = pd.Series((base["taux"] / nat).to_numpy(), index=base["code_insee"].astype(str))
+    cl = classify_bins(ratio, list(cv.RATIO_BOUNDS), list(cv.RATIO_LABELS), RATIO_PALETTE)
+    return cl.colors, cl.legend
+
+
+def map_section(territory: Territory, base: pd.DataFrame, refs: zones.References,
+                polygons: gpd.GeoDataFrame, lines: Sequence[str]) -> None:
+    colors, legend = coverage_colors(base, refs)
+    tips = pd.DataFrame({
+        "Taux de couverture": [fmt_number(v, 1) + (" (estimation)" if n == "estimation" else "")
+                               for v, n in zip(base["taux"], base["taux_nature"].fillna(""),
+                                               strict=True)],
+        "Enfants de moins de 3 ans": [fmt_number(v) for v in base["enfants_moins_3"]],
+        "EAJE": [fmt_number(v) for v in base["n_eaje"]],
+    }, index=base["code_insee"].astype(str))
+    overlays = []
+    if not polygons.empty:
+        overlays.append(Overlay(polygons, name="Zones prioritaires", stroke=ZONE_STROKE,
+                                fill=ZONE_STROKE, fill_opacity=0.18, weight=3.0,
+                                tooltip_column="zone_nom", legend_label="Zone prioritaire"))
+    m = maps.territory_map(
+        Level.COMMUNE, _map_territory(territory), colors, legend,
+        title="Zones prioritaires sur le taux de couverture",
+        legend_title="Taux de couverture rapporté au taux national",
+        credit="; ".join(dict.fromkeys(lines))[:400], tooltip=tips, overlays=overlays,
+        highlight=territory.code if territory.level is Level.COMMUNE else None,
+    )
+    maps.show_map(m, key="zones_map", clickable=False)
+
+
+def _map_territory(territory: Territory) -> Territory:
+    return territory
+
+
+def saved_section(territory: Territory, payload: dict, default_name: str) -> None:
+    """Save the current zoning as a named version; list and reload saved ones."""
+    ws = cache.workspace()
+    c1, c2 = st.columns([3, 1])
+    name = c1.text_input("Nom de la version", value=default_name, key="zones_save_name")
+    if c2.button("Enregistrer le zonage", key="zones_save", width="stretch",
+                 type="primary", disabled=not name.strip() or not payload["communes"]):
+        ws.save_document(zones.ZONING_DOCUMENT_KIND, name.strip(), {**payload, "nom": name.strip()})
+        st.success(f"Zonage « {name.strip()} » enregistré dans l'espace de travail.")
+    saved = ws.documents(zones.ZONING_DOCUMENT_KIND)
+    here = {k: v for k, v in saved.items() if isinstance(v, dict)
+            and v.get("territoire") == territory.key}
+    if here:
+        rows = [{"Version": k, "Date": v.get("date", ""), "Communes": len(v.get("communes", [])),
+                 "Zones": len(v.get("zones", [])), "Taux cible": v.get("taux_cible")}
+                for k, v in here.items()]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        d1, d2 = st.columns([3, 1])
+        victim = d1.selectbox("Version", list(here), key="zones_saved_pick",
+                              label_visibility="collapsed")
+        if d2.button("Supprimer", key="zones_delete", width="stretch"):
+            ws.delete_document(zones.ZONING_DOCUMENT_KIND, victim)
+            st.rerun()
+    else:
+        st.caption("Aucun zonage enregistré pour ce territoire.")
+
+
+def downloads(territory: Territory, polygons: gpd.GeoDataFrame, table: pd.DataFrame,
+              communes: pd.DataFrame, source: str) -> None:
+    stem = f"zones_prioritaires_{territory.level.value}_{territory.code or 'france'}"
+    c1, c2, c3 = st.columns(3)
+    geojson = zones.zones_geojson(polygons, table) if not polygons.empty else \
+        '{"type":"FeatureCollection","features":[]}'
+    c1.download_button("GeoJSON des zones", geojson.encode("utf-8"), file_name=f"{stem}.geojson",
+                       mime="application/geo+json", key="zones_dl_geojson", width="stretch")
+    zt = zone_table_fr(table)
+    c2.download_button("CSV (Excel, ;)", to_csv_fr(communes, source), file_name=f"{stem}_communes.csv",
+                       mime="text/csv", key="zones_dl_csv", width="stretch")
+    c3.download_button("XLSX (zones et communes)",
+                       to_xlsx({"Zones par AO": zt, "Communes": communes},
+                               {"Zones par AO": source, "Communes": source}),
+                       file_name=f"{stem}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="zones_dl_xlsx", width="stretch")
+
+
+def trajectory_section(base: pd.DataFrame, members: pd.DataFrame, year: int | None, target: float,
+                       lines: Sequence[str]) -> None:
+    st.subheader("Trajectoire de développement")
+    st.caption("Places à créer chaque année pour atteindre un taux cible à un horizon donné, "
+               "compte tenu des places programmées, des départs d'assistants maternels et de "
+               "l'évolution des naissances (démarche des Caf du Val-d'Oise, du Rhône et des "
+               "Pyrénées-Atlantiques, circulaire, parties 1.1.2 et 2.2).")
+    scopes = {"Territoire entier": base["code_insee"].astype(str).tolist()}
+    if not members.empty:
+        for (zid, znom), grp in members.groupby(["zone_id", "zone_nom"], sort=True):
+            scopes[f"{zid} — {znom}"] = grp["code_insee"].astype(str).tolist()
+    scope = st.selectbox("Périmètre", list(scopes), key="zones_traj_scope")
+    sub = base[base["code_insee"].astype(str).isin(scopes[scope])]
+    known = sub[sub["places"].notna() & sub["enfants_moins_3"].notna()]
+    start = int(year) if year else date.today().year - 1
+    kids0 = float(known["enfants_moins_3"].sum())
+    places0 = float(known["places"].sum())
+    assmat0 = float(known["places_assmat"].fillna(0).sum())
+    st.caption(f"Point de départ prérempli avec les {len(known)} commune(s) du périmètre dont "
+               f"les places Cnaf {start} sont connues (sur {len(sub)}) ; modifiez-le au besoin.")
+    c = st.columns(5)
+    kids = c[0].number_input("Enfants de moins de 3 ans", min_value=0.0, value=float(round(kids0)),
+                             step=10.0, key=f"zones_traj_kids_{scope}")
+    places = c[1].number_input("Places (tous modes)", min_value=0.0, value=float(round(places0)),
+                               step=10.0, key=f"zones_traj_places_{scope}")
+    assmat = c[2].number_input("dont assistants maternels", min_value=0.0,
+                               value=float(min(round(assmat0), round(places0))), step=10.0,
+                               key=f"zones_traj_assmat_{scope}")
+    t_target = c[3].number_input("Taux cible", min_value=1.0, max_value=200.0, value=float(target),
+                                 step=1.0, key="zones_traj_target")
+    horizon = c[4].number_input("Horizon", min_value=start + 1, max_value=start + 30,
+                                value=max(start + 1, 2030), step=1, key="zones_traj_horizon")
+    st.markdown("**Places déjà programmées**")
+    planned_df = st.data_editor(
+        pd.DataFrame({"Année": pd.Series([start + 2], dtype="int64"),
+                      "Places": pd.Series([0.0]), "Type": pd.Series(["EAJE PSU"])}),
+        num_rows="dynamic", key="zones_traj_planned", width="stretch",
+        column_config={
+            "Année": st.column_config.NumberColumn(min_value=start + 1, max_value=start + 30, step=1),
+            "Places": st.column_config.NumberColumn(min_value=0.0, step=1.0),
+            "Type": st.column_config.SelectboxColumn(
+                options=["EAJE PSU", "Micro-crèche", "Maison d'assistants maternels", "Autre"]),
+        },
+    )
+    planned = [trajectory.PlannedPlaces(int(r["Année"]), float(r["Places"]), str(r["Type"]))
+               for r in planned_df.dropna(subset=["Année", "Places"]).to_dict("records")]
+    st.markdown("**Scénarios**")
+    scenarios: list[trajectory.Scenario] = []
+    for col, sc in zip(st.columns(3), trajectory.DEFAULT_SCENARIOS, strict=True):
+        with col:
+            i = trajectory.DEFAULT_SCENARIOS.index(sc)
+            name = st.text_input("Nom", value=sc.name, key=f"zones_sc_name_{i}")
+            births = st.number_input("Naissances (% par an)", -10.0, 10.0, sc.births_trend * 100, 0.5,
+                                     key=f"zones_sc_births_{i}")
+            dep = st.number_input("Départs d'assistants maternels (% par an)", 0.0, 50.0,
+                                  sc.assmat_departures * 100, 0.5, key=f"zones_sc_dep_{i}")
+            rep = st.number_input("Départs remplacés (%)", 0.0, 100.0, sc.replacement * 100, 5.0,
+                                  key=f"zones_sc_rep_{i}")
+            scenarios.append(trajectory.Scenario(name, births / 100, dep / 100, rep / 100))
+    try:
+        situation = trajectory.Situation(start, float(kids), float(places), float(assmat))
+        results, summary = trajectory.compare_scenarios(situation, float(t_target), int(horizon),
+                                                        planned, scenarios)
+    except ValueError as err:
+        st.error(str(err))
+        return
+    long = trajectory.long_table(results)
+    st.altair_chart(trajectory_chart(long, float(t_target)).configure(locale=ALTAIR_LOCALE),
+                    width="stretch")
+    st.dataframe(summary_fr(summary), hide_index=True, width="stretch")
+    for r in results:
+        st.caption(f"**Méthode** — {r.method}")
+    with st.expander("Détail année par année"):
+        detail = trajectory_table_fr(long)
+        st.dataframe(detail, hide_index=True, width="stretch")
+        src = export_source(lines)
+        st.download_button("XLSX de la trajectoire",
+                           to_xlsx({"Scénarios": summary_fr(summary), "Détail": detail},
+                                   {"Scénarios": src, "Détail": src}),
+                           file_name="trajectoire.xlsx", key="zones_traj_xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    credits([*lines, f"Situation de départ {start} : places et enfants Cnaf des communes connues, "
+                     "modifiables ; projection : méthode de cette application."])
+
+
+def territory_of(level: str, code: str) -> Territory:
+    return make_territory(cache.geography(), Level(level), code)
+
+
+def metric_row(base: pd.DataFrame, flags: pd.DataFrame, members: pd.DataFrame) -> None:
+    pri = flags["prioritaire"].to_numpy()
+    kids = base["enfants_moins_3"].fillna(0).to_numpy()
+    c = st.columns(4)
+    c[0].metric("Communes prioritaires", f"{fmt_number(int(pri.sum()))} / {fmt_number(len(base))}")
+    c[1].metric("Zones prioritaires", fmt_number(members["zone_id"].nunique() if not members.empty else 0))
+    share = kids[pri].sum() / kids.sum() * 100 if kids.sum() else np.nan
+    c[2].metric("Enfants de moins de 3 ans concernés", fmt_number(kids[pri].sum()),
+                help="Somme des enfants des communes prioritaires (INSEE, dérivés ou estimés).")
+    c[3].metric("Part des enfants du territoire", f"{fmt_number(share, 1)} %")
+
+
+def demo(kinds: Sequence[str]) -> None:
+    labels = {"structures": "liste des EAJE", "enfants": "enfants de moins de 3 ans",
+              "caf_taux": "taux Cnaf", "caf_places": "places Cnaf", "ao_transferts": "transferts AO"}
+    if kinds:
+        demo_band(True, ", ".join(labels.get(k, k) for k in kinds))
+
+
+def accessibility(year: int | None, codes: Sequence[str], params: access.AccessParams,
+                  supply: str) -> pd.Series:
+    """2SFCA accessibility of the communes `codes` (cached on the workspace revision)."""
+    return _accessibility(cache.revision(), year, tuple(codes), float(params.radius_km),
+                          str(params.decay), supply)

@@ -34,14 +34,18 @@ def _communes(departements: tuple[str, ...] | None) -> pd.DataFrame:
     return com
 
 
-def make_extract(n_rows: int = N_ROWS, seed: int = 1, annee: int = 2023,
-                 departements: tuple[str, ...] | None = None) -> pd.DataFrame:
+def make_extract(
+    n_rows: int = N_ROWS,
+    seed: int = 1,
+    annee: int = 2023,
+    departements: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
     """A synthetic Filoué extract (one row per child and EAJE) following datastore.schemas."""
     rng = np.random.default_rng(seed)
     com = _communes(departements)
     pop = com["population"].to_numpy(dtype=float)
     n_eaje = max(1, n_rows // 40)
-    w = pop ** 1.15
+    w = pop**1.15
     eaje_com = rng.choice(len(com), size=n_eaje, p=w / w.sum())
     places = rng.integers(10, 70, size=n_eaje)
     child_eaje = rng.choice(n_eaje, size=n_rows, p=places / places.sum())
@@ -67,24 +71,29 @@ def make_extract(n_rows: int = N_ROWS, seed: int = 1, annee: int = 2023,
     band = (rng.random(n_rows)[:, None] > np.cumsum(p, axis=1)).sum(axis=1).clip(0, 4)
     revenu = np.array(QF_BANDS, dtype=object)[band]
     revenu[rng.random(n_rows) < 0.02] = None
-    situation = rng.choice(np.array(["couple", "monoparentale", "autre"], dtype=object), size=n_rows,
-                           p=[0.74, 0.21, 0.05])
+    situation = rng.choice(
+        np.array(["couple", "monoparentale", "autre"], dtype=object),
+        size=n_rows,
+        p=[0.74, 0.21, 0.05],
+    )
     situation[rng.random(n_rows) < 0.01] = None
     billed = rng.gamma(4, 300, size=n_rows).round(1)
-    return pd.DataFrame({
-        "annee": annee,
-        "id_eaje": np.char.add("EAJE", (child_eaje + 1).astype(str)).astype(object),
-        "nom_eaje": np.char.add("Crèche n° ", (child_eaje + 1).astype(str)).astype(object),
-        "code_insee_eaje": codes[home],
-        "id_enfant": np.char.add("E", np.arange(n_rows).astype(str)).astype(object),
-        "age_mois": rng.integers(2, 48, size=n_rows),
-        "code_insee_residence": resid_code,
-        "situation_familiale": situation,
-        "tranche_revenu": revenu,
-        "heures_facturees": billed,
-        "heures_realisees": (billed * rng.uniform(0.8, 1.0, size=n_rows)).round(1),
-        "places_eaje": places[child_eaje],
-    })
+    return pd.DataFrame(
+        {
+            "annee": annee,
+            "id_eaje": np.char.add("EAJE", (child_eaje + 1).astype(str)).astype(object),
+            "nom_eaje": np.char.add("Crèche n° ", (child_eaje + 1).astype(str)).astype(object),
+            "code_insee_eaje": codes[home],
+            "id_enfant": np.char.add("E", np.arange(n_rows).astype(str)).astype(object),
+            "age_mois": rng.integers(2, 48, size=n_rows),
+            "code_insee_residence": resid_code,
+            "situation_familiale": situation,
+            "tranche_revenu": revenu,
+            "heures_facturees": billed,
+            "heures_realisees": (billed * rng.uniform(0.8, 1.0, size=n_rows)).round(1),
+            "places_eaje": places[child_eaje],
+        }
+    )
 
 
 def make_reference(extract: pd.DataFrame, seed: int = 2) -> pd.DataFrame:
@@ -110,8 +119,13 @@ def _extract(n_rows: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
         from datastore import synthetic as syn
     except ImportError:
         syn = None
-    needed = ("load_inputs", "generate_enfants", "generate_structures", "generate_filoue",
-              "generate_filoue_reference")
+    needed = (
+        "load_inputs",
+        "generate_enfants",
+        "generate_structures",
+        "generate_filoue",
+        "generate_filoue_reference",
+    )
     if syn is None or not all(hasattr(syn, name) for name in needed):
         extract = make_extract(n_rows)
         return extract, make_reference(extract), "générateur du benchmark"
@@ -145,10 +159,18 @@ def run() -> list[dict]:
     median_code = str(per_commune.index[len(per_commune) // 2])
     big_code = str(per_commune.index[-1])
     out = [
-        {"name": "filoue_generate_450k", "seconds": t_gen, "budget_seconds": None,
-         "note": f"{len(extract):,} lignes ({origin})".replace(",", " ")},
-        {"name": "filoue_prepare_450k", "seconds": t_prep, "budget_seconds": None,
-         "note": f"agrégation par EAJE une fois après chargement : {len(prep.eaje)} EAJE"},
+        {
+            "name": "filoue_generate_450k",
+            "seconds": t_gen,
+            "budget_seconds": None,
+            "note": f"{len(extract):,} lignes ({origin})".replace(",", " "),
+        },
+        {
+            "name": "filoue_prepare_450k",
+            "seconds": t_prep,
+            "budget_seconds": None,
+            "note": f"agrégation par EAJE une fois après chargement : {len(prep.eaje)} EAJE",
+        },
     ]
     for label, code in (("median", median_code), ("largest", big_code)):
         eaje = prep.eaje.loc[prep.eaje["code_insee_eaje"] == code, "id_eaje"].iloc[0]
@@ -157,13 +179,15 @@ def run() -> list[dict]:
             t0 = time.perf_counter()
             _profile(prep, ref, code, str(eaje))
             times.append(time.perf_counter() - t0)
-        out.append({
-            "name": f"filoue_profile_{label}_commune",
-            "seconds": float(np.median(times)),
-            "budget_seconds": BUDGET_PROFILE_S,
-            "note": f"commune {code} ({int(per_commune[code])} EAJE) : secret statistique de la commune "
-                    "+ 4 onglets + classement, médiane de 3 essais",
-        })
+        out.append(
+            {
+                "name": f"filoue_profile_{label}_commune",
+                "seconds": float(np.median(times)),
+                "budget_seconds": BUDGET_PROFILE_S,
+                "note": f"commune {code} ({int(per_commune[code])} EAJE) : secret statistique de la commune "
+                "+ 4 onglets + classement, médiane de 3 essais",
+            }
+        )
     return out
 
 

@@ -29,19 +29,36 @@ REPLACE = {"annee": "same_millesime", "tout": "all", "aucun": "none"}
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m datastore",
-                                description="Espace de données : import, liste, suppression, schémas.")
+    p = argparse.ArgumentParser(
+        prog="python -m datastore",
+        description="Espace de données : import, liste, suppression, schémas.",
+    )
     sub = p.add_subparsers(dest="commande", required=True)
-    imp = sub.add_parser("import", help="importer un fichier (aperçu et rapport de validation avant enregistrement)")
+    imp = sub.add_parser(
+        "import", help="importer un fichier (aperçu et rapport de validation avant enregistrement)"
+    )
     imp.add_argument("fichier", type=Path)
-    imp.add_argument("--type", dest="kind", required=True, choices=sorted(DATASET_TYPES),
-                     help="type de jeu de données")
+    imp.add_argument(
+        "--type",
+        dest="kind",
+        required=True,
+        choices=sorted(DATASET_TYPES),
+        help="type de jeu de données",
+    )
     imp.add_argument("--annee", type=int, help="millésime, si le fichier ne le donne pas")
     imp.add_argument("--producteur", help="producteur (par défaut celui du type)")
-    imp.add_argument("--niveau", choices=NIVEAUX_CAF, help="échelle des fichiers Cnaf, si le fichier ne la donne pas")
-    imp.add_argument("--remplacer", choices=sorted(REPLACE), default="annee",
-                     help="annee : remplace le même millésime (défaut) ; tout : remplace tous les millésimes ; "
-                          "aucun : conserve les jeux existants à côté")
+    imp.add_argument(
+        "--niveau",
+        choices=NIVEAUX_CAF,
+        help="échelle des fichiers Cnaf, si le fichier ne la donne pas",
+    )
+    imp.add_argument(
+        "--remplacer",
+        choices=sorted(REPLACE),
+        default="annee",
+        help="annee : remplace le même millésime (défaut) ; tout : remplace tous les millésimes ; "
+        "aucun : conserve les jeux existants à côté",
+    )
     imp.add_argument("--dry-run", action="store_true", help="valider sans enregistrer")
     sub.add_parser("list", help="lister les jeux de données et leur provenance")
     de = sub.add_parser("delete", help="supprimer un jeu de données")
@@ -56,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_table(df: pd.DataFrame) -> None:
-    with pd.option_context("display.max_columns", 30, "display.width", 200, "display.max_colwidth", 60):
+    with pd.option_context(
+        "display.max_columns", 30, "display.width", 200, "display.max_colwidth", 60
+    ):
         print(df.to_string(index=False))
 
 
@@ -68,7 +87,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     prepared = prepare(args.kind, args.fichier, options=opts)
     print(f"Type : {dataset_type(args.kind).label}")
     if prepared.mapping:
-        print("Colonnes reconnues : " + ", ".join(f"{h} → {c}" for h, c in prepared.mapping.items()))
+        print(
+            "Colonnes reconnues : " + ", ".join(f"{h} → {c}" for h, c in prepared.mapping.items())
+        )
     if prepared.report.issues:
         print("\nRapport de validation :")
         print(prepared.report.text())
@@ -76,16 +97,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not prepared.ok:
         return 1
     assert prepared.frame is not None
-    print(f"\nAperçu ({len(prepared.frame)} lignes ; millésimes : "
-          f"{', '.join(map(str, prepared.millesimes())) or 'sans'}) :")
+    print(
+        f"\nAperçu ({len(prepared.frame)} lignes ; millésimes : "
+        f"{', '.join(map(str, prepared.millesimes())) or 'sans'}) :"
+    )
     _print_table(prepared.frame.head(10))
     if args.dry_run:
         print("\n--dry-run : rien n'a été enregistré.")
         return 0
     metas = commit(Workspace(), prepared, REPLACE[args.remplacer])
     for m in metas:
-        print(f"Enregistré : jeu n° {m.id}, {m.kind}{' ' + m.scope if m.scope else ''}, "
-              f"millésime {m.millesime or '—'}, {m.rows} lignes.")
+        print(
+            f"Enregistré : jeu n° {m.id}, {m.kind}{' ' + m.scope if m.scope else ''}, "
+            f"millésime {m.millesime or '—'}, {m.rows} lignes."
+        )
     return 0
 
 
@@ -94,12 +119,21 @@ def cmd_list(_: argparse.Namespace) -> int:
     if not metas:
         print("Espace vide.")
         return 0
-    _print_table(pd.DataFrame({
-        "n°": [m.id for m in metas], "type": [m.kind for m in metas], "échelle": [m.scope for m in metas],
-        "millésime": [m.millesime or "" for m in metas], "producteur": [m.producer for m in metas],
-        "nature": [str(m.nature) for m in metas], "lignes": [m.rows for m in metas],
-        "fichier": [m.source_file for m in metas], "importé le": [m.imported_at for m in metas],
-    }))
+    _print_table(
+        pd.DataFrame(
+            {
+                "n°": [m.id for m in metas],
+                "type": [m.kind for m in metas],
+                "échelle": [m.scope for m in metas],
+                "millésime": [m.millesime or "" for m in metas],
+                "producteur": [m.producer for m in metas],
+                "nature": [str(m.nature) for m in metas],
+                "lignes": [m.rows for m in metas],
+                "fichier": [m.source_file for m in metas],
+                "importé le": [m.imported_at for m in metas],
+            }
+        )
+    )
     return 0
 
 
@@ -141,6 +175,12 @@ def cmd_init(_: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"import": cmd_import, "list": cmd_list, "delete": cmd_delete, "schema": cmd_schema,
-                "exemple": cmd_exemple, "init": cmd_init}
+    handlers = {
+        "import": cmd_import,
+        "list": cmd_list,
+        "delete": cmd_delete,
+        "schema": cmd_schema,
+        "exemple": cmd_exemple,
+        "init": cmd_init,
+    }
     return handlers[args.commande](args)

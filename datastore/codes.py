@@ -106,18 +106,25 @@ def plm_parent(code: str) -> str:
     return code
 
 
+def by_unique(values: pd.Series, func) -> pd.Series:
+    """Apply a scalar function once per distinct value (codes repeat a lot in big files)."""
+    codes_, uniques = pd.factorize(
+        values.to_numpy(dtype=object, na_value=None), use_na_sentinel=False
+    )
+    mapped = np.array([func(u) for u in uniques], dtype=object)
+    return pd.Series(
+        mapped[codes_] if len(uniques) else np.array([], dtype=object), index=values.index
+    )
+
+
 def clean_codes(values: pd.Series) -> pd.Series:
     """Vectorised `clean_code`."""
-    t = values.astype(str).str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.upper()
-    t = t.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
-    return t.where(values.notna(), "")
+    return by_unique(values, clean_code)
 
 
 def normalize_communes(values: pd.Series) -> pd.Series:
     """Vectorised `normalize_commune` (None where the cell cannot be a commune code)."""
-    t = clean_codes(values)
-    t = t.where(~t.str.fullmatch(r"\d{4}"), "0" + t)
-    return t.where(t.str.fullmatch(r"\d{5}|2[AB]\d{3}"), None)
+    return by_unique(values, normalize_commune)
 
 
 def plm_parent_series(codes: pd.Series) -> pd.Series:
@@ -169,7 +176,9 @@ def commune_reference() -> CommuneReference:
     passage_names: dict[str, str] = {}
     if PASSAGE_FILE.exists():
         p = pd.read_csv(PASSAGE_FILE, dtype=str, keep_default_na=False)
-        for old, new, old_name in zip(p["code_ancien"], p["code_cog2025"], p["nom_ancien"], strict=True):
+        for old, new, old_name in zip(
+            p["code_ancien"], p["code_cog2025"], p["nom_ancien"], strict=True
+        ):
             if old not in names:
                 passage[old] = new
                 passage_names[old] = old_name
@@ -186,11 +195,7 @@ def isin(values: pd.Series, collection: object) -> np.ndarray:
 def statuses(values: pd.Series, ref: CommuneReference | None = None) -> pd.Series:
     """Vectorised `CommuneReference.status`."""
     ref = ref or commune_reference()
-    out = pd.Series("unknown", index=values.index, dtype=object)
-    out[values.str.startswith(COM_PREFIXES).fillna(False).to_numpy(dtype=bool)] = "com"
-    out[isin(values, ref.passage)] = "merged"
-    out[isin(values, ref.names)] = "cog"
-    return out
+    return by_unique(values, lambda c: ref.status(c) if isinstance(c, str) else "unknown")
 
 
 def map_to_cog(codes: pd.Series, ref: CommuneReference | None = None) -> pd.Series:

@@ -11,13 +11,21 @@ deleted).
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
+import json
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalogue.sources import source
+import pandas as pd
+import pyarrow as pa
+
+from catalogue.sources import Nature, source
 from datastore.importers import ImportOptions, Prepared, _prepare_synthetic, prepare
 from datastore.store import PendingDataset, Workspace
 
@@ -37,12 +45,25 @@ class ShippedFile:
 SHIPPED: tuple[ShippedFile, ...] = (
     ShippedFile("caf_taux", "data/open/caf_txcouv_pe_com_2017_2022.csv", "cnaf_txcouv_com"),
     ShippedFile("caf_places", "data/open/caf_nbpla_pe_com_2017_2022.csv", "cnaf_nbpla_com"),
-    ShippedFile("drees_offre", "data/open/drees_offre_accueil_dep_2010_2023.csv", "drees_offre_dep"),
-    ShippedFile("bpe_eaje", "data/open/insee_bpe2021_eaje_nb_par_commune.csv", "insee_bpe_2021", 2021),
-    ShippedFile("densite", "data/reference/insee_grille_densite_7niveaux_2024.csv", "insee_densite_2024", 2024),
+    ShippedFile(
+        "drees_offre", "data/open/drees_offre_accueil_dep_2010_2023.csv", "drees_offre_dep"
+    ),
+    ShippedFile(
+        "bpe_eaje", "data/open/insee_bpe2021_eaje_nb_par_commune.csv", "insee_bpe_2021", 2021
+    ),
+    ShippedFile(
+        "densite",
+        "data/reference/insee_grille_densite_7niveaux_2024.csv",
+        "insee_densite_2024",
+        2024,
+    ),
     ShippedFile("population", "data/reference/communes_2025.parquet", "insee_pop_2023", 2023),
-    *(ShippedFile("allocataires", f"data/open/insee_donnees_caf_iris_{y}.csv", "insee_caf_iris", y)
-      for y in range(2016, 2021)),
+    *(
+        ShippedFile(
+            "allocataires", f"data/open/insee_donnees_caf_iris_{y}.csv", "insee_caf_iris", y
+        )
+        for y in range(2016, 2021)
+    ),
     ShippedFile("qpv", "data/open/insee_demo_qpv_2022.csv", "insee_qpv_2022", 2022),
 )
 
@@ -53,8 +74,13 @@ class DefaultsError(Exception):
 
 def prepare_shipped(item: ShippedFile) -> Prepared:
     src = source(item.source_id)
-    opts = ImportOptions(annee=item.annee, producteur=src.producer, nature=src.nature,
-                         source_id=item.source_id, label=src.title)
+    opts = ImportOptions(
+        annee=item.annee,
+        producteur=src.producer,
+        nature=src.nature,
+        source_id=item.source_id,
+        label=src.title,
+    )
     return prepare(item.kind, ROOT / item.path, options=opts)
 
 
@@ -79,7 +105,9 @@ def build_open() -> list[Prepared]:
     for item in SHIPPED:
         p = prepare_shipped(item)
         if not p.ok:
-            raise DefaultsError(f"Fichier embarqué refusé par son importeur : {item.path}\n{p.report.text()}")
+            raise DefaultsError(
+                f"Fichier embarqué refusé par son importeur : {item.path}\n{p.report.text()}"
+            )
         prepared.append(p)
     return prepared
 
@@ -90,13 +118,127 @@ def build_demo() -> list[Prepared]:
     for kind, frame in synthetic_frames().items():
         p = _prepare_synthetic(kind, frame)  # type: ignore[arg-type]
         if not p.ok:
-            raise DefaultsError(f"Jeu de démonstration « {kind} » non conforme au schéma :\n{p.report.text()}")
+            raise DefaultsError(
+                f"Jeu de démonstration « {kind} » non conforme au schéma :\n{p.report.text()}"
+            )
         prepared.append(p)
     return prepared
 
 
 def _pending(prepared: list[Prepared]) -> list[PendingDataset]:
     return [d for p in prepared for d in p.datasets(replace="same_millesime")]
+
+
+# ----------------------------------------------------------------------------- cache
+# Preparing the defaults (reading ~20 Mo of files, generating the demo data) costs a few
+# seconds; every new workspace (each test session, each fresh install) needs the very same
+# frames. They are cached as Parquet + JSON (never pickle) under DIAG_CACHE_DIR (default
+# ~/.cache/diag-territoires), keyed by the content of the shipped files and of the code that
+# prepares them, so any change of a file or of an importer rebuilds them.
+CACHE_ENV = "DIAG_CACHE_DIR"
+_CODE_FILES = {
+    "open": (
+        "datastore/codes.py",
+        "datastore/readers.py",
+        "datastore/validation.py",
+        "datastore/importers.py",
+        "datastore/schemas.py",
+        "datastore/store.py",
+        "catalogue/sources.py",
+        "geodata/reference.py",
+    ),
+    "demo": (
+        "datastore/synthetic.py",
+        "datastore/codes.py",
+        "datastore/validation.py",
+        "datastore/importers.py",
+        "datastore/schemas.py",
+        "datastore/store.py",
+        "geodata/reference.py",
+    ),
+}
+
+
+def cache_dir() -> Path:
+    base = os.environ.get(CACHE_ENV) or os.path.join(
+        os.path.expanduser("~"), ".cache", "diag-territoires"
+    )
+    return Path(base) / "defaults"
+
+
+def _cache_key(step: str) -> str:
+    h = hashlib.sha256(f"{step}|pandas {pd.__version__}|pyarrow {pa.__version__}".encode())
+    code = [ROOT / rel for rel in _CODE_FILES[step]]
+    data = [ROOT / item.path for item in SHIPPED] + [
+        ROOT / "data/reference/cog2025_passage_communes.csv"
+    ]
+    for path in [*code, *data]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes() if path.exists() else b"-")
+    return h.hexdigest()[:24]
+
+
+def _load_cache(key: str) -> list[PendingDataset] | None:
+    folder = cache_dir() / key
+    index = folder / "index.json"
+    if not index.is_file():
+        return None
+    try:
+        items = json.loads(index.read_text(encoding="utf-8"))
+        out = []
+        for it in items:
+            frame = pd.read_parquet(folder / it.pop("file"))
+            it["nature"] = Nature(it["nature"])
+            it["notes"] = tuple(it["notes"])
+            out.append(PendingDataset(frame=frame, **it))
+        return out
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return None  # unreadable cache: rebuilt from the files (and rewritten)
+
+
+def _save_cache(key: str, pending: list[PendingDataset]) -> None:
+    """Write the prepared frames; a cache that cannot be written (read-only or full disk, or
+    another process that wrote the same key first) only means the next start prepares again."""
+    final = cache_dir() / key
+    if (final / "index.json").is_file():
+        return
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
+    except OSError:
+        return
+    try:
+        items = []
+        for i, it in enumerate(pending):
+            it.frame.to_parquet(tmp / f"{i}.parquet", index=False)
+            items.append(
+                {
+                    "kind": it.kind,
+                    "producer": it.producer,
+                    "source_file": it.source_file,
+                    "nature": str(it.nature),
+                    "millesime": it.millesime,
+                    "label": it.label,
+                    "source_id": it.source_id,
+                    "notes": list(it.notes),
+                    "replace": it.replace,
+                    "scope": it.scope,
+                    "file": f"{i}.parquet",
+                }
+            )
+        (tmp / "index.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, final)  # atomic publication of the complete folder
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _cached(step: str, build) -> list[PendingDataset]:
+    key = _cache_key(step)
+    pending = _load_cache(key)
+    if pending is None:
+        pending = _pending(build())
+        _save_cache(key, pending)
+    return pending
 
 
 def ensure_defaults(ws: Workspace) -> bool:
@@ -108,9 +250,9 @@ def ensure_defaults(ws: Workspace) -> bool:
     """
     stored = False
     if ws.meta_value(OPEN_KEY) is None:
-        stored |= ws.commit_many(_pending(build_open()), once_key=OPEN_KEY) is not None
+        stored |= ws.commit_many(_cached("open", build_open), once_key=OPEN_KEY) is not None
     if ws.meta_value(DEMO_KEY) is None and synthetic_available():
-        stored |= ws.commit_many(_pending(build_demo()), once_key=DEMO_KEY) is not None
+        stored |= ws.commit_many(_cached("demo", build_demo), once_key=DEMO_KEY) is not None
     return stored
 
 
@@ -118,8 +260,10 @@ def main() -> None:  # pragma: no cover - manual timing helper
     t0 = time.perf_counter()
     ws = Workspace()
     filled = ensure_defaults(ws)
-    print(f"ensure_defaults : {time.perf_counter() - t0:.2f} s, rempli : {filled}, "
-          f"{len(ws.datasets())} jeux")
+    print(
+        f"ensure_defaults : {time.perf_counter() - t0:.2f} s, rempli : {filled}, "
+        f"{len(ws.datasets())} jeux"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

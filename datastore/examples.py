@@ -14,36 +14,65 @@ import pandas as pd
 from datastore.schemas import Column, Dtype, dataset_type
 
 _OVERRIDES: dict[str, dict[str, list[object]]] = {
-    "caf_taux": {"niveau": ["commune", "commune", "departement"], "code": ["01004", "42218", "42"],
-                 "nom": ["Ambérieu-en-Bugey", "Saint-Étienne", "Loire"]},
-    "caf_places": {"niveau": ["commune", "commune", "departement"], "code": ["01004", "42218", "42"],
-                   "nom": ["Ambérieu-en-Bugey", "Saint-Étienne", "Loire"]},
+    "caf_taux": {
+        "niveau": ["commune", "commune", "departement"],
+        "code": ["01004", "42218", "42"],
+        "nom": ["Ambérieu-en-Bugey", "Saint-Étienne", "Loire"],
+    },
+    "caf_places": {
+        "niveau": ["commune", "commune", "departement"],
+        "code": ["01004", "42218", "42"],
+        "nom": ["Ambérieu-en-Bugey", "Saint-Étienne", "Loire"],
+    },
     "population": {"type_population": ["municipale", "municipale", "municipale"]},
-    "structures": {"type_structure": ["EAJE", "RPE", "LAEP"], "nom": ["Crèche Les Lucioles", "RPE du Val",
-                                                                      "LAEP La Passerelle"],
-                   "latitude": [45.9577, 45.4397, 45.4412], "longitude": [5.3583, 4.3872, 4.3901],
-                   "places": [40, None, None]},
-    "filoue": {"age_mois": [14, 27, 33], "situation_familiale": ["couple", "monoparentale", "couple"],
-               "tranche_revenu": ["QF < 700", "700–1 100", "≥ 2 000"], "id_enfant": ["E0001", "E0002", "E0003"],
-               "id_eaje": ["EAJE01", "EAJE01", "EAJE02"]},
-    "filoue_reference": {"dimension": ["age", "situation_familiale", "tranche_revenu"],
-                         "modalite": ["moins de 1 an", "monoparentale", "QF < 700"]},
-    "ctg": {"niveau": ["intercommunal", "communal", "intercommunal"],
-            "signataires": ["240100883|01004|01007", "42218", "200066744|42095"],
-            "date_debut": ["2022-01-01", "2023-07-01", "2021-01-01"],
-            "date_fin": ["2026-12-31", "2027-06-30", "2025-12-31"]},
-    "ao_transferts": {"siren_epci": ["240100883", "240100883", "200066744"],
-                      "competence": ["planifier", "qualite", "informer"],
-                      "communes": ["", "", "42095|42218"]},
-    "zones": {"geometry": ['{"type": "Polygon", "coordinates": [[[4.38, 45.43], [4.40, 45.43], [4.40, 45.45], '
-                           '[4.38, 45.43]]]}'] * 3, "type_zone": ["QPV", "QPV", "autre"]},
+    "structures": {
+        "type_structure": ["EAJE", "RPE", "LAEP"],
+        "nom": ["Crèche Les Lucioles", "RPE du Val", "LAEP La Passerelle"],
+        "latitude": [45.9577, 45.4397, 45.4412],
+        "longitude": [5.3583, 4.3872, 4.3901],
+        "places": [40, None, None],
+    },
+    "filoue": {
+        "age_mois": [14, 27, 33],
+        "situation_familiale": ["couple", "monoparentale", "couple"],
+        "tranche_revenu": ["QF < 700", "700–1 100", "≥ 2 000"],
+        "id_enfant": ["E0001", "E0002", "E0003"],
+        "id_eaje": ["EAJE01", "EAJE01", "EAJE02"],
+    },
+    "filoue_reference": {
+        "dimension": ["age", "situation_familiale", "tranche_revenu"],
+        "modalite": ["moins de 1 an", "monoparentale", "QF < 700"],
+    },
+    "ctg": {
+        "niveau": ["intercommunal", "communal", "intercommunal"],
+        "signataires": ["240100883|01004|01007", "42218", "200066744|42095"],
+        "date_debut": ["2022-01-01", "2023-07-01", "2021-01-01"],
+        "date_fin": ["2026-12-31", "2027-06-30", "2025-12-31"],
+    },
+    "ao_transferts": {
+        "siren_epci": ["240100883", "240100883", "200066744"],
+        "competence": ["planifier", "qualite", "informer"],
+        "communes": ["", "", "42095|42218"],
+    },
+    "zones": {
+        "geometry": [
+            '{"type": "Polygon", "coordinates": [[[4.38, 45.43], [4.40, 45.43], [4.40, 45.45], '
+            "[4.38, 45.43]]]}"
+        ]
+        * 3,
+        "type_zone": ["QPV", "QPV", "autre"],
+    },
     "qpv": {"code_qpv": ["QP042001", "QP042002", "QP001001"]},
-    "drees_offre": {"tableau": ["Tableau 23", "Tableau 23", "Tableau 28"],
-                    "indicateur": ["Nombre d'établissements de crèches collectives"] * 2
-                    + ["Nombre de places en crèches collectives"],
-                    "code_departement": ["01", "2A", "01"]},
-    "densite": {"dens7": [3, 1, 6], "dens7_lib": ["Petites villes", "Grands centres urbains",
-                                                  "Rural à habitat dispersé"]},
+    "drees_offre": {
+        "tableau": ["Tableau 23", "Tableau 23", "Tableau 28"],
+        "indicateur": ["Nombre d'établissements de crèches collectives"] * 2
+        + ["Nombre de places en crèches collectives"],
+        "code_departement": ["01", "2A", "01"],
+    },
+    "densite": {
+        "dens7": [3, 1, 6],
+        "dens7_lib": ["Petites villes", "Grands centres urbains", "Rural à habitat dispersé"],
+    },
 }
 _COMMUNES = ["01004", "42218", "42095"]
 
@@ -64,7 +93,11 @@ def _values(kind: str, col: Column) -> list[object]:
         lo = int(col.minimum or 0)
         return [lo + 12, lo + 40, lo + 7]
     if col.dtype is Dtype.FLOAT:
-        return [12.5, 48.3, 1234.0] if col.maximum is None or col.maximum > 1000 else [12.5, 48.3, 61.0]
+        return (
+            [12.5, 48.3, 1234.0]
+            if col.maximum is None or col.maximum > 1000
+            else [12.5, 48.3, 61.0]
+        )
     if col.dtype is Dtype.BOOL:
         return ["oui", "non", "oui"]
     if col.dtype is Dtype.DATE:
@@ -102,12 +135,21 @@ def example_geojson() -> bytes:
 
     frame = example_frame("zones")
     feats = [
-        {"type": "Feature", "properties": {"id_zone": r.id_zone, "nom": r.nom, "type_zone": r.type_zone,
-                                           "code_insee": r.code_insee},
-         "geometry": json.loads(r.geometry)}
+        {
+            "type": "Feature",
+            "properties": {
+                "id_zone": r.id_zone,
+                "nom": r.nom,
+                "type_zone": r.type_zone,
+                "code_insee": r.code_insee,
+            },
+            "geometry": json.loads(r.geometry),
+        }
         for r in frame.itertuples(index=False)
     ]
-    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False, indent=1).encode()
+    return json.dumps(
+        {"type": "FeatureCollection", "features": feats}, ensure_ascii=False, indent=1
+    ).encode()
 
 
 def schema_frame(kind: str) -> pd.DataFrame:

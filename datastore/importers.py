@@ -36,7 +36,7 @@ from datastore.readers import (
 )
 from datastore.schemas import DatasetType, Dtype, dataset_type
 from datastore.store import DatasetMeta, PendingDataset, Workspace, apply_types
-from datastore.validation import Report, Severity, check_duplicates, convert_column, is_missing
+from datastore.validation import Report, Severity, check_duplicates, convert_column
 
 COMMUNE_EXPECTED = "un code commune INSEE à 5 caractères (ex. 01001, 2A004, 97411)"
 
@@ -91,8 +91,14 @@ class Prepared:
         year_col = dtype.year_column if dtype.year_column in frame.columns else None
         group_cols = [c for c in (scope_col, year_col) if c]
         notes = tuple(self.notes)[:200]
-        common = dict(producer=self.producer, source_file=self.file, nature=self.nature,
-                      source_id=self.source_id, notes=notes, replace=replace)
+        common = dict(
+            producer=self.producer,
+            source_file=self.file,
+            nature=self.nature,
+            source_id=self.source_id,
+            notes=notes,
+            replace=replace,
+        )
         if not group_cols or frame.empty:
             return [PendingDataset(self.kind, frame, label=self.label, **common)]
         out = []
@@ -104,9 +110,16 @@ class Prepared:
             label = self.label or dtype.label
             if scope:
                 label = f"{label} ({scope})"
-            out.append(PendingDataset(self.kind, sub.reset_index(drop=True), label=label, scope=scope,
-                                      millesime=None if year is None or pd.isna(year) else int(year),
-                                      **common))
+            out.append(
+                PendingDataset(
+                    self.kind,
+                    sub.reset_index(drop=True),
+                    label=label,
+                    scope=scope,
+                    millesime=None if year is None or pd.isna(year) else int(year),
+                    **common,
+                )
+            )
         return out
 
 
@@ -120,35 +133,92 @@ def _alias_hit(key: str, aliases: tuple[str, ...]) -> bool:
     return any(re.fullmatch(a[3:], key) if a.startswith("re:") else key == a for a in aliases)
 
 
-COMMUNE_ALIASES = _n("code_insee", "codgeo", "code_commune", "insee_com", "com", "depcom", "code_geo",
-                     "code_insee_commune", "numero_commune", "num_commune", "numero_de_commune",
-                     "code commune", "commune_code", "insee", "cog")
+COMMUNE_ALIASES = _n(
+    "code_insee",
+    "codgeo",
+    "code_commune",
+    "insee_com",
+    "com",
+    "depcom",
+    "code_geo",
+    "code_insee_commune",
+    "numero_commune",
+    "num_commune",
+    "numero_de_commune",
+    "code commune",
+    "commune_code",
+    "insee",
+    "cog",
+)
 
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "enfants": {
         "code_insee": COMMUNE_ALIASES,
         "annee": _n("annee", "année", "millesime", "date_reference"),
-        "enfants_moins_3": _n("enfants_moins_3", "enfants de moins de 3 ans", "pop0002", "pop_0002",
-                              "moins_3_ans", "nb_enfants_moins_3", r"re:p\d{2}_pop0002"),
-        "enfants_moins_6": _n("enfants_moins_6", "enfants de moins de 6 ans", "pop0005", "pop_0005",
-                              "moins_6_ans", r"re:p\d{2}_pop0005"),
+        "enfants_moins_3": _n(
+            "enfants_moins_3",
+            "enfants de moins de 3 ans",
+            "pop0002",
+            "pop_0002",
+            "moins_3_ans",
+            "nb_enfants_moins_3",
+            r"re:p\d{2}_pop0002",
+        ),
+        "enfants_moins_6": _n(
+            "enfants_moins_6",
+            "enfants de moins de 6 ans",
+            "pop0005",
+            "pop_0005",
+            "moins_6_ans",
+            r"re:p\d{2}_pop0005",
+        ),
         "naissances": _n("naissances", "nais", "naissances domiciliees", "nb_naissances"),
     },
     "population": {
         "code_insee": COMMUNE_ALIASES,
         "annee": _n("annee", "année", "millesime"),
-        "population": _n("population", "pmun", "population_municipale", "pop_mun", "ptot", "population_totale",
-                         "pop_tot", "pop", r"re:pmun_?(?:19|20)?\d{2}", r"re:ptot_?(?:19|20)?\d{2}",
-                         r"re:p\d{2}_pmun", r"re:p\d{2}_ptot", r"re:population_(?:municipale_|totale_)?\d{4}"),
+        "population": _n(
+            "population",
+            "pmun",
+            "population_municipale",
+            "pop_mun",
+            "ptot",
+            "population_totale",
+            "pop_tot",
+            "pop",
+            r"re:pmun_?(?:19|20)?\d{2}",
+            r"re:ptot_?(?:19|20)?\d{2}",
+            r"re:p\d{2}_pmun",
+            r"re:p\d{2}_ptot",
+            r"re:population_(?:municipale_|totale_)?\d{4}",
+        ),
         "type_population": _n("type_population", "type"),
     },
     "structures": {
-        "id_structure": _n("id_structure", "identifiant", "id", "numero", "finess", "siret", "matricule",
-                           "id_eaje", "numero_structure"),
+        "id_structure": _n(
+            "id_structure",
+            "identifiant",
+            "id",
+            "numero",
+            "finess",
+            "siret",
+            "matricule",
+            "id_eaje",
+            "numero_structure",
+        ),
         "type_structure": _n("type_structure", "type", "categorie", "type d'equipement", "nature"),
-        "nom": _n("nom", "nom_structure", "raison_sociale", "nom_etablissement", "libelle", "denomination"),
+        "nom": _n(
+            "nom", "nom_structure", "raison_sociale", "nom_etablissement", "libelle", "denomination"
+        ),
         "code_insee": COMMUNE_ALIASES + _n("code_insee_eaje", "commune_implantation"),
-        "places": _n("places", "capacite", "nombre_de_places", "nb_places", "places_agreees", "capacite_agreee"),
+        "places": _n(
+            "places",
+            "capacite",
+            "nombre_de_places",
+            "nb_places",
+            "places_agreees",
+            "capacite_agreee",
+        ),
         "psu": _n("psu", "financement_psu", "finance_psu"),
         "avip": _n("avip", "label_avip", "vocation insertion professionnelle"),
         "gestionnaire": _n("gestionnaire", "nom_gestionnaire", "type_gestionnaire"),
@@ -166,7 +236,9 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "enfants_3_5": _n("enfants_3_5", "enf_3_5"),
         "familles_monoparentales": _n("familles_monoparentales", "am", "monoparents", "alloc_mono"),
         "couples_avec_enfants": _n("couples_avec_enfants", "acavenf"),
-        "allocataires_bas_revenus": _n("allocataires_bas_revenus", "bas_revenus", "alloc_bas_revenus"),
+        "allocataires_bas_revenus": _n(
+            "allocataires_bas_revenus", "bas_revenus", "alloc_bas_revenus"
+        ),
         "allocataires_rsa": _n("allocataires_rsa", "arsas", "rsa", "alloc_rsa"),
         "allocataires_aide_logement": _n("allocataires_aide_logement", "aal", "alloc_logement"),
         "allocataires_prime_activite": _n("allocataires_prime_activite", "appa", "prime_activite"),
@@ -179,10 +251,13 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "code_insee_eaje": _n("code_insee_eaje", "commune_eaje", "depcom_eaje", "insee_eaje"),
         "id_enfant": _n("id_enfant", "enfant", "identifiant_enfant", "num_enfant"),
         "age_mois": _n("age_mois", "age_en_mois", "age"),
-        "code_insee_residence": _n("code_insee_residence", "commune_residence", "depcom_residence",
-                                   "insee_residence"),
+        "code_insee_residence": _n(
+            "code_insee_residence", "commune_residence", "depcom_residence", "insee_residence"
+        ),
         "situation_familiale": _n("situation_familiale", "situation", "sitfam"),
-        "tranche_revenu": _n("tranche_revenu", "tranche_qf", "quotient_familial", "tranche_revenus"),
+        "tranche_revenu": _n(
+            "tranche_revenu", "tranche_qf", "quotient_familial", "tranche_revenus"
+        ),
         "heures_facturees": _n("heures_facturees", "nb_heures_facturees", "h_facturees"),
         "heures_realisees": _n("heures_realisees", "nb_heures_realisees", "h_realisees"),
         "places_eaje": _n("places_eaje", "places", "capacite"),
@@ -223,7 +298,9 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "drees_offre": {
         "tableau": _n("tableau"),
         "indicateur": _n("indicateur"),
-        "code_departement": _n("code_departement", "departement_code", "dep", "code_dep", "num_dep"),
+        "code_departement": _n(
+            "code_departement", "departement_code", "dep", "code_dep", "num_dep"
+        ),
         "annee": _n("annee", "année"),
         "valeur": _n("valeur", "value", "nombre"),
     },
@@ -248,16 +325,35 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 
 CAF_KEY_ALIASES = {
     "annee": _n("date_reference", "date de reference", "annee", "année", "millesime", "date_ref"),
-    "code_commune": _n("numero_commune", "num_commune", "code_commune", "numero de la commune", "codgeo",
-                       "code_insee", "insee_com", "numero commune"),
+    "code_commune": _n(
+        "numero_commune",
+        "num_commune",
+        "code_commune",
+        "numero de la commune",
+        "codgeo",
+        "code_insee",
+        "insee_com",
+        "numero commune",
+    ),
     "nom_commune": _n("nom_commune", "nom de la commune", "libelle_commune", "libgeo", "commune"),
-    "code_epci": _n("numero_epci", "num_epci", "code_epci", "siren_epci", "numero de l'epci", "numero epci"),
+    "code_epci": _n(
+        "numero_epci", "num_epci", "code_epci", "siren_epci", "numero de l'epci", "numero epci"
+    ),
     "nom_epci": _n("nom_epci", "nom de l'epci", "libelle_epci", "epci"),
-    "code_departement": _n("numero_departement", "num_departement", "code_departement", "numero du departement",
-                           "numero departement", "dep"),
-    "nom_departement": _n("nom_departement", "nom du departement", "libelle_departement", "departement"),
-    "code_region": _n("numero_region", "num_region", "code_region", "numero de la region", "numero region",
-                      "reg"),
+    "code_departement": _n(
+        "numero_departement",
+        "num_departement",
+        "code_departement",
+        "numero du departement",
+        "numero departement",
+        "dep",
+    ),
+    "nom_departement": _n(
+        "nom_departement", "nom du departement", "libelle_departement", "departement"
+    ),
+    "code_region": _n(
+        "numero_region", "num_region", "code_region", "numero de la region", "numero region", "reg"
+    ),
     "nom_region": _n("nom_region", "nom de la region", "libelle_region", "region"),
     "niveau": _n("niveau", "echelle"),
     "code": _n("code", "code_territoire"),
@@ -280,8 +376,13 @@ def caf_value_column(header_norm: str, kind: str) -> str | None:
         if not ("place" in h or h.startswith("nb") or "nombre" in h):
             return None
         prefix = "pl"
-    if "global" in h or "offertes_ensemble" in h or h.endswith("_total") or "tous_modes" in h \
-            or h in ("places_offertes", "nombre_de_places_offertes", "nombre_total_de_places"):
+    if (
+        "global" in h
+        or "offertes_ensemble" in h
+        or h.endswith("_total")
+        or "tous_modes" in h
+        or h in ("places_offertes", "nombre_de_places_offertes", "nombre_total_de_places")
+    ):
         return "tx_global" if prefix == "tx" else "pl_total"
     if "hors" in h and ("psu" in h or "eaje" in h):
         return f"{prefix}_eaje_hors_psu"
@@ -301,17 +402,30 @@ def caf_value_column(header_norm: str, kind: str) -> str | None:
 
 
 # --------------------------------------------------------------------------------- entry
-def prepare(kind: str, source: bytes | str | Path, name: str | None = None,
-            options: ImportOptions | None = None) -> Prepared:
+def prepare(
+    kind: str,
+    source: bytes | str | Path,
+    name: str | None = None,
+    options: ImportOptions | None = None,
+) -> Prepared:
     """Read, map and validate a file as dataset `kind` (nothing is stored)."""
     opts = options or ImportOptions()
     dtype = dataset_type(kind)
     file = name or (Path(source).name if isinstance(source, (str, Path)) else "fichier")
     report = Report(file)
-    prepared = Prepared(kind, file, report, producer=opts.producteur or dtype.default_producer or "Utilisateur",
-                        nature=opts.nature, source_id=opts.source_id, label=opts.label)
+    prepared = Prepared(
+        kind,
+        file,
+        report,
+        producer=opts.producteur or dtype.default_producer or "Non renseigné",
+        nature=opts.nature,
+        source_id=opts.source_id,
+        label=opts.label,
+    )
     try:
-        if kind == "zones" and (file.lower().endswith((".geojson", ".json")) or _looks_json(source)):
+        if kind == "zones" and (
+            file.lower().endswith((".geojson", ".json")) or _looks_json(source)
+        ):
             frame, lines = _read_geojson(source, file, opts, report)
         else:
             raw = read_raw(source, file, max_bytes=opts.max_bytes)
@@ -326,7 +440,9 @@ def prepare(kind: str, source: bytes | str | Path, name: str | None = None,
         return prepared
     prepared.rows_read = len(frame)
     if frame.empty and report.ok:
-        report.error(f"{file} : aucune ligne de données après l'en-tête ; au moins une ligne attendue.")
+        report.error(
+            f"{file} : aucune ligne de données après l'en-tête ; au moins une ligne attendue."
+        )
         return prepared
     if len(lines) == len(frame):  # all problems at once: duplicates are reported with cell errors
         check_duplicates(frame, dtype, lines, report)
@@ -344,9 +460,15 @@ def commit(ws: Workspace, prepared: Prepared, replace: str = "same_millesime") -
     return metas
 
 
-def import_file(ws: Workspace, kind: str, source: bytes | str | Path, name: str | None = None,
-                options: ImportOptions | None = None, replace: str = "same_millesime",
-                dry_run: bool = False) -> tuple[Prepared, list[DatasetMeta]]:
+def import_file(
+    ws: Workspace,
+    kind: str,
+    source: bytes | str | Path,
+    name: str | None = None,
+    options: ImportOptions | None = None,
+    replace: str = "same_millesime",
+    dry_run: bool = False,
+) -> tuple[Prepared, list[DatasetMeta]]:
     prepared = prepare(kind, source, name, options)
     if dry_run or not prepared.ok:
         return prepared, []
@@ -362,7 +484,8 @@ def year_from_name(name: str) -> int | None:
 def _looks_json(source: bytes | str | Path) -> bool:
     if isinstance(source, bytes):
         return source.lstrip()[:1] in (b"{", b"[")
-    return False
+    with Path(source).open("rb") as fh:
+        return fh.read(64).lstrip().lstrip(b"\xef\xbb\xbf")[:1] in (b"{", b"[")
 
 
 def _score(aliases: dict[str, tuple[str, ...]]) -> Callable[[list[str]], int]:
@@ -371,8 +494,10 @@ def _score(aliases: dict[str, tuple[str, ...]]) -> Callable[[list[str]], int]:
     def canon_of(cell: str) -> str | None:
         if cell not in cache:
             key = norm_header(cell)
-            cache[cell] = next((canon for canon, al in aliases.items()
-                                if key == canon or _alias_hit(key, al)), None)
+            cache[cell] = next(
+                (canon for canon, al in aliases.items() if key == canon or _alias_hit(key, al)),
+                None,
+            )
         return cache[cell]
 
     def score(cells: list[str]) -> int:
@@ -381,8 +506,9 @@ def _score(aliases: dict[str, tuple[str, ...]]) -> Callable[[list[str]], int]:
     return score
 
 
-def _map_headers(header: list[str], aliases: dict[str, tuple[str, ...]], report: Report
-                 ) -> tuple[dict[int, str], list[str]]:
+def _map_headers(
+    header: list[str], aliases: dict[str, tuple[str, ...]], report: Report
+) -> tuple[dict[int, str], list[str]]:
     """Column position -> canonical name; returns also the ignored headers."""
     mapping: dict[int, str] = {}
     used: dict[str, str] = {}
@@ -398,8 +524,10 @@ def _map_headers(header: list[str], aliases: dict[str, tuple[str, ...]], report:
                 if hit:
                     if canon in used:
                         if not pass_exact:
-                            report.warn(f"{report.file} : les colonnes « {used[canon]} » et « {h} » désignent "
-                                        f"toutes deux « {canon} » ; seule « {used[canon]} » est lue.")
+                            report.warn(
+                                f"{report.file} : les colonnes « {used[canon]} » et « {h} » désignent "
+                                f"toutes deux « {canon} » ; seule « {used[canon]} » est lue."
+                            )
                         break
                     mapping[i] = canon
                     used[canon] = h
@@ -425,15 +553,24 @@ def _check_extra_fields(raw: RawTable, choice_row: int, header: list[str], repor
     lines = raw.lines[choice_row + 1 :][bad]
     last = [int(np.flatnonzero(r)[-1]) + 1 for r in counts[bad]]
     for line, n in list(zip(lines, last, strict=True))[:50]:
-        report.error(f"{report.file}, ligne {int(line)} : {n} champs trouvés, {width} attendus (colonnes de "
-                     "l'en-tête) ; vérifiez les séparateurs et les guillemets de cette ligne.",
-                     line=int(line), found=f"{n} champs", expected=f"{width} champs")
+        report.error(
+            f"{report.file}, ligne {int(line)} : {n} champs trouvés, {width} attendus (colonnes de "
+            "l'en-tête) ; vérifiez les séparateurs et les guillemets de cette ligne.",
+            line=int(line),
+            found=f"{n} champs",
+            expected=f"{width} champs",
+        )
     if len(lines) > 50:
         report.error(f"{report.file} : {len(lines) - 50} autre(s) ligne(s) avec trop de champs.")
 
 
-def _frame_from(raw: RawTable, choice_row: int, header: list[str], mapping: dict[int, str],
-                report: Report | None = None) -> tuple[pd.DataFrame, np.ndarray, dict[str, str]]:
+def _frame_from(
+    raw: RawTable,
+    choice_row: int,
+    header: list[str],
+    mapping: dict[int, str],
+    report: Report | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, dict[str, str]]:
     if report is not None:
         _check_extra_fields(raw, choice_row, header, report)
     body, lines = raw.frame(choice_row, [f"c{i}" for i in range(len(header))])
@@ -450,21 +587,33 @@ def _note_ignored(report: Report, ignored: list[str]) -> None:
         report.note(f"{len(ignored)} colonne(s) non utilisée(s) : {shown}.")
 
 
-def _missing_columns(report: Report, dtype: DatasetType, present: set[str], header: list[str],
-                     provided: set[str]) -> bool:
-    missing = [c for c in dtype.columns if c.required and c.name not in present and c.name not in provided]
+def _missing_columns(
+    report: Report, dtype: DatasetType, present: set[str], header: list[str], provided: set[str]
+) -> bool:
+    missing = [
+        c for c in dtype.columns if c.required and c.name not in present and c.name not in provided
+    ]
     if missing:
         found = ", ".join(f"« {h} »" for h in header if h) or "aucune"
         for c in missing:
             report.error(
                 f"{report.file}, ligne d'en-tête : colonne obligatoire « {c.name} » ({c.label}) introuvable ; "
-                f"colonnes trouvées : {found}.", column=c.name, expected=c.label)
+                f"colonnes trouvées : {found}.",
+                column=c.name,
+                expected=c.label,
+            )
         return True
     return False
 
 
-def _convert_all(frame: pd.DataFrame, dtype: DatasetType, lines: np.ndarray, report: Report,
-                 headers: dict[str, str], skip: tuple[str, ...] = ()) -> pd.DataFrame:
+def _convert_all(
+    frame: pd.DataFrame,
+    dtype: DatasetType,
+    lines: np.ndarray,
+    report: Report,
+    headers: dict[str, str],
+    skip: tuple[str, ...] = (),
+) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for col in dtype.columns:
         if col.name in skip:
@@ -480,16 +629,24 @@ def _convert_all(frame: pd.DataFrame, dtype: DatasetType, lines: np.ndarray, rep
     return out
 
 
-def _communes(frame: pd.DataFrame, column: str, lines: np.ndarray, report: Report, header: str,
-              required: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
+def _communes(
+    frame: pd.DataFrame,
+    column: str,
+    lines: np.ndarray,
+    report: Report,
+    header: str,
+    required: bool = True,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Normalise a commune code column: zero padding, placeholders dropped (noted), bad codes
     reported, well-formed unknown codes warned about. Merged communes are NOT mapped here."""
-    raw = frame[column].astype(str)
+    raw = pd.Series(frame[column].to_numpy(dtype=object, na_value=""), index=frame.index)
     cleaned = codes.clean_codes(raw)
     placeholder = cleaned.str.fullmatch(codes.PLACEHOLDER_PATTERN)
     if placeholder.any():
-        report.note(f"{int(placeholder.sum())} ligne(s) au code masqué ou fictif (« XX », « XXXXX »…) "
-                    f"écartée(s) (colonne « {header} »).")
+        report.note(
+            f"{int(placeholder.sum())} ligne(s) au code masqué ou fictif (« XX », « XXXXX »…) "
+            f"écartée(s) (colonne « {header} »)."
+        )
         keep = ~placeholder.to_numpy()
         frame, lines, raw, cleaned = frame.loc[keep], lines[keep], raw[keep], cleaned[keep]
     norm = codes.normalize_communes(cleaned)
@@ -501,8 +658,10 @@ def _communes(frame: pd.DataFrame, column: str, lines: np.ndarray, report: Repor
         report.cells(lines[empty.to_numpy()], header, raw[empty], COMMUNE_EXPECTED)
     padded = (cleaned.str.len() == 4) & norm.notna()
     if padded.any():
-        report.note(f"{int(padded.sum())} code(s) commune à 4 chiffres complété(s) par un zéro initial "
-                    f"(ex. {cleaned[padded].iloc[0]} → {norm[padded].iloc[0]}).")
+        report.note(
+            f"{int(padded.sum())} code(s) commune à 4 chiffres complété(s) par un zéro initial "
+            f"(ex. {cleaned[padded].iloc[0]} → {norm[padded].iloc[0]})."
+        )
     frame = frame.copy()
     frame[column] = norm.astype("string")
     ref = codes.commune_reference()
@@ -511,22 +670,38 @@ def _communes(frame: pd.DataFrame, column: str, lines: np.ndarray, report: Repor
     unknown = status == "unknown"
     if unknown.any():
         idx = np.flatnonzero(norm.notna().to_numpy())[unknown.to_numpy()]
-        report.cells(lines[idx], header, valid[unknown], f"un code commune connu du COG {codes.COG_YEAR}",
-                     severity=Severity.AVERTISSEMENT)
+        report.cells(
+            lines[idx],
+            header,
+            valid[unknown],
+            f"un code commune connu du COG {codes.COG_YEAR}",
+            severity=Severity.AVERTISSEMENT,
+        )
     com = status == "com"
     if com.any():
-        report.note(f"{int(com.sum())} ligne(s) de collectivités d'outre-mer (ex. {valid[com].iloc[0]}) "
-                    "conservée(s) ; elles ne figurent pas dans le référentiel géographique de l'application.")
+        report.note(
+            f"{int(com.sum())} ligne(s) de collectivités d'outre-mer (ex. {valid[com].iloc[0]}) "
+            "conservée(s) ; elles ne figurent pas dans le référentiel géographique de l'application."
+        )
     arr = pd.Series(codes.isin(valid, codes.ARRONDISSEMENTS), index=valid.index)
     if arr.any():
-        report.note(f"{int(arr.sum())} ligne(s) d'arrondissements de Paris, Lyon ou Marseille conservée(s) avec "
-                    "leur code (751xx, 6938x, 132xx) ; la commune parente est 75056, 69123 ou 13055.")
+        report.note(
+            f"{int(arr.sum())} ligne(s) d'arrondissements de Paris, Lyon ou Marseille conservée(s) avec "
+            "leur code (751xx, 6938x, 132xx) ; la commune parente est 75056, 69123 ou 13055."
+        )
     return frame, lines
 
 
-def _map_merged(frame: pd.DataFrame, column: str, keys: list[str], sum_cols: list[str],
-                null_cols: list[str], report: Report, lines: np.ndarray,
-                name_col: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+def _map_merged(
+    frame: pd.DataFrame,
+    column: str,
+    keys: list[str],
+    sum_cols: list[str],
+    null_cols: list[str],
+    report: Report,
+    lines: np.ndarray,
+    name_col: str | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Map communes merged since the file's year to the COG 2025.
 
     Counts (`sum_cols`) are summed over the communes merged together; values that cannot
@@ -569,20 +744,27 @@ def _map_merged(frame: pd.DataFrame, column: str, keys: list[str], sum_cols: lis
     if null_cols:
         what.append("taux et valeurs non additionnables laissés vides pour la commune fusionnée")
     shown = ", ".join(examples[:12]) + (" …" if len(examples) > 12 else "")
-    report.note(f"{len(examples)} commune(s) fusionnée(s) depuis l'année du fichier, rattachée(s) à leur commune "
-                f"du COG {codes.COG_YEAR} ({'; '.join(what)}) : {shown}.")
+    report.note(
+        f"{len(examples)} commune(s) fusionnée(s) depuis l'année du fichier, rattachée(s) à leur commune "
+        f"du COG {codes.COG_YEAR} ({'; '.join(what)}) : {shown}."
+    )
     return frame, out_lines
 
 
-def _year_option(frame: pd.DataFrame, opts: ImportOptions, report: Report, file: str,
-                 header: list[str]) -> bool:
+def _year_option(
+    frame: pd.DataFrame, opts: ImportOptions, report: Report, file: str, header: list[str]
+) -> bool:
     """Fill a missing `annee` column from the options or the file name; False if impossible."""
     if "annee" in frame.columns:
         return True
     year = opts.annee or year_from_name(file)
     if year is None:
-        report.error(f"{file} : aucune colonne d'année et aucune année dans le nom du fichier ; indiquez le "
-                     "millésime (option « année »).", column="annee", expected="une année (AAAA)")
+        report.error(
+            f"{file} : aucune colonne d'année et aucune année dans le nom du fichier ; indiquez le "
+            "millésime (option « année »).",
+            column="annee",
+            expected="une année (AAAA)",
+        )
         return False
     frame["annee"] = str(year)
     if not opts.annee:
@@ -591,12 +773,15 @@ def _year_option(frame: pd.DataFrame, opts: ImportOptions, report: Report, file:
 
 
 # ------------------------------------------------------------------------ generic kinds
-def _generic(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report,
-             prepared: Prepared) -> tuple[pd.DataFrame | None, np.ndarray]:
+def _generic(
+    raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report, prepared: Prepared
+) -> tuple[pd.DataFrame | None, np.ndarray]:
     aliases = ALIASES[dtype.kind]
     choice = locate_header(raw, _score(aliases))
     if choice.merged_rows > 1:
-        report.note(f"En-tête sur deux lignes (cellules fusionnées) reconstitué à la ligne {raw.lines[choice.row]}.")
+        report.note(
+            f"En-tête sur deux lignes (cellules fusionnées) reconstitué à la ligne {raw.lines[choice.row]}."
+        )
     elif choice.row > 0:
         report.note(f"{choice.row} ligne(s) de titre au-dessus de l'en-tête ignorée(s).")
     mapping, ignored = _map_headers(choice.header, aliases, report)
@@ -611,13 +796,26 @@ def _generic(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Rep
         frame, lines = hook(frame, lines, choice.header, opts, report, headers)
         if frame is None:
             return None, lines
-    if dtype.year_column == "annee" and "annee" in dtype.column_names and \
-            not _year_option(frame, opts, report, report.file, choice.header):
+    if (
+        dtype.year_column == "annee"
+        and "annee" in dtype.column_names
+        and not _year_option(frame, opts, report, report.file, choice.header)
+    ):
         return None, lines
     for col in dtype.columns:
-        if col.dtype is Dtype.CODE and col.name.startswith("code_insee") and col.name in frame.columns:
-            frame, lines = _communes(frame, col.name, lines, report, headers.get(col.name, col.name),
-                                     required=col.required)
+        if (
+            col.dtype is Dtype.CODE
+            and col.name.startswith("code_insee")
+            and col.name in frame.columns
+        ):
+            frame, lines = _communes(
+                frame,
+                col.name,
+                lines,
+                report,
+                headers.get(col.name, col.name),
+                required=col.required,
+            )
     typed = _convert_all(frame, dtype, lines, report, headers)
     post = _POST_HOOKS.get(dtype.kind)
     if post is not None and report.ok:
@@ -642,7 +840,9 @@ def _pre_population(frame, lines, header, opts, report, headers):
         kind = "totale" if ("tot" in h) else "municipale"
         frame["type_population"] = kind
         report.note(f"Population « {pop_header} » lue comme population {kind}.")
-    m = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", pop_header) or re.fullmatch(r"p(?:mun|tot)_?(\d{2})", h)
+    m = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", pop_header) or re.fullmatch(
+        r"p(?:mun|tot)_?(\d{2})", h
+    )
     if "annee" not in frame.columns and m and not opts.annee:
         year = m.group(1) if len(m.group(1)) == 4 else str(2000 + int(m.group(1)))
         frame["annee"] = year
@@ -659,8 +859,9 @@ def _pre_enfants(frame, lines, header, opts, report, headers):
     return frame, lines
 
 
-def _sum_codes(frame: pd.DataFrame, lines: np.ndarray, report: Report, value_cols: list[str]
-               ) -> tuple[pd.DataFrame, np.ndarray]:
+def _sum_codes(
+    frame: pd.DataFrame, lines: np.ndarray, report: Report, value_cols: list[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Sum IRIS rows (9-character codes) to their commune (first 5 characters)."""
     codes_ = frame["code_insee"].astype(str).str.strip()
     iris = codes_.str.fullmatch(r"(?:\d{9}|2[AB]\d{7})")
@@ -689,30 +890,40 @@ def _sum_codes(frame: pd.DataFrame, lines: np.ndarray, report: Report, value_col
     out = gb[firsts].first().join(gb[list(parsed)].sum(min_count=1)).reset_index()
     for c in parsed:
         out[c] = out[c].map(lambda v: "" if pd.isna(v) else repr(float(v)))
-    report.note(f"{n_iris} ligne(s) IRIS additionnée(s) en {len(out)} commune(s) (code commune = 5 premiers "
-                "caractères du code IRIS, géographie de l'année du fichier).")
+    report.note(
+        f"{n_iris} ligne(s) IRIS additionnée(s) en {len(out)} commune(s) (code commune = 5 premiers "
+        "caractères du code IRIS, géographie de l'année du fichier)."
+    )
     return out.drop(columns="_line"), out["_line"].to_numpy(dtype=np.int64)
 
 
 def _pre_allocataires(frame, lines, header, opts, report, headers):
-    cols = [c for c in dataset_type("allocataires").column_names if c not in ("code_insee", "annee")]
+    cols = [
+        c for c in dataset_type("allocataires").column_names if c not in ("code_insee", "annee")
+    ]
     return _sum_codes(frame, lines, report, cols)
 
 
 def _count_cols(kind: str) -> list[str]:
-    return [c.name for c in dataset_type(kind).columns
-            if c.dtype in (Dtype.INT, Dtype.FLOAT) and c.name != "annee"]
+    return [
+        c.name
+        for c in dataset_type(kind).columns
+        if c.dtype in (Dtype.INT, Dtype.FLOAT) and c.name != "annee"
+    ]
 
 
 def _post_counts(kind: str):
     def post(typed: pd.DataFrame, lines: np.ndarray, report: Report):
         keys = list(dataset_type(kind).keys)
         return _map_merged(typed, "code_insee", keys, _count_cols(kind), [], report, lines)
+
     return post
 
 
 def _post_densite(typed, lines, report):
-    return _map_merged(typed, "code_insee", ["code_insee", "annee"], [], ["dens7", "dens7_lib"], report, lines)
+    return _map_merged(
+        typed, "code_insee", ["code_insee", "annee"], [], ["dens7", "dens7_lib"], report, lines
+    )
 
 
 def _post_drop_empty_dens(typed, lines, report):
@@ -725,7 +936,18 @@ _TYPE_WORDS = (
     ("ALSH", ("alsh", "accueil de loisirs", "centre de loisirs")),
     ("EVS", ("evs", "espace de vie sociale")),
     ("CS", ("cs", "centre social", "centres sociaux")),
-    ("EAJE", ("eaje", "creche", "micro", "multi", "halte", "jardin d'enfants", "etablissement d'accueil")),
+    (
+        "EAJE",
+        (
+            "eaje",
+            "creche",
+            "micro",
+            "multi",
+            "halte",
+            "jardin d'enfants",
+            "etablissement d'accueil",
+        ),
+    ),
 )
 
 
@@ -745,12 +967,20 @@ def _pre_structures(frame, lines, header, opts, report, headers):
         frame["type_structure"] = frame["type_structure"].astype(str).map(_structure_type)
     if "id_structure" not in frame.columns:
         frame["id_structure"] = [f"L{int(n)}" for n in lines]
-        report.note("Aucune colonne d'identifiant : chaque structure reçoit l'identifiant « L » + numéro de ligne.")
+        report.note(
+            "Aucune colonne d'identifiant : chaque structure reçoit l'identifiant « L » + numéro de ligne."
+        )
     return frame, lines
 
 
-_NIVEAU_CTG = {"communal": "communal", "commune": "communal", "communale": "communal",
-               "intercommunal": "intercommunal", "intercommunale": "intercommunal", "epci": "intercommunal"}
+_NIVEAU_CTG = {
+    "communal": "communal",
+    "commune": "communal",
+    "communale": "communal",
+    "intercommunal": "intercommunal",
+    "intercommunale": "intercommunal",
+    "epci": "intercommunal",
+}
 
 
 def _pre_ctg(frame, lines, header, opts, report, headers):
@@ -760,34 +990,68 @@ def _pre_ctg(frame, lines, header, opts, report, headers):
     sig = frame["signataires"].astype(str)
     for line, value in zip(lines, sig, strict=True):
         parts = [p.strip() for p in re.split(r"[|,;/ ]+", value) if p.strip()]
-        bad = [p for p in parts if codes.normalize_commune(p) is None and codes.normalize_siren(p) is None]
+        bad = [
+            p
+            for p in parts
+            if codes.normalize_commune(p) is None and codes.normalize_siren(p) is None
+        ]
         if bad:
-            report.cell_error(int(line), headers.get("signataires", "signataires"), ", ".join(bad),
-                              "des codes INSEE (5 caractères) ou SIREN (9 chiffres) séparés par « | »")
+            report.cell_error(
+                int(line),
+                headers.get("signataires", "signataires"),
+                ", ".join(bad),
+                "des codes INSEE (5 caractères) ou SIREN (9 chiffres) séparés par « | »",
+            )
     frame["signataires"] = sig.map(
-        lambda v: "|".join(codes.normalize_commune(p) or codes.clean_code(p)
-                           for p in re.split(r"[|,;/ ]+", v) if p.strip()))
+        lambda v: "|".join(
+            codes.normalize_commune(p) or codes.clean_code(p)
+            for p in re.split(r"[|,;/ ]+", v)
+            if p.strip()
+        )
+    )
     return frame, lines
 
 
-_COMPETENCES = {"recenser": "recenser", "recensement": "recenser", "informer": "informer",
-                "information": "informer", "planifier": "planifier", "planification": "planifier",
-                "qualite": "qualite", "qualité": "qualite", "soutien a la qualite": "qualite"}
+_COMPETENCES = {
+    "recenser": "recenser",
+    "recensement": "recenser",
+    "informer": "informer",
+    "information": "informer",
+    "planifier": "planifier",
+    "planification": "planifier",
+    "qualite": "qualite",
+    "qualité": "qualite",
+    "soutien a la qualite": "qualite",
+}
 
 
 def _pre_ao(frame, lines, header, opts, report, headers):
     low = frame["competence"].astype(str).str.strip().str.lower()
-    frame["competence"] = low.map(lambda v: _COMPETENCES.get(
-        unicodedata.normalize("NFKD", v).encode("ascii", "ignore").decode(), v))
+    frame["competence"] = low.map(
+        lambda v: _COMPETENCES.get(
+            unicodedata.normalize("NFKD", v).encode("ascii", "ignore").decode(), v
+        )
+    )
     siren = frame["siren_epci"].map(codes.normalize_siren)
     bad = siren.isna()
     if bad.any():
-        report.cells(lines[bad.to_numpy()], headers.get("siren_epci", "siren_epci"), frame.loc[bad, "siren_epci"],
-                     "un SIREN d'EPCI à 9 chiffres")
+        report.cells(
+            lines[bad.to_numpy()],
+            headers.get("siren_epci", "siren_epci"),
+            frame.loc[bad, "siren_epci"],
+            "un SIREN d'EPCI à 9 chiffres",
+        )
     frame["siren_epci"] = siren.fillna(frame["siren_epci"])
     if "communes" in frame.columns:
-        frame["communes"] = frame["communes"].astype(str).map(
-            lambda v: "|".join(codes.normalize_commune(p) or p for p in re.split(r"[|,;/ ]+", v) if p.strip()))
+        frame["communes"] = (
+            frame["communes"]
+            .astype(str)
+            .map(
+                lambda v: "|".join(
+                    codes.normalize_commune(p) or p for p in re.split(r"[|,;/ ]+", v) if p.strip()
+                )
+            )
+        )
     else:
         frame["communes"] = ""
     return frame, lines
@@ -801,13 +1065,19 @@ def _pre_drees(frame, lines, header, opts, report, headers):
     clean = clean.where(~(clean.str.isdigit() & (clean.str.len() == 1)), "0" + clean)
     bad = ~clean.str.match(_DREES_CODES)
     if bad.any():
-        report.cells(lines[bad.to_numpy()], headers.get("code_departement", "code_departement"),
-                     frame.loc[bad, "code_departement"], "un code de département (01, 2A, 971, 69M, 6AE…)")
+        report.cells(
+            lines[bad.to_numpy()],
+            headers.get("code_departement", "code_departement"),
+            frame.loc[bad, "code_departement"],
+            "un code de département (01, 2A, 971, 69M, 6AE…)",
+        )
     frame["code_departement"] = clean
     special = clean.isin(["20", "6AE", "69D", "69M", "20R"])
     if special.any():
-        report.note(f"{int(special.sum())} ligne(s) de collectivités (20 Corse, 6AE Alsace, 69D/69M Rhône et "
-                    "Métropole de Lyon) conservées avec leur code ; à ne pas additionner aux départements.")
+        report.note(
+            f"{int(special.sum())} ligne(s) de collectivités (20 Corse, 6AE Alsace, 69D/69M Rhône et "
+            "Métropole de Lyon) conservées avec leur code ; à ne pas additionner aux départements."
+        )
     return frame, lines
 
 
@@ -840,10 +1110,14 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
 
     com = communes_table()[["code_insee", "nom", "dep", "population"]]
     index: dict[tuple[str, str], list[tuple[str, float]]] = {}
-    for code, nom, dep, pop in zip(com["code_insee"], com["nom"], com["dep"], com["population"], strict=True):
+    for code, nom, dep, pop in zip(
+        com["code_insee"], com["nom"], com["dep"], com["population"], strict=True
+    ):
         index.setdefault((str(dep), _norm_name(nom)), []).append((str(code), float(pop or 0)))
-    merged_names = {(codes.departement_of_commune(o), _norm_name(n)): ref.passage[o]
-                    for o, n in ref.passage_names.items()}
+    merged_names = {
+        (codes.departement_of_commune(o), _norm_name(n)): ref.passage[o]
+        for o, n in ref.passage_names.items()
+    }
     by_name: dict[str, list[tuple[str, float]]] = {}
     for (_, nm), hits_ in index.items():
         by_name.setdefault(nm, []).extend(hits_)
@@ -856,14 +1130,18 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
     out_codes: list[str] = []
     unmatched: list[str] = []
     multi = homonyms = 0
-    for i, (qp, names) in enumerate(zip(frame["code_qpv"].astype(str), frame["nom_commune"].astype(str),
-                                        strict=True)):
+    for i, (qp, names) in enumerate(
+        zip(frame["code_qpv"].astype(str), frame["nom_commune"].astype(str), strict=True)
+    ):
         dep = _qpv_departement(qp)
         first = names.split(",")[0].strip()
         if "," in names:
             multi += 1
         hits = index.get((dep or "", _norm_name(first)), []) if dep else []
-        arr = re.match(r"^(paris|lyon|marseille) (\d{1,2})(?:e|er|eme)?(?: arrondissement)?$", _norm_name(first))
+        arr = re.match(
+            r"^(paris|lyon|marseille) (\d{1,2})(?:e|er|eme)?(?: arrondissement)?$",
+            _norm_name(first),
+        )
         if arr:
             code = {"paris": "751", "lyon": "6938", "marseille": "132"}[arr.group(1)]
             code = code + arr.group(2).zfill(5 - len(code))
@@ -880,7 +1158,9 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
         if not hits and dep:
             # Commune renamed since (Grigny -> Grigny-sur-Rhône): unique longer name in the département.
             stem = _norm_name(first) + " "
-            longer = [h for (d, nm), hs in index.items() if d == dep and nm.startswith(stem) for h in hs]
+            longer = [
+                h for (d, nm), hs in index.items() if d == dep and nm.startswith(stem) for h in hs
+            ]
             if len(longer) == 1:
                 hits = longer
                 renamed += 1
@@ -892,7 +1172,11 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
                 elsewhere += 1
         if len(hits) > 1:
             homonyms += 1
-            target = float(pop_com.iloc[i]) if pop_com is not None and pd.notna(pop_com.iloc[i]) else None
+            target = (
+                float(pop_com.iloc[i])
+                if pop_com is not None and pd.notna(pop_com.iloc[i])
+                else None
+            )
             hits = sorted(hits, key=lambda h: abs(h[1] - target) if target is not None else -h[1])
         if hits:
             out_codes.append(hits[0][0])
@@ -902,22 +1186,36 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
     frame = frame.copy()
     frame["code_insee"] = out_codes
     if multi:
-        report.note(f"{multi} quartier(s) sur plusieurs communes : rattaché(s) à la première commune citée.")
+        report.note(
+            f"{multi} quartier(s) sur plusieurs communes : rattaché(s) à la première commune citée."
+        )
     if homonyms:
-        report.note(f"{homonyms} nom(s) de commune homonyme(s) dans le département : la commune dont la population "
-                    "est la plus proche de celle publiée a été retenue.")
+        report.note(
+            f"{homonyms} nom(s) de commune homonyme(s) dans le département : la commune dont la population "
+            "est la plus proche de celle publiée a été retenue."
+        )
     if merged:
-        report.note(f"{merged} quartier(s) rattaché(s) par l'ancien nom d'une commune fusionnée depuis "
-                    f"(commune du COG {codes.COG_YEAR}).")
+        report.note(
+            f"{merged} quartier(s) rattaché(s) par l'ancien nom d'une commune fusionnée depuis "
+            f"(commune du COG {codes.COG_YEAR})."
+        )
     if renamed:
-        report.note(f"{renamed} quartier(s) rattaché(s) à une commune renommée depuis (nom publié suivi d'un "
-                    "complément, unique dans le département).")
+        report.note(
+            f"{renamed} quartier(s) rattaché(s) à une commune renommée depuis (nom publié suivi d'un "
+            "complément, unique dans le département)."
+        )
     if elsewhere:
-        report.note(f"{elsewhere} quartier(s) dont la commune n'est pas dans le département du code QPV : "
-                    "rattaché(s) par le nom, unique en France.")
+        report.note(
+            f"{elsewhere} quartier(s) dont la commune n'est pas dans le département du code QPV : "
+            "rattaché(s) par le nom, unique en France."
+        )
     if unmatched:
-        report.warn(f"{len(unmatched)} quartier(s) sans commune retrouvée (nom + département) : "
-                    + ", ".join(unmatched[:20]) + (" …" if len(unmatched) > 20 else "") + ".")
+        report.warn(
+            f"{len(unmatched)} quartier(s) sans commune retrouvée (nom + département) : "
+            + ", ".join(unmatched[:20])
+            + (" …" if len(unmatched) > 20 else "")
+            + "."
+        )
     _ = ref
     return frame, lines
 
@@ -943,8 +1241,9 @@ _POST_HOOKS: dict[str, Callable] = {
 
 
 # --------------------------------------------------------------------------------- CNAF
-def _caf(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report,
-         prepared: Prepared) -> tuple[pd.DataFrame | None, np.ndarray]:
+def _caf(
+    raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report, prepared: Prepared
+) -> tuple[pd.DataFrame | None, np.ndarray]:
     kind = dtype.kind
     key_lookup = {a: canon for canon, al in CAF_KEY_ALIASES.items() for a in al}
 
@@ -955,7 +1254,9 @@ def _caf(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report,
 
     choice = locate_header(raw, score)
     if choice.merged_rows > 1:
-        report.note(f"En-tête sur deux lignes (cellules fusionnées) reconstitué à la ligne {raw.lines[choice.row]}.")
+        report.note(
+            f"En-tête sur deux lignes (cellules fusionnées) reconstitué à la ligne {raw.lines[choice.row]}."
+        )
     elif choice.row > 0:
         report.note(f"{choice.row} ligne(s) de titre au-dessus de l'en-tête ignorée(s).")
     mapping: dict[int, str] = {}
@@ -973,11 +1274,17 @@ def _caf(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report,
     _note_ignored(report, ignored)
     value_cols = [c.name for c in dtype.columns if c.name.startswith(("tx_", "pl_"))]
     if not used & set(value_cols):
-        what = "taux de couverture (ex. « taux_de_couv_global »)" if kind == "caf_taux" else \
-            "nombres de places (ex. « places_offertes_ensemble »)"
-        report.error(f"{report.file}, ligne d'en-tête : aucune colonne de {what} reconnue ; colonnes trouvées : "
-                     + (", ".join(f"« {h} »" for h in choice.header if h) or "aucune") + ".",
-                     expected=what)
+        what = (
+            "taux de couverture (ex. « taux_de_couv_global »)"
+            if kind == "caf_taux"
+            else "nombres de places (ex. « places_offertes_ensemble »)"
+        )
+        report.error(
+            f"{report.file}, ligne d'en-tête : aucune colonne de {what} reconnue ; colonnes trouvées : "
+            + (", ".join(f"« {h} »" for h in choice.header if h) or "aucune")
+            + ".",
+            expected=what,
+        )
         return None, np.array([], dtype=np.int64)
     frame, lines, headers = _frame_from(raw, choice.row, choice.header, mapping, report)
     # Scale: given, or the finest code column present.
@@ -985,8 +1292,12 @@ def _caf(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report,
     if niveau is None and "niveau" in frame.columns:
         niveau = None  # per-row scales (canonical format)
     elif niveau is None:
-        for lvl, col in (("commune", "code_commune"), ("epci", "code_epci"),
-                         ("departement", "code_departement"), ("region", "code_region")):
+        for lvl, col in (
+            ("commune", "code_commune"),
+            ("epci", "code_epci"),
+            ("departement", "code_departement"),
+            ("region", "code_region"),
+        ):
             if col in frame.columns:
                 niveau = lvl
                 break
@@ -995,8 +1306,12 @@ def _caf(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report,
         report.note(f"Échelle détectée : {niveau}.")
     if niveau is not None:
         frame["niveau"] = niveau
-        col = {"commune": "code_commune", "epci": "code_epci", "departement": "code_departement",
-               "region": "code_region"}.get(niveau)
+        col = {
+            "commune": "code_commune",
+            "epci": "code_epci",
+            "departement": "code_departement",
+            "region": "code_region",
+        }.get(niveau)
         if col and col in frame.columns:
             frame["code"] = frame[col]
             headers["code"] = headers[col]
@@ -1005,7 +1320,9 @@ def _caf(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report,
             frame["code"] = ""
             frame["nom"] = "France"
         elif "code" not in frame.columns:
-            report.error(f"{report.file} : échelle « {niveau} » sans colonne de code correspondante.")
+            report.error(
+                f"{report.file} : échelle « {niveau} » sans colonne de code correspondante."
+            )
             return None, lines
     if not _year_option(frame, opts, report, report.file, choice.header):
         return None, lines
@@ -1024,35 +1341,61 @@ def _caf(raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report,
         sub, sub_lines = typed.loc[communal], lines[communal]
         rest, rest_lines = typed.loc[~communal], lines[~communal]
         if kind == "caf_places":
-            sub, sub_lines = _map_merged(sub, "code", ["code", "annee", "niveau"], value_cols, [], report,
-                                         sub_lines, name_col="nom")
+            sub, sub_lines = _map_merged(
+                sub,
+                "code",
+                ["code", "annee", "niveau"],
+                value_cols,
+                [],
+                report,
+                sub_lines,
+                name_col="nom",
+            )
         else:
-            sub, sub_lines = _map_merged(sub, "code", ["code", "annee", "niveau"], [], value_cols, report,
-                                         sub_lines, name_col="nom")
+            sub, sub_lines = _map_merged(
+                sub,
+                "code",
+                ["code", "annee", "niveau"],
+                [],
+                value_cols,
+                report,
+                sub_lines,
+                name_col="nom",
+            )
         typed = pd.concat([rest, sub], ignore_index=True)
         lines = np.concatenate([rest_lines, sub_lines])
     return typed, lines
 
 
-def _caf_codes(frame: pd.DataFrame, lines: np.ndarray, report: Report, header: str
-               ) -> tuple[pd.DataFrame, np.ndarray]:
+def _caf_codes(
+    frame: pd.DataFrame, lines: np.ndarray, report: Report, header: str
+) -> tuple[pd.DataFrame, np.ndarray]:
     frame = frame.copy()
     if "code" not in frame.columns:
         frame["code"] = ""
     cleaned = codes.clean_codes(frame["code"])
     placeholder = cleaned.str.fullmatch(codes.PLACEHOLDER_PATTERN)
     if placeholder.any():
-        report.note(f"{int(placeholder.sum())} ligne(s) au code masqué ou fictif (« XX », « XXX »…) écartée(s) "
-                    f"(colonne « {header} »).")
+        report.note(
+            f"{int(placeholder.sum())} ligne(s) au code masqué ou fictif (« XX », « XXX »…) écartée(s) "
+            f"(colonne « {header} »)."
+        )
         keep = ~placeholder.to_numpy()
         frame, lines, cleaned = frame.loc[keep], lines[keep], cleaned[keep]
     niveau = frame["niveau"].astype(str)
     out = pd.Series("", index=frame.index, dtype=object)
-    normalisers = {"commune": codes.normalize_commune, "epci": codes.normalize_siren,
-                   "departement": codes.normalize_departement, "region": codes.normalize_region}
-    expected = {"commune": COMMUNE_EXPECTED, "epci": "un SIREN d'EPCI à 9 chiffres",
-                "departement": "un code de département (01, 2A, 971, 20R, 69D, 69M)",
-                "region": "un code de région à 2 chiffres"}
+    normalisers = {
+        "commune": codes.normalize_commune,
+        "epci": codes.normalize_siren,
+        "departement": codes.normalize_departement,
+        "region": codes.normalize_region,
+    }
+    expected = {
+        "commune": COMMUNE_EXPECTED,
+        "epci": "un SIREN d'EPCI à 9 chiffres",
+        "departement": "un code de département (01, 2A, 971, 20R, 69D, 69M)",
+        "region": "un code de région à 2 chiffres",
+    }
     for lvl, fn in normalisers.items():
         m = (niveau == lvl).to_numpy()
         if not m.any():
@@ -1065,8 +1408,12 @@ def _caf_codes(frame: pd.DataFrame, lines: np.ndarray, report: Report, header: s
     out[(niveau == "france").to_numpy()] = ""
     unknown_lvl = ~niveau.isin(list(normalisers) + ["france"])
     if unknown_lvl.any():
-        report.cells(lines[unknown_lvl.to_numpy()], "niveau", niveau[unknown_lvl],
-                     "commune, epci, departement, region ou france")
+        report.cells(
+            lines[unknown_lvl.to_numpy()],
+            "niveau",
+            niveau[unknown_lvl],
+            "commune, epci, departement, region ou france",
+        )
     frame["code"] = out
     com = (niveau == "commune").to_numpy()
     if com.any():
@@ -1074,38 +1421,57 @@ def _caf_codes(frame: pd.DataFrame, lines: np.ndarray, report: Report, header: s
         sub, _ = _communes(sub, "code", lines[com], report, header)
         frame.loc[com, "code"] = sub["code"].fillna("")
     if frame["code"].isin(list(codes.CAF_DEPARTEMENTS)).any():
-        report.note("Codes départementaux propres aux Caf conservés tels que publiés : 20R (Corse), 69D (Rhône hors "
-                    "Métropole) et 69M (Métropole de Lyon).")
+        report.note(
+            "Codes départementaux propres aux Caf conservés tels que publiés : 20R (Corse), 69D (Rhône hors "
+            "Métropole) et 69M (Métropole de Lyon)."
+        )
     return frame, lines
 
 
 # --------------------------------------------------------------------------------- zones
-def _read_geojson(source: bytes | str | Path, file: str, opts: ImportOptions, report: Report
-                  ) -> tuple[pd.DataFrame | None, np.ndarray]:
+def _read_geojson(
+    source: bytes | str | Path, file: str, opts: ImportOptions, report: Report
+) -> tuple[pd.DataFrame | None, np.ndarray]:
     data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source
     if len(data) > opts.max_bytes:
-        raise ReadError([f"{file} : fichier trop volumineux ({human_size(len(data))}) ; taille maximale acceptée : "
-                         f"{human_size(opts.max_bytes)}."])
+        raise ReadError(
+            [
+                f"{file} : fichier trop volumineux ({human_size(len(data))}) ; taille maximale acceptée : "
+                f"{human_size(opts.max_bytes)}."
+            ]
+        )
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        report.error(f"{file} : GeoJSON illisible (encodage autre que UTF-8).", expected="un GeoJSON en UTF-8")
+        report.error(
+            f"{file} : GeoJSON illisible (encodage autre que UTF-8).",
+            expected="un GeoJSON en UTF-8",
+        )
         return None, np.array([], dtype=np.int64)
     except json.JSONDecodeError as exc:
-        report.error(f"{file}, ligne {exc.lineno}, colonne {exc.colno} : GeoJSON illisible (JSON mal formé ou "
-                     "tronqué) ; une FeatureCollection GeoJSON attendue.", line=exc.lineno,
-                     expected="un GeoJSON (FeatureCollection)")
+        report.error(
+            f"{file}, ligne {exc.lineno}, colonne {exc.colno} : GeoJSON illisible (JSON mal formé ou "
+            "tronqué) ; une FeatureCollection GeoJSON attendue.",
+            line=exc.lineno,
+            expected="un GeoJSON (FeatureCollection)",
+        )
         return None, np.array([], dtype=np.int64)
     feats = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(feats, list):
-        report.error(f"{file} : « features » introuvable ; une FeatureCollection GeoJSON attendue.",
-                     expected="FeatureCollection")
+        report.error(
+            f"{file} : « features » introuvable ; une FeatureCollection GeoJSON attendue.",
+            expected="FeatureCollection",
+        )
         return None, np.array([], dtype=np.int64)
     aliases = ALIASES["zones"]
     rows = []
     for i, f in enumerate(feats, start=1):
         props = (f or {}).get("properties") or {}
-        row = {"geometry": json.dumps(f.get("geometry"), ensure_ascii=False) if f.get("geometry") else ""}
+        row = {
+            "geometry": json.dumps(f.get("geometry"), ensure_ascii=False)
+            if f.get("geometry")
+            else ""
+        }
         normed = {norm_header(k): v for k, v in props.items()}
         for canon, al in aliases.items():
             for a in (canon, *al):
@@ -1115,8 +1481,12 @@ def _read_geojson(source: bytes | str | Path, file: str, opts: ImportOptions, re
         row.setdefault("id_zone", str(f.get("id") or f"Z{i}"))
         row.setdefault("nom", row["id_zone"])
         if not row["geometry"]:
-            report.error(f"{file}, entité {i} : géométrie absente ; un polygone attendu.", line=i,
-                         column="geometry", expected="un polygone")
+            report.error(
+                f"{file}, entité {i} : géométrie absente ; un polygone attendu.",
+                line=i,
+                column="geometry",
+                expected="un polygone",
+            )
         rows.append(row)
     frame = pd.DataFrame(rows)
     for c in dataset_type("zones").column_names:
@@ -1124,11 +1494,15 @@ def _read_geojson(source: bytes | str | Path, file: str, opts: ImportOptions, re
             frame[c] = ""
     frame = frame.astype(str)
     lines = np.arange(1, len(frame) + 1, dtype=np.int64)
-    report.note(f"{len(frame)} entité(s) GeoJSON lue(s) (numérotées à partir de 1 à la place des lignes).")
+    report.note(
+        f"{len(frame)} entité(s) GeoJSON lue(s) (numérotées à partir de 1 à la place des lignes)."
+    )
     dtype = dataset_type("zones")
     typed = _convert_all(frame, dtype, lines, report, {})
     if "code_insee" in frame and (frame["code_insee"] != "").any():
-        typed["code_insee"] = frame["code_insee"].map(lambda v: codes.normalize_commune(v) or None).astype("string")
+        typed["code_insee"] = (
+            frame["code_insee"].map(lambda v: codes.normalize_commune(v) or None).astype("string")
+        )
     else:
         typed["code_insee"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     typed["geometry"] = frame["geometry"]
@@ -1145,9 +1519,15 @@ def _prepare_synthetic(kind: str, frame: pd.DataFrame) -> Prepared:
     dtype = dataset_type(kind)
     report = Report(f"demo_{kind}")
     out = validate_frame(frame, dtype, report)
-    prepared = Prepared(kind, f"jeu de démonstration ({kind})", report, producer="Application (jeu de démonstration)",
-                        nature=Nature.SYNTHETIQUE, source_id="demo_synthetique",
-                        label=f"{dtype.label} — {'données de démonstration'}")
+    prepared = Prepared(
+        kind,
+        f"jeu de démonstration ({kind})",
+        report,
+        producer="Application (jeu de démonstration)",
+        nature=Nature.SYNTHETIQUE,
+        source_id="demo_synthetique",
+        label=f"{dtype.label} — {'données de démonstration'}",
+    )
     prepared.rows_read = len(frame)
     if report.ok:
         prepared.frame = out.reset_index(drop=True)
@@ -1155,12 +1535,27 @@ def _prepare_synthetic(kind: str, frame: pd.DataFrame) -> Prepared:
 
 
 _KIND_HINTS = (
-    ("txcouv", "caf_taux"), ("taux_de_couv", "caf_taux"), ("nbpla", "caf_places"), ("places_pe", "caf_places"),
-    ("filoue_ref", "filoue_reference"), ("reference_filoue", "filoue_reference"), ("filoue", "filoue"),
-    ("ctg", "ctg"), ("transfert", "ao_transferts"), ("qpv", "qpv"), ("bpe", "bpe_eaje"),
-    ("densite", "densite"), ("drees", "drees_offre"), ("donnees_caf", "allocataires"),
-    ("allocataires", "allocataires"), ("eaje", "structures"), ("creche", "structures"),
-    ("structure", "structures"), ("naissance", "enfants"), ("enfants", "enfants"), ("population", "population"),
+    ("txcouv", "caf_taux"),
+    ("taux_de_couv", "caf_taux"),
+    ("nbpla", "caf_places"),
+    ("places_pe", "caf_places"),
+    ("filoue_ref", "filoue_reference"),
+    ("reference_filoue", "filoue_reference"),
+    ("filoue", "filoue"),
+    ("ctg", "ctg"),
+    ("transfert", "ao_transferts"),
+    ("qpv", "qpv"),
+    ("bpe", "bpe_eaje"),
+    ("densite", "densite"),
+    ("drees", "drees_offre"),
+    ("donnees_caf", "allocataires"),
+    ("allocataires", "allocataires"),
+    ("eaje", "structures"),
+    ("creche", "structures"),
+    ("structure", "structures"),
+    ("naissance", "enfants"),
+    ("enfants", "enfants"),
+    ("population", "population"),
 )
 
 

@@ -30,7 +30,24 @@ MAX_BYTES = 200 * 1024 * 1024  # 200 Mo
 HEAD_ROWS = 30
 SEPARATORS = (";", "\t", ",", "|")
 MISSING_TOKENS = frozenset(
-    {"", "na", "n/a", "nan", "nd", "n.d.", "n.d", "nc", "ns", "s", "secret", "null", "\\n", "-", "–", "."}
+    {
+        "",
+        "na",
+        "n/a",
+        "nan",
+        "nd",
+        "n.d.",
+        "n.d",
+        "nc",
+        "ns",
+        "s",
+        "secret",
+        "null",
+        "\\n",
+        "-",
+        "–",
+        ".",
+    }
 )
 
 
@@ -89,7 +106,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def sniff_separator(text: str) -> str:
     """The separator that splits the first lines into the most consistent number of fields."""
-    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
+    lines = [ln for ln in text[:200_000].splitlines()[:60] if ln.strip()]
     if not lines:
         return ";"
     best, best_score = ";", (0, 0.0)
@@ -107,7 +124,9 @@ def sniff_separator(text: str) -> str:
 
 
 # ----------------------------------------------------------------------------- readers
-def read_raw(source: bytes | str | Path, name: str | None = None, max_bytes: int = MAX_BYTES) -> RawTable:
+def read_raw(
+    source: bytes | str | Path, name: str | None = None, max_bytes: int = MAX_BYTES
+) -> RawTable:
     """Read a CSV, TXT, XLSX or Parquet file into a RawTable (all cells as text)."""
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -129,17 +148,27 @@ def read_raw(source: bytes | str | Path, name: str | None = None, max_bytes: int
     if data[:4] == b"PAR1" or suffix == ".parquet":
         return _read_parquet(data, name)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or suffix == ".xls":
-        raise ReadError([f"{name} : le format Excel 97-2003 (.xls) n'est pas lu ; enregistrez le fichier "
-                         "au format .xlsx ou .csv."])
+        raise ReadError(
+            [
+                f"{name} : le format Excel 97-2003 (.xls) n'est pas lu ; enregistrez le fichier "
+                "au format .xlsx ou .csv."
+            ]
+        )
     if suffix == ".ods":
-        raise ReadError([f"{name} : le format OpenDocument (.ods) n'est pas lu ; enregistrez le fichier "
-                         "au format .xlsx ou .csv."])
+        raise ReadError(
+            [
+                f"{name} : le format OpenDocument (.ods) n'est pas lu ; enregistrez le fichier "
+                "au format .xlsx ou .csv."
+            ]
+        )
     return _read_csv(data, name)
 
 
 def _too_big(name: str, size: int, limit: int) -> str:
-    return (f"{name} : fichier trop volumineux ({human_size(size)}) ; taille maximale acceptée : "
-            f"{human_size(limit)}.")
+    return (
+        f"{name} : fichier trop volumineux ({human_size(size)}) ; taille maximale acceptée : "
+        f"{human_size(limit)}."
+    )
 
 
 def human_size(n: int) -> str:
@@ -154,35 +183,59 @@ def human_size(n: int) -> str:
 def _read_csv(data: bytes, name: str) -> RawTable:
     text, encoding = decode(data)
     if "\x00" in text:
-        raise ReadError([f"{name} : le fichier contient des caractères nuls ; ce n'est pas un fichier texte "
-                         "(CSV) lisible."])
+        raise ReadError(
+            [
+                f"{name} : le fichier contient des caractères nuls ; ce n'est pas un fichier texte "
+                "(CSV) lisible."
+            ]
+        )
     sep = sniff_separator(text)
-    # One pass with the csv module: number of fields and physical line of each record.
-    widths: list[int] = []
-    lines: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    start = 1
-    try:
-        for row in reader:
-            widths.append(len(row))
-            lines.append(start)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise ReadError([f"{name}, ligne {reader.line_num} : ligne illisible ({exc}) ; vérifiez les "
-                         "guillemets."]) from exc
-    ncols = max(widths) if widths else 0
+    if '"' not in text:
+        # Fast path: no quoting, so one record per physical line.
+        physical = text.splitlines()
+        ncols = max((ln.count(sep) + 1 for ln in physical if ln), default=0)
+        lines = list(range(1, len(physical) + 1))
+    else:
+        # One pass with the csv module: number of fields and physical line of each record.
+        widths: list[int] = []
+        lines = []
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        start = 1
+        try:
+            for row in reader:
+                widths.append(len(row))
+                lines.append(start)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise ReadError(
+                [
+                    f"{name}, ligne {reader.line_num} : ligne illisible ({exc}) ; vérifiez les "
+                    "guillemets."
+                ]
+            ) from exc
+        ncols = max(widths) if widths else 0
     if ncols == 0:
         raise ReadError([f"{name} : le fichier est vide."])
     grid = pd.read_csv(
-        io.StringIO(text, newline=""), sep=sep, header=None, names=list(range(ncols)), dtype=str,
-        keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", quotechar='"',
+        io.StringIO(text, newline=""),
+        sep=sep,
+        header=None,
+        names=list(range(ncols)),
+        dtype=object,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+        quotechar='"',
     )
     grid = grid.fillna("")
     line_arr = np.asarray(lines, dtype=np.int64)
     if len(line_arr) != len(grid):
         line_arr = np.arange(1, len(grid) + 1, dtype=np.int64)
     notes = []
-    sep_label = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}[sep]
+    sep_label = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}[
+        sep
+    ]
     notes.append(f"Lu comme CSV ({encoding}, séparateur {sep_label}).")
     return RawTable(name, grid, line_arr, encoding, sep, notes)
 
@@ -230,8 +283,10 @@ def _read_xlsx(data: bytes, name: str) -> RawTable:
     width = max(len(r) for r in rows)
     grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     grid = grid.astype(str)
-    notes = [f"Lu comme classeur Excel, feuille « {title} »"
-             + (f" (la première de {nsheets} feuilles)." if nsheets > 1 else ".")]
+    notes = [
+        f"Lu comme classeur Excel, feuille « {title} »"
+        + (f" (la première de {nsheets} feuilles)." if nsheets > 1 else ".")
+    ]
     return RawTable(name, grid, np.arange(1, len(grid) + 1, dtype=np.int64), "", "", notes)
 
 
@@ -243,21 +298,36 @@ def _read_parquet(data: bytes, name: str) -> RawTable:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowInvalid, OSError) as exc:
         raise ReadError([f"{name} : fichier Parquet illisible ({exc})."]) from exc
-    keep = [f.name for f in table.schema if not pa.types.is_binary(f.type)
-            and not pa.types.is_large_binary(f.type) and f.name != "geometry"]
+    keep = [
+        f.name
+        for f in table.schema
+        if not pa.types.is_binary(f.type)
+        and not pa.types.is_large_binary(f.type)
+        and f.name != "geometry"
+    ]
     df = table.select(keep).to_pandas()
     header = pd.DataFrame([keep], dtype=object)
     body = pd.DataFrame({i: _text_column(df[c]) for i, c in enumerate(keep)})
     grid = pd.concat([header, body.set_axis(range(len(keep)), axis=1)], ignore_index=True)
-    return RawTable(name, grid.astype(str), np.arange(1, len(grid) + 1, dtype=np.int64), "", "",
-                    ["Lu comme fichier Parquet."], line_word="ligne")
+    return RawTable(
+        name,
+        grid.astype(str),
+        np.arange(1, len(grid) + 1, dtype=np.int64),
+        "",
+        "",
+        ["Lu comme fichier Parquet."],
+        line_word="ligne",
+    )
 
 
 def _text_column(s: pd.Series) -> pd.Series:
     """Vectorised text rendering of a Parquet column (integers without '.0')."""
     if pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s):
-        out = s.astype("Int64").astype("string") if not pd.api.types.is_bool_dtype(s) \
+        out = (
+            s.astype("Int64").astype("string")
+            if not pd.api.types.is_bool_dtype(s)
             else s.map({True: "oui", False: "non"}).astype("string")
+        )
     elif pd.api.types.is_float_dtype(s):
         f = s.astype("float64")
         whole = f.notna() & (f == f.round())
@@ -273,7 +343,9 @@ def _text_column(s: pd.Series) -> pd.Series:
 # ------------------------------------------------------------------------- header search
 def norm_header(text: str) -> str:
     """Header key: lower case, no accents, non-alphanumerics as single underscores."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").lower()
+    text = (
+        unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").lower()
+    )
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 

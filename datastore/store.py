@@ -93,8 +93,13 @@ class Dataset:
 
 
 _SQL_TYPES = {
-    Dtype.CODE: "TEXT", Dtype.TEXT: "TEXT", Dtype.INT: "INTEGER", Dtype.FLOAT: "REAL",
-    Dtype.BOOL: "INTEGER", Dtype.DATE: "TEXT", Dtype.GEOMETRY: "TEXT",
+    Dtype.CODE: "TEXT",
+    Dtype.TEXT: "TEXT",
+    Dtype.INT: "INTEGER",
+    Dtype.FLOAT: "REAL",
+    Dtype.BOOL: "INTEGER",
+    Dtype.DATE: "TEXT",
+    Dtype.GEOMETRY: "TEXT",
 }
 
 
@@ -170,7 +175,9 @@ class Workspace:
                 con.execute("ROLLBACK")
                 raise
             else:
-                con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+                con.execute(
+                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'"
+                )
                 con.execute("COMMIT")
 
     # ------------------------------------------------------------------ reads
@@ -179,8 +186,10 @@ class Workspace:
             return int(con.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
 
     def datasets(self, kind: str | None = None) -> list[DatasetMeta]:
-        sql = "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, " \
-              "source_id, notes, scope FROM datasets"
+        sql = (
+            "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
+            "source_id, notes, scope FROM datasets"
+        )
         args: tuple = ()
         if kind:
             sql += " WHERE kind = ?"
@@ -200,7 +209,9 @@ class Workspace:
             return Dataset(kind, _empty_frame(dtype), ())
         ids = ",".join(str(m.id) for m in metas)
         with self._connect() as con:
-            frame = pd.read_sql_query(f"SELECT dataset_id, {cols} FROM {table} WHERE dataset_id IN ({ids})", con)
+            frame = pd.read_sql_query(
+                f"SELECT dataset_id, {cols} FROM {table} WHERE dataset_id IN ({ids})", con
+            )
         return Dataset(kind, _apply_types(frame, dtype), tuple(metas))
 
     # ----------------------------------------------------------------- writes
@@ -227,14 +238,26 @@ class Workspace:
         removes the synthetic datasets of its kind and scope (the demo data stand in only until
         a real file arrives); a synthetic dataset never removes a real one.
         """
-        pending = PendingDataset(kind, frame, producer=producer, source_file=source_file, nature=nature,
-                                 millesime=millesime, label=label, source_id=source_id, notes=tuple(notes),
-                                 replace=replace, scope=scope)
+        pending = PendingDataset(
+            kind,
+            frame,
+            producer=producer,
+            source_file=source_file,
+            nature=nature,
+            millesime=millesime,
+            label=label,
+            source_id=source_id,
+            notes=tuple(notes),
+            replace=replace,
+            scope=scope,
+        )
         metas = self.commit_many([pending])
         assert metas is not None
         return metas[0]
 
-    def commit_many(self, items: list[PendingDataset], once_key: str | None = None) -> list[DatasetMeta] | None:
+    def commit_many(
+        self, items: list[PendingDataset], once_key: str | None = None
+    ) -> list[DatasetMeta] | None:
         """Store several datasets in ONE transaction (all or nothing).
 
         once_key: if given, the batch is stored only if the meta key is not set yet, and the key
@@ -262,8 +285,14 @@ class Workspace:
                 out.append(self._insert(con, it, dtype, data, now))
         return out
 
-    def _insert(self, con: sqlite3.Connection, it: PendingDataset, dtype: DatasetType, data: list[list[object]],
-                now: str) -> DatasetMeta:
+    def _insert(
+        self,
+        con: sqlite3.Connection,
+        it: PendingDataset,
+        dtype: DatasetType,
+        data: list[list[object]],
+        now: str,
+    ) -> DatasetMeta:
         table = _table(it.kind)
         _ensure_table(con, dtype)
         synthetic = it.nature is Nature.SYNTHETIQUE
@@ -271,8 +300,11 @@ class Workspace:
         for m in self.datasets_in(con, it.kind):
             if m.scope != it.scope or (synthetic and not m.is_synthetic):
                 continue
-            if it.replace == "all" or (it.replace == "same_millesime" and m.millesime == it.millesime) \
-                    or (not synthetic and m.is_synthetic):
+            if (
+                it.replace == "all"
+                or (it.replace == "same_millesime" and m.millesime == it.millesime)
+                or (not synthetic and m.is_synthetic)
+            ):
                 doomed.append(m.id)
         for did in doomed:
             con.execute(f"DELETE FROM {table} WHERE dataset_id = ?", (did,))
@@ -281,8 +313,19 @@ class Workspace:
         cur = con.execute(
             "INSERT INTO datasets(kind, millesime, producer, source_file, rows, imported_at, nature, "
             "label, source_id, notes, scope) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (it.kind, it.millesime, it.producer, it.source_file, nrows, now, str(it.nature), it.label,
-             it.source_id, json.dumps(list(it.notes), ensure_ascii=False), it.scope),
+            (
+                it.kind,
+                it.millesime,
+                it.producer,
+                it.source_file,
+                nrows,
+                now,
+                str(it.nature),
+                it.label,
+                it.source_id,
+                json.dumps(list(it.notes), ensure_ascii=False),
+                it.scope,
+            ),
         )
         did = int(cur.lastrowid)
         placeholders = ",".join("?" for _ in range(len(dtype.column_names) + 1))
@@ -293,7 +336,9 @@ class Workspace:
         )
         row = con.execute(
             "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
-            "source_id, notes, scope FROM datasets WHERE id = ?", (did,)).fetchone()
+            "source_id, notes, scope FROM datasets WHERE id = ?",
+            (did,),
+        ).fetchone()
         return _meta_from_row(row)
 
     def meta_value(self, key: str) -> str | None:
@@ -313,7 +358,9 @@ class Workspace:
     def datasets_in(con: sqlite3.Connection, kind: str) -> list[DatasetMeta]:
         rows = con.execute(
             "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
-            "source_id, notes, scope FROM datasets WHERE kind = ?", (kind,)).fetchall()
+            "source_id, notes, scope FROM datasets WHERE kind = ?",
+            (kind,),
+        ).fetchall()
         return [_meta_from_row(r) for r in rows]
 
     # -------------------------------------------------------------- documents
@@ -328,12 +375,16 @@ class Workspace:
 
     def document(self, kind: str, name: str) -> dict | list | None:
         with self._connect() as con:
-            row = con.execute("SELECT payload FROM documents WHERE kind=? AND name=?", (kind, name)).fetchone()
+            row = con.execute(
+                "SELECT payload FROM documents WHERE kind=? AND name=?", (kind, name)
+            ).fetchone()
         return None if row is None else json.loads(row[0])
 
     def documents(self, kind: str) -> dict[str, dict | list]:
         with self._connect() as con:
-            rows = con.execute("SELECT name, payload FROM documents WHERE kind=? ORDER BY name", (kind,)).fetchall()
+            rows = con.execute(
+                "SELECT name, payload FROM documents WHERE kind=? ORDER BY name", (kind,)
+            ).fetchall()
         return {name: json.loads(p) for name, p in rows}
 
     def delete_document(self, kind: str, name: str) -> None:
@@ -352,15 +403,28 @@ def _table(kind: str) -> str:
 
 def _ensure_table(con: sqlite3.Connection, dtype: DatasetType) -> None:
     cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in dtype.columns)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {_table(dtype.kind)} (dataset_id INTEGER NOT NULL, {cols})")
-    con.execute(f"CREATE INDEX IF NOT EXISTS idx_{dtype.kind}_ds ON {_table(dtype.kind)}(dataset_id)")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {_table(dtype.kind)} (dataset_id INTEGER NOT NULL, {cols})"
+    )
+    con.execute(
+        f"CREATE INDEX IF NOT EXISTS idx_{dtype.kind}_ds ON {_table(dtype.kind)}(dataset_id)"
+    )
 
 
 def _meta_from_row(r: tuple) -> DatasetMeta:
     return DatasetMeta(
-        id=int(r[0]), kind=r[1], millesime=None if r[2] is None else int(r[2]), producer=r[3],
-        source_file=r[4], rows=int(r[5]), imported_at=r[6], nature=Nature(r[7]), label=r[8] or "",
-        source_id=r[9] or "", notes=tuple(json.loads(r[10] or "[]")), scope=r[11] or "",
+        id=int(r[0]),
+        kind=r[1],
+        millesime=None if r[2] is None else int(r[2]),
+        producer=r[3],
+        source_file=r[4],
+        rows=int(r[5]),
+        imported_at=r[6],
+        nature=Nature(r[7]),
+        label=r[8] or "",
+        source_id=r[9] or "",
+        notes=tuple(json.loads(r[10] or "[]")),
+        scope=r[11] or "",
     )
 
 
@@ -375,9 +439,15 @@ def _to_storage(frame: pd.DataFrame, dtype: DatasetType) -> list[list[object]]:
         s = frame[c.name]
         if c.dtype is Dtype.INT:
             num = pd.to_numeric(s, errors="raise")
-            arr = num.astype("Float64").round().astype("Int64").to_numpy(dtype=object, na_value=None)
+            arr = (
+                num.astype("Float64").round().astype("Int64").to_numpy(dtype=object, na_value=None)
+            )
         elif c.dtype is Dtype.FLOAT:
-            arr = pd.to_numeric(s, errors="raise").astype("Float64").to_numpy(dtype=object, na_value=None)
+            arr = (
+                pd.to_numeric(s, errors="raise")
+                .astype("Float64")
+                .to_numpy(dtype=object, na_value=None)
+            )
         elif c.dtype is Dtype.BOOL:
             arr = s.astype("boolean").astype("Int64").to_numpy(dtype=object, na_value=None)
         elif c.dtype is Dtype.DATE:

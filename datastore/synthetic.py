@@ -1193,10 +1193,9 @@ def _dirichlet_rows(rng: np.random.Generator, base: np.ndarray, concentration: f
 
 
 def generate_filoue(
-    n_rows: int | None = None,
-    *,
     structures: pd.DataFrame | None = None,
     communes: pd.DataFrame | None = None,
+    n_rows: int | None = None,
     departements: Sequence[str] | None = None,
     seed: int = DEFAULT_SEED,
     annee: int = FILOUE_YEAR,
@@ -1204,7 +1203,8 @@ def generate_filoue(
     """Synthetic Filoué extract: one row per child and EAJE of ``structures`` for ``annee``.
 
     ``structures`` and ``communes`` default to the national synthetic structures and the
-    COG 2025 communes (``generate_filoue(450_000)`` gives a benchmark extract, about 2 s).
+    COG 2025 communes (``generate_filoue(n_rows=450_000)`` gives a benchmark extract of the
+    whole country in about 2 s after loading).
     Scope: the EAJE of ``departements``; by default :data:`FILOUE_DEFAULT_DEPARTEMENTS`
     (about 100,000 rows) when ``n_rows`` is None,
     and the whole country when ``n_rows`` is given (benchmark extracts: exactly ``n_rows``

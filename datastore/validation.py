@@ -43,8 +43,15 @@ class Report:
     file: str
     issues: list[Issue] = field(default_factory=list)
 
-    def add(self, severity: Severity, message: str, line: int | None = None, column: str | None = None,
-            found: str | None = None, expected: str | None = None) -> None:
+    def add(
+        self,
+        severity: Severity,
+        message: str,
+        line: int | None = None,
+        column: str | None = None,
+        found: str | None = None,
+        expected: str | None = None,
+    ) -> None:
         self.issues.append(Issue(severity, message, line, column, found, expected))
 
     def error(self, message: str, **kw: object) -> None:
@@ -56,22 +63,43 @@ class Report:
     def note(self, message: str) -> None:
         self.add(Severity.NOTE, message)
 
-    def cell_error(self, line: int, column: str, found: str, expected: str,
-                   severity: Severity = Severity.ERREUR) -> None:
+    def cell_error(
+        self,
+        line: int,
+        column: str,
+        found: str,
+        expected: str,
+        severity: Severity = Severity.ERREUR,
+    ) -> None:
         shown = found if len(found) <= 60 else found[:57] + "…"
         msg = f"{self.file}, ligne {line}, colonne « {column} » : « {shown} » trouvé, {expected} attendu."
         self.add(severity, msg, line, column, shown, expected)
 
-    def cells(self, lines: np.ndarray, column: str, found: pd.Series, expected: str,
-              severity: Severity = Severity.ERREUR) -> None:
+    def cells(
+        self,
+        lines: np.ndarray,
+        column: str,
+        found: pd.Series,
+        expected: str,
+        severity: Severity = Severity.ERREUR,
+    ) -> None:
         """Report several bad cells of one column (listed up to MAX_ISSUES_PER_COLUMN, then counted)."""
         n = len(found)
-        for line, value in zip(lines[:MAX_ISSUES_PER_COLUMN], found.iloc[:MAX_ISSUES_PER_COLUMN], strict=False):
+        for line, value in zip(
+            lines[:MAX_ISSUES_PER_COLUMN], found.iloc[:MAX_ISSUES_PER_COLUMN], strict=False
+        ):
             self.cell_error(int(line), column, str(value), expected, severity)
         if n > MAX_ISSUES_PER_COLUMN:
             rest = n - MAX_ISSUES_PER_COLUMN
-            self.add(severity, f"{self.file}, colonne « {column} » : {rest} autre(s) ligne(s) dans le même cas "
-                     f"({expected} attendu).", None, column, None, expected)
+            self.add(
+                severity,
+                f"{self.file}, colonne « {column} » : {rest} autre(s) ligne(s) dans le même cas "
+                f"({expected} attendu).",
+                None,
+                column,
+                None,
+                expected,
+            )
 
     @property
     def errors(self) -> list[Issue]:
@@ -89,26 +117,26 @@ class Report:
     def ok(self) -> bool:
         return not self.errors
 
+    def sorted_issues(self) -> list[Issue]:
+        """Errors first, then warnings, then notes; by line within each severity."""
+        rank = {Severity.ERREUR: 0, Severity.AVERTISSEMENT: 1, Severity.NOTE: 2}
+        return sorted(self.issues, key=lambda i: (rank[i.severity], i.line is None, i.line or 0))
+
     def as_frame(self) -> pd.DataFrame:
+        issues = self.sorted_issues()
         return pd.DataFrame(
             {
-                "Gravité": [str(i.severity) for i in self.issues],
-                "Ligne": pd.array([i.line for i in self.issues], dtype="Int64"),
-                "Colonne": [i.column or "" for i in self.issues],
-                "Trouvé": [i.found or "" for i in self.issues],
-                "Attendu": [i.expected or "" for i in self.issues],
-                "Message": [i.message for i in self.issues],
+                "Gravité": [str(i.severity) for i in issues],
+                "Ligne": pd.array([i.line for i in issues], dtype="Int64"),
+                "Colonne": [i.column or "" for i in issues],
+                "Trouvé": [i.found or "" for i in issues],
+                "Attendu": [i.expected or "" for i in issues],
+                "Message": [i.message for i in issues],
             }
         )
 
     def text(self) -> str:
-        order = (Severity.ERREUR, Severity.AVERTISSEMENT, Severity.NOTE)
-        out = []
-        for sev in order:
-            for i in self.issues:
-                if i.severity is sev:
-                    out.append(f"[{sev}] {i.message}")
-        return "\n".join(out)
+        return "\n".join(f"[{i.severity}] {i.message}" for i in self.sorted_issues())
 
     def summary(self) -> str:
         e, w = len(self.errors), len(self.warnings)
@@ -151,62 +179,98 @@ def is_missing(values: pd.Series) -> pd.Series:
     return values.astype(str).str.strip().str.lower().isin(MISSING_TOKENS)
 
 
-def convert_column(values: pd.Series, col: Column, lines: np.ndarray, report: Report,
-                   header: str | None = None) -> pd.Series:
+def convert_column(
+    values: pd.Series, col: Column, lines: np.ndarray, report: Report, header: str | None = None
+) -> pd.Series:
     """Convert a text column to the schema type, reporting every bad cell.
 
-    `header` is the column name as written in the file (used in messages).
+    `header` is the column name as written in the file (used in messages). The work is
+    done once per distinct value (files repeat codes, ages, categories a lot), then spread
+    back to the rows.
     """
     name = header or col.name
-    text = values.astype(str).str.strip()
-    missing = is_missing(text)
+    arr = values.to_numpy(dtype=object, na_value="")
+    codes_, uniques = pd.factorize(arr)
+    text_u = pd.Series(uniques, dtype=object).map(str).str.strip()
+    out_u, problems, missing_u = _convert_unique(text_u, col)
+    for mask_u, expected in problems:
+        mask = mask_u[codes_]
+        if mask.any():
+            report.cells(
+                lines[mask], name, text_u.iloc[codes_[mask]].reset_index(drop=True), expected
+            )
+    if col.required:
+        empty = missing_u[codes_]  # invalid cells were reported above, not twice
+        if empty.any():
+            report.cells(
+                lines[empty],
+                name,
+                pd.Series([""] * int(empty.sum())),
+                "une valeur (colonne obligatoire)",
+            )
+    return pd.Series(out_u.array.take(codes_), index=values.index, name=values.name)
+
+
+def _convert_unique(
+    text: pd.Series, col: Column
+) -> tuple[pd.Series, list[tuple[np.ndarray, str]], np.ndarray]:
+    """Typed values, problems (mask, expected) and missing mask, for distinct stripped texts."""
+    missing = is_missing(text).to_numpy(dtype=bool)
+    problems: list[tuple[np.ndarray, str]] = []
+    expected = expected_text(col)
     if col.dtype in (Dtype.INT, Dtype.FLOAT):
         num, invalid = parse_numbers(text)
-        if invalid.any():
-            report.cells(lines[invalid.to_numpy()], name, text[invalid], expected_text(col))
-        ok = ~invalid & num.notna()
+        inv = invalid.to_numpy(dtype=bool)
+        problems.append((inv, expected))
+        values = num.to_numpy(dtype="float64")
+        ok = ~inv & ~np.isnan(values)
         if col.dtype is Dtype.INT:
-            frac = ok & (num.round() != num)
-            if frac.any():
-                report.cells(lines[frac.to_numpy()], name, text[frac], expected_text(col))
-        _check_range(num, ok, col, lines, text, report, name)
-        out: pd.Series = num.round().astype("Int64") if col.dtype is Dtype.INT else num.astype("Float64")
+            problems.append((ok & (np.round(values) != values), expected))
+        bad = np.zeros(len(values), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if col.minimum is not None:
+                bad |= values < col.minimum
+            if col.maximum is not None:
+                bad |= values > col.maximum
+        problems.append((bad & ok, expected))
+        out: pd.Series = (
+            num.round().astype("Int64") if col.dtype is Dtype.INT else num.astype("Float64")
+        )
     elif col.dtype is Dtype.BOOL:
         low = text.str.lower()
-        val = pd.Series(pd.NA, index=text.index, dtype="boolean")
-        val[low.isin(_TRUE)] = True
-        val[low.isin(_FALSE)] = False
-        bad = val.isna() & ~missing
-        if bad.any():
-            report.cells(lines[bad.to_numpy()], name, text[bad], expected_text(col))
-        out = val
+        out = pd.Series(pd.NA, index=text.index, dtype="boolean")
+        out[low.isin(_TRUE)] = True
+        out[low.isin(_FALSE)] = False
+        problems.append((out.isna().to_numpy() & ~missing, expected))
     elif col.dtype is Dtype.DATE:
         iso = pd.to_datetime(text.where(~missing, None), format="%Y-%m-%d", errors="coerce")
-        fr = pd.to_datetime(text.where(~missing & iso.isna(), None), format="%d/%m/%Y", errors="coerce")
+        fr = pd.to_datetime(
+            text.where(~missing & iso.isna().to_numpy(), None), format="%d/%m/%Y", errors="coerce"
+        )
         out = iso.fillna(fr)
-        bad = out.isna() & ~missing
-        if bad.any():
-            report.cells(lines[bad.to_numpy()], name, text[bad], expected_text(col))
+        problems.append((out.isna().to_numpy() & ~missing, expected))
     else:
-        out = text.where(~missing | (col.dtype is Dtype.TEXT and text.str.lower() == "s"), None).astype("string")
+        keep = (
+            ~missing | (text.str.lower() == "s").to_numpy() if col.dtype is Dtype.TEXT else ~missing
+        )
+        out = text.where(keep, None).astype("string")
         if col.choices:
-            norm = out.str.lower()
             choices = {c.lower(): c for c in col.choices}
-            mapped = norm.map(choices)
-            bad = out.notna() & mapped.isna()
-            if bad.any():
-                report.cells(lines[bad.to_numpy()], name, text[bad], expected_text(col))
+            mapped = out.str.lower().map(choices)
+            problems.append((out.notna().to_numpy() & mapped.isna().to_numpy(), expected))
             out = mapped.astype("string")
-    if col.required:
-        empty = missing.to_numpy(dtype=bool)  # invalid cells were reported above, not twice
-        if empty.any():
-            report.cells(lines[empty], name, pd.Series([""] * int(empty.sum())),
-                         "une valeur (colonne obligatoire)")
-    return out
+    return out.reset_index(drop=True), problems, missing
 
 
-def _check_range(num: pd.Series, ok: pd.Series, col: Column, lines: np.ndarray, text: pd.Series | None,
-                 report: Report, name: str) -> None:
+def _check_range(
+    num: pd.Series,
+    ok: pd.Series,
+    col: Column,
+    lines: np.ndarray,
+    text: pd.Series | None,
+    report: Report,
+    name: str,
+) -> None:
     if col.minimum is None and col.maximum is None:
         return
     values = num.to_numpy(dtype="float64", na_value=np.nan)
@@ -218,16 +282,22 @@ def _check_range(num: pd.Series, ok: pd.Series, col: Column, lines: np.ndarray, 
             bad |= values > col.maximum
     bad &= ok.to_numpy(dtype=bool)
     if bad.any():
-        shown = text[bad] if text is not None else num[bad].map(lambda v: f"{v:g}".replace(".", ","))
+        shown = (
+            text[bad] if text is not None else num[bad].map(lambda v: f"{v:g}".replace(".", ","))
+        )
         report.cells(lines[bad], name, shown, expected_text(col))
 
 
-def check_duplicates(frame: pd.DataFrame, dtype: DatasetType, lines: np.ndarray, report: Report) -> None:
+def check_duplicates(
+    frame: pd.DataFrame, dtype: DatasetType, lines: np.ndarray, report: Report
+) -> None:
     """Rows sharing the key columns of the schema are errors (listed with their lines)."""
     keys = [k for k in dtype.keys if k in frame.columns]
     if not keys or frame.empty:
         return
-    complete = frame[keys].notna().all(axis=1).to_numpy()  # missing keys are reported as cell errors
+    complete = (
+        frame[keys].notna().all(axis=1).to_numpy()
+    )  # missing keys are reported as cell errors
     dup = frame.duplicated(keys, keep=False).to_numpy() & complete
     if not dup.any():
         return
@@ -237,13 +307,19 @@ def check_duplicates(frame: pd.DataFrame, dtype: DatasetType, lines: np.ndarray,
         groups.setdefault(key, []).append(int(line))
     for i, (key, ls) in enumerate(groups.items()):
         if i >= MAX_ISSUES_PER_COLUMN:
-            report.error(f"{report.file} : {len(groups) - i} autre(s) doublon(s) de clé non listé(s).")
+            report.error(
+                f"{report.file} : {len(groups) - i} autre(s) doublon(s) de clé non listé(s)."
+            )
             break
         shown = ", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True))
         report.error(
             f"{report.file}, lignes {', '.join(map(str, ls[:10]))} : clé en double ({shown}) ; "
             f"une seule ligne attendue par {' + '.join(keys)}.",
-            line=ls[0], column=", ".join(keys), found=shown, expected="une clé unique")
+            line=ls[0],
+            column=", ".join(keys),
+            found=shown,
+            expected="une clé unique",
+        )
 
 
 def validate_frame(frame: pd.DataFrame, dtype: DatasetType, report: Report) -> pd.DataFrame:
@@ -253,8 +329,11 @@ def validate_frame(frame: pd.DataFrame, dtype: DatasetType, report: Report) -> p
     for col in dtype.columns:
         if col.name not in out.columns:
             if col.required:
-                report.error(f"{report.file} : colonne « {col.name} » absente ({col.label}).",
-                             column=col.name, expected=col.label)
+                report.error(
+                    f"{report.file} : colonne « {col.name} » absente ({col.label}).",
+                    column=col.name,
+                    expected=col.label,
+                )
             out[col.name] = pd.NA
             continue
         if col.dtype in (Dtype.INT, Dtype.FLOAT) and pd.api.types.is_numeric_dtype(out[col.name]):

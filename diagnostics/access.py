@@ -160,8 +160,9 @@ def two_step_fca(
     return pd.Series(out, index=demand.index, name="accessibilite")
 
 
-def project_lonlat(lon: np.ndarray, lat: np.ndarray, crs: str = METRO_CRS) -> tuple[np.ndarray,
-                                                                                      np.ndarray]:
+def project_lonlat(
+    lon: np.ndarray, lat: np.ndarray, crs: str = METRO_CRS
+) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 longitude/latitude to projected metres (Lambert-93 by default)."""
     from pyproj import Transformer
 
@@ -178,8 +179,13 @@ ZONE_CRS: dict[str, tuple[str, float]] = {
     "reunion": ("EPSG:2975", 3.0e8),
     "mayotte": ("EPSG:4471", 4.0e8),
 }
-_DEP_ZONE = {"971": "antilles", "972": "antilles", "973": "guyane", "974": "reunion",
-             "976": "mayotte"}
+_DEP_ZONE = {
+    "971": "antilles",
+    "972": "antilles",
+    "973": "guyane",
+    "974": "reunion",
+    "976": "mayotte",
+}
 
 
 def zone_of_departement(dep: str) -> str:
@@ -224,8 +230,9 @@ def structure_points(structures: pd.DataFrame, deps: pd.Series) -> pd.DataFrame:
     ok = ~np.isnan(lon) & ~np.isnan(lat)
     x = np.full(len(eaje), np.nan)
     y = np.full(len(eaje), np.nan)
-    zones = np.array([zone_of_departement(d) for d in deps.loc[eaje.index].astype(str)],
-                     dtype=object)
+    zones = np.array(
+        [zone_of_departement(d) for d in deps.loc[eaje.index].astype(str)], dtype=object
+    )
     for zone, (crs, offset) in ZONE_CRS.items():
         mask = (zones == zone) & ok
         if mask.any():
@@ -235,8 +242,9 @@ def structure_points(structures: pd.DataFrame, deps: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "y": y, "places": places}, index=eaje.index)
 
 
-def two_step_fca_local(demand: pd.DataFrame, supply: pd.DataFrame, params: AccessParams,
-                       wanted: pd.Index) -> pd.Series:
+def two_step_fca_local(
+    demand: pd.DataFrame, supply: pd.DataFrame, params: AccessParams, wanted: pd.Index
+) -> pd.Series:
     """`two_step_fca` for the demand points `wanted` only, computed on the points near them.
 
     Exact: the accessibility of a point depends on supply within the radius r, whose ratios
@@ -251,8 +259,12 @@ def two_step_fca_local(demand: pd.DataFrame, supply: pd.DataFrame, params: Acces
         return pd.Series(np.nan, index=wanted, name="accessibilite")
 
     def near(df: pd.DataFrame, margin: float) -> pd.DataFrame:
-        return df[(df["x"] >= x0 - margin) & (df["x"] <= x1 + margin)
-                  & (df["y"] >= y0 - margin) & (df["y"] <= y1 + margin)]
+        return df[
+            (df["x"] >= x0 - margin)
+            & (df["x"] <= x1 + margin)
+            & (df["y"] >= y0 - margin)
+            & (df["y"] <= y1 + margin)
+        ]
 
     dem = near(demand, 2 * r)
     sup = near(supply, r)

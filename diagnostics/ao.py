@@ -125,26 +125,32 @@ _CELL_EPCI_INTERCO = (
 )
 CELLS: dict[tuple[str, str], Cell] = {
     (DIST_COMMUNE, LEVEL_COMMUNAL): Cell(
-        DIST_COMMUNE, LEVEL_COMMUNAL, _CELL_COMMUNE_COMMUNAL, _CELL_COMMUNE_COMMUNAL),
+        DIST_COMMUNE, LEVEL_COMMUNAL, _CELL_COMMUNE_COMMUNAL, _CELL_COMMUNE_COMMUNAL
+    ),
     (DIST_COMMUNE, LEVEL_INTERCOMMUNAL): Cell(
-        DIST_COMMUNE, LEVEL_INTERCOMMUNAL, _CELL_COMMUNE_INTERCO, _CELL_COMMUNE_INTERCO),
+        DIST_COMMUNE, LEVEL_INTERCOMMUNAL, _CELL_COMMUNE_INTERCO, _CELL_COMMUNE_INTERCO
+    ),
     (DIST_EPCI, LEVEL_COMMUNAL): Cell(
-        DIST_EPCI, LEVEL_COMMUNAL,
+        DIST_EPCI,
+        LEVEL_COMMUNAL,
         "En droit, pour valoir schéma au titre de la compétence de planification, la CTG doit être "
         "signée par l'EPCI.",
         "En opportunité, une CTG signée à l'échelon intercommunal doit être privilégiée.",
     ),
     (DIST_EPCI, LEVEL_INTERCOMMUNAL): Cell(
-        DIST_EPCI, LEVEL_INTERCOMMUNAL, _CELL_EPCI_INTERCO, _CELL_EPCI_INTERCO),
+        DIST_EPCI, LEVEL_INTERCOMMUNAL, _CELL_EPCI_INTERCO, _CELL_EPCI_INTERCO
+    ),
     (DIST_SHARED, LEVEL_COMMUNAL): Cell(
-        DIST_SHARED, LEVEL_COMMUNAL,
+        DIST_SHARED,
+        LEVEL_COMMUNAL,
         "En droit, pour valoir schéma au titre de la compétence de planification, la CTG doit être "
         "signée par l'EPCI s'il l'exerce.",
         "En opportunité, la CTG doit être signée par l'EPCI et les communes qui exercent de manière "
         "partagée des compétences d'AO.",
     ),
     (DIST_SHARED, LEVEL_INTERCOMMUNAL): Cell(
-        DIST_SHARED, LEVEL_INTERCOMMUNAL,
+        DIST_SHARED,
+        LEVEL_INTERCOMMUNAL,
         "En droit, pour valoir schéma au titre de la compétence de planification, la CTG doit être "
         "signée par les communes et/ou l'EPCI qui l'exercent.",
         "En opportunité, la CTG doit être signée par les communes et l'EPCI qui exercent les "
@@ -220,8 +226,10 @@ def resolve_population(
     if n_mun == 0:
         label = f"population totale {year} (importée)"
     else:
-        label = (f"population totale {year} (importée) pour {n_tot} commune(s), "
-                 f"{municipale_label} pour les {n_mun} autre(s)")
+        label = (
+            f"population totale {year} (importée) pour {n_tot} commune(s), "
+            f"{municipale_label} pour les {n_mun} autre(s)"
+        )
     return out, PopulationBasis(label, "totale", year, n_tot, n_mun)
 
 
@@ -256,8 +264,10 @@ def transfers_in_force(
         siren = str(rec["siren_epci"]).strip()
         comp = str(rec["competence"]).strip()
         if comp not in COMPETENCES:
-            errors.append(f"Transfert à l'EPCI {siren} : compétence inconnue « {comp} » "
-                          f"(attendu : {', '.join(COMPETENCES)}).")
+            errors.append(
+                f"Transfert à l'EPCI {siren} : compétence inconnue « {comp} » "
+                f"(attendu : {', '.join(COMPETENCES)})."
+            )
             continue
         if siren not in by_epci:
             continue
@@ -272,11 +282,16 @@ def transfers_in_force(
             for raw in listed:
                 code = normalize_code_insee(raw)
                 if code is None or code not in epci_of:
-                    errors.append(f"Transfert de « {comp} » à l'EPCI {siren} : code commune inconnu "
-                                  f"« {raw} ».")
-                elif epci_of[code] != siren:
-                    errors.append(f"Transfert de « {comp} » à l'EPCI {siren} : la commune {code} "
-                                  f"n'en est pas membre (EPCI {epci_of[code]}).")
+                    errors.append(
+                        f"Transfert de « {comp} » à l'EPCI {siren} : code commune inconnu "
+                        f"« {raw} »."
+                    )
+                elif pd.isna(epci_of[code]) or epci_of[code] != siren:
+                    member_of = "aucun EPCI" if pd.isna(epci_of[code]) else f"EPCI {epci_of[code]}"
+                    errors.append(
+                        f"Transfert de « {comp} » à l'EPCI {siren} : la commune {code} "
+                        f"n'en est pas membre ({member_of})."
+                    )
                 else:
                     codes.append(code)
         rows.extend((siren, comp, c) for c in codes)
@@ -305,31 +320,47 @@ def competence_holders(
     « epci », « reparties »), the planning holder (`ao_planif_type`, `ao_planif_code`,
     `ao_planif_nom`, `ao_planif_population`, `ao_planif_strate`).
     """
-    pop = (population if population is not None
-           else pd.to_numeric(communes["population"], errors="coerce")).astype("Float64")
-    out = pd.DataFrame({
-        "code_insee": communes["code_insee"].astype("string").to_numpy(),
-        "nom": communes["nom"].astype("string").to_numpy(),
-        "siren_epci": communes["siren_epci"].astype("string").to_numpy(),
-        "epci_nom": (communes["epci_nom"].astype("string").to_numpy() if "epci_nom" in communes
-                     else pd.array([pd.NA] * len(communes), dtype="string")),
-        "population": pop.to_numpy(),
-    })
+    pop = (
+        population
+        if population is not None
+        else pd.to_numeric(communes["population"], errors="coerce")
+    ).astype("Float64")
+    out = pd.DataFrame(
+        {
+            "code_insee": communes["code_insee"].astype("string").to_numpy(),
+            "nom": communes["nom"].astype("string").to_numpy(),
+            "siren_epci": communes["siren_epci"].astype("string").to_numpy(),
+            "epci_nom": (
+                communes["epci_nom"].astype("string").to_numpy()
+                if "epci_nom" in communes
+                else pd.array([pd.NA] * len(communes), dtype="string")
+            ),
+            "population": pop.to_numpy(),
+        }
+    )
     pop_by_code = dict(zip(out["code_insee"], out["population"], strict=True))
-    tr = transfers_in_force(transfers if transfers is not None else pd.DataFrame(), communes,
-                            reference_date)
+    tr = transfers_in_force(
+        transfers if transfers is not None else pd.DataFrame(), communes, reference_date
+    )
     for comp in COMPETENCES:
         t = tr.loc[tr["competence"] == comp]
         held = dict(zip(t["code_insee"], t["siren_epci"], strict=True))
-        epci_pop = (t.assign(p=t["code_insee"].map(pop_by_code).astype("Float64"))
-                     .groupby("siren_epci")["p"].sum(min_count=1).to_dict())
+        epci_pop = (
+            t.assign(p=t["code_insee"].map(pop_by_code).astype("Float64"))
+            .groupby("siren_epci")["p"]
+            .sum(min_count=1)
+            .to_dict()
+        )
         transferred = out["code_insee"].map(held)
-        out[f"titulaire_{comp}"] = transferred.notna().map(
-            {True: HOLDER_EPCI, False: HOLDER_COMMUNE}).astype("string")
+        out[f"titulaire_{comp}"] = (
+            transferred.notna().map({True: HOLDER_EPCI, False: HOLDER_COMMUNE}).astype("string")
+        )
         holder_pop = transferred.map(epci_pop).astype("Float64")
         out[f"population_{comp}"] = holder_pop.where(transferred.notna(), out["population"])
         if comp in COMPETENCES_ABOVE_3500:
-            out[f"applicable_{comp}"] = (out[f"population_{comp}"] > SEUIL_PLANIFICATION).fillna(False)
+            out[f"applicable_{comp}"] = (out[f"population_{comp}"] > SEUIL_PLANIFICATION).fillna(
+                False
+            )
         else:
             out[f"applicable_{comp}"] = True
         out[f"applicable_{comp}"] = out[f"applicable_{comp}"].astype(bool)
@@ -339,8 +370,11 @@ def competence_holders(
     out["ao_planif_code"] = out["siren_epci"].where(planif_epci, out["code_insee"])
     out["ao_planif_nom"] = out["epci_nom"].where(planif_epci, out["nom"])
     out["ao_planif_population"] = out["population_planifier"]
-    out["ao_planif_strate"] = out["ao_planif_population"].map(
-        lambda p: ao_tier(None if pd.isna(p) else float(p))).astype("string")
+    out["ao_planif_strate"] = (
+        out["ao_planif_population"]
+        .map(lambda p: ao_tier(None if pd.isna(p) else float(p)))
+        .astype("string")
+    )
     return out
 
 
@@ -382,8 +416,14 @@ def parse_ctg(ctg: pd.DataFrame, communes: pd.DataFrame, epci: pd.DataFrame) -> 
     """
     known_epci = set(epci["siren_epci"].astype("string").dropna())
     known_communes = set(communes["code_insee"].astype("string").dropna())
-    members = (communes[["code_insee", "siren_epci"]].astype("string").dropna()
-               .groupby("siren_epci")["code_insee"].apply(tuple).to_dict())
+    members = (
+        communes[["code_insee", "siren_epci"]]
+        .astype("string")
+        .dropna()
+        .groupby("siren_epci")["code_insee"]
+        .apply(tuple)
+        .to_dict()
+    )
     out: list[Ctg] = []
     errors: list[str] = []
     for rec in ctg.to_dict("records"):
@@ -396,8 +436,10 @@ def parse_ctg(ctg: pd.DataFrame, communes: pd.DataFrame, epci: pd.DataFrame) -> 
             continue
         niveau = str(rec.get("niveau") or "").strip()
         if niveau not in (LEVEL_COMMUNAL, LEVEL_INTERCOMMUNAL):
-            errors.append(f"{who} : échelon de signature « {niveau} » inconnu "
-                          "(attendu : communal ou intercommunal).")
+            errors.append(
+                f"{who} : échelon de signature « {niveau} » inconnu "
+                "(attendu : communal ou intercommunal)."
+            )
             continue
         com: list[str] = []
         eps: list[str] = []
@@ -409,17 +451,25 @@ def parse_ctg(ctg: pd.DataFrame, communes: pd.DataFrame, epci: pd.DataFrame) -> 
             if code is not None and code in known_communes:
                 com.append(code)
             else:
-                errors.append(f"{who} : code signataire inconnu « {raw} » (ni code INSEE d'une "
-                              "commune ni SIREN d'un EPCI du référentiel).")
+                errors.append(
+                    f"{who} : code signataire inconnu « {raw} » (ni code INSEE d'une "
+                    "commune ni SIREN d'un EPCI du référentiel)."
+                )
         covered = set(com)
         for s in eps:
             covered.update(members.get(s, ()))
-        out.append(Ctg(
-            id_ctg=ident, nom=nom or ident, niveau=niveau,
-            date_debut=_ts(rec.get("date_debut")), date_fin=_ts(rec.get("date_fin")),
-            communes_signataires=tuple(dict.fromkeys(com)), epci_signataires=tuple(dict.fromkeys(eps)),
-            communes_couvertes=tuple(sorted(covered)),
-        ))
+        out.append(
+            Ctg(
+                id_ctg=ident,
+                nom=nom or ident,
+                niveau=niveau,
+                date_debut=_ts(rec.get("date_debut")),
+                date_fin=_ts(rec.get("date_fin")),
+                communes_signataires=tuple(dict.fromkeys(com)),
+                epci_signataires=tuple(dict.fromkeys(eps)),
+                communes_couvertes=tuple(sorted(covered)),
+            )
+        )
     if errors:
         raise AoDataError(errors)
     return out
@@ -449,20 +499,37 @@ def ctg_phase(ctg: Ctg, reference_date: date) -> str:
     return "en_cours"
 
 
-def ctg_table(ctgs: list[Ctg], reference_date: date, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+def ctg_table(
+    ctgs: list[Ctg], reference_date: date, names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """One row per CTG: id, name, level, dates, signatories (names when known), phase."""
     names = names or {}
     rows = []
     for c in ctgs:
-        rows.append({
-            "id_ctg": c.id_ctg, "nom": c.nom, "niveau": c.niveau,
-            "date_debut": c.date_debut, "date_fin": c.date_fin,
-            "signataires": ", ".join(names.get(s, s) for s in (*c.epci_signataires, *c.communes_signataires)),
-            "n_communes_couvertes": len(c.communes_couvertes),
-            "phase": ctg_phase(c, reference_date),
-        })
-    cols = ["id_ctg", "nom", "niveau", "date_debut", "date_fin", "signataires",
-            "n_communes_couvertes", "phase"]
+        rows.append(
+            {
+                "id_ctg": c.id_ctg,
+                "nom": c.nom,
+                "niveau": c.niveau,
+                "date_debut": c.date_debut,
+                "date_fin": c.date_fin,
+                "signataires": ", ".join(
+                    names.get(s, s) for s in (*c.epci_signataires, *c.communes_signataires)
+                ),
+                "n_communes_couvertes": len(c.communes_couvertes),
+                "phase": ctg_phase(c, reference_date),
+            }
+        )
+    cols = [
+        "id_ctg",
+        "nom",
+        "niveau",
+        "date_debut",
+        "date_fin",
+        "signataires",
+        "n_communes_couvertes",
+        "phase",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -477,9 +544,7 @@ class StatusResult:
     a_signer_en_opportunite: tuple[str, ...] = ()
 
 
-def ao_table(
-    holders: pd.DataFrame, ctgs: list[Ctg], reference_date: date
-) -> pd.DataFrame:
+def ao_table(holders: pd.DataFrame, ctgs: list[Ctg], reference_date: date) -> pd.DataFrame:
     """One row per AO (commune or EPCI holding at least one applicable competence) with its
     status from the circular's table.
 
@@ -505,34 +570,71 @@ def ao_table(
         big = bool(pd.notna(pop) and pop > SEUIL_SCHEMA and u["titulaire_planification"])
         rpe = ""
         if big:
-            rpe = ("obligatoire" if reference_date >= RPE_DATE
-                   else f"obligatoire à compter du {RPE_DATE:%d/%m/%Y}")
+            rpe = (
+                "obligatoire"
+                if reference_date >= RPE_DATE
+                else f"obligatoire à compter du {RPE_DATE:%d/%m/%Y}"
+            )
         chosen = next((c for c in relevant if c.id_ctg == res.ctg), None)
-        rows.append({
-            **{k: u[k] for k in ("ao_type", "ao_code", "ao_nom", "competences", "titulaire_planification",
-                                 "population", "strate", "n_communes", "communes", "repartition")},
-            "ctg": ", ".join(c.id_ctg for c in relevant),
-            "n_communes_couvertes": sum(1 for code in u["communes"] if code in covering),
-            "niveau_ctg": chosen.niveau if chosen else "",
-            "cellule": res.cellule,
-            "statut": res.statut,
-            "statut_libelle": STATUS_LABELS[res.statut],
-            "detail": res.detail,
-            "phrase_circulaire": res.phrase,
-            "ctg_retenue": res.ctg,
-            "date_fin_ctg": chosen.date_fin if chosen else pd.NaT,
-            "schema": _schema_text(u, big, res, chosen, reference_date),
-            "rpe": rpe,
-            "a_signer_en_opportunite": ", ".join(res.a_signer_en_opportunite),
-        })
+        rows.append(
+            {
+                **{
+                    k: u[k]
+                    for k in (
+                        "ao_type",
+                        "ao_code",
+                        "ao_nom",
+                        "competences",
+                        "titulaire_planification",
+                        "population",
+                        "strate",
+                        "n_communes",
+                        "communes",
+                        "repartition",
+                    )
+                },
+                "ctg": ", ".join(c.id_ctg for c in relevant),
+                "n_communes_couvertes": sum(1 for code in u["communes"] if code in covering),
+                "niveau_ctg": chosen.niveau if chosen else "",
+                "cellule": res.cellule,
+                "statut": res.statut,
+                "statut_libelle": STATUS_LABELS[res.statut],
+                "detail": res.detail,
+                "phrase_circulaire": res.phrase,
+                "ctg_retenue": res.ctg,
+                "date_fin_ctg": chosen.date_fin if chosen else pd.NaT,
+                "schema": _schema_text(u, big, res, chosen, reference_date),
+                "rpe": rpe,
+                "a_signer_en_opportunite": ", ".join(res.a_signer_en_opportunite),
+            }
+        )
     return pd.DataFrame(rows, columns=_AO_COLUMNS)
 
 
 _AO_COLUMNS = [
-    "ao_type", "ao_code", "ao_nom", "competences", "titulaire_planification", "population", "strate",
-    "n_communes", "communes", "repartition", "ctg", "n_communes_couvertes", "niveau_ctg", "cellule",
-    "statut", "statut_libelle", "detail", "phrase_circulaire", "ctg_retenue", "date_fin_ctg",
-    "schema", "rpe", "a_signer_en_opportunite",
+    "ao_type",
+    "ao_code",
+    "ao_nom",
+    "competences",
+    "titulaire_planification",
+    "population",
+    "strate",
+    "n_communes",
+    "communes",
+    "repartition",
+    "ctg",
+    "n_communes_couvertes",
+    "niveau_ctg",
+    "cellule",
+    "statut",
+    "statut_libelle",
+    "detail",
+    "phrase_circulaire",
+    "ctg_retenue",
+    "date_fin_ctg",
+    "schema",
+    "rpe",
+    "a_signer_en_opportunite",
 ]
 
 SCHEMA_NON_CONCERNE = "non concerné (n'exerce pas la planification)"
@@ -541,16 +643,20 @@ SCHEMA_DISPENSE = "dispensé : CTG signée par l'AO"
 SCHEMA_REQUIS = "requis"
 
 
-def _schema_text(unit: Mapping, big: bool, res: StatusResult, chosen: Ctg | None,
-                 reference_date: date) -> str:
+def _schema_text(
+    unit: Mapping, big: bool, res: StatusResult, chosen: Ctg | None, reference_date: date
+) -> str:
     """Schéma obligation of one AO: the holder of planning above 10,000 must adopt one unless a
     CTG in force that it signed stands in for it."""
     if not unit["titulaire_planification"]:
         return SCHEMA_NON_CONCERNE
     if not big:
         return SCHEMA_NON_REQUIS
-    if (chosen is not None and str(unit["ao_code"]) in chosen.signataires
-            and ctg_phase(chosen, reference_date) != "expiree"):
+    if (
+        chosen is not None
+        and str(unit["ao_code"]) in chosen.signataires
+        and ctg_phase(chosen, reference_date) != "expiree"
+    ):
         return SCHEMA_DISPENSE
     return SCHEMA_REQUIS
 
@@ -565,7 +671,9 @@ def _dedupe(ctgs: list[Ctg]) -> list[Ctg]:
 def _names(holders: pd.DataFrame) -> dict[str, str]:
     names = dict(zip(holders["code_insee"], holders["nom"], strict=True))
     epci = holders.dropna(subset=["siren_epci"])
-    names.update(dict(zip(epci["siren_epci"], epci["epci_nom"].fillna(epci["siren_epci"]), strict=True)))
+    names.update(
+        dict(zip(epci["siren_epci"], epci["epci_nom"].fillna(epci["siren_epci"]), strict=True))
+    )
     return {str(k): str(v) for k, v in names.items()}
 
 
@@ -575,7 +683,9 @@ def _applicable_holders(holders: pd.DataFrame) -> dict[str, set[str]]:
         codes = set()
         for comp in COMPETENCES:
             if r[f"applicable_{comp}"]:
-                codes.add(r["siren_epci"] if r[f"titulaire_{comp}"] == HOLDER_EPCI else r["code_insee"])
+                codes.add(
+                    r["siren_epci"] if r[f"titulaire_{comp}"] == HOLDER_EPCI else r["code_insee"]
+                )
         out[r["code_insee"]] = codes
     return out
 
@@ -593,9 +703,19 @@ def _ao_units(holders: pd.DataFrame) -> list[dict]:
             else:
                 key = (HOLDER_COMMUNE, r["code_insee"])
                 nom = r["nom"]
-            u = units.setdefault(key, {"ao_type": key[0], "ao_code": key[1], "ao_nom": nom,
-                                       "comps": set(), "communes": [], "dists": set(),
-                                       "pops": {}, "planif_communes": []})
+            u = units.setdefault(
+                key,
+                {
+                    "ao_type": key[0],
+                    "ao_code": key[1],
+                    "ao_nom": nom,
+                    "comps": set(),
+                    "communes": [],
+                    "dists": set(),
+                    "pops": {},
+                    "planif_communes": [],
+                },
+            )
             u["comps"].add(comp)
             if r["code_insee"] not in u["communes"]:
                 u["communes"].append(r["code_insee"])
@@ -612,17 +732,23 @@ def _ao_units(holders: pd.DataFrame) -> list[dict]:
             dist = next(iter(u["dists"]))
         else:
             dist = DIST_EPCI if u["dists"] == {DIST_EPCI} else DIST_SHARED
-        out.append({
-            "ao_type": u["ao_type"], "ao_code": u["ao_code"], "ao_nom": u["ao_nom"],
-            "competences": ", ".join(COMPETENCE_LABELS[c] for c in COMPETENCES if c in u["comps"]),
-            "titulaire_planification": planif,
-            "population": pop,
-            "strate": ao_tier(None if pd.isna(pop) else float(pop)),
-            "n_communes": len(u["communes"]),
-            "communes": tuple(sorted(u["communes"])),
-            "planif_communes": tuple(sorted(u["planif_communes"])),
-            "repartition": dist,
-        })
+        out.append(
+            {
+                "ao_type": u["ao_type"],
+                "ao_code": u["ao_code"],
+                "ao_nom": u["ao_nom"],
+                "competences": ", ".join(
+                    COMPETENCE_LABELS[c] for c in COMPETENCES if c in u["comps"]
+                ),
+                "titulaire_planification": planif,
+                "population": pop,
+                "strate": ao_tier(None if pd.isna(pop) else float(pop)),
+                "n_communes": len(u["communes"]),
+                "communes": tuple(sorted(u["communes"])),
+                "planif_communes": tuple(sorted(u["planif_communes"])),
+                "repartition": dist,
+            }
+        )
     out.sort(key=lambda u: (u["ao_type"] != HOLDER_EPCI, u["ao_nom"]))
     return out
 
@@ -652,12 +778,18 @@ def ao_status(
                 f"{nom} n'exerce pas la compétence de planification (non transférée, ou transférée "
                 "par des communes totalisant 3 500 habitants ou moins) : la CTG doit être signée par "
                 "les communes qui l'exercent.",
-                S_SIGNATURE_PLANIFICATION, "", "")
+                S_SIGNATURE_PLANIFICATION,
+                "",
+                "",
+            )
         return StatusResult(
             ST_NON_CONCERNE,
             f"{nom} n'exerce pas la compétence de planification (3 500 habitants ou moins, ou "
             "compétence transférée à l'EPCI) : pas d'obligation de schéma pour elle.",
-            f"{S_SEUIL_3500} {S_SIGNATURE_PLANIFICATION}", "", "")
+            f"{S_SEUIL_3500} {S_SIGNATURE_PLANIFICATION}",
+            "",
+            "",
+        )
     ref_phase = {c.id_ctg: ctg_phase(c, reference_date) for c in relevant}
     live = [c for c in relevant if ref_phase[c.id_ctg] != "expiree"]
     signed = [c for c in live if code in c.signataires]
@@ -681,19 +813,27 @@ def ao_status(
             ST_VAUT_SCHEMA,
             f"{nom} a signé la CTG « {c.nom} » ({c.id_ctg}), en cours jusqu'au {_fmt(c.date_fin)} : "
             "elle peut valoir schéma au titre de la planification.",
-            f"{cell.droit} {S_LOI_DISPENSE}" if big else cell.droit, cell.label, c.id_ctg,
-            opportunity(c))
+            f"{cell.droit} {S_LOI_DISPENSE}" if big else cell.droit,
+            cell.label,
+            c.id_ctg,
+            opportunity(c),
+        )
     extension = (
         "un avenant de prolongation d'un an peut être conclu avant le 31/12/2025"
         if reference_date <= EXTENSION_DEADLINE
-        else "l'avenant de prolongation d'un an n'était possible qu'avant le 31/12/2025")
+        else "l'avenant de prolongation d'un an n'était possible qu'avant le 31/12/2025"
+    )
     if signed:
         c = _latest(signed)
         return StatusResult(
             ST_ECHEANCE,
             f"La CTG « {c.nom} » ({c.id_ctg}) signée par {nom} se termine le {_fmt(c.date_fin)} "
             f"(moins de 12 mois) : la renégocier ; {extension}.",
-            S_RENEGOCIER, cell_of(c).label, c.id_ctg, opportunity(c))
+            S_RENEGOCIER,
+            cell_of(c).label,
+            c.id_ctg,
+            opportunity(c),
+        )
     running = [c for c in live if ref_phase[c.id_ctg] == "en_cours"]
     if running:
         c = _latest(running)
@@ -702,33 +842,56 @@ def ao_status(
             ST_AVENANT,
             f"La CTG « {c.nom} » ({c.id_ctg}) couvre le territoire mais {nom}, titulaire de la "
             f"planification, ne l'a pas signée : avenant recommandé, à signer par {nom}.",
-            f"{S_SIGNATURE_PLANIFICATION} {cell.droit}", cell.label, c.id_ctg, opportunity(c))
+            f"{S_SIGNATURE_PLANIFICATION} {cell.droit}",
+            cell.label,
+            c.id_ctg,
+            opportunity(c),
+        )
     if relevant:
         c = _latest(relevant)
         when = "s'est terminée" if ref_phase[c.id_ctg] == "expiree" else "se termine"
-        must = "" if code in c.signataires else f" ; {nom}, titulaire de la planification, doit la signer"
-        schema = " ; d'ici là, un schéma est requis (plus de 10 000 habitants)" if (
-            big and ref_phase[c.id_ctg] == "expiree") else ""
+        must = (
+            ""
+            if code in c.signataires
+            else f" ; {nom}, titulaire de la planification, doit la signer"
+        )
+        schema = (
+            " ; d'ici là, un schéma est requis (plus de 10 000 habitants)"
+            if (big and ref_phase[c.id_ctg] == "expiree")
+            else ""
+        )
         return StatusResult(
             ST_ECHEANCE,
             f"La CTG « {c.nom} » ({c.id_ctg}) {when} le {_fmt(c.date_fin)} : la renégocier{must}"
             f"{schema} ; {extension}.",
-            S_RENEGOCIER, cell_of(c).label, c.id_ctg, opportunity(c))
+            S_RENEGOCIER,
+            cell_of(c).label,
+            c.id_ctg,
+            opportunity(c),
+        )
     if big:
         return StatusResult(
             ST_SCHEMA_REQUIS,
             f"{nom} exerce la planification pour plus de 10 000 habitants et aucune CTG ne couvre son "
             "territoire : schéma pluriannuel requis, ou signature d'une CTG.",
-            S_SCHEMA_REQUIS, "", "")
+            S_SCHEMA_REQUIS,
+            "",
+            "",
+        )
     return StatusResult(
         ST_NON_CONCERNE,
         f"{nom} exerce la planification pour 10 000 habitants ou moins et n'est couverte par aucune "
         "CTG : pas d'obligation de schéma.",
-        S_SCHEMA_REQUIS, "", "")
+        S_SCHEMA_REQUIS,
+        "",
+        "",
+    )
 
 
 def _latest(ctgs: list[Ctg]) -> Ctg:
-    return max(ctgs, key=lambda c: (c.date_fin is not None, c.date_fin or pd.Timestamp.min, c.id_ctg))
+    return max(
+        ctgs, key=lambda c: (c.date_fin is not None, c.date_fin or pd.Timestamp.min, c.id_ctg)
+    )
 
 
 def _fmt(ts: pd.Timestamp | None) -> str:
@@ -753,8 +916,9 @@ def _echeance(phases: list[str]) -> str:
     return ECH_AUCUNE
 
 
-def commune_layers(holders: pd.DataFrame, ao: pd.DataFrame, ctgs: list[Ctg],
-                   reference_date: date) -> pd.DataFrame:
+def commune_layers(
+    holders: pd.DataFrame, ao: pd.DataFrame, ctgs: list[Ctg], reference_date: date
+) -> pd.DataFrame:
     """Per commune, the values the map layers show: AO tier of the planning holder, planning
     holder type, CTG coverage, status of the planning AO, CTG ending soon (`echeance_ctg`,
     one of ECHEANCES)."""
@@ -778,44 +942,75 @@ def commune_layers(holders: pd.DataFrame, ao: pd.DataFrame, ctgs: list[Ctg],
             couverture = "Couverte par une CTG en vigueur"
         else:
             couverture = "CTG expirée"
-        rows.append({
-            "code_insee": code,
-            "nom": r["nom"],
-            "strate": r["ao_planif_strate"],
-            "titulaire_planification": (HOLDER_LABELS[r["ao_planif_type"]] if r["applicable_planifier"]
-                                        else "Non applicable (3 500 habitants ou moins)"),
-            "ao_planification": r["ao_planif_nom"] if r["applicable_planifier"] else "",
-            "couverture_ctg": couverture,
-            "ctg": ", ".join(ids_by_commune.get(code, [])),
-            "statut": st["statut_libelle"] if st is not None else STATUS_LABELS[ST_NON_CONCERNE],
-            "echeance_ctg": _echeance(phases),
-        })
+        rows.append(
+            {
+                "code_insee": code,
+                "nom": r["nom"],
+                "strate": r["ao_planif_strate"],
+                "titulaire_planification": (
+                    HOLDER_LABELS[r["ao_planif_type"]]
+                    if r["applicable_planifier"]
+                    else "Non applicable (3 500 habitants ou moins)"
+                ),
+                "ao_planification": r["ao_planif_nom"] if r["applicable_planifier"] else "",
+                "couverture_ctg": couverture,
+                "ctg": ", ".join(ids_by_commune.get(code, [])),
+                "statut": st["statut_libelle"]
+                if st is not None
+                else STATUS_LABELS[ST_NON_CONCERNE],
+                "echeance_ctg": _echeance(phases),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # ----------------------------------------------------------------------------- checklist
 CHECKLIST_DOCUMENT_KIND = "checklist_ctg"
 _CHECKLIST = (
-    ("zones", "Les zones caractérisées par une offre d'accueil insuffisante ou par des difficultés "
-              "dans l'accès à l'offre"),
-    ("objectifs", "Les objectifs de maintien et de développement de l'offre d'accueil, en cohérence "
-                  "avec l'identification de ces zones"),
-    ("emplois", "Les besoins en matière d'emplois et de compétences qui découlent des objectifs de "
-                "maintien et de développement des services"),
-    ("vulnerables", "Les partenariats et actions à développer pour répondre aux difficultés spécifiques "
-                    "des familles vulnérables"),
-    ("avip", "L'objectif d'un développement renforcé des modes d'accueil « à vocation d'insertion "
-             "professionnelle »"),
-    ("qualite", "Les modalités d'accompagnement de l'ensemble des modes d'accueil du territoire en "
-                "matière de qualité d'accueil"),
-    ("investissements", "Les projets d'investissements en matière de rénovation, entretien et création "
-                        "d'équipements, services ou modes d'accueil du jeune enfant"),
+    (
+        "zones",
+        "Les zones caractérisées par une offre d'accueil insuffisante ou par des difficultés "
+        "dans l'accès à l'offre",
+    ),
+    (
+        "objectifs",
+        "Les objectifs de maintien et de développement de l'offre d'accueil, en cohérence "
+        "avec l'identification de ces zones",
+    ),
+    (
+        "emplois",
+        "Les besoins en matière d'emplois et de compétences qui découlent des objectifs de "
+        "maintien et de développement des services",
+    ),
+    (
+        "vulnerables",
+        "Les partenariats et actions à développer pour répondre aux difficultés spécifiques "
+        "des familles vulnérables",
+    ),
+    (
+        "avip",
+        "L'objectif d'un développement renforcé des modes d'accueil « à vocation d'insertion "
+        "professionnelle »",
+    ),
+    (
+        "qualite",
+        "Les modalités d'accompagnement de l'ensemble des modes d'accueil du territoire en "
+        "matière de qualité d'accueil",
+    ),
+    (
+        "investissements",
+        "Les projets d'investissements en matière de rénovation, entretien et création "
+        "d'équipements, services ou modes d'accueil du jeune enfant",
+    ),
     ("couts", "Les coûts prévisionnels et les moyens en ingénierie, financiers ou humains"),
     ("calendrier", "Le calendrier prévisionnel de réalisation de ces opérations"),
     ("evaluation", "Les indicateurs et modalités d'évaluation des objectifs énoncés"),
-    ("partenariats", "Les partenariats à développer pour atteindre ces objectifs, notamment avec le "
-                     "conseil départemental, d'autres collectivités territoriales, les gestionnaires ou "
-                     "les professionnels de l'accueil individuel situés concernés par les orientations"),
+    (
+        "partenariats",
+        "Les partenariats à développer pour atteindre ces objectifs, notamment avec le "
+        "conseil départemental, d'autres collectivités territoriales, les gestionnaires ou "
+        "les professionnels de l'accueil individuel situés concernés par les orientations",
+    ),
 )
 
 
@@ -863,8 +1058,9 @@ def checklist_progress(payload: Mapping | None) -> ChecklistProgress:
 # ---------------------------------------------------------------------------- indicators
 def status_counts(ao: pd.DataFrame) -> pd.DataFrame:
     """Number of AO and population per status (every status listed)."""
-    g = ao.groupby("statut").agg(ao=("ao_code", "size"),
-                                 population=("population", lambda s: pd.to_numeric(s).sum()))
+    g = ao.groupby("statut").agg(
+        ao=("ao_code", "size"), population=("population", lambda s: pd.to_numeric(s).sum())
+    )
     g = g.reindex(list(STATUSES)).fillna(0).astype({"ao": int}).reset_index()
     g["libelle"] = g["statut"].map(STATUS_LABELS)
     return g[["statut", "libelle", "ao", "population"]]
@@ -879,12 +1075,22 @@ def covered_population_share(layers: pd.DataFrame, population: pd.Series) -> flo
 
 
 INDICATORS = (
-    Indicator("ao_statuts_ctg", "Autorités organisatrices par statut CTG", "AO",
-              ("dataset:ctg", "dataset:ao_transferts", "insee_pop_2023"), status_counts,
-              "Statut de chaque AO selon le tableau de la circulaire (section 2.2) : CTG valant "
-              "schéma, avenant recommandé, schéma requis, échéance, non concerné."),
-    Indicator("ctg_population_couverte", "Part de la population couverte par une CTG en vigueur", "%",
-              ("dataset:ctg", "insee_pop_2023"), covered_population_share,
-              "Population des communes couvertes par une CTG en vigueur (signataire ou membre d'un EPCI "
-              "signataire) rapportée à la population du territoire."),
+    Indicator(
+        "ao_statuts_ctg",
+        "Autorités organisatrices par statut CTG",
+        "AO",
+        ("dataset:ctg", "dataset:ao_transferts", "insee_pop_2023"),
+        status_counts,
+        "Statut de chaque AO selon le tableau de la circulaire (section 2.2) : CTG valant "
+        "schéma, avenant recommandé, schéma requis, échéance, non concerné.",
+    ),
+    Indicator(
+        "ctg_population_couverte",
+        "Part de la population couverte par une CTG en vigueur",
+        "%",
+        ("dataset:ctg", "insee_pop_2023"),
+        covered_population_share,
+        "Population des communes couvertes par une CTG en vigueur (signataire ou membre d'un EPCI "
+        "signataire) rapportée à la population du territoire.",
+    ),
 )

@@ -134,6 +134,13 @@ BLANK_RATE_NOTE = (
     "et les taux publiés des anciennes communes ne s'additionnent pas (laissés vides à l'import)."
 )
 NOT_PUBLISHED_LEVEL = "Aucun taux Cnaf importé au niveau « {level} » pour {year}."
+LEVEL_NAMES_FR = {
+    "commune": "commune",
+    "epci": "EPCI",
+    "departement": "département",
+    "region": "région",
+    "france": "France",
+}
 
 FIGURE_COLUMNS: tuple[str, ...] = (
     "niveau",
@@ -539,7 +546,7 @@ def territory_figure(
     reason = (
         NOT_PUBLISHED_COMMUNE.format(year=year)
         if niveau == "commune"
-        else NOT_PUBLISHED_LEVEL.format(level=niveau, year=year)
+        else NOT_PUBLISHED_LEVEL.format(level=LEVEL_NAMES_FR.get(niveau, niveau), year=year)
     )
     if blank:
         reason = BLANK_RATE_NOTE.format(year=year)
@@ -801,7 +808,7 @@ def ranking(
     absent_reason = (
         NOT_PUBLISHED_COMMUNE.format(year=year)
         if niveau == "commune"
-        else NOT_PUBLISHED_LEVEL.format(level=niveau, year=year)
+        else NOT_PUBLISHED_LEVEL.format(level=LEVEL_NAMES_FR.get(niveau, niveau), year=year)
     )
     for u in units.itertuples(index=False):
         place = Place(niveau, u.code, str(u.nom))
@@ -986,6 +993,7 @@ def series_breaks(
                     )
                 )
         prev = r
+    out.extend(_component_drops(has))
     old = s[s["ancien_perimetre"].fillna(False).astype(bool)] if "ancien_perimetre" in s else s[:0]
     if not old.empty:
         last = int(old["annee"].max())
@@ -998,6 +1006,38 @@ def series_breaks(
             )
         )
     return sorted(out, key=lambda b: (b.annee, b.kind))
+
+
+#: A component published at 0 while it is at least this rate in the years before and after
+#: (or the only neighbouring year, at the ends of the series) is flagged (e.g. Toulouse 2018: assistants maternels 0,0 between 17,9 and 15,8).
+COMPONENT_DROP_MIN = 5.0
+
+
+def _component_drops(has: pd.DataFrame) -> list[SeriesBreak]:
+    """Components published at 0 between non-negligible neighbours (likely missing data)."""
+    out: list[SeriesBreak] = []
+    rows = has.sort_values("annee").reset_index(drop=True)
+    for col, label in COMPONENTS:
+        if col not in rows:
+            continue
+        values = _num(rows[col])
+        for i, v in enumerate(values):
+            if v != 0:
+                continue
+            neighbours = [values.iloc[j] for j in (i - 1, i + 1) if 0 <= j < len(values)]
+            if neighbours and all(pd.notna(n) and n >= COMPONENT_DROP_MIN for n in neighbours):
+                year = int(rows["annee"].iloc[i])
+                around = " / ".join(_fr(n) for n in neighbours)
+                out.append(
+                    SeriesBreak(
+                        year,
+                        "composante",
+                        f"{year} : taux « {label} » publié à 0 (années voisines : {around}) ; "
+                        "donnée probablement absente de la publication, le taux global de "
+                        "cette année n'est pas comparable.",
+                    )
+                )
+    return out
 
 
 def _nature_fr(nature: str) -> str:

@@ -44,7 +44,11 @@ from diagnostics.secrecy import (
 
 AGE_BANDS = ("< 1 an", "1 an", "2 ans", "3 ans et plus")
 NON_RENSEIGNE = "Non renseigné"
-SITUATION_LABELS = {"couple": "Couple", "monoparentale": "Famille monoparentale", "autre": "Autre situation"}
+SITUATION_LABELS = {
+    "couple": "Couple",
+    "monoparentale": "Famille monoparentale",
+    "autre": "Autre situation",
+}
 DIMENSIONS = ("age", "situation_familiale", "tranche_revenu")
 RESIDENCE = "residence"
 DIMENSION_LABELS = {
@@ -63,11 +67,22 @@ AUTRES_COMMUNES = "Autres communes"
 RESIDENCE_GROUP_BELOW = DEFAULT_THRESHOLD  # fixed: independent of the user's threshold  # column of the commune (all its EAJE) in the protected tables
 
 _AGE_ALIASES = {
-    "< 1 an": "< 1 an", "<1 an": "< 1 an", "moins d'1 an": "< 1 an", "moins d'un an": "< 1 an",
-    "moins de 1 an": "< 1 an", "0": "< 1 an", "0 an": "< 1 an",
-    "1 an": "1 an", "1": "1 an", "2 ans": "2 ans", "2": "2 ans",
-    "3 ans et plus": "3 ans et plus", "3 ans ou plus": "3 ans et plus", "3 ans": "3 ans et plus",
-    "3": "3 ans et plus", "3+": "3 ans et plus",
+    "< 1 an": "< 1 an",
+    "<1 an": "< 1 an",
+    "moins d'1 an": "< 1 an",
+    "moins d'un an": "< 1 an",
+    "moins de 1 an": "< 1 an",
+    "0": "< 1 an",
+    "0 an": "< 1 an",
+    "1 an": "1 an",
+    "1": "1 an",
+    "2 ans": "2 ans",
+    "2": "2 ans",
+    "3 ans et plus": "3 ans et plus",
+    "3 ans ou plus": "3 ans et plus",
+    "3 ans": "3 ans et plus",
+    "3": "3 ans et plus",
+    "3+": "3 ans et plus",
 }
 
 
@@ -127,7 +142,9 @@ class FilouePrepared:
     counts: dict[str, pd.DataFrame]
     modalites: dict[str, tuple[str, ...]] = field(default_factory=dict)
     bounds: dict[str, tuple[int, int]] = field(default_factory=dict)  # commune -> eaje rows [a, b)
-    starts: dict[str, np.ndarray] = field(default_factory=dict)  # dim -> first counts row per eaje_pos
+    starts: dict[str, np.ndarray] = field(
+        default_factory=dict
+    )  # dim -> first counts row per eaje_pos
 
     def eaje_rows(self, code_insee: str) -> tuple[int, int]:
         return self.bounds.get(str(code_insee), (0, 0))
@@ -135,11 +152,13 @@ class FilouePrepared:
     def long_counts(self, dim: str) -> pd.DataFrame:
         """counts[dim] with labels: id_eaje, modalite, enfants."""
         c = self.counts[dim]
-        return pd.DataFrame({
-            "id_eaje": self.eaje["id_eaje"].to_numpy()[c["eaje_pos"].to_numpy()],
-            "modalite": np.asarray(self.modalites[dim], dtype=object)[c["mod"].to_numpy()],
-            "enfants": c["enfants"].to_numpy(),
-        })
+        return pd.DataFrame(
+            {
+                "id_eaje": self.eaje["id_eaje"].to_numpy()[c["eaje_pos"].to_numpy()],
+                "modalite": np.asarray(self.modalites[dim], dtype=object)[c["mod"].to_numpy()],
+                "enfants": c["enfants"].to_numpy(),
+            }
+        )
 
 
 def years(extract: pd.DataFrame) -> list[int]:
@@ -188,9 +207,18 @@ def prepare(extract: pd.DataFrame, annee: int) -> FilouePrepared:
     n_eaje = len(uniq_ids)
     _, first = np.unique(row_eaje, return_index=True)
     communes = _codes(f["code_insee_eaje"]).to_numpy(dtype=object)[first]
-    names = (f["nom_eaje"].astype("string").to_numpy(dtype=object)[first] if "nom_eaje" in f
-             else np.full(n_eaje, None, dtype=object))
-    places = pd.Series(_numeric(f, "places_eaje")).groupby(row_eaje).max().reindex(range(n_eaje)).to_numpy()
+    names = (
+        f["nom_eaje"].astype("string").to_numpy(dtype=object)[first]
+        if "nom_eaje" in f
+        else np.full(n_eaje, None, dtype=object)
+    )
+    places = (
+        pd.Series(_numeric(f, "places_eaje"))
+        .groupby(row_eaje)
+        .max()
+        .reindex(range(n_eaje))
+        .to_numpy()
+    )
 
     def hours(col: str) -> np.ndarray:
         h = _numeric(f, col)
@@ -198,17 +226,21 @@ def prepare(extract: pd.DataFrame, annee: int) -> FilouePrepared:
         total = np.bincount(row_eaje, weights=np.where(ok, h, 0.0), minlength=n_eaje)
         return np.where(np.bincount(row_eaje, weights=ok, minlength=n_eaje) > 0, total, np.nan)
 
-    eaje = pd.DataFrame({
-        "id_eaje": np.asarray(uniq_ids, dtype=object),
-        "nom_eaje": names,
-        "code_insee_eaje": communes,
-        "places": places,
-        "enfants": np.bincount(row_eaje, minlength=n_eaje).astype(float),
-        "heures_facturees": hours("heures_facturees"),
-        "heures_realisees": hours("heures_realisees"),
-    })
+    eaje = pd.DataFrame(
+        {
+            "id_eaje": np.asarray(uniq_ids, dtype=object),
+            "nom_eaje": names,
+            "code_insee_eaje": communes,
+            "places": places,
+            "enfants": np.bincount(row_eaje, minlength=n_eaje).astype(float),
+            "heures_facturees": hours("heures_facturees"),
+            "heures_realisees": hours("heures_realisees"),
+        }
+    )
     eaje["nom_eaje"] = eaje["nom_eaje"].where(eaje["nom_eaje"].notna(), eaje["id_eaje"])
-    order = np.lexsort((eaje["id_eaje"].astype(str).to_numpy(), eaje["code_insee_eaje"].astype(str).to_numpy()))
+    order = np.lexsort(
+        (eaje["id_eaje"].astype(str).to_numpy(), eaje["code_insee_eaje"].astype(str).to_numpy())
+    )
     eaje = eaje.iloc[order].reset_index(drop=True)
     pos_of = np.empty(n_eaje, dtype=np.int64)
     pos_of[order] = np.arange(n_eaje)
@@ -222,7 +254,9 @@ def prepare(extract: pd.DataFrame, annee: int) -> FilouePrepared:
     nr = np.full(n, NON_RENSEIGNE, dtype=object)
     values = {
         "age": age_band(f["age_mois"]).to_numpy(dtype=object) if "age_mois" in f else nr,
-        "situation_familiale": _situations(f["situation_familiale"]) if "situation_familiale" in f else nr,
+        "situation_familiale": _situations(f["situation_familiale"])
+        if "situation_familiale" in f
+        else nr,
         "tranche_revenu": _labels(f["tranche_revenu"]) if "tranche_revenu" in f else nr,
         RESIDENCE: _labels(f["code_insee_residence"]) if "code_insee_residence" in f else nr,
     }
@@ -264,9 +298,13 @@ class CommuneView:
     code_insee: str
     annee: int
     threshold: int
-    eaje: pd.DataFrame  # id_eaje, nom_eaje, places, enfants, heures_facturees, heures_realisees, secret
+    eaje: (
+        pd.DataFrame
+    )  # id_eaje, nom_eaje, places, enfants, heures_facturees, heures_realisees, secret
     totals: dict[str, float]  # commune: places, enfants, heures_facturees, heures_realisees
-    tables: dict[str, pd.DataFrame]  # dimension -> index modalite, columns visible id_eaje + COMMUNE
+    tables: dict[
+        str, pd.DataFrame
+    ]  # dimension -> index modalite, columns visible id_eaje + COMMUNE
     all_hidden: bool
 
     @property
@@ -298,8 +336,9 @@ def _matrix(prep: FilouePrepared, dim: str, start: int, end: int, all_rows: bool
     return pd.DataFrame(mat, index=pd.Index(vocab[rows], name="modalite"), columns=ids)
 
 
-def group_rare_residences(mat: pd.DataFrame, code_insee: str,
-                           below: int = RESIDENCE_GROUP_BELOW) -> pd.DataFrame:
+def group_rare_residences(
+    mat: pd.DataFrame, code_insee: str, below: int = RESIDENCE_GROUP_BELOW
+) -> pd.DataFrame:
     """Merge the communes of residence sending fewer than `below` children to all EAJE of
     the commune into one row « Autres communes » (the EAJE's own commune and « Non
     renseigné » are kept). The grouping does not depend on the user's threshold, so the
@@ -315,30 +354,47 @@ def group_rare_residences(mat: pd.DataFrame, code_insee: str,
     return out
 
 
-def commune_view(prep: FilouePrepared, code_insee: str, threshold: int = DEFAULT_THRESHOLD) -> CommuneView:
+def commune_view(
+    prep: FilouePrepared, code_insee: str, threshold: int = DEFAULT_THRESHOLD
+) -> CommuneView:
     """Statistical secrecy applied to every EAJE of a commune and to the commune totals."""
     code = str(code_insee)
     start, end = prep.eaje_rows(code)
     eaje = prep.eaje.iloc[start:end].reset_index(drop=True)
     if end <= start:
         return CommuneView(code, prep.annee, threshold, eaje.assign(secret=True), {}, {}, True)
-    mats = {dim: _matrix(prep, dim, start, end, dim != RESIDENCE) for dim in (*DIMENSIONS, RESIDENCE)}
+    mats = {
+        dim: _matrix(prep, dim, start, end, dim != RESIDENCE) for dim in (*DIMENSIONS, RESIDENCE)
+    }
     mats[RESIDENCE] = group_rare_residences(mats[RESIDENCE], code)
     totals = eaje["enfants"].to_numpy(dtype=float)
     prot = protect_units({d: m.to_numpy() for d, m in mats.items()}, totals, threshold)
     return _publish(code, prep.annee, threshold, eaje, mats, prot)
 
 
-def _publish(code: str, annee: int, threshold: int, eaje: pd.DataFrame, mats: dict[str, pd.DataFrame],
-             prot: UnitsProtection) -> CommuneView:
+def _publish(
+    code: str,
+    annee: int,
+    threshold: int,
+    eaje: pd.DataFrame,
+    mats: dict[str, pd.DataFrame],
+    prot: UnitsProtection,
+) -> CommuneView:
     hidden_units = prot.hidden_units
-    out_eaje = eaje[["id_eaje", "nom_eaje", "places", "enfants", "heures_facturees", "heures_realisees"]].copy()
+    out_eaje = eaje[
+        ["id_eaje", "nom_eaje", "places", "enfants", "heures_facturees", "heures_realisees"]
+    ].copy()
     out_eaje["secret"] = hidden_units
     for col in ("enfants", "heures_facturees", "heures_realisees"):
         out_eaje[col] = out_eaje[col].where(~hidden_units, np.nan)
     places = float(eaje["places"].sum(min_count=1)) if eaje["places"].notna().any() else np.nan
     if prot.all_hidden:
-        totals = {"places": places, "enfants": np.nan, "heures_facturees": np.nan, "heures_realisees": np.nan}
+        totals = {
+            "places": places,
+            "enfants": np.nan,
+            "heures_facturees": np.nan,
+            "heures_realisees": np.nan,
+        }
     else:
         totals = {
             "places": places,
@@ -372,8 +428,9 @@ class ReferenceView:
     totals: dict[str, float]  # dimension -> total (NaN when hidden)
 
 
-def reference_view(reference: pd.DataFrame, code_insee: str, annee: int,
-                   threshold: int = DEFAULT_THRESHOLD) -> ReferenceView:
+def reference_view(
+    reference: pd.DataFrame, code_insee: str, annee: int, threshold: int = DEFAULT_THRESHOLD
+) -> ReferenceView:
     """Allocataire children of the commune (same year, else the closest earlier one), protected."""
     code = str(code_insee)
     if reference is None or reference.empty:
@@ -397,7 +454,9 @@ def reference_view(reference: pd.DataFrame, code_insee: str, annee: int,
             mod = mod.map(normalise_age_label)
         elif dim == "situation_familiale":
             mod = mod.map(_situation_label)
-        values = pd.to_numeric(part["enfants"], errors="coerce").fillna(0).groupby(mod.to_numpy()).sum()
+        values = (
+            pd.to_numeric(part["enfants"], errors="coerce").fillna(0).groupby(mod.to_numpy()).sum()
+        )
         hidden, total_hidden = protect_line_chain(values.to_numpy(dtype=float), threshold)
         series[dim] = values.where(~hidden, np.nan).astype(float)
         totals[dim] = np.nan if total_hidden else float(values.sum())
@@ -421,8 +480,13 @@ def _ratio(num: float, den: float, factor: float = 1.0) -> float:
     return float(num) / float(den) * factor
 
 
-def comparison(view: CommuneView, ref: ReferenceView | None, dimension: str,
-               id_eaje: str | None = None, modalites: tuple[str, ...] | None = None) -> pd.DataFrame:
+def comparison(
+    view: CommuneView,
+    ref: ReferenceView | None,
+    dimension: str,
+    id_eaje: str | None = None,
+    modalites: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
     """Three-way comparison for one dimension: counts, shares (%) and gaps (points).
 
     Columns: modalite, then n_<pop> and part_<pop> for pop in (eaje, commune, alloc) — eaje
@@ -430,7 +494,9 @@ def comparison(view: CommuneView, ref: ReferenceView | None, dimension: str,
     « Ensemble ». Hidden counts, and every share or gap derived from one, are NaN.
     """
     tab = view.tables.get(dimension)
-    rows = list(modalites) if modalites is not None else (list(tab.index) if tab is not None else [])
+    rows = (
+        list(modalites) if modalites is not None else (list(tab.index) if tab is not None else [])
+    )
     if tab is not None:
         rows = rows + [m for m in tab.index if m not in rows]
     alloc = ref.series.get(dimension) if ref is not None else None
@@ -462,9 +528,13 @@ def comparison(view: CommuneView, ref: ReferenceView | None, dimension: str,
     out["part_alloc"] = _share(n, total).to_numpy()
     totals_row: dict[str, object] = {"modalite": "Ensemble"}
     for p in pops:
-        tot = {"eaje": _eaje_value(view, id_eaje, "enfants") if id_eaje else np.nan,
-               "commune": view.totals.get("enfants", np.nan),
-               "alloc": ref.totals.get(dimension, np.nan) if ref is not None and alloc is not None else np.nan}[p]
+        tot = {
+            "eaje": _eaje_value(view, id_eaje, "enfants") if id_eaje else np.nan,
+            "commune": view.totals.get("enfants", np.nan),
+            "alloc": ref.totals.get(dimension, np.nan)
+            if ref is not None and alloc is not None
+            else np.nan,
+        }[p]
         totals_row[f"n_{p}"] = tot
         totals_row[f"part_{p}"] = 100.0 if np.isfinite(tot) and tot > 0 else np.nan
     out = pd.concat([out, pd.DataFrame([totals_row])], ignore_index=True)
@@ -494,7 +564,11 @@ def resident_share(view: CommuneView, id_eaje: str | None = None) -> tuple[float
     if col not in tab.columns:
         return np.nan, np.nan
     n = float(tab.at[view.code_insee, col])
-    total = view.totals.get("enfants", np.nan) if id_eaje is None else _eaje_value(view, id_eaje, "enfants")
+    total = (
+        view.totals.get("enfants", np.nan)
+        if id_eaje is None
+        else _eaje_value(view, id_eaje, "enfants")
+    )
     return n, _ratio(n, total, 100)
 
 
@@ -503,6 +577,7 @@ def cadrage(view: CommuneView, id_eaje: str | None = None) -> pd.DataFrame:
 
     Columns: indicateur (French), unite, eaje (when id_eaje), commune. Hidden -> NaN.
     """
+
     def figures(vals: dict[str, float], resident: tuple[float, float]) -> list[float]:
         return [
             vals.get("places", np.nan),
@@ -516,14 +591,32 @@ def cadrage(view: CommuneView, id_eaje: str | None = None) -> pd.DataFrame:
             resident[1],
         ]
 
-    out = pd.DataFrame({
-        "indicateur": ["Places", "Enfants accueillis", "Enfants par place", "Heures facturées",
-                       "Heures réalisées", "Heures réalisées / heures facturées",
-                       "Heures réalisées par place", "Enfants résidant dans la commune de l'EAJE",
-                       "Part des enfants résidant dans la commune de l'EAJE"],
-        "unite": ["places", "enfants", "enfants par place", "heures", "heures", "%", "heures par place",
-                  "enfants", "%"],
-    })
+    out = pd.DataFrame(
+        {
+            "indicateur": [
+                "Places",
+                "Enfants accueillis",
+                "Enfants par place",
+                "Heures facturées",
+                "Heures réalisées",
+                "Heures réalisées / heures facturées",
+                "Heures réalisées par place",
+                "Enfants résidant dans la commune de l'EAJE",
+                "Part des enfants résidant dans la commune de l'EAJE",
+            ],
+            "unite": [
+                "places",
+                "enfants",
+                "enfants par place",
+                "heures",
+                "heures",
+                "%",
+                "heures par place",
+                "enfants",
+                "%",
+            ],
+        }
+    )
     if id_eaje is not None:
         row = view.eaje.loc[view.eaje["id_eaje"] == id_eaje]
         vals = row.iloc[0].to_dict() if len(row) else {}
@@ -540,18 +633,30 @@ def residence(view: CommuneView, id_eaje: str | None = None) -> pd.DataFrame:
     tab = view.tables.get(RESIDENCE)
     col = COMMUNE if id_eaje is None else id_eaje
     if tab is None or col not in tab.columns:
-        return pd.DataFrame({"code_insee": pd.Series(dtype=object), "enfants": pd.Series(dtype=float),
-                             "part": pd.Series(dtype=float)})
+        return pd.DataFrame(
+            {
+                "code_insee": pd.Series(dtype=object),
+                "enfants": pd.Series(dtype=float),
+                "part": pd.Series(dtype=float),
+            }
+        )
     s = tab[col]
     s = s[s.isna() | (s > 0)]
-    total = view.totals.get("enfants", np.nan) if id_eaje is None else _eaje_value(view, id_eaje, "enfants")
+    total = (
+        view.totals.get("enfants", np.nan)
+        if id_eaje is None
+        else _eaje_value(view, id_eaje, "enfants")
+    )
     out = pd.DataFrame({"code_insee": s.index.astype(str), "enfants": s.to_numpy(dtype=float)})
     out["part"] = _share(out["enfants"], total).to_numpy()
-    return out.sort_values(["enfants", "code_insee"], ascending=[False, True], na_position="last"
-                           ).reset_index(drop=True)
+    return out.sort_values(
+        ["enfants", "code_insee"], ascending=[False, True], na_position="last"
+    ).reset_index(drop=True)
 
 
-def commune_share(view: CommuneView, dimension: str, modalites: list[str] | tuple[str, ...]) -> float:
+def commune_share(
+    view: CommuneView, dimension: str, modalites: list[str] | tuple[str, ...]
+) -> float:
     """Share (%) of the commune's children in `modalites`; NaN when any cell is hidden."""
     tab = view.tables.get(dimension)
     rows = [m for m in modalites if tab is not None and m in tab.index]
@@ -563,7 +668,9 @@ def commune_share(view: CommuneView, dimension: str, modalites: list[str] | tupl
     return _ratio(float(cells.sum()), view.totals.get("enfants", np.nan), 100)
 
 
-def ranking(view: CommuneView, dimension: str, modalites: list[str] | tuple[str, ...]) -> pd.DataFrame:
+def ranking(
+    view: CommuneView, dimension: str, modalites: list[str] | tuple[str, ...]
+) -> pd.DataFrame:
     """EAJE of the commune ranked by their share of children in `modalites` of `dimension`.
 
     Columns: rang, id_eaje, nom_eaje, enfants, effectif, part (%), ecart_commune (points).
@@ -582,7 +689,9 @@ def ranking(view: CommuneView, dimension: str, modalites: list[str] | tuple[str,
     out["part"] = out["effectif"] / out["enfants"] * 100
     part_c = commune_share(view, dimension, modalites)
     out["ecart_commune"] = out["part"] - part_c
-    out = out.sort_values(["part", "nom_eaje"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    out = out.sort_values(
+        ["part", "nom_eaje"], ascending=[False, True], na_position="last"
+    ).reset_index(drop=True)
     out.insert(0, "rang", out["part"].rank(ascending=False, method="min"))
     return out
 
@@ -591,12 +700,17 @@ def eaje_overview(view: CommuneView) -> pd.DataFrame:
     """One row per EAJE of the commune with its cadrage ratios (hidden -> NaN)."""
     out = view.eaje[["id_eaje", "nom_eaje", "places", "enfants"]].copy()
     out["enfants_par_place"] = out["enfants"] / out["places"].where(out["places"] > 0)
-    out["taux_realisation"] = (view.eaje["heures_realisees"]
-                               / view.eaje["heures_facturees"].where(view.eaje["heures_facturees"] > 0) * 100)
+    out["taux_realisation"] = (
+        view.eaje["heures_realisees"]
+        / view.eaje["heures_facturees"].where(view.eaje["heures_facturees"] > 0)
+        * 100
+    )
     out["heures_par_place"] = view.eaje["heures_realisees"] / out["places"].where(out["places"] > 0)
     tab = view.tables.get(RESIDENCE)
     if tab is not None and view.code_insee in tab.index:
-        out["part_residents"] = out["id_eaje"].map(tab.loc[view.code_insee]).astype(float) / out["enfants"] * 100
+        out["part_residents"] = (
+            out["id_eaje"].map(tab.loc[view.code_insee]).astype(float) / out["enfants"] * 100
+        )
     else:
         out["part_residents"] = 0.0 if tab is not None and not view.all_hidden else np.nan
         out.loc[out["enfants"].isna(), "part_residents"] = np.nan
@@ -604,19 +718,39 @@ def eaje_overview(view: CommuneView) -> pd.DataFrame:
 
 
 INDICATORS = (
-    Indicator("filoue_cadrage", "Données de cadrage des EAJE (Filoué)", "places, enfants, heures",
-              ("dataset:filoue",), cadrage,
-              "Places, enfants accueillis, heures facturées et réalisées, heures réalisées / facturées, "
-              "heures réalisées par place et part des enfants résidant dans la commune, après secret statistique."),
-    Indicator("filoue_comparaison", "Profil des enfants accueillis : EAJE, commune, allocataires", "%",
-              ("dataset:filoue", "dataset:filoue_reference"), comparison,
-              "Répartition (effectifs et parts) par âge, situation familiale ou revenus pour l'EAJE, "
-              "l'ensemble des EAJE de la commune et les enfants allocataires ; écarts en points."),
-    Indicator("filoue_residence", "Communes de résidence des enfants accueillis", "enfants",
-              ("dataset:filoue",), residence,
-              "Enfants accueillis par commune de résidence, effectifs inférieurs au seuil masqués."),
-    Indicator("filoue_classement", "Classement des EAJE de la commune", "%",
-              ("dataset:filoue",), ranking,
-              "Part des enfants d'une ou plusieurs modalités (ex. tranches de revenus les plus basses) "
-              "dans chaque EAJE de la commune, écart à l'ensemble de la commune en points."),
+    Indicator(
+        "filoue_cadrage",
+        "Données de cadrage des EAJE (Filoué)",
+        "places, enfants, heures",
+        ("dataset:filoue",),
+        cadrage,
+        "Places, enfants accueillis, heures facturées et réalisées, heures réalisées / facturées, "
+        "heures réalisées par place et part des enfants résidant dans la commune, après secret statistique.",
+    ),
+    Indicator(
+        "filoue_comparaison",
+        "Profil des enfants accueillis : EAJE, commune, allocataires",
+        "%",
+        ("dataset:filoue", "dataset:filoue_reference"),
+        comparison,
+        "Répartition (effectifs et parts) par âge, situation familiale ou revenus pour l'EAJE, "
+        "l'ensemble des EAJE de la commune et les enfants allocataires ; écarts en points.",
+    ),
+    Indicator(
+        "filoue_residence",
+        "Communes de résidence des enfants accueillis",
+        "enfants",
+        ("dataset:filoue",),
+        residence,
+        "Enfants accueillis par commune de résidence, effectifs inférieurs au seuil masqués.",
+    ),
+    Indicator(
+        "filoue_classement",
+        "Classement des EAJE de la commune",
+        "%",
+        ("dataset:filoue",),
+        ranking,
+        "Part des enfants d'une ou plusieurs modalités (ex. tranches de revenus les plus basses) "
+        "dans chaque EAJE de la commune, écart à l'ensemble de la commune en points.",
+    ),
 )

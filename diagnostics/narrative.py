@@ -172,7 +172,11 @@ def compare_sentence(
     if diff == 0:
         return f"{head} {verb} {indicator.agree('égal')} à {tail}."
     comparative = indicator.agree("supérieur" if diff > 0 else "inférieur")
-    gap = points_phrase(diff, decimals) if unit == "points" else f"{fmt_fr(abs(diff), decimals)} {unit}"
+    gap = (
+        points_phrase(diff, decimals)
+        if unit == "points"
+        else f"{fmt_fr(abs(diff), decimals)} {unit}"
+    )
     return f"{head} {verb} {comparative} de {gap} à {tail}."
 
 
@@ -185,7 +189,9 @@ def count_sentence(subject: str, n_communes: int, population: int) -> str:
     return f"{capitalise(subject)} compte {communes} et {habitants}."
 
 
-def share_sentence(part: Noun, share: float | None, whole: str, subject: str, decimals: int = 1) -> str | None:
+def share_sentence(
+    part: Noun, share: float | None, whole: str, subject: str, decimals: int = 1
+) -> str | None:
     """« Les familles monoparentales représentent 23,4 % des allocataires de Lyon. »"""
     if _missing(share):
         return None

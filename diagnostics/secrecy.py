@@ -57,8 +57,10 @@ def primary(values: np.ndarray, threshold: int) -> np.ndarray:
 def _check_threshold(threshold: int) -> int:
     t = int(threshold)
     if t < MIN_THRESHOLD or t > MAX_THRESHOLD:
-        raise ValueError(f"Seuil de secret statistique invalide : {threshold} "
-                         f"(entre {MIN_THRESHOLD} et {MAX_THRESHOLD}).")
+        raise ValueError(
+            f"Seuil de secret statistique invalide : {threshold} "
+            f"(entre {MIN_THRESHOLD} et {MAX_THRESHOLD})."
+        )
     return t
 
 
@@ -79,8 +81,9 @@ def _pick(values: np.ndarray, candidates: np.ndarray) -> int | None:
 # --------------------------------------------------------------------------------------------
 
 
-def protect_line(values: np.ndarray, threshold: int = DEFAULT_THRESHOLD,
-                 seed: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+def protect_line(
+    values: np.ndarray, threshold: int = DEFAULT_THRESHOLD, seed: np.ndarray | None = None
+) -> tuple[np.ndarray, bool]:
     """Protect counts whose sum is published.
 
     Returns (hidden mask of the cells, whether the total itself is hidden). When the total
@@ -107,8 +110,9 @@ def protect_line(values: np.ndarray, threshold: int = DEFAULT_THRESHOLD,
     return hidden, False
 
 
-def protect_line_chain(values: np.ndarray, threshold: int = DEFAULT_THRESHOLD,
-                       floor: int = DEFAULT_THRESHOLD) -> tuple[np.ndarray, bool]:
+def protect_line_chain(
+    values: np.ndarray, threshold: int = DEFAULT_THRESHOLD, floor: int = DEFAULT_THRESHOLD
+) -> tuple[np.ndarray, bool]:
     """`protect_line` at `threshold`, seeded by the protections at floor, floor + 1, …
     (so the patterns of two thresholds ≥ floor are nested)."""
     t = _check_threshold(threshold)
@@ -140,7 +144,9 @@ def bridges(n_nodes: int, edges: list[tuple[int, int]]) -> set[int]:
             continue
         disc[root] = low[root] = timer
         timer += 1
-        stack: list[tuple[int, int, int]] = [(root, -1, 0)]  # node, edge used to enter, next adj index
+        stack: list[tuple[int, int, int]] = [
+            (root, -1, 0)
+        ]  # node, edge used to enter, next adj index
         while stack:
             node, in_edge, i = stack[-1]
             if i < len(adj[node]):
@@ -173,14 +179,20 @@ class TableProtection:
     all_hidden: bool = False
 
 
-def protect_table(cells: np.ndarray, threshold: int = DEFAULT_THRESHOLD,
-                  seed_cells: np.ndarray | None = None,
-                  seed_margin: np.ndarray | None = None) -> TableProtection:
+def protect_table(
+    cells: np.ndarray,
+    threshold: int = DEFAULT_THRESHOLD,
+    seed_cells: np.ndarray | None = None,
+    seed_margin: np.ndarray | None = None,
+    seed_is_safe: bool = False,
+) -> TableProtection:
     """Protect an m × k table of counts whose column totals and grand total are published.
 
     Row margins (sums over the units, e.g. the commune column) may be hidden too. The
     result has no hidden cell that is a bridge of the suppression graph, and in every
     line with a published total the hidden cells add up to at least `threshold`.
+    seed_is_safe: the seeds are known to be bridge-free (a protection of the same table
+    at a lower threshold); if nothing is added to them, the bridge search is skipped.
     """
     t = _check_threshold(threshold)
     x = np.asarray(cells, dtype=float)
@@ -259,10 +271,12 @@ def protect_table(cells: np.ndarray, threshold: int = DEFAULT_THRESHOLD,
             free_row = ~hc[row].copy()
             if col < m + k:
                 free_row[col - m] = False
-            row_sc = score(x[row], free_row, degree[m: m + k])
+            row_sc = score(x[row], free_row, degree[m : m + k])
             margin_sc = np.inf
             if not hm[row] and col != m + k:
-                margin_sc = float(score(np.array([r[row]]), np.array([True]), degree[m + k: m + k + 1])[0])
+                margin_sc = float(
+                    score(np.array([r[row]]), np.array([True]), degree[m + k : m + k + 1])[0]
+                )
             if col == m + k:
                 free_col = ~hm.copy()
                 free_col[row] = False
@@ -290,9 +304,23 @@ def protect_table(cells: np.ndarray, threshold: int = DEFAULT_THRESHOLD,
             changed = True
         return changed
 
+    first = True
     while True:
         if line_rule():
+            first = False
             continue
+        if (
+            first
+            and seed_is_safe
+            and seed_cells is not None
+            and seed_margin is not None
+            and (
+                np.array_equal(hc, np.asarray(seed_cells, dtype=bool))
+                and np.array_equal(hm, np.asarray(seed_margin, dtype=bool))
+            )
+        ):
+            break  # same pattern as the (bridge-free) seed
+        first = False
         if not bridge_rule():
             break
     return TableProtection(hc, hm, False)
@@ -337,8 +365,12 @@ def grouped_matrix(cells: np.ndarray, hidden_units: np.ndarray) -> np.ndarray:
     return visible
 
 
-def protect_units(tables: Mapping[str, np.ndarray], totals: np.ndarray,
-                  threshold: int = DEFAULT_THRESHOLD, floor: int = DEFAULT_THRESHOLD) -> UnitsProtection:
+def protect_units(
+    tables: Mapping[str, np.ndarray],
+    totals: np.ndarray,
+    threshold: int = DEFAULT_THRESHOLD,
+    floor: int = DEFAULT_THRESHOLD,
+) -> UnitsProtection:
     """Protect breakdowns (dimension -> categories × units counts) of units with `totals`.
 
     Each table's columns must add up to `totals`. The protection at `threshold` is seeded
@@ -357,21 +389,40 @@ def protect_units(tables: Mapping[str, np.ndarray], totals: np.ndarray,
     return prev
 
 
-def _protect_units_once(tables: Mapping[str, np.ndarray], totals: np.ndarray, t: int,
-                        prev: UnitsProtection | None) -> UnitsProtection:
+def _protect_units_once(
+    tables: Mapping[str, np.ndarray], totals: np.ndarray, t: int, prev: UnitsProtection | None
+) -> UnitsProtection:
     k = totals.shape[0]
     seed_units = prev.hidden_units if prev is not None else None
     if prev is not None and prev.all_hidden:
-        return UnitsProtection(t, np.ones(k, dtype=bool), True,
-                               {d: TableProtection(np.ones((np.asarray(x).shape[0], 1), dtype=bool),
-                                                   np.ones(np.asarray(x).shape[0], dtype=bool), True)
-                                for d, x in tables.items()})
+        return UnitsProtection(
+            t,
+            np.ones(k, dtype=bool),
+            True,
+            {
+                d: TableProtection(
+                    np.ones((np.asarray(x).shape[0], 1), dtype=bool),
+                    np.ones(np.asarray(x).shape[0], dtype=bool),
+                    True,
+                )
+                for d, x in tables.items()
+            },
+        )
     hidden_units, all_hidden = protect_line(totals, t, seed=seed_units)
     if all_hidden:
-        return UnitsProtection(t, np.ones(k, dtype=bool), True,
-                               {d: TableProtection(np.ones((np.asarray(x).shape[0], 1), dtype=bool),
-                                                   np.ones(np.asarray(x).shape[0], dtype=bool), True)
-                                for d, x in tables.items()})
+        return UnitsProtection(
+            t,
+            np.ones(k, dtype=bool),
+            True,
+            {
+                d: TableProtection(
+                    np.ones((np.asarray(x).shape[0], 1), dtype=bool),
+                    np.ones(np.asarray(x).shape[0], dtype=bool),
+                    True,
+                )
+                for d, x in tables.items()
+            },
+        )
     out: dict[str, TableProtection] = {}
     for d, tab in tables.items():
         x = np.asarray(tab, dtype=float)
@@ -379,11 +430,14 @@ def _protect_units_once(tables: Mapping[str, np.ndarray], totals: np.ndarray, t:
         seed_c = seed_m = None
         if prev is not None:
             seed_c, seed_m = _lift(prev, d, x.shape[0], hidden_units)
-        out[d] = protect_table(mat, t, seed_c, seed_m)
+        same_grouping = prev is not None and np.array_equal(prev.hidden_units, hidden_units)
+        out[d] = protect_table(mat, t, seed_c, seed_m, seed_is_safe=same_grouping)
     return UnitsProtection(t, hidden_units, False, out)
 
 
-def _lift(prev: UnitsProtection, d: str, m: int, hidden_units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _lift(
+    prev: UnitsProtection, d: str, m: int, hidden_units: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Hidden cells at the previous threshold, mapped onto the columns of the new grouping.
 
     A cell is seeded hidden when its value could not be derived from the previous

@@ -72,8 +72,13 @@ def _num(value: float, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
 
 
-def trajectory(situation: Situation, target_rate: float, horizon: int,
-               planned: Sequence[PlannedPlaces], scenario: Scenario) -> TrajectoryResult:
+def trajectory(
+    situation: Situation,
+    target_rate: float,
+    horizon: int,
+    planned: Sequence[PlannedPlaces],
+    scenario: Scenario,
+) -> TrajectoryResult:
     """Year-by-year trajectory to reach `target_rate` at `horizon`.
 
     Table columns: annee, enfants, places_assmat, places_programmees (cumulated),
@@ -96,8 +101,15 @@ def trajectory(situation: Situation, target_rate: float, horizon: int,
         children = situation.children * (1.0 + scenario.births_trend) ** k
         assmat = situation.assmat_places * keep**k
         plan = float(sum(p.places for p in planned if situation.year < p.year <= t))
-        rows.append({"annee": t, "enfants": children, "places_assmat": assmat,
-                     "places_programmees": plan, "places_sans_action": other + assmat + plan})
+        rows.append(
+            {
+                "annee": t,
+                "enfants": children,
+                "places_assmat": assmat,
+                "places_programmees": plan,
+                "places_sans_action": other + assmat + plan,
+            }
+        )
     table = pd.DataFrame(rows)
     need_h = target_rate * float(table["enfants"].iloc[-1]) / 100.0
     gap = max(0.0, need_h - float(table["places_sans_action"].iloc[-1]))
@@ -121,25 +133,31 @@ def trajectory(situation: Situation, target_rate: float, horizon: int,
     return TrajectoryResult(scenario, table, gap, per_year, method)
 
 
-def compare_scenarios(situation: Situation, target_rate: float, horizon: int,
-                      planned: Sequence[PlannedPlaces],
-                      scenarios: Sequence[Scenario]) -> tuple[list[TrajectoryResult], pd.DataFrame]:
+def compare_scenarios(
+    situation: Situation,
+    target_rate: float,
+    horizon: int,
+    planned: Sequence[PlannedPlaces],
+    scenarios: Sequence[Scenario],
+) -> tuple[list[TrajectoryResult], pd.DataFrame]:
     """Run several scenarios; also return a side-by-side summary table (one row each)."""
     results = [trajectory(situation, target_rate, horizon, planned, s) for s in scenarios]
-    summary = pd.DataFrame([
-        {
-            "scenario": r.scenario.name,
-            "evolution_naissances": r.scenario.births_trend * 100.0,
-            "departs_assmat": r.scenario.assmat_departures * 100.0,
-            "remplacement": r.scenario.replacement * 100.0,
-            "enfants_horizon": float(r.table["enfants"].iloc[-1]),
-            "places_sans_action_horizon": float(r.table["places_sans_action"].iloc[-1]),
-            "places_a_creer_total": r.gap,
-            "places_a_creer_par_an": r.per_year,
-            "taux_horizon": float(r.table["taux"].iloc[-1]),
-        }
-        for r in results
-    ])
+    summary = pd.DataFrame(
+        [
+            {
+                "scenario": r.scenario.name,
+                "evolution_naissances": r.scenario.births_trend * 100.0,
+                "departs_assmat": r.scenario.assmat_departures * 100.0,
+                "remplacement": r.scenario.replacement * 100.0,
+                "enfants_horizon": float(r.table["enfants"].iloc[-1]),
+                "places_sans_action_horizon": float(r.table["places_sans_action"].iloc[-1]),
+                "places_a_creer_total": r.gap,
+                "places_a_creer_par_an": r.per_year,
+                "taux_horizon": float(r.table["taux"].iloc[-1]),
+            }
+            for r in results
+        ]
+    )
     return results, summary
 
 

@@ -39,16 +39,32 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from diagnostics.access import two_step_fca
 from diagnostics.registry import Indicator
 
 RURAL_LEVELS = (5, 6, 7)
 ZONING_DOCUMENT_KIND = "zonage"
 
 BASE_COLUMNS = [
-    "code_insee", "nom", "dep", "siren_epci", "epci_nom", "population", "dens7",
-    "enfants_moins_3", "enfants_nature", "places", "places_eaje", "places_assmat", "taux",
+    "code_insee",
+    "nom",
+    "dep",
+    "siren_epci",
+    "epci_nom",
+    "population",
+    "dens7",
+    "enfants_moins_3",
+    "enfants_nature",
+    "places",
+    "places_eaje",
+    "places_assmat",
+    "taux",
     "taux_nature",
-    "n_eaje", "part_monoparentales", "part_revenus", "n_qpv", "rural",
+    "n_eaje",
+    "part_monoparentales",
+    "part_revenus",
+    "n_qpv",
+    "rural",
 ]
 
 
@@ -124,13 +140,17 @@ def _with_plm(tx: pd.DataFrame, pl: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
         places = float(plr[arr].sum())
         kids = float((plr[arr] / txr[arr] * 100.0).sum())
         add_tx.append({"code": city, "tx_global": places / kids * 100.0})
-        add_pl.append({"code": city, "pl_total": places,
-                       "pl_eaje": float(_num(pl.set_index("code")["pl_eaje"])[arr].sum())})
+        row = {"code": city, "pl_total": places}
+        for col in ("pl_eaje", "pl_assmat"):
+            if col in pl:
+                row[col] = float(_num(pl.set_index("code")[col])[arr].sum())
+        add_pl.append(row)
         done.append(city)
     if not done:
         return tx, pl, []
     tx2 = pd.concat([tx[["code", "tx_global"]], pd.DataFrame(add_tx)], ignore_index=True)
-    pl2 = pd.concat([pl[["code", "pl_total", "pl_eaje"]], pd.DataFrame(add_pl)], ignore_index=True)
+    keep = [c for c in ("code", "pl_total", "pl_eaje", "pl_assmat") if c in pl]
+    pl2 = pd.concat([pl[keep], pd.DataFrame(add_pl)], ignore_index=True)
     tx2["code"] = tx2["code"].astype("string")
     pl2["code"] = pl2["code"].astype("string")
     return tx2, pl2, done
@@ -184,8 +204,9 @@ def build_commune_base(
     - n_qpv: quartiers prioritaires attached to the commune (QPV indicators or zones of
       type QPV); rural: INSEE density level 5, 6 or 7.
     """
-    base = communes[["code_insee", "nom", "dep", "siren_epci", "epci_nom", "population",
-                     "dens7"]].copy()
+    base = communes[
+        ["code_insee", "nom", "dep", "siren_epci", "epci_nom", "population", "dens7"]
+    ].copy()
     base["code_insee"] = base["code_insee"].astype("string")
     base = base.drop_duplicates("code_insee").reset_index(drop=True)
     base["population"] = _num(base["population"])
@@ -198,8 +219,11 @@ def build_commune_base(
     tx_map = _num(tx.set_index("code")["tx_global"]) if not tx.empty else pd.Series(dtype=float)
     pl_total = _num(pl.set_index("code")["pl_total"]) if not pl.empty else pd.Series(dtype=float)
     pl_eaje = _num(pl.set_index("code")["pl_eaje"]) if not pl.empty else pd.Series(dtype=float)
-    pl_assmat = (_num(pl.set_index("code")["pl_assmat"]) if not pl.empty and "pl_assmat" in pl
-                 else pd.Series(dtype=float))
+    pl_assmat = (
+        _num(pl.set_index("code")["pl_assmat"])
+        if not pl.empty and "pl_assmat" in pl
+        else pd.Series(dtype=float)
+    )
     published = code.map(tx_map).astype(float)
     total_places = code.map(pl_total).astype(float)
 
@@ -279,7 +303,8 @@ def build_commune_base(
         qpv_codes.append(q[["code_qpv", "code_insee"]].rename(columns={"code_qpv": "id"}))
     if zones is not None and not zones.empty and "type_zone" in zones:
         z = zones[zones["type_zone"].astype("string").str.upper() == "QPV"].dropna(
-            subset=["code_insee"])
+            subset=["code_insee"]
+        )
         qpv_codes.append(z[["id_zone", "code_insee"]].rename(columns={"id_zone": "id"}))
     if qpv_codes:
         allq = pd.concat(qpv_codes).drop_duplicates("id")
@@ -340,18 +365,23 @@ def references(
             nat_nature = nature_of(fr_rows)
         dep = t[(t["niveau"].astype("string") == "departement") & _num(t["tx_global"]).notna()]
         if not dep.empty:
-            dep_rates = {str(c): float(v) for c, v in zip(dep["code"], _num(dep["tx_global"]),
-                                                          strict=True)}
+            dep_rates = {
+                str(c): float(v) for c, v in zip(dep["code"], _num(dep["tx_global"]), strict=True)
+            }
             dep_nature = nature_of(dep)
-    pub = base[(base["taux_nature"] == "publié") & base["places"].notna()
-               & base["enfants_moins_3"].notna()]
+    pub = base[
+        (base["taux_nature"] == "publié").fillna(False).astype(bool)
+        & base["places"].notna()
+        & base["enfants_moins_3"].notna()
+    ]
     if nat_rate is None and pub["enfants_moins_3"].sum() > 0:
         nat_rate = float(pub["places"].sum() / pub["enfants_moins_3"].sum() * 100.0)
     if not dep_rates and not pub.empty:
         g = pub.groupby("dep")[["places", "enfants_moins_3"]].sum()
         g = g[g["enfants_moins_3"] > 0]
-        dep_rates = {str(k): float(v) for k, v in
-                     (g["places"] / g["enfants_moins_3"] * 100.0).items()}
+        dep_rates = {
+            str(k): float(v) for k, v in (g["places"] / g["enfants_moins_3"] * 100.0).items()
+        }
     col, label = income_proxy(allocataires)
     income = mono = None
     if allocataires is not None and not allocataires.empty:
@@ -416,14 +446,20 @@ class CoverageThresholdRule:
 
     def describe(self, refs: References) -> str:
         if self.reference == "absolu":
-            return (f"Commune retenue si son taux de couverture (publié ou estimé) est inférieur à "
-                    f"{_fr(self.value)} places pour 100 enfants de moins de 3 ans.")
+            return (
+                f"Commune retenue si son taux de couverture (publié ou estimé) est inférieur à "
+                f"{_fr(self.value)} places pour 100 enfants de moins de 3 ans."
+            )
         if self.reference == "departement":
-            return (f"Commune retenue si son taux de couverture est inférieur à {_fr(self.value, 0)} % "
-                    "du taux de son département "
-                    f"({refs.departement_nature}).")
-        return (f"Commune retenue si son taux de couverture est inférieur à {_fr(self.value, 0)} % du "
-                f"taux national, soit {_fr(self.threshold_france(refs))} places pour 100 enfants.")
+            return (
+                f"Commune retenue si son taux de couverture est inférieur à {_fr(self.value, 0)} % "
+                "du taux de son département "
+                f"({refs.departement_nature})."
+            )
+        return (
+            f"Commune retenue si son taux de couverture est inférieur à {_fr(self.value, 0)} % du "
+            f"taux national, soit {_fr(self.threshold_france(refs))} places pour 100 enfants."
+        )
 
     def threshold_france(self, refs: References) -> float | None:
         if refs.national_rate is None:
@@ -525,17 +561,21 @@ def composite_components(base: pd.DataFrame, refs: References) -> pd.DataFrame:
         out["accessibilite"] = np.nan
     n, kids = _num(base["n_eaje"]), _num(base["enfants_moins_3"])
     out["sans_eaje"] = ((n == 0).astype(float) * (kids / NO_EAJE_FULL_WEIGHT).clip(0, 1)).where(
-        n.notna() & kids.notna())
+        n.notna() & kids.notna()
+    )
     inc, mono = refs.income_share, refs.mono_share
     out["revenus"] = (_num(base["part_revenus"]) / (2 * inc)).clip(0, 1) if inc else np.nan
-    out["monoparentales"] = (_num(base["part_monoparentales"]) / (2 * mono)).clip(0, 1) \
-        if mono else np.nan
+    out["monoparentales"] = (
+        (_num(base["part_monoparentales"]) / (2 * mono)).clip(0, 1) if mono else np.nan
+    )
     out["rural"] = base["rural"].astype(float)
     out["qpv"] = (_num(base["n_qpv"]) > 0).astype(float)
     return out
 
 
-def composite_score(base: pd.DataFrame, refs: References, weights: Mapping[str, float]) -> pd.Series:
+def composite_score(
+    base: pd.DataFrame, refs: References, weights: Mapping[str, float]
+) -> pd.Series:
     """0–100 score: weighted mean of the components available for each commune.
 
     Weights of missing components are left out of the mean for that commune (the score
@@ -557,8 +597,13 @@ class CompositeRule:
     """Rule 5: composite score (0–100) at or above a threshold."""
 
     weights: tuple[tuple[str, float], ...] = (
-        ("couverture", 3.0), ("accessibilite", 2.0), ("sans_eaje", 1.0), ("revenus", 2.0),
-        ("monoparentales", 1.0), ("rural", 0.0), ("qpv", 1.0),
+        ("couverture", 3.0),
+        ("accessibilite", 2.0),
+        ("sans_eaje", 1.0),
+        ("revenus", 2.0),
+        ("monoparentales", 1.0),
+        ("rural", 0.0),
+        ("qpv", 1.0),
     )
     threshold: float = 50.0
     id: str = "score"
@@ -566,7 +611,9 @@ class CompositeRule:
 
     def describe(self, refs: References) -> str:
         used = [(k, v) for k, v in self.weights if v > 0]
-        parts = ", ".join(f"{COMPONENT_LABELS[k]} × {_fr(v, 1)}" for k, v in used) or "aucun critère"
+        parts = (
+            ", ".join(f"{COMPONENT_LABELS[k]} × {_fr(v, 1)}" for k, v in used) or "aucun critère"
+        )
         return (
             f"Commune retenue si son score composite atteint {_fr(self.threshold, 0)} sur 100, "
             f"moyenne pondérée de : {parts} (chaque critère ramené entre 0 et 1)."
@@ -595,8 +642,9 @@ class RulesResult:
         return self.flags.loc[self.flags["prioritaire"], "code_insee"].astype(str).tolist()
 
 
-def apply_rules(base: pd.DataFrame, rules: Sequence[Rule], refs: References,
-                combine: Combine = "une") -> RulesResult:
+def apply_rules(
+    base: pd.DataFrame, rules: Sequence[Rule], refs: References, combine: Combine = "une"
+) -> RulesResult:
     """Evaluate the rules; a commune is flagged when one (« une ») or all (« toutes ») hold."""
     flags = pd.DataFrame({"code_insee": base["code_insee"].to_numpy()}, index=base.index)
     sentences: list[str] = []
@@ -621,7 +669,9 @@ def apply_rules(base: pd.DataFrame, rules: Sequence[Rule], refs: References,
     elif combine == "toutes":
         combine_sentence = "Une commune est prioritaire si elle remplit toutes les règles choisies."
     else:
-        combine_sentence = "Une commune est prioritaire si elle remplit au moins une des règles choisies."
+        combine_sentence = (
+            "Une commune est prioritaire si elle remplit au moins une des règles choisies."
+        )
     return RulesResult(flags, tuple(sentences), combine_sentence, missing, score)
 
 
@@ -637,8 +687,14 @@ def rules_to_params(rules: Sequence[Rule], combine: Combine) -> dict:
         elif isinstance(r, NoEajeRule):
             out.append({"regle": "sans_eaje", "enfants_min": r.min_children})
         elif isinstance(r, AccessibilityRule):
-            out.append({"regle": "accessibilite", "seuil": r.threshold, "rayon_km": r.radius_km,
-                        "decroissance": r.decay})
+            out.append(
+                {
+                    "regle": "accessibilite",
+                    "seuil": r.threshold,
+                    "rayon_km": r.radius_km,
+                    "decroissance": r.decay,
+                }
+            )
         elif isinstance(r, CompositeRule):
             out.append({"regle": "score", "poids": dict(r.weights), "seuil": r.threshold})
     return {"regles": out, "combinaison": combine}
@@ -656,11 +712,15 @@ def rules_from_params(params: Mapping) -> tuple[list[Rule], Combine]:
         elif kind == "sans_eaje":
             rules.append(NoEajeRule(float(p["enfants_min"])))
         elif kind == "accessibilite":
-            rules.append(AccessibilityRule(float(p["seuil"]), float(p["rayon_km"]),
-                                           p["decroissance"]))
+            rules.append(
+                AccessibilityRule(float(p["seuil"]), float(p["rayon_km"]), p["decroissance"])
+            )
         elif kind == "score":
-            rules.append(CompositeRule(tuple((k, float(v)) for k, v in p["poids"].items()),
-                                       float(p["seuil"])))
+            rules.append(
+                CompositeRule(
+                    tuple((k, float(v)) for k, v in p["poids"].items()), float(p["seuil"])
+                )
+            )
         else:
             raise ValueError(f"Règle inconnue : {kind!r}")
     return rules, params.get("combinaison", "une")
@@ -682,9 +742,10 @@ def adjacency_pairs(geoms: np.ndarray | gpd.GeoSeries) -> tuple[np.ndarray, np.n
     i, j = i[keep], j[keep]
     if len(i) == 0:
         return i.astype(np.int64), j.astype(np.int64)
-    rel = shapely.relate(arr[i], arr[j])
-    rel = np.asarray(rel, dtype=str)
-    rook = np.array([(r[4] == "1") or (r[0] == "2") for r in rel], dtype=bool)
+    # DE-9IM matrix, one call: boundaries share a line (B∩B of dimension 1, character 5) or
+    # interiors overlap (I∩I of dimension 2, character 1).
+    rel = np.asarray(shapely.relate(arr[i], arr[j]), dtype="U9").view("U1").reshape(-1, 9)
+    rook = (rel[:, 4] == "1") | (rel[:, 0] == "2")
     return i[rook].astype(np.int64), j[rook].astype(np.int64)
 
 
@@ -731,25 +792,59 @@ def zone_members(flagged: gpd.GeoDataFrame) -> pd.DataFrame:
     """
     f = flagged.reset_index(drop=True)
     if f.empty:
-        return pd.DataFrame({"code_insee": pd.Series(dtype="string"),
-                             "zone_id": pd.Series(dtype="string"),
-                             "zone_nom": pd.Series(dtype="string")})
+        return pd.DataFrame(
+            {
+                "code_insee": pd.Series(dtype="string"),
+                "zone_id": pd.Series(dtype="string"),
+                "zone_nom": pd.Series(dtype="string"),
+            }
+        )
     i, j = adjacency_pairs(f.geometry)
     comp = connected_components(len(f), i, j)
-    df = pd.DataFrame({"code_insee": f["code_insee"].astype("string"), "nom": f["nom"],
-                       "population": _num(f["population"]).fillna(0), "comp": comp})
+    df = pd.DataFrame(
+        {
+            "code_insee": f["code_insee"].astype("string"),
+            "nom": f["nom"],
+            "population": _num(f["population"]).fillna(0),
+            "comp": comp,
+        }
+    )
     tot = df.groupby("comp")["population"].sum()
     size = df.groupby("comp").size()
-    main = df.sort_values(["population", "code_insee"], ascending=[False, True]) \
-             .drop_duplicates("comp").set_index("comp")["nom"]
-    rank = pd.DataFrame({"pop": tot, "main": main}).sort_values(["pop", "main"],
-                                                              ascending=[False, True])
+    main = (
+        df.sort_values(["population", "code_insee"], ascending=[False, True])
+        .drop_duplicates("comp")
+        .set_index("comp")["nom"]
+    )
+    rank = pd.DataFrame({"pop": tot, "main": main}).sort_values(
+        ["pop", "main"], ascending=[False, True]
+    )
     width = max(2, len(str(len(rank))))
     ids = {c: f"Z{k + 1:0{width}d}" for k, c in enumerate(rank.index)}
     df["zone_id"] = df["comp"].map(ids).astype("string")
-    df["zone_nom"] = df["comp"].map(lambda c: zone_name(str(main[c]), int(size[c]))).astype("string")
-    return df[["code_insee", "zone_id", "zone_nom"]].sort_values(["zone_id", "code_insee"]) \
+    df["zone_nom"] = (
+        df["comp"].map(lambda c: zone_name(str(main[c]), int(size[c]))).astype("string")
+    )
+    return (
+        df[["code_insee", "zone_id", "zone_nom"]]
+        .sort_values(["zone_id", "code_insee"])
         .reset_index(drop=True)
+    )
+
+
+def flagged_zone_members(
+    base: pd.DataFrame, flags: pd.DataFrame, geometries: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """`zone_members` of the communes flagged « prioritaire » (flags aligned on base)."""
+    keep = flags["prioritaire"].to_numpy(dtype=bool)
+    flagged = base.loc[keep, ["code_insee", "nom", "population"]].copy()
+    flagged["code_insee"] = flagged["code_insee"].astype("string")
+    geo = geometries[["code_insee", "geometry"]].copy()
+    geo["code_insee"] = geo["code_insee"].astype("string")
+    gdf = gpd.GeoDataFrame(
+        flagged.merge(geo, on="code_insee"), geometry="geometry", crs=geometries.crs
+    )
+    return zone_members(gdf)
 
 
 def dissolve_zones(geometries: gpd.GeoDataFrame, members: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -765,7 +860,8 @@ def dissolve_zones(geometries: gpd.GeoDataFrame, members: pd.DataFrame) -> gpd.G
     crs = geometries.crs if isinstance(geometries, gpd.GeoDataFrame) else None
     return gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=["zone_id", "zone_nom", "geometry"]),
-        geometry="geometry", crs=crs,
+        geometry="geometry",
+        crs=crs,
     )
 
 
@@ -777,8 +873,13 @@ def places_needed(children: float, places: float, target_rate: float) -> float:
     return float(max(0.0, math.ceil(target_rate * children / 100.0 - places - 1e-9)))
 
 
-def zone_table(base: pd.DataFrame, members: pd.DataFrame, target_rate: float,
-               holders: pd.Series | None = None, by_ao: bool = True) -> pd.DataFrame:
+def zone_table(
+    base: pd.DataFrame,
+    members: pd.DataFrame,
+    target_rate: float,
+    holders: pd.Series | None = None,
+    by_ao: bool = True,
+) -> pd.DataFrame:
     """Zones listed per AO (holder of the planning competence).
 
     holders: code_insee -> French label of the AO holding planning (commune or EPCI);
@@ -799,33 +900,66 @@ def zone_table(base: pd.DataFrame, members: pd.DataFrame, target_rate: float,
     known = m["places"].notna() & m["enfants_moins_3"].notna()
     m["enf_k"] = m["enfants_moins_3"].where(known)
     m["pl_k"] = m["places"].where(known)
-    g = m.groupby(["zone_id", "zone_nom", "ao"], sort=True).agg(
-        communes=("code_insee", "size"),
-        population=("population", "sum"),
-        enfants_moins_3=("enfants_moins_3", lambda s: s.sum(min_count=1)),
-        enfants_avec_places=("enf_k", lambda s: s.sum(min_count=1)),
-        places=("pl_k", lambda s: s.sum(min_count=1)),
-        communes_sans_places=("pl_k", lambda s: int(s.isna().sum())),
-        sans_eaje=("n_eaje", lambda s: int((s == 0).sum())),
-    ).reset_index()
+    m["has_enf"] = m["enfants_moins_3"].notna().astype(int)
+    m["has_k"] = known.astype(int)
+    m["no_places"] = (~known).astype(int)
+    m["no_eaje"] = (m["n_eaje"] == 0).fillna(False).astype(int)
+    g = (
+        m.groupby(["zone_id", "zone_nom", "ao"], sort=True)
+        .agg(
+            communes=("code_insee", "size"),
+            population=("population", "sum"),
+            enfants_moins_3=("enfants_moins_3", "sum"),
+            has_enf=("has_enf", "sum"),
+            enfants_avec_places=("enf_k", "sum"),
+            places=("pl_k", "sum"),
+            has_k=("has_k", "sum"),
+            communes_sans_places=("no_places", "sum"),
+            sans_eaje=("no_eaje", "sum"),
+        )
+        .reset_index()
+    )
+    g["enfants_moins_3"] = g["enfants_moins_3"].where(g["has_enf"] > 0)
+    g["enfants_avec_places"] = g["enfants_avec_places"].where(g["has_k"] > 0)
+    g["places"] = g["places"].where(g["has_k"] > 0)
     g["taux"] = (g["places"] / g["enfants_avec_places"] * 100.0).where(g["enfants_avec_places"] > 0)
     g["places_a_creer"] = [
         places_needed(float(e), float(p), target_rate) if pd.notna(e) and pd.notna(p) else math.nan
         for e, p in zip(g["enfants_avec_places"], g["places"], strict=True)
     ]
-    return g[["zone_id", "zone_nom", "ao", "communes", "population", "enfants_moins_3", "places",
-              "taux", "places_a_creer", "communes_sans_places", "sans_eaje"]]
+    return g[
+        [
+            "zone_id",
+            "zone_nom",
+            "ao",
+            "communes",
+            "population",
+            "enfants_moins_3",
+            "places",
+            "taux",
+            "places_a_creer",
+            "communes_sans_places",
+            "sans_eaje",
+        ]
+    ]
 
 
 # ------------------------------------------------------------------ saved zonings
-def zoning_payload(name: str, territory_key: str, params: Mapping, members: pd.DataFrame,
-                   target_rate: float, when: datetime | None = None) -> dict:
+def zoning_payload(
+    name: str,
+    territory_key: str,
+    params: Mapping,
+    members: pd.DataFrame,
+    target_rate: float,
+    when: datetime | None = None,
+) -> dict:
     """JSON document of a zoning (Workspace.save_document(kind='zonage', name, payload))."""
     when = when or datetime.now(UTC)
     zones: dict[str, dict] = {}
     for r in members.itertuples(index=False):
-        z = zones.setdefault(str(r.zone_id), {"id": str(r.zone_id), "nom": str(r.zone_nom),
-                                              "communes": []})
+        z = zones.setdefault(
+            str(r.zone_id), {"id": str(r.zone_id), "nom": str(r.zone_nom), "communes": []}
+        )
         z["communes"].append(str(r.code_insee))
     return {
         "nom": name,
@@ -836,6 +970,23 @@ def zoning_payload(name: str, territory_key: str, params: Mapping, members: pd.D
         "communes": sorted(members["code_insee"].astype(str).tolist()),
         "zones": list(zones.values()),
     }
+
+
+def saved_zonings(documents: Mapping[str, object], territory_key: str | None = None) -> list[dict]:
+    """Saved zoning payloads (Workspace.documents('zonage')), newest first.
+
+    territory_key: keep only the zonings saved for that territory (e.g. 'epci:200065886');
+    a zoning saved for a larger territory can still be filtered by commune with
+    `zoning_members`. Documents that are not zoning payloads are skipped.
+    """
+    out = [
+        {**doc, "nom": name}
+        for name, doc in documents.items()
+        if isinstance(doc, dict)
+        and isinstance(doc.get("zones"), list)
+        and (territory_key is None or doc.get("territoire") == territory_key)
+    ]
+    return sorted(out, key=lambda d: (str(d.get("date", "")), d["nom"]), reverse=True)
 
 
 def zoning_members(payload: Mapping) -> pd.DataFrame:
@@ -849,17 +1000,31 @@ def zones_from_payload(payload: Mapping, geometries: gpd.GeoDataFrame) -> gpd.Ge
     return dissolve_zones(geometries, zoning_members(payload))
 
 
-def zones_geojson(zones: gpd.GeoDataFrame, table: pd.DataFrame | None = None) -> str:
-    """GeoJSON FeatureCollection (WGS84) of the zones, with their table figures as properties."""
+def zones_geojson(
+    zones: gpd.GeoDataFrame, table: pd.DataFrame | None = None, source: str | None = None
+) -> str:
+    """GeoJSON FeatureCollection (WGS84) of the zones, with their table figures as properties
+    and, when given, a top-level « source » member (credits, demo label)."""
     z = zones.to_crs("EPSG:4326") if zones.crs is not None else zones
     if table is not None and not table.empty:
-        agg = table.groupby("zone_id").agg(
-            communes=("communes", "sum"), enfants_moins_3=("enfants_moins_3", "sum"),
-            places=("places", "sum"), places_a_creer=("places_a_creer", "sum"),
-            ao=("ao", lambda s: " | ".join(sorted(set(map(str, s))))),
-        ).reset_index()
+        agg = (
+            table.groupby("zone_id")
+            .agg(
+                communes=("communes", "sum"),
+                enfants_moins_3=("enfants_moins_3", "sum"),
+                places=("places", "sum"),
+                places_a_creer=("places_a_creer", "sum"),
+                ao=("ao", lambda s: " | ".join(sorted(set(map(str, s))))),
+            )
+            .reset_index()
+        )
         z = z.merge(agg, on="zone_id", how="left")
-    return z.to_json(drop_id=True, ensure_ascii=False)
+    text = z.to_json(drop_id=True, ensure_ascii=False)
+    if source:
+        doc = json.loads(text)
+        doc = {"type": doc["type"], "source": source, "features": doc["features"]}
+        text = json.dumps(doc, ensure_ascii=False)
+    return text
 
 
 def _flag_share(base: pd.DataFrame, flags: pd.DataFrame) -> float:
@@ -871,14 +1036,29 @@ def _flag_share(base: pd.DataFrame, flags: pd.DataFrame) -> float:
 
 INDICATORS = (
     Indicator(
-        "zones_communes_sans_eaje", "Communes sans EAJE", "communes",
+        "zones_communes_sans_eaje",
+        "Communes sans EAJE",
+        "communes",
         ("insee_bpe_2021", "dataset:structures", "dataset:enfants"),
         NoEajeRule().evaluate,
         "Communes sans aucun établissement d'accueil du jeune enfant, classées par nombre "
         "d'enfants de moins de 3 ans.",
     ),
     Indicator(
-        "zones_score_composite", "Score composite de priorité", "score sur 100",
+        "zones_accessibilite_2sfca",
+        "Places accessibles pour 100 enfants (2SFCA)",
+        "places pour 100 enfants",
+        ("dataset:structures", "cnaf_nbpla_com", "dataset:enfants", "ign_admin_express_2025"),
+        two_step_fca,
+        "Méthode de cette application : places situées à moins d'un rayon choisi, partagées entre "
+        "les enfants de moins de 3 ans des communes qui les entourent, avec une décroissance "
+        "selon la distance (deux étapes des aires de chalandise flottantes).",
+        estimated=True,
+    ),
+    Indicator(
+        "zones_score_composite",
+        "Score composite de priorité",
+        "score sur 100",
         ("cnaf_txcouv_com", "cnaf_nbpla_com", "insee_caf_iris", "dataset:enfants"),
         composite_score,
         "Moyenne pondérée, choisie par l'utilisateur, de critères ramenés entre 0 et 1 "
@@ -887,7 +1067,9 @@ INDICATORS = (
         estimated=True,
     ),
     Indicator(
-        "zones_part_enfants_prioritaires", "Part des enfants vivant en zone prioritaire", "%",
+        "zones_part_enfants_prioritaires",
+        "Part des enfants vivant en zone prioritaire",
+        "%",
         ("dataset:enfants", "cnaf_txcouv_com"),
         _flag_share,
         "Enfants de moins de 3 ans des communes retenues par les règles choisies, rapportés à "

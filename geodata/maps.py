@@ -28,7 +28,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geodata import assets, layers
@@ -181,7 +181,9 @@ def quantile_edges(values: pd.Series, k: int = 5) -> list[float]:
     vals = vals[np.isfinite(vals)]
     if vals.empty:
         return []
-    qs = np.quantile(vals.to_numpy(), np.linspace(0, 1, max(int(k), 1) + 1))
+    # Edges are observed values (inverted CDF), so there are never more classes than
+    # distinct values.
+    qs = np.quantile(vals.to_numpy(), np.linspace(0, 1, max(int(k), 1) + 1), method="inverted_cdf")
     edges = sorted(set(float(q) for q in qs))
     if len(edges) == 1:
         edges = [edges[0], edges[0]]
@@ -216,6 +218,14 @@ def classify_quantiles(
         return Classified(
             colors=colors, legend=[(colour, label)] + _missing_entry(colors), classes=classes
         )
+    # Drop inner edges that would print like their neighbour (« 3 à 3 »).
+    kept = [edges[0]]
+    for e in edges[1:-1]:
+        if fmt_fr(e, decimals) != fmt_fr(kept[-1], decimals):
+            kept.append(e)
+    if fmt_fr(edges[-1], decimals) == fmt_fr(kept[-1], decimals) and len(kept) > 1:
+        kept.pop()
+    edges = [*kept, edges[-1]]
     labels = [
         f"{fmt_fr(a, decimals)} à {fmt_fr(b, decimals)}{suffix}"
         for a, b in zip(edges, edges[1:], strict=False)
@@ -244,21 +254,29 @@ def _js(obj: object) -> str:
     return layers.escape_for_script(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
 
 
-def tooltip_html(tooltip: pd.DataFrame | None) -> dict[str, str]:
-    """code -> escaped HTML rows « label : value » (labels and values escaped)."""
+def _cell(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    return str(value)
+
+
+def tooltip_table(tooltip: pd.DataFrame | None) -> tuple[list[str], dict[str, list[str]]]:
+    """(column labels, code -> values as text) for the tooltips; the browser escapes both
+    (esc) when it builds the rows. Labels are sent once, not once per feature."""
     if tooltip is None or tooltip.empty:
-        return {}
-    cols = [str(c) for c in tooltip.columns]
-    out: dict[str, str] = {}
-    for code, row in zip(
-        tooltip.index.astype(str), tooltip.itertuples(index=False, name=None), strict=True
-    ):
-        cells = "".join(
-            f"<tr><td>{html.escape(c)}</td><td>{html.escape('—' if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))}</td></tr>"
-            for c, v in zip(cols, row, strict=True)
-        )
-        out[code] = f"<table>{cells}</table>"
-    return out
+        return [], {}
+    labels = [str(c) for c in tooltip.columns]
+    cells = tooltip.astype(object).to_numpy()
+    texts = [[_cell(v) for v in row] for row in cells.tolist()]
+    rows = dict(zip(tooltip.index.astype(str).tolist(), texts, strict=True))
+    return labels, rows
+
+
+def color_table(colors: pd.Series) -> tuple[list[str], dict[str, int]]:
+    """(palette, code -> index in the palette): a few colours sent once, small ints per code."""
+    idx, uniques = pd.factorize(_as_str_index(colors).astype(str), sort=False)
+    palette = [str(u) for u in uniques]
+    return palette, dict(zip(colors.index.astype(str).tolist(), idx.tolist(), strict=True))
 
 
 _CSS = """
@@ -280,6 +298,18 @@ _CSS = """
 """.replace("BGCOLOR", BACKGROUND_COLOR)
 
 
+class _RawScript(Element):
+    """Script text added to the page as is (branca's Element would compile it as a Jinja
+    template: slow for megabytes of GeoJSON, and `{{` in a name would be interpreted)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
 class _MapElement(MacroElement):
     """A raw Leaflet snippet attached to the map (variables scoped in an IIFE)."""
 
@@ -296,6 +326,11 @@ class _MapElement(MacroElement):
         self._name = "DiagLayer"
         self.code = code
 
+    def render(self, **kwargs) -> None:
+        """Standalone HTML path (st_folium calls the `script` macro directly instead)."""
+        text = f"(function(map){{ {self.code} }})({self._parent.get_name()});"
+        self.get_root().script.add_child(_RawScript(text), name=self.get_name())
+
 
 _ESC_JS = (
     "function esc(s){return String(s==null?'':s).replace(/[&<>\"']/g,"
@@ -305,20 +340,23 @@ _ESC_JS = (
 
 def _choropleth_js(
     geojson: str,
-    colors: dict[str, str],
-    tips: dict[str, str],
+    colors: pd.Series,
+    tooltip: pd.DataFrame | None,
     highlight: str | None,
     style: MapStyle,
 ) -> str:
+    palette, color_index = color_table(colors)
+    labels, values = tooltip_table(tooltip)
     return f"""
 {_ESC_JS}
-var colors = {_js(colors)}, tips = {_js(tips)}, hl = {_js(highlight)};
+var pal = {_js(palette)}, ci = {_js(color_index)}, hl = {_js(highlight)};
+var tl = {_js(labels)}, tv = {_js(values)};
 var toGeo = function(){{ return {{type: 'Feature', geometry: null,
   properties: {{code: this.feature.properties.code, layer: 'diag-main'}}}}; }};
 var layer = L.geoJSON({geojson}, {{
   style: function(f){{
-    var c = f.properties.code;
-    var s = {{fillColor: colors[c] || '{MISSING_COLOR}', fillOpacity: {style.fill_opacity},
+    var c = f.properties.code, i = ci[c];
+    var s = {{fillColor: i === undefined ? '{MISSING_COLOR}' : pal[i], fillOpacity: {style.fill_opacity},
              color: '{BORDER_COLOR}', weight: {style.border_weight}}};
     if (hl !== null && c === hl) {{ s.color = '{HIGHLIGHT_COLOR}'; s.weight = 3; }}
     return s;
@@ -326,8 +364,11 @@ var layer = L.geoJSON({geojson}, {{
   onEachFeature: function(f, l){{ l.toGeoJSON = toGeo; }}
 }});
 layer.bindTooltip(function(l){{
-  var p = l.feature.properties;
-  return '<div class="diag-tt"><b>' + esc(p.nom) + '</b> (' + esc(p.code) + ')' + (tips[p.code] || '') + '</div>';
+  var p = l.feature.properties, v = tv[p.code], rows = '';
+  if (v) {{ for (var k = 0; k < tl.length; k++) {{
+    rows += '<tr><td>' + esc(tl[k]) + '</td><td>' + esc(v[k]) + '</td></tr>'; }} }}
+  return '<div class="diag-tt"><b>' + esc(p.nom) + '</b> (' + esc(p.code) + ')'
+    + (rows ? '<table>' + rows + '</table>' : '') + '</div>';
 }}, {{sticky: true}});
 layer.addTo(map);
 window.diagMainLayer = layer;
@@ -341,7 +382,7 @@ def _fit_js(bounds: tuple[float, float, float, float]) -> str:
     return f"""
 var b = [[{y0}, {x0}], [{y1}, {x1}]];
 L.control.scale({{imperial: false}}).addTo(map);
-setTimeout(function(){{ map.invalidateSize(); map.fitBounds(b); }}, 0);
+setTimeout(function(){{ map.invalidateSize(); map.fitBounds(b, {{paddingTopLeft: [8, 8], paddingBottomRight: [8, 24]}}); }}, 0);
 """
 
 
@@ -461,10 +502,7 @@ def build_map(
     _MapElement(_fit_js((x0, y0, x1, y1))).add_to(m)
     m.get_root().header.add_child(folium.Element(_CSS))
     style = MapStyle(border_weight=0.25 if payload.n_features > 5_000 else 0.6)
-    code_colors = {str(k): str(v) for k, v in _as_str_index(colors).items()}
-    _MapElement(
-        _choropleth_js(payload.geojson, code_colors, tooltip_html(tooltip), highlight, style)
-    ).add_to(m)
+    _MapElement(_choropleth_js(payload.geojson, colors, tooltip, highlight, style)).add_to(m)
     if outlines is not None:
         _MapElement(_outlines_js(outlines.geojson)).add_to(m)
     for ov in overlays:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from diagnostics import coverage as cv
@@ -38,9 +40,18 @@ figures = cv.comparison(
     estimate=ctl.estimate,
     communes_by_place=couverture.communes_for_estimates(geo, chain) if ctl.estimate else None,
 )
-demo_band(couverture.uses_synthetic(figures.iloc[[0]]), "taux de ce territoire")
-couverture.headline(figures.iloc[0].to_dict(), national, ctl.year)
-if national != national:  # NaN: national file not imported
+demo_band(
+    couverture.uses_synthetic(figures.iloc[[0]])
+    or cv.national_rate(data.taux, ctl.year)[1] == "synthétique",
+    "taux de ce territoire ou taux national servant au rapport",
+)
+couverture.headline(
+    figures.iloc[0].to_dict(),
+    national,
+    ctl.year,
+    couverture.credit_lines(data, [chain[0].niveau, "france"], ctl.year),
+)
+if math.isnan(national):  # national file not imported
     st.warning(
         f"Taux national {ctl.year} non importé : le rapport au taux national et les "
         "places manquantes pour l'atteindre ne sont pas disponibles."

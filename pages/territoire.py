@@ -38,7 +38,7 @@ level = c1.selectbox(
     "Maille",
     levels,
     index=levels.index(start),
-    format_func=lambda lv: LEVEL_LABELS_PLURAL[lv].capitalize(),
+    format_func=lambda lv: LEVEL_LABELS_PLURAL[lv][:1].upper() + LEVEL_LABELS_PLURAL[lv][1:],
     key=f"territoire_maille_{territory.key}",
     disabled=len(levels) == 1,
 )
@@ -49,7 +49,7 @@ if level is not default_level:
 elif "maille" in st.query_params:
     del st.query_params["maille"]
 
-classified, tooltip, legend_title = maps.colouring(communes, level, theme)
+classified, tooltip, legend_title = maps.territory_colouring(territory.key, level.value, theme)
 sources = [credit("ign_admin_express_2025"), credit("insee_pop_2023")]
 if theme == maps.THEME_DENSITY or theme == maps.THEME_RURAL:
     sources.append(credit("insee_densite_2024"))

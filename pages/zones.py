@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import streamlit as st
 
 from diagnostics import zones as z
@@ -21,35 +20,26 @@ st.caption(
     "est écrite en clair sous son interrupteur."
 )
 if territory.level is Level.FRANCE:
-    st.info("Choisissez une région, un département, un EPCI ou une commune dans le panneau de "
-            "gauche : les zones se repèrent commune par commune.")
+    st.info(
+        "Choisissez une région, un département, un EPCI ou une commune dans le panneau de "
+        "gauche : les zones se repèrent commune par commune."
+    )
     st.stop()
 
+if territory.level is Level.COMMUNE:
+    st.caption(
+        "Une commune est étudiée avec les autres communes de son EPCI : les zones "
+        "prioritaires se lisent à l'échelle de l'intercommunalité."
+    )
 top = st.container()
 left, right = st.columns([2, 3], gap="large")
 with top:
     ctl, refs = uz.controls(uz.references, uz.caf_years(), left)
     uz.demo(uz.synthetic_kinds())
-geoms = uz.scope_geometries(territory)
-base_all = uz.national_base(ctl.year)
-base = base_all[base_all["code_insee"].isin(geoms["code_insee"])].reset_index(drop=True)
-codes = base["code_insee"].astype(str).tolist()
-method_lines: list[str] = []
-if ctl.access is not None:
-    base["accessibilite"] = uz.accessibility(ctl.year, codes, ctl.access, ctl.supply).to_numpy()
-    method_lines.append(f"{ctl.access.describe()} Offre : {ctl.supply.lower()}.")
-result = z.apply_rules(base, ctl.rules, refs, ctl.combine)
-
-flagged = base.loc[result.flags["prioritaire"].to_numpy(), ["code_insee", "nom", "population"]]
-flagged_geo = gpd.GeoDataFrame(
-    flagged.merge(geoms[["code_insee", "geometry"]], on="code_insee"), geometry="geometry",
-    crs=geoms.crs,
-)
-members = z.zone_members(flagged_geo)
-polygons = uz.dissolved(territory, members)
-holder_labels, holder_note = uz.holders(codes)
-table = z.zone_table(base, members, ctl.target, holder_labels)
-summary = z.zone_table(base, members, ctl.target, holder_labels, by_ao=False)
+run = uz.compute(territory, ctl, refs)
+base, result, members, polygons = run.base, run.result, run.members, run.polygons
+table, summary, holder_note = run.table, run.summary, run.holder_note
+method_lines = run.method_lines
 lines = uz.source_lines(method_lines)
 
 with right:
@@ -66,31 +56,38 @@ with right, st.container(border=True):
     st.caption(result.combine_sentence)
     missing = {k: v for k, v in result.missing.items() if v}
     if missing:
-        st.caption("Communes non évaluées faute de donnée : " + " ; ".join(
-            f"{r.label} : {missing[r.id]}" for r in ctl.rules if r.id in missing) + ".")
+        st.caption(
+            "Communes non évaluées faute de donnée : "
+            + " ; ".join(f"{r.label} : {missing[r.id]}" for r in ctl.rules if r.id in missing)
+            + "."
+        )
 
 st.subheader("Zones prioritaires")
-st.caption("Une zone = communes prioritaires contiguës (frontière commune), nommée d'après sa "
-           "commune la plus peuplée. Places à créer = taux cible × enfants ÷ 100 − places, sur les "
-           "communes dont les places sont connues." + (f" {holder_note}" if holder_note else ""))
+st.caption(
+    "Une zone = communes prioritaires contiguës (frontière commune), nommée d'après sa "
+    "commune la plus peuplée. Places à créer = taux cible × enfants ÷ 100 − places, sur les "
+    "communes dont les places sont connues." + (f" {holder_note}" if holder_note else "")
+)
 if members.empty:
     st.info("Aucune commune ne remplit les règles choisies.")
 else:
-    st.dataframe(uz.zone_table_fr(summary), hide_index=True, width="stretch")
-    with st.expander("Par autorité organisatrice (titulaire de la compétence de planification)",
-                     expanded=True):
-        st.dataframe(uz.zone_table_fr(table), hide_index=True, width="stretch")
+    st.dataframe(uz.display_fr(uz.zone_table_fr(summary)), hide_index=True, width="stretch")
+    with st.expander(
+        "Par autorité organisatrice (titulaire de la compétence de planification)", expanded=True
+    ):
+        st.dataframe(uz.display_fr(uz.zone_table_fr(table)), hide_index=True, width="stretch")
     credits(lines)
 communes = uz.commune_table(base, result, members, ctl.rules)
 with st.expander(f"Indicateurs des {len(communes)} communes", expanded=False):
-    st.dataframe(communes, hide_index=True, width="stretch")
+    st.dataframe(uz.display_fr(communes), hide_index=True, width="stretch")
     credits(lines)
 uz.downloads(territory, polygons, table, communes, uz.export_source(lines))
 
 st.subheader("Enregistrer le zonage")
-payload = z.zoning_payload("", territory.key, z.rules_to_params(ctl.rules, ctl.combine), members,
-                           ctl.target)
-uz.saved_section(territory, payload, f"Zonage {territory.name}")
+payload = z.zoning_payload(
+    "", territory.key, z.rules_to_params(ctl.rules, ctl.combine), members, ctl.target
+)
+uz.saved_section(territory, payload, f"Zonage {territory.name}", base)
 
 st.divider()
 uz.trajectory_section(base, members, ctl.year, ctl.target, lines)

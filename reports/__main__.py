@@ -22,11 +22,15 @@ def _progress(i: int, total: int, ctg_id: str, status: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reports", description="Exports des pré-diagnostics CTG.")
+    parser = argparse.ArgumentParser(
+        prog="python -m reports", description="Exports des pré-diagnostics CTG."
+    )
     sub = parser.add_subparsers(dest="commande", required=True)
     batch = sub.add_parser("batch", help="PDF (et XLSX) de toutes les CTG d'un département")
     batch.add_argument("--departement", required=True, help="code du département, ex. 69, 2A, 971")
-    batch.add_argument("--sortie", required=True, type=Path, help="dossier de sortie (créé au besoin)")
+    batch.add_argument(
+        "--sortie", required=True, type=Path, help="dossier de sortie (créé au besoin)"
+    )
     batch.add_argument("--sans-xlsx", action="store_true", help="ne pas écrire les classeurs XLSX")
     batch.add_argument("--limite", type=int, default=None, help="nombre maximal de CTG (essais)")
     args = parser.parse_args(argv)
@@ -45,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     inputs = workspace_inputs(ws, geo)
     print(f"Pré-diagnostics des CTG du département {dep} -> {args.sortie}", flush=True)
-    result = run_batch(inputs, dep, args.sortie, xlsx=not args.sans_xlsx, progress=_progress,
-                       limit=args.limite)
+    result = run_batch(
+        inputs, dep, args.sortie, xlsx=not args.sans_xlsx, progress=_progress, limit=args.limite
+    )
     n_pdf = sum(1 for p in result.written if p.suffix == ".pdf")
     print(f"\n{n_pdf} PDF écrits en {result.seconds:.1f} s dans {args.sortie}.")
     if result.failures:

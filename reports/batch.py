@@ -29,12 +29,23 @@ from reports.prediag import (
     PrediagInputs,
     Subject,
     build_prediag,
+    ctg_departements,
     subject_from_ctg,
 )
 from reports.tables import to_xlsx
 
-KINDS = ("caf_taux", "caf_places", "enfants", "structures", "allocataires", "ctg", "bpe_eaje", "ao_transferts",
-         "zones", "qpv")
+KINDS = (
+    "caf_taux",
+    "caf_places",
+    "enfants",
+    "structures",
+    "allocataires",
+    "ctg",
+    "bpe_eaje",
+    "ao_transferts",
+    "zones",
+    "qpv",
+)
 DOCUMENT_KINDS = (ao.CHECKLIST_DOCUMENT_KIND, zones.ZONING_DOCUMENT_KIND)
 
 
@@ -47,8 +58,12 @@ def load_geography() -> Geography:
     )
 
 
-def workspace_inputs(ws: Workspace, geo: Geography, today: date | None = None,
-                     datasets: Mapping[str, Dataset] | None = None) -> PrediagInputs:
+def workspace_inputs(
+    ws: Workspace,
+    geo: Geography,
+    today: date | None = None,
+    datasets: Mapping[str, Dataset] | None = None,
+) -> PrediagInputs:
     """PrediagInputs from a workspace (datasets may be handed in already read, e.g. cached)."""
     data = dict(datasets) if datasets is not None else {k: ws.read(k) for k in KINDS}
     docs = {k: ws.documents(k) for k in DOCUMENT_KINDS}
@@ -60,12 +75,20 @@ def prediag_xlsx(p: Prediag) -> bytes:
     and sources; synthetic tables carry « données de démonstration » in their source line."""
     sheets: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
-    lines = [{"Section": s.title, "Constat": sentence} for s in p.sections for sentence in s.sentences]
-    lines += [{"Section": s.title, "Constat": f"Non disponible : {m}"} for s in p.sections for m in s.missing]
+    lines = [
+        {"Section": s.title, "Constat": sentence} for s in p.sections for sentence in s.sentences
+    ]
+    lines += [
+        {"Section": s.title, "Constat": f"Non disponible : {m}"}
+        for s in p.sections
+        for m in s.missing
+    ]
     sheets["Synthèse"] = pd.DataFrame(lines, columns=["Section", "Constat"])
     demo = f" — {DEMO_LABEL}" if p.synthetic else ""
-    sources["Synthèse"] = (f"Pré-diagnostic CTG, {p.subject.title}, édité le {p.generated:%d/%m/%Y}{demo}. "
-                           + " ; ".join(p.sources))
+    sources["Synthèse"] = (
+        f"Pré-diagnostic CTG, {p.subject.title}, édité le {p.generated:%d/%m/%Y}{demo}. "
+        + " ; ".join(p.sources)
+    )
     for section, table in p.tables():
         name = f"{section.id[:10]}-{table.id}"[:31]
         sheets[name] = table.frame
@@ -78,16 +101,21 @@ def prediag_xlsx(p: Prediag) -> bytes:
 
 def slug(text: str) -> str:
     """File-name-safe ASCII slug: « CTG Pays de l'Arbresle » -> « ctg-pays-de-l-arbresle »."""
+    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "ctg"
 
 
-def ctg_subjects(geo: Geography, ctg: pd.DataFrame, departement: str) -> list[tuple[str, Subject | None, str]]:
+def ctg_subjects(
+    geo: Geography, ctg: pd.DataFrame, departement: str
+) -> list[tuple[str, Subject | None, str]]:
     """(id, subject or None, error) for every CTG whose communes lie mostly (by population)
     in the département; a CTG whose signatories are all unknown gives an error."""
     out: list[tuple[str, Subject | None, str]] = []
     communes = geo.communes.set_index("code_insee")
-    for row in ctg.to_dict("records"):
+    deps = ctg_departements(geo, ctg)
+    near = [departement in deps.get(str(i), ()) or not deps.get(str(i)) for i in ctg["id_ctg"]]
+    for row in ctg.loc[near].to_dict("records"):
         subject = subject_from_ctg(geo, row)
         if not subject.communes:
             # keep it only if a signatory looks like one of the département's codes
@@ -109,16 +137,23 @@ class BatchResult:
     seconds: float = 0.0
 
 
-def run_batch(inputs: PrediagInputs, departement: str, out_dir: Path, xlsx: bool = True,
-              progress: Callable[[int, int, str, str], None] | None = None, limit: int | None = None
-              ) -> BatchResult:
+def run_batch(
+    inputs: PrediagInputs,
+    departement: str,
+    out_dir: Path,
+    xlsx: bool = True,
+    progress: Callable[[int, int, str, str], None] | None = None,
+    limit: int | None = None,
+) -> BatchResult:
     """Write the PDFs (and XLSX) of every CTG of a département; never stops at a failure."""
     start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     ctg = inputs.datasets.get("ctg")
     result = BatchResult()
     if ctg is None or ctg.empty:
-        result.failures.append(("—", "aucune liste de CTG dans l'espace de travail (type « Liste des CTG »)"))
+        result.failures.append(
+            ("—", "aucune liste de CTG dans l'espace de travail (type « Liste des CTG »)")
+        )
         return result
     items = ctg_subjects(inputs.geo, ctg.frame, departement)
     if limit is not None:

@@ -35,7 +35,7 @@ CLASS_COLOURS = {
     "Non classée": "#d9d9d9",
     "commune": "#e8eef5",
 }
-DPI = 110
+DPI = 96
 _FR = FuncFormatter(lambda v, _pos: fmt_fr(v, 0 if float(v).is_integer() else 1))
 
 
@@ -68,12 +68,19 @@ def bars(spec: ChartSpec) -> bytes:
     xs = range(len(df))
     for i, name in enumerate(spec.series):
         vals = pd.to_numeric(df[name], errors="coerce").fillna(0).astype(float)
-        ax.bar([x + (i - (n - 1) / 2) * width for x in xs], vals, width=width,
-               color=PALETTE[i % len(PALETTE)], label=_short(name, 40))
+        ax.bar(
+            [x + (i - (n - 1) / 2) * width for x in xs],
+            vals,
+            width=width,
+            color=PALETTE[i % len(PALETTE)],
+            label=_short(name, 40),
+        )
     ax.set_xticks(list(xs))
     ax.set_xticklabels([_short(str(v), 24) for v in df[spec.x]], fontsize=8)
     ax.set_ylabel(spec.ylabel, fontsize=8)
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(n, 3))
+    ax.legend(
+        fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(n, 3)
+    )
     return _png(fig)
 
 
@@ -95,8 +102,13 @@ def stacked(spec: ChartSpec) -> bytes:
     ax.invert_yaxis()
     ax.tick_params(axis="y", labelsize=8)
     ax.set_xlabel(spec.ylabel, fontsize=8)
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.25),
-              ncol=min(len(spec.series), 5))
+    ax.legend(
+        fontsize=7,
+        frameon=False,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.25),
+        ncol=min(len(spec.series), 5),
+    )
     return _png(fig)
 
 
@@ -106,28 +118,55 @@ def lines(spec: ChartSpec) -> bytes:
     fig, ax = _axes()
     for i, name in enumerate(spec.series):
         vals = pd.to_numeric(df[name], errors="coerce").astype(float)
-        ax.plot(df[spec.x].astype(int), vals, marker="o", markersize=3, color=PALETTE[i % len(PALETTE)],
-                label=_short(name, 40))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: str(int(v)) if float(v).is_integer() else ""))
+        ax.plot(
+            df[spec.x].astype(int),
+            vals,
+            marker="o",
+            markersize=3,
+            color=PALETTE[i % len(PALETTE)],
+            label=_short(name, 40),
+        )
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda v, _p: str(int(v)) if float(v).is_integer() else "")
+    )
     ax.set_ylabel(spec.ylabel, fontsize=8)
     if len(spec.series) > 1:
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                  ncol=min(len(spec.series), 3))
+        ax.legend(
+            fontsize=7,
+            frameon=False,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncol=min(len(spec.series), 3),
+        )
     return _png(fig)
 
 
-@lru_cache(maxsize=64)
-def commune_geometries(codes: tuple[str, ...]) -> gpd.GeoDataFrame:
-    """Geometries (EPSG:4326) of the given communes, read once per territory."""
-    gdf = gpd.read_parquet(COMMUNES_FILE, columns=["insee_com", "geometry"],
-                           filters=[("insee_com", "in", list(codes))])
+def _dep_of(code: str) -> str:
+    return code[:3] if code.startswith("97") else code[:2]
+
+
+@lru_cache(maxsize=8)
+def departement_geometries(dep: str) -> gpd.GeoDataFrame:
+    """Commune geometries (EPSG:4326) of one département, read once (a batch of the CTG of a
+    département reads the file once). Never mutated: callers get copies."""
+    gdf = gpd.read_parquet(
+        COMMUNES_FILE, columns=["insee_com", "geometry"], filters=[("dep", "==", dep)]
+    )
     return gdf.rename(columns={"insee_com": "code_insee"})
 
 
+def commune_geometries(codes: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Geometries (EPSG:4326) of the given communes (a copy)."""
+    parts = [departement_geometries(d) for d in sorted({_dep_of(c) for c in codes})]
+    gdf = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return gdf.loc[gdf["code_insee"].isin(list(codes))].copy()
+
+
 @lru_cache(maxsize=128)
-def _map_png(codes: tuple[str, ...], values: tuple[str, ...],
-             points: tuple[tuple[float, float, float], ...]) -> bytes:
-    gdf = commune_geometries(codes).copy()
+def _map_png(
+    codes: tuple[str, ...], values: tuple[str, ...], points: tuple[tuple[float, float, float], ...]
+) -> bytes:
+    gdf = commune_geometries(codes)
     gdf["valeur"] = gdf["code_insee"].map(dict(zip(codes, values, strict=True)))
     fig = Figure(figsize=(6.4, 4.6))
     ax = fig.add_subplot(1, 1, 1)
@@ -137,19 +176,34 @@ def _map_png(codes: tuple[str, ...], values: tuple[str, ...],
     colours = dict(CLASS_COLOURS)
     for i, v in enumerate(others):
         colours[v] = PALETTE[i % len(PALETTE)]
-    gdf.plot(ax=ax, color=gdf["valeur"].map(colours).fillna("#eeeeee"), edgecolor="white", linewidth=0.4)
+    gdf.plot(
+        ax=ax, color=gdf["valeur"].map(colours).fillna("#eeeeee"), edgecolor="white", linewidth=0.4
+    )
     gdf.boundary.plot(ax=ax, color="#888888", linewidth=0.2)
     if points:
         xs, ys, sizes = zip(*points, strict=True)
         biggest = max(max(sizes), 1.0)
-        ax.scatter(xs, ys, s=[12 + 120 * s / biggest for s in sizes], color="#e07b39", edgecolor="#7a3d12",
-                   linewidth=0.5, alpha=0.85, zorder=3)
+        ax.scatter(
+            xs,
+            ys,
+            s=[12 + 120 * s / biggest for s in sizes],
+            color="#e07b39",
+            edgecolor="#7a3d12",
+            linewidth=0.5,
+            alpha=0.85,
+            zorder=3,
+        )
     lat = float(sum(gdf.total_bounds[[1, 3]]) / 2)
     ax.set_aspect(1 / math.cos(math.radians(lat)))  # keeps shapes right in lon/lat
-    handles = [Patch(facecolor=colours[v], edgecolor="#888888", label=v) for v in present + others
-               if v != "commune"]
+    handles = [
+        Patch(facecolor=colours[v], edgecolor="#888888", label=v)
+        for v in present + others
+        if v != "commune"
+    ]
     if handles:
-        ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.legend(
+            handles=handles, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0)
+        )
     return _png(fig)
 
 
@@ -160,14 +214,18 @@ def map_png(spec: ChartSpec) -> bytes:
     values = tuple(df["valeur"].astype(str))
     pts: tuple[tuple[float, float, float], ...] = ()
     if spec.points is not None and not spec.points.empty:
-        pts = tuple((float(r.longitude), float(r.latitude), float(r.taille))
-                    for r in spec.points.itertuples(index=False))
+        pts = tuple(
+            (float(r.longitude), float(r.latitude), float(r.taille))
+            for r in spec.points.itertuples(index=False)
+        )
     return _map_png(codes, values, pts)
 
 
 def render(spec: ChartSpec) -> bytes:
     """PNG bytes of a chart specification."""
-    kind = {"barres": bars, "barres_empilees": stacked, "courbes": lines, "carte": map_png}.get(spec.kind)
+    kind = {"barres": bars, "barres_empilees": stacked, "courbes": lines, "carte": map_png}.get(
+        spec.kind
+    )
     if kind is None:
         raise ValueError(f"Type de graphique inconnu : {spec.kind!r}")
     return kind(spec)

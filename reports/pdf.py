@@ -34,8 +34,20 @@ MAX_TABLE_ROWS = 40
 BLUE = (31, 92, 153)
 ORANGE = (224, 123, 57)
 GREY = (90, 90, 90)
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 @lru_cache(maxsize=1)
@@ -107,8 +119,16 @@ class _Doc(FPDF):
             self.set_text_color(255, 255, 255)
             self.set_font(FONT, "B", 8)
             self.set_xy(0, 0)
-            self.cell(self.w, 7, typographie(f"{DEMO_LABEL.upper()} — certains chiffres de ces pages sont "
-                                             "fictifs (jeu synthétique)"), align="C", fill=True)
+            self.cell(
+                self.w,
+                7,
+                typographie(
+                    f"{DEMO_LABEL.upper()} — certains chiffres de ces pages sont "
+                    "fictifs (jeu synthétique)"
+                ),
+                align="C",
+                fill=True,
+            )
             self.set_text_color(0, 0, 0)
             self.set_y(self.t_margin)
 
@@ -122,11 +142,22 @@ class _Doc(FPDF):
         self.set_text_color(0, 0, 0)
 
     # ------------------------------------------------------------------ blocks
-    def text(self, text: str, size: float = 9.5, style: str = "", colour=(0, 0, 0), h: float = 5) -> None:
+    def text(
+        self, text: str, size: float = 9.5, style: str = "", colour=(0, 0, 0), h: float = 5
+    ) -> None:
         self.set_font(FONT, style, size)
         self.set_text_color(*colour)
-        self.multi_cell(0, h, typographie(text), new_x="LMARGIN", new_y="NEXT", align="L")
+        self.lines(typographie(text), h)
         self.set_text_color(0, 0, 0)
+
+    def lines(self, text: str, h: float) -> None:
+        """Left-aligned text at the current font: a plain cell per line when it fits (much
+        faster than multi_cell's line breaking), multi_cell otherwise."""
+        for line in text.split("\n"):
+            if self.get_string_width(line) <= self.epw - 1:
+                self.cell(0, h, line, new_x="LMARGIN", new_y="NEXT", align="L")
+            else:
+                self.multi_cell(0, h, line, new_x="LMARGIN", new_y="NEXT", align="L")
 
     def heading(self, text: str, size: float = 15) -> None:
         self.set_font(FONT, "B", size)
@@ -140,13 +171,18 @@ class _Doc(FPDF):
     def source_line(self, text: str, synthetic: bool) -> None:
         self.set_font(FONT, "I", 7)
         self.set_text_color(*GREY)
-        self.multi_cell(0, 3.6, typographie(text.replace(" ; ", "\n")), new_x="LMARGIN", new_y="NEXT",
-                        align="L")
+        self.lines(typographie(text.replace(" ; ", "\n")), 3.6)
         if synthetic:
             self.set_font(FONT, "B", 7)
             self.set_text_color(*ORANGE)
-            self.multi_cell(0, 3.6, typographie(f"« {DEMO_LABEL} » : valeurs fictives."), new_x="LMARGIN",
-                            new_y="NEXT", align="L")
+            self.multi_cell(
+                0,
+                3.6,
+                typographie(f"« {DEMO_LABEL} » : valeurs fictives."),
+                new_x="LMARGIN",
+                new_y="NEXT",
+                align="L",
+            )
         self.set_text_color(0, 0, 0)
         self.ln(3)
 
@@ -164,9 +200,11 @@ def _figures_block(pdf: _Doc, section: Section) -> None:
     for start in range(0, len(figs), per_row):
         pdf.ensure_space(20)
         y = pdf.get_y()
-        for i, f in enumerate(figs[start:start + per_row]):
+        for i, f in enumerate(figs[start : start + per_row]):
             x = pdf.l_margin + i * (width + 3)
-            pdf.set_fill_color(236, 242, 249) if not f.synthetic else pdf.set_fill_color(253, 236, 224)
+            pdf.set_fill_color(236, 242, 249) if not f.synthetic else pdf.set_fill_color(
+                253, 236, 224
+            )
             pdf.rect(x, y, width, 17, style="F")
             pdf.set_xy(x + 2, y + 1.5)
             pdf.set_font(FONT, "B", 11)
@@ -203,7 +241,10 @@ def _col_widths(pdf: _Doc, frame: pd.DataFrame, texts: list[list[str]]) -> list[
     """Column widths (mm) from the printed widths: at least the longest header word (bold), at
     most 60 mm of content; shrunk or stretched proportionally to the usable width."""
     pdf.set_font(FONT, "B", 7)
-    head = [max((pdf.get_string_width(w) for w in str(c).split()), default=4.0) + 2.0 for c in frame.columns]
+    head = [
+        max((pdf.get_string_width(w) for w in str(c).split()), default=4.0) + 2.0
+        for c in frame.columns
+    ]
     pdf.set_font(FONT, "", 7.5)
     wanted = []
     for j, h in enumerate(head):
@@ -236,8 +277,10 @@ def _table_block(pdf: _Doc, table: Table) -> None:
         pdf.set_fill_color(*BLUE)
         pdf.set_text_color(255, 255, 255)
         heads = [typographie(str(c)) for c in shown.columns]
-        lines = max(len(pdf.multi_cell(w - 1, 3.4, h, dry_run=True, output="LINES"))
-                    for w, h in zip(widths, heads, strict=True))
+        lines = max(
+            len(pdf.multi_cell(w - 1, 3.4, h, dry_run=True, output="LINES"))
+            for w, h in zip(widths, heads, strict=True)
+        )
         y = pdf.get_y()
         x = pdf.l_margin
         for w, h in zip(widths, heads, strict=True):
@@ -262,8 +305,12 @@ def _table_block(pdf: _Doc, table: Table) -> None:
         pdf.ln(row_h)
     pdf.ln(1)
     if len(frame) > MAX_TABLE_ROWS:
-        pdf.text(f"{MAX_TABLE_ROWS} premières lignes sur {fmt_fr(len(frame))} ; le tableau complet est dans "
-                 "l'export XLSX.", size=7.5, style="I")
+        pdf.text(
+            f"{MAX_TABLE_ROWS} premières lignes sur {fmt_fr(len(frame))} ; le tableau complet est dans "
+            "l'export XLSX.",
+            size=7.5,
+            style="I",
+        )
     if table.note:
         pdf.text(table.note, size=7.5, style="I")
     pdf.source_line(table.source, table.synthetic)
@@ -287,25 +334,43 @@ def _cover(pdf: _Doc, p: Prediag) -> None:
     pdf.ln(2)
     pdf.text(p.subject.title, size=17, style="B", h=9)
     pdf.ln(2)
-    pdf.text(f"{narrative.count_phrase(len(p.subject.communes), 'commune', feminine=True)} ; comparaison avec : "
-             + ", ".join(c.label for c in p.comparisons) + ".", size=11, h=6)
+    pdf.text(
+        f"{narrative.count_phrase(len(p.subject.communes), 'commune', feminine=True)} ; comparaison avec : "
+        + ", ".join(c.label for c in p.comparisons)
+        + ".",
+        size=11,
+        h=6,
+    )
     pdf.ln(6)
     pdf.text(f"Édité le {date_fr(p.generated)}", size=11, colour=GREY)
     pdf.ln(10)
-    pdf.text("Document de travail produit à partir des données de l'espace de travail de la Caf, pour préparer "
-             "le renouvellement de la convention territoriale globale (circulaire Cnaf, section 2.3.1 : "
-             "répertorier l'offre d'accueil, préciser les besoins, identifier les zones insuffisamment dotées). "
-             "Les phrases générées énoncent des faits chiffrés ; elles ne portent pas d'appréciation.",
-             size=9, colour=GREY)
+    pdf.text(
+        "Document de travail produit à partir des données de l'espace de travail de la Caf, pour préparer "
+        "le renouvellement de la convention territoriale globale (circulaire Cnaf, section 2.3.1 : "
+        "répertorier l'offre d'accueil, préciser les besoins, identifier les zones insuffisamment dotées). "
+        "Les phrases générées énoncent des faits chiffrés ; elles ne portent pas d'appréciation.",
+        size=9,
+        colour=GREY,
+    )
     if p.synthetic:
         pdf.ln(8)
         pdf.set_fill_color(*ORANGE)
         pdf.set_text_color(255, 255, 255)
         pdf.set_font(FONT, "B", 10)
         names = ", ".join(s.title for s in p.sections if s.synthetic)
-        pdf.multi_cell(0, 6, typographie(f"Ce document contient des {DEMO_LABEL} (chiffres fictifs) dans les "
-                                         f"sections : {names}. Importez les fichiers réels pour les remplacer."),
-                       fill=True, new_x="LMARGIN", new_y="NEXT", align="L", padding=2)
+        pdf.multi_cell(
+            0,
+            6,
+            typographie(
+                f"Ce document contient des {DEMO_LABEL} (chiffres fictifs) dans les "
+                f"sections : {names}. Importez les fichiers réels pour les remplacer."
+            ),
+            fill=True,
+            new_x="LMARGIN",
+            new_y="NEXT",
+            align="L",
+            padding=2,
+        )
         pdf.set_text_color(0, 0, 0)
     for note in p.subject.notes:
         pdf.ln(4)
@@ -331,7 +396,9 @@ def _summary(pdf: _Doc, p: Prediag) -> None:
     pdf.ln(2)
     pdf.text("Sections", size=11, style="B")
     for s in p.sections:
-        status = "données de démonstration" if s.synthetic else ("à compléter" if not s.figures else "")
+        status = (
+            "données de démonstration" if s.synthetic else ("à compléter" if not s.figures else "")
+        )
         pdf.text(f"• {s.title}" + (f" ({status})" if status else ""), size=9, h=4.6)
 
 

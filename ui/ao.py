@@ -57,7 +57,7 @@ class AoAnalysis:
     reference_date: date
     holders: pd.DataFrame  # communes of the territory (diagnostics.ao.competence_holders)
     table: pd.DataFrame  # AO with at least one commune in the territory (ao_table)
-    layers: pd.DataFrame  # per commune of the territory (commune_layers)
+    layers: pd.DataFrame  # per commune of the territory and of its EPCIs (commune_layers)
     ctgs: tuple[ao.Ctg, ...]  # CTG covering at least one commune of the territory
     ctg_rows: pd.DataFrame  # ctg_table of `ctgs`
     basis: ao.PopulationBasis
@@ -69,9 +69,12 @@ class AoAnalysis:
 def reference_date_input() -> date:
     """The reference date, visible and editable (default: today)."""
     return st.date_input(
-        "Date de référence", value=date.today(), format="DD/MM/YYYY", key="ao_reference_date",
+        "Date de référence",
+        value=date.today(),
+        format="DD/MM/YYYY",
+        key="ao_reference_date",
         help="Date à laquelle les transferts, les échéances des CTG et l'obligation de relais "
-             "petite enfance (1er janvier 2026) sont appréciés.",
+        "petite enfance (1er janvier 2026) sont appréciés.",
     )
 
 
@@ -88,9 +91,15 @@ def _analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalys
     ref = date.fromisoformat(reference_iso)
     inside = communes_of(geo, territory)
     sirens = set(inside["siren_epci"].dropna())
-    scope = geo.communes.loc[geo.communes["code_insee"].isin(inside["code_insee"])
-                             | geo.communes["siren_epci"].isin(sirens)].reset_index(drop=True)
-    ctg_ds, tr_ds, pop_ds = cache.dataset("ctg"), cache.dataset("ao_transferts"), cache.dataset("population")
+    scope = geo.communes.loc[
+        geo.communes["code_insee"].isin(inside["code_insee"])
+        | geo.communes["siren_epci"].isin(sirens)
+    ].reset_index(drop=True)
+    ctg_ds, tr_ds, pop_ds = (
+        cache.dataset("ctg"),
+        cache.dataset("ao_transferts"),
+        cache.dataset("population"),
+    )
     population, basis = ao.resolve_population(scope, pop_ds.frame)
     sources = [*ctg_ds.credits(), *tr_ds.credits()]
     sources.append(credit("insee_pop_2023") if basis.n_municipale else "")
@@ -102,30 +111,49 @@ def _analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalys
         holders = ao.competence_holders(scope, tr_ds.frame, ref, population=population)
         all_ctgs = ao.parse_ctg(ctg_ds.frame, geo.communes, geo.epci)
     except ao.AoDataError as err:
-        return AoAnalysis(ref, empty, empty, empty, (), empty, basis, err.errors,
-                          _unique(sources), is_synthetic)
+        return AoAnalysis(
+            ref, empty, empty, empty, (), empty, basis, err.errors, _unique(sources), is_synthetic
+        )
     scope_codes = set(scope["code_insee"])
     ctgs = [c for c in all_ctgs if scope_codes.intersection(c.communes_couvertes)]
-    table = ao.ao_table(holders, ctgs, ref)
+    full_table = ao.ao_table(holders, ctgs, ref)
+    # the map of a commune shows its whole EPCI: layers cover every commune of the scope
+    commune_layers = ao.commune_layers(holders, full_table, ctgs, ref)
     codes_in = set(inside["code_insee"])
-    table = table.loc[table["communes"].map(lambda cs: bool(codes_in.intersection(cs)))]
+    table = full_table.loc[full_table["communes"].map(lambda cs: bool(codes_in.intersection(cs)))]
     table = table.reset_index(drop=True)
     holders_in = holders.loc[holders["code_insee"].isin(codes_in)].reset_index(drop=True)
-    commune_layers = ao.commune_layers(holders_in, table, ctgs, ref)
     local = [c for c in ctgs if codes_in.intersection(c.communes_couvertes)]
     names = dict(zip(geo.communes["code_insee"], geo.communes["nom"], strict=True))
     names.update(zip(geo.epci["siren_epci"], geo.epci["nom"], strict=True))
     order = {st_: i for i, st_ in enumerate(_STATUS_ORDER)}
-    table = table.assign(_o=table["statut"].map(order), _p=-pd.to_numeric(table["population"]).fillna(0))
-    table = table.sort_values(["_o", "_p", "ao_nom"]).drop(columns=["_o", "_p"]).reset_index(drop=True)
+    table = table.assign(
+        _o=table["statut"].map(order), _p=-pd.to_numeric(table["population"]).fillna(0)
+    )
+    table = (
+        table.sort_values(["_o", "_p", "ao_nom"]).drop(columns=["_o", "_p"]).reset_index(drop=True)
+    )
     return AoAnalysis(
-        reference_date=ref, holders=holders_in, table=table, layers=commune_layers, ctgs=tuple(local),
+        reference_date=ref,
+        holders=holders_in,
+        table=table,
+        layers=commune_layers,
+        ctgs=tuple(local),
         ctg_rows=ao.ctg_table(local, ref, {str(k): str(v) for k, v in names.items()}),
-        basis=basis, errors=(), sources=_unique(sources), is_synthetic=is_synthetic,
+        basis=basis,
+        errors=(),
+        sources=_unique(sources),
+        is_synthetic=is_synthetic,
     )
 
 
-_STATUS_ORDER = (ao.ST_SCHEMA_REQUIS, ao.ST_AVENANT, ao.ST_ECHEANCE, ao.ST_VAUT_SCHEMA, ao.ST_NON_CONCERNE)
+_STATUS_ORDER = (
+    ao.ST_SCHEMA_REQUIS,
+    ao.ST_AVENANT,
+    ao.ST_ECHEANCE,
+    ao.ST_VAUT_SCHEMA,
+    ao.ST_NON_CONCERNE,
+)
 
 
 def _unique(lines: list[str]) -> tuple[str, ...]:
@@ -143,21 +171,29 @@ def source_line(result: AoAnalysis) -> str:
 # ------------------------------------------------------------------------------ header
 def render_header(result: AoAnalysis) -> None:
     demo_band(result.is_synthetic, "liste des CTG et transferts de compétences d'AO")
-    st.caption(f"Seuils de 3 500 et 10 000 habitants lus sur la {result.basis.label}. "
-               "« Plus de » s'entend strictement : une commune de 10 000 habitants exactement "
-               "n'est pas soumise au schéma.")
+    st.caption(
+        f"Seuils de 3 500 et 10 000 habitants lus sur la {result.basis.label}. "
+        "« Plus de » s'entend strictement : une commune de 10 000 habitants exactement "
+        "n'est pas soumise au schéma."
+    )
     if result.errors:
-        st.error("Les données importées ne permettent pas d'établir les statuts :\n\n"
-                 + "\n".join(f"- {e}" for e in result.errors)
-                 + "\n\nCorrigez le fichier dans la page « Données et sources ».")
+        st.error(
+            "Les données importées ne permettent pas d'établir les statuts :\n\n"
+            + "\n".join(f"- {e}" for e in result.errors)
+            + "\n\nCorrigez le fichier dans la page « Données et sources »."
+        )
 
 
 def render_metrics(result: AoAnalysis) -> None:
     t = result.table
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric("Autorités organisatrices", fmt_number(len(t)))
-    for col, status in ((c2, ao.ST_VAUT_SCHEMA), (c3, ao.ST_AVENANT), (c4, ao.ST_SCHEMA_REQUIS),
-                        (c5, ao.ST_ECHEANCE)):
+    for col, status in (
+        (c2, ao.ST_VAUT_SCHEMA),
+        (c3, ao.ST_AVENANT),
+        (c4, ao.ST_SCHEMA_REQUIS),
+        (c5, ao.ST_ECHEANCE),
+    ):
         col.metric(_short_status(status), fmt_number(int((t["statut"] == status).sum())))
 
 
@@ -175,7 +211,9 @@ def _short_status(status: str) -> str:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _epci_outlines(sirens: tuple[str, ...]) -> str:
     path = layers.built_file(Level.EPCI, layers.Zoom.REGION)
-    gdf = gpd.read_parquet(path, columns=["code", "nom", "geometry"], filters=[("code", "in", list(sirens))])
+    gdf = gpd.read_parquet(
+        path, columns=["code", "nom", "geometry"], filters=[("code", "in", list(sirens))]
+    )
     return layers.to_geojson(gdf.sort_values("code"))
 
 
@@ -190,38 +228,58 @@ def map_values(layer: str, frame: pd.DataFrame) -> tuple[pd.Series, dict[str, st
         return pd.Series(frame["echeance_ctg"].to_numpy(), index=idx), ECHEANCE_COLORS
     non = ao.STATUS_LABELS[ao.ST_NON_CONCERNE]
     covered = frame["couverture_ctg"] == "Couverte par une CTG en vigueur"
-    values = frame["statut"].where(frame["statut"] != non,
-                                   covered.map({True: f"{non}, couverte par une CTG",
-                                                False: f"{non}, sans CTG"}))
+    values = frame["statut"].where(
+        frame["statut"] != non,
+        covered.map({True: f"{non}, couverte par une CTG", False: f"{non}, sans CTG"}),
+    )
     return pd.Series(values.to_numpy(), index=idx), STATUS_COLORS
 
 
 def render_map(territory: Territory, result: AoAnalysis) -> None:
     if territory.level is Level.FRANCE:
-        st.info("Choisissez une région, un département, un EPCI ou une commune pour afficher la carte "
-                "des communes (le tableau ci-dessous couvre toute la France).")
+        st.info(
+            "Choisissez une région, un département, un EPCI ou une commune pour afficher la carte "
+            "des communes (le tableau ci-dessous couvre toute la France)."
+        )
         return
     layer = st.radio("Couche affichée", LAYERS, horizontal=True, key="ao_layer")
     frame = result.layers
     values, colours = map_values(layer, frame)
     cl = classify_categories(values, colours)
-    tips = pd.DataFrame({
-        "Titulaire de la planification": frame["titulaire_planification"].to_numpy(),
-        "AO (planification)": frame["ao_planification"].replace("", "—").to_numpy(),
-        "Strate": frame["strate"].fillna("—").to_numpy(),
-        "Statut": frame["statut"].to_numpy(),
-        "CTG": frame["ctg"].replace("", "aucune").to_numpy(),
-        "Échéance": frame["echeance_ctg"].to_numpy(),
-    }, index=frame["code_insee"].astype(str))
+    tips = pd.DataFrame(
+        {
+            "Titulaire de la planification": frame["titulaire_planification"].to_numpy(),
+            "AO (planification)": frame["ao_planification"].replace("", "—").to_numpy(),
+            "Strate": frame["strate"].fillna("—").to_numpy(),
+            "Statut": frame["statut"].to_numpy(),
+            "CTG": frame["ctg"].replace("", "aucune").to_numpy(),
+            "Échéance": frame["echeance_ctg"].to_numpy(),
+        },
+        index=frame["code_insee"].astype(str),
+    )
     sirens = tuple(sorted(set(result.holders["siren_epci"].dropna())))
     overlays = []
     if sirens:
-        overlays.append(Overlay(data=_epci_outlines(sirens), name="EPCI", stroke=EPCI_STROKE, weight=2.4,
-                                legend_label="Contour des EPCI"))
+        overlays.append(
+            Overlay(
+                data=_epci_outlines(sirens),
+                name="EPCI",
+                stroke=EPCI_STROKE,
+                weight=2.4,
+                legend_label="Contour des EPCI",
+            )
+        )
     m = maps.territory_map(
-        Level.COMMUNE, territory, cl.colors, cl.legend, title=layer,
+        Level.COMMUNE,
+        territory,
+        cl.colors,
+        cl.legend,
+        title=layer,
         credit=f"{'; '.join(result.sources)} ; {credit('ign_admin_express_2025')}",
-        tooltip=tips, overlays=overlays, height=520,
+        tooltip=tips,
+        overlays=overlays,
+        height=520,
+        highlight=territory.code if territory.level is Level.COMMUNE else None,
     )
     maps.show_map(m, key="ao_map", clickable=False, height=520)
     if layer == LAYER_TIER:
@@ -234,21 +292,25 @@ _AO_DISPLAY = {
     "ao_type": "Type",
     "ao_code": "Code",
     "ao_nom": "Autorité organisatrice",
-    "competences": "Compétences exercées",
-    "population": "Population (seuils)",
-    "strate": "Strate",
-    "n_communes": "Communes",
-    "repartition": "Répartition des compétences",
-    "ctg": "CTG",
     "statut_libelle": "Statut",
     "detail": "Ce qu'il faut faire",
-    "cellule": "Cellule du tableau de la circulaire",
-    "phrase_circulaire": "Phrase de la circulaire",
+    "population": "Population (seuils)",
+    "strate": "Strate",
     "schema": "Schéma pluriannuel",
     "rpe": "Relais petite enfance",
-    "a_signer_en_opportunite": "À faire signer en opportunité",
+    "ctg": "CTG",
     "date_fin_ctg": "Fin de la CTG retenue",
+    "a_signer_en_opportunite": "À faire signer en opportunité",
+    "repartition": "Répartition des compétences",
+    "cellule": "Cellule du tableau de la circulaire",
+    "phrase_circulaire": "Phrase de la circulaire",
+    "competences": "Compétences exercées",
+    "n_communes": "Communes",
 }
+
+
+MAX_ROWS_ALL = 2_000  # above, « non concerné » is unticked by default
+MAX_ROWS_SHOWN = 3_000  # rows sent to the browser (exports hold every filtered row)
 
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -261,13 +323,18 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=_AO_DISPLAY)
 
 
-def filter_table(table: pd.DataFrame, statuts: list[str], types: list[str], query: str) -> pd.DataFrame:
+def filter_table(
+    table: pd.DataFrame, statuts: list[str], types: list[str], query: str
+) -> pd.DataFrame:
     """Rows whose status label and type are selected and whose name or code contains `query`."""
-    keep = table["statut_libelle"].isin(statuts) & table["ao_type"].map(ao.HOLDER_LABELS).isin(types)
+    keep = table["statut_libelle"].isin(statuts) & table["ao_type"].map(ao.HOLDER_LABELS).isin(
+        types
+    )
     q = query.strip().lower()
     if q:
-        keep &= (table["ao_nom"].str.lower().str.contains(q, regex=False)
-                 | table["ao_code"].str.contains(q, regex=False))
+        keep &= table["ao_nom"].str.lower().str.contains(q, regex=False) | table[
+            "ao_code"
+        ].str.contains(q, regex=False)
     return table.loc[keep]
 
 
@@ -276,25 +343,48 @@ def render_table(result: AoAnalysis) -> None:
     t = result.table
     c1, c2, c3 = st.columns([3, 1.3, 1.7])
     present = [ao.STATUS_LABELS[s] for s in ao.STATUSES if (t["statut"] == s).any()]
-    statuts = c1.multiselect("Statut", present, default=present, key="ao_filter_statut")
-    types = c2.multiselect("Type d'AO", list(ao.HOLDER_LABELS.values()),
-                           default=list(ao.HOLDER_LABELS.values()), key="ao_filter_type")
+    non = ao.STATUS_LABELS[ao.ST_NON_CONCERNE]
+    # large territories: the AO with nothing to do are left out by default (still selectable)
+    default = present if len(t) <= MAX_ROWS_ALL else [p for p in present if p != non]
+    statuts = c1.multiselect("Statut", present, default=default, key="ao_filter_statut")
+    types = c2.multiselect(
+        "Type d'AO",
+        list(ao.HOLDER_LABELS.values()),
+        default=list(ao.HOLDER_LABELS.values()),
+        key="ao_filter_type",
+    )
     query = c3.text_input("Rechercher une AO", key="ao_filter_query", placeholder="Nom ou code")
     exported = display_table(filter_table(t, statuts, types, query))
-    st.caption(f"{fmt_number(len(exported))} AO affichée(s) sur {fmt_number(len(t))}. Date de référence : "
-               f"{result.reference_date:%d/%m/%Y}. Population (seuils) : {result.basis.label}.")
-    shown = exported.assign(**{"Population (seuils)": exported["Population (seuils)"].map(fmt_number)})
+    shown = exported.head(MAX_ROWS_SHOWN)
+    cut = (
+        f" Seules les {fmt_number(MAX_ROWS_SHOWN)} premières sont affichées ; les exports les "
+        "contiennent toutes."
+        if len(exported) > MAX_ROWS_SHOWN
+        else ""
+    )
+    st.caption(
+        f"{fmt_number(len(exported))} AO retenue(s) sur {fmt_number(len(t))}.{cut} Date de "
+        f"référence : {result.reference_date:%d/%m/%Y}. Population (seuils) : {result.basis.label}."
+    )
+    shown = shown.assign(**{"Population (seuils)": shown["Population (seuils)"].map(fmt_number)})
     st.dataframe(shown, hide_index=True, width="stretch", height=380)
     download_table(exported, "ao_statuts_ctg", source_line(result), key="ao_export")
     credits(result.sources)
     with st.expander("Le tableau de la circulaire (section 2.2)"):
         rows = []
         for (dist, level), cell in ao.CELLS.items():
-            rows.append({"Répartition des compétences": ao.DISTRIBUTION_LABELS[dist],
-                         "Échelon de signature": ao.LEVEL_LABELS[level],
-                         "En droit": cell.droit, "En opportunité": cell.opportunite})
+            rows.append(
+                {
+                    "Répartition des compétences": ao.DISTRIBUTION_LABELS[dist],
+                    "Échelon de signature": ao.LEVEL_LABELS[level],
+                    "En droit": cell.droit,
+                    "En opportunité": cell.opportunite,
+                }
+            )
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        st.caption("Source : Cnaf, circulaire relative aux conventions territoriales globales, section 2.2.")
+        st.caption(
+            "Source : Cnaf, circulaire relative aux conventions territoriales globales, section 2.2."
+        )
 
 
 # --------------------------------------------------------------------------- checklists
@@ -305,9 +395,12 @@ def checklist_payloads() -> dict[str, dict]:
 
 
 def _save_checklist(id_ctg: str) -> None:
-    checked = [item for item, _ in ao.checklist_items()
-               if st.session_state.get(f"ao_chk_{id_ctg}_{item}")]
-    cache.workspace().save_document(ao.CHECKLIST_DOCUMENT_KIND, id_ctg, ao.checklist_payload(checked))
+    checked = [
+        item for item, _ in ao.checklist_items() if st.session_state.get(f"ao_chk_{id_ctg}_{item}")
+    ]
+    cache.workspace().save_document(
+        ao.CHECKLIST_DOCUMENT_KIND, id_ctg, ao.checklist_payload(checked)
+    )
 
 
 def render_ctgs(result: AoAnalysis) -> None:
@@ -318,31 +411,59 @@ def render_ctgs(result: AoAnalysis) -> None:
     payloads = checklist_payloads()
     rows = result.ctg_rows.copy()
     progress = [ao.checklist_progress(payloads.get(i)) for i in rows["id_ctg"]]
-    phase_labels = {"expiree": "Expirée", "fin_proche": "Se termine dans les 12 mois", "en_cours": "En cours"}
-    shown = pd.DataFrame({
-        "CTG": rows["id_ctg"],
-        "Nom": rows["nom"],
-        "Échelon": rows["niveau"],
-        "Début": pd.to_datetime(rows["date_debut"]).dt.strftime("%d/%m/%Y"),
-        "Fin": pd.to_datetime(rows["date_fin"]).dt.strftime("%d/%m/%Y"),
-        "Échéance": rows["phase"].map(phase_labels),
-        "Signataires": rows["signataires"],
-        "Communes couvertes": rows["n_communes_couvertes"],
-        "Volet petite enfance (décret 2025-253)": [p.label for p in progress],
-        "Avancement": [p.ratio for p in progress],
-    })
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "Avancement": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
-    })
-    download_table(shown.drop(columns=["Avancement"]), "ctg_territoire", source_line(result), key="ctg_export")
+    phase_labels = {
+        "expiree": "Expirée",
+        "fin_proche": "Se termine dans les 12 mois",
+        "en_cours": "En cours",
+    }
+    shown = pd.DataFrame(
+        {
+            "CTG": rows["id_ctg"],
+            "Nom": rows["nom"],
+            "Échelon": rows["niveau"],
+            "Début": pd.to_datetime(rows["date_debut"]).dt.strftime("%d/%m/%Y"),
+            "Fin": pd.to_datetime(rows["date_fin"]).dt.strftime("%d/%m/%Y"),
+            "Échéance": rows["phase"].map(phase_labels),
+            "Signataires": rows["signataires"],
+            "Communes couvertes": rows["n_communes_couvertes"],
+            "Volet petite enfance (décret 2025-253)": [p.label for p in progress],
+            "Avancement": [p.ratio for p in progress],
+        }
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Avancement": st.column_config.ProgressColumn(
+                min_value=0.0, max_value=1.0, format="percent"
+            ),
+        },
+    )
+    download_table(
+        shown.drop(columns=["Avancement"]), "ctg_territoire", source_line(result), key="ctg_export"
+    )
     labels = {c.id_ctg: f"{c.nom} ({c.id_ctg})" for c in result.ctgs}
-    chosen = st.selectbox("Liste de contrôle de la CTG", list(labels), format_func=labels.__getitem__,
-                          key="ao_checklist_ctg")
+    chosen = st.selectbox(
+        "Liste de contrôle de la CTG",
+        list(labels),
+        format_func=labels.__getitem__,
+        key="ao_checklist_ctg",
+    )
     p = ao.checklist_progress(payloads.get(chosen))
-    st.markdown(f"**Le volet petite enfance de la CTG devra désormais comporter spécifiquement** "
-                f"(décret n° 2025-253 du 20 mars 2025) — {p.label} élément(s) présent(s) :")
+    st.markdown(
+        f"**Le volet petite enfance de la CTG devra désormais comporter spécifiquement** "
+        f"(décret n° 2025-253 du 20 mars 2025) — {p.label} élément(s) présent(s) :"
+    )
     for item, text in ao.checklist_items():
-        st.checkbox(text, value=item in p.checked, key=f"ao_chk_{chosen}_{item}",
-                    on_change=_save_checklist, args=(chosen,))
-    st.caption("Les cases cochées sont enregistrées dans l'espace de travail et reprises dans le "
-               "pré-diagnostic. Source : Cnaf, circulaire CTG, section 2.2.")
+        st.checkbox(
+            text,
+            value=item in p.checked,
+            key=f"ao_chk_{chosen}_{item}",
+            on_change=_save_checklist,
+            args=(chosen,),
+        )
+    st.caption(
+        "Les cases cochées sont enregistrées dans l'espace de travail et reprises dans le "
+        "pré-diagnostic. Source : Cnaf, circulaire CTG, section 2.2."
+    )

@@ -79,16 +79,23 @@ def _esc(text: str) -> str:
 
 def render_slide(subject: Subject, slide: Slide, number: int, total: int) -> None:
     if slide.synthetic:
-        st.markdown(f'<div class="atelier-demo">{_esc(DEMO_LABEL.capitalize())} : chiffres fictifs</div>',
-                    unsafe_allow_html=True)
+        st.markdown(
+            f'<div class="atelier-demo">{_esc(DEMO_LABEL.capitalize())} : chiffres fictifs</div>',
+            unsafe_allow_html=True,
+        )
     st.markdown(f'<div class="atelier-titre">{_esc(slide.title)}</div>', unsafe_allow_html=True)
     if slide.message:
-        st.markdown(f'<div class="atelier-message">{_esc(slide.message)}</div>', unsafe_allow_html=True)
+        st.markdown(
+            f'<div class="atelier-message">{_esc(slide.message)}</div>', unsafe_allow_html=True
+        )
     if slide.figures:
         cols = st.columns(len(slide.figures))
         for col, f in zip(cols, slide.figures, strict=True):
-            col.markdown(f'<div class="atelier-chiffre"><div class="valeur">{_esc(f.text)}</div>'
-                         f'<div class="libelle">{_esc(f.label)}</div></div>', unsafe_allow_html=True)
+            col.markdown(
+                f'<div class="atelier-chiffre"><div class="valeur">{_esc(f.text)}</div>'
+                f'<div class="libelle">{_esc(f.label)}</div></div>',
+                unsafe_allow_html=True,
+            )
     if slide.chart is not None:
         left, mid, right = st.columns([1, 6, 1])
         with mid:
@@ -96,17 +103,31 @@ def render_slide(subject: Subject, slide: Slide, number: int, total: int) -> Non
     for d in slide.details:
         st.markdown(f'<div class="atelier-detail">{_esc(d)}</div>', unsafe_allow_html=True)
     if slide.sources:
-        st.markdown('<div class="atelier-source">' + "<br>".join(_esc(s) for s in slide.sources) + "</div>",
-                    unsafe_allow_html=True)
+        st.markdown(
+            '<div class="atelier-source">' + "<br>".join(_esc(s) for s in slide.sources) + "</div>",
+            unsafe_allow_html=True,
+        )
 
 
 def render_nav(number: int, total: int) -> None:
     c1, c2, c3 = st.columns([1, 2, 1])
-    c1.button("◀ Précédent", key="atelier_prev", disabled=number <= 1, on_click=_go, args=(number - 1,),
-              width="stretch")
+    c1.button(
+        "◀ Précédent",
+        key="atelier_prev",
+        disabled=number <= 1,
+        on_click=_go,
+        args=(number - 1,),
+        width="stretch",
+    )
     c2.markdown(f'<div class="atelier-pied">{number} / {total}</div>', unsafe_allow_html=True)
-    c3.button("Suivant ▶", key="atelier_next", disabled=number >= total, on_click=_go, args=(number + 1,),
-              width="stretch")
+    c3.button(
+        "Suivant ▶",
+        key="atelier_next",
+        disabled=number >= total,
+        on_click=_go,
+        args=(number + 1,),
+        width="stretch",
+    )
 
 
 def render() -> None:
@@ -114,9 +135,11 @@ def render() -> None:
     subject = subject_from_url()
     if subject is None:
         st.markdown('<div class="atelier-titre">Vue atelier</div>', unsafe_allow_html=True)
-        st.info("Ouvrez cette vue depuis la page « Pré-diagnostic CTG » (lien « Ouvrir la vue atelier »), ou "
-                "avec une adresse du type `atelier?niveau=epci&code=200066587&diapo=1` (commune ou EPCI), "
-                "`atelier?ctg=IDENTIFIANT` (CTG importée).")
+        st.info(
+            "Ouvrez cette vue depuis la page « Pré-diagnostic CTG » (lien « Ouvrir la vue atelier »), ou "
+            "avec une adresse du type `atelier?niveau=epci&code=200066587&diapo=1` (commune ou EPCI), "
+            "`atelier?ctg=IDENTIFIANT` (CTG importée)."
+        )
         return
     slides = workshop_slides(ui_prediag.prediag(subject))
     number = slide_number(len(slides))

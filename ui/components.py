@@ -41,7 +41,7 @@ def download_table(df: pd.DataFrame, name: str, source: str, key: str) -> None:
     """CSV (French format) and XLSX download buttons for one table."""
     c1, c2 = st.columns(2)
     c1.download_button("CSV (Excel, ;)", to_csv_fr(df, source), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"{key}_csv", use_container_width=True)
+                       mime="text/csv", key=f"{key}_csv", width="stretch")
     c2.download_button("XLSX", to_xlsx({name: df}, {name: source}), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", use_container_width=True)
+                       key=f"{key}_xlsx", width="stretch")

@@ -121,6 +121,19 @@ def map_levels(territory: Territory) -> list[Level]:
     return levels
 
 
+def default_map_level(territory: Territory) -> Level:
+    """Default map level: départements of France, EPCI of a région or a département (complete
+    coverage, unlike the commune file limited to communes over 10,000 inhabitants), communes of
+    an EPCI (and of the EPCI around a commune)."""
+    return {
+        Level.FRANCE: Level.DEPARTEMENT,
+        Level.REGION: Level.EPCI,
+        Level.DEPARTEMENT: Level.EPCI,
+        Level.EPCI: Level.COMMUNE,
+        Level.COMMUNE: Level.COMMUNE,
+    }[territory.level]
+
+
 def units_for(geo: Geography, territory: Territory, level: Level) -> pd.DataFrame:
     """Sub-territories of `level` drawn for `territory` (code, nom, population, parents)."""
     communes = communes_of(geo, territory)
@@ -331,18 +344,27 @@ def components_chart(figures: pd.DataFrame) -> alt.TopLevelMixin:
     return _with_locale(bars + text)
 
 
+def _segments(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a rate, numbered by segment so that a missing year breaks the line."""
+    out = df.sort_values(["nom", "annee"]).copy()
+    out["segment"] = out.groupby("nom")["tx_global"].transform(lambda s: s.isna().cumsum())
+    out["segment"] = out["nom"].astype(str) + "-" + out["segment"].astype(str)
+    return out.dropna(subset=["tx_global"])
+
+
 def evolution_chart(series: pd.DataFrame, breaks: Sequence[cv.SeriesBreak]) -> alt.TopLevelMixin:
     """Lines of the global rate per territory, break years marked by dashed rules."""
     df = series[["annee", "nom", "tx_global", "statut"]].copy()
     df["taux_txt"] = df["tx_global"].map(_rate)
     df["annee_txt"] = df["annee"].astype(int).astype(str)
     lines = (
-        alt.Chart(df.dropna(subset=["tx_global"]))
+        alt.Chart(_segments(df))
         .mark_line(point=True)
         .encode(
             x=alt.X("annee:O", title="Année (offre au 31 décembre)", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("tx_global:Q", title="Taux global", scale=alt.Scale(zero=False)),
             color=alt.Color("nom:N", title="Territoire", legend=alt.Legend(orient="bottom")),
+            detail=alt.Detail("segment:N"),
             tooltip=[
                 alt.Tooltip("nom:N", title="Territoire"),
                 alt.Tooltip("annee_txt:N", title="Année"),
@@ -401,15 +423,9 @@ def components_png(figures: pd.DataFrame, title: str, source: str) -> bytes:
         ax.set_xlabel("Places pour 100 enfants de moins de 3 ans")
         _fr_axis(ax, "x")
         ax.set_xlim(0, max(left + [1]) * 1.25)
-        ax.set_title(title, loc="left", fontsize=10)
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.35 if len(names) < 3 else -0.18),
-            ncol=3,
-            fontsize=7,
-            frameon=False,
-        )
-        fig.text(0.01, 0.005, source, fontsize=6.5, color="#444444")
+        ax.set_title(title, loc="left", fontsize=10, pad=34)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=7, frameon=False)
+        fig.text(0.01, -0.02, source, fontsize=6.5, color="#444444", va="top")
         buf = io.BytesIO()
         fig.savefig(buf, format="png", bbox_inches="tight")
         return buf.getvalue()
@@ -428,8 +444,10 @@ def evolution_png(
 
     fig, ax = plt.subplots(figsize=(8, 4), dpi=150)
     try:
-        for nom, g in series.dropna(subset=["tx_global"]).groupby("nom", sort=False):
-            g = g.sort_values("annee")
+        for nom, g in series.groupby("nom", sort=False):
+            g = g.sort_values("annee")  # NaN years stay: matplotlib breaks the line there
+            if g["tx_global"].isna().all():
+                continue
             ax.plot(g["annee"].astype(int), g["tx_global"], marker="o", label=str(nom))
         for b in breaks:
             ax.axvline(b.annee, color="#b2182b", linestyle="--", linewidth=1)
@@ -513,7 +531,7 @@ def controls(territory: Territory, years: list[int], national: dict[int, float])
     level = c2.selectbox(
         "Maille de la carte et du classement",
         levels,
-        index=len(levels) - 1 if territory.level is not Level.FRANCE else 0,
+        index=levels.index(default_map_level(territory)),
         format_func=lambda lv: _first_upper(LEVEL_LABELS_PLURAL[lv]),
         key=f"couv_maille_{territory.key}",
         disabled=len(levels) == 1,
@@ -542,7 +560,7 @@ def controls(territory: Territory, years: list[int], national: dict[int, float])
     return Controls(int(year), Level(level), str(mode), bool(estimate), float(target))
 
 
-def headline(fig: dict, national: float, year: int) -> None:
+def headline(fig: dict, national: float, year: int, sources: Sequence[str] = ()) -> None:
     """Key figures of the selected territory, or the plain statement when nothing is published."""
     status = str(fig["statut"])
     if status == Status.ABSENT:
@@ -580,6 +598,7 @@ def headline(fig: dict, national: float, year: int) -> None:
             f"**Chiffre calculé, non publié par la Cnaf** — {fig['methode']}",
             icon=":material/calculate:",
         )
+    credits(sources)
 
 
 def download_row(
@@ -701,7 +720,7 @@ def comparison_section(
         export_table(figures, national),
         src,
         "couv_cmp",
-        png=lambda: components_png(figures, title, src),
+        png=lambda: components_png(figures, title, "\n".join([src, *estimate_notes(figures)])),
     )
 
 

@@ -7,6 +7,7 @@ st.dataframe / plain text (never rendered as HTML or Markdown).
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pandas as pd
 import streamlit as st
@@ -32,6 +33,15 @@ NATURE_LABELS = {
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "parquet", "geojson", "json"]
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(text: str) -> str:
+    """Text from a user file shown in a Markdown element (alerts, captions): every Markdown
+    or HTML character is escaped, so a name can never become a link, an image or markup."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
 def kind_label(kind: str) -> str:
     return dataset_type(kind).label
 
@@ -43,12 +53,14 @@ def datasets_table(metas: list[DatasetMeta]) -> pd.DataFrame:
             "N°": [m.id for m in metas],
             "Type": [kind_label(m.kind) for m in metas],
             "Échelle": [m.scope for m in metas],
-            "Millésime": pd.array([m.millesime for m in metas], dtype="Int64"),
+            "Millésime": [str(m.millesime) if m.millesime else "" for m in metas],
             "Nature": [NATURE_LABELS[m.nature] for m in metas],
             "Producteur": [m.producer for m in metas],
             "Fichier source": [m.source_file for m in metas],
             "Lignes": [m.rows for m in metas],
-            "Importé le": [m.imported_at.replace("T", " ").replace("+00:00", " UTC") for m in metas],
+            "Importé le": [
+                m.imported_at.replace("T", " ").replace("+00:00", " UTC") for m in metas
+            ],
         }
     )
 
@@ -57,7 +69,9 @@ def render_datasets() -> None:
     ws = cache.workspace()
     metas = ws.datasets()
     if not metas:
-        st.info("Aucun jeu de données dans l'espace de travail. Importez un fichier dans l'onglet « Importer ».")
+        st.info(
+            "Aucun jeu de données dans l'espace de travail. Importez un fichier dans l'onglet « Importer »."
+        )
         return
     n_demo = sum(m.is_synthetic for m in metas)
     c1, c2, c3 = st.columns(3)
@@ -68,18 +82,30 @@ def render_datasets() -> None:
         st.warning(
             f"**{n_demo} jeu(x) de {DEMO_LABEL}** (nature « synthétique ») : chiffres fictifs, générés pour ce "
             "qui n'est pas public (liste d'EAJE, Filoué, CTG, transferts AO, fichiers Cnaf hors communes…). "
-            "Importer le fichier réel du même type les remplace.", icon=":material/science:")
+            "Importer le fichier réel du même type les remplace.",
+            icon=":material/science:",
+        )
     kinds = sorted({m.kind for m in metas}, key=kind_label)
-    chosen = st.multiselect("Filtrer par type", kinds, format_func=kind_label, key="donnees_filter_kinds",
-                            placeholder="Tous les types")
+    chosen = st.multiselect(
+        "Filtrer par type",
+        kinds,
+        format_func=kind_label,
+        key="donnees_filter_kinds",
+        placeholder="Tous les types",
+    )
     shown = [m for m in metas if not chosen or m.kind in chosen]
     st.dataframe(datasets_table(shown), hide_index=True, width="stretch", key="donnees_table")
 
     st.markdown("##### Détail, notes d'import et suppression")
     by_id = {m.id: m for m in metas}
-    picked = st.selectbox("Jeu de données", [m.id for m in shown], index=None, key="donnees_pick",
-                          format_func=lambda i: _meta_label(by_id[i]),
-                          placeholder="Choisir un jeu de données…")
+    picked = st.selectbox(
+        "Jeu de données",
+        [m.id for m in shown],
+        index=None,
+        key="donnees_pick",
+        format_func=lambda i: _meta_label(by_id[i]),
+        placeholder="Choisir un jeu de données…",
+    )
     if picked is None:
         return
     meta = by_id[picked]
@@ -87,8 +113,12 @@ def render_datasets() -> None:
     if meta.notes:
         with st.expander(f"Notes d'import ({len(meta.notes)})"):
             st.dataframe(pd.DataFrame({"Note": list(meta.notes)}), hide_index=True, width="stretch")
-    confirm = st.checkbox(f"Je confirme la suppression du jeu n° {meta.id}", key=f"donnees_confirm_{meta.id}")
-    if st.button("Supprimer ce jeu de données", key="donnees_delete", disabled=not confirm, type="secondary"):
+    confirm = st.checkbox(
+        f"Je confirme la suppression du jeu n° {meta.id}", key=f"donnees_confirm_{meta.id}"
+    )
+    if st.button(
+        "Supprimer ce jeu de données", key="donnees_delete", disabled=not confirm, type="secondary"
+    ):
         try:
             ws.delete(meta.id)
         except StoreError as exc:
@@ -119,38 +149,67 @@ def render_import() -> None:
         "Déposez un fichier tel qu'il vient (CSV `;` `,` ou tabulation, UTF-8 ou Windows-1252, virgule "
         "décimale, XLSX avec lignes de titre, Parquet, GeoJSON pour les zones). Un **aperçu** et un "
         "**rapport de validation** s'affichent avant tout enregistrement ; un fichier en erreur n'est pas "
-        "importé et les données déjà présentes restent intactes.")
+        "importé et les données déjà présentes restent intactes."
+    )
     upload = st.file_uploader("Fichier à importer", type=UPLOAD_TYPES, key="donnees_upload")
     if upload is None:
         return
     data = upload.getvalue()
     kinds = list(DATASET_TYPES)
     guessed = guess_kind(upload.name)
-    kind = st.selectbox("Type de données", kinds, index=kinds.index(guessed) if guessed else None,
-                        format_func=kind_label, key="donnees_kind", placeholder="Choisir le type…")
+    kind = st.selectbox(
+        "Type de données",
+        kinds,
+        index=kinds.index(guessed) if guessed else None,
+        format_func=kind_label,
+        key="donnees_kind",
+        placeholder="Choisir le type…",
+    )
     if kind is None:
         st.info("Choisissez le type de données du fichier.")
         return
     c1, c2, c3 = st.columns(3)
-    annee = c1.number_input("Millésime (si absent du fichier)", min_value=1990, max_value=2100, value=None,
-                            step=1, key="donnees_annee", placeholder="lu dans le fichier")
-    producteur = c2.text_input("Producteur", value=dataset_type(kind).default_producer, key="donnees_producteur")
+    annee = c1.number_input(
+        "Millésime (si absent du fichier)",
+        min_value=1990,
+        max_value=2100,
+        value=None,
+        step=1,
+        key="donnees_annee",
+        placeholder="lu dans le fichier",
+    )
+    producteur = c2.text_input(
+        "Producteur", value=dataset_type(kind).default_producer, key="donnees_producteur"
+    )
     niveau = None
     if kind in ("caf_taux", "caf_places"):
-        niveau = c3.selectbox("Échelle (si absente du fichier)", NIVEAUX_CAF, index=None, key="donnees_niveau",
-                              placeholder="détectée d'après les colonnes")
-    opts = ImportOptions(annee=int(annee) if annee else None, producteur=producteur or None, niveau=niveau)
+        niveau = c3.selectbox(
+            "Échelle (si absente du fichier)",
+            NIVEAUX_CAF,
+            index=None,
+            key="donnees_niveau",
+            placeholder="détectée d'après les colonnes",
+        )
+    opts = ImportOptions(
+        annee=int(annee) if annee else None, producteur=producteur or None, niveau=niveau
+    )
     key = _prepared_key(data, upload.name, kind, opts)
     if st.session_state.get("donnees_prepared_key") != key:
         with st.spinner("Lecture et validation du fichier…"):
-            st.session_state["donnees_prepared"] = prepare(kind, data, name=upload.name, options=opts)
+            st.session_state["donnees_prepared"] = prepare(
+                kind, data, name=upload.name, options=opts
+            )
         st.session_state["donnees_prepared_key"] = key
     prepared: Prepared = st.session_state["donnees_prepared"]
     render_report(prepared)
     if not prepared.ok:
         return
-    replace = st.radio("En cas de jeu existant du même type", list(REPLACE_LABELS), key="donnees_replace",
-                       format_func=REPLACE_LABELS.__getitem__)
+    replace = st.radio(
+        "En cas de jeu existant du même type",
+        list(REPLACE_LABELS),
+        key="donnees_replace",
+        format_func=REPLACE_LABELS.__getitem__,
+    )
     if st.button("Enregistrer dans l'espace de travail", type="primary", key="donnees_commit"):
         metas = commit(cache.workspace(), prepared, replace)
         st.session_state.pop("donnees_prepared_key", None)
@@ -161,7 +220,7 @@ def render_import() -> None:
 def render_last_commit() -> None:
     done = st.session_state.pop("donnees_last_commit", None)
     if done:
-        st.success("Import enregistré : " + " ; ".join(done))
+        st.success(md_escape("Import enregistré : " + " ; ".join(done)))
 
 
 def render_report(prepared: Prepared) -> None:
@@ -171,18 +230,32 @@ def render_report(prepared: Prepared) -> None:
     else:
         st.error(rep.summary(), icon=":material/error:")
     if prepared.mapping:
-        st.caption("Colonnes reconnues : " + " · ".join(f"{h} → {c}" for h, c in prepared.mapping.items()))
+        st.caption(
+            "Colonnes reconnues : " + " · ".join(f"{h} → {c}" for h, c in prepared.mapping.items())
+        )
     if rep.issues:
         frame = rep.as_frame()
-        st.markdown(f"**Rapport de validation** — {len(rep.errors)} erreur(s), {len(rep.warnings)} "
-                    f"avertissement(s), {len(rep.notes)} note(s)")
-        st.dataframe(frame, hide_index=True, width="stretch", key="donnees_report",
-                     column_config={"Message": st.column_config.TextColumn(width="large")})
+        frame["Ligne"] = frame["Ligne"].astype("string").fillna("")
+        st.markdown(
+            f"**Rapport de validation** — {len(rep.errors)} erreur(s), {len(rep.warnings)} "
+            f"avertissement(s), {len(rep.notes)} note(s)"
+        )
+        st.dataframe(
+            frame,
+            hide_index=True,
+            width="stretch",
+            key="donnees_report",
+            column_config={"Message": st.column_config.TextColumn(width="large")},
+        )
     if prepared.frame is not None:
         years = prepared.millesimes()
-        st.markdown(f"**Aperçu** — {fmt_number(len(prepared.frame))} ligne(s)"
-                    + (f", millésime(s) {', '.join(map(str, years))}" if years else ""))
-        st.dataframe(prepared.frame.head(50), hide_index=True, width="stretch", key="donnees_preview")
+        st.markdown(
+            f"**Aperçu** — {fmt_number(len(prepared.frame))} ligne(s)"
+            + (f", millésime(s) {', '.join(map(str, years))}" if years else "")
+        )
+        st.dataframe(
+            prepared.frame.head(50), hide_index=True, width="stretch", key="donnees_preview"
+        )
 
 
 def render_schemas() -> None:
@@ -191,17 +264,31 @@ def render_schemas() -> None:
     dtype = dataset_type(kind)
     st.markdown(f"**{dtype.label}**")
     st.text(dtype.description)
-    st.caption(f"Clé (une ligne par) : {' + '.join(dtype.keys)}"
-               + (f" · millésime lu dans « {dtype.year_column} »" if dtype.year_column else ""))
+    st.caption(
+        f"Clé (une ligne par) : {' + '.join(dtype.keys)}"
+        + (f" · millésime lu dans « {dtype.year_column} »" if dtype.year_column else "")
+    )
     st.dataframe(schema_frame(kind), hide_index=True, width="stretch", key="donnees_schema")
     if kind == "zones":
-        st.download_button("Télécharger un exemple (GeoJSON)", example_geojson(), file_name="exemple_zones.geojson",
-                           mime="application/geo+json", key="donnees_example")
+        st.download_button(
+            "Télécharger un exemple (GeoJSON)",
+            example_geojson(),
+            file_name="exemple_zones.geojson",
+            mime="application/geo+json",
+            key="donnees_example",
+        )
     else:
-        st.download_button("Télécharger un fichier d'exemple (CSV ;)", example_csv(kind),
-                           file_name=f"exemple_{kind}.csv", mime="text/csv", key="donnees_example")
-    st.caption("Les en-têtes usuels des producteurs (data.caf.fr, INSEE, SID…) sont aussi reconnus ; "
-               "l'import en ligne de commande est décrit dans docs/donnees.md.")
+        st.download_button(
+            "Télécharger un fichier d'exemple (CSV ;)",
+            example_csv(kind),
+            file_name=f"exemple_{kind}.csv",
+            mime="text/csv",
+            key="donnees_example",
+        )
+    st.caption(
+        "Les en-têtes usuels des producteurs (data.caf.fr, INSEE, SID…) sont aussi reconnus ; "
+        "l'import en ligne de commande est décrit dans docs/donnees.md."
+    )
 
 
 def sources_table() -> pd.DataFrame:
@@ -222,8 +309,15 @@ def sources_table() -> pd.DataFrame:
 
 
 def render_sources() -> None:
-    st.markdown("Toutes les données embarquées sont publiées sous Licence Ouverte / Etalab 2.0, sauf le jeu de "
-                f"démonstration ({DEMO_LABEL}, fictives). Chaque figure de l'application cite sa source et son "
-                "année.")
-    st.dataframe(sources_table(), hide_index=True, width="stretch", key="donnees_sources",
-                 column_config={"Lien": st.column_config.LinkColumn("Lien")})
+    st.markdown(
+        "Toutes les données embarquées sont publiées sous Licence Ouverte / Etalab 2.0, sauf le jeu de "
+        f"démonstration ({DEMO_LABEL}, fictives). Chaque figure de l'application cite sa source et son "
+        "année."
+    )
+    st.dataframe(
+        sources_table(),
+        hide_index=True,
+        width="stretch",
+        key="donnees_sources",
+        column_config={"Lien": st.column_config.LinkColumn("Lien")},
+    )

@@ -66,10 +66,23 @@ def _eaje_index(annee: int, revision: int) -> pd.DataFrame:
     eaje = _prepared(annee, revision).eaje[["id_eaje", "nom_eaje", "code_insee_eaje"]].copy()
     names = cache.geography().communes.set_index("code_insee")["nom"]
     eaje["commune"] = eaje["code_insee_eaje"].map(names).fillna(eaje["code_insee_eaje"]).astype(str)
-    eaje["label"] = (eaje["nom_eaje"].astype(str) + " — " + eaje["commune"] + " ("
-                     + eaje["id_eaje"].astype(str) + ")")
-    eaje["search"] = (eaje["nom_eaje"].astype(str) + " " + eaje["commune"] + " " + eaje["code_insee_eaje"]
-                      + " " + eaje["id_eaje"].astype(str)).map(normalize_text)
+    eaje["label"] = (
+        eaje["nom_eaje"].astype(str)
+        + " — "
+        + eaje["commune"]
+        + " ("
+        + eaje["id_eaje"].astype(str)
+        + ")"
+    )
+    eaje["search"] = (
+        eaje["nom_eaje"].astype(str)
+        + " "
+        + eaje["commune"]
+        + " "
+        + eaje["code_insee_eaje"]
+        + " "
+        + eaje["id_eaje"].astype(str)
+    ).map(normalize_text)
     return eaje.reset_index(drop=True)
 
 
@@ -140,8 +153,10 @@ def comparison_export(comp: pd.DataFrame) -> pd.DataFrame:
 
 def export_source(lines: list[str], threshold: int, synthetic: bool) -> str:
     text = " ; ".join(dict.fromkeys(lines))
-    text += (f". Cellules vides : secret statistique (effectif inférieur à {threshold} ou masqué pour "
-             "empêcher de le retrouver par différence)")
+    text += (
+        f". Cellules vides : secret statistique (effectif inférieur à {threshold} ou masqué pour "
+        "empêcher de le retrouver par différence)"
+    )
     if synthetic and DEMO_LABEL not in text:
         text += f" — {DEMO_LABEL}"
     return text
@@ -154,12 +169,17 @@ def export_source(lines: list[str], threshold: int, synthetic: bool) -> str:
 
 def render() -> None:
     st.title("Profils Filoué")
-    st.caption("Qui fréquente chaque EAJE, comparé à l'ensemble des EAJE de la commune et aux enfants "
-               "des familles allocataires de la commune (tableau de bord Filoué, circulaire Cnaf, § 2.3.1).")
+    st.caption(
+        "Qui fréquente chaque EAJE, comparé à l'ensemble des EAJE de la commune et aux enfants "
+        "des familles allocataires de la commune (tableau de bord Filoué, circulaire Cnaf, § 2.3.1)."
+    )
     metas = _metas("filoue")
     if not metas:
-        st.info("Aucun extrait Filoué dans l'espace de travail. Importez-le dans la page "
-                "« Données et sources ».", icon=":material/info:")
+        st.info(
+            "Aucun extrait Filoué dans l'espace de travail. Importez-le dans la page "
+            "« Données et sources ».",
+            icon=":material/info:",
+        )
         return
     revision = cache.revision()
     synthetic = any(m.is_synthetic for m in metas)
@@ -171,13 +191,19 @@ def render() -> None:
 
     c1, c2, c3 = st.columns([1, 1, 2])
     annee = c1.selectbox("Année", years, key="filoue_annee")
-    threshold = int(c2.number_input(
-        "Seuil du secret statistique", min_value=UI_MIN_THRESHOLD, max_value=MAX_UI_THRESHOLD,
-        value=DEFAULT_THRESHOLD, step=1, key="filoue_seuil",
-        help="Tout effectif inférieur au seuil est masqué (« s »), ainsi que les effectifs qui "
-             "permettraient de le retrouver par différence (totaux, autres EAJE de la commune). "
-             "Le seuil ne peut pas descendre sous 5.",
-    ))
+    threshold = int(
+        c2.number_input(
+            "Seuil du secret statistique",
+            min_value=UI_MIN_THRESHOLD,
+            max_value=MAX_UI_THRESHOLD,
+            value=DEFAULT_THRESHOLD,
+            step=1,
+            key="filoue_seuil",
+            help="Tout effectif inférieur au seuil est masqué (« s »), ainsi que les effectifs qui "
+            "permettraient de le retrouver par différence (totaux, autres EAJE de la commune). "
+            "Le seuil ne peut pas descendre sous 5.",
+        )
+    )
     mode = c3.radio("Profil de", ["Un EAJE", "Une commune"], horizontal=True, key="filoue_mode")
 
     prep = _prepared(int(annee), revision)
@@ -216,12 +242,26 @@ def render() -> None:
 
 
 class _Context:
-    def __init__(self, view: F.CommuneView, ref: F.ReferenceView, id_eaje: str | None, index: pd.DataFrame,
-                 src: list[str], ref_src: list[str], synthetic: bool, threshold: int,
-                 prep: F.FilouePrepared) -> None:
+    def __init__(
+        self,
+        view: F.CommuneView,
+        ref: F.ReferenceView,
+        id_eaje: str | None,
+        index: pd.DataFrame,
+        src: list[str],
+        ref_src: list[str],
+        synthetic: bool,
+        threshold: int,
+        prep: F.FilouePrepared,
+    ) -> None:
         self.view, self.ref, self.id_eaje, self.index = view, ref, id_eaje, index
         self.src, self.ref_src, self.synthetic, self.threshold, self.prep = (
-            src, ref_src, synthetic, threshold, prep)
+            src,
+            ref_src,
+            synthetic,
+            threshold,
+            prep,
+        )
         names = cache.geography().communes.set_index("code_insee")["nom"]
         self.commune_names = names
         self.commune_name = str(names.get(view.code_insee, view.code_insee))
@@ -238,15 +278,20 @@ class _Context:
         if with_reference:
             year = f" {self.ref.annee}" if self.ref.annee else ""
             lines += [f"{line} (enfants allocataires{year})" for line in self.ref_src]
-        lines.append(f"« {SECRET} » : secret statistique (effectif inférieur à {self.threshold}, ou masqué "
-                     "pour qu'aucun effectif masqué ne puisse être retrouvé par différence).")
+        lines.append(
+            f"« {SECRET} » : secret statistique (effectif inférieur à {self.threshold}, ou masqué "
+            "pour qu'aucun effectif masqué ne puisse être retrouvé par différence)."
+        )
         return lines
 
 
 def _pick_eaje(index: pd.DataFrame, territory: Territory) -> str | None:
     wanted = st.query_params.get("eaje")
-    query = st.text_input("Rechercher un EAJE (nom, commune ou identifiant)", key="filoue_q",
-                          placeholder="Ex. : Les Lucioles, Villeurbanne, 69266, identifiant…")
+    query = st.text_input(
+        "Rechercher un EAJE (nom, commune ou identifiant)",
+        key="filoue_q",
+        placeholder="Ex. : Les Lucioles, Villeurbanne, 69266, identifiant…",
+    )
     cand = index
     if query.strip():
         words = normalize_text(query).split()
@@ -260,14 +305,18 @@ def _pick_eaje(index: pd.DataFrame, territory: Territory) -> str | None:
         if not local.empty:
             cand = local
     if wanted and wanted in set(index["id_eaje"]) and not query.strip():
-        cand = pd.concat([index.loc[index["id_eaje"] == wanted], cand.loc[cand["id_eaje"] != wanted]])
+        cand = pd.concat(
+            [index.loc[index["id_eaje"] == wanted], cand.loc[cand["id_eaje"] != wanted]]
+        )
     if cand.empty:
         st.warning("Aucun EAJE ne correspond à la recherche.")
         return None
     options = cand["id_eaje"].head(300).tolist()
     labels = dict(zip(index["id_eaje"], index["label"], strict=True))
     if len(cand) > 300:
-        st.caption(f"{fmt_number(len(cand))} EAJE correspondent ; précisez la recherche (300 premiers listés).")
+        st.caption(
+            f"{fmt_number(len(cand))} EAJE correspondent ; précisez la recherche (300 premiers listés)."
+        )
     return st.selectbox("EAJE", options, format_func=labels.__getitem__, key="filoue_eaje")
 
 
@@ -281,8 +330,12 @@ def _pick_commune(index: pd.DataFrame, territory: Territory) -> str | None:
             codes = local + [c for c in codes if c not in inside]
     if not codes:
         return None
-    return st.selectbox("Commune (communes ayant au moins un EAJE dans l'extrait)", codes,
-                        format_func=lambda c: f"{names.get(c, c)} ({c})", key="filoue_commune")
+    return st.selectbox(
+        "Commune (communes ayant au moins un EAJE dans l'extrait)",
+        codes,
+        format_func=lambda c: f"{names.get(c, c)} ({c})",
+        key="filoue_commune",
+    )
 
 
 def _header(ctx: _Context) -> None:
@@ -292,17 +345,25 @@ def _header(ctx: _Context) -> None:
     else:
         st.subheader(f"{ctx.commune_name} ({v.code_insee}) : {len(v.eaje)} EAJE")
     if v.all_hidden:
-        st.warning(f"Moins de {ctx.threshold} enfants accueillis dans les EAJE de la commune : tous les "
-                   "effectifs sont couverts par le secret statistique.", icon=":material/lock:")
+        st.warning(
+            f"Moins de {ctx.threshold} enfants accueillis dans les EAJE de la commune : tous les "
+            "effectifs sont couverts par le secret statistique.",
+            icon=":material/lock:",
+        )
     elif ctx.id_eaje is not None and v.is_secret(ctx.id_eaje):
-        st.warning("Les effectifs de cet EAJE sont couverts par le secret statistique (moins de "
-                   f"{ctx.threshold} enfants, ou EAJE masqué pour qu'un autre ne puisse pas être retrouvé par "
-                   "différence avec le total de la commune). Seules les données de la commune sont affichées.",
-                   icon=":material/lock:")
+        st.warning(
+            "Les effectifs de cet EAJE sont couverts par le secret statistique (moins de "
+            f"{ctx.threshold} enfants, ou EAJE masqué pour qu'un autre ne puisse pas être retrouvé par "
+            "différence avec le total de la commune). Seules les données de la commune sont affichées.",
+            icon=":material/lock:",
+        )
     n_secret = int(v.eaje["secret"].sum())
     if ctx.id_eaje is None and n_secret and not v.all_hidden:
-        st.info(f"{n_secret} EAJE de la commune ont des effectifs couverts par le secret statistique ; "
-                "ils restent comptés dans le total de la commune.", icon=":material/lock:")
+        st.info(
+            f"{n_secret} EAJE de la commune ont des effectifs couverts par le secret statistique ; "
+            "ils restent comptés dans le total de la commune.",
+            icon=":material/lock:",
+        )
 
 
 def _tab_cadrage(ctx: _Context) -> None:
@@ -314,18 +375,27 @@ def _tab_cadrage(ctx: _Context) -> None:
     cols.append(("commune", f"EAJE de la commune ({ctx.commune_name})"))
     for key, label in cols:
         disp[label] = [
-            fmt_number(val, decimals.get(unit, 0)) if ind == "Places" and pd.notna(val)
+            fmt_number(val, decimals.get(unit, 0))
+            if ind == "Places" and pd.notna(val)
             else _fmt(val, decimals.get(unit, 0))
             for ind, unit, val in zip(tab["indicateur"], tab["unite"], tab[key], strict=True)
         ]
     st.dataframe(disp, hide_index=True, width="stretch")
-    st.caption("Heures réalisées / heures facturées : part des heures facturées effectivement réalisées. "
-               "Heures réalisées par place : heures de présence sur l'année rapportées aux places de l'EAJE. "
-               "L'extrait ne donne pas les heures d'ouverture : le taux d'occupation réglementaire n'est "
-               "pas calculable ici.")
+    st.caption(
+        "Heures réalisées / heures facturées : part des heures facturées effectivement réalisées. "
+        "Heures réalisées par place : heures de présence sur l'année rapportées aux places de l'EAJE. "
+        "L'extrait ne donne pas les heures d'ouverture : le taux d'occupation réglementaire n'est "
+        "pas calculable ici."
+    )
     credits(ctx.credit_lines())
-    export = tab.rename(columns={"indicateur": "Indicateur", "unite": "Unité", "eaje": "Cet EAJE",
-                                 "commune": "EAJE de la commune"})
+    export = tab.rename(
+        columns={
+            "indicateur": "Indicateur",
+            "unite": "Unité",
+            "eaje": "Cet EAJE",
+            "commune": "EAJE de la commune",
+        }
+    )
     download_table(export, f"filoue_cadrage_{v.code_insee}", ctx.source(), key="filoue_dl_cadrage")
 
     st.markdown("##### Où habitent les enfants accueillis ?")
@@ -338,32 +408,55 @@ def _tab_cadrage(ctx: _Context) -> None:
         _residence_map(ctx, res)
     with c2:
         names = ctx.commune_names
-        show = pd.DataFrame({
-            "Commune de résidence": [f"{names.get(c, c)} ({c})" if c in names.index else c
-                                     for c in res["code_insee"]],
-            "Enfants": res["enfants"].map(lambda x: _fmt(x, 0)),
-            "Part (%)": res["part"].map(lambda x: _fmt(x, 1, " %")),
-        })
+        show = pd.DataFrame(
+            {
+                "Commune de résidence": [
+                    f"{names.get(c, c)} ({c})" if c in names.index else c for c in res["code_insee"]
+                ],
+                "Enfants": res["enfants"].map(lambda x: _fmt(x, 0)),
+                "Part (%)": res["part"].map(lambda x: _fmt(x, 1, " %")),
+            }
+        )
         st.dataframe(show, hide_index=True, width="stretch")
-        st.caption(f"« {F.AUTRES_COMMUNES} » : communes d'où viennent moins de {F.RESIDENCE_GROUP_BELOW} "
-                   "enfants de l'ensemble des EAJE de la commune, regroupées.")
-        export = pd.DataFrame({"code_insee": res["code_insee"],
-                               "commune": [names.get(c, c) for c in res["code_insee"]],
-                               "enfants": res["enfants"].round().astype("Int64"), "part (%)": res["part"]})
-        download_table(export, f"filoue_residence_{v.code_insee}", ctx.source(), key="filoue_dl_res")
+        if (res["code_insee"] == F.AUTRES_COMMUNES).any():
+            st.caption(
+                f"« {F.AUTRES_COMMUNES} » : communes d'où viennent moins de {F.RESIDENCE_GROUP_BELOW} "
+                "enfants de l'ensemble des EAJE de la commune, regroupées."
+            )
+        export = pd.DataFrame(
+            {
+                "code_insee": res["code_insee"],
+                "commune": [names.get(c, c) for c in res["code_insee"]],
+                "enfants": res["enfants"].round().astype("Int64"),
+                "part (%)": res["part"],
+            }
+        )
+        download_table(
+            export, f"filoue_residence_{v.code_insee}", ctx.source(), key="filoue_dl_res"
+        )
     credits(ctx.credit_lines())
     if ctx.id_eaje is None:
         st.markdown("##### EAJE de la commune")
         ov = F.eaje_overview(v)
-        st.dataframe(pd.DataFrame({
-            "EAJE": ov["nom_eaje"],
-            "Places": ov["places"].map(lambda x: fmt_number(x)),
-            "Enfants": ov["enfants"].map(lambda x: _fmt(x)),
-            "Enfants par place": ov["enfants_par_place"].map(lambda x: _fmt(x, 2)),
-            "Heures réalisées / facturées": ov["taux_realisation"].map(lambda x: _fmt(x, 1, " %")),
-            "Heures réalisées par place": ov["heures_par_place"].map(lambda x: _fmt(x)),
-            "Part résidant dans la commune": ov["part_residents"].map(lambda x: _fmt(x, 1, " %")),
-        }), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "EAJE": ov["nom_eaje"],
+                    "Places": ov["places"].map(lambda x: fmt_number(x)),
+                    "Enfants": ov["enfants"].map(lambda x: _fmt(x)),
+                    "Enfants par place": ov["enfants_par_place"].map(lambda x: _fmt(x, 2)),
+                    "Heures réalisées / facturées": ov["taux_realisation"].map(
+                        lambda x: _fmt(x, 1, " %")
+                    ),
+                    "Heures réalisées par place": ov["heures_par_place"].map(lambda x: _fmt(x)),
+                    "Part résidant dans la commune": ov["part_residents"].map(
+                        lambda x: _fmt(x, 1, " %")
+                    ),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 
 def _residence_map(ctx: _Context, res: pd.DataFrame) -> None:
@@ -387,18 +480,32 @@ def _residence_map(ctx: _Context, res: pd.DataFrame) -> None:
     legend = [(c, lab) for c, lab in cl.legend if c != MISSING_COLOR]
     if hidden:
         legend.append((SECRET_COLOR, f"Effectif masqué (secret statistique, « {SECRET} »)"))
-    tips = pd.DataFrame({"Enfants accueillis": [_fmt(x, 0) for x in known["enfants"]]},
-                        index=known["code_insee"].astype(str))
+    tips = pd.DataFrame(
+        {"Enfants accueillis": [_fmt(x, 0) for x in known["enfants"]]},
+        index=known["code_insee"].astype(str),
+    )
     who = ctx.eaje_name if ctx.id_eaje else f"EAJE de {ctx.commune_name}"
     credit = " ; ".join(dict.fromkeys(ctx.src))
-    m = ui_maps.territory_map(Level.COMMUNE, territory, colors, legend,
-                              title=f"Communes de résidence des enfants — {who}",
-                              legend_title="Enfants accueillis", credit=credit, tooltip=tips,
-                              highlight=ctx.view.code_insee, height=420)
+    m = ui_maps.territory_map(
+        Level.COMMUNE,
+        territory,
+        colors,
+        legend,
+        title=f"Communes de résidence des enfants — {who}",
+        legend_title="Enfants accueillis",
+        credit=credit,
+        tooltip=tips,
+        highlight=ctx.view.code_insee,
+        height=420,
+    )
     ui_maps.show_map(m, key="filoue_map", clickable=False, height=420)
     outside = [c for c in known["code_insee"] if str(dep_of.get(c, "")) != str(dep)]
+    note = f"Contour rouge : {ctx.commune_name}, commune de l'EAJE."
     if outside:
-        st.caption(f"{len(outside)} commune(s) de résidence hors du département {dep} : voir le tableau.")
+        note += (
+            f" {len(outside)} commune(s) de résidence hors du département {dep} : voir le tableau."
+        )
+    st.caption(note)
 
 
 def _comparison_chart(comp: pd.DataFrame, ctx: _Context, title: str) -> alt.Chart | None:
@@ -409,8 +516,15 @@ def _comparison_chart(comp: pd.DataFrame, ctx: _Context, title: str) -> alt.Char
         label = _pop_label(p, ctx.eaje_name)
         for mod, part, n in zip(body["modalite"], body[f"part_{p}"], body[f"n_{p}"], strict=True):
             if pd.notna(part):
-                long.append({"Modalité": mod, "Population": label, "Part (%)": float(part),
-                             "Part": _fmt(part, 1, " %"), "Effectif": _fmt(n, 0)})
+                long.append(
+                    {
+                        "Modalité": mod,
+                        "Population": label,
+                        "Part (%)": float(part),
+                        "Part": _fmt(part, 1, " %"),
+                        "Effectif": _fmt(n, 0),
+                    }
+                )
     if not long:
         return None
     data = pd.DataFrame(long)
@@ -420,12 +534,20 @@ def _comparison_chart(comp: pd.DataFrame, ctx: _Context, title: str) -> alt.Char
         alt.Chart(data, title=alt.Title(title, anchor="start", fontSize=14))
         .mark_bar()
         .encode(
-            x=alt.X("Modalité:N", sort=body["modalite"].tolist(), title=None,
-                    axis=alt.Axis(labelAngle=0, labelLimit=160)),
+            x=alt.X(
+                "Modalité:N",
+                sort=body["modalite"].tolist(),
+                title=None,
+                axis=alt.Axis(labelAngle=0, labelLimit=160),
+            ),
             xOffset=alt.XOffset("Population:N", sort=order),
             y=alt.Y("Part (%):Q", title="Part des enfants (%)", axis=alt.Axis(format="d")),
-            color=alt.Color("Population:N", sort=order, scale=alt.Scale(domain=order, range=colors),
-                            legend=alt.Legend(orient="bottom", title=None, labelLimit=320)),
+            color=alt.Color(
+                "Population:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=colors),
+                legend=alt.Legend(orient="bottom", title=None, labelLimit=320),
+            ),
             tooltip=["Population", "Modalité", "Part", "Effectif"],
         )
         .properties(height=320)
@@ -442,16 +564,26 @@ def _tab_dimension(ctx: _Context, dim: str) -> None:
         st.info("Toutes les parts sont couvertes par le secret statistique.")
     else:
         st.altair_chart(chart, width="stretch")
-    hidden_mods = comp.loc[comp["modalite"] != "Ensemble"].filter(like="part_").isna().any(axis=1).sum()
+    hidden_mods = (
+        comp.loc[comp["modalite"] != "Ensemble"].filter(like="part_").isna().any(axis=1).sum()
+    )
     if hidden_mods:
-        st.caption(f"Barres absentes : parts couvertes par le secret statistique (« {SECRET} » dans le tableau).")
+        st.caption(
+            f"Barres absentes : parts couvertes par le secret statistique (« {SECRET} » dans le tableau)."
+        )
     if ctx.ref.series.get(dim) is None:
-        st.caption("Pas de référence « enfants allocataires » pour cette commune et cette dimension.")
+        st.caption(
+            "Pas de référence « enfants allocataires » pour cette commune et cette dimension."
+        )
     st.dataframe(comparison_display(comp), hide_index=True, width="stretch")
     credits(ctx.credit_lines(with_reference=True))
     export = comparison_export(comp)
-    download_table(export, f"filoue_{dim}_{v.code_insee}", ctx.source(with_reference=True),
-                   key=f"filoue_dl_{dim}")
+    download_table(
+        export,
+        f"filoue_{dim}_{v.code_insee}",
+        ctx.source(with_reference=True),
+        key=f"filoue_dl_{dim}",
+    )
 
 
 _RANKINGS = {
@@ -465,15 +597,19 @@ _RANKINGS = {
 def _ranking_section(ctx: _Context) -> None:
     v = ctx.view
     st.markdown(f"#### Comparer les EAJE de {ctx.commune_name}")
-    st.caption("Classement des EAJE de la commune sur un même indicateur, par exemple la part des familles "
-               "à bas revenus pour discuter de mixité sociale (bonus « mixité sociale »).")
+    st.caption(
+        "Classement des EAJE de la commune sur un même indicateur, par exemple la part des familles "
+        "à bas revenus pour discuter de mixité sociale (bonus « mixité sociale »)."
+    )
     c1, c2 = st.columns([1, 2])
-    which = c1.selectbox("Indicateur", list(_RANKINGS), format_func=_RANKINGS.__getitem__,
-                         key="filoue_rank_ind")
+    which = c1.selectbox(
+        "Indicateur", list(_RANKINGS), format_func=_RANKINGS.__getitem__, key="filoue_rank_ind"
+    )
     if which == "revenus":
         mods = [m for m in ctx.prep.modalites.get("tranche_revenu", ()) if m != F.NON_RENSEIGNE]
-        chosen = c2.multiselect("Tranches de revenus comptées", mods, default=mods[:1],
-                                key="filoue_rank_mods")
+        chosen = c2.multiselect(
+            "Tranches de revenus comptées", mods, default=mods[:1], key="filoue_rank_mods"
+        )
         dim, modalites = "tranche_revenu", chosen
     elif which == "mono":
         dim, modalites = "situation_familiale", [F.SITUATION_LABELS["monoparentale"]]
@@ -488,31 +624,53 @@ def _ranking_section(ctx: _Context) -> None:
     if rk["part"].notna().any():
         data = rk.loc[rk["part"].notna()].assign(
             Part=lambda d: d["part"].map(lambda x: _fmt(x, 1, " %")),
-            Écart=lambda d: d["ecart_commune"].map(_fmt_gap))
+            Écart=lambda d: d["ecart_commune"].map(_fmt_gap),
+        )
         data = data.rename(columns={"nom_eaje": "EAJE", "part": "Part (%)"})
-        bars = alt.Chart(data).mark_bar(color=POP_COLORS["eaje"]).encode(
-            y=alt.Y("EAJE:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-            x=alt.X("Part (%):Q", title=f"{_RANKINGS[which]} (%)", axis=alt.Axis(format="d")),
-            tooltip=["EAJE", "Part", "Écart"],
+        bars = (
+            alt.Chart(data)
+            .mark_bar(color=POP_COLORS["eaje"])
+            .encode(
+                y=alt.Y("EAJE:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+                x=alt.X("Part (%):Q", title=f"{_RANKINGS[which]} (%)", axis=alt.Axis(format="d")),
+                tooltip=["EAJE", "Part", "Écart"],
+            )
         )
         layers = [bars]
         val = F.commune_share(v, dim, modalites)
         if np.isfinite(val):
-            layers.append(alt.Chart(pd.DataFrame({"x": [val], "lab": [f"Commune : {_fmt(val, 1, ' %')}"]}))
-                          .mark_rule(color="#c0392b", strokeDash=[4, 3]).encode(x="x:Q", tooltip=["lab"]))
-        st.altair_chart(alt.layer(*layers).properties(height=max(120, 28 * len(data))),
-                        width="stretch")
-    disp = pd.DataFrame({
-        "Rang": rk["rang"].map(lambda x: "—" if pd.isna(x) else str(int(x))),
-        "EAJE": rk["nom_eaje"],
-        "Enfants": rk["enfants"].map(lambda x: _fmt(x)),
-        "Effectif": rk["effectif"].map(lambda x: _fmt(x)),
-        "Part (%)": rk["part"].map(lambda x: _fmt(x, 1, " %")),
-        "Écart à la commune": rk["ecart_commune"].map(_fmt_gap),
-    })
+            layers.append(
+                alt.Chart(pd.DataFrame({"x": [val], "lab": [f"Commune : {_fmt(val, 1, ' %')}"]}))
+                .mark_rule(color="#c0392b", strokeDash=[4, 3])
+                .encode(x="x:Q", tooltip=["lab"])
+            )
+        st.altair_chart(
+            alt.layer(*layers).properties(height=max(120, 28 * len(data))), width="stretch"
+        )
+    disp = pd.DataFrame(
+        {
+            "Rang": rk["rang"].map(lambda x: "—" if pd.isna(x) else str(int(x))),
+            "EAJE": rk["nom_eaje"],
+            "Enfants": rk["enfants"].map(lambda x: _fmt(x)),
+            "Effectif": rk["effectif"].map(lambda x: _fmt(x)),
+            "Part (%)": rk["part"].map(lambda x: _fmt(x, 1, " %")),
+            "Écart à la commune": rk["ecart_commune"].map(_fmt_gap),
+        }
+    )
     st.dataframe(disp, hide_index=True, width="stretch")
     credits(ctx.credit_lines())
-    export = rk.astype({"enfants": "Int64", "effectif": "Int64"}, errors="ignore").rename(columns={"rang": "Rang", "id_eaje": "Identifiant EAJE", "nom_eaje": "EAJE",
-                                "enfants": "Enfants accueillis", "effectif": "Effectif",
-                                "part": "Part (%)", "ecart_commune": "Écart à la commune (points)"})
+    export = rk.assign(
+        enfants=rk["enfants"].round().astype("Int64"),
+        effectif=rk["effectif"].round().astype("Int64"),
+    ).rename(
+        columns={
+            "rang": "Rang",
+            "id_eaje": "Identifiant EAJE",
+            "nom_eaje": "EAJE",
+            "enfants": "Enfants accueillis",
+            "effectif": "Effectif",
+            "part": "Part (%)",
+            "ecart_commune": "Écart à la commune (points)",
+        }
+    )
     download_table(export, f"filoue_classement_{v.code_insee}", ctx.source(), key="filoue_dl_rank")

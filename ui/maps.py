@@ -24,7 +24,8 @@ from streamlit_folium import st_folium
 from geodata import layers
 from geodata.layers import MapPayload
 from geodata.maps import Overlay, build_map, map_html
-from geodata.territory import Level, Territory
+from geodata.territory import Level, Territory, communes_of, make_territory, parents
+from ui import cache
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
@@ -140,6 +141,15 @@ def _fr(value: float, decimals: int = 0) -> str:
     return fmt_fr(float(value), decimals) if pd.notna(value) else "—"
 
 
+def map_territory(geo, territory: Territory) -> Territory:
+    """Territory whose communes a map of `territory` shows: a commune is drawn within its EPCI."""
+    if territory.level is Level.COMMUNE:
+        for up in parents(geo, territory):
+            if up.level is Level.EPCI:
+                return up
+    return territory
+
+
 def aggregate_by(communes: pd.DataFrame, level: Level) -> pd.DataFrame:
     """Population, communes and rural share per unit of `level` (index: code)."""
     col = {
@@ -168,6 +178,16 @@ def aggregate_by(communes: pd.DataFrame, level: Level) -> pd.DataFrame:
     )
     g.index = g.index.astype(str)
     return g[["population", "communes", "part_rurale"]]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def territory_colouring(territory_key: str, level: str, theme: str) -> tuple:
+    """Cached `colouring` of the communes a map of the territory shows (Territoire page)."""
+    geo = cache.geography()
+    kind, _, code = territory_key.partition(":")
+    territory = make_territory(geo, Level(kind), code)
+    communes = communes_of(geo, map_territory(geo, territory))
+    return colouring(communes, Level(level), theme)
 
 
 def colouring(communes: pd.DataFrame, level: Level, theme: str) -> tuple:

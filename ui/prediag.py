@@ -26,6 +26,7 @@ from reports.prediag import (
     Section,
     Subject,
     build_prediag,
+    ctg_departements,
     subject_from_communes,
     subject_from_ctg,
     subject_from_territory,
@@ -95,12 +96,35 @@ def chart_png(subject: Subject, spec: ChartSpec) -> bytes:
 # ----------------------------------------------------------------------------- subject
 
 
-def ctg_options() -> dict[str, str]:
-    """id_ctg -> label, sorted by name (empty when no CTG list is imported)."""
+@st.cache_data(show_spinner=False, max_entries=4)
+def _ctg_departements(revision: int) -> dict[str, frozenset[str]]:
+    ds = cache.dataset("ctg")
+    return {} if ds.empty else ctg_departements(cache.geography(), ds.frame)
+
+
+def territory_departement(territory: Territory) -> str | None:
+    """Département of a commune, EPCI (main one) or département; None for larger levels."""
+    if territory.level is Level.DEPARTEMENT:
+        return territory.code
+    if territory.level in (Level.COMMUNE, Level.EPCI):
+        communes = cache.geography().communes
+        col = "code_insee" if territory.level is Level.COMMUNE else "siren_epci"
+        rows = communes.loc[communes[col] == territory.code]
+        if not rows.empty:
+            return str(rows.groupby("dep")["population"].sum().sort_values().index[-1])
+    return None
+
+
+def ctg_options(departement: str | None = None) -> dict[str, str]:
+    """id_ctg -> label, sorted by name, optionally only the CTG touching a département
+    (empty when no CTG list is imported)."""
     ds = cache.dataset("ctg")
     if ds.empty:
         return {}
     f = ds.frame.sort_values("nom")
+    if departement:
+        deps = _ctg_departements(cache.revision())
+        f = f.loc[[departement in deps.get(str(i), ()) for i in f["id_ctg"]]]
     return {str(i): f"{n} ({i})" for i, n in zip(f["id_ctg"], f["nom"], strict=True)}
 
 
@@ -116,8 +140,10 @@ def _commune_choices(territory: Territory) -> pd.DataFrame:
     communes = cache.geography().communes
     dep = territory.code if territory.level is Level.DEPARTEMENT else None
     if territory.level in (Level.COMMUNE, Level.EPCI):
-        row = communes.loc[communes["code_insee" if territory.level is Level.COMMUNE else "siren_epci"]
-                           == territory.code]
+        row = communes.loc[
+            communes["code_insee" if territory.level is Level.COMMUNE else "siren_epci"]
+            == territory.code
+        ]
         dep = str(row["dep"].iloc[0]) if not row.empty else None
     if dep is None:
         return communes.iloc[0:0]
@@ -127,41 +153,89 @@ def _commune_choices(territory: Territory) -> pd.DataFrame:
 def choose_subject(territory: Territory) -> Subject | None:
     """The subject picker: selected territory, an imported CTG, or a list of communes."""
     params = st.query_params
-    default = MODE_CTG if params.get("ctg") else MODE_SELECTION if params.get("communes") else MODE_TERRITORY
-    mode = st.radio("Pré-diagnostic pour", MODES, index=MODES.index(default), horizontal=True, key="prediag_mode")
+    default = (
+        MODE_CTG
+        if params.get("ctg")
+        else MODE_SELECTION
+        if params.get("communes")
+        else MODE_TERRITORY
+    )
+    mode = st.radio(
+        "Pré-diagnostic pour",
+        MODES,
+        index=MODES.index(default),
+        horizontal=True,
+        key="prediag_mode",
+    )
     geo = cache.geography()
+    for key, owner in (("ctg", MODE_CTG), ("communes", MODE_SELECTION)):
+        if mode != owner and key in params:
+            del params[key]  # the URL names only what is shown
     if mode == MODE_TERRITORY:
         if territory.level not in (Level.COMMUNE, Level.EPCI):
-            st.info("Choisissez une commune ou un EPCI dans le volet latéral (recherche par nom ou code), "
-                    "ou bien une CTG importée ou une sélection de communes ci-dessus.")
+            st.info(
+                "Choisissez une commune ou un EPCI dans le volet latéral (recherche par nom ou code), "
+                "ou bien une CTG importée ou une sélection de communes ci-dessus."
+            )
             return None
         return subject_from_territory(geo, territory)
     if mode == MODE_CTG:
-        options = ctg_options()
+        dep = territory_departement(territory)
+        everywhere = st.toggle(
+            "Toutes les CTG de France",
+            value=dep is None,
+            key="prediag_all_ctg",
+            disabled=dep is None,
+            help="Par défaut, la liste se limite au département du territoire sélectionné.",
+        )
+        options = ctg_options(None if everywhere else dep)
+        wanted = params.get("ctg")
+        if wanted and wanted not in options:
+            options = {**ctg_options(None), **options}
         if not options:
-            st.info("Aucune liste de CTG dans l'espace de travail : importez le type « Liste des CTG » dans la "
-                    "page « Données et sources ».")
+            st.info(
+                "Aucune liste de CTG dans l'espace de travail : importez le type « Liste des CTG » dans la "
+                "page « Données et sources »."
+            )
             return None
         wanted = params.get("ctg")
         keys = list(options)
         index = keys.index(wanted) if wanted in options else 0
-        ctg_id = st.selectbox("CTG", keys, index=index, format_func=options.__getitem__, key="prediag_ctg")
+        ctg_id = st.selectbox(
+            "CTG", keys, index=index, format_func=options.__getitem__, key="prediag_ctg"
+        )
         if params.get("ctg") != ctg_id:
             params["ctg"] = ctg_id
         return ctg_subject(ctg_id)
     choices = _commune_choices(territory)
     if choices.empty:
-        st.info("Choisissez d'abord dans le volet latéral un département, un EPCI ou une commune : la liste "
-                "propose les communes de son département.")
+        st.info(
+            "Choisissez d'abord dans le volet latéral un département, un EPCI ou une commune : la liste "
+            "propose les communes de son département."
+        )
         return None
-    labels = dict(zip(choices["code_insee"].astype(str), choices["nom"].astype(str) + " (" +
-                      choices["code_insee"].astype(str) + ")", strict=True))
+    labels = dict(
+        zip(
+            choices["code_insee"].astype(str),
+            choices["nom"].astype(str) + " (" + choices["code_insee"].astype(str) + ")",
+            strict=True,
+        )
+    )
     preset = [c for c in str(params.get("communes", "")).split(",") if c in labels]
-    picked = st.multiselect("Communes", list(labels), default=preset, format_func=labels.__getitem__,
-                            key="prediag_communes", placeholder="Choisissez une ou plusieurs communes")
+    picked = st.multiselect(
+        "Communes",
+        list(labels),
+        default=preset,
+        format_func=labels.__getitem__,
+        key="prediag_communes",
+        placeholder="Choisissez une ou plusieurs communes",
+    )
     if not picked:
         st.caption("La sélection est vide.")
         return None
+    wanted_param = ",".join(sorted(picked))
+    if params.get("communes") != wanted_param:
+        params["communes"] = wanted_param
     return subject_from_communes(geo, picked)
 
 
@@ -170,24 +244,44 @@ def choose_subject(territory: Territory) -> Subject | None:
 
 def render_header(p: Prediag) -> None:
     st.subheader(p.subject.title)
-    st.caption(f"{len(p.subject.communes)} commune(s) · comparaison avec : "
-               + ", ".join(c.label for c in p.comparisons) + f" · édité le {p.generated:%d/%m/%Y}")
+    st.caption(
+        f"{len(p.subject.communes)} commune(s) · comparaison avec : "
+        + ", ".join(c.label for c in p.comparisons)
+        + f" · édité le {p.generated:%d/%m/%Y}"
+    )
     for note in p.subject.notes:
         st.warning(note)
     if p.synthetic:
-        demo_band(True, "une partie des chiffres de ce pré-diagnostic (sections : "
-                  + ", ".join(s.title for s in p.sections if s.synthetic) + ")")
+        demo_band(
+            True,
+            "une partie des chiffres de ce pré-diagnostic (sections : "
+            + ", ".join(s.title for s in p.sections if s.synthetic)
+            + ")",
+        )
 
 
 def render_downloads(subject: Subject) -> None:
     base = f"pre-diagnostic_{subject.kind}_{subject.code or 'selection'}"
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Télécharger le PDF", lambda: pdf_bytes(subject), file_name=f"{base}.pdf",
-                       mime="application/pdf", key="prediag_pdf", icon=":material/picture_as_pdf:",
-                       width="stretch", type="primary")
-    c2.download_button("Tableaux (XLSX)", lambda: xlsx_bytes(subject), file_name=f"{base}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="prediag_xlsx", icon=":material/table:", width="stretch")
+    c1.download_button(
+        "Télécharger le PDF",
+        lambda: pdf_bytes(subject),
+        file_name=f"{base}.pdf",
+        mime="application/pdf",
+        key="prediag_pdf",
+        icon=":material/picture_as_pdf:",
+        width="stretch",
+        type="primary",
+    )
+    c2.download_button(
+        "Tableaux (XLSX)",
+        lambda: xlsx_bytes(subject),
+        file_name=f"{base}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="prediag_xlsx",
+        icon=":material/table:",
+        width="stretch",
+    )
     c3.markdown(f"[Ouvrir la vue atelier (élus)](atelier?{atelier_query(subject)})")
 
 
@@ -222,8 +316,10 @@ def render_section(subject: Subject, section: Section) -> None:
             st.caption(t.note)
         credits(t.source.split(" ; ") + ([f"« {DEMO_LABEL} »"] if t.synthetic else []))
     if section.missing:
-        st.info("**Données non disponibles dans l'espace de travail**\n\n"
-                + "\n".join(f"- {m}" for m in section.missing))
+        st.info(
+            "**Données non disponibles dans l'espace de travail**\n\n"
+            + "\n".join(f"- {m}" for m in section.missing)
+        )
 
 
 def render_prediag(p: Prediag) -> None:

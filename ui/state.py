@@ -99,6 +99,6 @@ def render_sidebar() -> Territory:
         if ups:
             st.caption("Remonter à :")
             for up in ups:
-                st.button(up.label, key=f"up_{up.key}", use_container_width=True,
+                st.button(up.label, key=f"up_{up.key}", width="stretch",
                           on_click=_pick_key, args=(up.key,))
     return territory

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import altair as alt
 import geopandas as gpd
@@ -32,17 +33,29 @@ from reports.tables import to_csv_fr, to_xlsx
 from ui import cache, maps
 from ui.components import credits, demo_band, fmt_number
 
-KINDS = ("caf_taux", "caf_places", "enfants", "bpe_eaje", "structures", "allocataires", "qpv",
-         "zones")
+KINDS = (
+    "caf_taux",
+    "caf_places",
+    "enfants",
+    "bpe_eaje",
+    "structures",
+    "allocataires",
+    "qpv",
+    "zones",
+)
 RATIO_PALETTE = ("#d73027", "#fc8d59", "#fee090", "#e0f3f8", "#91bfdb", "#4575b4")
 ZONE_STROKE = "#7a0177"
 SUPPLY_STRUCTURES = "Places des EAJE géolocalisés (liste des structures)"
 SUPPLY_COMMUNES = "Places Cnaf des communes publiées (tous modes d'accueil)"
 COMBINE_LABELS = {"une": "au moins une règle", "toutes": "toutes les règles"}
-REFERENCE_LABELS = {"france": "% du taux national", "departement": "% du taux du département",
-                    "absolu": "places pour 100 enfants"}
-ALTAIR_LOCALE = {"number": {"decimal": ",", "thousands": "\u202f", "grouping": [3],
-                            "currency": ["", " €"]}}
+REFERENCE_LABELS = {
+    "france": "% du taux national",
+    "departement": "% du taux du département",
+    "absolu": "places pour 100 enfants",
+}
+ALTAIR_LOCALE = {
+    "number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", " €"]}
+}
 
 
 # --------------------------------------------------------------------------- data
@@ -62,9 +75,16 @@ def caf_years() -> list[int]:
 def _national_base(revision: int, year: int | None) -> pd.DataFrame:
     geo = cache.geography()
     return zones.build_commune_base(
-        geo.communes, taux=_frame("caf_taux"), places=_frame("caf_places"),
-        enfants=_frame("enfants"), bpe=_frame("bpe_eaje"), structures=_frame("structures"),
-        allocataires=_frame("allocataires"), qpv=_frame("qpv"), zones=_frame("zones"), year=year,
+        geo.communes,
+        taux=_frame("caf_taux"),
+        places=_frame("caf_places"),
+        enfants=_frame("enfants"),
+        bpe=_frame("bpe_eaje"),
+        structures=_frame("structures"),
+        allocataires=_frame("allocataires"),
+        qpv=_frame("qpv"),
+        zones=_frame("zones"),
+        year=year,
         estimate_children=True,
     )
 
@@ -77,9 +97,13 @@ def national_base(year: int | None) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _references(revision: int, year: int | None) -> zones.References:
     synthetic = frozenset(m.id for m in cache.dataset("caf_taux").metas if m.is_synthetic)
-    return zones.references(national_base(year), taux=_frame("caf_taux"),
-                            allocataires=_frame("allocataires"), year=year,
-                            synthetic_ids=synthetic)
+    return zones.references(
+        national_base(year),
+        taux=_frame("caf_taux"),
+        allocataires=_frame("allocataires"),
+        year=year,
+        synthetic_ids=synthetic,
+    )
 
 
 def references(year: int | None) -> zones.References:
@@ -89,8 +113,9 @@ def references(year: int | None) -> zones.References:
 @st.cache_data(show_spinner="Points représentatifs des communes…", max_entries=1)
 def _commune_points() -> pd.DataFrame:
     gdf = gpd.read_parquet(reference.COMMUNES_FILE, columns=["insee_com", "dep", "geometry"])
-    return access.commune_points(gdf["insee_com"], gdf["dep"], gdf.geometry.values) \
-        .set_index("code_insee")
+    return access.commune_points(gdf["insee_com"], gdf["dep"], gdf.geometry.values).set_index(
+        "code_insee"
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -115,8 +140,14 @@ def supply_options() -> list[str]:
 
 
 @st.cache_data(show_spinner="Calcul de l'accessibilité (2SFCA)…", max_entries=16)
-def _accessibility(revision: int, year: int | None, codes: tuple[str, ...], radius_km: float,
-                   decay: str, supply_kind: str) -> pd.Series:
+def _accessibility(
+    revision: int,
+    year: int | None,
+    codes: tuple[str, ...],
+    radius_km: float,
+    decay: str,
+    supply_kind: str,
+) -> pd.Series:
     base = national_base(year).set_index("code_insee")
     pts = _commune_points().reindex(base.index)
     demand = pts[["x", "y"]].assign(enfants=base["enfants_moins_3"].to_numpy())
@@ -149,7 +180,9 @@ def _holders(revision: int, codes: tuple[str, ...]) -> tuple[pd.Series, str]:
     try:
         h = competence_holders(members, _frame("ao_transferts"), date.today())
     except AoDataError as err:
-        return pd.Series(dtype="string"), f"Transferts de compétences non lus ({err}) : AO = commune."
+        return pd.Series(
+            dtype="string"
+        ), f"Transferts de compétences non lus ({err}) : AO = commune."
     kind = h["ao_planif_type"].map({"epci": "EPCI", "commune": "commune"}).fillna("commune")
     labels = h["ao_planif_nom"].astype("string") + " (" + kind.astype("string") + ")"
     return pd.Series(labels.to_numpy(), index=h["code_insee"].astype("string")), ""
@@ -162,15 +195,19 @@ def holders(codes: Sequence[str]) -> tuple[pd.Series, str]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _dissolved(level: str, code: str, rows: tuple[tuple[str, str, str], ...]) -> gpd.GeoDataFrame:
-    members = pd.DataFrame(list(rows), columns=["code_insee", "zone_id", "zone_nom"],
-                           dtype="string")
+    members = pd.DataFrame(
+        list(rows), columns=["code_insee", "zone_id", "zone_nom"], dtype="string"
+    )
     return zones.dissolve_zones(_geometries(level, code), members)
 
 
 def dissolved(territory: Territory, members: pd.DataFrame) -> gpd.GeoDataFrame:
     """Zone polygons (cached on the territory and the membership)."""
-    rows = tuple(members[["code_insee", "zone_id", "zone_nom"]].astype(str)
-                 .itertuples(index=False, name=None))
+    rows = tuple(
+        members[["code_insee", "zone_id", "zone_nom"]]
+        .astype(str)
+        .itertuples(index=False, name=None)
+    )
     return _dissolved(territory.level.value, territory.code, rows)
 
 
@@ -179,9 +216,14 @@ def synthetic_kinds() -> list[str]:
 
 
 KIND_LABELS = {
-    "caf_taux": "taux de couverture", "caf_places": "places", "enfants": "enfants de moins de 3 ans",
-    "bpe_eaje": "EAJE (BPE)", "structures": "liste des EAJE", "allocataires": "allocataires",
-    "qpv": "quartiers prioritaires", "zones": "contours importés",
+    "caf_taux": "taux de couverture",
+    "caf_places": "places",
+    "enfants": "enfants de moins de 3 ans",
+    "bpe_eaje": "EAJE (BPE)",
+    "structures": "liste des EAJE",
+    "allocataires": "allocataires",
+    "qpv": "quartiers prioritaires",
+    "zones": "contours importés",
 }
 
 
@@ -192,7 +234,8 @@ def kind_credit(kind: str, metas: Sequence) -> str:
     by_key: dict[tuple[str, str], list[int]] = {}
     for m in metas:
         by_key.setdefault((m.producer, str(m.nature)), []).extend(
-            [m.millesime] if m.millesime else [])
+            [m.millesime] if m.millesime else []
+        )
     parts = []
     for (producer, nature), years in by_key.items():
         span = ""
@@ -213,6 +256,19 @@ def source_lines(extra: Sequence[str] = ()) -> list[str]:
     return [*lines, *extra]
 
 
+def map_credit() -> str:
+    """Short attribution of the map (producers; the full lines are printed under the map)."""
+    producers: list[str] = []
+    for kind in ("caf_taux", "caf_places", "enfants", "bpe_eaje", "structures"):
+        for m in cache.dataset(kind).metas:
+            if not m.is_synthetic and m.producer not in producers:
+                producers.append(m.producer)
+    text = "Sources : " + ", ".join([*producers, "IGN Admin Express 2025"])
+    if synthetic_kinds():
+        text += f" ; en partie {DEMO_LABEL}"
+    return text + " (détail sous la carte)"
+
+
 def export_source(lines: Sequence[str]) -> str:
     text = " ; ".join(dict.fromkeys(lines))
     if synthetic_kinds():
@@ -231,24 +287,38 @@ class Controls:
     supply: str
 
 
-def controls(refs_for: Callable[[int | None], zones.References], years: list[int],
-             rules_box: DeltaGenerator) -> tuple[Controls, zones.References]:
+def controls(
+    refs_for: Callable[[int | None], zones.References], years: list[int], rules_box: DeltaGenerator
+) -> tuple[Controls, zones.References]:
     """Year, target and combination on top; rule pickers (each with its French sentence) and
     their parameters in `rules_box`."""
     c1, c2, c3 = st.columns([1, 1, 1])
     year = None
     if years:
-        year = c1.selectbox("Année des données Cnaf", years[::-1], key="zones_year",
-                            help="Offre au 31 décembre de l'année (fichiers data.caf.fr).")
+        year = c1.selectbox(
+            "Année des données Cnaf",
+            years[::-1],
+            key="zones_year",
+            help="Offre au 31 décembre de l'année (fichiers data.caf.fr).",
+        )
     refs: zones.References = refs_for(year)
     default_target = round(refs.national_rate, 1) if refs.national_rate else 60.0
-    target = c2.number_input("Taux cible (places pour 100 enfants)", min_value=1.0,
-                             max_value=200.0, value=float(default_target), step=1.0,
-                             key="zones_target",
-                             help="Sert au calcul des places à créer par zone et par AO.")
-    combine = c3.radio("Une commune est prioritaire si elle remplit…", list(COMBINE_LABELS),
-                       format_func=COMBINE_LABELS.__getitem__, key="zones_combine",
-                       horizontal=True)
+    target = c2.number_input(
+        "Taux cible (places pour 100 enfants)",
+        min_value=1.0,
+        max_value=200.0,
+        value=float(default_target),
+        step=1.0,
+        key="zones_target",
+        help="Sert au calcul des places à créer par zone et par AO.",
+    )
+    combine = c3.radio(
+        "Une commune est prioritaire si elle remplit…",
+        list(COMBINE_LABELS),
+        format_func=COMBINE_LABELS.__getitem__,
+        key="zones_combine",
+        horizontal=True,
+    )
     rules: list[zones.Rule] = []
     access_params: access.AccessParams | None = None
     supplies = supply_options()
@@ -261,30 +331,59 @@ def controls(refs_for: Callable[[int | None], zones.References], years: list[int
                 rules.append(zones.CnafPriorityRule())
                 st.caption(rules[-1].describe(refs))
             if st.checkbox("2. Seuil de taux de couverture", value=True, key="zones_r_seuil"):
-                ref = st.selectbox("Référence", list(REFERENCE_LABELS),
-                                   format_func=REFERENCE_LABELS.__getitem__, key="zones_seuil_ref")
+                ref = st.selectbox(
+                    "Référence",
+                    list(REFERENCE_LABELS),
+                    format_func=REFERENCE_LABELS.__getitem__,
+                    key="zones_seuil_ref",
+                )
                 default = 50.0 if ref == "absolu" else 80.0
-                value = st.number_input("Valeur du seuil", min_value=0.0, max_value=300.0,
-                                        value=default, step=5.0, key=f"zones_seuil_val_{ref}")
+                value = st.number_input(
+                    "Valeur du seuil",
+                    min_value=0.0,
+                    max_value=300.0,
+                    value=default,
+                    step=5.0,
+                    key=f"zones_seuil_val_{ref}",
+                )
                 rules.append(zones.CoverageThresholdRule(ref, float(value)))  # type: ignore[arg-type]
                 st.caption(rules[-1].describe(refs))
             if st.checkbox("3. Communes sans EAJE", value=True, key="zones_r_eaje"):
-                n = st.number_input("Enfants de moins de 3 ans au moins", min_value=0, max_value=10_000,
-                                    value=40, step=5, key="zones_eaje_min")
+                n = st.number_input(
+                    "Enfants de moins de 3 ans au moins",
+                    min_value=0,
+                    max_value=10_000,
+                    value=40,
+                    step=5,
+                    key="zones_eaje_min",
+                )
                 rules.append(zones.NoEajeRule(float(n)))
                 st.caption(rules[-1].describe(refs))
         with r2:
-            if st.checkbox("4. Accessibilité (2SFCA)", value=False, key="zones_r_acc",
-                           disabled=not supplies,
-                           help=None if supplies else "Aucune offre géolocalisable dans l'espace de travail."):
+            if st.checkbox(
+                "4. Accessibilité (2SFCA)",
+                value=False,
+                key="zones_r_acc",
+                disabled=not supplies,
+                help=None if supplies else "Aucune offre géolocalisable dans l'espace de travail.",
+            ):
                 a1, a2 = st.columns(2)
                 radius = a1.slider("Rayon (km)", 2, 40, 10, key="zones_acc_radius")
-                decay = a2.selectbox("Décroissance", list(access.DECAYS),
-                                     format_func=access.DECAY_LABELS.__getitem__, key="zones_acc_decay")
+                decay = a2.selectbox(
+                    "Décroissance",
+                    list(access.DECAYS),
+                    format_func=access.DECAY_LABELS.__getitem__,
+                    key="zones_acc_decay",
+                )
                 supply = st.selectbox("Offre prise en compte", supplies, key="zones_acc_supply")
-                thr = st.number_input("Seuil (places accessibles pour 100 enfants)", min_value=0.0,
-                                      max_value=300.0, value=10.0 if supply == SUPPLY_STRUCTURES else 30.0,
-                                      step=5.0, key=f"zones_acc_thr_{supplies.index(supply)}")
+                thr = st.number_input(
+                    "Seuil (places accessibles pour 100 enfants)",
+                    min_value=0.0,
+                    max_value=300.0,
+                    value=10.0 if supply == SUPPLY_STRUCTURES else 30.0,
+                    step=5.0,
+                    key=f"zones_acc_thr_{supplies.index(supply)}",
+                )
                 access_params = access.AccessParams(float(radius), decay)
                 rules.append(zones.AccessibilityRule(float(thr), float(radius), decay))
                 st.caption(rules[-1].describe(refs) + f" Offre : {supply.lower()}.")
@@ -293,9 +392,14 @@ def controls(refs_for: Callable[[int | None], zones.References], years: list[int
                 cols = st.columns(2)
                 defaults = dict(zones.CompositeRule().weights)
                 for k, (comp, label) in enumerate(zones.COMPONENT_LABELS.items()):
-                    w = cols[k % 2].number_input(label.capitalize(), min_value=0.0, max_value=10.0,
-                                                 value=float(defaults.get(comp, 0.0)), step=0.5,
-                                                 key=f"zones_w_{comp}")
+                    w = cols[k % 2].number_input(
+                        label.capitalize(),
+                        min_value=0.0,
+                        max_value=10.0,
+                        value=float(defaults.get(comp, 0.0)),
+                        step=0.5,
+                        key=f"zones_w_{comp}",
+                    )
                     weights.append((comp, float(w)))
                 thr = st.slider("Score minimal (sur 100)", 0, 100, 50, key="zones_score_thr")
                 rules.append(zones.CompositeRule(tuple(weights), float(thr)))
@@ -304,31 +408,41 @@ def controls(refs_for: Callable[[int | None], zones.References], years: list[int
 
 
 # ------------------------------------------------------------------------ tables
-def commune_table(base: pd.DataFrame, result: zones.RulesResult, members: pd.DataFrame,
-                  rules: Sequence[zones.Rule]) -> pd.DataFrame:
+def commune_table(
+    base: pd.DataFrame,
+    result: zones.RulesResult,
+    members: pd.DataFrame,
+    rules: Sequence[zones.Rule],
+) -> pd.DataFrame:
     """French table of the communes of the territory with indicators and rule outcomes."""
     b = base.reset_index(drop=True)
     flags = result.flags.reset_index(drop=True)
-    zone_of = members.set_index("code_insee")["zone_nom"] if not members.empty else pd.Series(
-        dtype="string")
-    out = pd.DataFrame({
-        "Code commune": b["code_insee"].astype(str),
-        "Commune": b["nom"].astype(str),
-        "Population": b["population"],
-        "Enfants de moins de 3 ans": b["enfants_moins_3"].round(0),
-        "Enfants : origine": b["enfants_nature"].fillna("non disponible"),
-        "Places (tous modes)": b["places"],
-        "Taux de couverture": b["taux"].round(1),
-        "Taux : nature": b["taux_nature"].fillna("non disponible"),
-        "EAJE": b["n_eaje"],
-        "Zone blanche (aucun EAJE)": (b["n_eaje"] == 0).map({True: "oui", False: "non"})
-        .where(b["n_eaje"].notna(), "non disponible"),
-        "Familles monoparentales (%)": b["part_monoparentales"].round(1),
-        "Indicateur de revenus (%)": b["part_revenus"].round(1),
-        "Niveau de densité": b["dens7"],
-        "Rurale (densité 5 à 7)": b["rural"].map({True: "oui", False: "non"}),
-        "QPV": b["n_qpv"].astype(int),
-    })
+    zone_of = (
+        members.set_index("code_insee")["zone_nom"]
+        if not members.empty
+        else pd.Series(dtype="string")
+    )
+    out = pd.DataFrame(
+        {
+            "Code commune": b["code_insee"].astype(str),
+            "Commune": b["nom"].astype(str),
+            "Population": b["population"],
+            "Enfants de moins de 3 ans": b["enfants_moins_3"].round(0),
+            "Enfants : origine": b["enfants_nature"].fillna("non disponible"),
+            "Places (tous modes)": b["places"],
+            "Taux de couverture": b["taux"].round(1),
+            "Taux : nature": b["taux_nature"].fillna("non disponible"),
+            "EAJE": b["n_eaje"],
+            "Zone blanche (aucun EAJE)": (b["n_eaje"] == 0)
+            .map({True: "oui", False: "non"})
+            .where(b["n_eaje"].notna(), "non disponible"),
+            "Familles monoparentales (%)": b["part_monoparentales"].round(1),
+            "Indicateur de revenus (%)": b["part_revenus"].round(1),
+            "Niveau de densité": b["dens7"],
+            "Rurale (densité 5 à 7)": b["rural"].map({True: "oui", False: "non"}),
+            "QPV": b["n_qpv"].astype(int),
+        }
+    )
     if "accessibilite" in b:
         out["Accessibilité (places pour 100 enfants)"] = b["accessibilite"].round(1)
     if result.score is not None:
@@ -337,56 +451,134 @@ def commune_table(base: pd.DataFrame, result: zones.RulesResult, members: pd.Dat
         out[f"Règle : {r.label}"] = flags[r.id].map({True: "oui", False: "non"})
     out["Prioritaire"] = flags["prioritaire"].map({True: "oui", False: "non"})
     out["Zone"] = out["Code commune"].map(zone_of).fillna("")
-    return out.sort_values(["Prioritaire", "Enfants de moins de 3 ans"],
-                           ascending=[False, False]).reset_index(drop=True)
+    return out.sort_values(
+        ["Prioritaire", "Enfants de moins de 3 ans"], ascending=[False, False]
+    ).reset_index(drop=True)
 
 
 def zone_table_fr(table: pd.DataFrame) -> pd.DataFrame:
-    """French labels of diagnostics.zones.zone_table."""
-    return table.rename(columns={
-        "zone_id": "Zone (n°)", "zone_nom": "Zone", "ao": "AO (compétence de planification)",
-        "communes": "Communes", "population": "Population",
-        "enfants_moins_3": "Enfants de moins de 3 ans", "places": "Places (communes connues)",
-        "taux": "Taux de couverture", "places_a_creer": "Places à créer pour le taux cible",
-        "communes_sans_places": "Communes sans places connues", "sans_eaje": "Communes sans EAJE",
-    }).round({"Enfants de moins de 3 ans": 0, "Taux de couverture": 1})
+    """French labels of diagnostics.zones.zone_table (AO listed last)."""
+    table = table[[c for c in table.columns if c != "ao"] + ["ao"]]
+    return table.rename(
+        columns={
+            "zone_id": "Zone (n°)",
+            "zone_nom": "Zone",
+            "ao": "AO (compétence de planification)",
+            "communes": "Communes",
+            "population": "Population",
+            "enfants_moins_3": "Enfants de moins de 3 ans",
+            "places": "Places (communes connues)",
+            "taux": "Taux de couverture",
+            "places_a_creer": "Places à créer pour le taux cible",
+            "communes_sans_places": "Communes sans places connues",
+            "sans_eaje": "Communes sans EAJE",
+        }
+    ).round({"Enfants de moins de 3 ans": 0, "Taux de couverture": 1})
 
 
-def trajectory_chart(long: pd.DataFrame, target: float) -> alt.LayerChart:
-    """Rate per year and scenario, with the target line (French labels)."""
-    data = long.assign(Année=long["annee"].astype(str), Scénario=long["scenario"],
-                       Taux=long["taux"].round(1), Places=long["places_totales"].round(0))
-    lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("Année:O", title="Année"),
-        y=alt.Y("Taux:Q", title="Places pour 100 enfants de moins de 3 ans"),
-        color=alt.Color("Scénario:N", title="Scénario"),
-        tooltip=["Scénario", "Année", alt.Tooltip("Taux:Q", format=",.1f"),
-                 alt.Tooltip("Places:Q", format=",.0f")],
+def trajectory_chart(long: pd.DataFrame, order: Sequence[str]) -> alt.Chart:
+    """Places per year and scenario: without new action (dashed) and with the places to create
+    (solid), French labels."""
+    rows = []
+    for r in long.itertuples(index=False):
+        rows.append(
+            {
+                "Année": str(r.annee),
+                "Scénario": r.scenario,
+                "Série": "Sans action nouvelle",
+                "Places": round(r.places_sans_action),
+                "Taux": round(r.places_sans_action / r.enfants * 100, 1),
+            }
+        )
+        rows.append(
+            {
+                "Année": str(r.annee),
+                "Scénario": r.scenario,
+                "Série": "Avec les places à créer",
+                "Places": round(r.places_totales),
+                "Taux": round(r.taux, 1),
+            }
+        )
+    data = pd.DataFrame(rows)
+    return (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Année:O", title="Année"),
+            y=alt.Y("Places:Q", title="Places d'accueil (tous modes)", scale=alt.Scale(zero=False)),
+            color=alt.Color("Scénario:N", title="Scénario", sort=list(order)),
+            strokeDash=alt.StrokeDash(
+                "Série:N", title="Série", sort=["Avec les places à créer", "Sans action nouvelle"]
+            ),
+            tooltip=[
+                "Scénario",
+                "Série",
+                "Année",
+                alt.Tooltip("Places:Q", format=",.0f"),
+                alt.Tooltip("Taux:Q", title="Places pour 100 enfants", format=",.1f"),
+            ],
+        )
+        .properties(
+            height=340, title="Places projetées : sans action nouvelle et avec les créations"
+        )
     )
-    rule = alt.Chart(pd.DataFrame({"cible": [target]})).mark_rule(strokeDash=[6, 4],
-                                                                   color="#444").encode(y="cible:Q")
-    return alt.layer(lines, rule).properties(height=320, title="Taux de couverture projeté")
 
 
 def trajectory_table_fr(long: pd.DataFrame) -> pd.DataFrame:
-    return long.rename(columns={
-        "scenario": "Scénario", "annee": "Année", "enfants": "Enfants de moins de 3 ans",
-        "places_assmat": "Places d'assistants maternels", "places_programmees": "Places programmées (cumul)",
-        "places_sans_action": "Places sans action nouvelle", "places_a_creer_annee": "Places à créer dans l'année",
-        "places_creees_cumul": "Places créées (cumul)", "places_totales": "Places totales",
-        "taux": "Taux de couverture",
-    }).round(1)
+    return long.rename(
+        columns={
+            "scenario": "Scénario",
+            "annee": "Année",
+            "enfants": "Enfants de moins de 3 ans",
+            "places_assmat": "Places d'assistants maternels",
+            "places_programmees": "Places programmées (cumul)",
+            "places_sans_action": "Places sans action nouvelle",
+            "places_a_creer_annee": "Places à créer dans l'année",
+            "places_creees_cumul": "Places créées (cumul)",
+            "places_totales": "Places totales",
+            "taux": "Taux de couverture",
+        }
+    ).round(1)
 
 
 def summary_fr(summary: pd.DataFrame) -> pd.DataFrame:
-    return summary.rename(columns={
-        "scenario": "Scénario", "evolution_naissances": "Naissances (% par an)",
-        "departs_assmat": "Départs d'assistants maternels (% par an)",
-        "remplacement": "Départs remplacés (%)", "enfants_horizon": "Enfants à l'horizon",
-        "places_sans_action_horizon": "Places sans action à l'horizon",
-        "places_a_creer_total": "Places à créer (total)", "places_a_creer_par_an": "Places à créer par an",
-        "taux_horizon": "Taux à l'horizon",
-    }).round(1)
+    return summary.rename(
+        columns={
+            "scenario": "Scénario",
+            "evolution_naissances": "Naissances (% par an)",
+            "departs_assmat": "Départs d'assistants maternels (% par an)",
+            "remplacement": "Départs remplacés (%)",
+            "enfants_horizon": "Enfants à l'horizon",
+            "places_sans_action_horizon": "Places sans action à l'horizon",
+            "places_a_creer_total": "Places à créer (total)",
+            "places_a_creer_par_an": "Places à créer par an",
+            "taux_horizon": "Taux à l'horizon",
+        }
+    ).round(1)
+
+
+def display_fr(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as French text for display (12 345,6): one decimal for rates, shares and
+    yearly figures, none for counts. Exports keep the numbers."""
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            name = str(col)
+            one = any(
+                k in name
+                for k in (
+                    "Taux",
+                    "taux",
+                    "%",
+                    "Score",
+                    "Accessibilité",
+                    "par an",
+                    "Naissances",
+                    "Départs",
+                )
+            )
+            out[col] = out[col].map(lambda v, d=1 if one else 0: fmt_number(v, d))
+    return out
 
 
 # ----------------------------------------------------------------------- sections
@@ -398,26 +590,49 @@ def coverage_colors(base: pd.DataFrame, refs: zones.References) -> tuple[pd.Seri
     return cl.colors, cl.legend
 
 
-def map_section(territory: Territory, base: pd.DataFrame, refs: zones.References,
-                polygons: gpd.GeoDataFrame, lines: Sequence[str]) -> None:
+def map_section(
+    territory: Territory,
+    base: pd.DataFrame,
+    refs: zones.References,
+    polygons: gpd.GeoDataFrame,
+    lines: Sequence[str],
+) -> None:
     colors, legend = coverage_colors(base, refs)
-    tips = pd.DataFrame({
-        "Taux de couverture": [fmt_number(v, 1) + (" (estimation)" if n == "estimation" else "")
-                               for v, n in zip(base["taux"], base["taux_nature"].fillna(""),
-                                               strict=True)],
-        "Enfants de moins de 3 ans": [fmt_number(v) for v in base["enfants_moins_3"]],
-        "EAJE": [fmt_number(v) for v in base["n_eaje"]],
-    }, index=base["code_insee"].astype(str))
+    tips = pd.DataFrame(
+        {
+            "Taux de couverture": [
+                fmt_number(v, 1) + (" (estimation)" if n == "estimation" else "")
+                for v, n in zip(base["taux"], base["taux_nature"].fillna(""), strict=True)
+            ],
+            "Enfants de moins de 3 ans": [fmt_number(v) for v in base["enfants_moins_3"]],
+            "EAJE": [fmt_number(v) for v in base["n_eaje"]],
+        },
+        index=base["code_insee"].astype(str),
+    )
     overlays = []
     if not polygons.empty:
-        overlays.append(Overlay(polygons, name="Zones prioritaires", stroke=ZONE_STROKE,
-                                fill=ZONE_STROKE, fill_opacity=0.18, weight=3.0,
-                                tooltip_column="zone_nom", legend_label="Zone prioritaire"))
+        overlays.append(
+            Overlay(
+                polygons,
+                name="Zones prioritaires",
+                stroke=ZONE_STROKE,
+                fill=ZONE_STROKE,
+                fill_opacity=0.18,
+                weight=3.0,
+                tooltip_column="zone_nom",
+                legend_label="Zone prioritaire",
+            )
+        )
     m = maps.territory_map(
-        Level.COMMUNE, _map_territory(territory), colors, legend,
+        Level.COMMUNE,
+        _map_territory(territory),
+        colors,
+        legend,
         title="Zones prioritaires sur le taux de couverture",
         legend_title="Taux de couverture rapporté au taux national",
-        credit="; ".join(dict.fromkeys(lines))[:400], tooltip=tips, overlays=overlays,
+        credit=map_credit(),
+        tooltip=tips,
+        overlays=overlays,
         highlight=territory.code if territory.level is Level.COMMUNE else None,
     )
     maps.show_map(m, key="zones_map", clickable=False)
@@ -427,59 +642,129 @@ def _map_territory(territory: Territory) -> Territory:
     return territory
 
 
-def saved_section(territory: Territory, payload: dict, default_name: str) -> None:
-    """Save the current zoning as a named version; list and reload saved ones."""
+def saved_section(
+    territory: Territory, payload: dict, default_name: str, base: pd.DataFrame
+) -> None:
+    """Save the current zoning as a named version; list, reopen and delete saved ones."""
     ws = cache.workspace()
     c1, c2 = st.columns([3, 1])
     name = c1.text_input("Nom de la version", value=default_name, key="zones_save_name")
-    if c2.button("Enregistrer le zonage", key="zones_save", width="stretch",
-                 type="primary", disabled=not name.strip() or not payload["communes"]):
+    if c2.button(
+        "Enregistrer le zonage",
+        key="zones_save",
+        width="stretch",
+        type="primary",
+        disabled=not name.strip() or not payload["communes"],
+    ):
         ws.save_document(zones.ZONING_DOCUMENT_KIND, name.strip(), {**payload, "nom": name.strip()})
         st.success(f"Zonage « {name.strip()} » enregistré dans l'espace de travail.")
     saved = ws.documents(zones.ZONING_DOCUMENT_KIND)
-    here = {k: v for k, v in saved.items() if isinstance(v, dict)
-            and v.get("territoire") == territory.key}
+    here = {d["nom"]: d for d in zones.saved_zonings(saved, territory.key)}
     if here:
-        rows = [{"Version": k, "Date": v.get("date", ""), "Communes": len(v.get("communes", [])),
-                 "Zones": len(v.get("zones", [])), "Taux cible": v.get("taux_cible")}
-                for k, v in here.items()]
+        rows = [
+            {
+                "Version": k,
+                "Date": v.get("date", ""),
+                "Communes": len(v.get("communes", [])),
+                "Zones": len(v.get("zones", [])),
+                "Taux cible": v.get("taux_cible"),
+            }
+            for k, v in here.items()
+        ]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         d1, d2 = st.columns([3, 1])
-        victim = d1.selectbox("Version", list(here), key="zones_saved_pick",
-                              label_visibility="collapsed")
+        picked = d1.selectbox("Version enregistrée", list(here), key="zones_saved_pick")
+        doc = here[picked]
+        members = zones.zoning_members(doc)
+        rules, combine = zones.rules_from_params(doc.get("parametres", {}))
+        st.caption(
+            f"Version « {picked} » du {str(doc.get('date', ''))[:10]} : "
+            f"{len(doc.get('communes', []))} commune(s) en {len(doc.get('zones', []))} "
+            f"zone(s) ; règles : {', '.join(r.label for r in rules) or 'aucune'} "
+            f"({COMBINE_LABELS.get(combine, combine)}) ; taux cible "
+            f"{fmt_number(doc.get('taux_cible'), 1)}. Chiffres recalculés avec les données "
+            "actuelles de l'espace de travail."
+        )
+        if not members.empty:
+            labels, _ = holders(members["code_insee"].tolist())
+            saved_table = zones.zone_table(
+                base, members, float(doc.get("taux_cible", 0.0)), labels, by_ao=False
+            )
+            st.dataframe(display_fr(zone_table_fr(saved_table)), hide_index=True, width="stretch")
+            polygons = dissolved(territory, members)
+            st.download_button(
+                "GeoJSON de cette version",
+                partial(_geojson_bytes, polygons, saved_table, export_source(source_lines())),
+                file_name=f"zonage_{picked}.geojson",
+                mime="application/geo+json",
+                key="zones_saved_geojson",
+            )
         if d2.button("Supprimer", key="zones_delete", width="stretch"):
-            ws.delete_document(zones.ZONING_DOCUMENT_KIND, victim)
+            ws.delete_document(zones.ZONING_DOCUMENT_KIND, picked)
             st.rerun()
     else:
         st.caption("Aucun zonage enregistré pour ce territoire.")
 
 
-def downloads(territory: Territory, polygons: gpd.GeoDataFrame, table: pd.DataFrame,
-              communes: pd.DataFrame, source: str) -> None:
+def _geojson_bytes(polygons: gpd.GeoDataFrame, table: pd.DataFrame, source: str) -> bytes:
+    if polygons.empty:
+        return b'{"type":"FeatureCollection","features":[]}'
+    return zones.zones_geojson(polygons, table, source).encode("utf-8")
+
+
+def _xlsx_bytes(table: pd.DataFrame, communes: pd.DataFrame, source: str) -> bytes:
+    return to_xlsx(
+        {"Zones par AO": zone_table_fr(table), "Communes": communes},
+        {"Zones par AO": source, "Communes": source},
+    )
+
+
+def downloads(
+    territory: Territory,
+    polygons: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    communes: pd.DataFrame,
+    source: str,
+) -> None:
+    """GeoJSON, CSV and XLSX of the zoning; files are built only when clicked."""
     stem = f"zones_prioritaires_{territory.level.value}_{territory.code or 'france'}"
     c1, c2, c3 = st.columns(3)
-    geojson = zones.zones_geojson(polygons, table) if not polygons.empty else \
-        '{"type":"FeatureCollection","features":[]}'
-    c1.download_button("GeoJSON des zones", geojson.encode("utf-8"), file_name=f"{stem}.geojson",
-                       mime="application/geo+json", key="zones_dl_geojson", width="stretch")
-    zt = zone_table_fr(table)
-    c2.download_button("CSV (Excel, ;)", to_csv_fr(communes, source), file_name=f"{stem}_communes.csv",
-                       mime="text/csv", key="zones_dl_csv", width="stretch")
-    c3.download_button("XLSX (zones et communes)",
-                       to_xlsx({"Zones par AO": zt, "Communes": communes},
-                               {"Zones par AO": source, "Communes": source}),
-                       file_name=f"{stem}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="zones_dl_xlsx", width="stretch")
+    c1.download_button(
+        "GeoJSON des zones",
+        partial(_geojson_bytes, polygons, table, source),
+        file_name=f"{stem}.geojson",
+        mime="application/geo+json",
+        key="zones_dl_geojson",
+        width="stretch",
+    )
+    c2.download_button(
+        "CSV des communes (Excel, ;)",
+        partial(to_csv_fr, communes, source),
+        file_name=f"{stem}_communes.csv",
+        mime="text/csv",
+        key="zones_dl_csv",
+        width="stretch",
+    )
+    c3.download_button(
+        "XLSX (zones par AO et communes)",
+        partial(_xlsx_bytes, table, communes, source),
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="zones_dl_xlsx",
+        width="stretch",
+    )
 
 
-def trajectory_section(base: pd.DataFrame, members: pd.DataFrame, year: int | None, target: float,
-                       lines: Sequence[str]) -> None:
+def trajectory_section(
+    base: pd.DataFrame, members: pd.DataFrame, year: int | None, target: float, lines: Sequence[str]
+) -> None:
     st.subheader("Trajectoire de développement")
-    st.caption("Places à créer chaque année pour atteindre un taux cible à un horizon donné, "
-               "compte tenu des places programmées, des départs d'assistants maternels et de "
-               "l'évolution des naissances (démarche des Caf du Val-d'Oise, du Rhône et des "
-               "Pyrénées-Atlantiques, circulaire, parties 1.1.2 et 2.2).")
+    st.caption(
+        "Places à créer chaque année pour atteindre un taux cible à un horizon donné, "
+        "compte tenu des places programmées, des départs d'assistants maternels et de "
+        "l'évolution des naissances (démarche des Caf du Val-d'Oise, du Rhône et des "
+        "Pyrénées-Atlantiques, circulaire, parties 1.1.2 et 2.2)."
+    )
     scopes = {"Territoire entier": base["code_insee"].astype(str).tolist()}
     if not members.empty:
         for (zid, znom), grp in members.groupby(["zone_id", "zone_nom"], sort=True):
@@ -491,71 +776,142 @@ def trajectory_section(base: pd.DataFrame, members: pd.DataFrame, year: int | No
     kids0 = float(known["enfants_moins_3"].sum())
     places0 = float(known["places"].sum())
     assmat0 = float(known["places_assmat"].fillna(0).sum())
-    st.caption(f"Point de départ prérempli avec les {len(known)} commune(s) du périmètre dont "
-               f"les places Cnaf {start} sont connues (sur {len(sub)}) ; modifiez-le au besoin.")
+    st.caption(
+        f"Point de départ prérempli avec les {len(known)} commune(s) du périmètre dont "
+        f"les places Cnaf {start} sont connues (sur {len(sub)}) ; modifiez-le au besoin."
+    )
     c = st.columns(5)
-    kids = c[0].number_input("Enfants de moins de 3 ans", min_value=0.0, value=float(round(kids0)),
-                             step=10.0, key=f"zones_traj_kids_{scope}")
-    places = c[1].number_input("Places (tous modes)", min_value=0.0, value=float(round(places0)),
-                               step=10.0, key=f"zones_traj_places_{scope}")
-    assmat = c[2].number_input("dont assistants maternels", min_value=0.0,
-                               value=float(min(round(assmat0), round(places0))), step=10.0,
-                               key=f"zones_traj_assmat_{scope}")
-    t_target = c[3].number_input("Taux cible", min_value=1.0, max_value=200.0, value=float(target),
-                                 step=1.0, key="zones_traj_target")
-    horizon = c[4].number_input("Horizon", min_value=start + 1, max_value=start + 30,
-                                value=max(start + 1, 2030), step=1, key="zones_traj_horizon")
+    kids = c[0].number_input(
+        "Enfants de moins de 3 ans",
+        min_value=0,
+        value=int(round(kids0)),
+        step=10,
+        key=f"zones_traj_kids_{scope}",
+    )
+    places = c[1].number_input(
+        "Places (tous modes)",
+        min_value=0,
+        value=int(round(places0)),
+        step=10,
+        key=f"zones_traj_places_{scope}",
+    )
+    assmat = c[2].number_input(
+        "dont assistants maternels",
+        min_value=0,
+        value=int(min(round(assmat0), round(places0))),
+        step=10,
+        key=f"zones_traj_assmat_{scope}",
+    )
+    t_target = c[3].number_input(
+        "Taux cible",
+        min_value=1.0,
+        max_value=200.0,
+        value=float(target),
+        step=1.0,
+        key="zones_traj_target",
+    )
+    horizon = c[4].number_input(
+        "Horizon",
+        min_value=start + 1,
+        max_value=start + 30,
+        value=max(start + 1, 2030),
+        step=1,
+        key="zones_traj_horizon",
+    )
     st.markdown("**Places déjà programmées**")
     planned_df = st.data_editor(
-        pd.DataFrame({"Année": pd.Series([start + 2], dtype="int64"),
-                      "Places": pd.Series([0.0]), "Type": pd.Series(["EAJE PSU"])}),
-        num_rows="dynamic", key="zones_traj_planned", width="stretch",
+        pd.DataFrame(
+            {
+                "Année": pd.Series([start + 2], dtype="int64"),
+                "Places": pd.Series([0.0]),
+                "Type": pd.Series(["EAJE PSU"]),
+            }
+        ),
+        num_rows="dynamic",
+        key="zones_traj_planned",
+        width="stretch",
         column_config={
-            "Année": st.column_config.NumberColumn(min_value=start + 1, max_value=start + 30, step=1),
+            "Année": st.column_config.NumberColumn(
+                min_value=start + 1, max_value=start + 30, step=1
+            ),
             "Places": st.column_config.NumberColumn(min_value=0.0, step=1.0),
             "Type": st.column_config.SelectboxColumn(
-                options=["EAJE PSU", "Micro-crèche", "Maison d'assistants maternels", "Autre"]),
+                options=["EAJE PSU", "Micro-crèche", "Maison d'assistants maternels", "Autre"]
+            ),
         },
     )
-    planned = [trajectory.PlannedPlaces(int(r["Année"]), float(r["Places"]), str(r["Type"]))
-               for r in planned_df.dropna(subset=["Année", "Places"]).to_dict("records")]
+    planned = [
+        trajectory.PlannedPlaces(int(r["Année"]), float(r["Places"]), str(r["Type"]))
+        for r in planned_df.dropna(subset=["Année", "Places"]).to_dict("records")
+    ]
     st.markdown("**Scénarios**")
     scenarios: list[trajectory.Scenario] = []
     for col, sc in zip(st.columns(3), trajectory.DEFAULT_SCENARIOS, strict=True):
         with col:
             i = trajectory.DEFAULT_SCENARIOS.index(sc)
             name = st.text_input("Nom", value=sc.name, key=f"zones_sc_name_{i}")
-            births = st.number_input("Naissances (% par an)", -10.0, 10.0, sc.births_trend * 100, 0.5,
-                                     key=f"zones_sc_births_{i}")
-            dep = st.number_input("Départs d'assistants maternels (% par an)", 0.0, 50.0,
-                                  sc.assmat_departures * 100, 0.5, key=f"zones_sc_dep_{i}")
-            rep = st.number_input("Départs remplacés (%)", 0.0, 100.0, sc.replacement * 100, 5.0,
-                                  key=f"zones_sc_rep_{i}")
+            births = st.number_input(
+                "Naissances (% par an)",
+                -10.0,
+                10.0,
+                sc.births_trend * 100,
+                0.5,
+                key=f"zones_sc_births_{i}",
+            )
+            dep = st.number_input(
+                "Départs d'assistants maternels (% par an)",
+                0.0,
+                50.0,
+                sc.assmat_departures * 100,
+                0.5,
+                key=f"zones_sc_dep_{i}",
+            )
+            rep = st.number_input(
+                "Départs remplacés (%)",
+                0.0,
+                100.0,
+                sc.replacement * 100,
+                5.0,
+                key=f"zones_sc_rep_{i}",
+            )
             scenarios.append(trajectory.Scenario(name, births / 100, dep / 100, rep / 100))
     try:
         situation = trajectory.Situation(start, float(kids), float(places), float(assmat))
-        results, summary = trajectory.compare_scenarios(situation, float(t_target), int(horizon),
-                                                        planned, scenarios)
+        results, summary = trajectory.compare_scenarios(
+            situation, float(t_target), int(horizon), planned, scenarios
+        )
     except ValueError as err:
         st.error(str(err))
         return
     long = trajectory.long_table(results)
-    st.altair_chart(trajectory_chart(long, float(t_target)).configure(locale=ALTAIR_LOCALE),
-                    width="stretch")
-    st.dataframe(summary_fr(summary), hide_index=True, width="stretch")
+    st.altair_chart(
+        trajectory_chart(long, [sc.name for sc in scenarios]).configure(locale=ALTAIR_LOCALE),
+        width="stretch",
+    )
+    st.dataframe(display_fr(summary_fr(summary)), hide_index=True, width="stretch")
     for r in results:
         st.caption(f"**Méthode** — {r.method}")
     with st.expander("Détail année par année"):
         detail = trajectory_table_fr(long)
-        st.dataframe(detail, hide_index=True, width="stretch")
+        st.dataframe(display_fr(detail), hide_index=True, width="stretch")
         src = export_source(lines)
-        st.download_button("XLSX de la trajectoire",
-                           to_xlsx({"Scénarios": summary_fr(summary), "Détail": detail},
-                                   {"Scénarios": src, "Détail": src}),
-                           file_name="trajectoire.xlsx", key="zones_traj_xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    credits([*lines, f"Situation de départ {start} : places et enfants Cnaf des communes connues, "
-                     "modifiables ; projection : méthode de cette application."])
+        st.download_button(
+            "XLSX de la trajectoire",
+            to_xlsx(
+                {"Scénarios": summary_fr(summary), "Détail": detail},
+                {"Scénarios": src, "Détail": src},
+            ),
+            file_name="trajectoire.xlsx",
+            key="zones_traj_xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    credits(
+        [
+            *lines,
+            f"Situation de départ {start} : places et enfants Cnaf des communes connues, "
+            "modifiables ; projection : méthode de cette application.",
+        ]
+    )
 
 
 def territory_of(level: str, code: str) -> Territory:
@@ -565,24 +921,70 @@ def territory_of(level: str, code: str) -> Territory:
 def metric_row(base: pd.DataFrame, flags: pd.DataFrame, members: pd.DataFrame) -> None:
     pri = flags["prioritaire"].to_numpy()
     kids = base["enfants_moins_3"].fillna(0).to_numpy()
-    c = st.columns(4)
+    c = [*st.columns(2), *st.columns(2)]
     c[0].metric("Communes prioritaires", f"{fmt_number(int(pri.sum()))} / {fmt_number(len(base))}")
-    c[1].metric("Zones prioritaires", fmt_number(members["zone_id"].nunique() if not members.empty else 0))
+    c[1].metric(
+        "Zones prioritaires", fmt_number(members["zone_id"].nunique() if not members.empty else 0)
+    )
     share = kids[pri].sum() / kids.sum() * 100 if kids.sum() else np.nan
-    c[2].metric("Enfants de moins de 3 ans concernés", fmt_number(kids[pri].sum()),
-                help="Somme des enfants des communes prioritaires (INSEE, dérivés ou estimés).")
+    c[2].metric(
+        "Enfants de moins de 3 ans concernés",
+        fmt_number(kids[pri].sum()),
+        help="Somme des enfants des communes prioritaires (INSEE, dérivés ou estimés).",
+    )
     c[3].metric("Part des enfants du territoire", f"{fmt_number(share, 1)} %")
 
 
 def demo(kinds: Sequence[str]) -> None:
-    labels = {"structures": "liste des EAJE", "enfants": "enfants de moins de 3 ans",
-              "caf_taux": "taux Cnaf", "caf_places": "places Cnaf", "ao_transferts": "transferts AO"}
+    labels = {
+        "structures": "liste des EAJE",
+        "enfants": "enfants de moins de 3 ans",
+        "caf_taux": "taux Cnaf",
+        "caf_places": "places Cnaf",
+        "ao_transferts": "transferts AO",
+    }
     if kinds:
         demo_band(True, ", ".join(labels.get(k, k) for k in kinds))
 
 
-def accessibility(year: int | None, codes: Sequence[str], params: access.AccessParams,
-                  supply: str) -> pd.Series:
+def accessibility(
+    year: int | None, codes: Sequence[str], params: access.AccessParams, supply: str
+) -> pd.Series:
     """2SFCA accessibility of the communes `codes` (cached on the workspace revision)."""
-    return _accessibility(cache.revision(), year, tuple(codes), float(params.radius_km),
-                          str(params.decay), supply)
+    return _accessibility(
+        cache.revision(), year, tuple(codes), float(params.radius_km), str(params.decay), supply
+    )
+
+
+@dataclass(frozen=True)
+class Computed:
+    """Everything the page shows for one territory and one set of rules."""
+
+    base: pd.DataFrame  # communes of the territory (+ accessibilite when the rule is on)
+    result: zones.RulesResult
+    members: pd.DataFrame  # code_insee, zone_id, zone_nom
+    polygons: gpd.GeoDataFrame
+    table: pd.DataFrame  # zones per AO
+    summary: pd.DataFrame  # one row per zone
+    holder_note: str
+    method_lines: list[str]
+
+
+def compute(territory: Territory, ctl: Controls, refs: zones.References) -> Computed:
+    """Rules, zones and tables for the communes drawn for `territory`."""
+    geoms = scope_geometries(territory)
+    base_all = national_base(ctl.year)
+    base = base_all[base_all["code_insee"].isin(geoms["code_insee"])].reset_index(drop=True)
+    codes = base["code_insee"].astype(str).tolist()
+    method_lines: list[str] = []
+    if ctl.access is not None:
+        acc = accessibility(ctl.year, codes, ctl.access, ctl.supply)
+        base = base.assign(accessibilite=acc.to_numpy())
+        method_lines.append(f"{ctl.access.describe()} Offre : {ctl.supply.lower()}.")
+    result = zones.apply_rules(base, ctl.rules, refs, ctl.combine)
+    members = zones.flagged_zone_members(base, result.flags, geoms)
+    polygons = dissolved(territory, members)
+    labels, note = holders(codes)
+    table = zones.zone_table(base, members, ctl.target, labels)
+    summary = zones.zone_table(base, members, ctl.target, labels, by_ao=False)
+    return Computed(base, result, members, polygons, table, summary, note, method_lines)

@@ -1,7 +1,10 @@
 """AppTest of the « Compétences AO et CTG » page on Loire Forez Agglomération (42).
 
-The module adds its own small CTG list and transfer list to the session workspace (synthetic,
-side by side with whatever the defaults hold) and removes them afterwards.
+The session workspace is shared with other tests (and xdist workers), so this module does not
+write CTG rows into it: `ui.cache.dataset("ctg")` is wrapped to append two test CTG to
+whatever the workspace holds, and `ui.cache.revision` is shifted so the page's cached analysis
+is keyed apart from the real one. Checklist ticks are written for real (documents named after
+the test CTG, removed afterwards).
 """
 
 from __future__ import annotations
@@ -11,34 +14,54 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from catalogue.sources import Nature
-from datastore.store import Workspace
+from datastore.store import Dataset, Workspace
 from diagnostics import ao
 from tests.apptest.helpers import assert_no_exception, open_page
+from ui import cache as ui_cache
 
 pytestmark = pytest.mark.apptest
 
 EPCI = "200065886"  # Loire Forez Agglomération
 MONTBRISON = "42147"
 CTG_EPCI, CTG_COMMUNE = "TEST-AO-1", "TEST-AO-2"
+REVISION_SHIFT = 10**9
+
+TEST_CTG = pd.DataFrame(
+    {
+        "id_ctg": [CTG_EPCI, CTG_COMMUNE],
+        "nom": ["CTG test Loire Forez", "CTG test Montbrison"],
+        "niveau": ["intercommunal", "communal"],
+        "signataires": [EPCI, MONTBRISON],
+        "date_debut": pd.to_datetime(["2022-01-01", "2022-01-01"]),
+        "date_fin": pd.to_datetime(["2026-06-30", "2099-12-31"]),
+    }
+)
+
+
+def _wrap(extra: pd.DataFrame, shift: int):
+    real_dataset, real_revision = ui_cache.dataset, ui_cache.revision
+
+    def dataset(kind: str) -> Dataset:
+        ds = real_dataset(kind)
+        if kind != "ctg":
+            return ds
+        frame = pd.concat(
+            [ds.frame.drop(columns="dataset_id", errors="ignore"), extra], ignore_index=True
+        )
+        return Dataset(kind, frame, ds.metas)
+
+    return dataset, (lambda: real_revision() + shift)
 
 
 @pytest.fixture(scope="module")
-def ws() -> Workspace:
-    open_page("ao-ctg", "epci", EPCI)  # first run fills the workspace with its defaults
-    workspace = Workspace()
-    metas = [
-        workspace.commit("ctg", pd.DataFrame({
-            "id_ctg": [CTG_EPCI, CTG_COMMUNE], "nom": ["CTG test Loire Forez", "CTG test Montbrison"],
-            "niveau": ["intercommunal", "communal"], "signataires": [EPCI, MONTBRISON],
-            "date_debut": ["2022-01-01", "2022-01-01"], "date_fin": ["2026-06-30", "2099-12-31"],
-        }), producer="Test AO", source_file="test_ao.csv", nature=Nature.SYNTHETIQUE, replace="none"),
-    ]
-    yield workspace
-    for m in metas:
-        workspace.delete(m.id)
+def ws():
+    dataset, revision = _wrap(TEST_CTG, REVISION_SHIFT)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ui_cache, "dataset", dataset)
+        mp.setattr(ui_cache, "revision", revision)
+        yield Workspace()
     for ident in (CTG_EPCI, CTG_COMMUNE):
-        workspace.delete_document(ao.CHECKLIST_DOCUMENT_KIND, ident)
+        Workspace().delete_document(ao.CHECKLIST_DOCUMENT_KIND, ident)
 
 
 def _ctg_frame(at) -> pd.DataFrame:
@@ -81,7 +104,7 @@ def test_reference_date_changes_expiry(ws):
     assert_no_exception(at)
     ctg = _ctg_frame(at).set_index("CTG")
     assert ctg.loc[CTG_EPCI, "Échéance"] == "En cours"  # ends 30/06/2026, more than 12 months away
-    assert any("Date de référence : 01/06/2025" in c.value for c in at.caption)
+    assert any("référence : 01/06/2025" in c.value for c in at.caption)
     at.date_input(key="ao_reference_date").set_value(date(2026, 7, 1)).run()
     assert _ctg_frame(at).set_index("CTG").loc[CTG_EPCI, "Échéance"] == "Expirée"
 
@@ -108,30 +131,46 @@ def test_ticking_a_checklist_item_is_persisted(ws):
     at.checkbox(key=f"ao_chk_{CTG_COMMUNE}_zones").check().run()
     at.checkbox(key=f"ao_chk_{CTG_COMMUNE}_calendrier").check().run()
     assert_no_exception(at)
-    assert Workspace().document(ao.CHECKLIST_DOCUMENT_KIND, CTG_COMMUNE) == {"coches": ["zones", "calendrier"]}
+    assert Workspace().document(ao.CHECKLIST_DOCUMENT_KIND, CTG_COMMUNE) == {
+        "coches": ["zones", "calendrier"]
+    }
     # a fresh session reads it back: progress on the CTG row and ticks in place
     again = open_page("ao-ctg", "epci", EPCI)
-    assert _ctg_frame(again).set_index("CTG").loc[CTG_COMMUNE, "Volet petite enfance (décret 2025-253)"] == "2/11"
+    assert (
+        _ctg_frame(again)
+        .set_index("CTG")
+        .loc[CTG_COMMUNE, "Volet petite enfance (décret 2025-253)"]
+        == "2/11"
+    )
     again.selectbox(key="ao_checklist_ctg").select(CTG_COMMUNE).run()
     assert again.checkbox(key=f"ao_chk_{CTG_COMMUNE}_zones").value is True
     assert again.checkbox(key=f"ao_chk_{CTG_COMMUNE}_emplois").value is False
     again.checkbox(key=f"ao_chk_{CTG_COMMUNE}_zones").uncheck().run()
-    assert Workspace().document(ao.CHECKLIST_DOCUMENT_KIND, CTG_COMMUNE) == {"coches": ["calendrier"]}
+    assert Workspace().document(ao.CHECKLIST_DOCUMENT_KIND, CTG_COMMUNE) == {
+        "coches": ["calendrier"]
+    }
 
 
-def test_unknown_signatory_shows_a_clear_error(ws):
-    meta = ws.commit("ctg", pd.DataFrame({
-        "id_ctg": ["TEST-AO-BAD"], "nom": ["CTG erronée"], "niveau": ["communal"],
-        "signataires": [f"{MONTBRISON}|99999"], "date_debut": ["2022-01-01"], "date_fin": ["2027-12-31"],
-    }), producer="Test AO", source_file="bad.csv", nature=Nature.SYNTHETIQUE, replace="none")
-    try:
-        at = open_page("ao-ctg", "epci", EPCI)
-        assert_no_exception(at)
-        assert at.error, "une erreur doit être affichée"
-        text = at.error[0].value
-        assert "CTG « CTG erronée » (TEST-AO-BAD)" in text and "« 99999 »" in text
-    finally:
-        ws.delete(meta.id)
+def test_unknown_signatory_shows_a_clear_error(ws, monkeypatch):
+    bad = pd.DataFrame(
+        {
+            "id_ctg": ["TEST-AO-BAD"],
+            "nom": ["CTG erronée"],
+            "niveau": ["communal"],
+            "signataires": [f"{MONTBRISON}|99999"],
+            "date_debut": pd.to_datetime(["2022-01-01"]),
+            "date_fin": pd.to_datetime(["2027-12-31"]),
+        }
+    )
+    dataset, revision = _wrap(bad, 2 * REVISION_SHIFT)  # on top of the module wrapper
+    monkeypatch.setattr(ui_cache, "dataset", dataset)
+    monkeypatch.setattr(ui_cache, "revision", revision)
+    at = open_page("ao-ctg", "epci", EPCI)
+    assert_no_exception(at)
+    assert at.error, "une erreur doit être affichée"
+    text = at.error[0].value
+    assert "CTG « CTG erronée » (TEST-AO-BAD)" in text and "« 99999 »" in text
+    assert not at.dataframe  # no status is shown from data that cannot be read
 
 
 def test_departement_level_lists_its_ao(ws):
@@ -139,3 +178,23 @@ def test_departement_level_lists_its_ao(ws):
     assert_no_exception(at)
     table = _ao_frame(at)
     assert (table["Code"] == MONTBRISON).any() or (table["Code"] == EPCI).any()
+
+
+def test_commune_level(ws):
+    at = open_page("ao-ctg", "commune", MONTBRISON)
+    assert_no_exception(at)
+    table = _ao_frame(at)
+    # Montbrison is AO for its own competences, or through its EPCI when transferred
+    assert set(table["Code"]) <= {MONTBRISON, EPCI} and len(table) >= 1
+    assert CTG_COMMUNE in set(_ctg_frame(at)["CTG"])
+
+
+def test_france_level_table_without_map(ws):
+    at = open_page("ao-ctg", timeout=300)
+    assert_no_exception(at)
+    assert any("Choisissez une région" in i.value for i in at.info)
+    non = ao.STATUS_LABELS[ao.ST_NON_CONCERNE]
+    statuts = at.multiselect(key="ao_filter_statut")
+    assert non in statuts.options and non not in statuts.value  # unticked on large territories
+    table = _ao_frame(at)
+    assert 0 < len(table) <= 3_000 and non not in set(table["Statut"])

@@ -45,7 +45,9 @@ def test_url_reopens_the_same_slide(slides):
     html = _html(at)
     assert f"3 / {len(slides)}" in html
     assert slides[2].title.replace("'", "&#x27;") in html or slides[2].title in html
-    assert "[data-testid=\"stSidebar\"]" in html and "display: none" in html  # technical controls hidden
+    assert (
+        '[data-testid="stSidebar"]' in html and "display: none" in html
+    )  # technical controls hidden
     assert "atelier-demo" in html  # coverage of the demo set: demo band shown
 
 

@@ -62,6 +62,10 @@ def test_change_year():
     at.selectbox(key="couv_annee").select(2019).run()
     assert_no_exception(at)
     assert metric(at, "Taux global 2019").value == raw_rate("31555", 2019)
+    # Toulouse 2018: assistants maternels published at 0,0 -> flagged as a break in the series
+    assert raw_rate("31555", 2018, "taux_de_couv_assistante_maternelle") == "0,0"
+    breaks = " ".join(m.value for m in at.markdown)
+    assert "Toulouse — 2018 : taux « Assistants maternels » publié à 0" in breaks
 
 
 def test_lyon_is_computed_and_arrondissements_published():
@@ -81,10 +85,12 @@ def test_change_level_and_target():
     assert_no_exception(at)
     level = at.selectbox(key="couv_maille_departement:31")
     assert [str(o) for o in level.options] == ["EPCI", "Communes"]
-    assert any("Classement des communes" in h.value for h in at.subheader)
-    level.select_index(0).run()
-    assert_no_exception(at)
     assert any("Classement des EPCI" in h.value for h in at.subheader)
+    level.select_index(1).run()
+    assert_no_exception(at)
+    assert any("Classement des communes" in h.value for h in at.subheader)
+    # a commune published by the CNAF appears in the ranking with its published rate
+    assert raw_rate("31555", 2022) in table_texts(at)
     at.number_input(key="couv_cible").set_value(80.0).run()
     assert_no_exception(at)
     assert any("taux cible (80,0)" in c.value for c in at.caption)
@@ -113,3 +119,13 @@ def test_unpublished_commune_and_opt_in_estimate():
     m = metric(at, "Taux global 2022")
     assert "(estimation)" in m.label
     assert any("Estimation" in w.value for w in at.warning)
+
+
+def test_quantile_mode():
+    at = open_page("couverture", "epci", "243100518")  # Toulouse Métropole
+    assert_no_exception(at)
+    ratio_note = "Rapport au taux national = taux global du territoire"
+    assert any(ratio_note in c.value for c in at.caption)
+    at.radio(key="couv_mode").set_value("Quantiles du taux global").run()
+    assert_no_exception(at)
+    assert not any(ratio_note in c.value for c in at.caption)

@@ -65,7 +65,9 @@ def test_each_tab_has_table_chart_sources_and_downloads(at, index):
 
     def walk(node) -> None:
         for child in getattr(node, "children", {}).values():
-            kinds[str(getattr(child, "type", ""))] = kinds.get(str(getattr(child, "type", "")), 0) + 1
+            kinds[str(getattr(child, "type", ""))] = (
+                kinds.get(str(getattr(child, "type", "")), 0) + 1
+            )
             walk(child)
 
     walk(tab)
@@ -102,7 +104,9 @@ def test_higher_threshold_hides_more():
 
 def test_search_by_name():
     page = open_page("filoue", "commune", COMMUNE)
-    first_label = page.selectbox(key="filoue_eaje").format_func(page.selectbox(key="filoue_eaje").value)
+    first_label = page.selectbox(key="filoue_eaje").format_func(
+        page.selectbox(key="filoue_eaje").value
+    )
     name = first_label.split(" — ")[0]
     page.text_input(key="filoue_q").set_value(name).run()
     assert_no_exception(page)
@@ -122,7 +126,9 @@ def test_commune_view_ranks_its_eaje():
     assert len(ranking) == 1 and len(ranking[0]) > 5
     shown = ranking[0].loc[ranking[0]["Part (%)"] != "s", "Part (%)"].map(_number)
     assert shown.is_monotonic_decreasing
-    overview = [d.value for d in page.dataframe if "Part résidant dans la commune" in d.value.columns]
+    overview = [
+        d.value for d in page.dataframe if "Part résidant dans la commune" in d.value.columns
+    ]
     assert len(overview) == 1
     for df in _comparison_tables(page):
         assert not any(c.startswith("Cet EAJE") for c in df.columns)

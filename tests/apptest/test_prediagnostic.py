@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from datastore.store import Workspace
 from geodata.territory import Level, make_territory
 from reports import batch, prediag
-from tests.apptest.helpers import assert_no_exception, open_page
+from tests.apptest.helpers import APP, assert_no_exception, open_page
 
 pytestmark = pytest.mark.apptest
 
@@ -50,7 +51,9 @@ def test_page_figures_match_the_prediagnostic(page_epci, expected):
 
 
 def test_page_sentences_and_sources(page_epci, expected):
-    text = "\n".join(m.value for m in page_epci.markdown) + "\n".join(c.value for c in page_epci.caption)
+    text = "\n".join(m.value for m in page_epci.markdown) + "\n".join(
+        c.value for c in page_epci.caption
+    )
     for section in expected.sections:
         for sentence in section.sentences:
             assert sentence in text, sentence
@@ -59,27 +62,36 @@ def test_page_sentences_and_sources(page_epci, expected):
     assert any("Données de démonstration" in w.value for w in page_epci.warning)
 
 
-def test_ctg_mode_lists_imported_ctg():
+def test_ctg_mode_lists_the_ctg_of_the_departement():
     at = open_page("prediagnostic", "epci", EPCI)
     at.radio(key="prediag_mode").set_value("Une CTG importée").run()
     assert_no_exception(at)
     box = at.selectbox(key="prediag_ctg")
-    wanted = next(o for o in box.options if "Monts du Lyonnais" in o)
-    box.select(wanted).run()
+    geo = batch.load_geography()
+    ctg = Workspace().read("ctg").frame
+    deps = prediag.ctg_departements(geo, ctg)
+    in_69 = {str(i) for i in ctg["id_ctg"] if "69" in deps.get(str(i), ())}
+    assert in_69 and {o.rsplit("(", 1)[1].rstrip(")") for o in box.options} == in_69
+    box.select(box.options[-1]).run()
     assert_no_exception(at)
-    assert at.subheader[0].value.startswith("CTG : ")
-    assert "Monts du Lyonnais" in at.subheader[0].value
-    assert at.query_params["ctg"]
+    name = box.options[-1].rsplit(" (", 1)[0]
+    assert at.subheader[0].value == f"CTG : {name}"
+    assert at.query_params["ctg"] == box.options[-1].rsplit("(", 1)[1].rstrip(")")
 
 
 def test_selection_mode_from_url():
-    at = open_page("prediagnostic", "departement", "69")
-    at.query_params["communes"] = "69027,69043"
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"niveau": "departement", "code": "69", "communes": "69027,69043"})
+    at.run()
+    at.switch_page("pages/prediagnostic.py")
     at.run()
     assert_no_exception(at)
     assert at.radio(key="prediag_mode").value == "Une sélection de communes"
     assert at.subheader[0].value == "Sélection : 2 communes choisies"
-    assert any(m.label.startswith("Taux de couverture global") and "estimation" in m.label for m in at.metric)
+    assert any(
+        m.label.startswith("Taux de couverture global") and "estimation" in m.label
+        for m in at.metric
+    )
 
 
 def test_france_asks_for_a_commune_or_epci():

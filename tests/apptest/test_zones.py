@@ -42,8 +42,11 @@ def test_page_shows_rules_zones_and_sources(at62) -> None:
     assert int(_metric(at62, "Zones prioritaires").replace("\u202f", "")) > 0
     captions = " ".join(c.value for c in at62.caption)
     assert "Source" in captions and "IGN" in captions
-    zone_frames = [d.value for d in at62.dataframe if "Zone" in d.value.columns
-                   and "Places à créer pour le taux cible" in d.value.columns]
+    zone_frames = [
+        d.value
+        for d in at62.dataframe
+        if "Zone" in d.value.columns and "Places à créer pour le taux cible" in d.value.columns
+    ]
     assert zone_frames and zone_frames[0]["Zone"].str.startswith("Zone de ").all()
 
 
@@ -77,6 +80,7 @@ def test_save_zoning_in_workspace(at62) -> None:
     rules, _ = z.rules_from_params(doc["parametres"])
     assert rules  # parameters saved with the zoning
     assert z.zoning_members(doc)["code_insee"].str.startswith("62").all()
+    assert any("Version « Essai AppTest »" in c.value for c in at62.caption)
 
 
 def test_trajectory_scenarios(at62) -> None:
@@ -85,5 +89,19 @@ def test_trajectory_scenarios(at62) -> None:
     assert_no_exception(at62)
     summary = [d.value for d in at62.dataframe if "Places à créer par an" in d.value.columns]
     assert summary and len(summary[0]) == 3
-    assert (summary[0]["Taux à l'horizon"] >= 70.0 - 0.05).all()
+    rates = summary[0]["Taux à l'horizon"].map(
+        lambda v: float(v.replace("\u202f", "").replace(",", "."))
+    )
+    assert (rates >= 70.0 - 0.05).all()  # French text: « 70,0 »
     assert any("Méthode" in c.value and "70,0 places pour 100" in c.value for c in at62.caption)
+
+
+@pytest.mark.parametrize(
+    ("niveau", "code", "n_communes"),
+    [("epci", "200065886", 84), ("commune", "62193", 14)],  # a commune: with its EPCI
+)
+def test_other_levels(niveau: str, code: str, n_communes: int) -> None:
+    at = open_page("zones", niveau, code, timeout=300)
+    assert_no_exception(at)
+    total = _metric(at, "Communes prioritaires").split("/")[1]
+    assert int(total.replace("\u202f", "").strip()) == n_communes

@@ -15,14 +15,18 @@ from openpyxl import Workbook
 
 OUT = Path(__file__).resolve().parent / "files"
 
-CAF_TX_HEADER = ("date_reference;numero_commune;nom_commune;numero_epci;nom_epci;numero_departement;"
-                 "nom_departement;taux_de_couv_eaje_psu;taux_de_couv_hors_eaje_psu;taux_de_couv_eaje_ensemble;"
-                 "taux_de_couv_prescolarisation;taux_de_couv_assistante_maternelle;"
-                 "taux_de_couv_salariee_a_domicile;taux_de_couv_accueil_individuel_ensemble;taux_de_couv_global")
-CAF_PL_HEADER = ("date_reference;num_commune;nom_commune;numero_EPCI;nom_EPCI;numero_departement;nom_departement;"
-                 "places_EAJE_PSU;places_hors_EAJE_PSU;places_EAJE_ensemble;places_prescolarisation;"
-                 "places_assistante_maternelle;places_salariee_domicile;places_accueil_individuel_ensemble;"
-                 "places_offertes_ensemble")
+CAF_TX_HEADER = (
+    "date_reference;numero_commune;nom_commune;numero_epci;nom_epci;numero_departement;"
+    "nom_departement;taux_de_couv_eaje_psu;taux_de_couv_hors_eaje_psu;taux_de_couv_eaje_ensemble;"
+    "taux_de_couv_prescolarisation;taux_de_couv_assistante_maternelle;"
+    "taux_de_couv_salariee_a_domicile;taux_de_couv_accueil_individuel_ensemble;taux_de_couv_global"
+)
+CAF_PL_HEADER = (
+    "date_reference;num_commune;nom_commune;numero_EPCI;nom_EPCI;numero_departement;nom_departement;"
+    "places_EAJE_PSU;places_hors_EAJE_PSU;places_EAJE_ensemble;places_prescolarisation;"
+    "places_assistante_maternelle;places_salariee_domicile;places_accueil_individuel_ensemble;"
+    "places_offertes_ensemble"
+)
 
 
 def w(name: str, text: str, encoding: str = "utf-8", bom: bool = False) -> None:
@@ -47,81 +51,140 @@ def xlsx(name: str, rows: list[list[object]], merge: str | None = None) -> None:
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    w("01_caf_taux_utf8_bom.csv", CAF_TX_HEADER + "\n"
-      "2022;42218;SAINT ETIENNE;244200770;ST ETIENNE METROPOLE;42;LOIRE;30,1;0,5;30,6;2,1;25,3;0,9;26,2;58,9\n"
-      "2022;01004;AMBERIEU EN BUGEY;240100883;CC PLAINE DE L'AIN;01;AIN;20;1;21;0;45,5;0,5;46;67\n", bom=True)
-    w("02_structures_cp1252.csv",
-      "id_structure;type_structure;nom;code_insee;places;psu\n"
-      "E1;Crèche collective;Crèche Les Pâquerettes;42218;40;oui\n"
-      "E2;Micro-crèche;Micro-crèche L'Île aux câlins;01004;10;non\n"
-      "R1;Relais petite enfance;RPE Cœur de Loire;42218;;\n", encoding="cp1252")
-    w("03_population_latin1_tab.tsv",
-      "CODGEO\tLIBGEO\tPMUN21\n01004\tAmbérieu-en-Bugey\t14 514\n42218\tSaint-Étienne\t173 089\n",
-      encoding="latin-1")
-    w("04_enfants_virgule_point.csv",
-      "code_insee,annee,enfants_moins_3,naissances\n42218,2021,5802.0,1950\n01004,2021,512.5,170\n")
-    w("05_caf_places_milliers.csv", CAF_PL_HEADER + "\n"
-      "2022;42218;SAINT ETIENNE;244200770;SEM;42;LOIRE;1\u202f234;12;1\u00a0246;80;2 480,5;35;2 515;3 841,5\n")
+    w(
+        "01_caf_taux_utf8_bom.csv",
+        CAF_TX_HEADER + "\n"
+        "2022;42218;SAINT ETIENNE;244200770;ST ETIENNE METROPOLE;42;LOIRE;30,1;0,5;30,6;2,1;25,3;0,9;26,2;58,9\n"
+        "2022;01004;AMBERIEU EN BUGEY;240100883;CC PLAINE DE L'AIN;01;AIN;20;1;21;0;45,5;0,5;46;67\n",
+        bom=True,
+    )
+    w(
+        "02_structures_cp1252.csv",
+        "id_structure;type_structure;nom;code_insee;places;psu\n"
+        "E1;Crèche collective;Crèche Les Pâquerettes;42218;40;oui\n"
+        "E2;Micro-crèche;Micro-crèche L'Île aux câlins;01004;10;non\n"
+        "R1;Relais petite enfance;RPE Cœur de Loire;42218;;\n",
+        encoding="cp1252",
+    )
+    w(
+        "03_population_latin1_tab.tsv",
+        "CODGEO\tLIBGEO\tPMUN21\n01004\tAmbérieu-en-Bugey\t14 514\n42218\tSaint-Étienne\t173 089\n",
+        encoding="latin-1",
+    )
+    w(
+        "04_enfants_virgule_point.csv",
+        "code_insee,annee,enfants_moins_3,naissances\n42218,2021,5802.0,1950\n01004,2021,512.5,170\n",
+    )
+    w(
+        "05_caf_places_milliers.csv",
+        CAF_PL_HEADER + "\n"
+        "2022;42218;SAINT ETIENNE;244200770;SEM;42;LOIRE;1\u202f234;12;1\u00a0246;80;2 480,5;35;2 515;3 841,5\n",
+    )
     w("06_bpe_zero_perdu.csv", "CODGEO;NB_D502\n1004;3\n1033;2\n42218;40\n")
-    w("07_caf_taux_corse_dep.csv",
-      "date_reference;numero_departement;nom_departement;taux_de_couv_global;taux_de_couv_eaje_psu\n"
-      "2017;20R;CORSE;48,2;20,1\n2022;2A;CORSE DU SUD;50,3;21,0\n2022;2B;HAUTE CORSE;46,1;18,2\n")
-    w("08_caf_places_69D_69M.csv",
-      "date_reference;numero_departement;nom_departement;places_offertes_ensemble;places_EAJE_ensemble\n"
-      "2022;69D;RHONE;12 000;3 000\n2022;69M;METROPOLE DE LYON;30 000;15 000\n")
-    w("09_caf_taux_arrondissements.csv", CAF_TX_HEADER + "\n"
-      "2022;75101;PARIS 1ER;200054781;METROPOLE DU GRAND PARIS;75;PARIS;60;2;62;1;5;10;15;78\n"
-      "2022;69381;LYON 1ER;200046977;METROPOLE DE LYON;69M;METROPOLE DE LYON;50;1;51;1;20;3;23;75\n"
-      "2022;13201;MARSEILLE 1ER;200054807;AIX MARSEILLE PROVENCE;13;BOUCHES DU RHONE;30;1;31;2;15;1;16;49\n")
-    w("10_caf_places_fusion.csv", CAF_PL_HEADER + "\n"
-      "2022;49069;CHAMPTOCEAUX;200000000;CC;49;MAINE ET LOIRE;10;0;10;2;50;1;51;63\n"
-      "2022;49126;OREE D ANJOU;200000000;CC;49;MAINE ET LOIRE;20;1;21;3;80;2;82;106\n")
-    w("11_caf_taux_fusion.csv", CAF_TX_HEADER + "\n"
-      "2022;49069;CHAMPTOCEAUX;200000000;CC;49;MAINE ET LOIRE;10;0;10;2;30;1;31;43\n"
-      "2022;49126;OREE D ANJOU;200000000;CC;49;MAINE ET LOIRE;12;1;13;3;40;2;42;58\n"
-      "2022;42218;SAINT ETIENNE;244200770;SEM;42;LOIRE;30,1;0,5;30,6;2,1;25,3;0,9;26,2;58,9\n")
-    w("12_caf_taux_anciens_libelles.csv",
-      "Date de référence;Numéro de la commune;Nom de la commune;Taux de couverture EAJE PSU;"
-      "Taux de couverture hors EAJE PSU;Taux de couverture EAJE;Taux de couverture préscolarisation;"
-      "Taux de couverture assistant(e) maternel(le);Taux de couverture salarié(e) à domicile;"
-      "Taux de couverture accueil individuel;Taux de couverture global\n"
-      "2019;42218;SAINT-ETIENNE;29,0;0,4;29,4;3,0;26,0;0,8;26,8;59,2\n", bom=True)
-    w("13_caf_taux_lignes_xx.csv", CAF_TX_HEADER + "\n"
-      "2022;42218;SAINT ETIENNE;244200770;SEM;42;LOIRE;30,1;0,5;30,6;2,1;25,3;0,9;26,2;58,9\n"
-      "2022;XXXXX;COMMUNES < 10 000 HAB;XXXXXXXXX;;XX;;;;;;;;;\n"
-      "2022;XX;TOTAL;;;XX;;;;;;;;;\n")
-    xlsx("14_population_titre.xlsx", [
-        ["Populations légales 2021 — source INSEE"], [], ["CODGEO", "LIBGEO", "PMUN21"],
-        ["01004", "Ambérieu-en-Bugey", 14514], [42218, "Saint-Étienne", 173089]])
-    xlsx("15_caf_places_entete_fusionne.xlsx", [
-        ["Nombre de places offertes aux enfants de moins de 3 ans"],
-        ["Numéro commune", "Date référence", "Places", None, None],
-        [None, None, "EAJE PSU", "assistante maternelle", "offertes ensemble"],
-        ["42218", 2022, 1234, 2480, 3841]], merge="C2:E2")
+    w(
+        "07_caf_taux_corse_dep.csv",
+        "date_reference;numero_departement;nom_departement;taux_de_couv_global;taux_de_couv_eaje_psu\n"
+        "2017;20R;CORSE;48,2;20,1\n2022;2A;CORSE DU SUD;50,3;21,0\n2022;2B;HAUTE CORSE;46,1;18,2\n",
+    )
+    w(
+        "08_caf_places_69D_69M.csv",
+        "date_reference;numero_departement;nom_departement;places_offertes_ensemble;places_EAJE_ensemble\n"
+        "2022;69D;RHONE;12 000;3 000\n2022;69M;METROPOLE DE LYON;30 000;15 000\n",
+    )
+    w(
+        "09_caf_taux_arrondissements.csv",
+        CAF_TX_HEADER + "\n"
+        "2022;75101;PARIS 1ER;200054781;METROPOLE DU GRAND PARIS;75;PARIS;60;2;62;1;5;10;15;78\n"
+        "2022;69381;LYON 1ER;200046977;METROPOLE DE LYON;69M;METROPOLE DE LYON;50;1;51;1;20;3;23;75\n"
+        "2022;13201;MARSEILLE 1ER;200054807;AIX MARSEILLE PROVENCE;13;BOUCHES DU RHONE;30;1;31;2;15;1;16;49\n",
+    )
+    w(
+        "10_caf_places_fusion.csv",
+        CAF_PL_HEADER + "\n"
+        "2022;49069;CHAMPTOCEAUX;200000000;CC;49;MAINE ET LOIRE;10;0;10;2;50;1;51;63\n"
+        "2022;49126;OREE D ANJOU;200000000;CC;49;MAINE ET LOIRE;20;1;21;3;80;2;82;106\n",
+    )
+    w(
+        "11_caf_taux_fusion.csv",
+        CAF_TX_HEADER + "\n"
+        "2022;49069;CHAMPTOCEAUX;200000000;CC;49;MAINE ET LOIRE;10;0;10;2;30;1;31;43\n"
+        "2022;49126;OREE D ANJOU;200000000;CC;49;MAINE ET LOIRE;12;1;13;3;40;2;42;58\n"
+        "2022;42218;SAINT ETIENNE;244200770;SEM;42;LOIRE;30,1;0,5;30,6;2,1;25,3;0,9;26,2;58,9\n",
+    )
+    w(
+        "12_caf_taux_anciens_libelles.csv",
+        "Date de référence;Numéro de la commune;Nom de la commune;Taux de couverture EAJE PSU;"
+        "Taux de couverture hors EAJE PSU;Taux de couverture EAJE;Taux de couverture préscolarisation;"
+        "Taux de couverture assistant(e) maternel(le);Taux de couverture salarié(e) à domicile;"
+        "Taux de couverture accueil individuel;Taux de couverture global\n"
+        "2019;42218;SAINT-ETIENNE;29,0;0,4;29,4;3,0;26,0;0,8;26,8;59,2\n",
+        bom=True,
+    )
+    w(
+        "13_caf_taux_lignes_xx.csv",
+        CAF_TX_HEADER + "\n"
+        "2022;42218;SAINT ETIENNE;244200770;SEM;42;LOIRE;30,1;0,5;30,6;2,1;25,3;0,9;26,2;58,9\n"
+        "2022;XXXXX;COMMUNES < 10 000 HAB;XXXXXXXXX;;XX;;;;;;;;;\n"
+        "2022;XX;TOTAL;;;XX;;;;;;;;;\n",
+    )
+    xlsx(
+        "14_population_titre.xlsx",
+        [
+            ["Populations légales 2021 — source INSEE"],
+            [],
+            ["CODGEO", "LIBGEO", "PMUN21"],
+            ["01004", "Ambérieu-en-Bugey", 14514],
+            [42218, "Saint-Étienne", 173089],
+        ],
+    )
+    xlsx(
+        "15_caf_places_entete_fusionne.xlsx",
+        [
+            ["Nombre de places offertes aux enfants de moins de 3 ans"],
+            ["Numéro commune", "Date référence", "Places", None, None],
+            [None, None, "EAJE PSU", "assistante maternelle", "offertes ensemble"],
+            ["42218", 2022, 1234, 2480, 3841],
+        ],
+        merge="C2:E2",
+    )
     w("16_vide.csv", "")
     w("17_entete_seul.csv", "CODGEO;NB_D502\n")
     w("18_colonne_manquante.csv", "CODGEO;LIBGEO\n01004;Ambérieu\n")
-    w("19_colonnes_en_trop.csv",
-      "id_structure;type_structure;nom;code_insee;places;commentaire;responsable\n"
-      "E1;EAJE;Crèche A;42218;30;ouverte en 2019;Mme X\n")
+    w(
+        "19_colonnes_en_trop.csv",
+        "id_structure;type_structure;nom;code_insee;places;commentaire;responsable\n"
+        "E1;EAJE;Crèche A;42218;30;ouverte en 2019;Mme X\n",
+    )
     w("20_cles_en_double.csv", "CODGEO;NB_D502\n01004;3\n42218;40\n01004;4\n")
-    w("21_places_negatives.csv", CAF_PL_HEADER + "\n"
-      "2022;42218;SAINT ETIENNE;244200770;SEM;42;LOIRE;-5;12;1246;80;2480;35;2515;3841\n")
+    w(
+        "21_places_negatives.csv",
+        CAF_PL_HEADER + "\n"
+        "2022;42218;SAINT ETIENNE;244200770;SEM;42;LOIRE;-5;12;1246;80;2480;35;2515;3841\n",
+    )
     w("22_non_numerique.csv", "CODGEO;NB_D502\n01004;trois\n42218;40\n")
     w("23_codes_inconnus.csv", "CODGEO;NB_D502\n99999;1\n42218;40\n")
     w("24_codes_invalides.csv", "CODGEO;NB_D502\nABCDE;1\n123;2\n42218;40\n")
-    w("25_trop_volumineux.csv", "CODGEO;NB_D502\n" + "".join(f"{42000 + i:05d};1\n" for i in range(200)))
-    w("26_html_dans_les_noms.csv",
-      "id_structure;type_structure;nom;code_insee;places\n"
-      'E1;EAJE;<script>alert("x")</script> Crèche;42218;30\n'
-      "E2;EAJE;<b>Gras</b> & <i>co</i>;01004;12\n")
-    w("27_formules_dans_nombres.csv",
-      "id_structure;type_structure;nom;code_insee;places\n"
-      "E1;EAJE;Crèche A;42218;=1+1\nE2;EAJE;Crèche B;01004;@SUM(A1)\n")
-    w("28_formules_dans_textes.csv",
-      "id_structure;type_structure;nom;code_insee;places;gestionnaire\n"
-      '"E1";EAJE;"=HYPERLINK(""http://x"";""clic"")";42218;30;+33 4 77 00 00 00\n'
-      "E2;EAJE;@Crèche;01004;12;-Association\n")
+    w(
+        "25_trop_volumineux.csv",
+        "CODGEO;NB_D502\n" + "".join(f"{42000 + i:05d};1\n" for i in range(200)),
+    )
+    w(
+        "26_html_dans_les_noms.csv",
+        "id_structure;type_structure;nom;code_insee;places\n"
+        'E1;EAJE;<script>alert("x")</script> Crèche;42218;30\n'
+        "E2;EAJE;<b>Gras</b> & <i>co</i>;01004;12\n",
+    )
+    w(
+        "27_formules_dans_nombres.csv",
+        "id_structure;type_structure;nom;code_insee;places\n"
+        "E1;EAJE;Crèche A;42218;=1+1\nE2;EAJE;Crèche B;01004;@SUM(A1)\n",
+    )
+    w(
+        "28_formules_dans_textes.csv",
+        "id_structure;type_structure;nom;code_insee;places;gestionnaire\n"
+        '"E1";EAJE;"=HYPERLINK(""http://x"";""clic"")";42218;30;+33 4 77 00 00 00\n'
+        "E2;EAJE;@Crèche;01004;12;-Association\n",
+    )
     wb = Workbook()
     ws = wb.active
     ws.append(["CODGEO", "NB_D502"])
@@ -130,43 +193,85 @@ def main() -> None:
     buf = io.BytesIO()
     wb.save(buf)
     (OUT / "29_formule_excel.xlsx").write_bytes(buf.getvalue())
-    w("30_plusieurs_erreurs.csv",
-      "id_structure;type_structure;nom;code_insee;places;psu;latitude\n"
-      "E1;EAJE;Crèche A;42218;abc;oui;45,4\n"
-      "E2;Garage;Crèche B;4221;10;peut-être;45,4\n"
-      "E3;EAJE;Crèche C;ZZ;10;non;145\n"
-      "E3;EAJE;Crèche D;42218;-2;non;45\n")
+    w(
+        "30_plusieurs_erreurs.csv",
+        "id_structure;type_structure;nom;code_insee;places;psu;latitude\n"
+        "E1;EAJE;Crèche A;42218;abc;oui;45,4\n"
+        "E2;Garage;Crèche B;4221;10;peut-être;45,4\n"
+        "E3;EAJE;Crèche C;ZZ;10;non;145\n"
+        "E3;EAJE;Crèche D;42218;-2;non;45\n",
+    )
     qpv_tail = ";" * 40
-    w("31_qpv_extrait_2022.csv",
-      "CODGEO;LIBGEO;POP_MUN;POP_COM_QP;POP_COM;LIB_COM;TX_F;A;AM;ENF_2;NOTE_CNAF" + qpv_tail + "\n"
-      "QP042001;Montreynaud;6\u202f490;21\u202f000;173\u202f089;Saint-Étienne;55,3;2\u202f068;350;299;0" + qpv_tail + "\n"
-      "QP013003;Saint Henri;3\u202f100;3\u202f100;90\u202f000;Marseille 16e Arrondissement;51,0;900;150;77;0"
-      + qpv_tail + "\n"
-      "QP069040;Vallon;991;991;9\u202f675;Grigny;50,1;300;42;45;0" + qpv_tail + "\n"
-      "QP099001;Nulle Part;100;100;1\u202f000;Atlantide;50,0;10;1;1;0" + qpv_tail + "\n", bom=True)
-    w("32_allocataires_iris_2019.csv",
-      "CODGEO;NOTE;A;PERCOU;AM;ENF_2;ARSAS\n"
-      "420010101;0;100;250;10;12;5\n420010102;0;50;120;4;6;\n420040000;0;30;70;2;3;1\n")
+    w(
+        "31_qpv_extrait_2022.csv",
+        "CODGEO;LIBGEO;POP_MUN;POP_COM_QP;POP_COM;LIB_COM;TX_F;A;AM;ENF_2;NOTE_CNAF"
+        + qpv_tail
+        + "\n"
+        "QP042001;Montreynaud;6\u202f490;21\u202f000;173\u202f089;Saint-Étienne;55,3;2\u202f068;350;299;0"
+        + qpv_tail
+        + "\n"
+        "QP013003;Saint Henri;3\u202f100;3\u202f100;90\u202f000;Marseille 16e Arrondissement;51,0;900;150;77;0"
+        + qpv_tail
+        + "\n"
+        "QP069040;Vallon;991;991;9\u202f675;Grigny;50,1;300;42;45;0" + qpv_tail + "\n"
+        "QP099001;Nulle Part;100;100;1\u202f000;Atlantide;50,0;10;1;1;0" + qpv_tail + "\n",
+        bom=True,
+    )
+    w(
+        "32_allocataires_iris_2019.csv",
+        "CODGEO;NOTE;A;PERCOU;AM;ENF_2;ARSAS\n"
+        "420010101;0;100;250;10;12;5\n420010102;0;50;120;4;6;\n420040000;0;30;70;2;3;1\n",
+    )
     (OUT / "33_ancien_excel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     w("34_ligne_decalee.csv", "CODGEO;NB_D502\n01004;3\n42218;40;12;x\n")
-    w("35_ctg_dates.csv",
-      "id_ctg;nom;niveau;signataires;date_debut;date_fin\n"
-      "C1;CTG Saint-Étienne Métropole;intercommunale;244200770|42218;01/01/2022;31/12/2026\n"
-      "C2;CTG Ambérieu;commune;01004;2023-01-01;fin 2027\n")
-    w("36_ctg_ok.csv",
-      "id_ctg;nom;niveau;signataires;date_debut;date_fin\n"
-      "C1;CTG Saint-Étienne Métropole;intercommunal;244200770, 42218;01/01/2022;31/12/2026\n")
-    (OUT / "37_zones.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code_qp": "QP042001", "nom_qp": "Montreynaud", "insee_com": "42218"},
-         "geometry": {"type": "Polygon", "coordinates": [[[4.38, 45.45], [4.40, 45.45], [4.40, 45.47],
-                                                          [4.38, 45.45]]]}}]}, ensure_ascii=False),
-        encoding="utf-8")
-    (OUT / "38_zones_casse.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
-    w("39_ao_transferts.csv",
-      "siren;compétence;communes\n244200770;Planification;\n244200770;qualité;42218, 42095\n"
-      "24420077;informer;\n")
-    w("40_separateur_guillemets.csv",
-      'id_structure,type_structure,nom,code_insee,places\nE1,EAJE,"Crèche ""Les Lucioles"", Nord",42218,"30"\n')
+    w(
+        "35_ctg_dates.csv",
+        "id_ctg;nom;niveau;signataires;date_debut;date_fin\n"
+        "C1;CTG Saint-Étienne Métropole;intercommunale;244200770|42218;01/01/2022;31/12/2026\n"
+        "C2;CTG Ambérieu;commune;01004;2023-01-01;fin 2027\n",
+    )
+    w(
+        "36_ctg_ok.csv",
+        "id_ctg;nom;niveau;signataires;date_debut;date_fin\n"
+        "C1;CTG Saint-Étienne Métropole;intercommunal;244200770, 42218;01/01/2022;31/12/2026\n",
+    )
+    (OUT / "37_zones.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "code_qp": "QP042001",
+                            "nom_qp": "Montreynaud",
+                            "insee_com": "42218",
+                        },
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [[4.38, 45.45], [4.40, 45.45], [4.40, 45.47], [4.38, 45.45]]
+                            ],
+                        },
+                    }
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    (OUT / "38_zones_casse.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [', encoding="utf-8"
+    )
+    w(
+        "39_ao_transferts.csv",
+        "siren;compétence;communes\n244200770;Planification;\n244200770;qualité;42218, 42095\n"
+        "24420077;informer;\n",
+    )
+    w(
+        "40_separateur_guillemets.csv",
+        'id_structure,type_structure,nom,code_insee,places\nE1,EAJE,"Crèche ""Les Lucioles"", Nord",42218,"30"\n',
+    )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,9 @@ def test_corpus_file(case: dict) -> None:
         assert len(prepared.report.errors) == case["errors"], text
     if not case["ok"]:
         assert prepared.frame is None
-        assert all(case["file"] in e.message for e in prepared.report.errors), "every error names the file"
+        assert all(case["file"] in e.message for e in prepared.report.errors), (
+            "every error names the file"
+        )
         return
     frame = prepared.frame
     assert frame is not None

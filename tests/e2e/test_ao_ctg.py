@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from tests.conftest import ARTIFACTS
 from tests.e2e.conftest import wait_for_app
 
 pytestmark = pytest.mark.e2e
@@ -17,18 +18,23 @@ def _map_frame(page, timeout: float = 180.0):
     """The iframe holding the Leaflet map, once its commune layer is drawn."""
     deadline = time.time() + timeout
     while time.time() < deadline:
+        frames = page.locator("iframe")
+        if frames.count():
+            frames.first.scroll_into_view_if_needed(timeout=5_000)  # iframes may load lazily
         for frame in page.frames:
             if frame is page.main_frame:
                 continue
             try:
                 n = frame.evaluate(
-                    "() => window.diagMainLayer ? window.diagMainLayer.getLayers().length : -1")
+                    "() => window.diagMainLayer ? window.diagMainLayer.getLayers().length : -1"
+                )
             except Exception:  # noqa: BLE001 - frame detached while Streamlit re-renders
                 continue
             if n and n > 0:
                 return frame, n
         time.sleep(0.3)
-    raise AssertionError("la carte des AO ne s'est pas affichée")
+    page.screenshot(path=str(ARTIFACTS / "ao_ctg_echec.png"))
+    raise AssertionError("la carte des AO ne s'est pas affichée (voir ao_ctg_echec.png)")
 
 
 def _shot(page, artifacts_dir, name: str) -> None:
@@ -65,6 +71,13 @@ def test_ao_map_renders_offline(page, app_url, artifacts_dir):
     assert "plus de 10 000" in frame.locator(".diag-legend").inner_text()
     _shot(page, artifacts_dir, "strate")
 
+    page.get_by_text("CTG se terminant dans les 12 mois").first.click()
+    wait_for_app(page)
+    frame, _ = _map_frame(page)
+    frame.locator(".diag-title", has_text="se terminant").wait_for()
+    assert "CTG expirée" in frame.locator(".diag-legend").inner_text()
+    _shot(page, artifacts_dir, "echeance")
+
     page.get_by_text("Autorités organisatrices et statut CTG").first.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "ao_ctg_tableau.png"))
@@ -72,3 +85,15 @@ def test_ao_map_renders_offline(page, app_url, artifacts_dir):
     # favicon fetched from fonts.gstatic.com, is not part of this page).
     outside = [u for u in page.blocked_requests if "materialsymbols" not in u]
     assert outside == [], outside
+
+
+def test_commune_map_shows_its_epci(page, app_url, artifacts_dir):
+    page.goto(f"{app_url}/ao-ctg?niveau=commune&code=42147")
+    wait_for_app(page)
+    page.get_by_text("Couverture et statut CTG").first.wait_for(timeout=180_000)
+    page.keyboard.press("Escape")
+    frame, n = _map_frame(page)
+    assert n == 84  # the communes of Loire Forez Agglomération, Montbrison highlighted
+    # every commune of the EPCI has a status colour (none left « Donnée non disponible »)
+    assert "Donnée non disponible" not in frame.locator(".diag-legend").inner_text()
+    _shot(page, artifacts_dir, "commune")

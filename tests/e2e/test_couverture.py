@@ -58,6 +58,11 @@ def test_couverture_page_toulouse(page, app_url, artifacts_dir):
     text = data.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Territoire;Code;")
     assert raw_global("31555", 2022) in text
+    # chart and map images are generated on click (matplotlib)
+    for name in ("Image (PNG)", "Carte (PNG)"):
+        with page.expect_download(timeout=120_000) as dl:
+            page.get_by_role("button", name=name).first.click()
+        assert dl.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     icons = [u for u in page.blocked_requests if "fonts.gstatic.com" in u]  # type: ignore[attr-defined]
     assert page.blocked_requests == icons  # type: ignore[attr-defined]
 

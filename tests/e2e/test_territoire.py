@@ -25,20 +25,22 @@ DEP = "69"
 COMMUNE = "69264"  # Villefranche-sur-Saône
 
 
-def map_frame(page, min_features: int, timeout: float = 60):
-    """The st_folium iframe once its main layer holds at least `min_features` painted features."""
+def map_frame(page, min_features: int, timeout: float = 60, exact: bool = False):
+    """The st_folium iframe once its main layer holds `min_features` painted features (at
+    least, or exactly when `exact`: tells the new map from the one it replaces)."""
     page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=timeout * 1000)
     deadline = timeout * 1000
     waited = 0
     while waited < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url:
+        for handle in page.query_selector_all('iframe[title="streamlit_folium.st_folium"]'):
+            frame = handle.content_frame()
+            if frame is None:
                 continue
             n = frame.evaluate(
                 "() => (window.diagMainLayer && document.querySelector('canvas.leaflet-zoom-animated'))"
                 " ? Object.keys(window.diagMainLayer._layers).length : 0"
             )
-            if n >= min_features:
+            if n == min_features if exact else n >= min_features:
                 return frame
         page.wait_for_timeout(200)
         waited += 200
@@ -50,7 +52,7 @@ def params(page) -> dict[str, str]:
 
 
 def test_select_departement_then_click_commune(page, app_url, artifacts_dir):
-    page.goto(f"{app_url}/territoire")
+    page.goto(f"{app_url}/")  # Territoire is the default page: its URL is the root
     wait_for_app(page)
     map_frame(page, min_features=90)  # France by département
 
@@ -60,7 +62,7 @@ def test_select_departement_then_click_commune(page, app_url, artifacts_dir):
     page.get_by_text(re.compile(r"^Rhône \(69\) — Département")).click()
     page.wait_for_url(re.compile(r"niveau=departement&code=69"), timeout=60_000)
     wait_for_app(page)
-    frame = map_frame(page, min_features=260)  # 266 communes in the Rhône
+    frame = map_frame(page, min_features=266, exact=True)  # the 266 communes of the Rhône
     page.screenshot(path=str(artifacts_dir / "e2e_territoire_rhone.png"))
 
     # Click inside Villefranche-sur-Saône (a point surely inside the polygon).
@@ -75,7 +77,8 @@ def test_select_departement_then_click_commune(page, app_url, artifacts_dir):
     page.wait_for_url(re.compile(rf"niveau=commune&code={COMMUNE}"), timeout=60_000)
     wait_for_app(page)
     assert params(page) == {"niveau": "commune", "code": COMMUNE}
-    map_frame(page, min_features=20)  # the communes of its EPCI
+    epci_communes = layers.geometries(Level.COMMUNE, Territory(Level.COMMUNE, COMMUNE, ""))
+    map_frame(page, min_features=len(epci_communes), exact=True)  # the communes of its EPCI
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "e2e_territoire_commune.png"))
     assert page.get_by_role("heading", name=re.compile("Villefranche-sur-Saône")).count() >= 1

@@ -41,6 +41,7 @@ def test_zones_drawn_over_coverage_map(page, app_url, artifacts_dir):
     page.goto(f"{app_url}/zones?niveau=departement&code=62")
     wait_for_app(page)
     page.get_by_text("Règles appliquées").first.wait_for(timeout=180_000)
+    page.locator("iframe").first.scroll_into_view_if_needed()  # iframes load when visible
     frame, communes, zones = _map_frame(page)
     assert communes == 887  # every commune of Pas-de-Calais drawn
     metric = page.locator('[data-testid="stMetric"]', has_text="Zones prioritaires")
@@ -52,8 +53,13 @@ def test_zones_drawn_over_coverage_map(page, app_url, artifacts_dir):
     iframe = page.locator("iframe").first
     iframe.scroll_into_view_if_needed()
     iframe.screenshot(path=str(artifacts_dir / "zones_carte.png"))
-    page.get_by_text("Trajectoire de développement").first.scroll_into_view_if_needed()
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.scroll_into_view_if_needed()
+    chart.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts_dir / "zones_trajectoire.png"), full_page=False)
+    page.locator("h3", has_text="Zones prioritaires").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "zones_tableau.png"), full_page=False)
     outside = [u for u in page.blocked_requests if "materialsymbols" not in u]
     assert outside == [], outside

@@ -26,8 +26,10 @@ def gauss(d: float, r: float) -> float:
 def grid_demand(children: float = 10.0) -> pd.DataFrame:
     """Centres of a 3×3 grid of 10 km squares, row-major from the south-west corner."""
     xs = [(c * 10_000 + 5_000, r * 10_000 + 5_000) for r in range(3) for c in range(3)]
-    return pd.DataFrame({"x": [p[0] for p in xs], "y": [p[1] for p in xs],
-                         "enfants": [children] * 9}, index=[f"0100{k}" for k in range(1, 10)])
+    return pd.DataFrame(
+        {"x": [p[0] for p in xs], "y": [p[1] for p in xs], "enfants": [children] * 9},
+        index=[f"0100{k}" for k in range(1, 10)],
+    )
 
 
 @pytest.mark.parametrize(
@@ -79,9 +81,21 @@ def test_pairs_within_matches_brute_force(radius: float) -> None:
         # 20 km gaussian: weights 1 (0 km), g(10), g(14.14); R = 60 / (10 (1 + 4 g10 + 4 g14)).
         (20.0, "gaussienne", "gauss"),
         # 12 km steps: 0..4 km weight 1, 4..8 0.68, 8..12 0.22 -> neighbours at 10 km weigh 0.22.
-        (12.0, "paliers", [0, 22 * 60 / (10 * 1.88), 0, 22 * 60 / (10 * 1.88),
-                           100 * 60 / (10 * 1.88), 22 * 60 / (10 * 1.88), 0,
-                           22 * 60 / (10 * 1.88), 0]),
+        (
+            12.0,
+            "paliers",
+            [
+                0,
+                22 * 60 / (10 * 1.88),
+                0,
+                22 * 60 / (10 * 1.88),
+                100 * 60 / (10 * 1.88),
+                22 * 60 / (10 * 1.88),
+                0,
+                22 * 60 / (10 * 1.88),
+                0,
+            ],
+        ),
     ],
 )
 def test_two_step_fca_grid_hand_values(radius_km: float, decay: str, expected) -> None:
@@ -132,10 +146,13 @@ def test_describe_names_method_and_parameters() -> None:
 def test_commune_points_projects_metro_and_drom_apart() -> None:
     import shapely
 
-    geoms = np.array([shapely.box(4.8, 45.7, 4.9, 45.8), shapely.box(55.4, -21.0, 55.5, -20.9),
-                      None], dtype=object)
-    pts = commune_points(pd.Series(["69123", "97411", "15031"]), pd.Series(["69", "974", "15"]),
-                         geoms)
+    geoms = np.array(
+        [shapely.box(4.8, 45.7, 4.9, 45.8), shapely.box(55.4, -21.0, 55.5, -20.9), None],
+        dtype=object,
+    )
+    pts = commune_points(
+        pd.Series(["69123", "97411", "15031"]), pd.Series(["69", "974", "15"]), geoms
+    )
     # Lyon in Lambert-93 is around x = 842 km, y = 6 520 km.
     assert 830_000 < pts.loc[0, "x"] < 860_000 and 6_500_000 < pts.loc[0, "y"] < 6_540_000
     assert pts.loc[1, "x"] > 1e8  # Réunion shifted far away from the mainland
@@ -147,10 +164,20 @@ def test_local_computation_equals_global(radius_km: float) -> None:
     from diagnostics.access import two_step_fca_local
 
     rng = np.random.default_rng(7)
-    demand = pd.DataFrame({"x": rng.uniform(0, 100_000, 400), "y": rng.uniform(0, 100_000, 400),
-                           "enfants": rng.uniform(0, 50, 400)})
-    supply = pd.DataFrame({"x": rng.uniform(0, 100_000, 60), "y": rng.uniform(0, 100_000, 60),
-                           "places": rng.uniform(5, 60, 60)})
+    demand = pd.DataFrame(
+        {
+            "x": rng.uniform(0, 100_000, 400),
+            "y": rng.uniform(0, 100_000, 400),
+            "enfants": rng.uniform(0, 50, 400),
+        }
+    )
+    supply = pd.DataFrame(
+        {
+            "x": rng.uniform(0, 100_000, 60),
+            "y": rng.uniform(0, 100_000, 60),
+            "places": rng.uniform(5, 60, 60),
+        }
+    )
     params = AccessParams(radius_km, "gaussienne")
     wanted = demand.index[(demand["x"] < 30_000) & (demand["y"] < 30_000)]
     full = two_step_fca(demand, supply, params).loc[wanted]

@@ -14,16 +14,19 @@ from diagnostics import ao
 E1, E2 = "200000001", "200000002"
 A, B, C = "01001", "01002", "01003"  # members of E1: 12,000 / 5,000 / 2,000 inhabitants
 D, F, G, H = "02001", "02002", "02003", "02004"  # members of E2: 3,500 / 10,000 / 10,001 / 3,501
+ISLAND = "29155"  # a commune in no EPCI
 REF = date(2026, 1, 15)
 FAR = "2030-12-31"
 
-COMMUNES = pd.DataFrame({
-    "code_insee": [A, B, C, D, F, G, H],
-    "nom": ["Aville", "Bbourg", "Cvillage", "Dpile", "Fpile", "Gplus", "Hplus"],
-    "siren_epci": [E1, E1, E1, E2, E2, E2, E2],
-    "epci_nom": ["CC Un"] * 3 + ["CC Deux"] * 4,
-    "population": [12_000, 5_000, 2_000, 3_500, 10_000, 10_001, 3_501],
-})
+COMMUNES = pd.DataFrame(
+    {
+        "code_insee": [A, B, C, D, F, G, H],
+        "nom": ["Aville", "Bbourg", "Cvillage", "Dpile", "Fpile", "Gplus", "Hplus"],
+        "siren_epci": [E1, E1, E1, E2, E2, E2, E2],
+        "epci_nom": ["CC Un"] * 3 + ["CC Deux"] * 4,
+        "population": [12_000, 5_000, 2_000, 3_500, 10_000, 10_001, 3_501],
+    }
+)
 EPCI = pd.DataFrame({"siren_epci": [E1, E2], "nom": ["CC Un", "CC Deux"]})
 NAMES = {A: "Aville", B: "Bbourg", C: "Cvillage", E1: "CC Un", E2: "CC Deux"}
 
@@ -31,18 +34,29 @@ NAMES = {A: "Aville", B: "Bbourg", C: "Cvillage", E1: "CC Un", E2: "CC Deux"}
 def transfers(*rows: tuple[str, str, str]) -> pd.DataFrame:
     """rows: (siren_epci, competence, communes text)."""
     return pd.DataFrame(
-        [{"siren_epci": s, "competence": c, "communes": m, "date_effet": pd.NaT} for s, c, m in rows],
+        [
+            {"siren_epci": s, "competence": c, "communes": m, "date_effet": pd.NaT}
+            for s, c, m in rows
+        ],
         columns=["siren_epci", "competence", "communes", "date_effet"],
     )
 
 
 def ctg_frame(*rows: tuple[str, str, str, str]) -> pd.DataFrame:
     """rows: (id_ctg, niveau, signataires, date_fin)."""
-    return pd.DataFrame([
-        {"id_ctg": i, "nom": f"CTG {i}", "niveau": n, "signataires": s,
-         "date_debut": pd.Timestamp("2022-01-01"), "date_fin": pd.Timestamp(f)}
-        for i, n, s, f in rows
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "id_ctg": i,
+                "nom": f"CTG {i}",
+                "niveau": n,
+                "signataires": s,
+                "date_debut": pd.Timestamp("2022-01-01"),
+                "date_fin": pd.Timestamp(f),
+            }
+            for i, n, s, f in rows
+        ]
+    )
 
 
 def run(tr: pd.DataFrame, ctg: pd.DataFrame, ref: date = REF, communes: pd.DataFrame = COMMUNES):
@@ -68,40 +82,154 @@ FAMILIES_TO_E1 = ((E1, "recenser", ""), (E1, "informer", ""))
     [
         # all competences at the commune
         ("commune×communal, droit", (), "communal", A, A, ao.ST_VAUT_SCHEMA, ao.DIST_COMMUNE, ""),
-        ("commune×communal, signée par l'EPCI seul", (), "communal", E1, A, ao.ST_AVENANT,
-         ao.DIST_COMMUNE, "Aville"),
-        ("commune×interco, EPCI et communes", (), "intercommunal", f"{E1}|{A}|{B}|{C}", A,
-         ao.ST_VAUT_SCHEMA, ao.DIST_COMMUNE, ""),
-        ("commune×interco, EPCI seul", (), "intercommunal", E1, A, ao.ST_AVENANT, ao.DIST_COMMUNE,
-         "Aville"),
-        ("commune×interco, communes seules", (), "intercommunal", f"{A},{B},{C}", A,
-         ao.ST_VAUT_SCHEMA, ao.DIST_COMMUNE, ""),
+        (
+            "commune×communal, signée par l'EPCI seul",
+            (),
+            "communal",
+            E1,
+            A,
+            ao.ST_AVENANT,
+            ao.DIST_COMMUNE,
+            "Aville",
+        ),
+        (
+            "commune×interco, EPCI et communes",
+            (),
+            "intercommunal",
+            f"{E1}|{A}|{B}|{C}",
+            A,
+            ao.ST_VAUT_SCHEMA,
+            ao.DIST_COMMUNE,
+            "",
+        ),
+        (
+            "commune×interco, EPCI seul",
+            (),
+            "intercommunal",
+            E1,
+            A,
+            ao.ST_AVENANT,
+            ao.DIST_COMMUNE,
+            "Aville",
+        ),
+        (
+            "commune×interco, communes seules",
+            (),
+            "intercommunal",
+            f"{A},{B},{C}",
+            A,
+            ao.ST_VAUT_SCHEMA,
+            ao.DIST_COMMUNE,
+            "",
+        ),
         # all competences at the EPCI
-        ("epci×communal, droit (EPCI signe)", ALL_TO_E1, "communal", f"{A}|{E1}", E1,
-         ao.ST_VAUT_SCHEMA, ao.DIST_EPCI, ""),
-        ("epci×communal, commune seule", ALL_TO_E1, "communal", A, E1, ao.ST_AVENANT, ao.DIST_EPCI,
-         "CC Un"),
-        ("epci×interco, EPCI seul", ALL_TO_E1, "intercommunal", E1, E1, ao.ST_VAUT_SCHEMA,
-         ao.DIST_EPCI, ""),
-        ("epci×interco, communes seules", ALL_TO_E1, "intercommunal", f"{A}|{B}|{C}", E1,
-         ao.ST_AVENANT, ao.DIST_EPCI, "CC Un"),
+        (
+            "epci×communal, droit (EPCI signe)",
+            ALL_TO_E1,
+            "communal",
+            f"{A}|{E1}",
+            E1,
+            ao.ST_VAUT_SCHEMA,
+            ao.DIST_EPCI,
+            "",
+        ),
+        (
+            "epci×communal, commune seule",
+            ALL_TO_E1,
+            "communal",
+            A,
+            E1,
+            ao.ST_AVENANT,
+            ao.DIST_EPCI,
+            "CC Un",
+        ),
+        (
+            "epci×interco, EPCI seul",
+            ALL_TO_E1,
+            "intercommunal",
+            E1,
+            E1,
+            ao.ST_VAUT_SCHEMA,
+            ao.DIST_EPCI,
+            "",
+        ),
+        (
+            "epci×interco, communes seules",
+            ALL_TO_E1,
+            "intercommunal",
+            f"{A}|{B}|{C}",
+            E1,
+            ao.ST_AVENANT,
+            ao.DIST_EPCI,
+            "CC Un",
+        ),
         # shared: EPCI plans, communes inform
-        ("réparties×communal, EPCI planifie et signe", PLANNING_TO_E1, "communal", f"{A}|{E1}", E1,
-         ao.ST_VAUT_SCHEMA, ao.DIST_SHARED, "Bbourg, Cvillage"),
-        ("réparties×communal, commune seule", PLANNING_TO_E1, "communal", A, E1, ao.ST_AVENANT,
-         ao.DIST_SHARED, "CC Un"),
+        (
+            "réparties×communal, EPCI planifie et signe",
+            PLANNING_TO_E1,
+            "communal",
+            f"{A}|{E1}",
+            E1,
+            ao.ST_VAUT_SCHEMA,
+            ao.DIST_SHARED,
+            "Bbourg, Cvillage",
+        ),
+        (
+            "réparties×communal, commune seule",
+            PLANNING_TO_E1,
+            "communal",
+            A,
+            E1,
+            ao.ST_AVENANT,
+            ao.DIST_SHARED,
+            "CC Un",
+        ),
         # shared: communes plan, EPCI informs
-        ("réparties×interco, commune planifie et signe", FAMILIES_TO_E1, "intercommunal", f"{E1}|{A}",
-         A, ao.ST_VAUT_SCHEMA, ao.DIST_SHARED, ""),
-        ("réparties×interco, EPCI seul", FAMILIES_TO_E1, "intercommunal", E1, A, ao.ST_AVENANT,
-         ao.DIST_SHARED, "Aville"),
-        ("réparties×interco, EPCI planifie, communes seules", PLANNING_TO_E1, "intercommunal",
-         f"{A}|{B}|{C}", E1, ao.ST_AVENANT, ao.DIST_SHARED, "CC Un"),
-        ("réparties×interco, EPCI planifie, EPCI et communes", PLANNING_TO_E1, "intercommunal",
-         f"{E1}|{A}|{B}|{C}", E1, ao.ST_VAUT_SCHEMA, ao.DIST_SHARED, ""),
+        (
+            "réparties×interco, commune planifie et signe",
+            FAMILIES_TO_E1,
+            "intercommunal",
+            f"{E1}|{A}",
+            A,
+            ao.ST_VAUT_SCHEMA,
+            ao.DIST_SHARED,
+            "",
+        ),
+        (
+            "réparties×interco, EPCI seul",
+            FAMILIES_TO_E1,
+            "intercommunal",
+            E1,
+            A,
+            ao.ST_AVENANT,
+            ao.DIST_SHARED,
+            "Aville",
+        ),
+        (
+            "réparties×interco, EPCI planifie, communes seules",
+            PLANNING_TO_E1,
+            "intercommunal",
+            f"{A}|{B}|{C}",
+            E1,
+            ao.ST_AVENANT,
+            ao.DIST_SHARED,
+            "CC Un",
+        ),
+        (
+            "réparties×interco, EPCI planifie, EPCI et communes",
+            PLANNING_TO_E1,
+            "intercommunal",
+            f"{E1}|{A}|{B}|{C}",
+            E1,
+            ao.ST_VAUT_SCHEMA,
+            ao.DIST_SHARED,
+            "",
+        ),
     ],
 )
-def test_cells_of_the_circular_table(case, tr, niveau, signataires, ao_code, statut, dist, a_signer):
+def test_cells_of_the_circular_table(
+    case, tr, niveau, signataires, ao_code, statut, dist, a_signer
+):
     _, _, table = run(transfers(*tr), ctg_frame(("X", niveau, signataires, FAR)))
     r = row(table, ao_code)
     cell = ao.CELLS[(dist, niveau)]
@@ -137,9 +265,13 @@ def _seed_text() -> str | None:
 
 
 QUOTES = [
-    ao.S_LOI_DISPENSE, ao.S_SCHEMA_REQUIS, ao.S_SIGNATURE_PLANIFICATION, ao.S_RENEGOCIER,
+    ao.S_LOI_DISPENSE,
+    ao.S_SCHEMA_REQUIS,
+    ao.S_SIGNATURE_PLANIFICATION,
+    ao.S_RENEGOCIER,
     ao.S_SEUIL_3500,
-    *(c.droit for c in ao.CELLS.values()), *(c.opportunite for c in ao.CELLS.values()),
+    *(c.droit for c in ao.CELLS.values()),
+    *(c.opportunite for c in ao.CELLS.values()),
     *(text for _, text in ao.checklist_items()),
 ]
 
@@ -169,8 +301,9 @@ def test_sentences_are_quoted_verbatim(quote):
         (ALL_TO_E1, B, "epci", 19_000, True, ao.DIST_EPCI),
     ],
 )
-def test_holders_and_partial_transfers(tr, code, titulaire_planifier, population_planifier,
-                                       applicable, dist):
+def test_holders_and_partial_transfers(
+    tr, code, titulaire_planifier, population_planifier, applicable, dist
+):
     holders = ao.competence_holders(COMMUNES, transfers(*tr), REF)
     r = holders.set_index("code_insee").loc[code]
     assert r["titulaire_planifier"] == titulaire_planifier
@@ -210,12 +343,23 @@ def test_transfer_not_in_force_yet_is_ignored():
     [
         (((E1, "planifier", D),), "n'en est pas membre"),
         (((E1, "planifier", "99999"),), "code commune inconnu « 99999 »"),
+        (((E1, "planifier", ISLAND),), "n'en est pas membre \\(aucun EPCI\\)"),
         (((E1, "garder", ""),), "compétence inconnue « garder »"),
     ],
 )
 def test_transfer_errors(tr, message):
+    island = pd.DataFrame(
+        {
+            "code_insee": [ISLAND],
+            "nom": ["Île"],
+            "siren_epci": [pd.NA],
+            "epci_nom": [pd.NA],
+            "population": [800],
+        }
+    )
+    communes = pd.concat([COMMUNES, island], ignore_index=True)
     with pytest.raises(ao.AoDataError, match=message):
-        ao.competence_holders(COMMUNES, transfers(*tr), REF)
+        ao.competence_holders(communes, transfers(*tr), REF)
 
 
 def test_holders_do_not_mutate_inputs():
@@ -269,10 +413,32 @@ def test_relais_petite_enfance(ref, rpe):
     ("imported", "expected_pop", "type_population", "label_part"),
     [
         (None, 10_000, "municipale", "population municipale 2023"),
-        (pd.DataFrame({"code_insee": [F], "annee": [2022], "population": [10_050],
-                       "type_population": ["totale"]}), 10_050, "totale", "population totale 2022"),
-        (pd.DataFrame({"code_insee": [F], "annee": [2022], "population": [10_050],
-                       "type_population": ["municipale"]}), 10_000, "municipale", "municipale 2023"),
+        (
+            pd.DataFrame(
+                {
+                    "code_insee": [F],
+                    "annee": [2022],
+                    "population": [10_050],
+                    "type_population": ["totale"],
+                }
+            ),
+            10_050,
+            "totale",
+            "population totale 2022",
+        ),
+        (
+            pd.DataFrame(
+                {
+                    "code_insee": [F],
+                    "annee": [2022],
+                    "population": [10_050],
+                    "type_population": ["municipale"],
+                }
+            ),
+            10_000,
+            "municipale",
+            "municipale 2023",
+        ),
     ],
 )
 def test_population_basis(imported, expected_pop, type_population, label_part):
@@ -283,8 +449,9 @@ def test_population_basis(imported, expected_pop, type_population, label_part):
 
 
 def test_population_totale_moves_a_commune_above_10000():
-    imported = pd.DataFrame({"code_insee": [F], "annee": [2022], "population": [10_050],
-                             "type_population": ["totale"]})
+    imported = pd.DataFrame(
+        {"code_insee": [F], "annee": [2022], "population": [10_050], "type_population": ["totale"]}
+    )
     pop, basis = ao.resolve_population(COMMUNES, imported)
     assert basis.n_totale == 1 and basis.n_municipale == 6
     holders = ao.competence_holders(COMMUNES, transfers(), REF, population=pop)
@@ -357,8 +524,13 @@ def test_signed_ctg_ending_soon_beats_unsigned_running_one():
         (REF, "2026-01-15", "fin_proche", ao.ST_ECHEANCE, "se termine le 15/01/2026"),
         (REF, "2027-01-15", "fin_proche", ao.ST_ECHEANCE, "moins de 12 mois"),
         (REF, "2027-01-16", "en_cours", ao.ST_VAUT_SCHEMA, "en cours jusqu'au 16/01/2027"),
-        (date(2025, 6, 1), "2025-12-31", "fin_proche", ao.ST_ECHEANCE,
-         "peut être conclu avant le 31/12/2025"),
+        (
+            date(2025, 6, 1),
+            "2025-12-31",
+            "fin_proche",
+            ao.ST_ECHEANCE,
+            "peut être conclu avant le 31/12/2025",
+        ),
     ],
 )
 def test_expiry_windows(ref, date_fin, phase, statut, detail_part):

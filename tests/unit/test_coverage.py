@@ -356,7 +356,7 @@ def test_missing_level_is_stated_and_estimated_only_on_request():
     place = Place("epci", "E1", "CC Test")
     plain = cv.territory_figure(taux, places, place, 2022, communes=communes, passage=NO_PASSAGE)
     assert plain["statut"] == Status.ABSENT and math.isnan(plain["tx_global"])
-    assert "epci" in plain["methode"]
+    assert "« EPCI »" in plain["methode"]
     est = cv.territory_figure(
         taux, places, place, 2022, estimate=True, communes=communes, passage=NO_PASSAGE
     )
@@ -528,3 +528,29 @@ def test_row_without_rate_is_not_published():
     rank = cv.ranking(taux, places, "commune", units, 2022, national=60.0, passage=NO_PASSAGE)
     assert rank["statut"].iloc[0] == "non publié"
     assert "fusion" in rank["methode"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("assmat", "flagged"),
+    [
+        ((17.9, 0.0, 15.8), [2018]),  # Toulouse 2018 as published
+        ((0.0, 0.0, 0.0), []),  # a territory without any assistant maternel: no break
+        ((3.0, 0.0, 2.0), []),  # small neighbours: not flagged
+        ((17.9, 16.0, 0.0), [2019]),  # last year dropping to 0
+        ((0.0, 0.0, 6.9), []),  # a mode starting: only one neighbour is large
+    ],
+)
+def test_component_published_at_zero_is_flagged(assmat, flagged):
+    series = cv.figures_frame(
+        [
+            {
+                **cv._empty_figure("commune", "31555", "Toulouse", y, Status.PUBLIE),
+                "tx_global": 50.0,
+                "tx_assmat": a,
+            }
+            for y, a in zip((2017, 2018, 2019), assmat, strict=True)
+        ]
+    )
+    breaks = [b for b in cv.series_breaks(series, [2017, 2018, 2019]) if b.kind == "composante"]
+    assert [b.annee for b in breaks] == flagged
+    assert all("Assistants maternels" in b.message for b in breaks)

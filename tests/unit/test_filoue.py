@@ -15,23 +15,45 @@ from tests.unit.test_secrecy import UnitsModel
 YEAR = 2023
 
 
-def children(id_eaje: str, commune: str, ages: list[int], situations: list[str | None],
-             revenus: list[str | None], residences: list[str | None], places: int = 20,
-             billed: float = 100.0, realised: float = 90.0, nom: str | None = None) -> list[dict]:
+def children(
+    id_eaje: str,
+    commune: str,
+    ages: list[int],
+    situations: list[str | None],
+    revenus: list[str | None],
+    residences: list[str | None],
+    places: int = 20,
+    billed: float = 100.0,
+    realised: float = 90.0,
+    nom: str | None = None,
+) -> list[dict]:
     n = len(ages)
     assert len(situations) == len(revenus) == len(residences) == n
     return [
-        {"annee": YEAR, "id_eaje": id_eaje, "nom_eaje": nom or f"Crèche {id_eaje}", "code_insee_eaje": commune,
-         "id_enfant": f"{id_eaje}-{i}", "age_mois": ages[i], "code_insee_residence": residences[i],
-         "situation_familiale": situations[i], "tranche_revenu": revenus[i],
-         "heures_facturees": billed, "heures_realisees": realised, "places_eaje": places}
+        {
+            "annee": YEAR,
+            "id_eaje": id_eaje,
+            "nom_eaje": nom or f"Crèche {id_eaje}",
+            "code_insee_eaje": commune,
+            "id_enfant": f"{id_eaje}-{i}",
+            "age_mois": ages[i],
+            "code_insee_residence": residences[i],
+            "situation_familiale": situations[i],
+            "tranche_revenu": revenus[i],
+            "heures_facturees": billed,
+            "heures_realisees": realised,
+            "places_eaje": places,
+        }
         for i in range(n)
     ]
 
 
-def block(id_eaje: str, commune: str, n: int, age: int, situation: str, revenu: str, residence: str,
-          **kw) -> list[dict]:
-    return children(id_eaje, commune, [age] * n, [situation] * n, [revenu] * n, [residence] * n, **kw)
+def block(
+    id_eaje: str, commune: str, n: int, age: int, situation: str, revenu: str, residence: str, **kw
+) -> list[dict]:
+    return children(
+        id_eaje, commune, [age] * n, [situation] * n, [revenu] * n, [residence] * n, **kw
+    )
 
 
 def extract(*blocks: list[dict]) -> pd.DataFrame:
@@ -45,8 +67,17 @@ def extract(*blocks: list[dict]) -> pd.DataFrame:
 
 @pytest.mark.parametrize(
     ("age", "band"),
-    [(0, "< 1 an"), (11, "< 1 an"), (12, "1 an"), (23, "1 an"), (24, "2 ans"), (35, "2 ans"),
-     (36, "3 ans et plus"), (70, "3 ans et plus"), (None, F.NON_RENSEIGNE)],
+    [
+        (0, "< 1 an"),
+        (11, "< 1 an"),
+        (12, "1 an"),
+        (23, "1 an"),
+        (24, "2 ans"),
+        (35, "2 ans"),
+        (36, "3 ans et plus"),
+        (70, "3 ans et plus"),
+        (None, F.NON_RENSEIGNE),
+    ],
 )
 def test_age_band(age, band):
     assert F.age_band(pd.Series([age], dtype="Float64")).iloc[0] == band
@@ -54,8 +85,15 @@ def test_age_band(age, band):
 
 @pytest.mark.parametrize(
     ("label", "expected"),
-    [("moins de 1 an", "< 1 an"), ("Moins d'1 an", "< 1 an"), ("0", "< 1 an"), ("1 an", "1 an"),
-     ("2", "2 ans"), ("3 ans ou plus", "3 ans et plus"), ("bizarre", "bizarre")],
+    [
+        ("moins de 1 an", "< 1 an"),
+        ("Moins d'1 an", "< 1 an"),
+        ("0", "< 1 an"),
+        ("1 an", "1 an"),
+        ("2", "2 ans"),
+        ("3 ans ou plus", "3 ans et plus"),
+        ("bizarre", "bizarre"),
+    ],
 )
 def test_normalise_age_label(label, expected):
     assert F.normalise_age_label(label) == expected
@@ -64,10 +102,14 @@ def test_normalise_age_label(label, expected):
 @pytest.mark.parametrize(
     ("labels", "expected"),
     [
-        (["QF ≥ 2 000", "QF 700 à 1 099", "QF < 700", "QF 1 500 à 1 999", "QF 1 100 à 1 499"],
-         ["QF < 700", "QF 700 à 1 099", "QF 1 100 à 1 499", "QF 1 500 à 1 999", "QF ≥ 2 000"]),
-        ([F.NON_RENSEIGNE, "2 000 € et plus", "moins de 1 000 €", "1 000 à 2 000 €"],
-         ["moins de 1 000 €", "1 000 à 2 000 €", "2 000 € et plus", F.NON_RENSEIGNE]),
+        (
+            ["QF ≥ 2 000", "QF 700 à 1 099", "QF < 700", "QF 1 500 à 1 999", "QF 1 100 à 1 499"],
+            ["QF < 700", "QF 700 à 1 099", "QF 1 100 à 1 499", "QF 1 500 à 1 999", "QF ≥ 2 000"],
+        ),
+        (
+            [F.NON_RENSEIGNE, "2 000 € et plus", "moins de 1 000 €", "1 000 à 2 000 €"],
+            ["moins de 1 000 €", "1 000 à 2 000 €", "2 000 € et plus", F.NON_RENSEIGNE],
+        ),
         (["C", "A", "B"], ["A", "B", "C"]),
     ],
 )
@@ -82,10 +124,24 @@ def test_band_order(labels, expected):
 
 def big_commune() -> pd.DataFrame:
     return extract(
-        block("A", "69001", 10, 6, "couple", "QF < 700", "69001", places=10, billed=100, realised=80),
-        block("A", "69001", 10, 30, "monoparentale", "QF ≥ 2 000", "69002", places=10, billed=100,
-              realised=80),
-        block("B", "69001", 20, 18, "couple", "QF ≥ 2 000", "69001", places=15, billed=50, realised=50),
+        block(
+            "A", "69001", 10, 6, "couple", "QF < 700", "69001", places=10, billed=100, realised=80
+        ),
+        block(
+            "A",
+            "69001",
+            10,
+            30,
+            "monoparentale",
+            "QF ≥ 2 000",
+            "69002",
+            places=10,
+            billed=100,
+            realised=80,
+        ),
+        block(
+            "B", "69001", 20, 18, "couple", "QF ≥ 2 000", "69001", places=15, billed=50, realised=50
+        ),
         block("C", "69003", 8, 18, "couple", "QF < 700", "69003", places=8),
     )
 
@@ -96,7 +152,9 @@ def test_prepare_aggregates_per_eaje():
     prep = F.prepare(ext, YEAR)
     pd.testing.assert_frame_equal(ext, before)  # input not mutated
     e = prep.eaje.set_index("id_eaje")
-    assert e.loc["A", "enfants"] == 20 and e.loc["B", "enfants"] == 20 and e.loc["C", "enfants"] == 8
+    assert (
+        e.loc["A", "enfants"] == 20 and e.loc["B", "enfants"] == 20 and e.loc["C", "enfants"] == 8
+    )
     assert e.loc["A", "heures_facturees"] == 2000 and e.loc["A", "heures_realisees"] == 1600
     assert e.loc["B", "places"] == 15
     assert prep.modalites["age"][:4] == F.AGE_BANDS
@@ -109,18 +167,34 @@ def test_prepare_aggregates_per_eaje():
 def test_comparison_three_way_shares_and_gaps():
     prep = F.prepare(big_commune(), YEAR)
     view = F.commune_view(prep, "69001")
-    ref = F.reference_view(pd.DataFrame({
-        "annee": YEAR, "code_insee": "69001", "dimension": "situation_familiale",
-        "modalite": ["couple", "monoparentale", "autre"], "enfants": [60.0, 30.0, 10.0]}), "69001", YEAR)
-    comp = F.comparison(view, ref, "situation_familiale", "A", prep.modalites["situation_familiale"])
+    ref = F.reference_view(
+        pd.DataFrame(
+            {
+                "annee": YEAR,
+                "code_insee": "69001",
+                "dimension": "situation_familiale",
+                "modalite": ["couple", "monoparentale", "autre"],
+                "enfants": [60.0, 30.0, 10.0],
+            }
+        ),
+        "69001",
+        YEAR,
+    )
+    comp = F.comparison(
+        view, ref, "situation_familiale", "A", prep.modalites["situation_familiale"]
+    )
     row = comp.set_index("modalite")
     assert row.loc["Couple", "n_eaje"] == 10 and row.loc["Couple", "part_eaje"] == pytest.approx(50)
-    assert row.loc["Couple", "n_commune"] == 30 and row.loc["Couple", "part_commune"] == pytest.approx(75)
+    assert row.loc["Couple", "n_commune"] == 30 and row.loc[
+        "Couple", "part_commune"
+    ] == pytest.approx(75)
     assert row.loc["Couple", "part_alloc"] == pytest.approx(60)
     assert row.loc["Couple", "ecart_eaje_commune"] == pytest.approx(-25)
     assert row.loc["Couple", "ecart_eaje_alloc"] == pytest.approx(-10)
     assert row.loc["Famille monoparentale", "ecart_commune_alloc"] == pytest.approx(25 - 30)
-    assert row.loc["Autre situation", "n_eaje"] == 0 and row.loc["Autre situation", "part_alloc"] == 10
+    assert (
+        row.loc["Autre situation", "n_eaje"] == 0 and row.loc["Autre situation", "part_alloc"] == 10
+    )
     assert row.loc["Ensemble", "n_commune"] == 40 and row.loc["Ensemble", "part_commune"] == 100
 
 
@@ -188,11 +262,13 @@ def test_hidden_counts_hide_shares_and_gaps():
     assert np.isnan(age_b.loc["< 1 an", "n_eaje"])
     # commune − A would give B's baby: the commune figure or A's must be hidden as well
     assert np.isnan(age_b.loc["< 1 an", "n_commune"]) or np.isnan(
-        F.comparison(view, None, "age", "A").set_index("modalite").loc["< 1 an", "n_eaje"])
+        F.comparison(view, None, "age", "A").set_index("modalite").loc["< 1 an", "n_eaje"]
+    )
 
 
-def _published_functionals(ext: pd.DataFrame, prep: F.FilouePrepared, code: str, threshold: int
-                           ) -> tuple[UnitsModel, list[tuple[np.ndarray, float]]]:
+def _published_functionals(
+    ext: pd.DataFrame, prep: F.FilouePrepared, code: str, threshold: int
+) -> tuple[UnitsModel, list[tuple[np.ndarray, float]]]:
     """Every figure the views publish for commune `code`, as (functional, value) pairs."""
     ext = ext.loc[ext["code_insee_eaje"] == code]
     ids = sorted(ext["id_eaje"].unique())
@@ -202,17 +278,26 @@ def _published_functionals(ext: pd.DataFrame, prep: F.FilouePrepared, code: str,
         "tranche_revenu": ext["tranche_revenu"],
         F.RESIDENCE: ext["code_insee_residence"],
     }
-    rows = {d: list(prep.modalites[d]) if d != F.RESIDENCE else sorted(set(v)) for d, v in raw.items()}
-    tables = {d: pd.crosstab(pd.Categorical(v, categories=rows[d]), ext["id_eaje"], dropna=False)
-              .reindex(index=rows[d], columns=ids, fill_value=0).to_numpy() for d, v in raw.items()}
+    rows = {
+        d: list(prep.modalites[d]) if d != F.RESIDENCE else sorted(set(v)) for d, v in raw.items()
+    }
+    tables = {
+        d: pd.crosstab(pd.Categorical(v, categories=rows[d]), ext["id_eaje"], dropna=False)
+        .reindex(index=rows[d], columns=ids, fill_value=0)
+        .to_numpy()
+        for d, v in raw.items()
+    }
     model = UnitsModel(tables)
     view = F.commune_view(prep, code, threshold)
     pub: list[tuple[np.ndarray, float]] = []
     col = {e: j for j, e in enumerate(ids)}
 
     res = tables[F.RESIDENCE]
-    grouped = [m for i, m in enumerate(rows[F.RESIDENCE])
-               if res[i].sum() < F.RESIDENCE_GROUP_BELOW and m not in (code, F.NON_RENSEIGNE)]
+    grouped = [
+        m
+        for i, m in enumerate(rows[F.RESIDENCE])
+        if res[i].sum() < F.RESIDENCE_GROUP_BELOW and m not in (code, F.NON_RENSEIGNE)
+    ]
 
     def cell(d: str, mod: str, e: str | None) -> np.ndarray:
         if d == F.RESIDENCE and mod == F.AUTRES_COMMUNES:  # the grouped row: a sum of communes
@@ -230,7 +315,9 @@ def _published_functionals(ext: pd.DataFrame, prep: F.FilouePrepared, code: str,
             comp = F.comparison(view, None, dim, e, prep.modalites[dim])
             for pop in (["eaje"] if e else []) + ["commune"]:
                 who = e if pop == "eaje" else None
-                for mod, n, part in zip(comp["modalite"], comp[f"n_{pop}"], comp[f"part_{pop}"], strict=True):
+                for mod, n, part in zip(
+                    comp["modalite"], comp[f"n_{pop}"], comp[f"part_{pop}"], strict=True
+                ):
                     assert np.isnan(n) == np.isnan(part) or n == 0
                     if np.isnan(n):
                         continue
@@ -345,14 +432,27 @@ def test_commune_below_threshold_hides_everything():
 @pytest.mark.parametrize(
     ("values", "hidden"),
     [
-        ({"couple": 40, "monoparentale": 3, "autre": 9}, {"Famille monoparentale", "Autre situation"}),
+        (
+            {"couple": 40, "monoparentale": 3, "autre": 9},
+            {"Famille monoparentale", "Autre situation"},
+        ),
         ({"couple": 40, "monoparentale": 12, "autre": 9}, set()),
-        ({"couple": 2, "monoparentale": 1, "autre": 1}, {"Couple", "Famille monoparentale", "Autre situation"}),
+        (
+            {"couple": 2, "monoparentale": 1, "autre": 1},
+            {"Couple", "Famille monoparentale", "Autre situation"},
+        ),
     ],
 )
 def test_reference_view_secrecy(values, hidden):
-    ref = pd.DataFrame({"annee": YEAR, "code_insee": "69001", "dimension": "situation_familiale",
-                        "modalite": list(values), "enfants": [float(v) for v in values.values()]})
+    ref = pd.DataFrame(
+        {
+            "annee": YEAR,
+            "code_insee": "69001",
+            "dimension": "situation_familiale",
+            "modalite": list(values),
+            "enfants": [float(v) for v in values.values()],
+        }
+    )
     rv = F.reference_view(ref, "69001", YEAR)
     s = rv.series["situation_familiale"]
     assert set(s.index[s.isna()]) == hidden
@@ -360,8 +460,15 @@ def test_reference_view_secrecy(values, hidden):
 
 
 def test_reference_year_falls_back_to_latest_earlier():
-    ref = pd.DataFrame({"annee": [2021, 2022, 2025], "code_insee": "69001", "dimension": "age",
-                        "modalite": "1 an", "enfants": [10.0, 20.0, 30.0]})
+    ref = pd.DataFrame(
+        {
+            "annee": [2021, 2022, 2025],
+            "code_insee": "69001",
+            "dimension": "age",
+            "modalite": "1 an",
+            "enfants": [10.0, 20.0, 30.0],
+        }
+    )
     assert F.reference_view(ref, "69001", 2023).annee == 2022
     assert F.reference_view(ref, "69001", 2020).annee == 2025
 

@@ -10,14 +10,16 @@ from catalogue.sources import DEMO_LABEL
 from reports.tables import to_csv_fr
 from ui import filoue as U
 
-COMP = pd.DataFrame({
-    "modalite": ["< 1 an", "1 an", "Ensemble"],
-    "n_eaje": [np.nan, 12.0, 40.0],
-    "part_eaje": [np.nan, 30.0, 100.0],
-    "n_commune": [7.0, 1234.0, 2000.0],
-    "part_commune": [0.35, 61.7, 100.0],
-    "ecart_eaje_commune": [np.nan, -31.7, 0.0],
-})
+COMP = pd.DataFrame(
+    {
+        "modalite": ["< 1 an", "1 an", "Ensemble"],
+        "n_eaje": [np.nan, 12.0, 40.0],
+        "part_eaje": [np.nan, 30.0, 100.0],
+        "n_commune": [7.0, 1234.0, 2000.0],
+        "part_commune": [0.35, 61.7, 100.0],
+        "ecart_eaje_commune": [np.nan, -31.7, 0.0],
+    }
+)
 
 
 @pytest.mark.parametrize(

@@ -46,8 +46,15 @@ def test_caf_value_column(header: str, kind: str, column: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("txcouv_pe_com.csv", "caf_taux"), ("nbpla_pe_epci_2023.xlsx", "caf_places"), ("extrait_filoue_2023.csv", "filoue"),
-     ("liste_CTG.xlsx", "ctg"), ("qpv.geojson", "zones"), ("DEMO_QPV_2022.csv", "qpv"), ("divers.csv", None)],
+    [
+        ("txcouv_pe_com.csv", "caf_taux"),
+        ("nbpla_pe_epci_2023.xlsx", "caf_places"),
+        ("extrait_filoue_2023.csv", "filoue"),
+        ("liste_CTG.xlsx", "ctg"),
+        ("qpv.geojson", "zones"),
+        ("DEMO_QPV_2022.csv", "qpv"),
+        ("divers.csv", None),
+    ],
 )
 def test_guess_kind(name: str, kind: str | None) -> None:
     assert guess_kind(name) == kind
@@ -55,8 +62,13 @@ def test_guess_kind(name: str, kind: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("name", "year"),
-    [("insee_bpe2021_eaje.csv", 2021), ("caf_2017_2022.csv", 2022), ("grille_7niveaux_2024.csv", 2024),
-     ("sans_annee.csv", None), ("code_42218.csv", None)],
+    [
+        ("insee_bpe2021_eaje.csv", 2021),
+        ("caf_2017_2022.csv", 2022),
+        ("grille_7niveaux_2024.csv", 2024),
+        ("sans_annee.csv", None),
+        ("code_42218.csv", None),
+    ],
 )
 def test_year_from_name(name: str, year: int | None) -> None:
     assert year_from_name(name) == year
@@ -81,7 +93,9 @@ def test_example_csv_is_french() -> None:
     assert "12,5" in text
 
 
-@pytest.mark.parametrize("item", SHIPPED, ids=[f"{s.kind}:{s.path.rsplit('/', 1)[-1]}" for s in SHIPPED])
+@pytest.mark.parametrize(
+    "item", SHIPPED, ids=[f"{s.kind}:{s.path.rsplit('/', 1)[-1]}" for s in SHIPPED]
+)
 def test_shipped_file_imports(item) -> None:
     prepared = prepare_shipped(item)
     assert prepared.ok, prepared.report.text()
@@ -106,20 +120,27 @@ def test_caf_commune_rates_real_file() -> None:
 def test_caf_places_merged_counts_are_summed() -> None:
     raw = pd.read_csv(ROOT / "data/open/caf_nbpla_pe_com_2017_2022.csv", dtype=str)
     raw22 = raw[raw["date_reference"] == "2022"]
-    expected = raw22.loc[raw22["num_commune"].isin(["93059", "93066"]), "places_offertes_ensemble"].astype(float).sum()
+    expected = (
+        raw22.loc[raw22["num_commune"].isin(["93059", "93066"]), "places_offertes_ensemble"]
+        .astype(float)
+        .sum()
+    )
     f = prepare("caf_places", ROOT / "data/open/caf_nbpla_pe_com_2017_2022.csv").frame
     got = f.loc[(f["code"] == "93066") & (f["annee"] == 2022), "pl_total"]
     assert len(got) == 1 and float(got.iloc[0]) == pytest.approx(expected)
     # National total preserved by the mapping (counts never lost).
     assert float(f.loc[f["annee"] == 2022, "pl_total"].sum()) == pytest.approx(
-        raw22["places_offertes_ensemble"].astype(float).sum())
+        raw22["places_offertes_ensemble"].astype(float).sum()
+    )
 
 
 @pytest.mark.parametrize("year", [2016, 2018, 2020])
 def test_iris_allocataires_sum_to_communes(year: int) -> None:
     path = ROOT / f"data/open/insee_donnees_caf_iris_{year}.csv"
     raw = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8-sig")
-    total = pd.to_numeric(raw["A"].str.replace(r"[\s\u00a0\u202f]", "", regex=True), errors="coerce").sum()
+    total = pd.to_numeric(
+        raw["A"].str.replace(r"[\s\u00a0\u202f]", "", regex=True), errors="coerce"
+    ).sum()
     f = prepare("allocataires", path).frame
     assert set(f["annee"]) == {year}
     assert f["code_insee"].str.len().eq(5).all()
@@ -140,7 +161,9 @@ def test_qpv_real_file_every_quartier_matched() -> None:
     [({}, "aucune colonne d'année"), ({"annee": 2021}, None)],
 )
 def test_year_option(options: dict, fragment: str | None) -> None:
-    p = prepare("bpe_eaje", b"CODGEO;NB_D502\n42218;40\n", name="bpe.csv", options=ImportOptions(**options))
+    p = prepare(
+        "bpe_eaje", b"CODGEO;NB_D502\n42218;40\n", name="bpe.csv", options=ImportOptions(**options)
+    )
     if fragment:
         assert not p.ok and fragment in p.report.text()
     else:
@@ -159,7 +182,11 @@ def test_caf_scale_option(niveau: str, code: str) -> None:
 
 
 def test_caf_national_file_without_code_column() -> None:
-    p = prepare("caf_taux", b"date_reference;taux_de_couv_global\n2021;59,8\n2022;60,1\n", name="txcouv_pe_nat.csv")
+    p = prepare(
+        "caf_taux",
+        b"date_reference;taux_de_couv_global\n2021;59,8\n2022;60,1\n",
+        name="txcouv_pe_nat.csv",
+    )
     assert p.ok, p.report.text()
     assert set(p.frame["niveau"]) == {"france"} and "Échelle détectée : france" in p.report.text()
 
@@ -178,8 +205,10 @@ def test_inputs_are_not_mutated() -> None:
 
 
 def test_prepared_datasets_split_by_scale_and_year() -> None:
-    body = ("annee;niveau;code;tx_global\n2021;commune;42218;58\n2022;commune;42218;59\n"
-            "2022;departement;42;55\n").encode()
+    body = (
+        b"annee;niveau;code;tx_global\n2021;commune;42218;58\n2022;commune;42218;59\n"
+        b"2022;departement;42;55\n"
+    )
     p = prepare("caf_taux", body, name="canon.csv")
     parts = sorted((d.scope, d.millesime, len(d.frame)) for d in p.datasets())
     assert parts == [("commune", 2021, 1), ("commune", 2022, 1), ("departement", 2022, 1)]

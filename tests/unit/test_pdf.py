@@ -29,7 +29,9 @@ def _squash(text: str) -> str:
 @pytest.fixture(scope="module")
 def rendered() -> tuple[prediag.Prediag, bytes, list[str]]:
     inputs = small_inputs()
-    subject = prediag.subject_from_territory(inputs.geo, make_territory(inputs.geo, Level.EPCI, CCVG))
+    subject = prediag.subject_from_territory(
+        inputs.geo, make_territory(inputs.geo, Level.EPCI, CCVG)
+    )
     p = prediag.build_prediag(subject, inputs)
     data = pdf.render_pdf(p)
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
@@ -94,7 +96,10 @@ def test_french_typography_in_text(rendered):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("Crèche Ωmega", "Crèche ?mega"), ("Œuvre « ici » : 12\u202f345 €", "Œuvre «\u00a0ici\u00a0»\u00a0: 12\u202f345 €")],
+    [
+        ("Crèche Ωmega", "Crèche ?mega"),
+        ("Œuvre « ici » : 12\u202f345 €", "Œuvre «\u00a0ici\u00a0»\u00a0: 12\u202f345 €"),
+    ],
 )
 def test_typographie_keeps_to_the_shipped_glyphs(text, expected):
     assert pdf.typographie(text) == expected
@@ -102,13 +107,23 @@ def test_typographie_keeps_to_the_shipped_glyphs(text, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, "—"), (True, "oui"), (12345, "12\u202f345"), (52.34, "52,3"), (float("nan"), "—"), ("x", "x")],
+    [
+        (None, "—"),
+        (True, "oui"),
+        (12345, "12\u202f345"),
+        (52.34, "52,3"),
+        (float("nan"), "—"),
+        ("x", "x"),
+    ],
 )
 def test_cell_text(value, expected):
     assert pdf.cell_text(value) == expected
 
 
-@pytest.mark.parametrize(("d", "expected"), [(date(2026, 11, 26), "26 novembre 2026"), (date(2026, 3, 1), "1er mars 2026")])
+@pytest.mark.parametrize(
+    ("d", "expected"),
+    [(date(2026, 11, 26), "26 novembre 2026"), (date(2026, 3, 1), "1er mars 2026")],
+)
 def test_date_fr(d, expected):
     assert pdf.date_fr(d) == expected
 
@@ -121,7 +136,9 @@ def test_pages_render_to_png(rendered, artifacts_dir):
     path.write_bytes(data)
     for old in artifacts_dir.glob("prediag_ccvg-*.png"):
         old.unlink()
-    subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(artifacts_dir / "prediag_ccvg")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", str(path), str(artifacts_dir / "prediag_ccvg")], check=True
+    )
     pngs = sorted(artifacts_dir.glob("prediag_ccvg-*.png"))
     assert len(pngs) == len(pages)
     assert all(p.stat().st_size > 5_000 for p in pngs)

@@ -26,37 +26,129 @@ TODAY = date(2026, 11, 26)
 
 _COMMUNES = [
     # code, nom, dep, siren, epci_nom, population, dens7
-    ("69027", "Brignais", "69", CCVG, "Communauté de communes de la Vallée du Garon (CCVG)", 12503, 2),
-    ("69043", "Chaponost", "69", CCVG, "Communauté de communes de la Vallée du Garon (CCVG)", 9382, 4),
-    ("69133", "Millery", "69", CCVG, "Communauté de communes de la Vallée du Garon (CCVG)", 4299, 4),
-    ("69136", "Montagny", "69", CCVG, "Communauté de communes de la Vallée du Garon (CCVG)", 3218, 4),
-    ("69268", "Vourles", "69", CCVG, "Communauté de communes de la Vallée du Garon (CCVG)", 3332, 4),
-    ("69028", "Brindas", "69", CCVL, "Communauté de communes des Vallons du Lyonnais (CCVL)", 6775, 4),
-    ("69094", "Grézieu-la-Varenne", "69", CCVL, "Communauté de communes des Vallons du Lyonnais (CCVL)", 6472, 4),
-    ("69269", "Yzeron", "69", CCVL, "Communauté de communes des Vallons du Lyonnais (CCVL)", 995, 5),
+    (
+        "69027",
+        "Brignais",
+        "69",
+        CCVG,
+        "Communauté de communes de la Vallée du Garon (CCVG)",
+        12503,
+        2,
+    ),
+    (
+        "69043",
+        "Chaponost",
+        "69",
+        CCVG,
+        "Communauté de communes de la Vallée du Garon (CCVG)",
+        9382,
+        4,
+    ),
+    (
+        "69133",
+        "Millery",
+        "69",
+        CCVG,
+        "Communauté de communes de la Vallée du Garon (CCVG)",
+        4299,
+        4,
+    ),
+    (
+        "69136",
+        "Montagny",
+        "69",
+        CCVG,
+        "Communauté de communes de la Vallée du Garon (CCVG)",
+        3218,
+        4,
+    ),
+    (
+        "69268",
+        "Vourles",
+        "69",
+        CCVG,
+        "Communauté de communes de la Vallée du Garon (CCVG)",
+        3332,
+        4,
+    ),
+    (
+        "69028",
+        "Brindas",
+        "69",
+        CCVL,
+        "Communauté de communes des Vallons du Lyonnais (CCVL)",
+        6775,
+        4,
+    ),
+    (
+        "69094",
+        "Grézieu-la-Varenne",
+        "69",
+        CCVL,
+        "Communauté de communes des Vallons du Lyonnais (CCVL)",
+        6472,
+        4,
+    ),
+    (
+        "69269",
+        "Yzeron",
+        "69",
+        CCVL,
+        "Communauté de communes des Vallons du Lyonnais (CCVL)",
+        995,
+        5,
+    ),
     ("01004", "Ambérieu-en-Bugey", "01", None, None, 14000, 3),
     ("01005", "Ambérieux-en-Dombes", "01", None, None, 1800, 5),
 ]
-DENS = {2: "Centres urbains intermédiaires", 3: "Petites villes", 4: "Ceintures urbaines", 5: "Bourgs ruraux"}
+DENS = {
+    2: "Centres urbains intermédiaires",
+    3: "Petites villes",
+    4: "Ceintures urbaines",
+    5: "Bourgs ruraux",
+}
 
 
 def small_geo() -> Geography:
-    c = pd.DataFrame(_COMMUNES, columns=["code_insee", "nom", "dep", "siren_epci", "epci_nom", "population",
-                                         "dens7"])
+    c = pd.DataFrame(
+        _COMMUNES,
+        columns=["code_insee", "nom", "dep", "siren_epci", "epci_nom", "population", "dens7"],
+    )
     c["reg"] = c["dep"].map({"69": "84", "01": "84"})
     c["dens7_lib"] = c["dens7"].map(DENS)
     for col in ("code_insee", "dep", "reg", "siren_epci", "epci_nom"):
         c[col] = c[col].astype("string")
     c["population"] = c["population"].astype("Int64")
     c["dens7"] = c["dens7"].astype("Int64")
-    epci = pd.DataFrame({"siren_epci": [CCVG, CCVL], "nom": [_COMMUNES[0][4], _COMMUNES[5][4]],
-                         "epci_type": ["CC", "CC"], "population": [32734, 14242], "n_communes": [5, 3],
-                         "deps": ["69", "69"]}).astype({"siren_epci": "string"})
-    deps = pd.DataFrame({"dep": ["01", "69"], "nom": ["Ain", "Rhône"], "reg": ["84", "84"],
-                         "reg_nom": ["Auvergne-Rhône-Alpes"] * 2, "population": [15800, 46976],
-                         "n_communes": [2, 8]})
-    regs = pd.DataFrame({"reg": ["84"], "nom": ["Auvergne-Rhône-Alpes"], "population": [62776], "n_communes": [10],
-                         "n_departements": [2]})
+    epci = pd.DataFrame(
+        {
+            "siren_epci": [CCVG, CCVL],
+            "nom": [_COMMUNES[0][4], _COMMUNES[5][4]],
+            "epci_type": ["CC", "CC"],
+            "population": [32734, 14242],
+            "n_communes": [5, 3],
+            "deps": ["69", "69"],
+        }
+    ).astype({"siren_epci": "string"})
+    deps = pd.DataFrame(
+        {
+            "dep": ["01", "69"],
+            "nom": ["Ain", "Rhône"],
+            "reg": ["84", "84"],
+            "reg_nom": ["Auvergne-Rhône-Alpes"] * 2,
+            "population": [15800, 46976],
+            "n_communes": [2, 8],
+        }
+    )
+    regs = pd.DataFrame(
+        {
+            "reg": ["84"],
+            "nom": ["Auvergne-Rhône-Alpes"],
+            "population": [62776],
+            "n_communes": [10],
+            "n_departements": [2],
+        }
+    )
     return Geography(c, epci, deps, regs)
 
 
@@ -64,8 +156,14 @@ def _meta(kind: str, i: int, nature: Nature, year: int | None, producer: str) ->
     return DatasetMeta(i, kind, year, producer, f"{kind}.csv", 1, "2026-11-01", nature)
 
 
-def make_ds(kind: str, rows: list[dict], nature: Nature = Nature.REEL, year: int | None = 2022,
-            producer: str = "Cnaf", dataset_id: int = 1) -> Dataset:
+def make_ds(
+    kind: str,
+    rows: list[dict],
+    nature: Nature = Nature.REEL,
+    year: int | None = 2022,
+    producer: str = "Cnaf",
+    dataset_id: int = 1,
+) -> Dataset:
     df = pd.DataFrame(rows)
     dtype = dataset_type(kind)
     for c in dtype.column_names:
@@ -77,58 +175,145 @@ def make_ds(kind: str, rows: list[dict], nature: Nature = Nature.REEL, year: int
 
 
 def _taux_row(year, niveau, code, g, psu=20.0):
-    return dict(annee=year, niveau=niveau, code=code, nom=code or "France", tx_eaje_psu=psu, tx_eaje_hors_psu=3.0,
-                tx_assmat=g - psu - 6.0, tx_salarie_domicile=1.0, tx_prescolarisation=2.0, tx_global=g)
+    return dict(
+        annee=year,
+        niveau=niveau,
+        code=code,
+        nom=code or "France",
+        tx_eaje_psu=psu,
+        tx_eaje_hors_psu=3.0,
+        tx_assmat=g - psu - 6.0,
+        tx_salarie_domicile=1.0,
+        tx_prescolarisation=2.0,
+        tx_global=g,
+    )
 
 
 def small_datasets(synthetic_epci: bool = True) -> dict[str, Dataset]:
     taux_real, taux_syn, places_real, places_syn = [], [], [], []
     for y, k in ((2021, 0.0), (2022, 1.0)):
-        taux_real += [_taux_row(y, "commune", "69027", 48.0 + k), _taux_row(y, "france", None, 58.0 + k),
-                      _taux_row(y, "departement", "69", 60.0 + k)]
+        taux_real += [
+            _taux_row(y, "commune", "69027", 48.0 + k),
+            _taux_row(y, "france", None, 58.0 + k),
+            _taux_row(y, "departement", "69", 60.0 + k),
+        ]
         taux_syn += [_taux_row(y, "epci", CCVG, 52.3 + k), _taux_row(y, "epci", CCVL, 70.0 + k)]
-        places_real += [dict(annee=y, niveau="commune", code="69027", pl_total=200.0, pl_assmat=120.0),
-                        dict(annee=y, niveau="france", code=None, pl_total=1.2e6),
-                        dict(annee=y, niveau="departement", code="69", pl_total=30000.0)]
-        places_syn += [dict(annee=y, niveau="epci", code=CCVG, pl_total=600.0, pl_assmat=350.0),
-                       dict(annee=y, niveau="epci", code=CCVL, pl_total=400.0)]
+        places_real += [
+            dict(annee=y, niveau="commune", code="69027", pl_total=200.0, pl_assmat=120.0),
+            dict(annee=y, niveau="france", code=None, pl_total=1.2e6),
+            dict(annee=y, niveau="departement", code="69", pl_total=30000.0),
+        ]
+        places_syn += [
+            dict(annee=y, niveau="epci", code=CCVG, pl_total=600.0, pl_assmat=350.0),
+            dict(annee=y, niveau="epci", code=CCVL, pl_total=400.0),
+        ]
     epci_nature = Nature.SYNTHETIQUE if synthetic_epci else Nature.REEL
     taux = make_ds("caf_taux", taux_real)
-    taux_s = make_ds("caf_taux", taux_syn, epci_nature, dataset_id=2, producer="Application (jeu de démonstration)")
+    taux_s = make_ds(
+        "caf_taux",
+        taux_syn,
+        epci_nature,
+        dataset_id=2,
+        producer="Application (jeu de démonstration)",
+    )
     places = make_ds("caf_places", places_real, dataset_id=3)
-    places_s = make_ds("caf_places", places_syn, epci_nature, dataset_id=4,
-                       producer="Application (jeu de démonstration)")
+    places_s = make_ds(
+        "caf_places",
+        places_syn,
+        epci_nature,
+        dataset_id=4,
+        producer="Application (jeu de démonstration)",
+    )
     enfants = []
     for code, *_rest in _COMMUNES:
         pop = dict((c[0], c[5]) for c in _COMMUNES)[code]
         for y, f in ((2019, 1.0), (2023, 0.9)):
-            enfants.append(dict(code_insee=code, annee=y, enfants_moins_3=round(pop * 0.03 * f),
-                                enfants_moins_6=round(pop * 0.065 * f), naissances=round(pop * 0.011 * f)))
-    alloc = [dict(code_insee=c[0], annee=2020, allocataires=c[5] * 0.2, familles_monoparentales=c[5] * 0.02,
-                  allocataires_rsa=c[5] * (0.01 if c[3] == CCVG else 0.03), allocataires_aide_logement=c[5] * 0.05,
-                  allocataires_aah=c[5] * 0.006)
-             for c in _COMMUNES]
+            enfants.append(
+                dict(
+                    code_insee=code,
+                    annee=y,
+                    enfants_moins_3=round(pop * 0.03 * f),
+                    enfants_moins_6=round(pop * 0.065 * f),
+                    naissances=round(pop * 0.011 * f),
+                )
+            )
+    alloc = [
+        dict(
+            code_insee=c[0],
+            annee=2020,
+            allocataires=c[5] * 0.2,
+            familles_monoparentales=c[5] * 0.02,
+            allocataires_rsa=c[5] * (0.01 if c[3] == CCVG else 0.03),
+            allocataires_aide_logement=c[5] * 0.05,
+            allocataires_aah=c[5] * 0.006,
+        )
+        for c in _COMMUNES
+    ]
     structures = [
-        dict(id_structure="E1", type_structure="EAJE", nom="Crèche des Pins", code_insee="69027", places=40,
-             psu=True, latitude=45.674, longitude=4.754),
-        dict(id_structure="E2", type_structure="EAJE", nom="Micro-crèche Soleil", code_insee="69043", places=10,
-             psu=False, latitude=45.71, longitude=4.74),
-        dict(id_structure="L1", type_structure="LAEP", nom="LAEP Les Petits Pas", code_insee="69027"),
-        dict(id_structure="E3", type_structure="EAJE", nom="Crèche de Brindas", code_insee="69028", places=30,
-             psu=True),
+        dict(
+            id_structure="E1",
+            type_structure="EAJE",
+            nom="Crèche des Pins",
+            code_insee="69027",
+            places=40,
+            psu=True,
+            latitude=45.674,
+            longitude=4.754,
+        ),
+        dict(
+            id_structure="E2",
+            type_structure="EAJE",
+            nom="Micro-crèche Soleil",
+            code_insee="69043",
+            places=10,
+            psu=False,
+            latitude=45.71,
+            longitude=4.74,
+        ),
+        dict(
+            id_structure="L1", type_structure="LAEP", nom="LAEP Les Petits Pas", code_insee="69027"
+        ),
+        dict(
+            id_structure="E3",
+            type_structure="EAJE",
+            nom="Crèche de Brindas",
+            code_insee="69028",
+            places=30,
+            psu=True,
+        ),
     ]
     ctg = [
-        dict(id_ctg="CTG-A", nom="CTG Vallée du Garon", niveau="intercommunal", signataires=CCVG,
-             date_debut="2023-01-01", date_fin="2027-06-30"),
-        dict(id_ctg="CTG-B", nom="CTG Brindas", niveau="communal", signataires="69028",
-             date_debut="2022-01-01", date_fin="2030-12-31"),
+        dict(
+            id_ctg="CTG-A",
+            nom="CTG Vallée du Garon",
+            niveau="intercommunal",
+            signataires=CCVG,
+            date_debut="2023-01-01",
+            date_fin="2027-06-30",
+        ),
+        dict(
+            id_ctg="CTG-B",
+            nom="CTG Brindas",
+            niveau="communal",
+            signataires="69028",
+            date_debut="2022-01-01",
+            date_fin="2030-12-31",
+        ),
     ]
     return {
-        "caf_taux": Dataset("caf_taux", pd.concat([taux.frame, taux_s.frame], ignore_index=True),
-                            taux.metas + taux_s.metas),
-        "caf_places": Dataset("caf_places", pd.concat([places.frame, places_s.frame], ignore_index=True),
-                              places.metas + places_s.metas),
-        "enfants": make_ds("enfants", enfants, Nature.SYNTHETIQUE, 2023, "Application (jeu de démonstration)", 5),
+        "caf_taux": Dataset(
+            "caf_taux",
+            pd.concat([taux.frame, taux_s.frame], ignore_index=True),
+            taux.metas + taux_s.metas,
+        ),
+        "caf_places": Dataset(
+            "caf_places",
+            pd.concat([places.frame, places_s.frame], ignore_index=True),
+            places.metas + places_s.metas,
+        ),
+        "enfants": make_ds(
+            "enfants", enfants, Nature.SYNTHETIQUE, 2023, "Application (jeu de démonstration)", 5
+        ),
         "allocataires": make_ds("allocataires", alloc, Nature.REEL, 2020, "INSEE, Cnaf", 6),
         "structures": make_ds("structures", structures, Nature.REEL, None, "Caf du Rhône", 7),
         "ctg": make_ds("ctg", ctg, Nature.REEL, None, "Caf du Rhône", 8),
@@ -137,11 +322,19 @@ def small_datasets(synthetic_epci: bool = True) -> dict[str, Dataset]:
 
 def small_documents() -> dict:
     return {
-        ao.CHECKLIST_DOCUMENT_KIND: {"CTG-A": ao.checklist_payload(["zones", "objectifs", "calendrier"])},
-        zones.ZONING_DOCUMENT_KIND: {"Zonage 2026": {
-            "nom": "Zonage 2026", "territoire": "epci:" + CCVG, "date": "2026-10-01T10:00:00", "taux_cible": 60.0,
-            "communes": ["69043", "69133"],
-            "zones": [{"id": "Z1", "nom": "Zone de Chaponost", "communes": ["69043", "69133"]}]}},
+        ao.CHECKLIST_DOCUMENT_KIND: {
+            "CTG-A": ao.checklist_payload(["zones", "objectifs", "calendrier"])
+        },
+        zones.ZONING_DOCUMENT_KIND: {
+            "Zonage 2026": {
+                "nom": "Zonage 2026",
+                "territoire": "epci:" + CCVG,
+                "date": "2026-10-01T10:00:00",
+                "taux_cible": 60.0,
+                "communes": ["69043", "69133"],
+                "zones": [{"id": "Z1", "nom": "Zone de Chaponost", "communes": ["69043", "69133"]}],
+            }
+        },
     }
 
 
@@ -152,7 +345,9 @@ def small_inputs(**kwargs) -> prediag.PrediagInputs:
 @pytest.fixture(scope="module")
 def ccvg() -> prediag.Prediag:
     inputs = small_inputs()
-    subject = prediag.subject_from_territory(inputs.geo, make_territory(inputs.geo, Level.EPCI, CCVG))
+    subject = prediag.subject_from_territory(
+        inputs.geo, make_territory(inputs.geo, Level.EPCI, CCVG)
+    )
     return prediag.build_prediag(subject, inputs)
 
 
@@ -174,14 +369,20 @@ def test_ctg_communes(signataires, communes, unknown):
 
 
 def test_subject_from_ctg_notes_unknown_codes():
-    s = prediag.subject_from_ctg(small_geo(), {"id_ctg": "X", "nom": "CTG X", "signataires": "69028|75999"})
+    s = prediag.subject_from_ctg(
+        small_geo(), {"id_ctg": "X", "nom": "CTG X", "signataires": "69028|75999"}
+    )
     assert s.kind == "ctg" and s.communes == ("69028",)
     assert "75999" in s.notes[0]
 
 
 @pytest.mark.parametrize(
     ("codes", "kind", "n"),
-    [(["69027"], "commune", 1), (["69027", "69043"], "selection", 2), (["69027", "00000"], "commune", 1)],
+    [
+        (["69027"], "commune", 1),
+        (["69027", "69043"], "selection", 2),
+        (["69027", "00000"], "commune", 1),
+    ],
 )
 def test_subject_from_communes(codes, kind, n):
     s = prediag.subject_from_communes(small_geo(), codes)
@@ -222,15 +423,24 @@ def test_every_theme_is_a_section(ccvg):
 
 def test_coverage_matches_diagnostics_coverage(ccvg):
     inputs = small_inputs()
-    taux = coverage.with_nature(inputs.datasets["caf_taux"].frame, inputs.datasets["caf_taux"].metas)
-    places = coverage.with_nature(inputs.datasets["caf_places"].frame, inputs.datasets["caf_places"].metas)
+    taux = coverage.with_nature(
+        inputs.datasets["caf_taux"].frame, inputs.datasets["caf_taux"].metas
+    )
+    places = coverage.with_nature(
+        inputs.datasets["caf_places"].frame, inputs.datasets["caf_places"].metas
+    )
     fig = coverage.territory_figure(taux, places, coverage.Place("epci", CCVG, "x"), 2022)
     dep = coverage.territory_figure(taux, places, coverage.Place("departement", "69", "x"), 2022)
     pe = ccvg.section("petite_enfance")
     kf = next(f for f in pe.figures if f.label.startswith("Taux de couverture global"))
     assert kf.value == pytest.approx(fig["tx_global"]) and kf.synthetic
-    expected = nv.compare_sentence(nv.TAUX_COUVERTURE, ccvg.subject.complement, fig["tx_global"],
-                                   "du département", dep["tx_global"])
+    expected = nv.compare_sentence(
+        nv.TAUX_COUVERTURE,
+        ccvg.subject.complement,
+        fig["tx_global"],
+        "du département",
+        dep["tx_global"],
+    )
     assert expected in pe.sentences
     table = next(t for t in pe.tables if t.id == "couverture")
     assert table.frame["Taux global"].tolist()[:2] == [fig["tx_global"], dep["tx_global"]]
@@ -244,7 +454,9 @@ def test_selection_coverage_is_an_estimate_with_its_method():
     pe = p.section("petite_enfance")
     kf = next(f for f in pe.figures if f.label.startswith("Taux de couverture"))
     assert kf.estimated and "estimation" in kf.label
-    assert kf.value == pytest.approx(49.0)  # only Brignais is published: 200 places for 408 children
+    assert kf.value == pytest.approx(
+        49.0
+    )  # only Brignais is published: 200 places for 408 children
     table = next(t for t in pe.tables if t.id == "couverture")
     assert "Estimation" in table.note
 
@@ -253,12 +465,20 @@ def test_demography_sums_children_and_trend(ccvg):
     demo = ccvg.section("demographie")
     ds = small_datasets()["enfants"].frame
     ccvg_codes = list(ccvg.subject.communes)
-    expected = float(ds.loc[(ds["annee"] == 2023) & ds["code_insee"].isin(ccvg_codes), "enfants_moins_3"].sum())
+    expected = float(
+        ds.loc[(ds["annee"] == 2023) & ds["code_insee"].isin(ccvg_codes), "enfants_moins_3"].sum()
+    )
     kf = next(f for f in demo.figures if f.label.startswith("Enfants de moins de 3 ans"))
     assert kf.value == expected and kf.text == nv.fmt_fr(expected)
     births = ds.loc[ds["code_insee"].isin(ccvg_codes)].groupby("annee")["naissances"].sum()
-    trend = nv.trend_sentence(nv.Noun("nombre de naissances"), ccvg.subject.complement, 2019,
-                              float(births[2019]), 2023, float(births[2023]))
+    trend = nv.trend_sentence(
+        nv.Noun("nombre de naissances"),
+        ccvg.subject.complement,
+        2019,
+        float(births[2019]),
+        2023,
+        float(births[2023]),
+    )
     assert trend in demo.sentences
 
 
@@ -266,10 +486,14 @@ def test_allocataires_shares_compared_with_departement(ccvg):
     sec = ccvg.section("acces_droits")
     table = next(t for t in sec.tables if t.id == "alloc_acces_droits")
     rsa = table.frame.loc[table.frame["Indicateur"] == "Allocataires du RSA"]
-    assert rsa["Part des allocataires (%)"].tolist() == [5.0, pytest.approx(round(
-        (32734 * 0.01 + 14242 * 0.03) / (46976 * 0.2) * 100, 1)), pytest.approx(round(
-            (32734 * 0.01 + 14242 * 0.03 + 15800 * 0.03) / (62776 * 0.2) * 100, 1))]
-    assert any(s.startswith("La part des allocataires du RSA") and "inférieure" in s for s in sec.sentences)
+    assert rsa["Part des allocataires (%)"].tolist() == [
+        5.0,
+        pytest.approx(round((32734 * 0.01 + 14242 * 0.03) / (46976 * 0.2) * 100, 1)),
+        pytest.approx(round((32734 * 0.01 + 14242 * 0.03 + 15800 * 0.03) / (62776 * 0.2) * 100, 1)),
+    ]
+    assert any(
+        s.startswith("La part des allocataires du RSA") and "inférieure" in s for s in sec.sentences
+    )
     assert not sec.synthetic
 
 
@@ -278,20 +502,26 @@ def test_missing_datasets_are_named_in_plain_french(ccvg):
     assert any("« Allocataires par commune »" in m and "enfants_3_5" in m for m in enfance.missing)
     assert not any(m.startswith("Structures") for m in enfance.missing)  # ALSH list is imported
     inputs = prediag.PrediagInputs(small_geo(), {}, {}, TODAY)
-    subject = prediag.subject_from_territory(inputs.geo, make_territory(inputs.geo, Level.EPCI, CCVG))
+    subject = prediag.subject_from_territory(
+        inputs.geo, make_territory(inputs.geo, Level.EPCI, CCVG)
+    )
     empty = prediag.build_prediag(subject, inputs)
     for sid in ("demographie", "petite_enfance", "parentalite", "logement", "handicap", "avs"):
         assert empty.section(sid).missing, sid
-        assert all("Importez" in m or "importez" in m or "aucun" in m.lower() or "module" in m
-                   for m in empty.section(sid).missing), sid
+        assert all(
+            "Importez" in m or "importez" in m or "aucun" in m.lower() or "module" in m
+            for m in empty.section(sid).missing
+        ), sid
     assert not empty.synthetic
 
 
 def test_structures_and_laep(ccvg):
     pe = ccvg.section("petite_enfance")
     assert next(f for f in pe.figures if f.label == "Places en EAJE").value == 50
-    assert any("2 établissements d'accueil du jeune enfant totalisant 50 places, dont 80,0" in s
-               for s in pe.sentences)
+    assert any(
+        "2 établissements d'accueil du jeune enfant totalisant 50 places, dont 80,0" in s
+        for s in pe.sentences
+    )
     par = ccvg.section("parentalite")
     assert next(f for f in par.figures if f.label == "LAEP").value == 1
 
@@ -301,7 +531,10 @@ def test_ao_ctg_and_checklist(ccvg):
     ctg = next(t for t in ident.tables if t.id == "ctg")
     assert ctg.frame["CTG"].tolist() == ["CTG Vallée du Garon"]
     assert ctg.frame["Liste du décret (éléments traités)"].tolist() == ["3/11"]
-    assert "Liste du décret pour la CTG « CTG Vallée du Garon » : 3 sur 11 éléments traités." in ident.sentences
+    assert (
+        "Liste du décret pour la CTG « CTG Vallée du Garon » : 3 sur 11 éléments traités."
+        in ident.sentences
+    )
     comp = next(t for t in ident.tables if t.id == "competences_ao")
     assert len(comp.frame) == 5
     assert any("Transferts de compétences" in m for m in ident.missing)
@@ -311,9 +544,15 @@ def test_saved_zoning_is_reused(ccvg):
     pe = ccvg.section("petite_enfance")
     z = next(t for t in pe.tables if t.id == "zones_prioritaires")
     assert z.frame["Zone prioritaire"].tolist() == ["Zone de Chaponost"]
-    assert "2 communes du territoire appartiennent à 1 zone prioritaire d'un zonage enregistré." in pe.sentences
+    assert (
+        "2 communes du territoire appartiennent à 1 zone prioritaire d'un zonage enregistré."
+        in pe.sentences
+    )
     carte = next(c for c in pe.charts if c.id == "carte_zones")
-    assert set(carte.data.loc[carte.data["valeur"] == "Zone prioritaire", "code_insee"]) == {"69043", "69133"}
+    assert set(carte.data.loc[carte.data["valeur"] == "Zone prioritaire", "code_insee"]) == {
+        "69043",
+        "69133",
+    }
 
 
 def test_trajectory_when_below_national(ccvg):
@@ -343,8 +582,13 @@ def test_inputs_are_not_mutated():
 
 def test_workshop_slides(ccvg):
     slides = prediag.workshop_slides(ccvg)
-    assert [s.title for s in slides][:5] == [ccvg.subject.name, "Le territoire", "L'accueil du jeune enfant",
-                                             "Zones prioritaires", "Trajectoire"]
+    assert [s.title for s in slides][:5] == [
+        ccvg.subject.name,
+        "Le territoire",
+        "L'accueil du jeune enfant",
+        "Zones prioritaires",
+        "Trajectoire",
+    ]
     assert all(s.message for s in slides)
     assert all(s.sources for s in slides if s.figures or s.chart)
     assert slides[2].synthetic and slides[3].chart is not None
@@ -362,3 +606,49 @@ def test_xlsx_holds_every_table(ccvg):
     assert any(DEMO_LABEL in str(t) for t in texts)
     cov = next(name for name in wb.sheetnames if name.endswith("couverture"))
     assert any(DEMO_LABEL in str(c.value) for row in wb[cov].iter_rows() for c in row if c.value)
+
+
+def test_batch_writes_pdf_and_xlsx_and_reports_failures(tmp_path):
+    inputs = small_inputs()
+    ctg = small_datasets()["ctg"]
+    bad = make_ds(
+        "ctg",
+        [
+            dict(
+                id_ctg="CTG-X",
+                nom="CTG inconnue",
+                niveau="communal",
+                signataires="69999",
+                date_debut="2024-01-01",
+                date_fin="2028-12-31",
+            )
+        ],
+        dataset_id=9,
+    )
+    both = Dataset(
+        "ctg", pd.concat([ctg.frame, bad.frame], ignore_index=True), ctg.metas + bad.metas
+    )
+    inputs = prediag.PrediagInputs(
+        inputs.geo, {**inputs.datasets, "ctg": both}, inputs.documents, TODAY
+    )
+    seen: list[tuple[int, int, str, str]] = []
+    result = batch.run_batch(inputs, "69", tmp_path, progress=lambda *a: seen.append(a))
+    names = sorted(p.name for p in result.written)
+    assert names == [
+        "ctg-a_ctg-vallee-du-garon.pdf",
+        "ctg-a_ctg-vallee-du-garon.xlsx",
+        "ctg-b_ctg-brindas.pdf",
+        "ctg-b_ctg-brindas.xlsx",
+    ]
+    assert all(p.read_bytes()[:4] in (b"%PDF", b"PK\x03\x04") for p in result.written)
+    assert result.failures == [("CTG-X", "aucun signataire reconnu dans le COG 2025")]
+    assert [(i, n) for i, n, *_ in seen] == [(1, 3), (2, 3), (3, 3)]
+    assert batch.run_batch(inputs, "01", tmp_path / "ain").written == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("CTG Pays de l'Arbresle", "ctg-pays-de-l-arbresle"), ("Œuvre/../x", "oeuvre-x"), ("", "ctg")],
+)
+def test_slug(text, expected):
+    assert batch.slug(text) == expected

@@ -85,7 +85,10 @@ def test_parse_numbers(cell: str, value: float | None, invalid: bool) -> None:
     [
         ("Date de référence", "date_de_reference"),
         ("  NB_D502 ", "nb_d502"),
-        ("Taux de couverture assistant(e) maternel(le)", "taux_de_couverture_assistant_e_maternel_le"),
+        (
+            "Taux de couverture assistant(e) maternel(le)",
+            "taux_de_couverture_assistant_e_maternel_le",
+        ),
         ("Numéro de l'EPCI", "numero_de_l_epci"),
     ],
 )
@@ -109,8 +112,12 @@ def _score(cells: list[str]) -> int:
     [
         ([["code", "annee"], ["01004", "2022"]], 0, ["code", "annee"], 1),
         ([["Titre"], [""], ["code", "annee"], ["01004", "2022"]], 2, ["code", "annee"], 1),
-        ([["code", "places", ""], ["", "eaje", "total"], ["01004", "3", "4"]], 1,
-         ["code", "places eaje", "places total"], 2),
+        (
+            [["code", "places", ""], ["", "eaje", "total"], ["01004", "3", "4"]],
+            1,
+            ["code", "places eaje", "places total"],
+            2,
+        ),
     ],
 )
 def test_locate_header(rows: list[list[str]], row: int, header: list[str], merged: int) -> None:
@@ -148,8 +155,18 @@ def test_read_raw_size_limit() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("1001", "01001"), ("01001", "01001"), ("2a004", "2A004"), ("1001.0", "01001"), (" 42 218 ", "42218"),
-     ("97411", "97411"), ("123", None), ("ABCDE", None), ("", None), ("750560", None)],
+    [
+        ("1001", "01001"),
+        ("01001", "01001"),
+        ("2a004", "2A004"),
+        ("1001.0", "01001"),
+        (" 42 218 ", "42218"),
+        ("97411", "97411"),
+        ("123", None),
+        ("ABCDE", None),
+        ("", None),
+        ("750560", None),
+    ],
 )
 def test_normalize_commune(raw: str, code: str | None) -> None:
     assert codes.normalize_commune(raw) == code
@@ -159,8 +176,17 @@ def test_normalize_commune(raw: str, code: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("1", "01"), ("01", "01"), ("2A", "2A"), ("20R", "20R"), ("69d", "69D"), ("69M", "69M"), ("971", "971"),
-     ("6AE", None), ("100", None)],
+    [
+        ("1", "01"),
+        ("01", "01"),
+        ("2A", "2A"),
+        ("20R", "20R"),
+        ("69d", "69D"),
+        ("69M", "69M"),
+        ("971", "971"),
+        ("6AE", None),
+        ("100", None),
+    ],
 )
 def test_normalize_departement(raw: str, code: str | None) -> None:
     assert codes.normalize_departement(raw) == code
@@ -168,8 +194,17 @@ def test_normalize_departement(raw: str, code: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("code", "parent"),
-    [("75101", "75056"), ("75120", "75056"), ("69381", "69123"), ("69389", "69123"), ("13201", "13055"),
-     ("13216", "13055"), ("75056", "75056"), ("13217", "13217"), ("01004", "01004")],
+    [
+        ("75101", "75056"),
+        ("75120", "75056"),
+        ("69381", "69123"),
+        ("69389", "69123"),
+        ("13201", "13055"),
+        ("13216", "13055"),
+        ("75056", "75056"),
+        ("13217", "13217"),
+        ("01004", "01004"),
+    ],
 )
 def test_plm_parent(code: str, parent: str) -> None:
     assert codes.plm_parent(code) == parent
@@ -178,8 +213,15 @@ def test_plm_parent(code: str, parent: str) -> None:
 
 @pytest.mark.parametrize(
     ("code", "placeholder"),
-    [("XX", True), ("XXX", True), ("XXXXX", True), ("01XXX", True), ("01004", False), ("2A004", False),
-     ("X", False)],
+    [
+        ("XX", True),
+        ("XXX", True),
+        ("XXXXX", True),
+        ("01XXX", True),
+        ("01004", False),
+        ("2A004", False),
+        ("X", False),
+    ],
 )
 def test_is_placeholder(code: str, placeholder: bool) -> None:
     assert codes.is_placeholder(code) is placeholder
@@ -187,8 +229,15 @@ def test_is_placeholder(code: str, placeholder: bool) -> None:
 
 @pytest.mark.parametrize(
     ("old", "new", "status"),
-    [("93059", "93066", "merged"), ("49069", "49126", "merged"), ("69152", "69149", "merged"),
-     ("42218", "42218", "cog"), ("75101", "75101", "cog"), ("97701", "97701", "com"), ("99999", "99999", "unknown")],
+    [
+        ("93059", "93066", "merged"),
+        ("49069", "49126", "merged"),
+        ("69152", "69149", "merged"),
+        ("42218", "42218", "cog"),
+        ("75101", "75101", "cog"),
+        ("97701", "97701", "com"),
+        ("99999", "99999", "unknown"),
+    ],
 )
 def test_commune_reference(old: str, new: str, status: str) -> None:
     ref = codes.commune_reference()

@@ -151,7 +151,8 @@ def assert_safe(model: UnitsModel, prot: UnitsProtection, threshold: int) -> Att
     hidden = publish(model, prot, attacker)
     for f in hidden + sensitive_base(model, threshold):
         assert not attacker.can_solve(f), (
-            f"recovered {model.value(f)} = {attacker.solve(f)} from the published figures")
+            f"recovered {model.value(f)} = {attacker.solve(f)} from the published figures"
+        )
     return attacker
 
 
@@ -160,7 +161,9 @@ def assert_safe(model: UnitsModel, prot: UnitsProtection, threshold: int) -> Att
 # --------------------------------------------------------------------------------------------
 
 
-def attack_row_total(values: np.ndarray, hidden: np.ndarray, total: float | None) -> dict[int, float]:
+def attack_row_total(
+    values: np.ndarray, hidden: np.ndarray, total: float | None
+) -> dict[int, float]:
     """Cells recovered as total − the other published cells of the line."""
     if total is None or hidden.sum() != 1:
         return {}
@@ -168,14 +171,17 @@ def attack_row_total(values: np.ndarray, hidden: np.ndarray, total: float | None
     return {i: float(total - values[~hidden].sum())}
 
 
-def attack_commune_minus_others(table: np.ndarray, hidden: np.ndarray, margin_hidden: np.ndarray
-                                ) -> dict[tuple[int, int], float]:
+def attack_commune_minus_others(
+    table: np.ndarray, hidden: np.ndarray, margin_hidden: np.ndarray
+) -> dict[tuple[int, int], float]:
     """(row, unit) cells recovered as commune − the other EAJE of the row."""
     out = {}
     for i in range(table.shape[0]):
         if margin_hidden[i]:
             continue
-        out.update({(i, j): v for j, v in attack_row_total(table[i], hidden[i], table[i].sum()).items()})
+        out.update(
+            {(i, j): v for j, v in attack_row_total(table[i], hidden[i], table[i].sum()).items()}
+        )
     return out
 
 

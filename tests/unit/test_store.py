@@ -14,14 +14,28 @@ from datastore.store import PendingDataset, StoreError, Workspace
 
 
 def _bpe(year: int, n: int = 3) -> pd.DataFrame:
-    return pd.DataFrame({"code_insee": ["01004", "42218", "2A004"], "annee": [year] * 3, "nb_eaje": [n, 40, 0]})
+    return pd.DataFrame(
+        {"code_insee": ["01004", "42218", "2A004"], "annee": [year] * 3, "nb_eaje": [n, 40, 0]}
+    )
 
 
 def _taux(niveau: str, year: int) -> pd.DataFrame:
-    return pd.DataFrame({"annee": [year], "niveau": [niveau], "code": ["42" if niveau == "departement" else "42218"],
-                         "nom": ["x"], "tx_eaje_psu": [1.0], "tx_eaje_hors_psu": [None], "tx_eaje": [None],
-                         "tx_prescolarisation": [None], "tx_assmat": [None], "tx_salarie_domicile": [None],
-                         "tx_individuel": [None], "tx_global": [58.9]})
+    return pd.DataFrame(
+        {
+            "annee": [year],
+            "niveau": [niveau],
+            "code": ["42" if niveau == "departement" else "42218"],
+            "nom": ["x"],
+            "tx_eaje_psu": [1.0],
+            "tx_eaje_hors_psu": [None],
+            "tx_eaje": [None],
+            "tx_prescolarisation": [None],
+            "tx_assmat": [None],
+            "tx_salarie_domicile": [None],
+            "tx_individuel": [None],
+            "tx_global": [58.9],
+        }
+    )
 
 
 @pytest.fixture()
@@ -30,10 +44,22 @@ def ws(tmp_path: Path) -> Workspace:
 
 
 def test_commit_keeps_provenance_and_types(ws: Workspace) -> None:
-    meta = ws.commit("bpe_eaje", _bpe(2021), producer="INSEE", source_file="bpe.csv", millesime=2021,
-                     notes=["note 1"])
+    meta = ws.commit(
+        "bpe_eaje",
+        _bpe(2021),
+        producer="INSEE",
+        source_file="bpe.csv",
+        millesime=2021,
+        notes=["note 1"],
+    )
     assert (meta.kind, meta.millesime, meta.producer, meta.source_file, meta.rows, meta.nature) == (
-        "bpe_eaje", 2021, "INSEE", "bpe.csv", 3, Nature.REEL)
+        "bpe_eaje",
+        2021,
+        "INSEE",
+        "bpe.csv",
+        3,
+        Nature.REEL,
+    )
     assert meta.imported_at and meta.notes == ("note 1",)
     ds = ws.read("bpe_eaje")
     assert ds.frame["code_insee"].tolist() == ["01004", "42218", "2A004"]  # codes stay strings
@@ -48,42 +74,91 @@ def test_commit_keeps_provenance_and_types(ws: Workspace) -> None:
 def test_replace_modes(ws: Workspace, replace: str, years_after: list[int]) -> None:
     ws.commit("bpe_eaje", _bpe(2020), producer="INSEE", source_file="a.csv", millesime=2020)
     ws.commit("bpe_eaje", _bpe(2021), producer="INSEE", source_file="b.csv", millesime=2021)
-    ws.commit("bpe_eaje", _bpe(2021, 9), producer="INSEE", source_file="c.csv", millesime=2021, replace=replace)
+    ws.commit(
+        "bpe_eaje",
+        _bpe(2021, 9),
+        producer="INSEE",
+        source_file="c.csv",
+        millesime=2021,
+        replace=replace,
+    )
     assert sorted(m.millesime for m in ws.datasets("bpe_eaje")) == years_after
     assert ws.datasets("bpe_eaje")[-1].source_file == "c.csv"
 
 
 def test_scopes_are_replaced_separately(ws: Workspace) -> None:
-    ws.commit("caf_taux", _taux("commune", 2022), producer="Cnaf", source_file="com.csv", millesime=2022,
-              scope="commune")
-    ws.commit("caf_taux", _taux("departement", 2022), producer="Cnaf", source_file="dep.csv", millesime=2022,
-              scope="departement")
-    ws.commit("caf_taux", _taux("departement", 2022), producer="Cnaf", source_file="dep2.csv", millesime=2022,
-              scope="departement")
+    ws.commit(
+        "caf_taux",
+        _taux("commune", 2022),
+        producer="Cnaf",
+        source_file="com.csv",
+        millesime=2022,
+        scope="commune",
+    )
+    ws.commit(
+        "caf_taux",
+        _taux("departement", 2022),
+        producer="Cnaf",
+        source_file="dep.csv",
+        millesime=2022,
+        scope="departement",
+    )
+    ws.commit(
+        "caf_taux",
+        _taux("departement", 2022),
+        producer="Cnaf",
+        source_file="dep2.csv",
+        millesime=2022,
+        scope="departement",
+    )
     assert sorted((m.scope, m.source_file) for m in ws.datasets("caf_taux")) == [
-        ("commune", "com.csv"), ("departement", "dep2.csv")]
+        ("commune", "com.csv"),
+        ("departement", "dep2.csv"),
+    ]
 
 
 def test_real_replaces_synthetic_of_its_scope_only(ws: Workspace) -> None:
     for scope in ("departement", "epci"):
-        ws.commit("caf_taux", _taux(scope, 2021), producer="démo", source_file="demo", millesime=2021,
-                  nature=Nature.SYNTHETIQUE, scope=scope)
-    ws.commit("caf_taux", _taux("departement", 2022), producer="Cnaf", source_file="dep.csv", millesime=2022,
-              scope="departement")
+        ws.commit(
+            "caf_taux",
+            _taux(scope, 2021),
+            producer="démo",
+            source_file="demo",
+            millesime=2021,
+            nature=Nature.SYNTHETIQUE,
+            scope=scope,
+        )
+    ws.commit(
+        "caf_taux",
+        _taux("departement", 2022),
+        producer="Cnaf",
+        source_file="dep.csv",
+        millesime=2022,
+        scope="departement",
+    )
     got = sorted((m.scope, m.millesime, str(m.nature)) for m in ws.datasets("caf_taux"))
     assert got == [("departement", 2022, "réel"), ("epci", 2021, "synthétique")]
 
 
 def test_synthetic_never_removes_real(ws: Workspace) -> None:
     ws.commit("bpe_eaje", _bpe(2021), producer="INSEE", source_file="bpe.csv", millesime=2021)
-    ws.commit("bpe_eaje", _bpe(2021), producer="démo", source_file="demo", millesime=2021,
-              nature=Nature.SYNTHETIQUE, replace="all")
+    ws.commit(
+        "bpe_eaje",
+        _bpe(2021),
+        producer="démo",
+        source_file="demo",
+        millesime=2021,
+        nature=Nature.SYNTHETIQUE,
+        replace="all",
+    )
     assert sorted(str(m.nature) for m in ws.datasets("bpe_eaje")) == ["réel", "synthétique"]
     assert ws.read("bpe_eaje").is_synthetic
 
 
 def test_delete(ws: Workspace) -> None:
-    meta = ws.commit("bpe_eaje", _bpe(2021), producer="INSEE", source_file="bpe.csv", millesime=2021)
+    meta = ws.commit(
+        "bpe_eaje", _bpe(2021), producer="INSEE", source_file="bpe.csv", millesime=2021
+    )
     ws.delete(meta.id)
     assert ws.read("bpe_eaje").empty and ws.datasets() == []
     with pytest.raises(StoreError, match="introuvable"):
@@ -95,14 +170,22 @@ def test_commit_many_is_all_or_nothing(ws: Workspace) -> None:
     rev = ws.revision()
     bad = _bpe(2021).assign(nb_eaje=["3", "x", "1"])  # fails while converting, inside the batch
     with pytest.raises((ValueError, TypeError)):
-        ws.commit_many([
-            PendingDataset("bpe_eaje", _bpe(2022), producer="INSEE", source_file="ok.csv", millesime=2022),
-            PendingDataset("bpe_eaje", bad, producer="INSEE", source_file="bad.csv", millesime=2021),
-        ])
+        ws.commit_many(
+            [
+                PendingDataset(
+                    "bpe_eaje", _bpe(2022), producer="INSEE", source_file="ok.csv", millesime=2022
+                ),
+                PendingDataset(
+                    "bpe_eaje", bad, producer="INSEE", source_file="bad.csv", millesime=2021
+                ),
+            ]
+        )
     assert [m.source_file for m in ws.datasets()] == ["old.csv"] and ws.revision() == rev
 
 
-def test_failure_inside_transaction_rolls_back(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_inside_transaction_rolls_back(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws.commit("bpe_eaje", _bpe(2020), producer="INSEE", source_file="old.csv", millesime=2020)
     calls = {"n": 0}
     original = Workspace._insert
@@ -115,10 +198,20 @@ def test_failure_inside_transaction_rolls_back(ws: Workspace, monkeypatch: pytes
 
     monkeypatch.setattr(Workspace, "_insert", flaky)
     with pytest.raises(RuntimeError):
-        ws.commit_many([
-            PendingDataset("bpe_eaje", _bpe(2020, 7), producer="INSEE", source_file="new.csv", millesime=2020),
-            PendingDataset("bpe_eaje", _bpe(2021), producer="INSEE", source_file="b.csv", millesime=2021),
-        ])
+        ws.commit_many(
+            [
+                PendingDataset(
+                    "bpe_eaje",
+                    _bpe(2020, 7),
+                    producer="INSEE",
+                    source_file="new.csv",
+                    millesime=2020,
+                ),
+                PendingDataset(
+                    "bpe_eaje", _bpe(2021), producer="INSEE", source_file="b.csv", millesime=2021
+                ),
+            ]
+        )
     assert [m.source_file for m in ws.datasets()] == ["old.csv"]
     assert ws.read("bpe_eaje").frame["nb_eaje"].tolist() == [3, 40, 0]
 
@@ -126,7 +219,9 @@ def test_failure_inside_transaction_rolls_back(ws: Workspace, monkeypatch: pytes
 def test_refused_file_leaves_store_untouched(ws: Workspace) -> None:
     ws.commit("bpe_eaje", _bpe(2021), producer="INSEE", source_file="bpe.csv", millesime=2021)
     rev = ws.revision()
-    prepared, metas = import_file(ws, "bpe_eaje", b"CODGEO;NB_D502\n42218;-1\n01004;x\n", name="bad_2021.csv")
+    prepared, metas = import_file(
+        ws, "bpe_eaje", b"CODGEO;NB_D502\n42218;-1\n01004;x\n", name="bad_2021.csv"
+    )
     assert not prepared.ok and metas == [] and len(prepared.report.errors) == 2
     assert ws.revision() == rev
     assert ws.read("bpe_eaje").frame["nb_eaje"].tolist() == [3, 40, 0]
@@ -143,13 +238,17 @@ def test_import_file_then_newer_edition_replaces_same_year(ws: Workspace) -> Non
 
 
 def test_survives_restart(tmp_path: Path) -> None:
-    Workspace(tmp_path).commit("bpe_eaje", _bpe(2021), producer="INSEE", source_file="bpe.csv", millesime=2021)
+    Workspace(tmp_path).commit(
+        "bpe_eaje", _bpe(2021), producer="INSEE", source_file="bpe.csv", millesime=2021
+    )
     again = Workspace(tmp_path)
     assert again.read("bpe_eaje").frame["nb_eaje"].tolist() == [3, 40, 0]
 
 
 def test_once_key(ws: Workspace) -> None:
-    item = PendingDataset("bpe_eaje", _bpe(2021), producer="INSEE", source_file="a.csv", millesime=2021)
+    item = PendingDataset(
+        "bpe_eaje", _bpe(2021), producer="INSEE", source_file="a.csv", millesime=2021
+    )
     assert ws.commit_many([item], once_key="k") is not None
     assert ws.commit_many([item], once_key="k") is None
     assert len(ws.datasets()) == 1 and ws.meta_value("k") is not None
@@ -157,7 +256,9 @@ def test_once_key(ws: Workspace) -> None:
 
 def _fill_once(root: str, barrier) -> int:
     ws = Workspace(root)
-    item = PendingDataset("bpe_eaje", _bpe(2021), producer="INSEE", source_file="a.csv", millesime=2021)
+    item = PendingDataset(
+        "bpe_eaje", _bpe(2021), producer="INSEE", source_file="a.csv", millesime=2021
+    )
     barrier.wait()
     return 0 if ws.commit_many([item], once_key="defaults") is None else 1
 
@@ -174,8 +275,10 @@ def test_two_processes_fill_once(tmp_path: Path) -> None:
 
 
 def test_html_and_formulas_are_stored_as_text(ws: Workspace) -> None:
-    body = ('id_structure;type_structure;nom;code_insee\nE1;EAJE;<script>alert(1)</script>;42218\n'
-            'E2;EAJE;=HYPERLINK("x");01004\n').encode()
+    body = (
+        b"id_structure;type_structure;nom;code_insee\nE1;EAJE;<script>alert(1)</script>;42218\n"
+        b'E2;EAJE;=HYPERLINK("x");01004\n'
+    )
     prepared, _ = import_file(ws, "structures", body, name="s.csv")
     assert prepared.ok
     names = ws.read("structures").frame["nom"].tolist()

@@ -23,12 +23,22 @@ def test_fills_real_open_data(filled) -> None:
     ws, _, stored = filled
     assert stored
     real = {m.kind for m in ws.datasets() if not m.is_synthetic}
-    assert {"caf_taux", "caf_places", "drees_offre", "bpe_eaje", "densite", "population", "allocataires",
-            "qpv"} <= real
+    assert {
+        "caf_taux",
+        "caf_places",
+        "drees_offre",
+        "bpe_eaje",
+        "densite",
+        "population",
+        "allocataires",
+        "qpv",
+    } <= real
     taux = ws.read("caf_taux").frame
     communes = taux[taux["niveau"] == "commune"]
     assert sorted(communes["annee"].unique().tolist()) == list(range(2017, 2023))
-    assert {m.source_id for m in ws.datasets("caf_taux") if not m.is_synthetic} == {"cnaf_txcouv_com"}
+    assert {m.source_id for m in ws.datasets("caf_taux") if not m.is_synthetic} == {
+        "cnaf_txcouv_com"
+    }
     assert [m.millesime for m in ws.datasets("allocataires")] == [2016, 2017, 2018, 2019, 2020]
 
 
@@ -62,3 +72,16 @@ def test_duration_is_reported(filled) -> None:
     _, seconds, _ = filled
     print(f"ensure_defaults: {seconds:.1f} s")
     assert seconds < 60  # target ≤ 10 s on an idle 2-core machine; generous bound on a shared one
+
+
+def test_cache_roundtrip_gives_the_same_frames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    monkeypatch.setenv(defaults.CACHE_ENV, str(tmp_path / "cache"))
+    built = defaults._cached("open", defaults.build_open)  # prepares and writes the cache
+    assert any((tmp_path / "cache" / "defaults").iterdir())
+    loaded = defaults._cached("open", lambda: pytest.fail("le cache aurait dû servir"))
+    assert len(built) == len(loaded)
+    for a, b in zip(built, loaded, strict=True):
+        assert (a.kind, a.millesime, a.scope, a.source_file, a.notes) == (b.kind, b.millesime, b.scope, b.source_file, b.notes)
+        pd.testing.assert_frame_equal(a.frame.reset_index(drop=True), b.frame.reset_index(drop=True))

@@ -542,7 +542,7 @@ def test_filoue_default_extract(inputs, generated):
 
 def test_filoue_benchmark_size_is_exact_and_fast(inputs, generated):
     t0 = time.perf_counter()
-    big = syn.generate_filoue(450_000, structures=generated["structures"], communes=inputs.communes)
+    big = syn.generate_filoue(generated["structures"], inputs.communes, n_rows=450_000)
     elapsed = time.perf_counter() - t0
     assert len(big) == 450_000
     assert not big.duplicated(["annee", "id_eaje", "id_enfant"]).any()

@@ -22,24 +22,50 @@ SIT = Situation(year=2024, children=1000.0, places=500.0, assmat_places=200.0)
     [
         # 10 % of assmat places lost per year, none replaced: 200 * 0.9^3 = 145.8;
         # 300 other + 145.8 + 20 planned = 465.8; need 600 -> gap 134.2
-        (Scenario("a", 0.0, 0.10, 0.0), [PlannedPlaces(2025, 20)], 60.0, 2027, 1000.0, 465.8,
-         134.2),
+        (
+            Scenario("a", 0.0, 0.10, 0.0),
+            [PlannedPlaces(2025, 20)],
+            60.0,
+            2027,
+            1000.0,
+            465.8,
+            134.2,
+        ),
         # births -1 %/year: 1000 * 0.99^3 = 970.299 -> need 582.1794
-        (Scenario("b", -0.01, 0.10, 0.0), [PlannedPlaces(2025, 20)], 60.0, 2027, 970.299, 465.8,
-         582.1794 - 465.8),
+        (
+            Scenario("b", -0.01, 0.10, 0.0),
+            [PlannedPlaces(2025, 20)],
+            60.0,
+            2027,
+            970.299,
+            465.8,
+            582.1794 - 465.8,
+        ),
         # half of departures replaced: keep 0.95 per year: 200 * 0.95^2 = 180.5
         (Scenario("c", 0.0, 0.10, 0.5), [], 55.0, 2026, 1000.0, 480.5, 550.0 - 480.5),
         # target already reached: gap 0
         (Scenario("d", 0.0, 0.0, 0.0), [], 40.0, 2030, 1000.0, 500.0, 0.0),
         # planned places after the horizon, or in the base year, are not counted
-        (Scenario("e", 0.0, 0.0, 0.0), [PlannedPlaces(2024, 50), PlannedPlaces(2031, 50),
-                                        PlannedPlaces(2026, 30, "MAM")], 60.0, 2030, 1000.0,
-         530.0, 70.0),
+        (
+            Scenario("e", 0.0, 0.0, 0.0),
+            [PlannedPlaces(2024, 50), PlannedPlaces(2031, 50), PlannedPlaces(2026, 30, "MAM")],
+            60.0,
+            2030,
+            1000.0,
+            530.0,
+            70.0,
+        ),
     ],
 )
-def test_trajectory_hand_values(scenario: Scenario, planned: list[PlannedPlaces], target: float,
-                                horizon: int, children_h: float, without_h: float,
-                                gap: float) -> None:
+def test_trajectory_hand_values(
+    scenario: Scenario,
+    planned: list[PlannedPlaces],
+    target: float,
+    horizon: int,
+    children_h: float,
+    without_h: float,
+    gap: float,
+) -> None:
     res = trajectory(SIT, target, horizon, planned, scenario)
     t = res.table
     assert t["annee"].tolist() == list(range(2024, horizon + 1))
@@ -55,9 +81,19 @@ def test_trajectory_hand_values(scenario: Scenario, planned: list[PlannedPlaces]
 
 
 def test_method_sentence_lists_parameters() -> None:
-    res = trajectory(SIT, 60.0, 2027, [PlannedPlaces(2025, 20)], Scenario("Central", -0.01, 0.1, 0.25))
-    for fragment in ("Central", "-1 %", "10 %", "25 %", "20 places", "60,0 places pour 100",
-                     "2027", "2025 à 2027"):
+    res = trajectory(
+        SIT, 60.0, 2027, [PlannedPlaces(2025, 20)], Scenario("Central", -0.01, 0.1, 0.25)
+    )
+    for fragment in (
+        "Central",
+        "-1 %",
+        "10 %",
+        "25 %",
+        "20 places",
+        "60,0 places pour 100",
+        "2027",
+        "2025 à 2027",
+    ):
         assert fragment in res.method, (fragment, res.method)
 
 

@@ -26,43 +26,60 @@ NAMES = [f"Commune {k}" for k in range(1, 10)]
 
 
 def grid() -> gpd.GeoDataFrame:
-    geoms = [shapely.box(c * 10_000, r * 10_000, (c + 1) * 10_000, (r + 1) * 10_000)
-             for r in range(3) for c in range(3)]
-    return gpd.GeoDataFrame({"code_insee": CODES, "nom": NAMES,
-                             "population": [1000, 2000, 500, 800, 5000, 300, 100, 900, 4000]},
-                            geometry=geoms, crs="EPSG:2154")
+    geoms = [
+        shapely.box(c * 10_000, r * 10_000, (c + 1) * 10_000, (r + 1) * 10_000)
+        for r in range(3)
+        for c in range(3)
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "code_insee": CODES,
+            "nom": NAMES,
+            "population": [1000, 2000, 500, 800, 5000, 300, 100, 900, 4000],
+        },
+        geometry=geoms,
+        crs="EPSG:2154",
+    )
 
 
 def base(**overrides) -> pd.DataFrame:
     """A commune base (BASE_COLUMNS) for the grid with simple values."""
-    df = pd.DataFrame({
-        "code_insee": pd.array(CODES, dtype="string"),
-        "nom": NAMES,
-        "dep": ["01"] * 9,
-        "siren_epci": ["200000001"] * 9,
-        "epci_nom": ["CC Test"] * 9,
-        "population": [1000.0, 2000, 500, 800, 5000, 300, 100, 900, 4000],
-        "dens7": pd.array([5, 4, 6, 5, 2, 7, 7, 5, 3], dtype="Int64"),
-        "enfants_moins_3": [30.0, 60, 15, 24, 150, 9, 3, 27, 120],
-        "enfants_nature": ["INSEE"] * 9,
-        "places": [10.0, 40, np.nan, 12, 120, np.nan, np.nan, 20, 60],
-        "places_eaje": [0.0] * 9,
-        "taux": [33.3, 66.7, np.nan, 50.0, 80.0, np.nan, np.nan, 74.1, 50.0],
-        "taux_nature": ["estimation"] * 9,
-        "n_eaje": [0.0, 1, 0, 0, 3, 0, 0, 1, 2],
-        "part_monoparentales": [20.0, 30, np.nan, 25, 40, np.nan, np.nan, 10, 22],
-        "part_revenus": [5.0, 12, np.nan, 9, 15, np.nan, np.nan, 4, 11],
-        "n_qpv": [0.0, 0, 0, 0, 2, 0, 0, 0, 0],
-        "rural": [True, False, True, True, False, True, True, True, False],
-    })
+    df = pd.DataFrame(
+        {
+            "code_insee": pd.array(CODES, dtype="string"),
+            "nom": NAMES,
+            "dep": ["01"] * 9,
+            "siren_epci": ["200000001"] * 9,
+            "epci_nom": ["CC Test"] * 9,
+            "population": [1000.0, 2000, 500, 800, 5000, 300, 100, 900, 4000],
+            "dens7": pd.array([5, 4, 6, 5, 2, 7, 7, 5, 3], dtype="Int64"),
+            "enfants_moins_3": [30.0, 60, 15, 24, 150, 9, 3, 27, 120],
+            "enfants_nature": ["INSEE"] * 9,
+            "places": [10.0, 40, np.nan, 12, 120, np.nan, np.nan, 20, 60],
+            "places_eaje": [0.0] * 9,
+            "taux": [33.3, 66.7, np.nan, 50.0, 80.0, np.nan, np.nan, 74.1, 50.0],
+            "taux_nature": ["estimation"] * 9,
+            "n_eaje": [0.0, 1, 0, 0, 3, 0, 0, 1, 2],
+            "part_monoparentales": [20.0, 30, np.nan, 25, 40, np.nan, np.nan, 10, 22],
+            "part_revenus": [5.0, 12, np.nan, 9, 15, np.nan, np.nan, 4, 11],
+            "n_qpv": [0.0, 0, 0, 0, 2, 0, 0, 0, 0],
+            "rural": [True, False, True, True, False, True, True, True, False],
+        }
+    )
     for k, v in overrides.items():
         df[k] = v
     return df
 
 
-REFS = z.References(national_rate=60.0, national_rate_nature="publié", national_rate_year=2022,
-                    income_share=10.0, income_label="part des allocataires percevant le RSA",
-                    mono_share=25.0, departement_rates={"01": 70.0})
+REFS = z.References(
+    national_rate=60.0,
+    national_rate_nature="publié",
+    national_rate_year=2022,
+    income_share=10.0,
+    income_label="part des allocataires percevant le RSA",
+    mono_share=25.0,
+    departement_rates={"01": 70.0},
+)
 
 
 # ------------------------------------------------------------------------ contiguity
@@ -112,8 +129,9 @@ def test_connected_components_labels() -> None:
         ([1, 2, 4, 5], 4e8, "Polygon"),
     ],
 )
-def test_dissolve_one_polygon_per_zone(flagged: list[int], expected_area: float,
-                                       geom_type: str) -> None:
+def test_dissolve_one_polygon_per_zone(
+    flagged: list[int], expected_area: float, geom_type: str
+) -> None:
     g = grid()
     members = z.zone_members(g.iloc[[k - 1 for k in flagged]])
     zones = z.dissolve_zones(g, members)
@@ -238,8 +256,10 @@ def test_combination(combine: str, expected: list[str]) -> None:
         (z.CnafPriorityRule(), ["60,0 places", "RSA", "10,0 %"]),
         (z.NoEajeRule(25.0), ["aucun établissement", "25 enfants"]),
         (z.AccessibilityRule(35.0, 8.0, "paliers"), ["35 places", "8 km", "2SFCA", "paliers"]),
-        (z.CompositeRule((("couverture", 2.0), ("qpv", 1.0)), 60.0),
-         ["60 sur 100", "déficit de couverture × 2,0", "quartier prioritaire × 1,0"]),
+        (
+            z.CompositeRule((("couverture", 2.0), ("qpv", 1.0)), 60.0),
+            ["60 sur 100", "déficit de couverture × 2,0", "quartier prioritaire × 1,0"],
+        ),
     ],
 )
 def test_rule_sentences_are_generated_from_parameters(rule, fragments: list[str]) -> None:
@@ -249,9 +269,13 @@ def test_rule_sentences_are_generated_from_parameters(rule, fragments: list[str]
 
 
 def test_rules_params_round_trip() -> None:
-    rules = [z.CnafPriorityRule(), z.CoverageThresholdRule("departement", 85.0), z.NoEajeRule(12.0),
-             z.AccessibilityRule(30.0, 15.0, "uniforme"),
-             z.CompositeRule((("couverture", 1.0), ("rural", 2.0)), 40.0)]
+    rules = [
+        z.CnafPriorityRule(),
+        z.CoverageThresholdRule("departement", 85.0),
+        z.NoEajeRule(12.0),
+        z.AccessibilityRule(30.0, 15.0, "uniforme"),
+        z.CompositeRule((("couverture", 1.0), ("rural", 2.0)), 40.0),
+    ]
     params = z.rules_to_params(rules, "toutes")
     back, combine = z.rules_from_params(json.loads(json.dumps(params)))
     assert back == rules and combine == "toutes"
@@ -266,12 +290,17 @@ def test_rules_do_not_mutate_base() -> None:
 
 # --------------------------------------------------------------------- commune base
 def communes_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "code_insee": ["01001", "01002", "01003", "75056"],
-        "nom": ["A", "B", "C", "Paris"], "dep": ["01", "01", "01", "75"],
-        "siren_epci": ["200000001"] * 3 + ["200054781"], "epci_nom": ["CC"] * 3 + ["MGP"],
-        "population": [12000, 800, 15000, 2_000_000], "dens7": [2, 6, 3, 1],
-    })
+    return pd.DataFrame(
+        {
+            "code_insee": ["01001", "01002", "01003", "75056"],
+            "nom": ["A", "B", "C", "Paris"],
+            "dep": ["01", "01", "01", "75"],
+            "siren_epci": ["200000001"] * 3 + ["200054781"],
+            "epci_nom": ["CC"] * 3 + ["MGP"],
+            "population": [12000, 800, 15000, 2_000_000],
+            "dens7": [2, 6, 3, 1],
+        }
+    )
 
 
 def caf(kind: str, rows: list[tuple]) -> pd.DataFrame:
@@ -279,19 +308,36 @@ def caf(kind: str, rows: list[tuple]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["annee", "niveau", "code", col])
     if kind == "places":
         df["pl_eaje"] = df["pl_total"] / 2
+        df["pl_assmat"] = df["pl_total"] / 4
     return df
 
 
 def test_base_published_estimated_derived_and_plm() -> None:
-    taux = caf("taux", [(2022, "commune", "01001", 50.0), (2021, "commune", "01001", 40.0),
-                        (2022, "commune", "75101", 80.0), (2022, "commune", "75102", 40.0),
-                        (2022, "france", None, 58.0)])
-    places = caf("places", [(2022, "commune", "01001", 100.0), (2022, "commune", "01003", 90.0),
-                            (2022, "commune", "75101", 80.0), (2022, "commune", "75102", 40.0)])
-    enfants = pd.DataFrame({"code_insee": ["01003", "01002"], "annee": [2021, 2021],
-                            "enfants_moins_3": [300.0, 20.0]})
-    b = z.build_commune_base(communes_frame(), taux=taux, places=places, enfants=enfants,
-                             year=None).set_index("code_insee")
+    taux = caf(
+        "taux",
+        [
+            (2022, "commune", "01001", 50.0),
+            (2021, "commune", "01001", 40.0),
+            (2022, "commune", "75101", 80.0),
+            (2022, "commune", "75102", 40.0),
+            (2022, "france", None, 58.0),
+        ],
+    )
+    places = caf(
+        "places",
+        [
+            (2022, "commune", "01001", 100.0),
+            (2022, "commune", "01003", 90.0),
+            (2022, "commune", "75101", 80.0),
+            (2022, "commune", "75102", 40.0),
+        ],
+    )
+    enfants = pd.DataFrame(
+        {"code_insee": ["01003", "01002"], "annee": [2021, 2021], "enfants_moins_3": [300.0, 20.0]}
+    )
+    b = z.build_commune_base(
+        communes_frame(), taux=taux, places=places, enfants=enfants, year=None
+    ).set_index("code_insee")
     assert b.loc["01001", "taux"] == 50.0 and b.loc["01001", "taux_nature"] == "publié"
     assert b.loc["01001", "enfants_moins_3"] == pytest.approx(200.0)  # 100 / 50 * 100
     assert b.loc["01001", "enfants_nature"] == "dérivé"
@@ -301,23 +347,36 @@ def test_base_published_estimated_derived_and_plm() -> None:
     # Paris: 120 places, children 100 + 100 -> 60
     assert b.loc["75056", "taux"] == pytest.approx(60.0)
     assert b.loc["75056", "taux_nature"] == "calculé"
+    assert b.loc["75056", "places_assmat"] == pytest.approx(30.0)  # (80 + 40) / 4
+    assert b.loc["01001", "places_assmat"] == pytest.approx(25.0)
     assert bool(b.loc["01002", "rural"]) and not bool(b.loc["01001", "rural"])
 
 
 def test_base_eaje_counts_income_and_qpv() -> None:
-    structures = pd.DataFrame({
-        "id_structure": ["s1", "s2", "s3"], "type_structure": ["EAJE", "EAJE", "RPE"],
-        "code_insee": ["01001", "01001", "01002"], "places": [20, 10, None],
-    })
+    structures = pd.DataFrame(
+        {
+            "id_structure": ["s1", "s2", "s3"],
+            "type_structure": ["EAJE", "EAJE", "RPE"],
+            "code_insee": ["01001", "01001", "01002"],
+            "places": [20, 10, None],
+        }
+    )
     bpe = pd.DataFrame({"code_insee": ["01002", "01003"], "annee": [2021, 2021], "nb_eaje": [0, 2]})
-    alloc = pd.DataFrame({
-        "code_insee": ["01001", "01003"], "annee": [2020, 2020], "allocataires": [100.0, 200.0],
-        "allocataires_rsa": [10.0, 50.0], "allocataires_bas_revenus": [np.nan, np.nan],
-        "familles_monoparentales": [5.0, 30.0], "couples_avec_enfants": [15.0, 30.0],
-    })
+    alloc = pd.DataFrame(
+        {
+            "code_insee": ["01001", "01003"],
+            "annee": [2020, 2020],
+            "allocataires": [100.0, 200.0],
+            "allocataires_rsa": [10.0, 50.0],
+            "allocataires_bas_revenus": [np.nan, np.nan],
+            "familles_monoparentales": [5.0, 30.0],
+            "couples_avec_enfants": [15.0, 30.0],
+        }
+    )
     qpv = pd.DataFrame({"code_qpv": ["QP1", "QP2", "QP3"], "code_insee": ["01003", "01003", None]})
-    b = z.build_commune_base(communes_frame(), structures=structures, bpe=bpe, allocataires=alloc,
-                             qpv=qpv).set_index("code_insee")
+    b = z.build_commune_base(
+        communes_frame(), structures=structures, bpe=bpe, allocataires=alloc, qpv=qpv
+    ).set_index("code_insee")
     assert b.loc["01001", "n_eaje"] == 2 and b.loc["01001", "places_eaje"] == 30
     assert b.loc["01002", "n_eaje"] == 0  # BPE (the structures list has only an RPE there)
     assert b.loc["01003", "n_eaje"] == 2
@@ -381,11 +440,13 @@ def test_zoning_payload_round_trip_and_geojson() -> None:
     assert payload["date"] == "2026-11-26T12:00:00+00:00"
     assert payload["communes"] == ["01001", "01002", "01009"]
     back = z.zoning_members(payload)
-    pd.testing.assert_frame_equal(back.reset_index(drop=True),
-                                  members.astype("string").reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        back.reset_index(drop=True), members.astype("string").reset_index(drop=True)
+    )
     zones = z.zones_from_payload(payload, g)
     assert len(zones) == 2 and zones.geometry.area.sum() == pytest.approx(3e8)
-    gj = json.loads(z.zones_geojson(zones, z.zone_table(base(), back, 60.0)))
+    gj = json.loads(z.zones_geojson(zones, z.zone_table(base(), back, 60.0), "Source : test"))
+    assert gj["source"] == "Source : test"
     assert gj["type"] == "FeatureCollection" and len(gj["features"]) == 2
     props = gj["features"][0]["properties"]
     assert {"zone_id", "zone_nom", "enfants_moins_3", "places_a_creer", "ao"} <= set(props)
@@ -395,13 +456,16 @@ def test_zoning_payload_round_trip_and_geojson() -> None:
 
 
 @pytest.mark.parametrize(("estimate", "expected"), [(False, None), (True, 800 * 320 / 27000)])
-def test_base_children_estimated_from_population_only_on_request(estimate: bool,
-                                                                  expected: float | None) -> None:
-    enfants = pd.DataFrame({"code_insee": ["01001", "01003"], "annee": [2021, 2021],
-                            "enfants_moins_3": [20.0, 300.0]})
+def test_base_children_estimated_from_population_only_on_request(
+    estimate: bool, expected: float | None
+) -> None:
+    enfants = pd.DataFrame(
+        {"code_insee": ["01001", "01003"], "annee": [2021, 2021], "enfants_moins_3": [20.0, 300.0]}
+    )
     places = caf("places", [(2022, "commune", "01002", 10.0)])
-    b = z.build_commune_base(communes_frame(), enfants=enfants, places=places,
-                             estimate_children=estimate).set_index("code_insee")
+    b = z.build_commune_base(
+        communes_frame(), enfants=enfants, places=places, estimate_children=estimate
+    ).set_index("code_insee")
     if expected is None:
         assert pd.isna(b.loc["01002", "enfants_moins_3"])
     else:
@@ -426,3 +490,33 @@ def test_references_flags_demo_national_rate() -> None:
     assert refs.national_rate == 59.0
     assert refs.national_rate_nature == "données de démonstration"
     assert "données de démonstration" in z.CnafPriorityRule().describe(refs)
+
+
+@pytest.mark.parametrize(
+    ("territory", "expected"),
+    [(None, ["B", "A"]), ("epci:1", ["A"]), ("epci:9", [])],
+)
+def test_saved_zonings_filtered_and_sorted(territory: str | None, expected: list[str]) -> None:
+    docs = {
+        "A": {"territoire": "epci:1", "date": "2026-01-01T00:00:00+00:00", "zones": []},
+        "B": {"territoire": "epci:2", "date": "2026-03-01T00:00:00+00:00", "zones": []},
+        "checklist": {"items": []},
+    }
+    assert [d["nom"] for d in z.saved_zonings(docs, territory)] == expected
+
+
+def test_references_estimate_ignores_unpublished_rows() -> None:
+    nature = pd.array(
+        ["publié", "publié", None, "estimation", None, None, None, None, None], dtype="string"
+    )
+    refs = z.references(base(taux_nature=nature))
+    # communes 1 and 2 only: (10 + 40) / (30 + 60) * 100
+    assert refs.national_rate == pytest.approx(50 / 90 * 100)
+    assert refs.departement_rates == {"01": pytest.approx(50 / 90 * 100)}
+
+
+def test_flagged_zone_members_uses_rule_flags() -> None:
+    res = z.apply_rules(base(), [z.NoEajeRule(20.0)], REFS)  # communes 1 and 4: contiguous
+    members = z.flagged_zone_members(base(), res.flags, grid())
+    assert members["code_insee"].tolist() == ["01001", "01004"]
+    assert members["zone_nom"].unique().tolist() == ["Zone de Commune 1 et 1 commune"]

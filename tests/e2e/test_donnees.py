@@ -1,0 +1,99 @@
+"""End-to-end: import a file through the Données page in headless Chromium.
+
+Upload -> type suggested from the name -> preview + validation report -> commit -> the new
+dataset appears in the list with its provenance. A broken file shows every problem (file,
+line, column) and stores nothing. HTML in names is shown as text, never rendered.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+HARMLESS_HOSTS = {"fonts.gstatic.com", "fonts.googleapis.com"}
+
+GOOD = (
+    "\ufeffid_structure;type_structure;nom;code_insee;places;psu\r\n"
+    "E2E-1;Crèche;<b>Crèche</b> <script>window.pwned=1</script> Les Lucioles;42218;40;oui\r\n"
+    "E2E-2;Micro-crèche;Micro-crèche Pomme;1004;10;non\r\n"
+).encode("utf-8")
+BAD = (
+    "id_structure;type_structure;nom;code_insee;places\r\n"
+    "B1;EAJE;Crèche A;42218;abc\r\n"
+    "B2;EAJE;Crèche B;ZZ;-3\r\n"
+).encode("cp1252")
+
+
+def _open(page, app_url: str) -> None:
+    page.goto(f"{app_url}/donnees")
+    wait_for_app(page)
+    page.get_by_text("Données et sources", exact=True).first.wait_for()
+    page.get_by_role("tab", name="Importer un fichier").click()
+
+
+def _upload(page, name: str, data: bytes) -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        {"name": name, "mimeType": "text/csv", "buffer": data}
+    )
+
+
+def test_import_good_file(page, app_url, artifacts_dir) -> None:
+    _open(page, app_url)
+    _upload(page, "structures_e2e.csv", GOOD)
+    page.get_by_text("aucune erreur", exact=False).first.wait_for(timeout=90_000)
+    page.get_by_text("Aperçu", exact=False).first.wait_for()
+    page.screenshot(path=str(artifacts_dir / "donnees_apercu.png"), full_page=True)
+    page.get_by_role("button", name="Enregistrer dans l'espace de travail").click()
+    done = page.get_by_text("Import enregistré", exact=False).first
+    done.wait_for(timeout=90_000)
+    assert "Structures" in done.inner_text() and "réel" in done.inner_text()
+    wait_for_app(page)
+    page.get_by_role("tab", name="Jeux de données").click()
+    # The real list replaced the demo structures: pick the new dataset in the detail selector.
+    page.get_by_label("Jeu de données").first.click()
+    page.keyboard.type("Structures")
+    option = page.get_by_role(
+        "option",
+        name="Structures : EAJE, RPE, LAEP, ALSH, centres sociaux, EVS · réel",
+        exact=False,
+    )
+    option.first.wait_for(timeout=30_000)
+    option.first.click()
+    page.get_by_text(
+        "Structures : EAJE, RPE, LAEP, ALSH, centres sociaux, EVS — Source", exact=False
+    ).first.wait_for(timeout=30_000)
+    page.screenshot(path=str(artifacts_dir / "donnees_liste.png"))
+    # The demo structures were replaced by the real file: no synthetic structures left.
+    page.get_by_label("Jeu de données").first.click()
+    page.keyboard.type("Structures")
+    assert (
+        page.get_by_role("option", name="synthétique", exact=False)
+        .filter(has_text="Structures")
+        .count()
+        == 0
+    )
+    assert page.evaluate("() => window.pwned === undefined")  # the script in a name never ran
+    assert not [u for u in page.blocked_requests if not any(h in u for h in HARMLESS_HOSTS)]
+
+
+def test_broken_file_lists_every_problem(page, app_url, artifacts_dir) -> None:
+    _open(page, app_url)
+    _upload(page, "structures_casse.csv", BAD)
+    # The type is not guessed from this name: pick it.
+    page.get_by_text("fichier refusé", exact=False).or_(
+        page.get_by_text("Choisissez le type", exact=False)
+    ).first.wait_for(timeout=90_000)
+    if page.get_by_text("Choisissez le type", exact=False).count():
+        page.get_by_label("Type de données").first.click()
+        page.get_by_role(
+            "option", name="Structures : EAJE, RPE, LAEP, ALSH, centres sociaux, EVS"
+        ).click()
+    page.get_by_text("fichier refusé, rien n'a été importé", exact=False).first.wait_for(
+        timeout=90_000
+    )
+    page.screenshot(path=str(artifacts_dir / "donnees_rapport_erreurs.png"), full_page=True)
+    assert page.get_by_role("button", name="Enregistrer dans l'espace de travail").count() == 0
+    assert page.get_by_text("3 erreur(s)", exact=False).count() >= 1

@@ -1,0 +1,62 @@
+"""`python -m datastore ...`: import (dry-run, refused, committed), list, schema, exemple, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from datastore.cli import main
+from datastore.store import Workspace
+
+
+@pytest.fixture()
+def ws_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DIAG_WORKSPACE_DIR", str(tmp_path / "ws"))
+    return tmp_path / "ws"
+
+
+def _file(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "code", "stored", "fragment"),
+    [
+        ("CODGEO;NB_D502\n1004;3\n", ["--annee", "2021"], 0, 1, "Enregistré : jeu n°"),
+        ("CODGEO;NB_D502\n1004;3\n", ["--annee", "2021", "--dry-run"], 0, 0, "rien n'a été enregistré"),
+        ("CODGEO;NB_D502\n1004;-3\n", ["--annee", "2021"], 1, 0, "ligne 2, colonne « NB_D502 » : « -3 » trouvé"),
+        ("CODGEO;NB_D502\n1004;3\n", [], 1, 0, "aucune colonne d'année"),
+    ],
+)
+def test_import(ws_dir, tmp_path, capsys, text, extra, code, stored, fragment) -> None:
+    path = _file(tmp_path, "bpe.csv", text)
+    assert main(["import", str(path), "--type", "bpe_eaje", *extra]) == code
+    out = capsys.readouterr().out
+    assert fragment in out
+    assert len(Workspace(ws_dir).datasets()) == stored
+
+
+def test_list_delete(ws_dir, tmp_path, capsys) -> None:
+    path = _file(tmp_path, "bpe_2021.csv", "CODGEO;NB_D502\n42218;40\n")
+    assert main(["import", str(path), "--type", "bpe_eaje", "--producteur", "INSEE"]) == 0
+    meta = Workspace(ws_dir).datasets()[0]
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "bpe_2021.csv" in out and "INSEE" in out and "réel" in out
+    assert main(["delete", str(meta.id)]) == 0
+    assert Workspace(ws_dir).datasets() == []
+    assert main(["delete", str(meta.id)]) == 1
+    assert "introuvable" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["caf_taux", "structures", "zones"])
+def test_schema_and_exemple(ws_dir, tmp_path, capsys, kind) -> None:
+    assert main(["schema", kind]) == 0
+    assert "Clé" in capsys.readouterr().out
+    out = tmp_path / f"exemple_{kind}"
+    assert main(["exemple", kind, "-o", str(out)]) == 0
+    assert main(["import", str(out), "--type", kind, "--dry-run"]) == 0

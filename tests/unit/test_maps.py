@@ -1,0 +1,316 @@
+"""Map classification, escaping, offline assets, payload budgets and the PNG export."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from geodata import assets, layers, maps
+from geodata.layers import MapPayload
+from geodata.maps import MISSING_COLOR, MISSING_LABEL, Overlay
+from geodata.territory import Level, Territory
+
+P3 = ("#111111", "#222222", "#333333")
+NAN = float("nan")
+
+
+# ---- classification ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([0, 5, 10], [P3[0], P3[0], P3[1]]),  # left-closed classes: 10 opens class 2
+        ([19.99, 20, 30], [P3[1], P3[2], P3[2]]),  # last edge (30) belongs to the last class
+        ([-1, 31], [MISSING_COLOR, MISSING_COLOR]),  # outside the edges
+        ([NAN, None, 15], [MISSING_COLOR, MISSING_COLOR, P3[1]]),
+    ],
+)
+def test_classify_bins(values, expected):
+    s = pd.Series(values, index=[f"c{i}" for i in range(len(values))], dtype=object)
+    cl = maps.classify_bins(s, [0, 10, 20, 30], ["0 à 10", "10 à 20", "20 à 30"], P3)
+    assert cl.colors.tolist() == expected
+    assert cl.legend[:3] == [(P3[0], "0 à 10"), (P3[1], "10 à 20"), (P3[2], "20 à 30")]
+    assert ((MISSING_COLOR, MISSING_LABEL) in cl.legend) == (MISSING_COLOR in expected)
+
+
+@pytest.mark.parametrize(
+    ("bins", "labels"),
+    [([0, 10], ["a", "b"]), ([0, 10, 10], ["a", "b"]), ([10, 0], ["a"])],
+)
+def test_classify_bins_rejects_bad_edges(bins, labels):
+    with pytest.raises(ValueError):
+        maps.classify_bins(pd.Series([1.0]), bins, labels, P3)
+
+
+def test_classify_bins_string_index_and_no_mutation():
+    s = pd.Series([1.0, 2.0], index=[1001, 2004])
+    before = s.copy()
+    cl = maps.classify_bins(s, [0, 1.5, 3], ["bas", "haut"], P3)
+    assert cl.colors.index.tolist() == ["1001", "2004"]
+    pd.testing.assert_series_equal(s, before)
+
+
+@pytest.mark.parametrize(
+    ("values", "k", "n_classes", "has_missing"),
+    [
+        (list(range(10)), 5, 5, False),
+        ([1, 1, 1, 1], 5, 1, False),  # one distinct value -> one class
+        ([1, 1, 1, 2], 5, 1, False),  # edges are observed values: at most distinct-1 classes
+        ([3.4, 3.45, 9], 3, 1, False),  # edges printing alike (« 3 à 3 ») are merged
+        ([NAN, NAN], 5, 0, True),  # nothing to classify
+        ([1, 2, NAN], 2, 1, True),
+        ([1, 2, 3, 4, NAN], 2, 2, True),
+        ([3.5, 7.25], 10, 1, False),  # k larger than the number of values
+    ],
+)
+def test_classify_quantiles(values, k, n_classes, has_missing):
+    s = pd.Series(values, index=[str(i) for i in range(len(values))], dtype=float)
+    cl = maps.classify_quantiles(s, k=k)
+    classes = [entry for entry in cl.legend if entry[1] != MISSING_LABEL]
+    assert len(classes) == n_classes
+    assert ((MISSING_COLOR, MISSING_LABEL) in cl.legend) is has_missing
+    assert cl.colors[s.isna()].eq(MISSING_COLOR).all()
+    assert not cl.colors[s.notna()].eq(MISSING_COLOR).any()
+
+
+def test_classify_quantiles_french_labels():
+    s = pd.Series([1000.0, 2500.5, 12000.0, 50000.0], index=list("abcd"))
+    cl = maps.classify_quantiles(s, k=2, decimals=1, unit="hab.")
+    assert cl.legend[0][1] == "1\u202f000,0 à 2\u202f500,5 hab."
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["A", "B", "A"], ["#aa0000", "#00bb00", "#aa0000"]),
+        (["A", "Z", None], ["#aa0000", MISSING_COLOR, MISSING_COLOR]),
+        ([NAN], [MISSING_COLOR]),
+    ],
+)
+def test_classify_categories(values, expected):
+    s = pd.Series(values, index=[f"x{i}" for i in range(len(values))], dtype=object)
+    cl = maps.classify_categories(s, {"A": "#aa0000", "B": "#00bb00"})
+    assert cl.colors.tolist() == expected
+    assert cl.legend[:2] == [("#aa0000", "A"), ("#00bb00", "B")]
+    assert ((MISSING_COLOR, MISSING_LABEL) in cl.legend) == (MISSING_COLOR in expected)
+
+
+# ---- folium map on a hand-made layer ---------------------------------------------------------
+
+EVIL = "<script>alert('x')</script>"
+
+
+@pytest.fixture()
+def tiny() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"code": ["01001", "01002"], "nom": [f"Ville {EVIL}", "Autre & Cie"]},
+        geometry=[box(5.0, 46.0, 5.1, 46.1), box(5.1, 46.0, 5.2, 46.1)],
+        crs="EPSG:4326",
+    )
+
+
+def _payload(gdf: gpd.GeoDataFrame) -> MapPayload:
+    x0, y0, x1, y1 = gdf.total_bounds
+    return MapPayload(layers.to_geojson(gdf), (x0, y0, x1, y1), len(gdf), layers.count_coords(gdf))
+
+
+def _tiny_map(gdf, **kw):
+    t = Territory(Level.DEPARTEMENT, "01", "Ain")
+    cl = maps.classify_categories(
+        pd.Series(["A", "B"], index=gdf["code"]), {"A": "#aa0000", "B": "#00bb00"}
+    )
+    tip = pd.DataFrame({"Valeur <b>": [EVIL, "12 345"]}, index=gdf["code"])
+    return maps.build_map(
+        Level.COMMUNE,
+        t,
+        cl.colors,
+        cl.legend,
+        title=f"Titre {EVIL}",
+        credit=f"Source : test {EVIL}",
+        tooltip=tip,
+        payload=_payload(gdf),
+        outlines=_payload(gdf),
+        **kw,
+    )
+
+
+def test_build_map_escapes_everything(tiny):
+    ov = Overlay(
+        tiny.assign(lib=[EVIL, "zone"]), name="zones", tooltip_column="lib", legend_label=EVIL
+    )
+    html = maps.map_html(_tiny_map(tiny, overlays=[ov]))
+    assert "<script>alert" not in html  # nothing can close the page's <script> block
+    # What the browser's JS sees once the JSON escapes are decoded: title, legend and credit
+    # are escaped HTML; names, tooltip labels and values stay data and are escaped by esc()
+    # in the browser when shown (main layer, outlines, overlay label, tooltip value).
+    decoded = html.replace("\\u0026", "&").replace("\\u003c", "<").replace("\\u003e", ">")
+    assert decoded.count("&lt;script&gt;alert") >= 3
+    in_data = (
+        decoded.count(f'"nom":"Ville {EVIL}"')
+        + decoded.count(f'"label":"{EVIL}"')
+        + decoded.count(f'["{EVIL}"')
+    )
+    assert decoded.count("<script>alert") == in_data == 4
+    for call in ("esc(p.nom)", "esc(tl[k])", "esc(v[k])", "esc(l.feature.properties"):
+        assert call in html
+
+
+def test_names_are_not_templates(tiny):
+    """Jinja syntax in a name stays text (folium would compile the script as a template)."""
+    gdf = tiny.assign(nom=["{{ 6 * 7 }}", "{% if true %}x{% endif %}"])
+    html = maps.map_html(_tiny_map(gdf))
+    assert '"nom":"{{ 6 * 7 }}"' in html
+    assert "{% if true %}x{% endif %}" in html
+
+
+def test_build_map_offline_and_canvas(tiny):
+    m = _tiny_map(tiny)
+    html = maps.map_html(m)
+    assert assets.external_links(m) == []
+    assert re.findall(r"https?://", html) == []  # no CDN, no tiles
+    assert assets.LEAFLET_JS in html and assets.LEAFLET_CSS in html
+    assert 'preferCanvas": true' in html or "prefer_canvas" in html or "preferCanvas: true" in html
+
+
+def test_build_map_colours_by_lookup_not_switch(tiny):
+    html = maps.map_html(_tiny_map(tiny))
+    assert "switch" not in html  # folium's style_function would emit one case per feature
+    assert 'pal = ["#aa0000","#00bb00"]' in html
+    assert 'ci = {"01001":0,"01002":1}' in html
+
+
+def test_build_map_tiles_option(tiny):
+    html = maps.map_html(_tiny_map(tiny, tiles=True))
+    assert "tile.openstreetmap.org" in html
+
+
+def test_build_map_highlight(tiny):
+    html = maps.map_html(_tiny_map(tiny, highlight="01002"))
+    assert 'hl = "01002"' in html
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("</script>", "\\u003c/script\\u003e"), ("a & b", "a \\u0026 b"), ("plain", "plain")],
+)
+def test_escape_for_script(text, expected):
+    assert layers.escape_for_script(text) == expected
+
+
+def test_to_geojson_rounds_and_escapes(tiny):
+    gdf = tiny.copy()
+    gdf.geometry = [box(5.0000049, 46.0, 5.1234567891, 46.1), box(5.1, 46.0, 5.2, 46.1)]
+    text = layers.to_geojson(gdf)
+    assert "5.12346" in text and "5.1234567" not in text
+    assert "<" not in text and ">" not in text
+
+
+def test_static_map_png(tiny):
+    t = Territory(Level.DEPARTEMENT, "01", "Ain")
+    cl = maps.classify_categories(pd.Series(["A", None], index=tiny["code"]), {"A": "#aa0000"})
+    png = maps.static_map_png(
+        Level.COMMUNE,
+        t,
+        cl.colors,
+        cl.legend,
+        title="Titre é",
+        credit="Source : test",
+        gdf=tiny,
+        outlines_gdf=tiny,
+        dpi=60,
+    )
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---- payload budgets on the built files ------------------------------------------------------
+
+CASES = [
+    (Level.COMMUNE, Territory(Level.DEPARTEMENT, "59", "Nord")),
+    (Level.COMMUNE, Territory(Level.DEPARTEMENT, "2A", "Corse-du-Sud")),
+    (Level.COMMUNE, Territory(Level.DEPARTEMENT, "974", "La Réunion")),
+    (Level.COMMUNE, Territory(Level.REGION, "44", "Grand Est")),  # the région with most communes
+    (Level.COMMUNE, Territory(Level.REGION, "84", "Auvergne-Rhône-Alpes")),
+    (Level.EPCI, Territory(Level.REGION, "84", "Auvergne-Rhône-Alpes")),
+    (Level.EPCI, Territory(Level.FRANCE)),
+    (Level.DEPARTEMENT, Territory(Level.FRANCE)),
+    (Level.COMMUNE, Territory(Level.FRANCE)),
+    (Level.COMMUNE, Territory(Level.COMMUNE, "75056", "Paris")),
+]
+
+
+@pytest.mark.parametrize(
+    ("level", "territory"), CASES, ids=[f"{lv.value}-{t.key}" for lv, t in CASES]
+)
+def test_payload_within_budget(level, territory):
+    p = layers.payload(level, territory)
+    max_features, max_coords, max_bytes = layers.budget(level, territory)
+    assert 0 < p.n_features <= max_features
+    assert p.n_coords <= max_coords
+    assert p.n_bytes <= max_bytes
+
+
+def test_france_budget_is_the_exception():
+    assert layers.budget(Level.COMMUNE, Territory(Level.FRANCE)) != layers.budget(
+        Level.EPCI, Territory(Level.FRANCE)
+    )
+    assert layers.MAX_FEATURES <= 5_200 and layers.MAX_COORDS <= 100_000
+
+
+# ---- colourings of the Territoire page -------------------------------------------------------
+
+
+@pytest.fixture()
+def communes() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "code_insee": ["01001", "01002", "01003", "02001"],
+            "dep": ["01", "01", "01", "02"],
+            "reg": ["84", "84", "84", "32"],
+            "siren_epci": pd.array(["E1", "E1", None, "E2"], dtype="string"),
+            "population": pd.array([3500, 3501, 10001, None], dtype="Int64"),
+            "dens7": pd.array([5, 2, 1, None], dtype="Int64"),
+            "dens7_lib": [
+                "Bourgs ruraux",
+                "Centres urbains intermédiaires",
+                "Grands centres urbains",
+                None,
+            ],
+        }
+    )
+
+
+def test_colouring_tiers(communes):
+    from ui import maps as ui_maps
+
+    cl, tip, _ = ui_maps.colouring(communes, Level.COMMUNE, ui_maps.THEME_TIER)
+    tc = maps.TIER_COLORS
+    assert cl.colors.tolist() == [
+        tc["moins de 3 500"],
+        tc["3 500 à 10 000"],
+        tc["plus de 10 000"],
+        MISSING_COLOR,
+    ]
+    assert tip.loc["02001", "Population municipale 2023"] == "—"
+
+
+@pytest.mark.parametrize(
+    ("level", "code", "population", "communes_n", "rural"),
+    [
+        (Level.DEPARTEMENT, "01", 17002, 3, 3500 / 17002 * 100),
+        (Level.EPCI, "E1", 7001, 2, 3500 / 7001 * 100),
+        (Level.REGION, "32", 0, 1, np.nan),
+    ],
+)
+def test_aggregate_by(communes, level, code, population, communes_n, rural):
+    from ui import maps as ui_maps
+
+    agg = ui_maps.aggregate_by(communes, level)
+    assert agg.loc[code, "population"] == population
+    assert agg.loc[code, "communes"] == communes_n
+    assert agg.loc[code, "part_rurale"] == pytest.approx(rural, nan_ok=True)

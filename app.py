@@ -6,13 +6,19 @@ in `diagnostics/`, geography in `geodata/`, data in `datastore/`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import state
 
+# A local image: a material icon or an emoji favicon would be fetched from a CDN, and the
+# app must work with no internet access.
+FAVICON = str(Path(__file__).resolve().parent / "static" / "favicon.png")
+
 st.set_page_config(
     page_title="Diagnostics territoriaux — services aux familles",
-    page_icon=":material/family_restroom:",
+    page_icon=FAVICON,
     layout="wide",
     initial_sidebar_state="expanded",
 )

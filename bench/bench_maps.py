@@ -317,7 +317,9 @@ def run() -> list[dict]:
                     }
                 )
             for r in rows:
-                print(f"   {r['name']}: {r['seconds']} s (budget {r['budget_seconds']} s)", flush=True)
+                print(
+                    f"   {r['name']}: {r['seconds']} s (budget {r['budget_seconds']} s)", flush=True
+                )
             outside = sorted({urlparse(u).netloc for u in blocked})
             if outside:
                 rows[0]["note"] += f" ; requêtes extérieures bloquées : {', '.join(outside)}"

@@ -29,6 +29,7 @@ from datastore.readers import (
     MAX_BYTES,
     RawTable,
     ReadError,
+    best_sheet,
     human_size,
     locate_header,
     norm_header,
@@ -429,8 +430,6 @@ def prepare(
             frame, lines = _read_geojson(source, file, opts, report)
         else:
             raw = read_raw(source, file, max_bytes=opts.max_bytes)
-            for n in raw.notes:
-                report.note(n)
             frame, lines = _IMPORTERS.get(kind, _generic)(raw, dtype, opts, report, prepared)
     except ReadError as exc:
         for m in exc.messages:
@@ -777,6 +776,9 @@ def _generic(
     raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report, prepared: Prepared
 ) -> tuple[pd.DataFrame | None, np.ndarray]:
     aliases = ALIASES[dtype.kind]
+    raw = best_sheet(raw, _score(aliases))
+    for n in raw.notes:
+        report.note(n)
     choice = locate_header(raw, _score(aliases))
     if choice.merged_rows > 1:
         report.note(
@@ -924,10 +926,6 @@ def _post_densite(typed, lines, report):
     return _map_merged(
         typed, "code_insee", ["code_insee", "annee"], [], ["dens7", "dens7_lib"], report, lines
     )
-
-
-def _post_drop_empty_dens(typed, lines, report):
-    return typed, lines
 
 
 _TYPE_WORDS = (
@@ -1081,10 +1079,6 @@ def _pre_drees(frame, lines, header, opts, report, headers):
     return frame, lines
 
 
-def _pre_bpe(frame, lines, header, opts, report, headers):
-    return frame, lines
-
-
 def _norm_name(text: str) -> str:
     t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     t = re.sub(r"[^a-z0-9]+", " ", t).strip()
@@ -1113,7 +1107,9 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
     for code, nom, dep, pop in zip(
         com["code_insee"], com["nom"], com["dep"], com["population"], strict=True
     ):
-        index.setdefault((str(dep), _norm_name(nom)), []).append((str(code), float(pop or 0)))
+        index.setdefault((str(dep), _norm_name(nom)), []).append(
+            (str(code), 0.0 if pd.isna(pop) else float(pop))
+        )
     merged_names = {
         (codes.departement_of_commune(o), _norm_name(n)): ref.passage[o]
         for o, n in ref.passage_names.items()
@@ -1216,7 +1212,6 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
             + (" …" if len(unmatched) > 20 else "")
             + "."
         )
-    _ = ref
     return frame, lines
 
 
@@ -1228,7 +1223,6 @@ _PRE_HOOKS: dict[str, Callable] = {
     "ctg": _pre_ctg,
     "ao_transferts": _pre_ao,
     "drees_offre": _pre_drees,
-    "bpe_eaje": _pre_bpe,
     "qpv": _pre_qpv,
 }
 _POST_HOOKS: dict[str, Callable] = {
@@ -1252,6 +1246,9 @@ def _caf(
         vals = {caf_value_column(norm_header(c), kind) for c in cells if c} - {None}
         return len(keys) + len(vals)
 
+    raw = best_sheet(raw, score)
+    for n in raw.notes:
+        report.note(n)
     choice = locate_header(raw, score)
     if choice.merged_rows > 1:
         report.note(

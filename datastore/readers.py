@@ -70,6 +70,8 @@ class RawTable:
     separator: str = ""
     notes: list[str] = field(default_factory=list)
     line_word: str = "ligne"
+    sheet: str = ""  # XLSX: sheet name
+    alternatives: list[RawTable] = field(default_factory=list)  # XLSX: the other non-empty sheets
 
     def head(self, n: int = HEAD_ROWS) -> list[list[str]]:
         return [list(r) for r in self.grid.head(n).itertuples(index=False, name=None)]
@@ -266,28 +268,31 @@ def _read_xlsx(data: bytes, name: str) -> RawTable:
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
         raise ReadError([f"{name} : classeur Excel illisible ({type(exc).__name__})."]) from exc
     try:
-        sheet = None
+        sheets: list[tuple[str, list[list[str]]]] = []
         for ws in wb.worksheets:
-            if ws.max_row and ws.max_row > 0:
-                sheet = ws
-                break
-        if sheet is None:
-            raise ReadError([f"{name} : le classeur ne contient aucune feuille non vide."])
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        title = sheet.title
+            rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            if any(c for r in rows for c in r):
+                sheets.append((ws.title, rows))
         nsheets = len(wb.worksheets)
     finally:
         wb.close()
-    if not rows:
-        raise ReadError([f"{name} : le fichier est vide."])
-    width = max(len(r) for r in rows)
-    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-    grid = grid.astype(str)
-    notes = [
-        f"Lu comme classeur Excel, feuille « {title} »"
-        + (f" (la première de {nsheets} feuilles)." if nsheets > 1 else ".")
-    ]
-    return RawTable(name, grid, np.arange(1, len(grid) + 1, dtype=np.int64), "", "", notes)
+    if not sheets:
+        raise ReadError([f"{name} : le classeur ne contient aucune feuille non vide."])
+    tables = []
+    for title, rows in sheets:
+        width = max(len(r) for r in rows)
+        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object).astype(str)
+        note = f"Lu comme classeur Excel, feuille « {title} »" + (
+            f" ({nsheets} feuilles dans le classeur)." if nsheets > 1 else "."
+        )
+        tables.append(
+            RawTable(
+                name, grid, np.arange(1, len(grid) + 1, dtype=np.int64), "", "", [note], sheet=title
+            )
+        )
+    first = tables[0]
+    first.alternatives = tables[1:]
+    return first
 
 
 def _read_parquet(data: bytes, name: str) -> RawTable:
@@ -355,6 +360,17 @@ class HeaderChoice:
     header: list[str]
     score: int
     merged_rows: int = 1
+
+
+def best_sheet(raw: RawTable, score: Callable[[list[str]], int]) -> RawTable:
+    """Among the sheets of a workbook, the one whose header the importer recognises best
+    (a « Notice » or « Sommaire » sheet before the data is skipped)."""
+    best, best_score = raw, locate_header(raw, score).score
+    for alt in raw.alternatives:
+        s = locate_header(alt, score).score
+        if s > best_score:
+            best, best_score = alt, s
+    return best
 
 
 def locate_header(raw: RawTable, score: Callable[[list[str]], int]) -> HeaderChoice:

@@ -12,9 +12,12 @@ Scale -> file (see geodata/build.py for tolerances):
 | région               | communes_region        | epci_region       | departements_full |
 | France               | communes_france        | epci_france       | departements_france |
 
-Payload budget per map (measured, see docs in bench/README.md): at most about 5,000
-features, 100,000 coordinates and 2.5 MB of GeoJSON. France by commune (34,9 k features)
-is the one exception: about 350 k coordinates and 12 MB at the strongest simplification.
+Payload budget per map (measurements in the shared notes, checked by tests/unit/test_maps.py):
+at most 5,200 features (Grand Est, the largest région, has 5,115 communes), 100,000
+coordinates and 2.5 MB of GeoJSON; measured: Rhône 266 communes / 6 k coords / 0.2 MB,
+Grand Est 5,115 / 83 k / 2.2 MB, France by EPCI 1,253 / 61 k / 1.4 MB. France by commune is
+the exception with its own budget (40,000 features, 400,000 coordinates, 14 MB): 34,871
+features, 295 k coordinates, 9.7 MB.
 
 Pure functions, no caching (ui/maps.py caches the GeoJSON strings).
 """

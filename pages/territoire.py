@@ -100,7 +100,7 @@ with col_fig:
             "Strate (habitants)": kf.tiers["tier"].astype(str),
             "Communes": kf.tiers["communes"].map(fmt_number),
             "Population": kf.tiers["population"].map(fmt_number),
-            "Part de la population": (kf.tiers["population"] / max(kf.population, 1) * 100).map(
+            "Part": (kf.tiers["population"] / max(kf.population, 1) * 100).map(
                 lambda v: f"{fmt_number(v, 1)} %"
             ),
         }

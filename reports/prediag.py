@@ -1657,15 +1657,6 @@ def build_prediag(subject: Subject, inputs: PrediagInputs) -> Prediag:
     return Prediag(subject, comps, inputs.today, sections)
 
 
-def summary_sentences(prediag: Prediag, per_section: int = 2) -> list[tuple[str, str]]:
-    """(section title, sentence) pairs for the summary page: the first sentences of each section."""
-    out = []
-    for s in prediag.sections:
-        for sentence in s.sentences[:per_section]:
-            out.append((s.title, sentence))
-    return out
-
-
 # ----------------------------------------------------------------------------- workshop view
 
 

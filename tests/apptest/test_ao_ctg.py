@@ -9,6 +9,7 @@ the test CTG, removed afterwards).
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pandas as pd
@@ -23,7 +24,9 @@ pytestmark = pytest.mark.apptest
 
 EPCI = "200065886"  # Loire Forez Agglomération
 MONTBRISON = "42147"
-CTG_EPCI, CTG_COMMUNE = "TEST-AO-1", "TEST-AO-2"
+# xdist workers share the session workspace: ids (and checklist documents) are per worker
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+CTG_EPCI, CTG_COMMUNE = f"TEST-AO-1-{_WORKER}", f"TEST-AO-2-{_WORKER}"
 REVISION_SHIFT = 10**9
 
 TEST_CTG = pd.DataFrame(

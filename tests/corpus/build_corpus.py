@@ -1,6 +1,9 @@
 """Writes the awkward/broken files of tests/corpus/files (run once; the files are committed).
 
-    .venv/bin/python tests/corpus/build_corpus.py
+    .venv/bin/python tests/corpus/build_corpus.py            # writes the missing files only
+    .venv/bin/python tests/corpus/build_corpus.py --force    # rewrites them all
+
+(XLSX files embed their save time, so rewriting them changes their bytes, not their content.)
 
 Expected outcomes are in tests/corpus/cases.json, checked by tests/corpus/test_corpus.py.
 """
@@ -9,11 +12,20 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 
 from openpyxl import Workbook
 
 OUT = Path(__file__).resolve().parent / "files"
+FORCE = "--force" in sys.argv
+
+
+def _write(name: str, data: bytes) -> None:
+    path = OUT / name
+    if FORCE or not path.exists():
+        path.write_bytes(data)
+
 
 CAF_TX_HEADER = (
     "date_reference;numero_commune;nom_commune;numero_epci;nom_epci;numero_departement;"
@@ -33,7 +45,11 @@ def w(name: str, text: str, encoding: str = "utf-8", bom: bool = False) -> None:
     data = text.replace("\n", "\r\n").encode(encoding)
     if bom:
         data = b"\xef\xbb\xbf" + data
-    (OUT / name).write_bytes(data)
+    _write(name, data)
+
+
+def _write_text(name: str, text: str, encoding: str = "utf-8") -> None:
+    _write(name, text.encode(encoding))
 
 
 def xlsx(name: str, rows: list[list[object]], merge: str | None = None) -> None:
@@ -46,7 +62,7 @@ def xlsx(name: str, rows: list[list[object]], merge: str | None = None) -> None:
         ws.merge_cells(merge)
     buf = io.BytesIO()
     wb.save(buf)
-    (OUT / name).write_bytes(buf.getvalue())
+    _write(name, buf.getvalue())
 
 
 def main() -> None:
@@ -192,7 +208,7 @@ def main() -> None:
     ws.append(["01004", "=B2*1000"])
     buf = io.BytesIO()
     wb.save(buf)
-    (OUT / "29_formule_excel.xlsx").write_bytes(buf.getvalue())
+    _write("29_formule_excel.xlsx", buf.getvalue())
     w(
         "30_plusieurs_erreurs.csv",
         "id_structure;type_structure;nom;code_insee;places;psu;latitude\n"
@@ -222,7 +238,7 @@ def main() -> None:
         "CODGEO;NOTE;A;PERCOU;AM;ENF_2;ARSAS\n"
         "420010101;0;100;250;10;12;5\n420010102;0;50;120;4;6;\n420040000;0;30;70;2;3;1\n",
     )
-    (OUT / "33_ancien_excel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    _write("33_ancien_excel.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     w("34_ligne_decalee.csv", "CODGEO;NB_D502\n01004;3\n42218;40;12;x\n")
     w(
         "35_ctg_dates.csv",
@@ -235,7 +251,8 @@ def main() -> None:
         "id_ctg;nom;niveau;signataires;date_debut;date_fin\n"
         "C1;CTG Saint-Étienne Métropole;intercommunal;244200770, 42218;01/01/2022;31/12/2026\n",
     )
-    (OUT / "37_zones.geojson").write_text(
+    _write_text(
+        "37_zones.geojson",
         json.dumps(
             {
                 "type": "FeatureCollection",
@@ -260,14 +277,29 @@ def main() -> None:
         ),
         encoding="utf-8",
     )
-    (OUT / "38_zones_casse.geojson").write_text(
-        '{"type": "FeatureCollection", "features": [', encoding="utf-8"
+    _write_text(
+        "38_zones_casse.geojson", '{"type": "FeatureCollection", "features": [', encoding="utf-8"
     )
     w(
         "39_ao_transferts.csv",
         "siren;compétence;communes\n244200770;Planification;\n244200770;qualité;42218, 42095\n"
         "24420077;informer;\n",
     )
+    wb = Workbook()
+    notice = wb.active
+    notice.title = "Notice"
+    notice.append(["Nombre d'EAJE par commune — lisez-moi"])
+    notice.append(["Source : INSEE, BPE 2021"])
+    data = wb.create_sheet("Données")
+    data.append(["CODGEO", "NB_D502"])
+    data.append(["42218", 40])
+    buf = io.BytesIO()
+    wb.save(buf)
+    _write("41_classeur_notice_puis_donnees.xlsx", buf.getvalue())
+    wb = Workbook()
+    buf = io.BytesIO()
+    wb.save(buf)
+    _write("42_classeur_vide.xlsx", buf.getvalue())
     w(
         "40_separateur_guillemets.csv",
         'id_structure,type_structure,nom,code_insee,places\nE1,EAJE,"Crèche ""Les Lucioles"", Nord",42218,"30"\n',

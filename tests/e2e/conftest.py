@@ -58,7 +58,7 @@ def app_url(browser) -> Iterator[str]:
     port = _free_port()
     ws = tempfile.mkdtemp(prefix="diag-e2e-ws-")
     env = dict(os.environ, DIAG_WORKSPACE_DIR=ws, PYTHONUNBUFFERED="1")
-    log = open(Path(tempfile.gettempdir()) / f"streamlit-e2e-{port}.log", "w")  # noqa: SIM115
+    log = open(Path(tempfile.gettempdir()) / f"streamlit-e2e-{port}.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],

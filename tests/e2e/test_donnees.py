@@ -7,6 +7,8 @@ line, column) and stores nothing. HTML in names is shown as text, never rendered
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.conftest import wait_for_app
@@ -97,3 +99,19 @@ def test_broken_file_lists_every_problem(page, app_url, artifacts_dir) -> None:
     page.screenshot(path=str(artifacts_dir / "donnees_rapport_erreurs.png"), full_page=True)
     assert page.get_by_role("button", name="Enregistrer dans l'espace de travail").count() == 0
     assert page.get_by_text("3 erreur(s)", exact=False).count() >= 1
+
+
+def test_schema_tab_and_example_download(page, app_url, artifacts_dir) -> None:
+    page.goto(f"{app_url}/donnees")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Schémas et exemples").click()
+    button = page.get_by_role("button", name="Télécharger un fichier d'exemple (CSV ;)")
+    button.wait_for(timeout=60_000)
+    page.screenshot(path=str(artifacts_dir / "donnees_schemas.png"))
+    with page.expect_download() as info:
+        button.click()
+    data = Path(info.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.decode("utf-8-sig").splitlines()[0].startswith("annee;niveau;code;nom;tx_")
+    page.get_by_role("tab", name="Sources et crédits").click()
+    page.screenshot(path=str(artifacts_dir / "donnees_sources.png"))

@@ -26,8 +26,20 @@ def _file(tmp_path: Path, name: str, text: str) -> Path:
     ("text", "extra", "code", "stored", "fragment"),
     [
         ("CODGEO;NB_D502\n1004;3\n", ["--annee", "2021"], 0, 1, "Enregistré : jeu n°"),
-        ("CODGEO;NB_D502\n1004;3\n", ["--annee", "2021", "--dry-run"], 0, 0, "rien n'a été enregistré"),
-        ("CODGEO;NB_D502\n1004;-3\n", ["--annee", "2021"], 1, 0, "ligne 2, colonne « NB_D502 » : « -3 » trouvé"),
+        (
+            "CODGEO;NB_D502\n1004;3\n",
+            ["--annee", "2021", "--dry-run"],
+            0,
+            0,
+            "rien n'a été enregistré",
+        ),
+        (
+            "CODGEO;NB_D502\n1004;-3\n",
+            ["--annee", "2021"],
+            1,
+            0,
+            "ligne 2, colonne « NB_D502 » : « -3 » trouvé",
+        ),
         ("CODGEO;NB_D502\n1004;3\n", [], 1, 0, "aucune colonne d'année"),
     ],
 )

@@ -49,6 +49,22 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _previous_rows(path: Path, rerun: set[str]) -> list[str]:
+    """Table rows of results.md for modules not run this time (a partial run keeps them)."""
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if (
+            line.startswith("| ")
+            and cells[0] not in ("module", *rerun)
+            and not set(cells[0]) <= {"-"}
+        ):
+            out.append(line)
+    return out
+
+
 def main(argv: list[str]) -> int:
     rows: list[dict] = []
     failed = False
@@ -71,8 +87,11 @@ def main(argv: list[str]) -> int:
         for r in results:
             rows.append({"module": name.removeprefix("bench_"), **r})
         print(f"   {time.perf_counter() - t0:.1f} s", flush=True)
+    print(table(rows))
     text = table(rows)
-    print(text)
+    kept = _previous_rows(HERE / "results.md", {r["module"] for r in rows})
+    if kept:
+        text += "\n" + "\n".join(kept)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     header = (
         f"# Résultats des benchmarks\n\n{stamp} · {platform.node()} · Python "

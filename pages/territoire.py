@@ -83,8 +83,8 @@ with col_map:
 kf = key_figures(communes)
 with col_fig:
     st.subheader("Chiffres clés")
-    a, b, c = st.columns([5, 3, 2])
-    a.metric("Population", fmt_number(kf.population))
+    st.metric("Population", fmt_number(kf.population))
+    b, c = st.columns(2)
     b.metric("Communes", fmt_number(kf.n_communes))
     c.metric("EPCI", fmt_number(kf.n_epci))
     credits(

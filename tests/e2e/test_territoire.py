@@ -17,9 +17,10 @@ from tests.e2e.conftest import wait_for_app
 
 pytestmark = pytest.mark.e2e
 
-# Requests we accept to see blocked: Streamlit fetches the Material Symbols SVG of the page
-# icon (app.py page_icon) from Google Fonts for the favicon; nothing of the maps.
-HARMLESS_HOSTS = {"fonts.gstatic.com", "fonts.googleapis.com"}
+# Hosts whose blocked requests would be tolerated (tiles, fonts). None: the favicon is local
+# (static/favicon.png) and Material icons come from Streamlit's bundled font, so the page,
+# the search and the maps must not try to reach any outside host at all.
+HARMLESS_HOSTS: set[str] = set()
 
 DEP = "69"
 COMMUNE = "69264"  # Villefranche-sur-Saône

@@ -1,6 +1,6 @@
 """Entry point: page config, navigation and the shared sidebar.
 
-Run with `make run` (see README). Pages live in `pages/` and stay thin: computations are
+Run with `make run` (see README). Pages live in `app_pages/` and stay thin: computations are
 in `diagnostics/`, geography in `geodata/`, data in `datastore/`.
 """
 
@@ -25,22 +25,59 @@ st.set_page_config(
 
 PAGES = {
     "Territoire": [
-        st.Page("pages/territoire.py", title="Territoire", icon=":material/map:", url_path="territoire",
-                default=True),
-        st.Page("pages/couverture.py", title="Taux de couverture", icon=":material/child_care:",
-                url_path="couverture"),
-        st.Page("pages/ao_ctg.py", title="Compétences AO et CTG", icon=":material/account_balance:",
-                url_path="ao-ctg"),
-        st.Page("pages/zones.py", title="Zones sous-dotées", icon=":material/crisis_alert:", url_path="zones"),
+        st.Page(
+            "app_pages/territoire.py",
+            title="Territoire",
+            icon=":material/map:",
+            url_path="territoire",
+            default=True,
+        ),
+        st.Page(
+            "app_pages/couverture.py",
+            title="Taux de couverture",
+            icon=":material/child_care:",
+            url_path="couverture",
+        ),
+        st.Page(
+            "app_pages/ao_ctg.py",
+            title="Compétences AO et CTG",
+            icon=":material/account_balance:",
+            url_path="ao-ctg",
+        ),
+        st.Page(
+            "app_pages/zones.py",
+            title="Zones sous-dotées",
+            icon=":material/crisis_alert:",
+            url_path="zones",
+        ),
     ],
     "Restitutions": [
-        st.Page("pages/prediagnostic.py", title="Pré-diagnostic CTG", icon=":material/description:",
-                url_path="prediagnostic"),
-        st.Page("pages/atelier.py", title="Vue atelier (élus)", icon=":material/co_present:", url_path="atelier"),
-        st.Page("pages/filoue.py", title="Profils Filoué", icon=":material/groups:", url_path="filoue"),
+        st.Page(
+            "app_pages/prediagnostic.py",
+            title="Pré-diagnostic CTG",
+            icon=":material/description:",
+            url_path="prediagnostic",
+        ),
+        st.Page(
+            "app_pages/atelier.py",
+            title="Vue atelier (élus)",
+            icon=":material/co_present:",
+            url_path="atelier",
+        ),
+        st.Page(
+            "app_pages/filoue.py",
+            title="Profils Filoué",
+            icon=":material/groups:",
+            url_path="filoue",
+        ),
     ],
     "Données": [
-        st.Page("pages/donnees.py", title="Données et sources", icon=":material/database:", url_path="donnees"),
+        st.Page(
+            "app_pages/donnees.py",
+            title="Données et sources",
+            icon=":material/database:",
+            url_path="donnees",
+        ),
     ],
 }
 

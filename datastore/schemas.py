@@ -80,10 +80,16 @@ _PLACE_COLUMNS = (
 )
 
 _GEO_KEYS = (
-    Column("annee", Dtype.INT, "Année de référence (offre au 31 décembre)", minimum=2000, maximum=2100),
+    Column(
+        "annee", Dtype.INT, "Année de référence (offre au 31 décembre)", minimum=2000, maximum=2100
+    ),
     Column("niveau", Dtype.TEXT, "Échelle", choices=NIVEAUX_CAF),
-    Column("code", Dtype.CODE, "Code du territoire (INSEE, SIREN, département, région ; vide pour la France)",
-           required=False),
+    Column(
+        "code",
+        Dtype.CODE,
+        "Code du territoire (INSEE, SIREN, département, région ; vide pour la France)",
+        required=False,
+    ),
     Column("nom", Dtype.TEXT, "Nom du territoire", required=False),
 )
 
@@ -94,8 +100,17 @@ CAF_TAUX = DatasetType(
         "Fichiers data.caf.fr « txcouv_pe_* » (commune, EPCI, département, région, France). "
         "Taux en places pour 100 enfants de moins de 3 ans, tels que publiés (jamais recalculés)."
     ),
-    columns=_GEO_KEYS + tuple(
-        Column(n, Dtype.FLOAT, lab, unit="places pour 100 enfants", required=False, minimum=0, maximum=400)
+    columns=_GEO_KEYS
+    + tuple(
+        Column(
+            n,
+            Dtype.FLOAT,
+            lab,
+            unit="places pour 100 enfants",
+            required=False,
+            minimum=0,
+            maximum=400,
+        )
         for n, lab in _RATE_COLUMNS
     ),
     keys=("annee", "niveau", "code"),
@@ -106,8 +121,10 @@ CAF_PLACES = DatasetType(
     kind="caf_places",
     label="Cnaf : places offertes aux moins de 3 ans",
     description="Fichiers data.caf.fr « nbpla_pe_* » : nombre de places théoriques par mode d'accueil.",
-    columns=_GEO_KEYS + tuple(
-        Column(n, Dtype.FLOAT, lab, unit="places", required=False, minimum=0) for n, lab in _PLACE_COLUMNS
+    columns=_GEO_KEYS
+    + tuple(
+        Column(n, Dtype.FLOAT, lab, unit="places", required=False, minimum=0)
+        for n, lab in _PLACE_COLUMNS
     ),
     keys=("annee", "niveau", "code"),
     default_producer="Cnaf",
@@ -120,9 +137,30 @@ ENFANTS = DatasetType(
     columns=(
         Column("code_insee", Dtype.CODE, "Code commune INSEE"),
         Column("annee", Dtype.INT, "Année", minimum=1990, maximum=2100),
-        Column("enfants_moins_3", Dtype.FLOAT, "Enfants de moins de 3 ans", unit="enfants", required=False, minimum=0),
-        Column("enfants_moins_6", Dtype.FLOAT, "Enfants de moins de 6 ans", unit="enfants", required=False, minimum=0),
-        Column("naissances", Dtype.FLOAT, "Naissances domiciliées", unit="naissances", required=False, minimum=0),
+        Column(
+            "enfants_moins_3",
+            Dtype.FLOAT,
+            "Enfants de moins de 3 ans",
+            unit="enfants",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "enfants_moins_6",
+            Dtype.FLOAT,
+            "Enfants de moins de 6 ans",
+            unit="enfants",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "naissances",
+            Dtype.FLOAT,
+            "Naissances domiciliées",
+            unit="naissances",
+            required=False,
+            minimum=0,
+        ),
     ),
     keys=("code_insee", "annee"),
     default_producer="INSEE",
@@ -153,12 +191,20 @@ STRUCTURES = DatasetType(
         Column("type_structure", Dtype.TEXT, "Type", choices=STRUCTURE_TYPES),
         Column("nom", Dtype.TEXT, "Nom"),
         Column("code_insee", Dtype.CODE, "Code commune INSEE d'implantation"),
-        Column("places", Dtype.INT, "Places agréées (EAJE)", unit="places", required=False, minimum=0),
+        Column(
+            "places", Dtype.INT, "Places agréées (EAJE)", unit="places", required=False, minimum=0
+        ),
         Column("psu", Dtype.BOOL, "Financée par la PSU (EAJE)", required=False),
-        Column("avip", Dtype.BOOL, "Label « à vocation d'insertion professionnelle »", required=False),
+        Column(
+            "avip", Dtype.BOOL, "Label « à vocation d'insertion professionnelle »", required=False
+        ),
         Column("gestionnaire", Dtype.TEXT, "Gestionnaire", required=False),
-        Column("latitude", Dtype.FLOAT, "Latitude (WGS84)", required=False, minimum=-90, maximum=90),
-        Column("longitude", Dtype.FLOAT, "Longitude (WGS84)", required=False, minimum=-180, maximum=180),
+        Column(
+            "latitude", Dtype.FLOAT, "Latitude (WGS84)", required=False, minimum=-90, maximum=90
+        ),
+        Column(
+            "longitude", Dtype.FLOAT, "Longitude (WGS84)", required=False, minimum=-180, maximum=180
+        ),
     ),
     keys=("id_structure",),
     year_column=None,
@@ -171,26 +217,105 @@ ALLOCATAIRES = DatasetType(
     columns=(
         Column("code_insee", Dtype.CODE, "Code commune INSEE"),
         Column("annee", Dtype.INT, "Année", minimum=1990, maximum=2100),
-        Column("allocataires", Dtype.FLOAT, "Allocataires", unit="foyers", required=False, minimum=0),
-        Column("personnes_couvertes", Dtype.FLOAT, "Personnes couvertes", unit="personnes", required=False, minimum=0),
-        Column("familles_enfants_moins_3", Dtype.FLOAT, "Familles avec enfant(s) de moins de 3 ans", unit="foyers",
-               required=False, minimum=0),
-        Column("familles_enfants_moins_6", Dtype.FLOAT, "Familles avec enfant(s) de moins de 6 ans", unit="foyers",
-               required=False, minimum=0),
-        Column("enfants_moins_3", Dtype.FLOAT, "Enfants de moins de 3 ans couverts", unit="enfants",
-               required=False, minimum=0),
-        Column("enfants_3_5", Dtype.FLOAT, "Enfants de 3 à 5 ans couverts", unit="enfants", required=False, minimum=0),
-        Column("familles_monoparentales", Dtype.FLOAT, "Familles monoparentales", unit="foyers",
-               required=False, minimum=0),
-        Column("couples_avec_enfants", Dtype.FLOAT, "Couples avec enfant(s)", unit="foyers", required=False, minimum=0),
-        Column("allocataires_bas_revenus", Dtype.FLOAT, "Allocataires à bas revenus", unit="foyers",
-               required=False, minimum=0),
-        Column("allocataires_rsa", Dtype.FLOAT, "Allocataires du RSA", unit="foyers", required=False, minimum=0),
-        Column("allocataires_aide_logement", Dtype.FLOAT, "Allocataires d'une aide au logement", unit="foyers",
-               required=False, minimum=0),
-        Column("allocataires_prime_activite", Dtype.FLOAT, "Allocataires de la prime d'activité", unit="foyers",
-               required=False, minimum=0),
-        Column("allocataires_aah", Dtype.FLOAT, "Allocataires de l'AAH", unit="foyers", required=False, minimum=0),
+        Column(
+            "allocataires", Dtype.FLOAT, "Allocataires", unit="foyers", required=False, minimum=0
+        ),
+        Column(
+            "personnes_couvertes",
+            Dtype.FLOAT,
+            "Personnes couvertes",
+            unit="personnes",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "familles_enfants_moins_3",
+            Dtype.FLOAT,
+            "Familles avec enfant(s) de moins de 3 ans",
+            unit="foyers",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "familles_enfants_moins_6",
+            Dtype.FLOAT,
+            "Familles avec enfant(s) de moins de 6 ans",
+            unit="foyers",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "enfants_moins_3",
+            Dtype.FLOAT,
+            "Enfants de moins de 3 ans couverts",
+            unit="enfants",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "enfants_3_5",
+            Dtype.FLOAT,
+            "Enfants de 3 à 5 ans couverts",
+            unit="enfants",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "familles_monoparentales",
+            Dtype.FLOAT,
+            "Familles monoparentales",
+            unit="foyers",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "couples_avec_enfants",
+            Dtype.FLOAT,
+            "Couples avec enfant(s)",
+            unit="foyers",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "allocataires_bas_revenus",
+            Dtype.FLOAT,
+            "Allocataires à bas revenus",
+            unit="foyers",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "allocataires_rsa",
+            Dtype.FLOAT,
+            "Allocataires du RSA",
+            unit="foyers",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "allocataires_aide_logement",
+            Dtype.FLOAT,
+            "Allocataires d'une aide au logement",
+            unit="foyers",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "allocataires_prime_activite",
+            Dtype.FLOAT,
+            "Allocataires de la prime d'activité",
+            unit="foyers",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "allocataires_aah",
+            Dtype.FLOAT,
+            "Allocataires de l'AAH",
+            unit="foyers",
+            required=False,
+            minimum=0,
+        ),
     ),
     keys=("code_insee", "annee"),
     default_producer="Cnaf",
@@ -209,13 +334,41 @@ FILOUE = DatasetType(
         Column("code_insee_eaje", Dtype.CODE, "Commune de l'EAJE"),
         Column("id_enfant", Dtype.CODE, "Identifiant (pseudonymisé) de l'enfant"),
         Column("age_mois", Dtype.INT, "Âge de l'enfant (mois)", unit="mois", minimum=0, maximum=96),
-        Column("code_insee_residence", Dtype.CODE, "Commune de résidence de l'enfant", required=False),
-        Column("situation_familiale", Dtype.TEXT, "Situation familiale", choices=SITUATIONS_FAMILIALES,
-               required=False),
-        Column("tranche_revenu", Dtype.TEXT, "Tranche de revenus ou de quotient familial", required=False),
-        Column("heures_facturees", Dtype.FLOAT, "Heures facturées", unit="heures", required=False, minimum=0),
-        Column("heures_realisees", Dtype.FLOAT, "Heures réalisées", unit="heures", required=False, minimum=0),
-        Column("places_eaje", Dtype.INT, "Places de l'EAJE", unit="places", required=False, minimum=0),
+        Column(
+            "code_insee_residence", Dtype.CODE, "Commune de résidence de l'enfant", required=False
+        ),
+        Column(
+            "situation_familiale",
+            Dtype.TEXT,
+            "Situation familiale",
+            choices=SITUATIONS_FAMILIALES,
+            required=False,
+        ),
+        Column(
+            "tranche_revenu",
+            Dtype.TEXT,
+            "Tranche de revenus ou de quotient familial",
+            required=False,
+        ),
+        Column(
+            "heures_facturees",
+            Dtype.FLOAT,
+            "Heures facturées",
+            unit="heures",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "heures_realisees",
+            Dtype.FLOAT,
+            "Heures réalisées",
+            unit="heures",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "places_eaje", Dtype.INT, "Places de l'EAJE", unit="places", required=False, minimum=0
+        ),
     ),
     keys=("annee", "id_eaje", "id_enfant"),
     default_producer="Cnaf (Filoué)",
@@ -231,7 +384,12 @@ FILOUE_REFERENCE = DatasetType(
     columns=(
         Column("annee", Dtype.INT, "Année", minimum=2010, maximum=2100),
         Column("code_insee", Dtype.CODE, "Code commune INSEE"),
-        Column("dimension", Dtype.TEXT, "Dimension", choices=("age", "situation_familiale", "tranche_revenu")),
+        Column(
+            "dimension",
+            Dtype.TEXT,
+            "Dimension",
+            choices=("age", "situation_familiale", "tranche_revenu"),
+        ),
         Column("modalite", Dtype.TEXT, "Modalité"),
         Column("enfants", Dtype.FLOAT, "Enfants", unit="enfants", minimum=0),
     ),
@@ -270,7 +428,12 @@ AO_TRANSFERTS = DatasetType(
     columns=(
         Column("siren_epci", Dtype.CODE, "SIREN de l'EPCI"),
         Column("competence", Dtype.TEXT, "Compétence transférée", choices=AO_COMPETENCES),
-        Column("communes", Dtype.TEXT, "Communes ayant transféré (codes INSEE), vide = toutes", required=False),
+        Column(
+            "communes",
+            Dtype.TEXT,
+            "Communes ayant transféré (codes INSEE), vide = toutes",
+            required=False,
+        ),
         Column("date_effet", Dtype.DATE, "Date d'effet", required=False),
     ),
     keys=("siren_epci", "competence", "communes"),
@@ -300,15 +463,40 @@ QPV = DatasetType(
         Column("code_qpv", Dtype.CODE, "Code QPV"),
         Column("nom_qpv", Dtype.TEXT, "Nom du quartier"),
         Column("annee", Dtype.INT, "Année", minimum=2000, maximum=2100),
-        Column("code_insee", Dtype.CODE, "Commune (code INSEE, rapproché par nom et département)", required=False),
+        Column(
+            "code_insee",
+            Dtype.CODE,
+            "Commune (code INSEE, rapproché par nom et département)",
+            required=False,
+        ),
         Column("nom_commune", Dtype.TEXT, "Commune (nom tel que publié)", required=False),
-        Column("population", Dtype.FLOAT, "Population municipale du quartier", unit="habitants", required=False,
-               minimum=0),
-        Column("allocataires", Dtype.FLOAT, "Allocataires", unit="foyers", required=False, minimum=0),
-        Column("familles_monoparentales", Dtype.FLOAT, "Familles monoparentales allocataires", unit="foyers",
-               required=False, minimum=0),
-        Column("enfants_moins_3", Dtype.FLOAT, "Enfants de moins de 3 ans couverts", unit="enfants",
-               required=False, minimum=0),
+        Column(
+            "population",
+            Dtype.FLOAT,
+            "Population municipale du quartier",
+            unit="habitants",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "allocataires", Dtype.FLOAT, "Allocataires", unit="foyers", required=False, minimum=0
+        ),
+        Column(
+            "familles_monoparentales",
+            Dtype.FLOAT,
+            "Familles monoparentales allocataires",
+            unit="foyers",
+            required=False,
+            minimum=0,
+        ),
+        Column(
+            "enfants_moins_3",
+            Dtype.FLOAT,
+            "Enfants de moins de 3 ans couverts",
+            unit="enfants",
+            required=False,
+            minimum=0,
+        ),
     ),
     keys=("code_qpv", "annee"),
     default_producer="INSEE, ANCT",
@@ -359,8 +547,21 @@ DENSITE = DatasetType(
 DATASET_TYPES: dict[str, DatasetType] = {
     t.kind: t
     for t in (
-        CAF_TAUX, CAF_PLACES, ENFANTS, POPULATION, STRUCTURES, ALLOCATAIRES, FILOUE, FILOUE_REFERENCE,
-        CTG, AO_TRANSFERTS, ZONES, QPV, DREES_OFFRE, BPE_EAJE, DENSITE,
+        CAF_TAUX,
+        CAF_PLACES,
+        ENFANTS,
+        POPULATION,
+        STRUCTURES,
+        ALLOCATAIRES,
+        FILOUE,
+        FILOUE_REFERENCE,
+        CTG,
+        AO_TRANSFERTS,
+        ZONES,
+        QPV,
+        DREES_OFFRE,
+        BPE_EAJE,
+        DENSITE,
     )
 }
 

@@ -29,9 +29,13 @@ def density_breakdown(communes: pd.DataFrame) -> pd.DataFrame:
     """Communes and population by INSEE density level (1 to 7, plus 'non classée')."""
     pop = pd.to_numeric(communes["population"], errors="coerce").fillna(0)
     df = pd.DataFrame({"dens7": communes["dens7"].astype("Int64"), "population": pop})
-    g = df.groupby("dens7", dropna=False).agg(communes=("population", "size"), population=("population", "sum"))
+    g = df.groupby("dens7", dropna=False).agg(
+        communes=("population", "size"), population=("population", "sum")
+    )
     g = g.reset_index()
-    g["libelle"] = g["dens7"].map(lambda d: DENSITY_LABELS.get(int(d), "?") if pd.notna(d) else "Non classée")
+    g["libelle"] = g["dens7"].map(
+        lambda d: DENSITY_LABELS.get(int(d), "?") if pd.notna(d) else "Non classée"
+    )
     total = g["population"].sum()
     g["part_population"] = (g["population"] / total * 100) if total else 0.0
     return g[["dens7", "libelle", "communes", "population", "part_population"]]
@@ -40,8 +44,12 @@ def density_breakdown(communes: pd.DataFrame) -> pd.DataFrame:
 def tier_breakdown(communes: pd.DataFrame) -> pd.DataFrame:
     """Communes and population per AO size tier (all three tiers always listed)."""
     tiers = ao_tiers(communes["population"])
-    df = pd.DataFrame({"tier": tiers, "population": pd.to_numeric(communes["population"], errors="coerce")})
-    g = df.groupby("tier", observed=False).agg(communes=("population", "size"), population=("population", "sum"))
+    df = pd.DataFrame(
+        {"tier": tiers, "population": pd.to_numeric(communes["population"], errors="coerce")}
+    )
+    g = df.groupby("tier", observed=False).agg(
+        communes=("population", "size"), population=("population", "sum")
+    )
     return g.reindex(list(TIERS)).fillna(0).astype({"communes": int}).reset_index()
 
 
@@ -57,10 +65,28 @@ def key_figures(communes: pd.DataFrame) -> KeyFigures:
 
 
 INDICATORS = (
-    Indicator("population", "Population municipale", "habitants", ("insee_pop_2023",), population_total,
-              "Somme des populations municipales 2023 des communes du territoire."),
-    Indicator("densite_communes", "Communes par niveau de densité", "communes", ("insee_densite_2024",),
-              density_breakdown, "Répartition des communes et de la population selon la grille INSEE à 7 niveaux."),
-    Indicator("strates_ao", "Communes par strate d'autorité organisatrice", "communes", ("insee_pop_2023",),
-              tier_breakdown, "Moins de 3 500, 3 500 à 10 000, plus de 10 000 habitants (population municipale)."),
+    Indicator(
+        "population",
+        "Population municipale",
+        "habitants",
+        ("insee_pop_2023",),
+        population_total,
+        "Somme des populations municipales 2023 des communes du territoire.",
+    ),
+    Indicator(
+        "densite_communes",
+        "Communes par niveau de densité",
+        "communes",
+        ("insee_densite_2024",),
+        density_breakdown,
+        "Répartition des communes et de la population selon la grille INSEE à 7 niveaux.",
+    ),
+    Indicator(
+        "strates_ao",
+        "Communes par strate d'autorité organisatrice",
+        "communes",
+        ("insee_pop_2023",),
+        tier_breakdown,
+        "Moins de 3 500, 3 500 à 10 000, plus de 10 000 habitants (population municipale).",
+    ),
 )

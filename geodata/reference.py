@@ -35,8 +35,15 @@ DENSITY_LABELS = {
     6: "Rural à habitat dispersé",
     7: "Rural à habitat très dispersé",
 }
-DENSITY_GROUPS = {1: "dense", 2: "intermédiaire", 3: "intermédiaire", 4: "intermédiaire",
-                  5: "rural", 6: "rural", 7: "rural"}
+DENSITY_GROUPS = {
+    1: "dense",
+    2: "intermédiaire",
+    3: "intermédiaire",
+    4: "intermédiaire",
+    5: "rural",
+    6: "rural",
+    7: "rural",
+}
 
 _COMMUNE_COLUMNS = {
     "insee_com": "code_insee",
@@ -70,17 +77,22 @@ def communes_table() -> pd.DataFrame:
 
 def epci_table() -> pd.DataFrame:
     """One row per EPCI: siren_epci, nom, epci_type, population, n_communes, deps."""
-    df = pd.read_parquet(EPCI_FILE, columns=["epci_siren", "epci_nom", "epci_type", "pmun_2023",
-                                             "n_communes", "deps"])
-    df = df.rename(columns={"epci_siren": "siren_epci", "epci_nom": "nom", "pmun_2023": "population"})
+    df = pd.read_parquet(
+        EPCI_FILE,
+        columns=["epci_siren", "epci_nom", "epci_type", "pmun_2023", "n_communes", "deps"],
+    )
+    df = df.rename(
+        columns={"epci_siren": "siren_epci", "epci_nom": "nom", "pmun_2023": "population"}
+    )
     df["siren_epci"] = df["siren_epci"].astype("string")
     return df.sort_values("siren_epci").reset_index(drop=True)
 
 
 def departements_table() -> pd.DataFrame:
     """One row per département: dep, nom, reg, reg_nom, population, n_communes."""
-    df = pd.read_parquet(DEPARTEMENTS_FILE, columns=["dep", "dep_nom", "reg", "reg_nom", "pmun_2023",
-                                                     "n_communes"])
+    df = pd.read_parquet(
+        DEPARTEMENTS_FILE, columns=["dep", "dep_nom", "reg", "reg_nom", "pmun_2023", "n_communes"]
+    )
     df = df.rename(columns={"dep_nom": "nom", "pmun_2023": "population"})
     return df.sort_values("dep").reset_index(drop=True)
 
@@ -88,13 +100,16 @@ def departements_table() -> pd.DataFrame:
 def regions_table() -> pd.DataFrame:
     """One row per région, aggregated from the départements."""
     dep = departements_table()
-    reg = (dep.groupby(["reg", "reg_nom"], as_index=False)
-              .agg(population=("population", "sum"), n_communes=("n_communes", "sum"),
-                   n_departements=("dep", "count")))
+    reg = dep.groupby(["reg", "reg_nom"], as_index=False).agg(
+        population=("population", "sum"),
+        n_communes=("n_communes", "sum"),
+        n_departements=("dep", "count"),
+    )
     return reg.rename(columns={"reg_nom": "nom"}).sort_values("reg").reset_index(drop=True)
 
 
-def read_geometries(path: Path, columns: list[str] | None = None,
-                    filters: list | None = None) -> gpd.GeoDataFrame:
+def read_geometries(
+    path: Path, columns: list[str] | None = None, filters: list | None = None
+) -> gpd.GeoDataFrame:
     """Read a GeoParquet file (optionally filtered on attributes, e.g. [("dep", "==", "69")])."""
     return gpd.read_parquet(path, columns=columns, filters=filters)

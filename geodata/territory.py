@@ -203,19 +203,46 @@ class SearchIndex:
         rows: list[tuple[str, str, str, str, str, int]] = []
         dep_names = dict(zip(geo.departements["dep"], geo.departements["nom"], strict=False))
         for r in geo.regions.itertuples(index=False):
-            rows.append((Level.REGION, r.reg, r.nom, "Région", normalize_text(r.nom), int(r.population)))
+            rows.append(
+                (Level.REGION, r.reg, r.nom, "Région", normalize_text(r.nom), int(r.population))
+            )
         for r in geo.departements.itertuples(index=False):
-            rows.append((Level.DEPARTEMENT, r.dep, r.nom, f"Département · {r.reg_nom}",
-                         normalize_text(r.nom), int(r.population)))
+            rows.append(
+                (
+                    Level.DEPARTEMENT,
+                    r.dep,
+                    r.nom,
+                    f"Département · {r.reg_nom}",
+                    normalize_text(r.nom),
+                    int(r.population),
+                )
+            )
         for r in geo.epci.itertuples(index=False):
-            rows.append((Level.EPCI, r.siren_epci, r.nom, f"EPCI ({r.epci_type}) · {r.n_communes} communes",
-                         normalize_text(r.nom), int(r.population)))
+            rows.append(
+                (
+                    Level.EPCI,
+                    r.siren_epci,
+                    r.nom,
+                    f"EPCI ({r.epci_type}) · {r.n_communes} communes",
+                    normalize_text(r.nom),
+                    int(r.population),
+                )
+            )
         for r in geo.communes.itertuples(index=False):
             pop = 0 if pd.isna(r.population) else int(r.population)
-            rows.append((Level.COMMUNE, r.code_insee, r.nom,
-                         f"Commune · {dep_names.get(r.dep, r.dep)} ({r.dep})",
-                         normalize_text(r.nom), pop))
-        self._df = pd.DataFrame(rows, columns=["level", "code", "nom", "detail", "norm", "population"])
+            rows.append(
+                (
+                    Level.COMMUNE,
+                    r.code_insee,
+                    r.nom,
+                    f"Commune · {dep_names.get(r.dep, r.dep)} ({r.dep})",
+                    normalize_text(r.nom),
+                    pop,
+                )
+            )
+        self._df = pd.DataFrame(
+            rows, columns=["level", "code", "nom", "detail", "norm", "population"]
+        )
         self._level_rank = {Level.REGION: 0, Level.DEPARTEMENT: 1, Level.EPCI: 2, Level.COMMUNE: 3}
 
     def __len__(self) -> int:
@@ -229,8 +256,10 @@ class SearchIndex:
         code_q = q.upper().replace(" ", "")
         norm_q = normalize_text(q)
         commune_code = normalize_code_insee(code_q)
-        code_hits = df[(df["code"].str.upper() == code_q)
-                       | ((df["level"] == Level.COMMUNE) & (df["code"] == (commune_code or "")))]
+        code_hits = df[
+            (df["code"].str.upper() == code_q)
+            | ((df["level"] == Level.COMMUNE) & (df["code"] == (commune_code or "")))
+        ]
         hits: list[tuple[int, int, int, int]] = []  # score, level rank, -pop, index
         for idx, row in code_hits.iterrows():
             hits.append((0, self._level_rank[row["level"]], -row["population"], idx))
@@ -254,8 +283,11 @@ class SearchIndex:
                 continue
             seen.add(idx)
             row = df.loc[idx]
-            out.append(SearchHit(Territory(Level(row["level"]), row["code"], row["nom"]),
-                                 row["detail"], score))
+            out.append(
+                SearchHit(
+                    Territory(Level(row["level"]), row["code"], row["nom"]), row["detail"], score
+                )
+            )
             if len(out) >= limit:
                 break
         return out

@@ -33,15 +33,29 @@ def demo_band(is_synthetic: bool, what: str = "") -> None:
     """Visible band when a figure uses synthetic data."""
     if is_synthetic:
         extra = f" : {what}" if what else ""
-        st.warning(f"**{DEMO_LABEL.capitalize()}**{extra}. Ces chiffres sont fictifs ; importez le fichier réel "
-                   "dans la page « Données et sources » pour les remplacer.", icon=":material/science:")
+        st.warning(
+            f"**{DEMO_LABEL.capitalize()}**{extra}. Ces chiffres sont fictifs ; importez le fichier réel "
+            "dans la page « Données et sources » pour les remplacer.",
+            icon=":material/science:",
+        )
 
 
 def download_table(df: pd.DataFrame, name: str, source: str, key: str) -> None:
     """CSV (French format) and XLSX download buttons for one table."""
     c1, c2 = st.columns(2)
-    c1.download_button("CSV (Excel, ;)", to_csv_fr(df, source), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"{key}_csv", width="stretch")
-    c2.download_button("XLSX", to_xlsx({name: df}, {name: source}), file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", width="stretch")
+    c1.download_button(
+        "CSV (Excel, ;)",
+        to_csv_fr(df, source),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        width="stretch",
+    )
+    c2.download_button(
+        "XLSX",
+        to_xlsx({name: df}, {name: source}),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        width="stretch",
+    )

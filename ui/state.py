@@ -78,8 +78,10 @@ def render_sidebar() -> Territory:
     _sync_url(territory)
     with st.sidebar:
         st.markdown("#### Territoire")
-        st.markdown(f"**{territory.label}**  \n<small>{LEVEL_LABELS[territory.level]}</small>",
-                    unsafe_allow_html=True)
+        st.markdown(
+            f"**{territory.label}**  \n<small>{LEVEL_LABELS[territory.level]}</small>",
+            unsafe_allow_html=True,
+        )
         query = st.text_input(
             "Rechercher un territoire",
             key="territory_query",
@@ -92,13 +94,24 @@ def render_sidebar() -> Territory:
                 st.caption("Aucun territoire ne correspond.")
             else:
                 labels = {h.territory.key: f"{h.territory.label} — {h.detail}" for h in hits}
-                st.radio("Résultats", list(labels), index=None, key="territory_hits",
-                         format_func=labels.__getitem__, on_change=_pick_from_search,
-                         label_visibility="collapsed")
+                st.radio(
+                    "Résultats",
+                    list(labels),
+                    index=None,
+                    key="territory_hits",
+                    format_func=labels.__getitem__,
+                    on_change=_pick_from_search,
+                    label_visibility="collapsed",
+                )
         ups = parents(cache.geography(), territory)
         if ups:
             st.caption("Remonter à :")
             for up in ups:
-                st.button(up.label, key=f"up_{up.key}", width="stretch",
-                          on_click=_pick_key, args=(up.key,))
+                st.button(
+                    up.label,
+                    key=f"up_{up.key}",
+                    width="stretch",
+                    on_click=_pick_key,
+                    args=(up.key,),
+                )
     return territory

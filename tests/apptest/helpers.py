@@ -1,10 +1,7 @@
 """Helpers for streamlit.testing AppTest over the multipage app.
 
-Known AppTest limitation (streamlit 1.67): with `st.navigation`, elements written in the
-sidebar before `navigation.run()` are dropped from the element tree after a rerun. Tests
-therefore open each page fresh with the territory given through the URL query parameters
-(exactly what a copied link does) and interact with widgets of the page itself; the sidebar
-picker is exercised for real in the end-to-end tests.
+Pages are opened with the territory given through the URL query parameters, exactly what a
+copied link does; tests/apptest/test_sidebar.py drives the sidebar picker itself.
 """
 
 from __future__ import annotations
@@ -16,8 +13,9 @@ from tests.conftest import ROOT
 APP = str(ROOT / "app.py")
 
 
-def open_page(url_path: str, niveau: str | None = None, code: str | None = None,
-              timeout: float = 120) -> AppTest:
+def open_page(
+    url_path: str, niveau: str | None = None, code: str | None = None, timeout: float = 120
+) -> AppTest:
     """Run the app on one page (by its url_path, e.g. 'couverture') for a territory."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     if niveau:
@@ -26,7 +24,7 @@ def open_page(url_path: str, niveau: str | None = None, code: str | None = None,
         at.query_params["code"] = code
     at.run()
     if url_path and url_path != "territoire":
-        at.switch_page(f"pages/{_page_file(url_path)}")
+        at.switch_page(f"app_pages/{_page_file(url_path)}")
         at.run()
     return at
 

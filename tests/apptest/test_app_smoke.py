@@ -31,7 +31,7 @@ def test_every_page_is_listed():
 
     app = (ROOT / "app.py").read_text(encoding="utf-8")
     for path in URL_PATHS:
-        assert f'"pages/{_page_file(path)}"' in app
+        assert f'"app_pages/{_page_file(path)}"' in app
     assert app.count("st.Page(") == len(URL_PATHS)
 
 

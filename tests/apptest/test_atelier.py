@@ -22,7 +22,7 @@ def open_atelier(**params: str) -> AppTest:
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
-    at.switch_page("pages/atelier.py")
+    at.switch_page("app_pages/atelier.py")
     at.run()
     return at
 

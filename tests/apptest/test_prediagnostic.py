@@ -83,7 +83,7 @@ def test_selection_mode_from_url():
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params.update({"niveau": "departement", "code": "69", "communes": "69027,69043"})
     at.run()
-    at.switch_page("pages/prediagnostic.py")
+    at.switch_page("app_pages/prediagnostic.py")
     at.run()
     assert_no_exception(at)
     assert at.radio(key="prediag_mode").value == "Une sélection de communes"

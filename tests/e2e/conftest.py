@@ -26,8 +26,14 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.e2e
 
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -37,7 +43,9 @@ def chromium_path() -> str:
         path = shutil.which(name)
         if path:
             return path
-    raise RuntimeError("Chromium introuvable : lancez `make test` (il installe le paquet Debian 'chromium').")
+    raise RuntimeError(
+        "Chromium introuvable : lancez `make test` (il installe le paquet Debian 'chromium')."
+    )
 
 
 def _free_port() -> int:
@@ -50,19 +58,33 @@ def _free_port() -> int:
 def app_url(browser) -> Iterator[str]:
     """Base URL of a streamlit server running app.py on a fresh workspace.
 
-    Warm-up: the server's first session opens "/" so that app.py (and its st.navigation)
-    runs first. Streamlit 1.67 otherwise treats a `pages/` folder as a legacy multipage
-    app for the first session of the process (see docs/architecture.md); the warm-up also
-    fills the workspace with the default data before the timed tests start.
+    Warm-up: a first session opens "/" and waits for the territory picker, which fills the
+    workspace with the default data before the tests start (so no test pays for it).
     """
     port = _free_port()
     ws = tempfile.mkdtemp(prefix="diag-e2e-ws-")
     env = dict(os.environ, DIAG_WORKSPACE_DIR=ws, PYTHONUNBUFFERED="1")
     log = open(Path(tempfile.gettempdir()) / f"streamlit-e2e-{port}.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -78,8 +100,8 @@ def app_url(browser) -> Iterator[str]:
         raise RuntimeError(f"Le serveur Streamlit n'a pas démarré (journal : {log.name})")
     warm = browser.new_page()
     warm.goto(url + "/", timeout=120_000)
-    # The territory search box is drawn by app.py (ui.state), not by the legacy pages/ mode:
-    # waiting for it proves st.navigation ran (the sidebar alone exists in both modes).
+    # The territory search box is drawn by app.py (ui.state): waiting for it proves
+    # st.navigation ran and the default data are in the workspace.
     warm.wait_for_selector('input[aria-label="Rechercher un territoire"]', timeout=180_000)
     wait_for_app(warm)
     warm.close()
@@ -105,8 +127,9 @@ def browser() -> Iterator[object]:
 @pytest.fixture()
 def page(browser, app_url) -> Iterator[object]:
     """A page in a fresh context; any request outside the local server is blocked and recorded."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR",
-                                  accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, locale="fr-FR", accept_downloads=True
+    )
     local = urlparse(app_url).netloc
     blocked: list[str] = []
 

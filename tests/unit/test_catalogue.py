@@ -47,7 +47,11 @@ def test_source_is_complete(src) -> None:
     ("source_id", "year", "expected"),
     [
         ("insee_pop_2023", None, "Source : INSEE, populations légales 2023"),
-        ("cnaf_txcouv_com", 2022, "Source : Cnaf, data.caf.fr, taux de couverture petite enfance (communal) 2022"),
+        (
+            "cnaf_txcouv_com",
+            2022,
+            "Source : Cnaf, data.caf.fr, taux de couverture petite enfance (communal) 2022",
+        ),
     ],
 )
 def test_credit_lines(source_id: str, year, expected: str) -> None:

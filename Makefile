@@ -26,8 +26,11 @@ browser:
 run: deps
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
+# Unit and AppTest tests run on both cores; the end-to-end tests run alone afterwards
+# (each starts a Streamlit server and a Chromium, and measures what a user sees).
 test: deps browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 -m "not e2e"
+	$(PY) -m pytest -q -m e2e
 
 test-fast: deps
 	$(PY) -m pytest -q -m "not e2e"

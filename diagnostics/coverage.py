@@ -585,6 +585,18 @@ def territory_figure(
     )
 
 
+def published_parts(
+    taux: pd.DataFrame, places: pd.DataFrame, year: int, codes: Sequence[str]
+) -> pd.DataFrame:
+    """Communes among `codes` published in `year` with places and a positive rate.
+
+    Columns of `with_derived_children` (rates, places, derived children, nature): the parts an
+    aggregate (`aggregate_parts`) can use; communes without places or rate are left out.
+    """
+    parts = with_derived_children(published_rates(taux, "commune", year, codes), places)
+    return parts[parts["enfants_moins_3"].notna() & parts["pl_total"].notna()]
+
+
 def aggregate_communes(
     taux: pd.DataFrame, places: pd.DataFrame, communes: pd.DataFrame, year: int
 ) -> dict | None:
@@ -595,9 +607,7 @@ def aggregate_communes(
     """
     codes = _code(communes["code_insee"]).tolist()
     arr_codes = [a for c in codes if c in PLM_ARRONDISSEMENTS for a in PLM_ARRONDISSEMENTS[c]]
-    rates = published_rates(taux, "commune", year, codes + arr_codes)
-    parts = with_derived_children(rates, places)
-    parts = parts[parts["enfants_moins_3"].notna() & parts["pl_total"].notna()]
+    parts = published_parts(taux, places, year, codes + arr_codes)
     if parts.empty:
         return None
     agg = aggregate_parts(parts)

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from diagnostics import coverage
 from diagnostics.access import two_step_fca
 from diagnostics.registry import Indicator
 
@@ -110,50 +111,68 @@ def caf_commune_rows(frame: pd.DataFrame | None, year: int | None) -> pd.DataFra
     return df.drop_duplicates("code", keep="last")
 
 
-PLM_ARRONDISSEMENTS: dict[str, tuple[str, ...]] = {
-    "75056": tuple(f"751{i:02d}" for i in range(1, 21)),
-    "69123": tuple(f"6938{i}" for i in range(1, 10)),
-    "13055": tuple(f"132{i:02d}" for i in range(1, 17)),
-}
+def _rebuilt_communes(
+    tx: pd.DataFrame, pl: pd.DataFrame, passage: Mapping[str, str] | None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Put the Cnaf commune rows of one year on the COG 2025 communes, as coverage does.
 
+    - Paris, Lyon and Marseille (published by arrondissement only): places summed, derived
+      children summed, rate recomputed from the arrondissements published with places and a
+      rate (nature « calculé », `coverage.aggregate_parts`). Cities already present are left
+      as published.
+    - Communes merged since the file's year (`coverage.merged_groups`, INSEE passage table of
+      datastore.codes): the former communes' places and derived children summed, rate
+      recomputed (« estimation »), only when every former commune is published; otherwise the
+      current commune gets no Cnaf figure (a former perimeter is never used as is).
 
-def _with_plm(tx: pd.DataFrame, pl: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Add Paris, Lyon and Marseille rows computed from their arrondissements.
-
-    Cnaf publishes these cities by arrondissement only: places are summed, children are
-    derived per arrondissement (places ÷ rate × 100) and summed, the rate is their ratio
-    (nature « calculé »). Cities already present are left as published.
+    Returns the new rate and place rows and the nature of each rebuilt commune.
     """
     if tx.empty or pl.empty:
-        return tx, pl, []
-    txr = _num(tx.set_index("code")["tx_global"])
-    plr = _num(pl.set_index("code")["pl_total"])
+        return tx, pl, {}
+    year = int(pd.to_numeric(tx["annee"], errors="coerce").max())
+    ptx, ppl = coverage.prepare(tx), coverage.prepare(pl)
+    present = set(tx["code"])
+    groups: dict[str, tuple[list[str], str]] = {
+        city: (list(arrs), coverage.Status.CALCULE)
+        for city, arrs in coverage.PLM_ARRONDISSEMENTS.items()
+        if city not in present
+    }
+    for new, olds in coverage.merged_groups(ptx, year, passage).items():
+        groups[new] = (olds, coverage.Status.ESTIME)
+    dropped: set[str] = set()
     add_tx: list[dict] = []
     add_pl: list[dict] = []
-    done: list[str] = []
-    for city, arrs in PLM_ARRONDISSEMENTS.items():
-        if city in txr.index:
+    natures: dict[str, str] = {}
+    for code, (parts_codes, status) in groups.items():
+        parts = coverage.published_parts(ptx, ppl, year, parts_codes)
+        if status == coverage.Status.ESTIME:
+            dropped |= {code, *parts_codes}
+            if set(parts["code"]) != set(parts_codes):
+                continue
+        if parts.empty:
             continue
-        arr = [a for a in arrs if a in txr.index and a in plr.index and txr[a] > 0]
-        if not arr:
-            continue
-        places = float(plr[arr].sum())
-        kids = float((plr[arr] / txr[arr] * 100.0).sum())
-        add_tx.append({"code": city, "tx_global": places / kids * 100.0})
-        row = {"code": city, "pl_total": places}
+        agg = coverage.aggregate_parts(parts)
+        add_tx.append({"code": code, "tx_global": agg[coverage.GLOBAL]})
+        row = {"code": code, "pl_total": agg["pl_total"]}
+        used = pl["code"].isin(parts["code"])
         for col in ("pl_eaje", "pl_assmat"):
             if col in pl:
-                row[col] = float(_num(pl.set_index("code")[col])[arr].sum())
+                row[col] = float(_num(pl.loc[used, col]).sum())
         add_pl.append(row)
-        done.append(city)
-    if not done:
-        return tx, pl, []
-    tx2 = pd.concat([tx[["code", "tx_global"]], pd.DataFrame(add_tx)], ignore_index=True)
+        natures[code] = str(status)
+    if not natures and not dropped:
+        return tx, pl, {}
     keep = [c for c in ("code", "pl_total", "pl_eaje", "pl_assmat") if c in pl]
-    pl2 = pd.concat([pl[keep], pd.DataFrame(add_pl)], ignore_index=True)
+    tx2 = pd.concat(
+        [tx.loc[~tx["code"].isin(dropped), ["code", "tx_global"]], pd.DataFrame(add_tx)],
+        ignore_index=True,
+    )
+    pl2 = pd.concat(
+        [pl.loc[~pl["code"].isin(dropped), keep], pd.DataFrame(add_pl)], ignore_index=True
+    )
     tx2["code"] = tx2["code"].astype("string")
     pl2["code"] = pl2["code"].astype("string")
-    return tx2, pl2, done
+    return tx2, pl2, natures
 
 
 def income_proxy(allocataires: pd.DataFrame | None) -> tuple[str | None, str]:
@@ -187,12 +206,15 @@ def build_commune_base(
     zones: pd.DataFrame | None = None,
     year: int | None = None,
     estimate_children: bool = False,
+    passage: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per commune with the indicators the rules use (columns `BASE_COLUMNS`).
 
     - taux: Cnaf global rate as published (`taux_nature` « publié »); where Cnaf publishes
       none but both total places and children under 3 are known, places ÷ children × 100
-      (`taux_nature` « estimation »); else missing.
+      (`taux_nature` « estimation »); else missing. Paris, Lyon, Marseille and communes
+      merged since the Cnaf year are rebuilt as coverage does (`_rebuilt_communes`; `passage`
+      old code -> COG 2025 code, default the INSEE passage table).
     - enfants_moins_3: INSEE file (`enfants`, latest year ≤ year), else derived from Cnaf
       places ÷ rate × 100 (`enfants_nature` « dérivé »); with `estimate_children`, the
       others get population × (Σ known children ÷ Σ population of those communes)
@@ -215,7 +237,7 @@ def build_commune_base(
 
     tx = caf_commune_rows(taux, year)
     pl = caf_commune_rows(places, year)
-    tx, pl, plm_codes = _with_plm(tx, pl)
+    tx, pl, rebuilt = _rebuilt_communes(tx, pl, passage)
     tx_map = _num(tx.set_index("code")["tx_global"]) if not tx.empty else pd.Series(dtype=float)
     pl_total = _num(pl.set_index("code")["pl_total"]) if not pl.empty else pd.Series(dtype=float)
     pl_eaje = _num(pl.set_index("code")["pl_eaje"]) if not pl.empty else pd.Series(dtype=float)
@@ -255,7 +277,7 @@ def build_commune_base(
     estimated = (total_places / kids * 100.0).where((kids > 0) & (kids_nature != "estimation"))
     rate = published.copy()
     nature = pd.Series(pd.NA, index=base.index, dtype="string").mask(published.notna(), "publié")
-    nature = nature.mask(published.notna() & code.isin(plm_codes), "calculé")
+    nature = nature.mask(published.notna() & code.isin(rebuilt), code.map(rebuilt))
     est_mask = rate.isna() & estimated.notna()
     rate = rate.mask(est_mask, estimated)
     nature = nature.mask(est_mask, "estimation")

@@ -297,6 +297,9 @@ _CSS = """
 </style>
 """.replace("BGCOLOR", BACKGROUND_COLOR)
 
+# The same rules without the <style> tags (for the in-page map component of ui/maps.py).
+MAP_CSS_RULES = _CSS.replace("<style>", "").replace("</style>", "").strip()
+
 
 class _RawScript(Element):
     """Script text added to the page as is (branca's Element would compile it as a Jinja

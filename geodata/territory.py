@@ -91,6 +91,43 @@ def normalize_text(text: str) -> str:
     return text.strip()
 
 
+def normalize_texts(texts: pd.Series) -> pd.Series:
+    """normalize_text over a Series, vectorised (same result, several times faster).
+
+    Accents are dropped with the U+0300–U+036F block; rows still holding a non-ASCII
+    character after that (œ, rarer combining marks) go through normalize_text itself.
+    """
+    raw = pd.Series(texts.astype(object).map(str).to_numpy(), index=texts.index, dtype=object)
+    s = raw.str.normalize("NFKD").str.replace("[\u0300-\u036f]", "", regex=True)
+    rest = s.map(lambda t: not t.isascii()).astype(bool)
+    s = s.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True)
+    s = s.str.replace(r"\bste\b", "sainte", regex=True).str.replace(r"\bst\b", "saint", regex=True)
+    s = s.str.strip().astype(object)
+    if rest.any():
+        s[rest] = raw[rest].map(normalize_text)
+    return s
+
+
+def _index_part(
+    level: Level, codes: pd.Series, names: pd.Series, detail: pd.Series | str, frame: pd.DataFrame
+) -> pd.DataFrame:
+    """Rows of the search index for one level (columns of SearchIndex._df)."""
+    n = len(frame)
+    pop = pd.to_numeric(frame["population"], errors="coerce").fillna(0).astype("int64")
+    return pd.DataFrame(
+        {
+            "level": pd.Series([level] * n, dtype=object),
+            "code": codes.astype(object).to_numpy(),
+            "nom": names.astype(object).to_numpy(),
+            "detail": (
+                [detail] * n if isinstance(detail, str) else detail.astype(object).to_numpy()
+            ),
+            "norm": normalize_texts(names).to_numpy(),
+            "population": pop.to_numpy(),
+        }
+    )
+
+
 def normalize_code_insee(raw: object) -> str | None:
     """Normalise a commune code: 1001 -> '01001', '2a004' -> '2A004'. None if not a code."""
     if raw is None or (isinstance(raw, float) and pd.isna(raw)):
@@ -200,49 +237,49 @@ class SearchIndex:
     """
 
     def __init__(self, geo: Geography) -> None:
-        rows: list[tuple[str, str, str, str, str, int]] = []
-        dep_names = dict(zip(geo.departements["dep"], geo.departements["nom"], strict=False))
-        for r in geo.regions.itertuples(index=False):
-            rows.append(
-                (Level.REGION, r.reg, r.nom, "Région", normalize_text(r.nom), int(r.population))
-            )
-        for r in geo.departements.itertuples(index=False):
-            rows.append(
-                (
-                    Level.DEPARTEMENT,
-                    r.dep,
-                    r.nom,
-                    f"Département · {r.reg_nom}",
-                    normalize_text(r.nom),
-                    int(r.population),
-                )
-            )
-        for r in geo.epci.itertuples(index=False):
-            rows.append(
-                (
-                    Level.EPCI,
-                    r.siren_epci,
-                    r.nom,
-                    f"EPCI ({r.epci_type}) · {r.n_communes} communes",
-                    normalize_text(r.nom),
-                    int(r.population),
-                )
-            )
-        for r in geo.communes.itertuples(index=False):
-            pop = 0 if pd.isna(r.population) else int(r.population)
-            rows.append(
-                (
-                    Level.COMMUNE,
-                    r.code_insee,
-                    r.nom,
-                    f"Commune · {dep_names.get(r.dep, r.dep)} ({r.dep})",
-                    normalize_text(r.nom),
-                    pop,
-                )
-            )
-        self._df = pd.DataFrame(
-            rows, columns=["level", "code", "nom", "detail", "norm", "population"]
+        # Vectorised (one pandas pass per level): building it row by row took ~1.5 s of the
+        # app's cold start for 38 000 entries.
+        dep_names = pd.Series(
+            geo.departements["nom"].astype(str).to_numpy(),
+            index=geo.departements["dep"].astype(str).to_numpy(),
         )
+        com = geo.communes
+        com_dep = com["dep"].astype(str)
+        parts = [
+            _index_part(
+                Level.REGION, geo.regions["reg"], geo.regions["nom"], "Région", geo.regions
+            ),
+            _index_part(
+                Level.DEPARTEMENT,
+                geo.departements["dep"],
+                geo.departements["nom"],
+                "Département · " + geo.departements["reg_nom"].astype(str),
+                geo.departements,
+            ),
+            _index_part(
+                Level.EPCI,
+                geo.epci["siren_epci"],
+                geo.epci["nom"],
+                "EPCI ("
+                + geo.epci["epci_type"].astype(str)
+                + ") · "
+                + geo.epci["n_communes"].astype(str)
+                + " communes",
+                geo.epci,
+            ),
+            _index_part(
+                Level.COMMUNE,
+                com["code_insee"],
+                com["nom"],
+                "Commune · "
+                + com_dep.map(dep_names).fillna(com_dep).astype(str)
+                + " ("
+                + com_dep
+                + ")",
+                com,
+            ),
+        ]
+        self._df = pd.concat(parts, ignore_index=True)
         self._level_rank = {Level.REGION: 0, Level.DEPARTEMENT: 1, Level.EPCI: 2, Level.COMMUNE: 3}
 
     def __len__(self) -> int:

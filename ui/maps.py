@@ -7,23 +7,24 @@ Pages do:
     code = ui.maps.show_map(m, key="couverture_map")   # code of a clicked feature, or None
 
 What is cached (st.cache_data, bounded): the GeoJSON strings per (level, territory) and
-the département outlines. Never the folium.Map (st_folium mutates it: polygons vanish on
-rerun); a fresh Map is built on each run from the cached strings.
+the département outlines. Never the folium.Map: a fresh Map is built on each run from the
+cached strings (a cached Map mutated by a render would lose its polygons).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 
 import folium
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
-from streamlit_folium import st_folium
 
-from geodata import layers
+from geodata import assets, layers
 from geodata.layers import MapPayload
-from geodata.maps import Overlay, build_map, map_html
+from geodata.maps import MAP_CSS_RULES, Overlay, build_map, map_html
 from geodata.territory import Level, Territory, communes_of, make_territory, parents
 from ui import cache
 
@@ -83,39 +84,113 @@ def territory_map(
     )
 
 
-_RETURNED = ["last_active_drawing", "last_object_clicked"]
+# The clickable map is a `st.components.v2` component rendered in the page itself (no iframe):
+# Leaflet and its CSS are loaded once per browser session from static/vendor and kept across
+# reruns; a rerun that sends the same map leaves it as it is (no redraw). The map script is
+# the one folium renders (geodata/maps.build_map), run with the map div created here.
+_MAP_JS = """
+function diagLeaflet(js, css) {
+  if (!window.__diagLeaflet) {
+    window.__diagLeaflet = new Promise(function (resolve, reject) {
+      if (window.L && window.L.map) { resolve(); return; }
+      var link = document.createElement('link');
+      link.rel = 'stylesheet'; link.href = css;
+      document.head.appendChild(link);
+      var s = document.createElement('script');
+      s.src = js; s.onload = function () { resolve(); };
+      s.onerror = function () { window.__diagLeaflet = null; reject(new Error('Leaflet')); };
+      document.head.appendChild(s);
+    });
+  }
+  return window.__diagLeaflet;
+}
+
+export default function (component) {
+  var data = component.data, root = component.parentElement;
+  var holder = root.querySelector('div.diag-map-holder');
+  if (!holder) {
+    holder = document.createElement('div');
+    holder.className = 'diag-map-holder';
+    holder.style.width = '100%';
+    holder.style.position = 'relative';
+    root.appendChild(holder);
+  }
+  holder.style.height = data.height + 'px';
+  if (holder.dataset.sig === data.sig) return;
+  holder.dataset.want = data.sig;
+  diagLeaflet(data.leaflet_js, data.leaflet_css).then(function () {
+    if (holder.dataset.want !== data.sig) return;
+    if (holder.diagMap) { holder.diagMap.remove(); holder.diagMap = null; }
+    holder.innerHTML = '';
+    var div = document.createElement('div');
+    div.id = data.id;
+    div.style.width = '100%';
+    div.style.height = '100%';
+    holder.appendChild(div);
+    var map = (new Function('L', data.script + '\nreturn ' + data.id + ';'))(window.L);
+    holder.diagMap = map;
+    holder.dataset.sig = data.sig;
+    window.diagMap = map;
+    var main = window.diagMainLayer;
+    if (data.clickable && main && main._map === map) {
+      main.on('click', function (e) {
+        var p = (e.layer && e.layer.feature && e.layer.feature.properties) || {};
+        if (p.code) component.setTriggerValue('click', String(p.code));
+      });
+    }
+  });
+}
+"""
+
+_map_component = st.components.v2.component(
+    "diag_leaflet_map",
+    js=_MAP_JS,
+    css=MAP_CSS_RULES,
+    isolate_styles=False,
+)
+
+
+def _dom_id(key: str) -> str:
+    return "diagmap_" + re.sub(r"[^A-Za-z0-9_]", "_", key)
+
+
+def map_script(m: folium.Map, dom_id: str) -> str:
+    """The JavaScript folium renders for `m` (map creation and its layers), its map variable
+    and div renamed `dom_id` (stable across reruns, so an unchanged map is not redrawn)."""
+    root = m.get_root()
+    root.render()
+    return root.script.render().replace(m.get_name(), dom_id)
 
 
 def show_map(m: folium.Map, key: str, clickable: bool = True, height: int = 560) -> str | None:
     """Display a map; return the code of a feature the user just clicked (else None).
 
     clickable=False: a static HTML embed (fastest, no rerun on any interaction).
-    clickable=True: st_folium, returning only the clicked object (no rerun on pan/zoom);
-    a click is reported once (the same component value is not reported again on the
-    following reruns).
+    clickable=True: the in-page Leaflet component; a click on a territory reruns the page
+    once and returns its code (a trigger value: None on the following reruns). Pan and zoom
+    never rerun the page.
     """
     if not clickable:
         components.html(map_html(m), height=height + 10)
         return None
-    out = st_folium(
-        m,
-        key=key,
-        height=height,
-        use_container_width=True,
-        returned_objects=_RETURNED,
-        render=False,
-    )
-    drawing = (out or {}).get("last_active_drawing") or {}
-    props = drawing.get("properties") or {}
-    if props.get("layer") != "diag-main" or not props.get("code"):
-        return None
-    click = (out or {}).get("last_object_clicked") or {}
-    token = f"{props['code']}@{click.get('lat')},{click.get('lng')}"
-    seen_key = f"_map_click_{key}"
-    if st.session_state.get(seen_key) == token:
-        return None
-    st.session_state[seen_key] = token
-    return str(props["code"])
+    dom_id = _dom_id(key)
+    script = map_script(m, dom_id)
+    data = {
+        "id": dom_id,
+        "script": script,
+        "height": int(height),
+        "sig": hashlib.sha1(f"{height}|{script}".encode()).hexdigest(),
+        "clickable": True,
+        "leaflet_js": assets.LEAFLET_JS,
+        "leaflet_css": assets.LEAFLET_CSS,
+    }
+    result = _map_component(key=key, data=data, on_click_change=_ignore, height="content")
+    code = getattr(result, "click", None)
+    return str(code) if code else None
+
+
+def _ignore() -> None:
+    """Callback that makes `click` a trigger value of the component (nothing else to do)."""
 
 
 # --------------------------------------------------------------------------------------------

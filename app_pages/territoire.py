@@ -49,27 +49,20 @@ if level is not default_level:
 elif "maille" in st.query_params:
     del st.query_params["maille"]
 
-classified, tooltip, legend_title = maps.territory_colouring(territory.key, level.value, theme)
 sources = [credit("ign_admin_express_2025"), credit("insee_pop_2023")]
 if theme == maps.THEME_DENSITY or theme == maps.THEME_RURAL:
     sources.append(credit("insee_densite_2024"))
-highlight = territory.code if territory.level is Level.COMMUNE else None
 
 col_map, col_fig = st.columns([3, 2], gap="large")
 with col_map:
-    m = maps.territory_map(
-        level,
+    clicked = maps.show_territory_map(
         territory,
-        classified.colors,
-        classified.legend,
-        title=theme,
-        legend_title=legend_title,
+        level,
+        theme,
         credit=" · ".join(sources),
-        tooltip=tooltip,
-        highlight=highlight,
+        key=f"territoire_{territory.key}_{level.value}",
         height=580,
     )
-    clicked = maps.show_map(m, key=f"territoire_{territory.key}_{level.value}", height=580)
     credits(sources + ["Cliquez sur un territoire de la carte pour le sélectionner."])
     if clicked and clicked != territory.code:
         try:
@@ -105,7 +98,7 @@ with col_fig:
             ),
         }
     )
-    st.dataframe(tiers, hide_index=True, width="stretch")
+    st.markdown(maps.markdown_table(tiers, right=["Communes", "Population", "Part"]))
     credits(
         [
             f"Strates calculées sur la {POPULATION_LABEL} ; seuils de 3 500 et 10 000 habitants "
@@ -127,5 +120,7 @@ with col_fig:
             ),
         }
     )
-    st.dataframe(dens, hide_index=True, width="stretch")
+    st.markdown(
+        maps.markdown_table(dens, right=["Communes", "Population", "Part de la population"])
+    )
     credits([credit("insee_densite_2024"), credit("insee_pop_2023")])

@@ -129,14 +129,21 @@ _PAINTED_JS = """
 """
 
 
+def _frames(page):
+    """The page itself (in-page map component) then any map iframe (view-only embeds)."""
+    yield page.main_frame
+    for handle in page.query_selector_all("iframe"):
+        frame = handle.content_frame()
+        if frame is not None:
+            yield frame
+
+
 def wait_painted(page, n_features: int, timeout: float = 120) -> None:
-    """Until a map iframe shows a main layer of exactly `n_features` features, painted."""
+    """Until the page (or a map iframe) shows a main layer of exactly `n_features` features,
+    painted."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
-        for handle in page.query_selector_all('iframe[title="streamlit_folium.st_folium"]'):
-            frame = handle.content_frame()
-            if frame is None:
-                continue
+        for frame in _frames(page):
             try:
                 if frame.evaluate(_PAINTED_JS, n_features):
                     return

@@ -628,6 +628,21 @@ def _convert_all(
     return out
 
 
+def _not_placeholder(
+    cleaned: pd.Series, report: Report, header: str, examples: str
+) -> np.ndarray | None:
+    """Rows to keep when some cleaned codes are masked or fictitious (`XX`, `XXXXX`…), with a
+    note naming the column; None when there is none."""
+    placeholder = cleaned.str.fullmatch(codes.PLACEHOLDER_PATTERN)
+    if not placeholder.any():
+        return None
+    report.note(
+        f"{int(placeholder.sum())} ligne(s) au code masqué ou fictif ({examples}…) "
+        f"écartée(s) (colonne « {header} »)."
+    )
+    return ~placeholder.to_numpy(dtype=bool)
+
+
 def _communes(
     frame: pd.DataFrame,
     column: str,
@@ -640,13 +655,8 @@ def _communes(
     reported, well-formed unknown codes warned about. Merged communes are NOT mapped here."""
     raw = pd.Series(frame[column].to_numpy(dtype=object, na_value=""), index=frame.index)
     cleaned = codes.clean_codes(raw)
-    placeholder = cleaned.str.fullmatch(codes.PLACEHOLDER_PATTERN)
-    if placeholder.any():
-        report.note(
-            f"{int(placeholder.sum())} ligne(s) au code masqué ou fictif (« XX », « XXXXX »…) "
-            f"écartée(s) (colonne « {header} »)."
-        )
-        keep = ~placeholder.to_numpy()
+    keep = _not_placeholder(cleaned, report, header, "« XX », « XXXXX »")
+    if keep is not None:
         frame, lines, raw, cleaned = frame.loc[keep], lines[keep], raw[keep], cleaned[keep]
     norm = codes.normalize_communes(cleaned)
     empty = cleaned == ""
@@ -1337,28 +1347,11 @@ def _caf(
     if communal.any():
         sub, sub_lines = typed.loc[communal], lines[communal]
         rest, rest_lines = typed.loc[~communal], lines[~communal]
-        if kind == "caf_places":
-            sub, sub_lines = _map_merged(
-                sub,
-                "code",
-                ["code", "annee", "niveau"],
-                value_cols,
-                [],
-                report,
-                sub_lines,
-                name_col="nom",
-            )
-        else:
-            sub, sub_lines = _map_merged(
-                sub,
-                "code",
-                ["code", "annee", "niveau"],
-                [],
-                value_cols,
-                report,
-                sub_lines,
-                name_col="nom",
-            )
+        # places are counts (summed over merged communes); rates cannot be summed
+        sums, nulls = (value_cols, []) if kind == "caf_places" else ([], value_cols)
+        sub, sub_lines = _map_merged(
+            sub, "code", ["code", "annee", "niveau"], sums, nulls, report, sub_lines, name_col="nom"
+        )
         typed = pd.concat([rest, sub], ignore_index=True)
         lines = np.concatenate([rest_lines, sub_lines])
     return typed, lines
@@ -1371,13 +1364,8 @@ def _caf_codes(
     if "code" not in frame.columns:
         frame["code"] = ""
     cleaned = codes.clean_codes(frame["code"])
-    placeholder = cleaned.str.fullmatch(codes.PLACEHOLDER_PATTERN)
-    if placeholder.any():
-        report.note(
-            f"{int(placeholder.sum())} ligne(s) au code masqué ou fictif (« XX », « XXX »…) écartée(s) "
-            f"(colonne « {header} »)."
-        )
-        keep = ~placeholder.to_numpy()
+    keep = _not_placeholder(cleaned, report, header, "« XX », « XXX »")
+    if keep is not None:
         frame, lines, cleaned = frame.loc[keep], lines[keep], cleaned[keep]
     niveau = frame["niveau"].astype(str)
     out = pd.Series("", index=frame.index, dtype=object)

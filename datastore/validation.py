@@ -226,13 +226,7 @@ def _convert_unique(
         ok = ~inv & ~np.isnan(values)
         if col.dtype is Dtype.INT:
             problems.append((ok & (np.round(values) != values), expected))
-        bad = np.zeros(len(values), dtype=bool)
-        with np.errstate(invalid="ignore"):
-            if col.minimum is not None:
-                bad |= values < col.minimum
-            if col.maximum is not None:
-                bad |= values > col.maximum
-        problems.append((bad & ok, expected))
+        problems.append((_out_of_range(values, col) & ok, expected))
         out: pd.Series = (
             num.round().astype("Int64") if col.dtype is Dtype.INT else num.astype("Float64")
         )
@@ -262,6 +256,17 @@ def _convert_unique(
     return out.reset_index(drop=True), problems, missing
 
 
+def _out_of_range(values: np.ndarray, col: Column) -> np.ndarray:
+    """Values below `col.minimum` or above `col.maximum` (NaN is never out of range)."""
+    bad = np.zeros(len(values), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if col.minimum is not None:
+            bad |= values < col.minimum
+        if col.maximum is not None:
+            bad |= values > col.maximum
+    return bad
+
+
 def _check_range(
     num: pd.Series,
     ok: pd.Series,
@@ -273,13 +278,7 @@ def _check_range(
 ) -> None:
     if col.minimum is None and col.maximum is None:
         return
-    values = num.to_numpy(dtype="float64", na_value=np.nan)
-    bad = np.zeros(len(values), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        if col.minimum is not None:
-            bad |= values < col.minimum
-        if col.maximum is not None:
-            bad |= values > col.maximum
+    bad = _out_of_range(num.to_numpy(dtype="float64", na_value=np.nan), col)
     bad &= ok.to_numpy(dtype=bool)
     if bad.any():
         shown = (

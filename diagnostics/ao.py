@@ -578,21 +578,7 @@ def ao_table(holders: pd.DataFrame, ctgs: list[Ctg], reference_date: date) -> pd
         chosen = next((c for c in relevant if c.id_ctg == res.ctg), None)
         rows.append(
             {
-                **{
-                    k: u[k]
-                    for k in (
-                        "ao_type",
-                        "ao_code",
-                        "ao_nom",
-                        "competences",
-                        "titulaire_planification",
-                        "population",
-                        "strate",
-                        "n_communes",
-                        "communes",
-                        "repartition",
-                    )
-                },
+                **{k: u[k] for k in _UNIT_COLUMNS},
                 "ctg": ", ".join(c.id_ctg for c in relevant),
                 "n_communes_couvertes": sum(1 for code in u["communes"] if code in covering),
                 "niveau_ctg": chosen.niveau if chosen else "",
@@ -611,7 +597,8 @@ def ao_table(holders: pd.DataFrame, ctgs: list[Ctg], reference_date: date) -> pd
     return pd.DataFrame(rows, columns=_AO_COLUMNS)
 
 
-_AO_COLUMNS = [
+#: Columns copied from the AO unit, then the columns of the status.
+_UNIT_COLUMNS = (
     "ao_type",
     "ao_code",
     "ao_nom",
@@ -622,6 +609,9 @@ _AO_COLUMNS = [
     "n_communes",
     "communes",
     "repartition",
+)
+_AO_COLUMNS = [
+    *_UNIT_COLUMNS,
     "ctg",
     "n_communes_couvertes",
     "niveau_ctg",

@@ -23,7 +23,7 @@ Every function returns new frames and leaves its inputs untouched.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -338,6 +338,38 @@ def aggregate_parts(parts: pd.DataFrame) -> dict:
     return out
 
 
+def _union_figure(
+    taux: pd.DataFrame,
+    places: pd.DataFrame,
+    commune_code: str,
+    nom: str,
+    year: int,
+    codes: Sequence[str],
+    status: Status,
+    methode: str,
+    incomplete: str,
+    no_places: str,
+) -> dict:
+    """Commune figure rebuilt from published parts (`codes`): places and children summed.
+
+    `status` and `methode` when every part is published with places and a rate; otherwise a
+    `non publié` figure with the reason `incomplete` (a part not published; `{n}` = parts
+    published, `{total}` = parts expected) or `no_places` (places missing).
+    """
+    parts = with_derived_children(published_rates(taux, "commune", year, codes), places)
+    if len(parts) != len(codes):
+        reason = incomplete.format(n=len(parts), total=len(codes))
+        return _empty_figure("commune", commune_code, nom, year, Status.ABSENT, reason)
+    agg = aggregate_parts(parts)
+    if pd.isna(agg[GLOBAL]):
+        return _empty_figure("commune", commune_code, nom, year, Status.ABSENT, no_places)
+    row = _empty_figure("commune", commune_code, nom, year, status, methode)
+    row.update(agg)
+    row["nature"] = _worst_nature(parts["nature"])
+    row["enfants_methode"] = DERIVED_CHILDREN_METHOD
+    return row
+
+
 def plm_figure(
     taux: pd.DataFrame, places: pd.DataFrame, commune_code: str, year: int, nom: str = ""
 ) -> dict:
@@ -346,34 +378,18 @@ def plm_figure(
     Status `calculé` (never `publié`); `non publié` when an arrondissement is missing.
     """
     arrs = PLM_ARRONDISSEMENTS[commune_code]
-    rates = published_rates(taux, "commune", year, arrs)
-    parts = with_derived_children(rates, places)
-    if len(parts) != len(arrs):
-        return _empty_figure(
-            "commune",
-            commune_code,
-            nom,
-            year,
-            Status.ABSENT,
-            f"Arrondissements publiés : {len(parts)} sur {len(arrs)}.",
-        )
-    agg = aggregate_parts(parts)
-    if pd.isna(agg[GLOBAL]):
-        return _empty_figure(
-            "commune",
-            commune_code,
-            nom,
-            year,
-            Status.ABSENT,
-            "Places des arrondissements absentes : calcul impossible.",
-        )
-    row = _empty_figure(
-        "commune", commune_code, nom, year, Status.CALCULE, PLM_METHOD.format(n=len(arrs))
+    return _union_figure(
+        taux,
+        places,
+        commune_code,
+        nom,
+        year,
+        arrs,
+        Status.CALCULE,
+        PLM_METHOD.format(n=len(arrs)),
+        "Arrondissements publiés : {n} sur {total}.",
+        "Places des arrondissements absentes : calcul impossible.",
     )
-    row.update(agg)
-    row["nature"] = _worst_nature(parts["nature"])
-    row["enfants_methode"] = DERIVED_CHILDREN_METHOD
-    return row
 
 
 def plm_detail(
@@ -436,39 +452,18 @@ def merger_figure(
 
     The published rates of the former communes are never summed. Status `estimation`.
     """
-    rates = published_rates(taux, "commune", year, olds)
-    parts = with_derived_children(rates, places)
-    if len(parts) != len(olds):
-        return _empty_figure(
-            "commune",
-            commune_code,
-            nom,
-            year,
-            Status.ABSENT,
-            "Communes fusionnées : chiffres incomplets pour le périmètre actuel.",
-        )
-    agg = aggregate_parts(parts)
-    if pd.isna(agg[GLOBAL]):
-        return _empty_figure(
-            "commune",
-            commune_code,
-            nom,
-            year,
-            Status.ABSENT,
-            "Communes fusionnées : places absentes, estimation impossible.",
-        )
-    row = _empty_figure(
-        "commune",
+    return _union_figure(
+        taux,
+        places,
         commune_code,
         nom,
         year,
+        olds,
         Status.ESTIME,
         MERGER_METHOD.format(name=nom or commune_code, codes=", ".join(olds)),
+        "Communes fusionnées : chiffres incomplets pour le périmètre actuel.",
+        "Communes fusionnées : places absentes, estimation impossible.",
     )
-    row.update(agg)
-    row["nature"] = _worst_nature(parts["nature"])
-    row["enfants_methode"] = DERIVED_CHILDREN_METHOD
-    return row
 
 
 def merger_note(taux: pd.DataFrame, year: int, olds: Sequence[str]) -> str:
@@ -495,6 +490,29 @@ class Place:
     niveau: str
     code: str
     nom: str
+
+
+def _parent_estimate(
+    place: Place, year: int, parents: Sequence[Place], figure_of: Callable[[Place], dict]
+) -> dict | None:
+    """Estimate with the rates of the nearest parent whose global rate is published or computed
+    (`figure_of(parent)` gives its figure); None when no parent has one."""
+    for parent in parents:
+        prow = figure_of(parent)
+        if prow["statut"] in (Status.PUBLIE, Status.CALCULE) and pd.notna(prow[GLOBAL]):
+            row = _empty_figure(
+                place.niveau,
+                place.code,
+                place.nom,
+                year,
+                Status.ESTIME,
+                PARENT_METHOD.format(parent=parent.nom, year=year),
+            )
+            for c in RATE_COLUMNS:
+                row[c] = prow[c]
+            row["nature"] = prow["nature"]
+            return row
+    return None
 
 
 def territory_figure(
@@ -560,21 +578,11 @@ def territory_figure(
             row = _empty_figure(niveau, code, nom, year, Status.ESTIME, agg_row.pop("methode"))
             row.update(agg_row)
             return row
-    for parent in parents:
-        prow = territory_figure(taux, places, parent, year)
-        if prow["statut"] in (Status.PUBLIE, Status.CALCULE) and pd.notna(prow[GLOBAL]):
-            row = _empty_figure(
-                niveau,
-                code,
-                nom,
-                year,
-                Status.ESTIME,
-                PARENT_METHOD.format(parent=parent.nom, year=year),
-            )
-            for c in RATE_COLUMNS:
-                row[c] = prow[c]
-            row["nature"] = prow["nature"]
-            return row
+    row = _parent_estimate(
+        place, year, parents, lambda parent: territory_figure(taux, places, parent, year)
+    )
+    if row is not None:
+        return row
     return _empty_figure(
         niveau,
         code,
@@ -647,22 +655,35 @@ def comparison(
     `chain` is ordered from the territory to France; each element may be estimated from the
     following ones (its parents) when `estimate` is True.
     """
-    rows = []
-    for i, place in enumerate(chain):
-        communes = (communes_by_place or {}).get(f"{place.niveau}:{place.code}")
-        rows.append(
-            territory_figure(
-                taux,
-                places,
-                place,
-                year,
-                estimate=estimate,
-                parents=chain[i + 1 :],
-                communes=communes,
-                passage=passage,
-            )
+    return figures_frame(
+        _chain_figures(taux, places, chain, year, estimate, communes_by_place, passage)
+    )
+
+
+def _chain_figures(
+    taux: pd.DataFrame,
+    places: pd.DataFrame,
+    chain: Sequence[Place],
+    year: int,
+    estimate: bool,
+    communes_by_place: Mapping[str, pd.DataFrame] | None,
+    passage: Mapping[str, str] | None,
+) -> list[dict]:
+    """`territory_figure` of each place of `chain` (ordered from the territory to France), each
+    one estimable from the places after it (its parents)."""
+    return [
+        territory_figure(
+            taux,
+            places,
+            place,
+            year,
+            estimate=estimate,
+            parents=chain[i + 1 :],
+            communes=(communes_by_place or {}).get(f"{place.niveau}:{place.code}"),
+            passage=passage,
         )
-    return figures_frame(rows)
+        for i, place in enumerate(chain)
+    ]
 
 
 def components_long(figures: pd.DataFrame) -> pd.DataFrame:
@@ -849,7 +870,7 @@ def ranking(
             if isinstance(epci, str) and epci:
                 epci_name = getattr(u, "epci_nom", None) or f"l'EPCI {epci}"
                 unit_parents = [Place("epci", epci, str(epci_name)), *unit_parents]
-            row = _empty_figure(
+            row = _parent_estimate(place, year, unit_parents, _parent_rate) or _empty_figure(
                 niveau,
                 u.code,
                 str(u.nom),
@@ -857,21 +878,6 @@ def ranking(
                 Status.ABSENT,
                 absent_reason + " Aucune estimation possible.",
             )
-            for parent in unit_parents:
-                prow = _parent_rate(parent)
-                if prow["statut"] in (Status.PUBLIE, Status.CALCULE) and pd.notna(prow[GLOBAL]):
-                    row = _empty_figure(
-                        niveau,
-                        u.code,
-                        str(u.nom),
-                        year,
-                        Status.ESTIME,
-                        PARENT_METHOD.format(parent=parent.nom, year=year),
-                    )
-                    for c in RATE_COLUMNS:
-                        row[c] = prow[c]
-                    row["nature"] = prow["nature"]
-                    break
         else:
             sub = None
             col = {"epci": "siren_epci", "departement": "dep", "region": "reg"}.get(niveau)
@@ -948,18 +954,7 @@ def evolution(
     taux, places = _restrict(taux, places, chain, passage)
     rows = []
     for year in years:
-        for i, place in enumerate(chain):
-            rows.append(
-                territory_figure(
-                    taux,
-                    places,
-                    place,
-                    year,
-                    estimate=estimate,
-                    parents=chain[i + 1 :],
-                    passage=passage,
-                )
-            )
+        rows.extend(_chain_figures(taux, places, chain, year, estimate, None, passage))
     return figures_frame(rows)
 
 

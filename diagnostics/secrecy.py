@@ -389,40 +389,32 @@ def protect_units(
     return prev
 
 
+def _all_hidden(tables: Mapping[str, np.ndarray], totals: np.ndarray, t: int) -> UnitsProtection:
+    """Protection hiding every unit and every cell (nothing can be shown)."""
+    return UnitsProtection(
+        t,
+        np.ones(totals.shape[0], dtype=bool),
+        True,
+        {
+            d: TableProtection(
+                np.ones((np.asarray(x).shape[0], 1), dtype=bool),
+                np.ones(np.asarray(x).shape[0], dtype=bool),
+                True,
+            )
+            for d, x in tables.items()
+        },
+    )
+
+
 def _protect_units_once(
     tables: Mapping[str, np.ndarray], totals: np.ndarray, t: int, prev: UnitsProtection | None
 ) -> UnitsProtection:
-    k = totals.shape[0]
     seed_units = prev.hidden_units if prev is not None else None
     if prev is not None and prev.all_hidden:
-        return UnitsProtection(
-            t,
-            np.ones(k, dtype=bool),
-            True,
-            {
-                d: TableProtection(
-                    np.ones((np.asarray(x).shape[0], 1), dtype=bool),
-                    np.ones(np.asarray(x).shape[0], dtype=bool),
-                    True,
-                )
-                for d, x in tables.items()
-            },
-        )
+        return _all_hidden(tables, totals, t)
     hidden_units, all_hidden = protect_line(totals, t, seed=seed_units)
     if all_hidden:
-        return UnitsProtection(
-            t,
-            np.ones(k, dtype=bool),
-            True,
-            {
-                d: TableProtection(
-                    np.ones((np.asarray(x).shape[0], 1), dtype=bool),
-                    np.ones(np.asarray(x).shape[0], dtype=bool),
-                    True,
-                )
-                for d, x in tables.items()
-            },
-        )
+        return _all_hidden(tables, totals, t)
     out: dict[str, TableProtection] = {}
     for d, tab in tables.items():
         x = np.asarray(tab, dtype=float)

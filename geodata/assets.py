@@ -41,6 +41,19 @@ def vendored_files() -> list[Path]:
     return [VENDOR_DIR / "leaflet" / name for name in ("leaflet.js", "leaflet.css", "LICENSE")]
 
 
+def leaflet_js_source() -> str:
+    """leaflet.js itself, to bundle into the in-page map component of ui/maps.py (one script
+    less to fetch after the page's own chunks; Leaflet sets window.L when evaluated)."""
+    text = (VENDOR_DIR / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
+    return text.replace("//# sourceMappingURL=leaflet.js.map", "")
+
+
+def leaflet_css_source() -> str:
+    """leaflet.css with its image URLs pointed at the vendored files (for inline use)."""
+    text = (VENDOR_DIR / "leaflet" / "leaflet.css").read_text(encoding="utf-8")
+    return text.replace("url(images/", f"url({STATIC_URL}/leaflet/images/")
+
+
 def _localize_links(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for name, url in links:

@@ -385,7 +385,7 @@ def _fit_js(bounds: tuple[float, float, float, float]) -> str:
     return f"""
 var b = [[{y0}, {x0}], [{y1}, {x1}]];
 L.control.scale({{imperial: false}}).addTo(map);
-setTimeout(function(){{ map.invalidateSize(); map.fitBounds(b, {{paddingTopLeft: [8, 8], paddingBottomRight: [8, 24]}}); }}, 0);
+setTimeout(function(){{ map.invalidateSize(); map.fitBounds(b, {{paddingTopLeft: [8, 8], paddingBottomRight: [8, 24], animate: false}}); }}, 0);
 """
 
 
@@ -535,9 +535,14 @@ def map_html(m: folium.Map) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+#: EAJE points on static maps (size proportional to places).
+POINT_COLOR = "#e07b39"
+POINT_EDGE_COLOR = "#7a3d12"
+
+
 def static_map_png(
     level: Level,
-    territory: Territory,
+    territory: Territory | None,
     colors: pd.Series,
     legend: Sequence[tuple[str, str]],
     *,
@@ -547,65 +552,99 @@ def static_map_png(
     highlight: str | None = None,
     gdf: gpd.GeoDataFrame | None = None,
     outlines_gdf: gpd.GeoDataFrame | None = None,
+    outline_color: str = OUTLINE_COLOR,
+    outline_width: float = 0.7,
+    points: Sequence[tuple[float, float, float]] = (),
+    legend_outside: bool = False,
     width_in: float = 7.0,
     height_in: float = 6.0,
     dpi: int = 150,
 ) -> bytes:
     """PNG of the same map drawn with matplotlib (same colours, legend, title and credit).
 
-    gdf / outlines_gdf default to `layers.geometries(level, territory)` / `layers.outlines`.
-    National maps are framed on mainland France, like the interactive map.
-    """
-    import matplotlib
+    Object-oriented matplotlib only (a `Figure` on its own Agg canvas, no pyplot state), so it
+    is safe in the Streamlit server threads and in batch runs.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    gdf / outlines_gdf default to `layers.geometries(level, territory)` / `layers.outlines`
+    (`territory` may be None when gdf is given: the map is then framed on gdf; pass an empty
+    outlines_gdf for no outlines). National maps are framed on mainland France, like the
+    interactive map. `points` are (longitude, latitude, size) circles drawn above the map,
+    sized relative to the largest. An empty title or credit is not drawn; `legend_outside`
+    puts the legend to the right of the map, without a frame (PDF layout).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     level = Level(level)
-    gdf = layers.geometries(level, territory) if gdf is None else gdf
-    outlines_gdf = layers.outlines(territory) if outlines_gdf is None else outlines_gdf
+    if gdf is None:
+        if territory is None:
+            raise ValueError("static_map_png: gdf is required when territory is None")
+        gdf = layers.geometries(level, territory)
+    if outlines_gdf is None:
+        if territory is None:
+            raise ValueError("static_map_png: outlines_gdf is required when territory is None")
+        outlines_gdf = layers.outlines(territory)
     code_colors = _as_str_index(colors)
     fill = gdf["code"].astype(str).map(code_colors).fillna(MISSING_COLOR).to_numpy()
-    fig, ax = plt.subplots(figsize=(width_in, height_in), dpi=dpi)
-    try:
-        ax.set_facecolor(BACKGROUND_COLOR)
-        gdf.plot(
-            ax=ax, color=fill, edgecolor=BORDER_COLOR, linewidth=0.2 if len(gdf) > 5_000 else 0.4
+    fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_facecolor(BACKGROUND_COLOR)
+    gdf.plot(ax=ax, color=fill, edgecolor=BORDER_COLOR, linewidth=0.2 if len(gdf) > 5_000 else 0.4)
+    if not outlines_gdf.empty:
+        outlines_gdf.boundary.plot(ax=ax, color=outline_color, linewidth=outline_width)
+    handles = [Patch(facecolor=c, edgecolor="#999999", label=lab) for c, lab in legend]
+    for ov in overlays:
+        og = (
+            ov.data
+            if isinstance(ov.data, gpd.GeoDataFrame)
+            else gpd.read_file(io.StringIO(ov.data))
         )
-        if outlines_gdf is not None and not outlines_gdf.empty:
-            outlines_gdf.boundary.plot(ax=ax, color=OUTLINE_COLOR, linewidth=0.7)
-        handles = [Patch(facecolor=c, edgecolor="#999999", label=lab) for c, lab in legend]
-        for ov in overlays:
-            og = (
-                ov.data
-                if isinstance(ov.data, gpd.GeoDataFrame)
-                else gpd.read_file(io.StringIO(ov.data))
-            )
-            og.plot(
-                ax=ax,
-                facecolor=ov.fill or "none",
-                alpha=1.0 if ov.fill is None else ov.fill_opacity,
-                edgecolor=ov.stroke,
-                linewidth=ov.weight * 0.6,
-            )
-            if ov.legend_label:
-                handles.append(Patch(facecolor="none", edgecolor=ov.stroke, label=ov.legend_label))
-        if highlight is not None:
-            hl = gdf[gdf["code"].astype(str) == str(highlight)]
-            if not hl.empty:
-                hl.boundary.plot(ax=ax, color=HIGHLIGHT_COLOR, linewidth=1.6)
+        og.plot(
+            ax=ax,
+            facecolor=ov.fill or "none",
+            alpha=1.0 if ov.fill is None else ov.fill_opacity,
+            edgecolor=ov.stroke,
+            linewidth=ov.weight * 0.6,
+        )
+        if ov.legend_label:
+            handles.append(Patch(facecolor="none", edgecolor=ov.stroke, label=ov.legend_label))
+    if points:
+        xs, ys, sizes = zip(*points, strict=True)
+        biggest = max(max(sizes), 1.0)
+        ax.scatter(
+            xs,
+            ys,
+            s=[12 + 120 * s / biggest for s in sizes],
+            color=POINT_COLOR,
+            edgecolor=POINT_EDGE_COLOR,
+            linewidth=0.5,
+            alpha=0.85,
+            zorder=3,
+        )
+    if highlight is not None:
+        hl = gdf[gdf["code"].astype(str) == str(highlight)]
+        if not hl.empty:
+            hl.boundary.plot(ax=ax, color=HIGHLIGHT_COLOR, linewidth=1.6)
+    if territory is None:
+        x0, y0, x1, y1 = (float(v) for v in gdf.total_bounds)
+    else:
         x0, y0, x1, y1 = layers.framing_bounds(level, territory, gdf)
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-        ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
-        ax.set_axis_off()
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
+    ax.set_axis_off()
+    if title:
         ax.set_title(title, fontsize=11, loc="left")
-        if handles:
-            ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True, framealpha=0.9)
+    if handles and legend_outside:
+        ax.legend(
+            handles=handles, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0)
+        )
+    elif handles:
+        ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True, framealpha=0.9)
+    if credit:
         fig.text(0.01, 0.01, credit, fontsize=6.5, color="#444444", ha="left", va="bottom")
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    return buf.getvalue()

@@ -4,37 +4,30 @@ No browser, no pyplot state: each chart is drawn on its own `matplotlib.figure.F
 (Agg canvas), so this is safe in the Streamlit server threads and in batch runs. Axis
 numbers use the French format (12 345,6). Maps draw the communes of the territory from the
 shipped COG geometries (data/reference/communes_2025.parquet), coloured by a class or a value,
-with optional points (EAJE); map images are cached per territory and content (`lru_cache`).
+with optional points (EAJE), drawn by `geodata.maps.static_map_png` (the app's static map);
+map images are cached per territory and content (`lru_cache`).
 """
 
 from __future__ import annotations
 
 import io
-import math
 from functools import lru_cache
 
 import geopandas as gpd
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from diagnostics.narrative import fmt_fr
+from geodata.maps import DENSITY_COLORS, MISSING_COLOR, static_map_png
 from geodata.reference import COMMUNES_FILE
+from geodata.territory import Level
 from reports.prediag import ChartSpec
 
 PALETTE = ("#1f5c99", "#e07b39", "#5a9e6f", "#b8476a", "#8c6bb1", "#c9a227", "#4aa3b5", "#7f7f7f")
-CLASS_COLOURS = {
-    "Grands centres urbains": "#7a0177",
-    "Centres urbains intermédiaires": "#c51b8a",
-    "Petites villes": "#f768a1",
-    "Ceintures urbaines": "#fbb4b9",
-    "Bourgs ruraux": "#c2e699",
-    "Rural à habitat dispersé": "#78c679",
-    "Rural à habitat très dispersé": "#238443",
-    "Non classée": "#d9d9d9",
-    "commune": "#e8eef5",
-}
+#: Class colours of the maps: INSEE density levels (shared with the app's maps), no class,
+#: and a plain commune (no value to show).
+CLASS_COLOURS = {**DENSITY_COLORS, "Non classée": MISSING_COLOR, "commune": "#e8eef5"}
 DPI = 96
 _FR = FuncFormatter(lambda v, _pos: fmt_fr(v, 0 if float(v).is_integer() else 1))
 
@@ -166,45 +159,30 @@ def commune_geometries(codes: tuple[str, ...]) -> gpd.GeoDataFrame:
 def _map_png(
     codes: tuple[str, ...], values: tuple[str, ...], points: tuple[tuple[float, float, float], ...]
 ) -> bytes:
-    gdf = commune_geometries(codes)
-    gdf["valeur"] = gdf["code_insee"].map(dict(zip(codes, values, strict=True)))
-    fig = Figure(figsize=(6.4, 4.6))
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_axis_off()
+    gdf = commune_geometries(codes).rename(columns={"code_insee": "code"})
     present = [v for v in CLASS_COLOURS if v in set(values)]
     others = sorted(set(values) - set(CLASS_COLOURS))
     colours = dict(CLASS_COLOURS)
     for i, v in enumerate(others):
         colours[v] = PALETTE[i % len(PALETTE)]
-    gdf.plot(
-        ax=ax, color=gdf["valeur"].map(colours).fillna("#eeeeee"), edgecolor="white", linewidth=0.4
+    legend = [(colours[v], v) for v in present + others if v != "commune"]
+    return static_map_png(
+        Level.COMMUNE,
+        None,
+        pd.Series({c: colours[v] for c, v in zip(codes, values, strict=True)}, dtype="object"),
+        legend,
+        title="",
+        credit="",
+        gdf=gdf,
+        outlines_gdf=gdf,
+        outline_color="#888888",
+        outline_width=0.2,
+        points=points,
+        legend_outside=True,
+        width_in=6.4,
+        height_in=4.6,
+        dpi=DPI,
     )
-    gdf.boundary.plot(ax=ax, color="#888888", linewidth=0.2)
-    if points:
-        xs, ys, sizes = zip(*points, strict=True)
-        biggest = max(max(sizes), 1.0)
-        ax.scatter(
-            xs,
-            ys,
-            s=[12 + 120 * s / biggest for s in sizes],
-            color="#e07b39",
-            edgecolor="#7a3d12",
-            linewidth=0.5,
-            alpha=0.85,
-            zorder=3,
-        )
-    lat = float(sum(gdf.total_bounds[[1, 3]]) / 2)
-    ax.set_aspect(1 / math.cos(math.radians(lat)))  # keeps shapes right in lon/lat
-    handles = [
-        Patch(facecolor=colours[v], edgecolor="#888888", label=v)
-        for v in present + others
-        if v != "commune"
-    ]
-    if handles:
-        ax.legend(
-            handles=handles, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0)
-        )
-    return _png(fig)
 
 
 def map_png(spec: ChartSpec) -> bytes:

@@ -1424,37 +1424,17 @@ def _structures(subject: Subject, inputs: PrediagInputs, types: tuple[str, ...])
     return tables, figures, sentences, [], charts
 
 
-_ALLOC_LABELS = {
-    "familles_monoparentales": (
-        nv.Noun("familles monoparentales", True, True),
-        "Familles monoparentales",
-    ),
-    "couples_avec_enfants": (
-        nv.Noun("couples avec enfant(s)", False, True),
-        "Couples avec enfant(s)",
-    ),
-    "allocataires_rsa": (nv.Noun("allocataires du RSA", False, True), "Allocataires du RSA"),
-    "allocataires_prime_activite": (
-        nv.Noun("allocataires de la prime d'activité", False, True),
-        "Allocataires de la prime d'activité",
-    ),
-    "allocataires_bas_revenus": (
-        nv.Noun("allocataires à bas revenus", False, True),
-        "Allocataires à bas revenus",
-    ),
-    "allocataires_aide_logement": (
-        nv.Noun("allocataires d'une aide au logement", False, True),
-        "Allocataires d'une aide au logement",
-    ),
-    "allocataires_aah": (nv.Noun("allocataires de l'AAH", False, True), "Allocataires de l'AAH"),
-    "enfants_3_5": (
-        nv.Noun("enfants de 3 à 5 ans couverts", False, True),
-        "Enfants de 3 à 5 ans couverts",
-    ),
-    "familles_enfants_moins_6": (
-        nv.Noun("familles avec enfant(s) de moins de 6 ans", True, True),
-        "Familles avec enfant(s) de moins de 6 ans",
-    ),
+#: Allocataire columns as French noun phrases (the table label is the phrase, capitalised).
+_ALLOC_NOUNS = {
+    "familles_monoparentales": nv.Noun("familles monoparentales", True, True),
+    "couples_avec_enfants": nv.Noun("couples avec enfant(s)", False, True),
+    "allocataires_rsa": nv.Noun("allocataires du RSA", False, True),
+    "allocataires_prime_activite": nv.Noun("allocataires de la prime d'activité", False, True),
+    "allocataires_bas_revenus": nv.Noun("allocataires à bas revenus", False, True),
+    "allocataires_aide_logement": nv.Noun("allocataires d'une aide au logement", False, True),
+    "allocataires_aah": nv.Noun("allocataires de l'AAH", False, True),
+    "enfants_3_5": nv.Noun("enfants de 3 à 5 ans couverts", False, True),
+    "familles_enfants_moins_6": nv.Noun("familles avec enfant(s) de moins de 6 ans", True, True),
 }
 
 
@@ -1477,7 +1457,8 @@ def _allocataires(
     rows, figures, sentences, missing = [], [], [], []
     chart_rows = []
     for col in columns:
-        noun, label = _ALLOC_LABELS[col]
+        noun = _ALLOC_NOUNS[col]
+        label = noun.text[:1].upper() + noun.text[1:]
         if _latest_year(f, col) is None:
             missing.append(f"{label} : " + import_hint("allocataires", (col,)))
             continue

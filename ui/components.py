@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
 
 from catalogue.sources import DEMO_LABEL
 from reports.tables import to_csv_fr, to_xlsx
+
+#: French number format for Altair/Vega charts (12 345,6).
+ALTAIR_LOCALE = {
+    "number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", " €"]}
+}
 
 
 def fmt_number(value: float | int | None, decimals: int = 0) -> str:
@@ -40,22 +46,46 @@ def demo_band(is_synthetic: bool, what: str = "") -> None:
         )
 
 
-def download_table(df: pd.DataFrame, name: str, source: str, key: str) -> None:
-    """CSV (French format) and XLSX download buttons for one table."""
-    c1, c2 = st.columns(2)
-    c1.download_button(
+def download_table(
+    df: pd.DataFrame,
+    name: str,
+    source: str,
+    key: str,
+    *,
+    png: bytes | Callable[[], bytes] | None = None,
+    on_click: Literal["rerun", "ignore"] = "rerun",
+) -> None:
+    """CSV (French format) and XLSX download buttons for one table, and a PNG when given.
+
+    `png` may be a callable (the image is then drawn on click only); `on_click="ignore"`
+    downloads without rerunning the page.
+    """
+    cols = st.columns(3 if png is not None else 2)
+    cols[0].download_button(
         "CSV (Excel, ;)",
         to_csv_fr(df, source),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}_csv",
+        on_click=on_click,
         width="stretch",
     )
-    c2.download_button(
+    cols[1].download_button(
         "XLSX",
         to_xlsx({name: df}, {name: source}),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
+        on_click=on_click,
         width="stretch",
     )
+    if png is not None:
+        cols[2].download_button(
+            "Image (PNG)",
+            png,
+            file_name=f"{name}.png",
+            mime="image/png",
+            key=f"{key}_png",
+            on_click=on_click,
+            width="stretch",
+        )

@@ -31,18 +31,15 @@ from geodata.territory import (
     parents,
     sublevels,
 )
-from reports.tables import to_csv_fr, to_xlsx
+from reports.tables import to_csv_fr  # noqa: F401  (tests export through this module)
 from ui import cache, maps
-from ui.components import credits, demo_band, fmt_number
+from ui.components import ALTAIR_LOCALE, credits, demo_band, download_table, fmt_number
 
 # Diverging palette (ColorBrewer RdYlBu, colour-blind safe): red far below the national rate,
 # blue above. One colour per class of diagnostics.coverage.RATIO_LABELS.
 RATIO_PALETTE = ("#d73027", "#fc8d59", "#fee090", "#e0f3f8", "#91bfdb", "#4575b4")
 MODE_RATIO = "Rapport au taux national"
 MODE_QUANTILES = "Quantiles du taux global"
-ALTAIR_LOCALE = {
-    "number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", " €"]}
-}
 _SOURCE_IDS = {src.id for src in SOURCES}
 COMPONENT_COLORS = ("#1f78b4", "#a6cee3", "#33a02c", "#b2df8a", "#fdbf6f")
 ESTIMATE_HELP = (
@@ -390,6 +387,16 @@ def evolution_chart(series: pd.DataFrame, breaks: Sequence[cv.SeriesBreak]) -> a
 # --------------------------------------------------------------------------- PNG exports
 
 
+def _figure(figsize: tuple[float, float], dpi: int = 150):
+    """A matplotlib Figure on its own Agg canvas and its axes (no pyplot state: thread-safe)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot(1, 1, 1)
+
+
 def _fr_axis(ax, axis: str = "x", decimals: int = 0) -> None:
     from matplotlib.ticker import FuncFormatter
 
@@ -399,74 +406,58 @@ def _fr_axis(ax, axis: str = "x", decimals: int = 0) -> None:
 
 def components_png(figures: pd.DataFrame, title: str, source: str) -> bytes:
     """PNG of the stacked component bars (matplotlib), with title and source line."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     names = figures["nom"].astype(str).tolist()[::-1]
     rows = figures.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.7 * len(names)), dpi=150)
-    try:
-        left = [0.0] * len(names)
-        for (col, label), color in zip(cv.COMPONENTS, COMPONENT_COLORS, strict=True):
-            vals = rows[col].fillna(0).tolist()
-            ax.barh(names, vals, left=left, color=color, label=label)
-            left = [a + b for a, b in zip(left, vals, strict=True)]
-        for i, (v, s) in enumerate(zip(rows["tx_global"], rows["statut"], strict=True)):
-            txt = _rate(v) if pd.notna(v) else "non publié"
-            if s == Status.ESTIME:
-                txt += " (estimation)"
-            elif s == Status.CALCULE:
-                txt += " (calculé)"
-            ax.text(left[i] + 0.5, i, txt, va="center", fontsize=8, fontweight="bold")
-        ax.set_xlabel("Places pour 100 enfants de moins de 3 ans")
-        _fr_axis(ax, "x")
-        ax.set_xlim(0, max(left + [1]) * 1.25)
-        ax.set_title(title, loc="left", fontsize=10, pad=34)
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=7, frameon=False)
-        fig.text(0.01, -0.02, source, fontsize=6.5, color="#444444", va="top")
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", bbox_inches="tight")
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
+    fig, ax = _figure((8, 1.2 + 0.7 * len(names)))
+    left = [0.0] * len(names)
+    for (col, label), color in zip(cv.COMPONENTS, COMPONENT_COLORS, strict=True):
+        vals = rows[col].fillna(0).tolist()
+        ax.barh(names, vals, left=left, color=color, label=label)
+        left = [a + b for a, b in zip(left, vals, strict=True)]
+    for i, (v, s) in enumerate(zip(rows["tx_global"], rows["statut"], strict=True)):
+        txt = _rate(v) if pd.notna(v) else "non publié"
+        if s == Status.ESTIME:
+            txt += " (estimation)"
+        elif s == Status.CALCULE:
+            txt += " (calculé)"
+        ax.text(left[i] + 0.5, i, txt, va="center", fontsize=8, fontweight="bold")
+    ax.set_xlabel("Places pour 100 enfants de moins de 3 ans")
+    _fr_axis(ax, "x")
+    ax.set_xlim(0, max(left + [1]) * 1.25)
+    ax.set_title(title, loc="left", fontsize=10, pad=34)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=7, frameon=False)
+    fig.text(0.01, -0.02, source, fontsize=6.5, color="#444444", va="top")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
 
 
 def evolution_png(
     series: pd.DataFrame, breaks: Sequence[cv.SeriesBreak], title: str, source: str
 ) -> bytes:
     """PNG of the evolution lines with break years marked (matplotlib)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4), dpi=150)
-    try:
-        for nom, g in series.groupby("nom", sort=False):
-            g = g.sort_values("annee")  # NaN years stay: matplotlib breaks the line there
-            if g["tx_global"].isna().all():
-                continue
-            ax.plot(g["annee"].astype(int), g["tx_global"], marker="o", label=str(nom))
-        for b in breaks:
-            ax.axvline(b.annee, color="#b2182b", linestyle="--", linewidth=1)
-        years = sorted(set(int(y) for y in series["annee"]))
-        ax.set_xticks(years)
-        ax.set_xticklabels([str(y) for y in years])
-        _fr_axis(ax, "y", 0)
-        ax.set_ylabel("Taux global (places pour 100 enfants)")
-        ax.set_title(title, loc="left", fontsize=10)
-        ax.legend(fontsize=7, loc="best")
-        note = source
-        if breaks:
-            note += "\nRuptures de série (tirets) : " + " ; ".join(b.message for b in breaks)
-        fig.text(0.01, -0.02, note, fontsize=6.5, color="#444444", va="top", wrap=True)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", bbox_inches="tight")
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
+    fig, ax = _figure((8, 4))
+    for nom, g in series.groupby("nom", sort=False):
+        g = g.sort_values("annee")  # NaN years stay: matplotlib breaks the line there
+        if g["tx_global"].isna().all():
+            continue
+        ax.plot(g["annee"].astype(int), g["tx_global"], marker="o", label=str(nom))
+    for b in breaks:
+        ax.axvline(b.annee, color="#b2182b", linestyle="--", linewidth=1)
+    years = sorted(set(int(y) for y in series["annee"]))
+    ax.set_xticks(years)
+    ax.set_xticklabels([str(y) for y in years])
+    _fr_axis(ax, "y", 0)
+    ax.set_ylabel("Taux global (places pour 100 enfants)")
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(fontsize=7, loc="best")
+    note = source
+    if breaks:
+        note += "\nRuptures de série (tirets) : " + " ; ".join(b.message for b in breaks)
+    fig.text(0.01, -0.02, note, fontsize=6.5, color="#444444", va="top", wrap=True)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- map colouring
@@ -601,41 +592,6 @@ def headline(fig: dict, national: float, year: int, sources: Sequence[str] = ())
     credits(sources)
 
 
-def download_row(
-    name: str, table: pd.DataFrame, source: str, key: str, png: object | None = None
-) -> None:
-    """CSV (French format), XLSX and, when given, a PNG (generated on click)."""
-    cols = st.columns(3 if png is not None else 2)
-    cols[0].download_button(
-        "CSV (Excel, ;)",
-        to_csv_fr(table, source),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-        on_click="ignore",
-        width="stretch",
-    )
-    cols[1].download_button(
-        "XLSX",
-        to_xlsx({name: table}, {name: source}),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        width="stretch",
-    )
-    if png is not None:
-        cols[2].download_button(
-            "Image (PNG)",
-            png,
-            file_name=f"{name}.png",
-            mime="image/png",
-            key=f"{key}_png",
-            on_click="ignore",
-            width="stretch",
-        )
-
-
 def source_text(lines: Sequence[str]) -> str:
     return " · ".join(dict.fromkeys(lines))
 
@@ -715,12 +671,13 @@ def comparison_section(
     credits(sources + notes)
     src = source_text(sources)
     title = f"Taux de couverture {year} par mode d'accueil"
-    download_row(
-        f"couverture_comparaison_{year}",
+    download_table(
         export_table(figures, national),
+        f"couverture_comparaison_{year}",
         src,
         "couv_cmp",
         png=lambda: components_png(figures, title, "\n".join([src, *estimate_notes(figures)])),
+        on_click="ignore",
     )
 
 
@@ -747,12 +704,13 @@ def evolution_section(data: CoverageData, chain: Sequence[Place], estimate: bool
     src = source_text(sources)
     wide = series.pivot_table(index="annee", columns="nom", values="tx_global", aggfunc="first")
     wide = wide.reset_index().rename(columns={"annee": "Année"})
-    download_row(
-        f"couverture_evolution_{years[0]}_{years[-1]}",
+    download_table(
         wide,
+        f"couverture_evolution_{years[0]}_{years[-1]}",
         src,
         "couv_evo",
         png=lambda: evolution_png(series, breaks, "Évolution du taux de couverture global", src),
+        on_click="ignore",
     )
 
 
@@ -778,8 +736,12 @@ def ranking_section(
         notes += [f"Lignes « estimation » : {m}" for m in methods]
     credits(sources + notes)
     export = export_table(rank, national)
-    download_row(
-        f"couverture_classement_{level.value}_{year}", export, source_text(sources), "couv_rank"
+    download_table(
+        export,
+        f"couverture_classement_{level.value}_{year}",
+        source_text(sources),
+        "couv_rank",
+        on_click="ignore",
     )
 
 
@@ -808,11 +770,12 @@ def plm_section(data: CoverageData, territory: Territory, year: int, national: f
     st.dataframe(figures_table(detail, national), hide_index=True, width="stretch")
     sources = credit_lines(data, ["commune"], year)
     credits(sources)
-    download_row(
-        f"couverture_arrondissements_{territory.code}_{year}",
+    download_table(
         export_table(detail, national),
+        f"couverture_arrondissements_{territory.code}_{year}",
         source_text(sources),
         "couv_plm",
+        on_click="ignore",
     )
 
 

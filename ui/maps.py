@@ -14,6 +14,7 @@ cached strings (a cached Map mutated by a render would lose its polygons).
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Sequence
 
@@ -107,6 +108,7 @@ function diagLeaflet(js, css) {
 
 export default function (component) {
   var data = component.data, root = component.parentElement;
+  performance.mark('diag-map-start');
   var holder = root.querySelector('div.diag-map-holder');
   if (!holder) {
     holder = document.createElement('div');
@@ -121,16 +123,24 @@ export default function (component) {
   diagLeaflet(data.leaflet_js, data.leaflet_css).then(function () {
     if (holder.dataset.want !== data.sig) return;
     if (holder.diagMap) { holder.diagMap.remove(); holder.diagMap = null; }
+    // Maps of unmounted components (another territory, another page): free them.
+    window.__diagMaps = (window.__diagMaps || []).filter(function (m) {
+      if (document.body.contains(m.getContainer())) return true;
+      m.remove();
+      return false;
+    });
     holder.innerHTML = '';
     var div = document.createElement('div');
     div.id = data.id;
     div.style.width = '100%';
     div.style.height = '100%';
     holder.appendChild(div);
-    var map = (new Function('L', data.script + '\nreturn ' + data.id + ';'))(window.L);
+    var map = (new Function('L', data.script + '\\nreturn ' + data.id + ';'))(window.L);
     holder.diagMap = map;
+    window.__diagMaps.push(map);
     holder.dataset.sig = data.sig;
     window.diagMap = map;
+    performance.mark('diag-map-drawn');
     var main = window.diagMainLayer;
     if (data.clickable && main && main._map === map) {
       main.on('click', function (e) {
@@ -144,8 +154,8 @@ export default function (component) {
 
 _map_component = st.components.v2.component(
     "diag_leaflet_map",
-    js=_MAP_JS,
-    css=MAP_CSS_RULES,
+    js="performance.mark('diag-module');\n" + assets.leaflet_js_source() + "\nperformance.mark('diag-leaflet');\n" + _MAP_JS,
+    css=assets.leaflet_css_source() + "\n" + MAP_CSS_RULES,
     isolate_styles=False,
 )
 
@@ -175,11 +185,19 @@ def show_map(m: folium.Map, key: str, clickable: bool = True, height: int = 560)
         return None
     dom_id = _dom_id(key)
     script = map_script(m, dom_id)
+    return _show_script(script, _signature(script, height), dom_id, key, height)
+
+
+def _signature(script: str, height: int) -> str:
+    return hashlib.sha1(f"{height}|{script}".encode()).hexdigest()
+
+
+def _show_script(script: str, sig: str, dom_id: str, key: str, height: int) -> str | None:
     data = {
         "id": dom_id,
         "script": script,
         "height": int(height),
-        "sig": hashlib.sha1(f"{height}|{script}".encode()).hexdigest(),
+        "sig": sig,
         "clickable": True,
         "leaflet_js": assets.LEAFLET_JS,
         "leaflet_css": assets.LEAFLET_CSS,
@@ -189,8 +207,76 @@ def show_map(m: folium.Map, key: str, clickable: bool = True, height: int = 560)
     return str(code) if code else None
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _territory_script(
+    territory_key: str,
+    level: str,
+    theme: str,
+    credit: str,
+    highlight: str | None,
+    height: int,
+    dom_id: str,
+) -> tuple[str, str]:
+    geo = cache.geography()
+    kind, _, code = territory_key.partition(":")
+    territory = make_territory(geo, Level(kind), code)
+    classified, tooltip, legend_title = territory_colouring(territory_key, level, theme)
+    m = territory_map(
+        Level(level),
+        territory,
+        classified.colors,
+        classified.legend,
+        title=theme,
+        legend_title=legend_title,
+        credit=credit,
+        tooltip=tooltip,
+        highlight=highlight,
+        height=height,
+    )
+    script = map_script(m, dom_id)
+    return script, _signature(script, height)
+
+
+def show_territory_map(
+    territory: Territory,
+    level: Level,
+    theme: str,
+    *,
+    credit: str,
+    key: str,
+    height: int = 560,
+) -> str | None:
+    """The Territoire page's clickable map (colouring `theme` of the `level` units), its
+    script cached per territory, level and theme: a rerun that keeps them (or comes back to
+    them) neither rebuilds nor re-renders the map. Returns a clicked code, like show_map."""
+    dom_id = _dom_id(key)
+    highlight = territory.code if territory.level is Level.COMMUNE else None
+    script, sig = _territory_script(
+        territory.key, Level(level).value, theme, credit, highlight, int(height), dom_id
+    )
+    return _show_script(script, sig, dom_id, key, height)
+
+
 def _ignore() -> None:
     """Callback that makes `click` a trigger value of the component (nothing else to do)."""
+
+
+def markdown_table(frame: pd.DataFrame, right: Sequence[str] = ()) -> str:
+    """A small table as Markdown (rendered by st.markdown: no dataframe module to load in the
+    browser for a few rows). Cells are text; Markdown and HTML characters are escaped."""
+
+    def cell(value: object) -> str:
+        text = (
+            "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        )
+        text = html.escape(text, quote=False)
+        return re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", text).replace("\n", " ")
+
+    cols = [str(c) for c in frame.columns]
+    head = "| " + " | ".join(cell(c) for c in cols) + " |"
+    sep = "|" + "|".join("---:" if c in right else "---" for c in cols) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, sep, *rows])
 
 
 # --------------------------------------------------------------------------------------------

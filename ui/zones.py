@@ -31,7 +31,7 @@ from geodata.maps import Overlay, classify_bins
 from geodata.territory import Level, Territory, make_territory
 from reports.tables import to_csv_fr, to_xlsx
 from ui import cache, maps
-from ui.components import credits, demo_band, fmt_number
+from ui.components import ALTAIR_LOCALE, credits, demo_band, fmt_number
 
 KINDS = (
     "caf_taux",
@@ -52,9 +52,6 @@ REFERENCE_LABELS = {
     "france": "% du taux national",
     "departement": "% du taux du département",
     "absolu": "places pour 100 enfants",
-}
-ALTAIR_LOCALE = {
-    "number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", " €"]}
 }
 
 

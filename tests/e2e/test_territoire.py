@@ -27,22 +27,20 @@ COMMUNE = "69264"  # Villefranche-sur-Saône
 
 
 def map_frame(page, min_features: int, timeout: float = 60, exact: bool = False):
-    """The st_folium iframe once its main layer holds `min_features` painted features (at
-    least, or exactly when `exact`: tells the new map from the one it replaces)."""
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=timeout * 1000)
+    """The frame holding the clickable map (the page itself: the map component renders in
+    the page, not in an iframe) once its main layer holds `min_features` painted features
+    (at least, or exactly when `exact`: tells the new map from the one it replaces)."""
     deadline = timeout * 1000
     waited = 0
     while waited < deadline:
-        for handle in page.query_selector_all('iframe[title="streamlit_folium.st_folium"]'):
-            frame = handle.content_frame()
-            if frame is None:
-                continue
-            n = frame.evaluate(
-                "() => (window.diagMainLayer && document.querySelector('canvas.leaflet-zoom-animated'))"
-                " ? Object.keys(window.diagMainLayer._layers).length : 0"
-            )
-            if n == min_features if exact else n >= min_features:
-                return frame
+        frame = page.main_frame
+        n = frame.evaluate(
+            "() => (window.diagMainLayer && window.diagMainLayer._map"
+            " && document.querySelector('canvas.leaflet-zoom-animated'))"
+            " ? Object.keys(window.diagMainLayer._layers).length : 0"
+        )
+        if n == min_features if exact else n >= min_features:
+            return frame
         page.wait_for_timeout(200)
         waited += 200
     raise AssertionError(f"carte non dessinée (moins de {min_features} entités)")
@@ -69,12 +67,18 @@ def test_select_departement_then_click_commune(page, app_url, artifacts_dir):
     # Click inside Villefranche-sur-Saône (a point surely inside the polygon).
     communes = layers.geometries(Level.COMMUNE, Territory(Level.DEPARTEMENT, DEP, ""))
     point = communes.loc[communes["code"] == COMMUNE, "geometry"].iloc[0].representative_point()
+    assert page.locator("iframe").count() == 0  # the clickable map is in the page itself
+    frame.evaluate(
+        "() => window.diagMainLayer._map.getContainer().scrollIntoView({block: 'center'})"
+    )
+    page.wait_for_timeout(300)
     xy = frame.evaluate(
-        "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
+        """([lat, lng]) => { const m = window.diagMainLayer._map;
+        const p = m.latLngToContainerPoint([lat, lng]);
+        const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
         [point.y, point.x],
     )
-    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
-    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+    page.mouse.click(xy[0], xy[1])
     page.wait_for_url(re.compile(rf"niveau=commune&code={COMMUNE}"), timeout=60_000)
     wait_for_app(page)
     assert params(page) == {"niveau": "commune", "code": COMMUNE}

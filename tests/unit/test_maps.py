@@ -314,3 +314,37 @@ def test_aggregate_by(communes, level, code, population, communes_n, rural):
     assert agg.loc[code, "population"] == population
     assert agg.loc[code, "communes"] == communes_n
     assert agg.loc[code, "part_rurale"] == pytest.approx(rural, nan_ok=True)
+
+
+# ---- the in-page clickable map (ui/maps.show_map) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "dom_id"),
+    [
+        ("territoire_departement:69_commune", "diagmap_territoire_departement_69_commune"),
+        ("territoire_france:_departement", "diagmap_territoire_france__departement"),
+        ("a b-c", "diagmap_a_b_c"),
+    ],
+)
+def test_map_script_renames_the_map(tiny, key, dom_id):
+    from ui import maps as ui_maps
+
+    assert ui_maps._dom_id(key) == dom_id
+    m = _tiny_map(tiny)
+    script = ui_maps.map_script(m, dom_id)
+    assert f"var {dom_id} = L.map(" in script
+    assert m.get_name() not in script
+    assert "window.diagMainLayer = layer" in script  # the layer the component binds clicks on
+    assert "<script" not in script and re.findall(r"https?://", script) == []
+    # Same inputs, same script: a rerun that does not change the map does not redraw it.
+    assert ui_maps.map_script(_tiny_map(tiny), dom_id) == script
+
+
+def test_map_component_loads_leaflet_locally():
+    from ui import maps as ui_maps
+
+    js = ui_maps._MAP_JS
+    assert re.findall(r"https?://", js) == []
+    assert "setTriggerValue('click'" in js
+    assert assets.LEAFLET_JS.startswith("/app/static/") and assets.LEAFLET_CSS.startswith("/app/")

@@ -5,6 +5,9 @@ internet the map stays blank. Leaflet 1.9.4 (npm package `leaflet`, BSD-2-Clause
 copied next to it) is vendored in static/vendor/leaflet/ and served by Streamlit's static
 serving (`server.enableStaticServing = true`) at /app/static/vendor/leaflet/.
 
+The clickable map of ui/maps.py bundles leaflet.js and leaflet.css into its in-page
+component (leaflet_js_source, leaflet_css_source) instead of fetching them.
+
 The maps of this app only need Leaflet: jQuery, Bootstrap, awesome-markers and the glyph
 fonts are dropped from the maps we build (`localize`). Any other CDN link an element may
 add is rewritten to a vendored file when one exists, otherwise removed, and reported by

@@ -380,12 +380,16 @@ if (hl !== null) {{ layer.eachLayer(function(l){{ if (l.feature.properties.code 
 
 
 def _fit_js(bounds: tuple[float, float, float, float]) -> str:
-    """Re-fit once the container has its final size (st_folium sizes it after creation)."""
+    """Fit the view on the territory without a zoom animation (the polygons are drawn once,
+    at their final scale), then again once the container has its final size (an iframe
+    embed may size it after creation)."""
     x0, y0, x1, y1 = bounds
     return f"""
 var b = [[{y0}, {x0}], [{y1}, {x1}]];
+var fit = {{paddingTopLeft: [8, 8], paddingBottomRight: [8, 24], animate: false}};
 L.control.scale({{imperial: false}}).addTo(map);
-setTimeout(function(){{ map.invalidateSize(); map.fitBounds(b, {{paddingTopLeft: [8, 8], paddingBottomRight: [8, 24], animate: false}}); }}, 0);
+map.fitBounds(b, fit);
+setTimeout(function(){{ map.invalidateSize(false); map.fitBounds(b, fit); }}, 0);
 """
 
 
@@ -486,7 +490,7 @@ def build_map(
     highlight: code drawn with a thick red border. tiles: OpenStreetMap basemap (needs
     internet; off by default, the map then has a plain background and département
     outlines). payload / outlines: pre-serialised GeoJSON (cached by ui/maps.py); read
-    from geodata/built when omitted. Never cache the returned Map (st_folium mutates it).
+    from geodata/built when omitted. Never cache the returned Map (rendering mutates it).
     """
     level = Level(level)
     payload = payload or layers.payload(level, territory)
@@ -501,7 +505,6 @@ def build_map(
         zoom_snap=0.25,
         height=height,
     )
-    m.fit_bounds([[y0, x0], [y1, x1]])
     _MapElement(_fit_js((x0, y0, x1, y1))).add_to(m)
     m.get_root().header.add_child(folium.Element(_CSS))
     style = MapStyle(border_weight=0.25 if payload.n_features > 5_000 else 0.6)

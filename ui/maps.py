@@ -6,8 +6,13 @@ Pages do:
                               tooltip=tips)
     code = ui.maps.show_map(m, key="couverture_map")   # code of a clicked feature, or None
 
-What is cached (st.cache_data, bounded): the GeoJSON strings per (level, territory) and
-the département outlines. Never the folium.Map: a fresh Map is built on each run from the
+The Territoire page calls show_territory_map(territory, level, theme, credit=..., key=...),
+which caches the whole map script. Clickable maps render in the page (st.components.v2),
+view-only ones (clickable=False) in a static HTML iframe.
+
+What is cached (st.cache_data, bounded): the GeoJSON strings per (level, territory), the
+département outlines and, for the Territoire page, the rendered map script per (territory,
+level, colouring). Never the folium.Map: a fresh Map is built on each run from the
 cached strings (a cached Map mutated by a render would lose its polygons).
 """
 
@@ -85,27 +90,13 @@ def territory_map(
     )
 
 
-# The clickable map is a `st.components.v2` component rendered in the page itself (no iframe):
-# Leaflet and its CSS are loaded once per browser session from static/vendor and kept across
-# reruns; a rerun that sends the same map leaves it as it is (no redraw). The map script is
-# the one folium renders (geodata/maps.build_map), run with the map div created here.
+# The clickable map is a `st.components.v2` component rendered in the page itself (no iframe,
+# no st_folium bundle): the vendored Leaflet (geodata/assets) is bundled into the component's
+# module, evaluated once per browser session and kept across reruns; a rerun that sends the
+# same map (same signature) leaves it as it is. The map script is the one folium renders for
+# geodata/maps.build_map, run against a div created here. A click on a territory of the main
+# layer is sent back as the trigger value `click` (its code). Measured in bench/README.md.
 _MAP_JS = """
-function diagLeaflet(js, css) {
-  if (!window.__diagLeaflet) {
-    window.__diagLeaflet = new Promise(function (resolve, reject) {
-      if (window.L && window.L.map) { resolve(); return; }
-      var link = document.createElement('link');
-      link.rel = 'stylesheet'; link.href = css;
-      document.head.appendChild(link);
-      var s = document.createElement('script');
-      s.src = js; s.onload = function () { resolve(); };
-      s.onerror = function () { window.__diagLeaflet = null; reject(new Error('Leaflet')); };
-      document.head.appendChild(s);
-    });
-  }
-  return window.__diagLeaflet;
-}
-
 export default function (component) {
   var data = component.data, root = component.parentElement;
   performance.mark('diag-map-start');
@@ -119,42 +110,39 @@ export default function (component) {
   }
   holder.style.height = data.height + 'px';
   if (holder.dataset.sig === data.sig) return;
-  holder.dataset.want = data.sig;
-  diagLeaflet(data.leaflet_js, data.leaflet_css).then(function () {
-    if (holder.dataset.want !== data.sig) return;
-    if (holder.diagMap) { holder.diagMap.remove(); holder.diagMap = null; }
-    // Maps of unmounted components (another territory, another page): free them.
-    window.__diagMaps = (window.__diagMaps || []).filter(function (m) {
-      if (document.body.contains(m.getContainer())) return true;
-      m.remove();
-      return false;
-    });
-    holder.innerHTML = '';
-    var div = document.createElement('div');
-    div.id = data.id;
-    div.style.width = '100%';
-    div.style.height = '100%';
-    holder.appendChild(div);
-    var map = (new Function('L', data.script + '\\nreturn ' + data.id + ';'))(window.L);
-    holder.diagMap = map;
-    window.__diagMaps.push(map);
-    holder.dataset.sig = data.sig;
-    window.diagMap = map;
-    performance.mark('diag-map-drawn');
-    var main = window.diagMainLayer;
-    if (data.clickable && main && main._map === map) {
-      main.on('click', function (e) {
-        var p = (e.layer && e.layer.feature && e.layer.feature.properties) || {};
-        if (p.code) component.setTriggerValue('click', String(p.code));
-      });
-    }
+  if (holder.diagMap) { holder.diagMap.remove(); holder.diagMap = null; }
+  // Maps of unmounted components (another territory, another page): free them.
+  window.__diagMaps = (window.__diagMaps || []).filter(function (m) {
+    if (document.body.contains(m.getContainer())) return true;
+    m.remove();
+    return false;
   });
+  holder.innerHTML = '';
+  var div = document.createElement('div');
+  div.id = data.id;
+  div.style.width = '100%';
+  div.style.height = '100%';
+  holder.appendChild(div);
+  var run = new Function('L', '__geo', data.script + '\\nreturn ' + data.id + ';');
+  var map = run(window.L, data.geo || []);
+  holder.diagMap = map;
+  holder.dataset.sig = data.sig;
+  window.__diagMaps.push(map);
+  window.diagMap = map;
+  performance.mark('diag-map-drawn');
+  var main = window.diagMainLayer;
+  if (main && main._map === map) {
+    main.on('click', function (e) {
+      var p = (e.layer && e.layer.feature && e.layer.feature.properties) || {};
+      if (p.code) component.setTriggerValue('click', String(p.code));
+    });
+  }
 }
 """
 
 _map_component = st.components.v2.component(
     "diag_leaflet_map",
-    js="performance.mark('diag-module');\n" + assets.leaflet_js_source() + "\nperformance.mark('diag-leaflet');\n" + _MAP_JS,
+    js=assets.leaflet_js_source() + "\n" + _MAP_JS,
     css=assets.leaflet_css_source() + "\n" + MAP_CSS_RULES,
     isolate_styles=False,
 )
@@ -185,22 +173,37 @@ def show_map(m: folium.Map, key: str, clickable: bool = True, height: int = 560)
         return None
     dom_id = _dom_id(key)
     script = map_script(m, dom_id)
-    return _show_script(script, _signature(script, height), dom_id, key, height)
+    return _show_script(script, [], _signature(script, [], height), dom_id, key, height)
 
 
-def _signature(script: str, height: int) -> str:
-    return hashlib.sha1(f"{height}|{script}".encode()).hexdigest()
+def _signature(script: str, geo: Sequence[str], height: int) -> str:
+    h = hashlib.sha1(f"{height}|{script}".encode())
+    for g in geo:
+        h.update(g.encode())
+    return h.hexdigest()
 
 
-def _show_script(script: str, sig: str, dom_id: str, key: str, height: int) -> str | None:
+def split_geojson(script: str, geojsons: Sequence[str]) -> tuple[str, list[str]]:
+    """The script with each GeoJSON literal of `geojsons` found in it replaced by
+    `JSON.parse(__geo[i])`, and those GeoJSON strings: the browser parses them as JSON, much
+    faster than the same megabytes as JavaScript source."""
+    geo: list[str] = []
+    for text in geojsons:
+        if text and text in script:
+            script = script.replace(text, f"JSON.parse(__geo[{len(geo)}])")
+            geo.append(text)
+    return script, geo
+
+
+def _show_script(
+    script: str, geo: Sequence[str], sig: str, dom_id: str, key: str, height: int
+) -> str | None:
     data = {
         "id": dom_id,
         "script": script,
+        "geo": list(geo),
         "height": int(height),
         "sig": sig,
-        "clickable": True,
-        "leaflet_js": assets.LEAFLET_JS,
-        "leaflet_css": assets.LEAFLET_CSS,
     }
     result = _map_component(key=key, data=data, on_click_change=_ignore, height="content")
     code = getattr(result, "click", None)
@@ -216,10 +219,9 @@ def _territory_script(
     highlight: str | None,
     height: int,
     dom_id: str,
-) -> tuple[str, str]:
-    geo = cache.geography()
+) -> tuple[str, list[str], str]:
     kind, _, code = territory_key.partition(":")
-    territory = make_territory(geo, Level(kind), code)
+    territory = make_territory(cache.geography(), Level(kind), code)
     classified, tooltip, legend_title = territory_colouring(territory_key, level, theme)
     m = territory_map(
         Level(level),
@@ -233,8 +235,11 @@ def _territory_script(
         highlight=highlight,
         height=height,
     )
-    script = map_script(m, dom_id)
-    return script, _signature(script, height)
+    shapes = [payload(Level(level), territory).geojson]
+    if Level(level) is not Level.DEPARTEMENT:
+        shapes.append(outlines(territory).geojson)
+    script, geo = split_geojson(map_script(m, dom_id), shapes)
+    return script, geo, _signature(script, geo, height)
 
 
 def show_territory_map(
@@ -251,10 +256,10 @@ def show_territory_map(
     them) neither rebuilds nor re-renders the map. Returns a clicked code, like show_map."""
     dom_id = _dom_id(key)
     highlight = territory.code if territory.level is Level.COMMUNE else None
-    script, sig = _territory_script(
+    script, geo, sig = _territory_script(
         territory.key, Level(level).value, theme, credit, highlight, int(height), dom_id
     )
-    return _show_script(script, sig, dom_id, key, height)
+    return _show_script(script, geo, sig, dom_id, key, height)
 
 
 def _ignore() -> None:
@@ -263,19 +268,25 @@ def _ignore() -> None:
 
 def markdown_table(frame: pd.DataFrame, right: Sequence[str] = ()) -> str:
     """A small table as Markdown (rendered by st.markdown: no dataframe module to load in the
-    browser for a few rows). Cells are text; Markdown and HTML characters are escaped."""
+    browser for a few rows). Cells are text; Markdown and HTML characters are escaped. The
+    `right` columns (figures) are right-aligned and never wrap (no-break spaces)."""
 
-    def cell(value: object) -> str:
+    def cell(value: object, nowrap: bool = False) -> str:
         text = (
             "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
         )
-        text = html.escape(text, quote=False)
-        return re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", text).replace("\n", " ")
+        text = html.escape(text, quote=False).replace("\n", " ")
+        text = re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", text)
+        return text.replace(" ", "\u00a0") if nowrap else text
 
     cols = [str(c) for c in frame.columns]
+    nowrap = [c in right for c in cols]
     head = "| " + " | ".join(cell(c) for c in cols) + " |"
-    sep = "|" + "|".join("---:" if c in right else "---" for c in cols) + "|"
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    sep = "|" + "|".join("---:" if nw else "---" for nw in nowrap) + "|"
+    rows = [
+        "| " + " | ".join(cell(v, nw) for v, nw in zip(row, nowrap, strict=True)) + " |"
+        for row in frame.itertuples(index=False)
+    ]
     return "\n".join([head, sep, *rows])
 
 

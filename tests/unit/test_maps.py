@@ -341,10 +341,67 @@ def test_map_script_renames_the_map(tiny, key, dom_id):
     assert ui_maps.map_script(_tiny_map(tiny), dom_id) == script
 
 
-def test_map_component_loads_leaflet_locally():
+def test_map_component_bundles_leaflet():
     from ui import maps as ui_maps
 
     js = ui_maps._MAP_JS
-    assert re.findall(r"https?://", js) == []
+    assert re.findall(r"https?://", js) == []  # nothing to fetch from outside
     assert "setTriggerValue('click'" in js
-    assert assets.LEAFLET_JS.startswith("/app/static/") and assets.LEAFLET_CSS.startswith("/app/")
+    leaflet = assets.leaflet_js_source()
+    assert "Leaflet 1.9.4" in leaflet and "window.L=" in leaflet
+    assert "sourceMappingURL" not in leaflet
+    css = assets.leaflet_css_source()
+    assert "url(images/" not in css and "url(/app/static/vendor/leaflet/images/layers.png)" in css
+    for name in ("layers.png", "layers-2x.png", "marker-icon.png"):
+        assert (assets.VENDOR_DIR / "leaflet" / "images" / name).exists()
+
+
+@pytest.mark.parametrize(
+    ("cells", "right", "expected_row"),
+    [
+        (["moins de 3 500", "12,5 %"], ["Part"], "| moins de 3 500 | 12,5\u00a0% |"),
+        (["a|b", "1 234"], [], "| a\\|b | 1 234 |"),  # a pipe cannot open a new column
+        (["<b>x</b>", "*gras*"], [], "| &lt;b&gt;x&lt;/b&gt; | \\*gras\\* |"),
+        ([None, float("nan")], ["Part"], "|  |  |"),
+    ],
+)
+def test_markdown_table(cells, right, expected_row):
+    from ui import maps as ui_maps
+
+    frame = pd.DataFrame([cells], columns=["Strate (habitants)", "Part"], dtype=object)
+    lines = ui_maps.markdown_table(frame, right=right).split("\n")
+    assert lines[0] == "| Strate \\(habitants\\) | Part |"
+    assert lines[1] == ("|---|---:|" if right else "|---|---|")
+    assert lines[2] == expected_row
+
+
+@pytest.mark.parametrize(
+    ("script", "shapes", "expected_script", "expected_geo"),
+    [
+        ("L.geoJSON(GA, o); L.geoJSON(GB, p);", ["GA", "GB"], None, ["GA", "GB"]),
+        ("L.geoJSON(GA, o);", ["GA", "GX"], "L.geoJSON(JSON.parse(__geo[0]), o);", ["GA"]),
+        ("L.geoJSON(GA, o);", ["", "GX"], "L.geoJSON(GA, o);", []),
+    ],
+)
+def test_split_geojson(script, shapes, expected_script, expected_geo):
+    from ui import maps as ui_maps
+
+    out, geo = ui_maps.split_geojson(script, shapes)
+    assert geo == expected_geo
+    if expected_script is not None:
+        assert out == expected_script
+    for i, text in enumerate(geo):
+        assert text not in out and f"JSON.parse(__geo[{i}])" in out
+
+
+def test_split_geojson_on_a_real_map(tiny):
+    """The GeoJSON of a built map leaves the script as valid JSON strings."""
+    import json
+
+    from ui import maps as ui_maps
+
+    payload = _payload(tiny)
+    script = ui_maps.map_script(_tiny_map(tiny), "diagmap_t")
+    out, geo = ui_maps.split_geojson(script, [payload.geojson])
+    assert len(geo) == 1 and json.loads(geo[0])["type"] == "FeatureCollection"
+    assert "L.geoJSON(JSON.parse(__geo[0])" in out and '"coordinates"' not in out

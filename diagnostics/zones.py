@@ -117,9 +117,9 @@ def _rebuilt_communes(
     """Put the Cnaf commune rows of one year on the COG 2025 communes, as coverage does.
 
     - Paris, Lyon and Marseille (published by arrondissement only): places summed, derived
-      children summed, rate recomputed from the arrondissements published with places and a
-      rate (nature « calculé », `coverage.aggregate_parts`). Cities already present are left
-      as published.
+      children summed, rate recomputed from the arrondissements (nature « calculé »,
+      `coverage.aggregate_parts`), only when every arrondissement is published with places
+      and a rate, as `coverage.plm_figure` does. Cities already present are left as published.
     - Communes merged since the file's year (`coverage.merged_groups`, INSEE passage table of
       datastore.codes): the former communes' places and derived children summed, rate
       recomputed (« estimation »), only when every former commune is published; otherwise the
@@ -147,9 +147,8 @@ def _rebuilt_communes(
         parts = coverage.published_parts(ptx, ppl, year, parts_codes)
         if status == coverage.Status.ESTIME:
             dropped |= {code, *parts_codes}
-            if set(parts["code"]) != set(parts_codes):
-                continue
-        if parts.empty:
+        if parts.empty or set(parts["code"]) != set(parts_codes):
+            # as coverage.plm_figure / merger_figure: a partial sum is never shown
             continue
         agg = coverage.aggregate_parts(parts)
         add_tx.append({"code": code, "tx_global": agg[coverage.GLOBAL]})

@@ -312,14 +312,25 @@ def caf(kind: str, rows: list[tuple]) -> pd.DataFrame:
     return df
 
 
+# Paris: 75101 (rate 80, 80 places) and 75102 (rate 40, 40 places): 100 children each;
+# the 18 other arrondissements: rate 50, 50 places, 100 children each.
+PARIS_OTHERS = [f"751{i:02d}" for i in range(3, 21)]
+
+
+def paris_rows(kind: str, skip: str | None = None) -> list[tuple]:
+    first = {"75101": 80.0, "75102": 40.0}
+    rows = [(2022, "commune", c, v) for c, v in first.items()]
+    rows += [(2022, "commune", c, 50.0) for c in PARIS_OTHERS]
+    return [r for r in rows if r[2] != skip]
+
+
 def test_base_published_estimated_derived_and_plm() -> None:
     taux = caf(
         "taux",
         [
             (2022, "commune", "01001", 50.0),
             (2021, "commune", "01001", 40.0),
-            (2022, "commune", "75101", 80.0),
-            (2022, "commune", "75102", 40.0),
+            *paris_rows("taux"),
             (2022, "france", None, 58.0),
         ],
     )
@@ -328,8 +339,7 @@ def test_base_published_estimated_derived_and_plm() -> None:
         [
             (2022, "commune", "01001", 100.0),
             (2022, "commune", "01003", 90.0),
-            (2022, "commune", "75101", 80.0),
-            (2022, "commune", "75102", 40.0),
+            *paris_rows("places"),
         ],
     )
     enfants = pd.DataFrame(
@@ -344,12 +354,22 @@ def test_base_published_estimated_derived_and_plm() -> None:
     assert b.loc["01003", "taux"] == pytest.approx(30.0)  # 90 / 300 * 100
     assert b.loc["01003", "taux_nature"] == "estimation"
     assert pd.isna(b.loc["01002", "taux"]) and b.loc["01002", "enfants_moins_3"] == 20.0
-    # Paris: 120 places, children 100 + 100 -> 60
-    assert b.loc["75056", "taux"] == pytest.approx(60.0)
+    # Paris: 80 + 40 + 18 × 50 = 1 020 places for 20 × 100 = 2 000 children -> 51
+    assert b.loc["75056", "taux"] == pytest.approx(51.0)
     assert b.loc["75056", "taux_nature"] == "calculé"
-    assert b.loc["75056", "places_assmat"] == pytest.approx(30.0)  # (80 + 40) / 4
+    assert b.loc["75056", "places_assmat"] == pytest.approx(255.0)  # 1 020 / 4
     assert b.loc["01001", "places_assmat"] == pytest.approx(25.0)
     assert bool(b.loc["01002", "rural"]) and not bool(b.loc["01001", "rural"])
+
+
+@pytest.mark.parametrize("missing", ["75101", "75120"])
+def test_base_plm_needs_every_arrondissement(missing: str) -> None:
+    """One arrondissement unpublished: no Paris figure at all (never a partial sum)."""
+    taux = caf("taux", [*paris_rows("taux", skip=missing), (2022, "france", None, 58.0)])
+    places = caf("places", paris_rows("places"))
+    b = z.build_commune_base(communes_frame(), taux=taux, places=places, year=None)
+    b = b.set_index("code_insee")
+    assert pd.isna(b.loc["75056", "taux"])
 
 
 def test_base_eaje_counts_income_and_qpv() -> None:

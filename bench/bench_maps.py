@@ -13,33 +13,19 @@ Every request outside the local server is blocked, as in the end-to-end tests.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 from playwright.sync_api import Error as PlaywrightError
 
+from bench.server import CHROMIUM_ARGS, Server, chromium_path
 from geodata import layers
 from geodata.territory import Level, Territory
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 BUDGETS = {  # (a) load, (b) change
     "departement": (1.6, 0.8),
@@ -49,74 +35,6 @@ BUDGETS = {  # (a) load, (b) change
 }
 BUDGET_COLD = 5.0
 WARM_RUNS = 3
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _chromium() -> str:
-    for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if os.path.exists(path):
-            return path
-    raise RuntimeError("Chromium introuvable (make browser)")
-
-
-class Server:
-    """A `streamlit run app.py` on a fresh workspace."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws = tempfile.mkdtemp(prefix="bench-ws-")
-        self.log = open(Path(tempfile.gettempdir()) / f"bench-maps-{self.port}.log", "w")
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        env = dict(os.environ, DIAG_WORKSPACE_DIR=self.ws, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_healthy(self, timeout: float = 90) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"serveur Streamlit non démarré (journal : {self.log.name})")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
 
 
 _PAINTED_JS = """
@@ -261,9 +179,11 @@ def run() -> list[dict]:
     reg_other = Territory(Level.REGION, "93", "Provence-Alpes-Côte d'Azur")
     france = Territory(Level.FRANCE)
     rows: list[dict] = []
-    server = Server()
+    server = Server(prefix="bench-maps")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             t0 = time.perf_counter()
             server.start()

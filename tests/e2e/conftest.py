@@ -7,51 +7,14 @@ recorded (`page.blocked_requests`), so the tests prove the app works with no int
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import ROOT
+from bench.server import CHROMIUM_ARGS, Server, chromium_path
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-def chromium_path() -> str:
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    raise RuntimeError(
-        "Chromium introuvable : lancez `make test` (il installe le paquet Debian 'chromium')."
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -61,57 +24,20 @@ def app_url(browser) -> Iterator[str]:
     Warm-up: a first session opens "/" and waits for the territory picker, which fills the
     workspace with the default data before the tests start (so no test pays for it).
     """
-    port = _free_port()
-    ws = tempfile.mkdtemp(prefix="diag-e2e-ws-")
-    env = dict(os.environ, DIAG_WORKSPACE_DIR=ws, PYTHONUNBUFFERED="1")
-    log = open(Path(tempfile.gettempdir()) / f"streamlit-e2e-{port}.log", "w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        raise RuntimeError(f"Le serveur Streamlit n'a pas démarré (journal : {log.name})")
-    warm = browser.new_page()
-    warm.goto(url + "/", timeout=120_000)
-    # The territory search box is drawn by app.py (ui.state): waiting for it proves
-    # st.navigation ran and the default data are in the workspace.
-    warm.wait_for_selector('input[aria-label="Rechercher un territoire"]', timeout=180_000)
-    wait_for_app(warm)
-    warm.close()
-    yield url
-    proc.terminate()
+    server = Server(prefix="diag-e2e")
+    server.start()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        server.wait_healthy()
+        warm = browser.new_page()
+        warm.goto(server.url + "/", timeout=120_000)
+        # The territory search box is drawn by app.py (ui.state): waiting for it proves
+        # st.navigation ran and the default data are in the workspace.
+        warm.wait_for_selector('input[aria-label="Rechercher un territoire"]', timeout=180_000)
+        wait_for_app(warm)
+        warm.close()
+        yield server.url
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ def download_table(
     key: str,
     *,
     png: bytes | Callable[[], bytes] | None = None,
-    on_click: Literal["rerun", "ignore"] = "rerun",
+    on_click: Literal["rerun", "ignore"] = "ignore",
 ) -> None:
     """CSV (French format) and XLSX download buttons for one table, and a PNG when given.
 

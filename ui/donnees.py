@@ -276,6 +276,7 @@ def render_schemas() -> None:
             file_name="exemple_zones.geojson",
             mime="application/geo+json",
             key="donnees_example",
+            on_click="ignore",
         )
     else:
         st.download_button(
@@ -284,6 +285,7 @@ def render_schemas() -> None:
             file_name=f"exemple_{kind}.csv",
             mime="text/csv",
             key="donnees_example",
+            on_click="ignore",
         )
     st.caption(
         "Les en-têtes usuels des producteurs (data.caf.fr, INSEE, SID…) sont aussi reconnus ; "

@@ -261,6 +261,8 @@ def render_header(p: Prediag) -> None:
 
 
 def render_downloads(subject: Subject) -> None:
+    """PDF and XLSX built on click only (deferred). `on_click="ignore"`: a click must not
+    rerun the page, or the rerun races the file request and the download can be lost."""
     base = f"pre-diagnostic_{subject.kind}_{subject.code or 'selection'}"
     c1, c2, c3 = st.columns(3)
     c1.download_button(
@@ -269,6 +271,7 @@ def render_downloads(subject: Subject) -> None:
         file_name=f"{base}.pdf",
         mime="application/pdf",
         key="prediag_pdf",
+        on_click="ignore",
         icon=":material/picture_as_pdf:",
         width="stretch",
         type="primary",
@@ -279,6 +282,7 @@ def render_downloads(subject: Subject) -> None:
         file_name=f"{base}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="prediag_xlsx",
+        on_click="ignore",
         icon=":material/table:",
         width="stretch",
     )

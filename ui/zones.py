@@ -695,6 +695,7 @@ def saved_section(
                 file_name=f"zonage_{picked}.geojson",
                 mime="application/geo+json",
                 key="zones_saved_geojson",
+                on_click="ignore",
             )
         if d2.button("Supprimer", key="zones_delete", width="stretch"):
             ws.delete_document(zones.ZONING_DOCUMENT_KIND, picked)
@@ -732,6 +733,7 @@ def downloads(
         file_name=f"{stem}.geojson",
         mime="application/geo+json",
         key="zones_dl_geojson",
+        on_click="ignore",
         width="stretch",
     )
     c2.download_button(
@@ -740,6 +742,7 @@ def downloads(
         file_name=f"{stem}_communes.csv",
         mime="text/csv",
         key="zones_dl_csv",
+        on_click="ignore",
         width="stretch",
     )
     c3.download_button(
@@ -748,6 +751,7 @@ def downloads(
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="zones_dl_xlsx",
+        on_click="ignore",
         width="stretch",
     )
 
@@ -900,6 +904,7 @@ def trajectory_section(
             ),
             file_name="trajectoire.xlsx",
             key="zones_traj_xlsx",
+            on_click="ignore",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     credits(

@@ -8,6 +8,7 @@ recorded (`page.blocked_requests`), so the tests prove the app works with no int
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -18,8 +19,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="session")
-def app_url(browser) -> Iterator[str]:
-    """Base URL of a streamlit server running app.py on a fresh workspace.
+def app_server(browser) -> Iterator[Server]:
+    """A streamlit server running app.py on a fresh workspace.
 
     Warm-up: a first session opens "/" and waits for the territory picker, which fills the
     workspace with the default data before the tests start (so no test pays for it).
@@ -35,9 +36,21 @@ def app_url(browser) -> Iterator[str]:
         warm.wait_for_selector('input[aria-label="Rechercher un territoire"]', timeout=180_000)
         wait_for_app(warm)
         warm.close()
-        yield server.url
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: Server) -> str:
+    return app_server.url
+
+
+def server_log_tail(server: Server, lines: int = 60) -> str:
+    """Last lines of the server's log, to explain a failure in the test report."""
+    server.log.flush()
+    text = Path(server.log.name).read_text(encoding="utf-8", errors="replace")
+    return "\n".join(text.splitlines()[-lines:])
 
 
 @pytest.fixture(scope="session")

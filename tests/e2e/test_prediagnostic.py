@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import pytest
 from pypdf import PdfReader
 
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import server_log_tail, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -25,17 +25,38 @@ def _outside(page) -> list[str]:
     return [u for u in page.blocked_requests if urlparse(u).netloc not in HARMLESS_HOSTS]
 
 
-def test_pdf_download_from_the_browser(page, app_url, artifacts_dir):
+def _click_and_download(page, button, server, artifacts_dir, timeout: float = 120):
+    """Click a deferred download button; fail at once with the error the button shows (it
+    disappears after 5 s) and the server's log, rather than after a bare timeout."""
+    downloads: list = []
+    page.on("download", lambda d: downloads.append(d))
+    button.click()
+    error = page.locator('[data-testid="stDownloadButtonError"]')
+    deadline = time.monotonic() + timeout
+    while not downloads and time.monotonic() < deadline:
+        if error.count():
+            break
+        page.wait_for_timeout(200)
+    if downloads:
+        return downloads[0]
+    page.screenshot(path=str(artifacts_dir / "prediagnostic_download_failed.png"))
+    pytest.fail(
+        f"Aucun téléchargement. Erreur affichée : {error.all_inner_texts()!r}\n"
+        f"Journal du serveur :\n{server_log_tail(server)}"
+    )
+
+
+def test_pdf_download_from_the_browser(page, app_server, artifacts_dir):
+    app_url = app_server.url
     page.goto(f"{app_url}/prediagnostic?niveau=epci&code={EPCI}")
     wait_for_app(page)
     button = page.get_by_role("button", name="Télécharger le PDF")
     button.wait_for(timeout=180_000)
     page.get_by_text("Monts du Lyonnais").first.wait_for(timeout=60_000)
+    wait_for_app(page)  # the script may still be drawing the sections below the button
     page.screenshot(path=str(artifacts_dir / "prediagnostic_page.png"), full_page=False)
     start = time.perf_counter()
-    with page.expect_download(timeout=120_000) as info:
-        button.click()
-    download = info.value
+    download = _click_and_download(page, button, app_server, artifacts_dir)
     data = Path(download.path()).read_bytes()
     elapsed = time.perf_counter() - start
     assert download.suggested_filename == f"pre-diagnostic_epci_{EPCI}.pdf"

@@ -246,13 +246,20 @@ def ensure_defaults(ws: Workspace) -> bool:
 
     Two steps, each one transaction guarded by its own meta key: the real open data
     (`OPEN_KEY`), then the demo data (`DEMO_KEY`). A failure of the demo generator leaves
-    the real data in place and is retried at the next start.
+    the real data in place and is retried at the next start. What the user imported before
+    the first start (command line) is never replaced nor shadowed by a default.
     """
     stored = False
     if ws.meta_value(OPEN_KEY) is None:
-        stored |= ws.commit_many(_cached("open", build_open), once_key=OPEN_KEY) is not None
+        stored |= (
+            ws.commit_many(_cached("open", build_open), once_key=OPEN_KEY, keep_existing=True)
+            is not None
+        )
     if ws.meta_value(DEMO_KEY) is None and synthetic_available():
-        stored |= ws.commit_many(_cached("demo", build_demo), once_key=DEMO_KEY) is not None
+        stored |= (
+            ws.commit_many(_cached("demo", build_demo), once_key=DEMO_KEY, keep_existing=True)
+            is not None
+        )
     return stored
 
 

@@ -42,6 +42,16 @@ from datastore.validation import Report, Severity, check_duplicates, convert_col
 COMMUNE_EXPECTED = "un code commune INSEE à 5 caractères (ex. 01001, 2A004, 97411)"
 
 
+#: French names of the scopes (échelles) of the CNAF files, used in dataset labels.
+SCOPE_LABELS = {
+    "commune": "communes",
+    "epci": "EPCI",
+    "departement": "départements",
+    "region": "régions",
+    "france": "France",
+}
+
+
 @dataclass
 class ImportOptions:
     annee: int | None = None
@@ -110,7 +120,7 @@ class Prepared:
             scope = str(parts.get(scope_col, "")) if scope_col else ""
             label = self.label or dtype.label
             if scope:
-                label = f"{label} ({scope})"
+                label = f"{label} ({SCOPE_LABELS.get(scope, scope)})"
             out.append(
                 PendingDataset(
                     self.kind,

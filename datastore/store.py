@@ -256,13 +256,20 @@ class Workspace:
         return metas[0]
 
     def commit_many(
-        self, items: list[PendingDataset], once_key: str | None = None
+        self,
+        items: list[PendingDataset],
+        once_key: str | None = None,
+        *,
+        keep_existing: bool = False,
     ) -> list[DatasetMeta] | None:
         """Store several datasets in ONE transaction (all or nothing).
 
         once_key: if given, the batch is stored only if the meta key is not set yet, and the key
         is set in the same transaction (used by the embedded defaults: two processes starting
         at once fill the workspace exactly once). Returns None when the key was already set.
+        keep_existing: never replace nor shadow what the workspace holds (the embedded defaults
+        arriving after a user's import): an item is skipped when its type and scope already
+        have a dataset of the same millésime, or, for a synthetic item, any real dataset.
         """
         prepared = []
         for it in items:
@@ -282,8 +289,20 @@ class Workspace:
                     return None
                 con.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (once_key, now))
             for it, dtype, data in prepared:
+                if keep_existing and self._shadows_existing(con, it):
+                    continue
                 out.append(self._insert(con, it, dtype, data, now))
         return out
+
+    def _shadows_existing(self, con: sqlite3.Connection, it: PendingDataset) -> bool:
+        for m in self.datasets_in(con, it.kind):
+            if m.scope != it.scope:
+                continue
+            if m.millesime == it.millesime:
+                return True
+            if it.nature is Nature.SYNTHETIQUE and not m.is_synthetic:
+                return True
+        return False
 
     def _insert(
         self,

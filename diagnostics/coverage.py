@@ -71,6 +71,11 @@ ARRONDISSEMENT_TO_PLM: dict[str, str] = {
 }
 
 
+#: Départements that a CNAF file may publish only in parts, under the Caf codes of
+#: datastore.codes (69D Rhône hors Métropole, 69M Métropole de Lyon).
+DEPARTEMENT_PARTS: dict[str, tuple[str, ...]] = {"69": ("69D", "69M")}
+
+
 def default_passage() -> Mapping[str, str]:
     """Old commune code -> COG 2025 code (INSEE passage table, see datastore.codes)."""
     from datastore.codes import commune_reference
@@ -82,7 +87,7 @@ class Status(StrEnum):
     """How a figure was obtained; shown to users."""
 
     PUBLIE = "publié"
-    CALCULE = "calculé"  # PLM commune computed from its published arrondissements
+    CALCULE = "calculé"  # PLM commune (arrondissements) or Rhône (69D + 69M) from published parts
     ESTIME = "estimation"
     ABSENT = "non publié"
 
@@ -110,6 +115,11 @@ INSEE_CHILDREN_METHOD = "Enfants de moins de 3 ans : fichier INSEE importé ({ye
 PLM_METHOD = (
     "Calculé à partir des {n} arrondissements publiés par la Cnaf : places additionnées, enfants "
     "de moins de 3 ans dérivés (places ÷ taux × 100) additionnés, taux = places ÷ enfants × 100."
+)
+DEPARTEMENT_PARTS_METHOD = (
+    "Calculé à partir des {n} territoires publiés séparément par la Cnaf ({codes}) : places "
+    "additionnées, enfants de moins de 3 ans dérivés (places ÷ taux × 100) additionnés, taux = "
+    "places ÷ enfants × 100 (les taux ne sont jamais additionnés)."
 )
 MERGER_METHOD = (
     "Estimation sur le périmètre actuel ({name}) : communes fusionnées publiées séparément "
@@ -349,21 +359,23 @@ def _union_figure(
     methode: str,
     incomplete: str,
     no_places: str,
+    niveau: str = "commune",
 ) -> dict:
-    """Commune figure rebuilt from published parts (`codes`): places and children summed.
+    """Figure of one territory of `niveau` (a commune unless told) rebuilt from its published
+    parts (`codes`, of the same level): places and children summed.
 
     `status` and `methode` when every part is published with places and a rate; otherwise a
     `non publié` figure with the reason `incomplete` (a part not published; `{n}` = parts
     published, `{total}` = parts expected) or `no_places` (places missing).
     """
-    parts = with_derived_children(published_rates(taux, "commune", year, codes), places)
+    parts = with_derived_children(published_rates(taux, niveau, year, codes), places)
     if len(parts) != len(codes):
         reason = incomplete.format(n=len(parts), total=len(codes))
-        return _empty_figure("commune", commune_code, nom, year, Status.ABSENT, reason)
+        return _empty_figure(niveau, commune_code, nom, year, Status.ABSENT, reason)
     agg = aggregate_parts(parts)
     if pd.isna(agg[GLOBAL]):
-        return _empty_figure("commune", commune_code, nom, year, Status.ABSENT, no_places)
-    row = _empty_figure("commune", commune_code, nom, year, status, methode)
+        return _empty_figure(niveau, commune_code, nom, year, Status.ABSENT, no_places)
+    row = _empty_figure(niveau, commune_code, nom, year, status, methode)
     row.update(agg)
     row["nature"] = _worst_nature(parts["nature"])
     row["enfants_methode"] = DERIVED_CHILDREN_METHOD
@@ -390,6 +402,39 @@ def plm_figure(
         "Arrondissements publiés : {n} sur {total}.",
         "Places des arrondissements absentes : calcul impossible.",
     )
+
+
+def departement_parts_figure(
+    taux: pd.DataFrame, places: pd.DataFrame, code: str, year: int, nom: str = ""
+) -> dict:
+    """Figure of a département the CNAF publishes in parts (Rhône = 69D + 69M).
+
+    Status `calculé`; `non publié` when a part or its places are missing.
+    """
+    parts = DEPARTEMENT_PARTS[code]
+    return _union_figure(
+        taux,
+        places,
+        code,
+        nom,
+        year,
+        parts,
+        Status.CALCULE,
+        DEPARTEMENT_PARTS_METHOD.format(n=len(parts), codes=", ".join(parts)),
+        "Territoires Caf publiés : {n} sur {total} (" + ", ".join(parts) + ").",
+        "Places des territoires Caf (" + ", ".join(parts) + ") absentes : calcul impossible.",
+        niveau="departement",
+    )
+
+
+def _published_in_parts(taux: pd.DataFrame, niveau: str, code: str, year: int) -> bool:
+    """True when `code` has no published row but some of its CNAF parts have one."""
+    if niveau != "departement" or code not in DEPARTEMENT_PARTS:
+        return False
+    own = published_rates(taux, niveau, year, [code])
+    if own[GLOBAL].notna().any():
+        return False
+    return not published_rates(taux, niveau, year, DEPARTEMENT_PARTS[code]).empty
 
 
 def plm_detail(
@@ -548,6 +593,8 @@ def territory_figure(
         )
         row["ancien_perimetre"] = True
         return row
+    if _published_in_parts(taux, niveau, code, year):
+        return departement_parts_figure(taux, places, code, year, nom)
     rates = published_rates(taux, niveau, year, [code])
     blank = not rates.empty and rates[GLOBAL].isna().all()
     rates = rates[rates[GLOBAL].notna()]
@@ -843,7 +890,9 @@ def ranking(
     )
     for u in units.itertuples(index=False):
         place = Place(niveau, u.code, str(u.nom))
-        special = niveau == "commune" and (u.code in PLM_ARRONDISSEMENTS or u.code in merged)
+        special = (niveau == "commune" and (u.code in PLM_ARRONDISSEMENTS or u.code in merged)) or (
+            u.code not in by_code.index and _published_in_parts(taux, niveau, u.code, year)
+        )
         if special:
             row = territory_figure(
                 taux,
@@ -916,9 +965,11 @@ def ranking(
 def _restrict(
     taux: pd.DataFrame, places: pd.DataFrame, chain: Sequence[Place], passage: Mapping[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows that the figures of `chain` can use (its codes, PLM arrondissements, merged codes)."""
+    """Rows that the figures of `chain` can use (its codes, PLM arrondissements, Caf parts of a
+    département, merged codes)."""
     codes = {p.code for p in chain}
     codes |= {a for c in list(codes) for a in PLM_ARRONDISSEMENTS.get(c, ())}
+    codes |= {part for c in list(codes) for part in DEPARTEMENT_PARTS.get(c, ())}
     codes |= {old for old, new in passage.items() if new in codes}
 
     def keep(df: pd.DataFrame) -> pd.DataFrame:

@@ -183,7 +183,7 @@ def credit_lines(data: CoverageData, niveaux: Sequence[str], year: int | str) ->
             elif m.source_id and m.source_id in _SOURCE_IDS:
                 line = f"{label} : {credit(m.source_id, year)}"
             else:
-                line = f"{label} : Source : {m.producer}, {m.label or m.source_file}, {year}"
+                line = f"{label} : Source : {m.producer}, fichier importé {m.source_file}, {year}"
             if line not in lines:
                 lines.append(line)
     return lines

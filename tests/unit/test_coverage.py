@@ -261,6 +261,64 @@ def test_plm_with_missing_arrondissement_is_not_published():
     assert "8 sur 9" in fig["methode"]
 
 
+def _rhone_frames(parts=("69D", "69M"), own=None):
+    """Département file where the CNAF publishes the Rhône as 69D and 69M (Caf codes)."""
+    values = {"69D": (40.0, 3000.0), "69M": (70.0, 14000.0)}
+    taux = [taux_row(2022, "departement", "42", "LOIRE", 55.0)]
+    places = [places_row(2022, "departement", "42", 5500.0)]
+    for code in parts:
+        rate, pl = values[code]
+        taux.append(taux_row(2022, "departement", code, code, rate))
+        places.append(places_row(2022, "departement", code, pl))
+    if own is not None:
+        taux.append(taux_row(2022, "departement", "69", "RHONE", own))
+        places.append(places_row(2022, "departement", "69", 17000.0))
+    return frame(taux), frame(places)
+
+
+def test_rhone_is_computed_from_its_two_caf_territories():
+    taux, places = _rhone_frames()
+    before = taux.copy()
+    fig = cv.territory_figure(taux, places, Place("departement", "69", "Rhône"), 2022)
+    children = 3000 / 40 * 100 + 14000 / 70 * 100  # 7 500 + 20 000
+    assert fig["statut"] == Status.CALCULE  # never « publié »
+    assert fig["pl_total"] == pytest.approx(17000)
+    assert fig["enfants_moins_3"] == pytest.approx(children)
+    assert fig["tx_global"] == pytest.approx(17000 / children * 100)  # 61,8, not (40 + 70) / 2
+    assert "69D, 69M" in fig["methode"]
+    pd.testing.assert_frame_equal(taux, before)
+
+
+@pytest.mark.parametrize(
+    ("parts", "own", "statut", "rate", "reason"),
+    [
+        (("69D",), None, Status.ABSENT, math.nan, "1 sur 2"),  # one part missing: no figure
+        (("69D", "69M"), 62.0, Status.PUBLIE, 62.0, ""),  # « 69 » published: used as is
+        ((), None, Status.ABSENT, math.nan, "non publié"),  # nothing: the usual reason
+    ],
+)
+def test_rhone_parts_edge_cases(parts, own, statut, rate, reason):
+    taux, places = _rhone_frames(parts, own)
+    fig = cv.territory_figure(taux, places, Place("departement", "69", "Rhône"), 2022)
+    assert fig["statut"] == statut
+    if math.isnan(rate):
+        assert math.isnan(fig["tx_global"])
+    else:
+        assert fig["tx_global"] == rate
+    assert reason.replace("non publié", "") in fig["methode"]
+
+
+def test_ranking_of_departements_computes_the_rhone():
+    taux, places = _rhone_frames()
+    units = pd.DataFrame({"code": ["42", "69"], "nom": ["Loire", "Rhône"]})
+    out = cv.ranking(taux, places, "departement", units, 2022, national=60.0).set_index("code")
+    assert out.loc["69", "statut"] == "calculé"
+    assert out.loc["69", "tx_global"] == pytest.approx(17000 / 27500 * 100)
+    assert out.loc["42", "statut"] == "publié"
+    ev = cv.evolution(taux, places, [Place("departement", "69", "Rhône")], [2022])
+    assert ev["tx_global"].iloc[0] == pytest.approx(17000 / 27500 * 100)
+
+
 # --------------------------------------------------------------------------- COG changes
 
 

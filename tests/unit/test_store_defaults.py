@@ -122,3 +122,36 @@ def test_two_processes_starting_at_once_fill_once(filled, tmp_path: Path) -> Non
     # (QPV compared apart: another test of this module deletes it from the reference).
     assert shape(ws.datasets()) == shape(Workspace(reference.root).datasets())
     assert len(ws.datasets("qpv")) == 1
+
+
+def test_an_import_made_before_the_first_start_is_kept(tmp_path: Path) -> None:
+    """A user imports on the command line before ever opening the app: the defaults that come
+    afterwards neither replace a real file of the same millésime nor shadow it with demo data."""
+    from datastore.importers import prepare
+
+    tx = tmp_path / "tx_dep.csv"
+    tx.write_text(
+        "date_reference;numero_departement;nom_departement;taux_de_couv_global\n"
+        "2022;69D;RHONE;64,0\n2022;69M;METROPOLE DE LYON;69,5\n",
+        encoding="utf-8",
+    )
+    com = tmp_path / "tx_com.csv"
+    com.write_text(
+        "date_reference;numero_commune;nom_commune;taux_de_couv_global\n2022;31555;TOULOUSE;99,9\n",
+        encoding="utf-8",
+    )
+    ws = Workspace(tmp_path / "ws")
+    for path in (tx, com):
+        prepared = prepare("caf_taux", path)
+        assert prepared.ok, prepared.report.text()
+        ws.commit_many(prepared.datasets())
+    assert defaults.ensure_defaults(ws)
+    dep = [m for m in ws.datasets("caf_taux") if m.scope == "departement"]
+    assert [(m.millesime, m.is_synthetic, m.source_file) for m in dep] == [
+        (2022, False, "tx_dep.csv")
+    ]
+    com_2022 = [m for m in ws.datasets("caf_taux") if m.scope == "commune" and m.millesime == 2022]
+    assert [m.source_file for m in com_2022] == ["tx_com.csv"]
+    # the other shipped years still arrive
+    years = {m.millesime for m in ws.datasets("caf_taux") if m.scope == "commune"}
+    assert years == set(range(2017, 2023))

@@ -32,6 +32,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geodata.insets import FRANCE_BOUNDS, inset_frames, place_insets
 from geodata.territory import Level, Territory
 
 BUILT_DIR = Path(__file__).resolve().parent / "built"
@@ -43,8 +44,8 @@ MAX_GEOJSON_BYTES = 2_500_000
 FRANCE_COMMUNES_MAX_COORDS = 400_000
 FRANCE_COMMUNES_MAX_GEOJSON_BYTES = 14_000_000
 
-# Metropolitan France + Corsica, (lon_min, lat_min, lon_max, lat_max): the default frame of
-# national maps (the DROM stay in the layer, reachable by panning).
+# Metropolitan France + Corsica, (lon_min, lat_min, lon_max, lat_max). National maps are framed
+# on FRANCE_BOUNDS: the mainland and the column of DROM insets (geodata/insets.py).
 MAINLAND_BOUNDS = (-5.2, 41.3, 9.6, 51.1)
 COORD_DECIMALS = 5
 
@@ -228,16 +229,31 @@ def escape_for_script(text: str) -> str:
 def framing_bounds(
     level: Level, territory: Territory, gdf: gpd.GeoDataFrame
 ) -> tuple[float, float, float, float]:
-    """Bounds a map should fit: mainland France for national maps, else the features."""
+    """Bounds a map should fit: France with its DROM insets for national maps, else the
+    features."""
     if territory.level is Level.FRANCE or gdf.empty:
-        return MAINLAND_BOUNDS
+        return FRANCE_BOUNDS
     x0, y0, x1, y1 = (float(v) for v in gdf.total_bounds)
     return (x0, y0, x1, y1)
 
 
+def drawn(gdf: gpd.GeoDataFrame, territory: Territory) -> gpd.GeoDataFrame:
+    """Geometries as drawn on a map of `territory`: on national maps the DROM are moved into
+    their insets (geodata/insets.py); elsewhere `gdf` itself. Never use them for computing."""
+    return place_insets(gdf) if territory.level is Level.FRANCE else gdf
+
+
+def drawn_outlines(territory: Territory) -> gpd.GeoDataFrame:
+    """Département outlines as drawn, with the frames of the DROM insets on national maps."""
+    gdf = outlines(territory)
+    if territory.level is not Level.FRANCE:
+        return gdf
+    return pd.concat([place_insets(gdf), inset_frames()], ignore_index=True)
+
+
 def payload(level: Level, territory: Territory) -> MapPayload:
-    """GeoJSON string of `geometries(level, territory)` with its bounds and size facts."""
-    gdf = geometries(level, territory)
+    """GeoJSON string of `geometries(level, territory)` as drawn, with bounds and size facts."""
+    gdf = drawn(geometries(level, territory), territory)
     return MapPayload(
         geojson=to_geojson(gdf),
         bounds=framing_bounds(level, territory, gdf),
@@ -247,8 +263,8 @@ def payload(level: Level, territory: Territory) -> MapPayload:
 
 
 def outlines_payload(territory: Territory) -> MapPayload:
-    """GeoJSON string of the département outlines drawn for context."""
-    gdf = outlines(territory)
+    """GeoJSON string of the département outlines drawn for context (and inset frames)."""
+    gdf = drawn_outlines(territory)
     return MapPayload(
         geojson=to_geojson(gdf),
         bounds=framing_bounds(Level.DEPARTEMENT, territory, gdf),

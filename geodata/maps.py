@@ -22,7 +22,7 @@ import io
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import folium
 import geopandas as gpd
@@ -464,6 +464,30 @@ ctl.addTo(map);
 """
 
 
+INSET_NOTE = "Outre-mer en encarts, à des échelles différentes"
+
+
+def with_inset_note(credit: str, territory: Territory | None) -> str:
+    """The credit line, with a note on the DROM insets for national maps."""
+    if territory is None or territory.level is not Level.FRANCE:
+        return credit
+    return f"{credit} · {INSET_NOTE}" if credit else INSET_NOTE
+
+
+def drawn_overlay(ov: Overlay, territory: Territory | None) -> Overlay:
+    """The overlay as drawn on a map of `territory` (DROM moved into their insets on
+    national maps, like the choropleth below it)."""
+    if territory is None or territory.level is not Level.FRANCE:
+        return ov
+    data = ov.data if isinstance(ov.data, gpd.GeoDataFrame) else _read_geojson(ov.data)
+    return replace(ov, data=layers.drawn(data, territory))
+
+
+def _read_geojson(text: str) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(io.StringIO(text))
+    return gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf
+
+
 def build_map(
     level: Level,
     territory: Territory,
@@ -494,7 +518,7 @@ def build_map(
     """
     level = Level(level)
     payload = payload or layers.payload(level, territory)
-    if outlines is None and level is not Level.DEPARTEMENT:
+    if outlines is None and (level is not Level.DEPARTEMENT or territory.level is Level.FRANCE):
         outlines = layers.outlines_payload(territory)
     x0, y0, x1, y1 = payload.bounds
     m = folium.Map(
@@ -512,7 +536,7 @@ def build_map(
     if outlines is not None:
         _MapElement(_outlines_js(outlines.geojson)).add_to(m)
     for ov in overlays:
-        _MapElement(_overlay_js(ov)).add_to(m)
+        _MapElement(_overlay_js(drawn_overlay(ov, territory))).add_to(m)
     if title:
         _MapElement(_control_js("topright", "diag-title", html.escape(title))).add_to(m)
     _MapElement(
@@ -523,7 +547,7 @@ def build_map(
         )
     ).add_to(m)
     _MapElement(
-        f"map.attributionControl.setPrefix(false); map.attributionControl.addAttribution({_js(html.escape(credit))});"
+        f"map.attributionControl.setPrefix(false); map.attributionControl.addAttribution({_js(html.escape(with_inset_note(credit, territory)))});"
     ).add_to(m)
     return assets.localize(m)
 
@@ -587,7 +611,10 @@ def static_map_png(
     if outlines_gdf is None:
         if territory is None:
             raise ValueError("static_map_png: outlines_gdf is required when territory is None")
-        outlines_gdf = layers.outlines(territory)
+        outlines_gdf = layers.drawn_outlines(territory)
+    if territory is not None:
+        gdf = layers.drawn(gdf, territory)
+        overlays = [drawn_overlay(ov, territory) for ov in overlays]
     code_colors = _as_str_index(colors)
     fill = gdf["code"].astype(str).map(code_colors).fillna(MISSING_COLOR).to_numpy()
     fig = Figure(figsize=(width_in, height_in), dpi=dpi)
@@ -647,7 +674,15 @@ def static_map_png(
     elif handles:
         ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True, framealpha=0.9)
     if credit:
-        fig.text(0.01, 0.01, credit, fontsize=6.5, color="#444444", ha="left", va="bottom")
+        fig.text(
+            0.01,
+            0.01,
+            with_inset_note(credit, territory),
+            fontsize=6.5,
+            color="#444444",
+            ha="left",
+            va="bottom",
+        )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     return buf.getvalue()

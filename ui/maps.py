@@ -85,7 +85,11 @@ def territory_map(
         tiles=tiles,
         legend_title=legend_title,
         payload=payload(level, territory),
-        outlines=None if level is Level.DEPARTEMENT else outlines(territory),
+        outlines=(
+            None
+            if level is Level.DEPARTEMENT and territory.level is not Level.FRANCE
+            else outlines(territory)
+        ),
         height=height,
     )
 
@@ -236,7 +240,7 @@ def _territory_script(
         height=height,
     )
     shapes = [payload(Level(level), territory).geojson]
-    if Level(level) is not Level.DEPARTEMENT:
+    if Level(level) is not Level.DEPARTEMENT or territory.level is Level.FRANCE:
         shapes.append(outlines(territory).geojson)
     script, geo = split_geojson(map_script(m, dom_id), shapes)
     return script, geo, _signature(script, geo, height)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+import shapely
 
 from geodata import layers
+from geodata.insets import FRANCE_BOUNDS
 from geodata.layers import Zoom
 from geodata.territory import Level, Territory
 
@@ -91,5 +93,24 @@ def test_payload_is_valid_geojson():
     assert 8.4 < x0 < x1 < 9.6 and 41.3 < y0 < y1 < 42.4
 
 
-def test_national_maps_framed_on_mainland():
-    assert layers.payload(Level.DEPARTEMENT, FR).bounds == layers.MAINLAND_BOUNDS
+def test_national_maps_framed_on_mainland_and_drom_insets():
+    p = layers.payload(Level.DEPARTEMENT, FR)
+    assert p.bounds == FRANCE_BOUNDS
+    x0, y0, x1, y1 = p.bounds
+    for f in json.loads(p.geojson)["features"]:  # every département, DROM included, in frame
+        geom = shapely.geometry.shape(f["geometry"])
+        bx0, by0, bx1, by1 = geom.bounds
+        assert x0 <= bx0 and bx1 <= x1 and y0 <= by0 and by1 <= y1, f["properties"]
+    frames = json.loads(layers.outlines_payload(FR).geojson)["features"]
+    assert {
+        f["properties"]["nom"] for f in frames if f["properties"]["code"].startswith("cadre")
+    } == {
+        "Guadeloupe",
+        "Martinique",
+        "Guyane",
+        "La Réunion",
+        "Mayotte",
+    }
+    # below the national scale the DROM are where they are
+    reunion = layers.payload(Level.COMMUNE, Territory(Level.DEPARTEMENT, "974", "")).bounds
+    assert 55.2 < reunion[0] < reunion[2] < 55.9

@@ -185,6 +185,14 @@ def commune_reference() -> CommuneReference:
     return CommuneReference(names, deps, passage, passage_names)
 
 
+@lru_cache(maxsize=1)
+def epci_codes() -> frozenset[str]:
+    """SIREN of the EPCI of the 2025 reference (cached; read-only)."""
+    from geodata.reference import epci_table
+
+    return frozenset(epci_table()["siren_epci"].astype(str))
+
+
 def isin(values: pd.Series, collection: object) -> np.ndarray:
     """Fast membership test of a (string) Series in a large collection (boolean array)."""
     pool = collection if isinstance(collection, (set, frozenset, dict)) else set(collection)  # type: ignore[arg-type]

@@ -1415,12 +1415,39 @@ def _caf_codes(
         sub = frame.loc[com]
         sub, _ = _communes(sub, "code", lines[com], report, header)
         frame.loc[com, "code"] = sub["code"].fillna("")
+    _note_old_epci(frame, report)
     if frame["code"].isin(list(codes.CAF_DEPARTEMENTS)).any():
         report.note(
             "Codes départementaux propres aux Caf conservés tels que publiés : 20R (Corse), 69D (Rhône hors "
             "Métropole) et 69M (Métropole de Lyon)."
         )
     return frame, lines
+
+
+def _note_old_epci(frame: pd.DataFrame, report: Report, shown: int = 5) -> None:
+    """Note the EPCI codes that are not in the 2025 reference (the CNAF files follow each
+    year's perimeters: EPCI merged or renumbered since). Their rows are kept as published."""
+    epci = frame[(frame["niveau"].astype(str) == "epci") & (frame["code"] != "")]
+    if epci.empty:
+        return
+    old = epci[~codes.isin(epci["code"].astype(str), codes.epci_codes())]
+    if old.empty:
+        return
+    first = old.drop_duplicates("code")
+    names = first["nom"].astype(str) if "nom" in first else pd.Series("", index=first.index)
+    years = first["annee"] if "annee" in first else pd.Series("", index=first.index)
+    items = [
+        f"{c} ({n.strip()}, {y})" if n.strip() else f"{c} ({y})"
+        for c, n, y in zip(first["code"], names, years, strict=True)
+    ]
+    text = ", ".join(items[:shown])
+    if len(items) > shown:
+        text += f" et {len(items) - shown} autre(s)"
+    report.note(
+        f"{len(items)} code(s) d'EPCI absent(s) du référentiel 2025 (périmètre de l'année du fichier : "
+        f"EPCI fusionné ou renuméroté depuis) : {text}. Lignes conservées telles que publiées ; "
+        "elles n'apparaissent ni sur les cartes ni dans les comparaisons, qui suivent les EPCI 2025."
+    )
 
 
 # --------------------------------------------------------------------------------- zones

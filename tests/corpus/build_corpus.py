@@ -304,6 +304,12 @@ def main() -> None:
         "40_separateur_guillemets.csv",
         'id_structure,type_structure,nom,code_insee,places\nE1,EAJE,"Crèche ""Les Lucioles"", Nord",42218,"30"\n',
     )
+    w(
+        "43_caf_taux_epci_anciens.csv",
+        "date_reference;numero_epci;nom_epci;taux_de_couv_global\n"
+        "2018;245900410;METROPOLE EUROPEENNE DE LILLE;55,3\n"
+        "2018;200046977;METROPOLE DE LYON;70,1\n",
+    )
 
 
 if __name__ == "__main__":

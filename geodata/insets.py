@@ -3,8 +3,9 @@ France, as on the maps INSEE and the CNAF publish.
 
 On a national map the DROM are thousands of kilometres away: framed on the mainland they are
 invisible, framed on everything France is a dot. Each DROM is moved (translation and uniform
-scale, in Web Mercator so its shape is kept) into a box of a column west of Brittany, in the
-Bay of Biscay, where nothing else is drawn. Only *drawn* geometries are moved: every
+scale, in Web Mercator so its shape is kept) into a box of a column east of Alsace and above
+Corsica, where nothing else is drawn (no basemap) and clear of the map's title (top right),
+legend (bottom left) and credits (bottom right). Only *drawn* geometries are moved: every
 computation (distances, contiguity, zones) uses the true ones from `geodata.layers`.
 Scales differ from one box to the next (Guyane is shrunk, Mayotte enlarged), as on any inset map.
 
@@ -31,12 +32,12 @@ class Inset:
     target: tuple[float, float, float, float]
 
 
-# Column of boxes west of Brittany (Finistère ends at 5.1° W), above the legend of the maps
-# (bottom left). Top to bottom in the order of the codes.
-_COLUMN_LON = (-7.7, -6.0)
-_BOX_HEIGHT = 0.9
-_BOX_GAP = 0.12
-_COLUMN_TOP = 48.7
+# Column of boxes east of Alsace (which ends at 8.2° E), from above Corsica (43.0° N) to below
+# the map title. Top to bottom in the order of the codes.
+_COLUMN_LON = (9.3, 11.0)
+_BOX_HEIGHT = 1.1
+_BOX_GAP = 0.15
+_COLUMN_TOP = 49.8
 
 
 def _box(i: int) -> tuple[float, float, float, float]:
@@ -53,7 +54,7 @@ DROM_INSETS: tuple[Inset, ...] = (
 )
 
 #: Frame of national maps: mainland France, Corsica and the column of insets.
-FRANCE_BOUNDS = (-7.8, 41.3, 9.6, 51.1)
+FRANCE_BOUNDS = (-5.2, 41.3, 11.1, 51.1)
 
 
 def _merc_y(lat: np.ndarray | float) -> np.ndarray | float:

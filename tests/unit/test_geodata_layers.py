@@ -101,7 +101,16 @@ def test_national_maps_framed_on_mainland_and_drom_insets():
         geom = shapely.geometry.shape(f["geometry"])
         bx0, by0, bx1, by1 = geom.bounds
         assert x0 <= bx0 and bx1 <= x1 and y0 <= by0 and by1 <= y1, f["properties"]
+    mainland = [
+        shapely.geometry.shape(f["geometry"])
+        for f in json.loads(layers.payload(Level.DEPARTEMENT, FR).geojson)["features"]
+        if not f["properties"]["code"].startswith("97")
+    ]
     frames = json.loads(layers.outlines_payload(FR).geojson)["features"]
+    for f in frames:  # no inset frame covers a mainland département
+        if f["properties"]["code"].startswith("cadre"):
+            box = shapely.geometry.shape(f["geometry"])
+            assert not any(box.intersects(d) for d in mainland), f["properties"]
     assert {
         f["properties"]["nom"] for f in frames if f["properties"]["code"].startswith("cadre")
     } == {

@@ -51,10 +51,13 @@ couverture.headline(
     ctl.year,
     couverture.credit_lines(data, [chain[0].niveau, "france"], ctl.year),
 )
+map_mode = ctl.mode
 if math.isnan(national):  # national file not imported
+    map_mode = couverture.MODE_QUANTILES
     st.warning(
         f"Taux national {ctl.year} non importé : le rapport au taux national et les "
-        "places manquantes pour l'atteindre ne sont pas disponibles."
+        "places manquantes pour l'atteindre ne sont pas disponibles ; la carte est colorée "
+        "par quantiles du taux global."
     )
 
 units = couverture.units_for(geo, territory, ctl.level)
@@ -75,7 +78,7 @@ rank_sources = couverture.credit_lines(data, [ctl.level.value, "france"], ctl.ye
 
 st.subheader("Carte")
 demo_band(couverture.uses_synthetic(rank), "taux de la carte")
-couverture.map_section(territory, ctl.level, rank, ctl.mode, ctl.year, rank_sources)
+couverture.map_section(territory, ctl.level, rank, map_mode, ctl.year, rank_sources)
 couverture.comparison_section(data, figures, national, ctl.year)
 couverture.plm_section(data, territory, ctl.year, national)
 couverture.evolution_section(data, chain, ctl.estimate)

@@ -306,6 +306,7 @@ def controls(
         max_value=200.0,
         value=float(default_target),
         step=1.0,
+        format="%.1f",
         key="zones_target",
         help="Sert au calcul des places à créer par zone et par AO.",
     )
@@ -341,6 +342,7 @@ def controls(
                     max_value=300.0,
                     value=default,
                     step=5.0,
+                    format="%.1f",
                     key=f"zones_seuil_val_{ref}",
                 )
                 rules.append(zones.CoverageThresholdRule(ref, float(value)))  # type: ignore[arg-type]
@@ -379,6 +381,7 @@ def controls(
                     max_value=300.0,
                     value=10.0 if supply == SUPPLY_STRUCTURES else 30.0,
                     step=5.0,
+                    format="%.1f",
                     key=f"zones_acc_thr_{supplies.index(supply)}",
                 )
                 access_params = access.AccessParams(float(radius), decay)
@@ -395,6 +398,7 @@ def controls(
                         max_value=10.0,
                         value=float(defaults.get(comp, 0.0)),
                         step=0.5,
+                        format="%.1f",
                         key=f"zones_w_{comp}",
                     )
                     weights.append((comp, float(w)))
@@ -809,6 +813,7 @@ def trajectory_section(
         max_value=200.0,
         value=float(target),
         step=1.0,
+        format="%.1f",
         key="zones_traj_target",
     )
     horizon = c[4].number_input(

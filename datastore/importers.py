@@ -1137,26 +1137,19 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
     by_name: dict[str, list[tuple[str, float]]] = {}
     for (_, nm), hits_ in index.items():
         by_name.setdefault(nm, []).extend(hits_)
-    merged = elsewhere = renamed = 0
     pop_com = None
     if "_pop_com" in frame.columns:
         from datastore.readers import parse_numbers
 
         pop_com = parse_numbers(frame["_pop_com"])[0]
-    out_codes: list[str] = []
-    unmatched: list[str] = []
-    multi = homonyms = 0
-    for i, (qp, names) in enumerate(
-        zip(frame["code_qpv"].astype(str), frame["nom_commune"].astype(str), strict=True)
-    ):
-        dep = _qpv_departement(qp)
-        first = names.split(",")[0].strip()
-        if "," in names:
-            multi += 1
-        hits = index.get((dep or "", _norm_name(first)), []) if dep else []
+    counts = {"merged": 0, "renamed": 0, "elsewhere": 0, "homonyms": 0}
+
+    def _match(dep: str | None, name: str, target: float | None) -> str:
+        """COG 2025 code of the commune `name` of a QPV of département `dep` ('' if none)."""
+        hits = index.get((dep or "", _norm_name(name)), []) if dep else []
         arr = re.match(
             r"^(paris|lyon|marseille) (\d{1,2})(?:e|er|eme)?(?: arrondissement)?$",
-            _norm_name(first),
+            _norm_name(name),
         )
         if arr:
             code = {"paris": "751", "lyon": "6938", "marseille": "132"}[arr.group(1)]
@@ -1167,43 +1160,63 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
             hits = index.get(("75", "paris"), [])
         if not hits and dep:
             # A commune merged since (e.g. Pierrefitte-sur-Seine -> Saint-Denis): its old name.
-            old = merged_names.get((dep, _norm_name(first)))
+            old = merged_names.get((dep, _norm_name(name)))
             if old:
                 hits = [(old, 0.0)]
-                merged += 1
+                counts["merged"] += 1
         if not hits and dep:
             # Commune renamed since (Grigny -> Grigny-sur-Rhône): unique longer name in the département.
-            stem = _norm_name(first) + " "
+            stem = _norm_name(name) + " "
             longer = [
                 h for (d, nm), hs in index.items() if d == dep and nm.startswith(stem) for h in hs
             ]
             if len(longer) == 1:
                 hits = longer
-                renamed += 1
+                counts["renamed"] += 1
         if not hits:
             # Name unique in France (QPV code of a neighbouring département, as QP062040 Ostricourt).
-            anywhere = by_name.get(_norm_name(first), [])
+            anywhere = by_name.get(_norm_name(name), [])
             if len(anywhere) == 1:
                 hits = anywhere
-                elsewhere += 1
+                counts["elsewhere"] += 1
         if len(hits) > 1:
-            homonyms += 1
-            target = (
-                float(pop_com.iloc[i])
-                if pop_com is not None and pd.notna(pop_com.iloc[i])
-                else None
-            )
+            counts["homonyms"] += 1
             hits = sorted(hits, key=lambda h: abs(h[1] - target) if target is not None else -h[1])
-        if hits:
-            out_codes.append(hits[0][0])
-        else:
-            out_codes.append("")
-            unmatched.append(f"{qp} ({first})")
+        return hits[0][0] if hits else ""
+
+    out_codes: list[str] = []
+    all_codes: list[str] = []
+    unmatched: list[str] = []
+    multi = 0
+    for i, (qp, names) in enumerate(
+        zip(frame["code_qpv"].astype(str), frame["nom_commune"].astype(str), strict=True)
+    ):
+        dep = _qpv_departement(qp)
+        parts = [n.strip() for n in names.split(",") if n.strip()] or [names.strip()]
+        if len(parts) > 1:
+            multi += 1
+        target = (
+            float(pop_com.iloc[i]) if pop_com is not None and pd.notna(pop_com.iloc[i]) else None
+        )
+        found = [_match(dep, name, target if len(parts) == 1 else None) for name in parts]
+        out_codes.append(found[0])
+        all_codes.append(";".join(dict.fromkeys(c for c in found if c)))
+        if not found[0]:
+            unmatched.append(f"{qp} ({parts[0]})")
+    merged, renamed, elsewhere, homonyms = (
+        counts["merged"],
+        counts["renamed"],
+        counts["elsewhere"],
+        counts["homonyms"],
+    )
     frame = frame.copy()
     frame["code_insee"] = out_codes
+    frame["communes"] = all_codes
     if multi:
         report.note(
-            f"{multi} quartier(s) sur plusieurs communes : rattaché(s) à la première commune citée."
+            f"{multi} quartier(s) sur plusieurs communes : rattaché(s) à chacune (colonne « communes » ; "
+            "la première citée dans « code_insee »). La population du quartier n'est pas répartie "
+            "entre ses communes."
         )
     if homonyms:
         report.note(

@@ -471,6 +471,12 @@ QPV = DatasetType(
         ),
         Column("nom_commune", Dtype.TEXT, "Commune (nom tel que publié)", required=False),
         Column(
+            "communes",
+            Dtype.TEXT,
+            "Toutes les communes du quartier (codes INSEE séparés par « ; »)",
+            required=False,
+        ),
+        Column(
             "population",
             Dtype.FLOAT,
             "Population municipale du quartier",

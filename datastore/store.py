@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from catalogue.sources import Nature
-from datastore.schemas import DatasetType, Dtype, dataset_type
+from datastore.schemas import DATASET_TYPES, DatasetType, Dtype, dataset_type
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "workspace"
@@ -153,6 +153,7 @@ class Workspace:
                 except sqlite3.OperationalError as exc:  # another process added it meanwhile
                     if "duplicate column" not in str(exc):
                         raise
+            _add_new_columns(con)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -418,6 +419,25 @@ class Workspace:
 def _table(kind: str) -> str:
     dataset_type(kind)  # validates the name
     return f"data_{kind}"
+
+
+def _add_new_columns(con: sqlite3.Connection) -> None:
+    """Workspaces made by an earlier version: add the optional columns a schema gained since
+    (empty for the datasets stored before). Nothing is removed or rewritten."""
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for dtype in DATASET_TYPES.values():
+        table = _table(dtype.kind)
+        if table not in tables:
+            continue
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+        for c in dtype.columns:
+            if c.name in have:
+                continue
+            try:
+                con.execute(f'ALTER TABLE {table} ADD COLUMN "{c.name}" {_SQL_TYPES[c.dtype]}')
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
 
 
 def _ensure_table(con: sqlite3.Connection, dtype: DatasetType) -> None:

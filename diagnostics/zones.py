@@ -321,14 +321,20 @@ def build_commune_base(
     qpv_codes: list[pd.Series] = []
     if qpv is not None and not qpv.empty:
         q = qpv.dropna(subset=["code_insee"]).drop_duplicates("code_qpv")
-        qpv_codes.append(q[["code_qpv", "code_insee"]].rename(columns={"code_qpv": "id"}))
+        pairs = q[["code_qpv", "code_insee"]].rename(columns={"code_qpv": "id"})
+        if "communes" in q:  # a quartier on several communes counts in each of them
+            every = q["communes"].astype("string").fillna("").str.split(";")
+            extra = pd.DataFrame({"id": q["code_qpv"], "code_insee": every}).explode("code_insee")
+            pairs = pd.concat([pairs, extra[extra["code_insee"].astype(str) != ""]])
+        qpv_codes.append(pairs)
     if zones is not None and not zones.empty and "type_zone" in zones:
         z = zones[zones["type_zone"].astype("string").str.upper() == "QPV"].dropna(
             subset=["code_insee"]
         )
         qpv_codes.append(z[["id_zone", "code_insee"]].rename(columns={"id_zone": "id"}))
     if qpv_codes:
-        allq = pd.concat(qpv_codes).drop_duplicates("id")
+        allq = pd.concat(qpv_codes)
+        allq = allq.assign(code_insee=allq["code_insee"].astype("string")).drop_duplicates()
         counts = allq.groupby(allq["code_insee"].astype("string")).size()
         n_qpv = code.map(counts).fillna(0).astype(float)
     base["n_qpv"] = n_qpv

@@ -154,6 +154,13 @@ def test_qpv_real_file_every_quartier_matched() -> None:
     assert len(f) == 1400 and f["code_insee"].notna().all()
     row = f[f["code_qpv"] == "QP001001"].iloc[0]
     assert (row["code_insee"], float(row["population"])) == ("01053", 6490.0)
+    # a quartier on two communes (Cannes, Le Cannet) is attached to both, the first cited first
+    two = f[f["code_qpv"] == "QP006003"].iloc[0]
+    assert (two["code_insee"], two["communes"]) == ("06029", "06029;06030")
+    three = f[f["code_qpv"] == "QP010003"].iloc[0]  # La Chapelle-Saint-Luc, Les Noës, Troyes
+    assert three["communes"] == "10081;10265;10387"
+    assert (f["communes"].str.split(";").str.len() > 1).sum() >= 150
+    assert "rattaché(s) à chacune" in p.report.text()
 
 
 @pytest.mark.parametrize(

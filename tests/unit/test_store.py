@@ -283,3 +283,29 @@ def test_html_and_formulas_are_stored_as_text(ws: Workspace) -> None:
     assert prepared.ok
     names = ws.read("structures").frame["nom"].tolist()
     assert names == ["<script>alert(1)</script>", '=HYPERLINK("x")']
+
+
+def test_a_workspace_of_an_earlier_version_gains_new_optional_columns(tmp_path: Path) -> None:
+    """A qpv table stored before the « communes » column existed: opening the workspace adds the
+    column (empty for the old rows), and the rows stay readable and unchanged."""
+    import sqlite3
+
+    Workspace(tmp_path)  # creates the base tables
+    con = sqlite3.connect(tmp_path / "workspace.sqlite")
+    con.execute(
+        "CREATE TABLE data_qpv (dataset_id INTEGER NOT NULL, code_qpv TEXT, nom_qpv TEXT, "
+        "annee INTEGER, code_insee TEXT, nom_commune TEXT, population REAL)"
+    )
+    con.execute(
+        "INSERT INTO datasets(kind, millesime, producer, source_file, rows, imported_at, nature) "
+        "VALUES ('qpv', 2022, 'INSEE', 'qpv.csv', 1, '2026-01-01', 'réel')"
+    )
+    con.execute(
+        "INSERT INTO data_qpv VALUES (1, 'QP006003', 'Ranguin', 2022, '06029', 'Cannes', 4743)"
+    )
+    con.commit()
+    con.close()
+    frame = Workspace(tmp_path).read("qpv").frame
+    assert frame["code_insee"].tolist() == ["06029"]
+    assert frame["population"].tolist() == [4743.0]
+    assert frame["communes"].isna().all()

@@ -403,6 +403,14 @@ def test_base_eaje_counts_income_and_qpv() -> None:
     assert b.loc["01001", "part_revenus"] == pytest.approx(10.0)
     assert b.loc["01003", "part_monoparentales"] == pytest.approx(50.0)
     assert b.loc["01003", "n_qpv"] == 2 and b.loc["01001", "n_qpv"] == 0
+    # a quartier on several communes counts once in each of them
+    qpv2 = qpv.assign(communes=["01003", "01003;01001", None])
+    b2 = z.build_commune_base(communes_frame(), qpv=qpv2).set_index("code_insee")
+    assert (b2.loc["01003", "n_qpv"], b2.loc["01001", "n_qpv"], b2.loc["01002", "n_qpv"]) == (
+        2,
+        1,
+        0,
+    )
     col, label = z.income_proxy(alloc)
     assert col == "allocataires_rsa" and "RSA" in label
 

@@ -78,10 +78,10 @@ def render_sidebar() -> Territory:
     _sync_url(territory)
     with st.sidebar:
         st.markdown("#### Territoire")
-        st.markdown(
-            f"**{territory.label}**  \n<small>{LEVEL_LABELS[territory.level]}</small>",
-            unsafe_allow_html=True,
-        )
+        # Plain markdown + caption: no HTML, so pages do not load Streamlit's raw-HTML
+        # markdown plugin (about 190 kB of JS) just for the sidebar.
+        st.markdown(f"**{territory.label}**")
+        st.caption(LEVEL_LABELS[territory.level])
         query = st.text_input(
             "Rechercher un territoire",
             key="territory_query",

@@ -596,6 +596,37 @@ def _note_ignored(report: Report, ignored: list[str]) -> None:
         report.note(f"{len(ignored)} colonne(s) non utilisée(s) : {shown}.")
 
 
+def _rescue_required(
+    dtype: DatasetType,
+    header: list[str],
+    aliases: dict[str, tuple[str, ...]],
+    mapping: dict[int, str],
+    ignored: list[str],
+    provided: set[str],
+    report: Report,
+) -> list[str]:
+    """A required column that no header names exactly may be written with a complement
+    (« Nom de la CTG » for « nom », « Date de début de la convention » for « date_debut »):
+    it is read from the only unused header that starts with its name or an alias, and the
+    report says so. Two candidates, or none: nothing is guessed. Updates `mapping` in place
+    and returns the headers still unused."""
+    present = set(mapping.values())
+    free = {i: norm_header(h) for i, h in enumerate(header) if h and i not in mapping}
+    for c in dtype.columns:
+        if not c.required or c.name in present or c.name in provided:
+            continue
+        stems = [c.name] + [a for a in aliases.get(c.name, ()) if not a.startswith("re:")]
+        hits = [i for i, key in free.items() if any(key.startswith(f"{st}_") for st in stems)]
+        if len(hits) != 1:
+            continue
+        i = hits[0]
+        mapping[i] = c.name
+        present.add(c.name)
+        del free[i]
+        report.note(f"Colonne « {header[i]} » lue comme « {c.name} » ({c.label}).")
+    return [h for i, h in enumerate(header) if h and i not in mapping]
+
+
 def _missing_columns(
     report: Report, dtype: DatasetType, present: set[str], header: list[str], provided: set[str]
 ) -> bool:
@@ -807,9 +838,10 @@ def _generic(
     elif choice.row > 0:
         report.note(f"{choice.row} ligne(s) de titre au-dessus de l'en-tête ignorée(s).")
     mapping, ignored = _map_headers(choice.header, aliases, report)
+    provided = _provided_defaults(dtype.kind, choice.header, opts)
+    ignored = _rescue_required(dtype, choice.header, aliases, mapping, ignored, provided, report)
     prepared.mapping = {choice.header[i]: c for i, c in mapping.items()}
     _note_ignored(report, ignored)
-    provided = _provided_defaults(dtype.kind, choice.header, opts)
     if _missing_columns(report, dtype, set(mapping.values()), choice.header, provided):
         return None, np.array([], dtype=np.int64)
     frame, lines, headers = _frame_from(raw, choice.row, choice.header, mapping, report)

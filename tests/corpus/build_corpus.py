@@ -305,6 +305,16 @@ def main() -> None:
         'id_structure,type_structure,nom,code_insee,places\nE1,EAJE,"Crèche ""Les Lucioles"", Nord",42218,"30"\n',
     )
     w(
+        "44_ctg_entetes_longs.csv",
+        "Identifiant;Nom de la CTG;Echelon;Signataires;Date de début de la convention;Fin\n"
+        "CTG-02;CTG Bourg;communale;1053 | 1024;1/7/2021;30/6/2026\n",
+    )
+    w(
+        "45_ctg_entetes_ambigus.csv",
+        "Identifiant;Nom de la CTG;Nom du référent;Echelon;Signataires;Début;Fin\n"
+        "CTG-02;CTG Bourg;Mme X;communal;01053;01/07/2021;30/06/2026\n",
+    )
+    w(
         "43_caf_taux_epci_anciens.csv",
         "date_reference;numero_epci;nom_epci;taux_de_couv_global\n"
         "2018;245900410;METROPOLE EUROPEENNE DE LILLE;55,3\n"

@@ -1062,26 +1062,33 @@ def _pre_ctg(frame, lines, header, opts, report, headers):
     return frame, lines
 
 
-_COMPETENCES = {
-    "recenser": "recenser",
-    "recensement": "recenser",
-    "informer": "informer",
-    "information": "informer",
-    "planifier": "planifier",
-    "planification": "planifier",
-    "qualite": "qualite",
-    "qualité": "qualite",
-    "soutien a la qualite": "qualite",
+# The four AO competences (CASF L.214-1-3), in the order of the law: a cell may name one by its
+# key, its number (1 to 4) or its wording (« Recenser les besoins », « Soutien à la qualité »).
+_COMPETENCE_ORDER = ("recenser", "informer", "planifier", "qualite")
+_COMPETENCE_STEMS = {
+    "recenser": ("recens", "besoin"),
+    "informer": ("inform", "accompagn"),
+    "planifier": ("planif", "developpement"),
+    "qualite": ("qualit",),
 }
 
 
+def competence_key(text: object) -> str | None:
+    """Key of the AO competence a cell names, or None when it names none or several."""
+    v = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower().strip()
+    if v in _COMPETENCE_ORDER:
+        return v
+    number = re.fullmatch(r"\(?(?:c|competence)?\s*([1-4])\)?", v)
+    if number:
+        return _COMPETENCE_ORDER[int(number.group(1)) - 1]
+    hits = [k for k, stems in _COMPETENCE_STEMS.items() if any(st in v for st in stems)]
+    return hits[0] if len(hits) == 1 else None
+
+
 def _pre_ao(frame, lines, header, opts, report, headers):
-    low = frame["competence"].astype(str).str.strip().str.lower()
-    frame["competence"] = low.map(
-        lambda v: _COMPETENCES.get(
-            unicodedata.normalize("NFKD", v).encode("ascii", "ignore").decode(), v
-        )
-    )
+    raw = frame["competence"].astype(str).str.strip()
+    keys = raw.map(competence_key)
+    frame["competence"] = keys.where(keys.notna(), raw.str.lower())
     siren = frame["siren_epci"].map(codes.normalize_siren)
     bad = siren.isna()
     if bad.any():

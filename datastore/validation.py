@@ -294,13 +294,15 @@ def check_duplicates(
     keys = [k for k in dtype.keys if k in frame.columns]
     if not keys or frame.empty:
         return
-    complete = (
-        frame[keys].notna().all(axis=1).to_numpy()
-    )  # missing keys are reported as cell errors
+    # A missing required key is reported as a cell error; an empty optional key is a value
+    # (e.g. « communes » empty = every member commune of the EPCI).
+    required = [c.name for c in dtype.columns if c.name in keys and c.required]
+    complete = frame[required].notna().all(axis=1).to_numpy()
     dup = frame.duplicated(keys, keep=False).to_numpy() & complete
     if not dup.any():
         return
-    sub = frame.loc[dup, keys].astype(str)
+    sub = frame.loc[dup, keys].astype(object).where(frame.loc[dup, keys].notna(), "(vide)")
+    sub = sub.astype(str)
     groups: dict[tuple, list[int]] = {}
     for key, line in zip(sub.itertuples(index=False, name=None), lines[dup], strict=True):
         groups.setdefault(key, []).append(int(line))

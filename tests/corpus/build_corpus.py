@@ -315,6 +315,18 @@ def main() -> None:
         "CTG-02;CTG Bourg;Mme X;communal;01053;01/07/2021;30/06/2026\n",
     )
     w(
+        "46_ao_competences_en_clair.csv",
+        "SIREN EPCI;Compétence;Communes;Date effet\n"
+        "200069193;Planification du développement;;01/01/2025\n"
+        "200069193;Soutenir la qualité;;01/01/2025\n"
+        "200069193;Recenser les besoins;1053,1024;01/01/2025\n"
+        "200069193;(2);;01/01/2025\n",
+    )
+    w(
+        "47_ao_doublon_toutes_communes.csv",
+        "siren_epci;competence;communes\n200069193;planifier;\n200069193;3;\n",
+    )
+    w(
         "43_caf_taux_epci_anciens.csv",
         "date_reference;numero_epci;nom_epci;taux_de_couv_global\n"
         "2018;245900410;METROPOLE EUROPEENNE DE LILLE;55,3\n"

@@ -219,3 +219,27 @@ def test_prepared_datasets_split_by_scale_and_year() -> None:
     p = prepare("caf_taux", body, name="canon.csv")
     parts = sorted((d.scope, d.millesime, len(d.frame)) for d in p.datasets())
     assert parts == [("commune", 2021, 1), ("commune", 2022, 1), ("departement", 2022, 1)]
+
+
+@pytest.mark.parametrize(
+    ("cell", "key"),
+    [
+        ("planifier", "planifier"),
+        ("Planification", "planifier"),
+        ("Planifier le développement de l'offre", "planifier"),
+        ("3", "planifier"),
+        ("(4)", "qualite"),
+        ("C1", "recenser"),
+        ("Recensement des besoins", "recenser"),
+        ("Informer et accompagner les familles", "informer"),
+        ("Soutien à la qualité des modes d'accueil", "qualite"),
+        ("QUALITÉ", "qualite"),
+        ("5", None),
+        ("recenser et informer", None),  # two competences in one cell: nothing is guessed
+        ("gestion des crèches", None),
+    ],
+)
+def test_competence_key(cell: str, key: str | None) -> None:
+    from datastore.importers import competence_key
+
+    assert competence_key(cell) == key

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -222,6 +223,11 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "nom", "nom_structure", "raison_sociale", "nom_etablissement", "libelle", "denomination"
         ),
         "code_insee": COMMUNE_ALIASES + _n("code_insee_eaje", "commune_implantation"),
+        # Lists without INSEE codes (many open data lists): commune name + postal code.
+        "_nom_commune": _n(
+            "commune", "nom_commune", "ville", "libelle_commune", "nom de la commune"
+        ),
+        "_code_postal": _n("code_postal", "cp", "code postal", "codepostal"),
         "places": _n(
             "places",
             "capacite",
@@ -883,6 +889,9 @@ def _provided_defaults(kind: str, header: list[str], opts: ImportOptions) -> set
         provided.add("type_population")
     if kind == "structures":
         provided |= {"type_structure", "id_structure"}
+        names = ALIASES["structures"]["_nom_commune"]
+        if any(_alias_hit(norm_header(h), names) for h in header if h):
+            provided.add("code_insee")  # found by name and postal code (_pre_structures)
     return provided
 
 
@@ -1020,7 +1029,102 @@ def _pre_structures(frame, lines, header, opts, report, headers):
         report.note(
             "Aucune colonne d'identifiant : chaque structure reçoit l'identifiant « L » + numéro de ligne."
         )
+    if "code_insee" not in frame.columns and "_nom_commune" in frame.columns:
+        frame = _codes_from_names(frame, lines, report, headers)
     return frame, lines
+
+
+@lru_cache(maxsize=1)
+def _names_by_departement() -> tuple[
+    dict[tuple[str, str], tuple[str, ...]], dict[str, tuple[str, ...]]
+]:
+    """(département, normalised name) -> COG codes, and normalised name -> codes (France)."""
+    from geodata.reference import communes_table
+
+    com = communes_table()
+    by_dep: dict[tuple[str, str], list[str]] = {}
+    by_name: dict[str, list[str]] = {}
+    for code, nom, dep in zip(com["code_insee"], com["nom"], com["dep"], strict=True):
+        key = _norm_name(nom)
+        by_dep.setdefault((str(dep), key), []).append(str(code))
+        by_name.setdefault(key, []).append(str(code))
+    return (
+        {k: tuple(v) for k, v in by_dep.items()},
+        {k: tuple(v) for k, v in by_name.items()},
+    )
+
+
+def _postal_departements(cp: str) -> tuple[str, ...]:
+    if not re.fullmatch(r"\d{5}", cp):
+        return ()
+    if cp.startswith("20"):
+        return ("2A", "2B")
+    return (cp[:3],) if cp.startswith("97") else (cp[:2],)
+
+
+def _plm_from_postal(cp: str) -> str | None:
+    """Arrondissement of Paris, Lyon or Marseille given by its postal code (75012 -> 75112)."""
+    n = int(cp[-2:]) if re.fullmatch(r"\d{5}", cp) else 0
+    if (cp.startswith("750") and 1 <= n <= 20) or cp == "75116":
+        return f"751{n:02d}"
+    if cp.startswith("6900") and 1 <= n <= 9:
+        return f"6938{n}"
+    if cp.startswith("130") and 1 <= n <= 16:
+        return f"132{n:02d}"
+    return None
+
+
+def _codes_from_names(
+    frame: pd.DataFrame, lines: np.ndarray, report: Report, headers: dict[str, str]
+) -> pd.DataFrame:
+    """INSEE code of each structure from its commune name and postal code (département)."""
+    by_dep, by_name = _names_by_departement()
+    names = frame["_nom_commune"].astype("string").fillna("")
+    cps = (
+        frame["_code_postal"].map(codes.clean_code).str.zfill(5)
+        if "_code_postal" in frame.columns
+        else pd.Series("", index=frame.index)
+    )
+    out: list[str | None] = []
+    ref = codes.commune_reference()
+    for line, name, cp in zip(lines, names, cps, strict=True):
+        as_code = codes.normalize_commune(str(name))
+        if as_code is not None and ref.is_current(as_code):  # a « Commune » column of codes
+            out.append(as_code)
+            continue
+        key = _norm_name(str(name))
+        plm = _plm_from_postal(str(cp))
+        if plm and key.split(" ")[0] in ("paris", "lyon", "marseille"):
+            out.append(plm)
+            continue
+        deps = _postal_departements(str(cp))
+        hits = [c for d in deps for c in by_dep.get((d, key), ())] if deps else []
+        if not hits and not deps:
+            hits = list(by_name.get(key, ()))
+        if len(hits) == 1:
+            out.append(hits[0])
+            continue
+        where = f" du département {'/'.join(deps)}" if deps else ""
+        report.cell_error(
+            int(line),
+            headers.get("_nom_commune", "commune"),
+            str(name),
+            (
+                f"un nom de commune{where} sans homonyme (ajoutez une colonne code_insee)"
+                if len(hits) > 1
+                else f"un nom de commune{where} (COG {codes.COG_YEAR})"
+            ),
+        )
+        out.append(None)
+    frame = frame.copy()
+    frame["code_insee"] = out
+    found = sum(c is not None for c in out)
+    report.note(
+        f"Pas de colonne de code INSEE : commune retrouvée par son nom"
+        f"{' et le département du code postal' if '_code_postal' in frame.columns else ''} "
+        f"pour {found} structure(s) sur {len(out)}."
+    )
+    return frame
 
 
 _NIVEAU_CTG = {

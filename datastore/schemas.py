@@ -185,7 +185,11 @@ STRUCTURE_TYPES = ("EAJE", "RPE", "LAEP", "ALSH", "CS", "EVS")
 STRUCTURES = DatasetType(
     kind="structures",
     label="Structures : EAJE, RPE, LAEP, ALSH, centres sociaux, EVS",
-    description="Une ligne par structure ; coordonnées facultatives (WGS84).",
+    description=(
+        "Une ligne par structure ; coordonnées facultatives (WGS84). Sans colonne de code INSEE, "
+        "la commune est retrouvée par son nom (colonne « commune ») et le département de son "
+        "code postal."
+    ),
     columns=(
         Column("id_structure", Dtype.CODE, "Identifiant de la structure"),
         Column("type_structure", Dtype.TEXT, "Type", choices=STRUCTURE_TYPES),

@@ -243,3 +243,41 @@ def test_competence_key(cell: str, key: str | None) -> None:
     from datastore.importers import competence_key
 
     assert competence_key(cell) == key
+
+
+@pytest.mark.parametrize(
+    ("commune", "cp", "expected"),
+    [
+        ("Saint-Etienne", "42000", "42218"),
+        ("SAINT ETIENNE", "42100", "42218"),
+        ("Paris", "75012", "75112"),  # arrondissement from the postal code
+        ("PARIS 16", "75116", "75116"),
+        ("Lyon", "69003", "69383"),
+        ("Marseille", "13008", "13208"),
+        ("Ajaccio", "20000", "2A004"),  # Corse: both départements searched
+        ("Bourg-en-Bresse", "1000", "01053"),  # postal code that lost its leading zero
+        ("Saint-Denis", "97400", "97411"),
+        ("Atlantide", "42000", None),  # unknown: a cell error naming the line
+        ("42218", "", "42218"),  # a « Commune » column that holds codes
+    ],
+)
+def test_structures_without_insee_code_found_by_name_and_postal_code(commune, cp, expected):
+    text = f"Nom;Commune;Code postal;Capacité\nCrèche;{commune};{cp};20\n".encode()
+    p = prepare("structures", text, name="eaje.csv")
+    if expected is None:
+        assert not p.ok
+        assert "eaje.csv, ligne 2, colonne « Commune »" in p.report.text()
+    else:
+        assert p.ok, p.report.text()
+        assert p.frame["code_insee"].tolist() == [expected]
+        assert "commune retrouvée par son nom" in p.report.text()
+
+
+def test_structures_ambiguous_name_without_postal_code_is_refused_not_guessed():
+    # « Saint-Denis » names several communes of France: without a postal code nothing is guessed
+    text = "Nom;Commune;Capacité\nCrèche A;Saint-Denis;20\nCrèche B;Bourg-en-Bresse;12\n".encode()
+    p = prepare("structures", text, name="eaje.csv")
+    assert not p.ok
+    assert "eaje.csv, ligne 2, colonne « Commune »" in p.report.text()
+    assert "sans homonyme" in p.report.text()
+    assert "ligne 3" not in p.report.text()  # a name unique in France is found

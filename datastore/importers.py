@@ -184,7 +184,13 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "moins_6_ans",
             r"re:p\d{2}_pop0005",
         ),
-        "naissances": _n("naissances", "nais", "naissances domiciliees", "nb_naissances"),
+        "naissances": _n(
+            "naissances",
+            "nais",
+            "naissances domiciliees",
+            "nb_naissances",
+            r"re:naisd\d{2}",  # INSEE état civil, e.g. NAISD22 = naissances domiciliées 2022
+        ),
     },
     "population": {
         "code_insee": COMMUNE_ALIASES,
@@ -914,8 +920,13 @@ def _pre_population(frame, lines, header, opts, report, headers):
 
 
 def _pre_enfants(frame, lines, header, opts, report, headers):
-    for col in ("enfants_moins_3", "enfants_moins_6"):
-        m = re.match(r"^p(\d{2})_", norm_header(headers.get(col, "")))
+    patterns = {
+        "enfants_moins_3": r"^p(\d{2})_",
+        "enfants_moins_6": r"^p(\d{2})_",
+        "naissances": r"^naisd(\d{2})$",
+    }
+    for col, pattern in patterns.items():
+        m = re.match(pattern, norm_header(headers.get(col, "")))
         if m and "annee" not in frame.columns and not opts.annee:
             frame["annee"] = str(2000 + int(m.group(1)))
             report.note(f"Millésime {2000 + int(m.group(1))} lu dans l'en-tête « {headers[col]} ».")

@@ -281,3 +281,14 @@ def test_structures_ambiguous_name_without_postal_code_is_refused_not_guessed():
     assert "eaje.csv, ligne 2, colonne « Commune »" in p.report.text()
     assert "sans homonyme" in p.report.text()
     assert "ligne 3" not in p.report.text()  # a name unique in France is found
+
+
+def test_insee_births_header_gives_the_year() -> None:
+    p = prepare(
+        "enfants", b"CODGEO;LIBGEO;NAISD22\n1053;Bourg-en-Bresse;480\n", name="naissances.csv"
+    )
+    assert p.ok, p.report.text()
+    assert p.frame[["code_insee", "annee", "naissances"]].values.tolist() == [
+        ["01053", 2022, 480.0]
+    ]
+    assert "Millésime 2022 lu dans l'en-tête « NAISD22 »" in p.report.text()

@@ -51,9 +51,8 @@ couverture.headline(
     ctl.year,
     couverture.credit_lines(data, [chain[0].niveau, "france"], ctl.year),
 )
-map_mode = ctl.mode
+map_mode = couverture.effective_map_mode(ctl.mode, national)
 if math.isnan(national):  # national file not imported
-    map_mode = couverture.MODE_QUANTILES
     st.warning(
         f"Taux national {ctl.year} non importé : le rapport au taux national et les "
         "places manquantes pour l'atteindre ne sont pas disponibles ; la carte est colorée "

@@ -602,6 +602,12 @@ def estimate_notes(figures: pd.DataFrame) -> list[str]:
     return [f"{r.nom} — estimation : {r.methode}" for r in est.itertuples()]
 
 
+def effective_map_mode(mode: str, national: float) -> str:
+    """The map colouring actually used: quantiles when the national rate of the year is not
+    imported (a ratio to the national rate has no base then), else the user's choice."""
+    return MODE_QUANTILES if pd.isna(national) else mode
+
+
 def map_section(
     territory: Territory, level: Level, rank: pd.DataFrame, mode: str, year: int, sources: list[str]
 ) -> None:

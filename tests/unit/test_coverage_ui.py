@@ -191,3 +191,16 @@ def test_unit_parents():
     chain = [cv.Place("commune", "1", "c"), cv.Place("epci", "2", "e"), cv.Place("france", "", "F")]
     assert ui.unit_parents(Territory(Level.COMMUNE, "1", "c"), chain) == chain[1:]
     assert ui.unit_parents(Territory(Level.EPCI, "2", "e"), chain[1:]) == chain[1:]
+
+
+@pytest.mark.parametrize(
+    ("mode", "national", "expected"),
+    [
+        (ui.MODE_RATIO, 58.8, ui.MODE_RATIO),
+        (ui.MODE_QUANTILES, 58.8, ui.MODE_QUANTILES),
+        (ui.MODE_RATIO, math.nan, ui.MODE_QUANTILES),  # national rate of the year not imported
+        (ui.MODE_QUANTILES, math.nan, ui.MODE_QUANTILES),
+    ],
+)
+def test_map_falls_back_to_quantiles_without_national_rate(mode, national, expected):
+    assert ui.effective_map_mode(mode, national) == expected

@@ -261,13 +261,15 @@ def render_header(p: Prediag) -> None:
 
 
 def render_downloads(subject: Subject) -> None:
-    """PDF and XLSX built on click only (deferred). `on_click="ignore"`: a click must not
-    rerun the page, or the rerun races the file request and the download can be lost."""
+    """PDF and XLSX download buttons. The files are built when the buttons are drawn (cached per
+    subject, data revision and day; about 1 s for a PDF the first time), not on click: a plain
+    download link is what Caf networks and browsers handle best, and the page draws this row
+    last (see render_prediag), so the sections are never kept waiting. No rerun on click."""
     base = f"pre-diagnostic_{subject.kind}_{subject.code or 'selection'}"
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "Télécharger le PDF",
-        lambda: pdf_bytes(subject),
+        pdf_bytes(subject),
         file_name=f"{base}.pdf",
         mime="application/pdf",
         key="prediag_pdf",
@@ -278,7 +280,7 @@ def render_downloads(subject: Subject) -> None:
     )
     c2.download_button(
         "Tableaux (XLSX)",
-        lambda: xlsx_bytes(subject),
+        xlsx_bytes(subject),
         file_name=f"{base}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="prediag_xlsx",
@@ -328,8 +330,10 @@ def render_section(subject: Subject, section: Section) -> None:
 
 def render_prediag(p: Prediag) -> None:
     render_header(p)
-    render_downloads(p.subject)
+    downloads = st.container()  # filled last: the sections show while the PDF is built
     tabs = st.tabs([s.title for s in p.sections])
     for tab, section in zip(tabs, p.sections, strict=True):
         with tab:
             render_section(p.subject, section)
+    with downloads:
+        render_downloads(p.subject)

@@ -613,7 +613,6 @@ def _rescue_required(
     header: list[str],
     aliases: dict[str, tuple[str, ...]],
     mapping: dict[int, str],
-    ignored: list[str],
     provided: set[str],
     report: Report,
 ) -> list[str]:
@@ -849,9 +848,9 @@ def _generic(
         )
     elif choice.row > 0:
         report.note(f"{choice.row} ligne(s) de titre au-dessus de l'en-tête ignorée(s).")
-    mapping, ignored = _map_headers(choice.header, aliases, report)
+    mapping, _ = _map_headers(choice.header, aliases, report)
     provided = _provided_defaults(dtype.kind, choice.header, opts)
-    ignored = _rescue_required(dtype, choice.header, aliases, mapping, ignored, provided, report)
+    ignored = _rescue_required(dtype, choice.header, aliases, mapping, provided, report)
     prepared.mapping = {choice.header[i]: c for i, c in mapping.items()}
     _note_ignored(report, ignored)
     if _missing_columns(report, dtype, set(mapping.values()), choice.header, provided):
@@ -1046,19 +1045,25 @@ def _pre_structures(frame, lines, header, opts, report, headers):
 
 
 @lru_cache(maxsize=1)
-def _names_by_departement() -> tuple[
-    dict[tuple[str, str], tuple[str, ...]], dict[str, tuple[str, ...]]
+def _commune_name_index() -> tuple[
+    dict[tuple[str, str], tuple[tuple[str, float], ...]],
+    dict[str, tuple[tuple[str, float], ...]],
 ]:
-    """(département, normalised name) -> COG codes, and normalised name -> codes (France)."""
+    """COG communes by (département, normalised name) and by normalised name (France), each
+    hit as (code, population municipale): used to find communes in files that only give names
+    (QPV indicators, lists of structures). Cached; read-only."""
     from geodata.reference import communes_table
 
     com = communes_table()
-    by_dep: dict[tuple[str, str], list[str]] = {}
-    by_name: dict[str, list[str]] = {}
-    for code, nom, dep in zip(com["code_insee"], com["nom"], com["dep"], strict=True):
+    by_dep: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    by_name: dict[str, list[tuple[str, float]]] = {}
+    for code, nom, dep, pop in zip(
+        com["code_insee"], com["nom"], com["dep"], com["population"], strict=True
+    ):
+        hit = (str(code), 0.0 if pd.isna(pop) else float(pop))
         key = _norm_name(nom)
-        by_dep.setdefault((str(dep), key), []).append(str(code))
-        by_name.setdefault(key, []).append(str(code))
+        by_dep.setdefault((str(dep), key), []).append(hit)
+        by_name.setdefault(key, []).append(hit)
     return (
         {k: tuple(v) for k, v in by_dep.items()},
         {k: tuple(v) for k, v in by_name.items()},
@@ -1089,7 +1094,7 @@ def _codes_from_names(
     frame: pd.DataFrame, lines: np.ndarray, report: Report, headers: dict[str, str]
 ) -> pd.DataFrame:
     """INSEE code of each structure from its commune name and postal code (département)."""
-    by_dep, by_name = _names_by_departement()
+    by_dep, by_name = _commune_name_index()
     names = frame["_nom_commune"].astype("string").fillna("")
     cps = (
         frame["_code_postal"].map(codes.clean_code).str.zfill(5)
@@ -1109,9 +1114,9 @@ def _codes_from_names(
             out.append(plm)
             continue
         deps = _postal_departements(str(cp))
-        hits = [c for d in deps for c in by_dep.get((d, key), ())] if deps else []
+        hits = [c for d in deps for c, _ in by_dep.get((d, key), ())] if deps else []
         if not hits and not deps:
-            hits = list(by_name.get(key, ()))
+            hits = [c for c, _ in by_name.get(key, ())]
         if len(hits) == 1:
             out.append(hits[0])
             continue
@@ -1274,23 +1279,11 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
     ref = codes.commune_reference()
     if "code_insee" in frame.columns and (frame["code_insee"].astype(str).str.strip() != "").all():
         return frame, lines
-    from geodata.reference import communes_table
-
-    com = communes_table()[["code_insee", "nom", "dep", "population"]]
-    index: dict[tuple[str, str], list[tuple[str, float]]] = {}
-    for code, nom, dep, pop in zip(
-        com["code_insee"], com["nom"], com["dep"], com["population"], strict=True
-    ):
-        index.setdefault((str(dep), _norm_name(nom)), []).append(
-            (str(code), 0.0 if pd.isna(pop) else float(pop))
-        )
+    index, by_name = _commune_name_index()
     merged_names = {
         (codes.departement_of_commune(o), _norm_name(n)): ref.passage[o]
         for o, n in ref.passage_names.items()
     }
-    by_name: dict[str, list[tuple[str, float]]] = {}
-    for (_, nm), hits_ in index.items():
-        by_name.setdefault(nm, []).extend(hits_)
     pop_com = None
     if "_pop_com" in frame.columns:
         from datastore.readers import parse_numbers
@@ -1357,12 +1350,6 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
         all_codes.append(";".join(dict.fromkeys(c for c in found if c)))
         if not found[0]:
             unmatched.append(f"{qp} ({parts[0]})")
-    merged, renamed, elsewhere, homonyms = (
-        counts["merged"],
-        counts["renamed"],
-        counts["elsewhere"],
-        counts["homonyms"],
-    )
     frame = frame.copy()
     frame["code_insee"] = out_codes
     frame["communes"] = all_codes
@@ -1372,24 +1359,24 @@ def _pre_qpv(frame, lines, header, opts, report, headers):
             "la première citée dans « code_insee »). La population du quartier n'est pas répartie "
             "entre ses communes."
         )
-    if homonyms:
+    if counts["homonyms"]:
         report.note(
-            f"{homonyms} nom(s) de commune homonyme(s) dans le département : la commune dont la population "
+            f"{counts['homonyms']} nom(s) de commune homonyme(s) dans le département : la commune dont la population "
             "est la plus proche de celle publiée a été retenue."
         )
-    if merged:
+    if counts["merged"]:
         report.note(
-            f"{merged} quartier(s) rattaché(s) par l'ancien nom d'une commune fusionnée depuis "
+            f"{counts['merged']} quartier(s) rattaché(s) par l'ancien nom d'une commune fusionnée depuis "
             f"(commune du COG {codes.COG_YEAR})."
         )
-    if renamed:
+    if counts["renamed"]:
         report.note(
-            f"{renamed} quartier(s) rattaché(s) à une commune renommée depuis (nom publié suivi d'un "
+            f"{counts['renamed']} quartier(s) rattaché(s) à une commune renommée depuis (nom publié suivi d'un "
             "complément, unique dans le département)."
         )
-    if elsewhere:
+    if counts["elsewhere"]:
         report.note(
-            f"{elsewhere} quartier(s) dont la commune n'est pas dans le département du code QPV : "
+            f"{counts['elsewhere']} quartier(s) dont la commune n'est pas dans le département du code QPV : "
             "rattaché(s) par le nom, unique en France."
         )
     if unmatched:

@@ -44,9 +44,8 @@ MAX_GEOJSON_BYTES = 2_500_000
 FRANCE_COMMUNES_MAX_COORDS = 400_000
 FRANCE_COMMUNES_MAX_GEOJSON_BYTES = 14_000_000
 
-# Metropolitan France + Corsica, (lon_min, lat_min, lon_max, lat_max). National maps are framed
-# on FRANCE_BOUNDS: the mainland and the column of DROM insets (geodata/insets.py).
-MAINLAND_BOUNDS = (-5.2, 41.3, 9.6, 51.1)
+# National maps are framed on geodata.insets.FRANCE_BOUNDS: the mainland, Corsica and the
+# column of DROM insets.
 COORD_DECIMALS = 5
 
 
@@ -235,6 +234,12 @@ def framing_bounds(
         return FRANCE_BOUNDS
     x0, y0, x1, y1 = (float(v) for v in gdf.total_bounds)
     return (x0, y0, x1, y1)
+
+
+def draws_outlines(level: Level, territory: Territory) -> bool:
+    """Whether a map of `level` features draws the département outlines: not when the
+    features are départements themselves, except on national maps (the inset frames)."""
+    return Level(level) is not Level.DEPARTEMENT or territory.level is Level.FRANCE
 
 
 def drawn(gdf: gpd.GeoDataFrame, territory: Territory) -> gpd.GeoDataFrame:

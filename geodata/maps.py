@@ -518,7 +518,7 @@ def build_map(
     """
     level = Level(level)
     payload = payload or layers.payload(level, territory)
-    if outlines is None and (level is not Level.DEPARTEMENT or territory.level is Level.FRANCE):
+    if outlines is None and layers.draws_outlines(level, territory):
         outlines = layers.outlines_payload(territory)
     x0, y0, x1, y1 = payload.bounds
     m = folium.Map(
@@ -626,11 +626,7 @@ def static_map_png(
         outlines_gdf.boundary.plot(ax=ax, color=outline_color, linewidth=outline_width)
     handles = [Patch(facecolor=c, edgecolor="#999999", label=lab) for c, lab in legend]
     for ov in overlays:
-        og = (
-            ov.data
-            if isinstance(ov.data, gpd.GeoDataFrame)
-            else gpd.read_file(io.StringIO(ov.data))
-        )
+        og = ov.data if isinstance(ov.data, gpd.GeoDataFrame) else _read_geojson(ov.data)
         og.plot(
             ax=ax,
             facecolor=ov.fill or "none",

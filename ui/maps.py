@@ -85,11 +85,7 @@ def territory_map(
         tiles=tiles,
         legend_title=legend_title,
         payload=payload(level, territory),
-        outlines=(
-            None
-            if level is Level.DEPARTEMENT and territory.level is not Level.FRANCE
-            else outlines(territory)
-        ),
+        outlines=outlines(territory) if layers.draws_outlines(level, territory) else None,
         height=height,
     )
 
@@ -240,7 +236,7 @@ def _territory_script(
         height=height,
     )
     shapes = [payload(Level(level), territory).geojson]
-    if Level(level) is not Level.DEPARTEMENT or territory.level is Level.FRANCE:
+    if layers.draws_outlines(Level(level), territory):
         shapes.append(outlines(territory).geojson)
     script, geo = split_geojson(map_script(m, dom_id), shapes)
     return script, geo, _signature(script, geo, height)

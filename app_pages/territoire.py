@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from catalogue.sources import credit
+from diagnostics.formatting import fmt_number, fmt_percent
 from diagnostics.territory_profile import key_figures
 from geodata.reference import POPULATION_LABEL
 from geodata.territory import (
@@ -19,7 +20,7 @@ from geodata.territory import (
 )
 from geodata.tiers import TIER_DESCRIPTIONS
 from ui import cache, maps, state
-from ui.components import credits, fmt_number
+from ui.components import credits
 
 geo = cache.geography()
 territory = state.current_territory()
@@ -94,7 +95,7 @@ with col_fig:
             "Communes": kf.tiers["communes"].map(fmt_number),
             "Population": kf.tiers["population"].map(fmt_number),
             "Part": (kf.tiers["population"] / max(kf.population, 1) * 100).map(
-                lambda v: f"{fmt_number(v, 1)} %"
+                lambda v: fmt_percent(v, 1)
             ),
         }
     )
@@ -115,9 +116,7 @@ with col_fig:
             "Niveau": kf.density["libelle"].astype(str),
             "Communes": kf.density["communes"].map(fmt_number),
             "Population": kf.density["population"].map(fmt_number),
-            "Part de la population": kf.density["part_population"].map(
-                lambda v: f"{fmt_number(v, 1)} %"
-            ),
+            "Part de la population": kf.density["part_population"].map(lambda v: fmt_percent(v, 1)),
         }
     )
     st.markdown(

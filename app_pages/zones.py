@@ -44,7 +44,7 @@ lines = uz.source_lines(method_lines)
 
 with right:
     uz.metric_row(base, result.flags, members)
-    uz.map_section(territory, base, refs, polygons, lines)
+    uz.map_section(territory, base, refs, polygons)
     credits(lines)
 
 with right, st.container(border=True):

@@ -30,8 +30,7 @@ def _communes(departements: tuple[str, ...] | None) -> pd.DataFrame:
     com = communes_table()[["code_insee", "dep", "population"]].dropna()
     if departements:
         com = com.loc[com["dep"].isin(departements)]
-    com = com.loc[com["population"] > 0].reset_index(drop=True)
-    return com
+    return com.loc[com["population"] > 0].reset_index(drop=True)
 
 
 def make_extract(

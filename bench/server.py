@@ -57,7 +57,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws = tempfile.mkdtemp(prefix=f"{prefix}-ws-")
-        self.log = open(Path(tempfile.gettempdir()) / f"{prefix}-streamlit-{self.port}.log", "w")
+        self.log = open(Path(tempfile.gettempdir()) / f"{prefix}-streamlit-{self.port}.log", "w")  # noqa: SIM115 - open for the server lifetime, closed in stop()
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:

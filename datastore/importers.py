@@ -668,7 +668,7 @@ def _convert_all(
     out = pd.DataFrame(index=frame.index)
     for col in dtype.columns:
         if col.name in skip:
-            out[col.name] = frame[col.name] if col.name in frame else pd.NA
+            out[col.name] = frame.get(col.name, pd.NA)
             continue
         if col.name not in frame.columns:
             out[col.name] = pd.Series(pd.NA, index=frame.index, dtype="object")
@@ -812,9 +812,7 @@ def _map_merged(
     return frame, out_lines
 
 
-def _year_option(
-    frame: pd.DataFrame, opts: ImportOptions, report: Report, file: str, header: list[str]
-) -> bool:
+def _year_option(frame: pd.DataFrame, opts: ImportOptions, report: Report, file: str) -> bool:
     """Fill a missing `annee` column from the options or the file name; False if impossible."""
     if "annee" in frame.columns:
         return True
@@ -849,7 +847,7 @@ def _generic(
     elif choice.row > 0:
         report.note(f"{choice.row} ligne(s) de titre au-dessus de l'en-tête ignorée(s).")
     mapping, _ = _map_headers(choice.header, aliases, report)
-    provided = _provided_defaults(dtype.kind, choice.header, opts)
+    provided = _provided_defaults(dtype.kind, choice.header)
     ignored = _rescue_required(dtype, choice.header, aliases, mapping, provided, report)
     prepared.mapping = {choice.header[i]: c for i, c in mapping.items()}
     _note_ignored(report, ignored)
@@ -864,7 +862,7 @@ def _generic(
     if (
         dtype.year_column == "annee"
         and "annee" in dtype.column_names
-        and not _year_option(frame, opts, report, report.file, choice.header)
+        and not _year_option(frame, opts, report, report.file)
     ):
         return None, lines
     for col in dtype.columns:
@@ -888,7 +886,7 @@ def _generic(
     return typed, lines
 
 
-def _provided_defaults(kind: str, header: list[str], opts: ImportOptions) -> set[str]:
+def _provided_defaults(kind: str, header: list[str]) -> set[str]:
     provided = {"annee"}  # from the options or the file name, checked later
     if kind == "population":
         provided.add("type_population")
@@ -1262,8 +1260,7 @@ def _norm_name(text: str) -> str:
     t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     t = re.sub(r"[^a-z0-9]+", " ", t).strip()
     t = re.sub(r"\bst\b", "saint", t)
-    t = re.sub(r"\bste\b", "sainte", t)
-    return t
+    return re.sub(r"\bste\b", "sainte", t)
 
 
 def _qpv_departement(code_qpv: str) -> str | None:
@@ -1274,7 +1271,7 @@ def _qpv_departement(code_qpv: str) -> str | None:
     return d[1:] if d.startswith("0") else d
 
 
-def _pre_qpv(frame, lines, header, opts, report, headers):
+def _pre_qpv(frame, lines, header, opts, report, headers):  # noqa: C901 - one pass over the QPV list; split with importers.py (not this session)
     """Match each QPV to its commune by name + département taken from the QPV code."""
     ref = codes.commune_reference()
     if "code_insee" in frame.columns and (frame["code_insee"].astype(str).str.strip() != "").all():
@@ -1409,7 +1406,7 @@ _POST_HOOKS: dict[str, Callable] = {
 
 
 # --------------------------------------------------------------------------------- CNAF
-def _caf(
+def _caf(  # noqa: C901 - Cnaf file variants in order; split with importers.py (not this session)
     raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report, prepared: Prepared
 ) -> tuple[pd.DataFrame | None, np.ndarray]:
     kind = dtype.kind
@@ -1495,7 +1492,7 @@ def _caf(
                 f"{report.file} : échelle « {niveau} » sans colonne de code correspondante."
             )
             return None, lines
-    if not _year_option(frame, opts, report, report.file, choice.header):
+    if not _year_option(frame, opts, report, report.file):
         return None, lines
     frame["annee"] = frame["annee"].astype(str).str.strip().str[:4]
     frame["niveau"] = frame["niveau"].astype(str).str.strip().str.lower()

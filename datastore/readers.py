@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from diagnostics.formatting import fmt_size
+
 MAX_BYTES = 200 * 1024 * 1024  # 200 Mo
 HEAD_ROWS = 30
 SEPARATORS = (";", "\t", ",", "|")
@@ -173,13 +175,7 @@ def _too_big(name: str, size: int, limit: int) -> str:
     )
 
 
-def human_size(n: int) -> str:
-    """French file size: 1,5 Mo, 12 Ko, 800 octets."""
-    if n >= 1e6:
-        return f"{n / 1e6:.1f} Mo".replace(".", ",")
-    if n >= 1e3:
-        return f"{n / 1e3:.1f} Ko".replace(".", ",")
-    return f"{n} octets"
+human_size = fmt_size  # the name importers and tests use
 
 
 def _read_csv(data: bytes, name: str) -> RawTable:

@@ -1042,7 +1042,7 @@ def _ctg_dates(rng: np.random.Generator, n: int, today: date) -> tuple[list[date
     return starts, ends
 
 
-def generate_ctg(
+def generate_ctg(  # noqa: C901 - sequential generation of one coherent CTG set (demo data)
     communes: pd.DataFrame,
     ao_transferts: pd.DataFrame,
     seed: int = DEFAULT_SEED,

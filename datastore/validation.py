@@ -16,6 +16,7 @@ import pandas as pd
 
 from datastore.readers import MISSING_TOKENS, parse_numbers
 from datastore.schemas import Column, DatasetType, Dtype
+from diagnostics.formatting import fmt_compact
 
 MAX_ISSUES_PER_COLUMN = 50  # further problems of the same kind in a column are counted, not listed
 
@@ -165,14 +166,10 @@ def expected_text(col: Column) -> str:
     else:
         base = "un texte"
     if col.minimum is not None and col.maximum is not None:
-        base += f" entre {_fr(col.minimum)} et {_fr(col.maximum)}"
+        base += f" entre {fmt_compact(col.minimum)} et {fmt_compact(col.maximum)}"
     elif col.minimum is not None:
-        base += f" ≥ {_fr(col.minimum)}"
+        base += f" ≥ {fmt_compact(col.minimum)}"
     return base
-
-
-def _fr(x: float) -> str:
-    return (f"{x:g}").replace(".", ",")
 
 
 def is_missing(values: pd.Series) -> pd.Series:
@@ -281,9 +278,7 @@ def _check_range(
     bad = _out_of_range(num.to_numpy(dtype="float64", na_value=np.nan), col)
     bad &= ok.to_numpy(dtype=bool)
     if bad.any():
-        shown = (
-            text[bad] if text is not None else num[bad].map(lambda v: f"{v:g}".replace(".", ","))
-        )
+        shown = text[bad] if text is not None else num[bad].map(fmt_compact)
         report.cells(lines[bad], name, shown, expected_text(col))
 
 

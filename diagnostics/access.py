@@ -27,6 +27,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from diagnostics.formatting import fmt_compact
+
 Decay = Literal["gaussienne", "paliers", "uniforme"]
 DECAYS: tuple[Decay, ...] = ("gaussienne", "paliers", "uniforme")
 DECAY_LABELS: dict[str, str] = {
@@ -49,14 +51,9 @@ class AccessParams:
         return (
             "Accessibilité calculée par cette application (méthode à deux étapes des aires de "
             f"chalandise flottantes, 2SFCA) : places pour 100 enfants de moins de 3 ans situées à "
-            f"moins de {_fr(self.radius_km)} km à vol d'oiseau, {DECAY_LABELS[self.decay]}, "
+            f"moins de {fmt_compact(self.radius_km)} km à vol d'oiseau, {DECAY_LABELS[self.decay]}, "
             "chaque place étant partagée entre les enfants des communes qui l'entourent."
         )
-
-
-def _fr(value: float) -> str:
-    text = f"{value:g}"
-    return text.replace(".", ",")
 
 
 def decay_weights(distance_m: np.ndarray, radius_m: float, decay: Decay) -> np.ndarray:

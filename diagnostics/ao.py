@@ -589,7 +589,7 @@ def ao_table(holders: pd.DataFrame, ctgs: list[Ctg], reference_date: date) -> pd
                 "phrase_circulaire": res.phrase,
                 "ctg_retenue": res.ctg,
                 "date_fin_ctg": chosen.date_fin if chosen else pd.NaT,
-                "schema": _schema_text(u, big, res, chosen, reference_date),
+                "schema": _schema_text(u, big, chosen, reference_date),
                 "rpe": rpe,
                 "a_signer_en_opportunite": ", ".join(res.a_signer_en_opportunite),
             }
@@ -633,9 +633,7 @@ SCHEMA_DISPENSE = "dispensé : CTG signée par l'AO"
 SCHEMA_REQUIS = "requis"
 
 
-def _schema_text(
-    unit: Mapping, big: bool, res: StatusResult, chosen: Ctg | None, reference_date: date
-) -> str:
+def _schema_text(unit: Mapping, big: bool, chosen: Ctg | None, reference_date: date) -> str:
     """Schéma obligation of one AO: the holder of planning above 10,000 must adopt one unless a
     CTG in force that it signed stands in for it."""
     if not unit["titulaire_planification"]:

@@ -30,6 +30,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from diagnostics.formatting import fmt_number, fmt_percent
 from diagnostics.registry import Indicator
 
 # --------------------------------------------------------------------------- constants
@@ -128,7 +129,7 @@ MERGER_METHOD = (
 )
 AGGREGATE_METHOD = (
     "Estimation : places des {n} communes publiées (plus de 10 000 habitants) ÷ leurs enfants "
-    "de moins de 3 ans dérivés × 100 ; ces communes regroupent {share} % de la population du "
+    "de moins de 3 ans dérivés × 100 ; ces communes regroupent {share} de la population du "
     "territoire, les autres communes ne sont pas comptées."
 )
 PARENT_METHOD = (
@@ -514,18 +515,14 @@ def merger_figure(
 def merger_note(taux: pd.DataFrame, year: int, olds: Sequence[str]) -> str:
     """French note listing the separately published rates of a merged commune (never summed)."""
     rates = published_rates(taux, "commune", year, olds)
-    parts = [f"{r.nom or r.code} ({r.code}) : {_fr(r.tx_global)}" for r in rates.itertuples()]
+    parts = [
+        f"{r.nom or r.code} ({r.code}) : {fmt_number(r.tx_global, 1)}" for r in rates.itertuples()
+    ]
     return (
         f"Commune modifiée (fusion) après {year} : la Cnaf a publié pour {year} des taux sur "
         f"les anciens périmètres ({' ; '.join(parts) or 'aucun'}). Ces taux ne s'additionnent "
         "pas ; une estimation sur le périmètre actuel est proposée sur demande."
     )
-
-
-def _fr(value: float, decimals: int = 1) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
 
 
 @dataclass(frozen=True)
@@ -675,7 +672,7 @@ def aggregate_communes(
     n = len({ARRONDISSEMENT_TO_PLM.get(c, c) for c in parts["code"]})
     agg["nature"] = _worst_nature(parts["nature"])
     agg["enfants_methode"] = DERIVED_CHILDREN_METHOD + " Communes publiées seulement."
-    agg["methode"] = AGGREGATE_METHOD.format(n=n, share=_fr(share, 0))
+    agg["methode"] = AGGREGATE_METHOD.format(n=n, share=fmt_percent(share, 0))
     return agg
 
 
@@ -789,7 +786,10 @@ def quantile_class(values: pd.Series, k: int = 5) -> pd.Series:
     edges = sorted(set(np.quantile(valid, np.linspace(0, 1, k + 1)).round(6)))
     if len(edges) == 1:
         edges = [edges[0], edges[0] + 1e-9]
-    labels = [f"{_fr(a, 2)} à {_fr(b, 2)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    labels = [
+        f"{fmt_number(a, 2)} à {fmt_number(b, 2)}"
+        for a, b in zip(edges[:-1], edges[1:], strict=True)
+    ]
     return pd.cut(v, bins=edges, labels=labels, include_lowest=True, duplicates="drop")
 
 
@@ -830,7 +830,7 @@ def children_from_insee(
     return _num(df.set_index("code_insee")["enfants_moins_3"]), used
 
 
-def ranking(
+def ranking(  # noqa: C901 - split into analyses/ in step 2
     taux: pd.DataFrame,
     places: pd.DataFrame,
     niveau: str,
@@ -1083,7 +1083,7 @@ def _component_drops(has: pd.DataFrame) -> list[SeriesBreak]:
             neighbours = [values.iloc[j] for j in (i - 1, i + 1) if 0 <= j < len(values)]
             if neighbours and all(pd.notna(n) and n >= COMPONENT_DROP_MIN for n in neighbours):
                 year = int(rows["annee"].iloc[i])
-                around = " / ".join(_fr(n) for n in neighbours)
+                around = " / ".join(fmt_number(n, 1) for n in neighbours)
                 out.append(
                     SeriesBreak(
                         year,

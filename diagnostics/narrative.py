@@ -10,11 +10,12 @@ These are text helpers, not indicators: the module declares no INDICATORS.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
-NNBSP = "\u202f"  # narrow no-break space (thousands, before ; ! ?)
+from diagnostics.formatting import NNBSP, fmt_number, fmt_percent
+from diagnostics.formatting import is_missing as _missing
+
 NBSP = "\u00a0"  # no-break space (before :, inside « »)
 _VOWELS = "aeiouyhâàäéèêëîïôöûüAEIOUYHÂÀÄÉÈÊËÎÏÔÖÛÜ"
 
@@ -60,40 +61,18 @@ def _starts_with_vowel(text: str) -> bool:
     return bool(text) and text[0] in _VOWELS
 
 
-def _missing(value: float | int | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_fr(value: float | int | None, decimals: int = 0) -> str:
-    """French number format: 12 345,6 (U+202F for thousands); « — » when missing."""
-    if _missing(value):
-        return "—"
-    rounded = round(float(value), decimals)
-    if rounded == 0:
-        rounded = 0.0  # avoid « -0,0 »
-    text = f"{rounded:,.{decimals}f}"
-    return text.replace(",", NNBSP).replace(".", ",").replace("-", "−" if rounded < 0 else "-")
-
-
-def fmt_percent(value: float | int | None, decimals: int = 1) -> str:
-    """« 23,4 % » with a narrow no-break space before the sign."""
-    if _missing(value):
-        return "—"
-    return f"{fmt_fr(value, decimals)}{NNBSP}%"
-
-
 def count_phrase(n: int, singular: str, plural: str | None = None, feminine: bool = False) -> str:
     """« 1 commune », « 12 communes », « aucune commune », « 12 345 habitants »."""
     if n == 0:
         return f"{'aucune' if feminine else 'aucun'} {singular}"
     word = singular if abs(n) < 2 else (plural or singular + "s")
-    return f"{fmt_fr(n)} {word}"
+    return f"{fmt_number(n)} {word}"
 
 
 def points_phrase(diff: float, decimals: int = 1) -> str:
     """« 8,1 points », « 1,5 point » (French: singular below 2)."""
     shown = round(abs(diff), decimals)
-    return f"{fmt_fr(shown, decimals)} {'point' if shown < 2 else 'points'}"
+    return f"{fmt_number(shown, decimals)} {'point' if shown < 2 else 'points'}"
 
 
 def de(name: str) -> str:
@@ -166,8 +145,8 @@ def compare_sentence(
     v = round(float(value), decimals)
     r = round(float(ref_value), decimals)
     diff = round(v - r, decimals)
-    head = f"{indicator.article}{indicator.text} {subject} ({fmt_fr(v, decimals)})"
-    tail = f"{indicator.pronoun} {reference} ({fmt_fr(r, decimals)})"
+    head = f"{indicator.article}{indicator.text} {subject} ({fmt_number(v, decimals)})"
+    tail = f"{indicator.pronoun} {reference} ({fmt_number(r, decimals)})"
     verb = "sont" if indicator.plural else "est"
     if diff == 0:
         return f"{head} {verb} {indicator.agree('égal')} à {tail}."
@@ -175,7 +154,7 @@ def compare_sentence(
     gap = (
         points_phrase(diff, decimals)
         if unit == "points"
-        else f"{fmt_fr(abs(diff), decimals)} {unit}"
+        else f"{fmt_number(abs(diff), decimals)} {unit}"
     )
     return f"{head} {verb} {comparative} de {gap} à {tail}."
 
@@ -214,8 +193,8 @@ def trend_sentence(
     s, e = float(start), float(end)
     years = f"entre {start_year} et {end_year}"
     if s == 0:
-        return f"{indicator.article}{indicator.text} {subject} est {indicator.agree('passé')} de 0 à {fmt_fr(e, decimals)} {years}."
-    values = f"(de {fmt_fr(s, decimals)} à {fmt_fr(e, decimals)})"
+        return f"{indicator.article}{indicator.text} {subject} est {indicator.agree('passé')} de 0 à {fmt_number(e, decimals)} {years}."
+    values = f"(de {fmt_number(s, decimals)} à {fmt_number(e, decimals)})"
     change = (e - s) / s * 100
     if round(change, 1) == 0:
         return f"{indicator.article}{indicator.text} {subject} est {indicator.agree('stable')} {years} {values}."
@@ -226,7 +205,7 @@ def trend_sentence(
 def rank_sentence(subject: str, n_above: int, n_total: int, what: str) -> str:
     """« 3 communes sur 12 de la CC X ont un taux de couverture supérieur au national. »"""
     verb = "a" if n_above < 2 else "ont"
-    return f"{capitalise(count_phrase(n_above, 'commune', feminine=True))} sur {fmt_fr(n_total)} {subject} {verb} {what}."
+    return f"{capitalise(count_phrase(n_above, 'commune', feminine=True))} sur {fmt_number(n_total)} {subject} {verb} {what}."
 
 
 # --- French typography -------------------------------------------------------------------
@@ -245,5 +224,4 @@ def typographie(text: str) -> str:
     out = _SPACE_BEFORE_HIGH.sub(lambda m: NNBSP + m.group(1), text)
     out = _SPACE_BEFORE_COLON.sub(NBSP + ":", out)
     out = _OPEN_QUOTE.sub("«" + NBSP, out)
-    out = _CLOSE_QUOTE.sub(NBSP + "»", out)
-    return out
+    return _CLOSE_QUOTE.sub(NBSP + "»", out)

@@ -179,7 +179,7 @@ class TableProtection:
     all_hidden: bool = False
 
 
-def protect_table(
+def protect_table(  # noqa: C901 - the secondary-secrecy algorithm reads best as one loop
     cells: np.ndarray,
     threshold: int = DEFAULT_THRESHOLD,
     seed_cells: np.ndarray | None = None,

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from diagnostics.formatting import fmt_number, fmt_share
+
 
 @dataclass(frozen=True)
 class PlannedPlaces:
@@ -62,14 +64,6 @@ class TrajectoryResult:
     gap: float  # places missing at the horizon without new action (≥ 0)
     per_year: float  # places to create each year
     method: str  # French, with the parameters
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:.1f}".replace(".", ",").replace(",0", "") + " %"
-
-
-def _num(value: float, decimals: int = 0) -> str:
-    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
 
 
 def trajectory(
@@ -122,12 +116,12 @@ def trajectory(
     n_planned = float(sum(p.places for p in planned if situation.year < p.year <= horizon))
     method = (
         f"Scénario « {scenario.name} » : les enfants de moins de 3 ans évoluent comme les naissances "
-        f"({_pct(scenario.births_trend)} par an) ; {_pct(scenario.assmat_departures)} des places "
+        f"({fmt_share(scenario.births_trend, trim=True)} par an) ; {fmt_share(scenario.assmat_departures, trim=True)} des places "
         f"d'assistants maternels disparaissent chaque année (départs en retraite), dont "
-        f"{_pct(scenario.replacement)} sont remplacées ; {_num(n_planned)} places déjà programmées "
-        f"s'ajoutent l'année de leur ouverture. Pour atteindre {_num(target_rate, 1)} places pour "
-        f"100 enfants en {horizon}, il manque {_num(gap)} places à cet horizon, soit "
-        f"{_num(per_year, 1)} places à créer par an de {situation.year + 1} à {horizon} "
+        f"{fmt_share(scenario.replacement, trim=True)} sont remplacées ; {fmt_number(n_planned)} places déjà programmées "
+        f"s'ajoutent l'année de leur ouverture. Pour atteindre {fmt_number(target_rate, 1)} places pour "
+        f"100 enfants en {horizon}, il manque {fmt_number(gap)} places à cet horizon, soit "
+        f"{fmt_number(per_year, 1)} places à créer par an de {situation.year + 1} à {horizon} "
         "(méthode de cette application)."
     )
     return TrajectoryResult(scenario, table, gap, per_year, method)

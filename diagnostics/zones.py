@@ -41,6 +41,7 @@ import shapely
 
 from diagnostics import coverage
 from diagnostics.access import two_step_fca
+from diagnostics.formatting import MISSING_TEXT, fmt_number, fmt_percent
 from diagnostics.registry import Indicator
 
 RURAL_LEVELS = (5, 6, 7)
@@ -72,14 +73,6 @@ BASE_COLUMNS = [
 # --------------------------------------------------------------------------- helpers
 def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype(float)
-
-
-def _fr(value: float | None, decimals: int = 1) -> str:
-    """French number for sentences: 12 345,6."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "non disponible"
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return text
 
 
 def _latest(frame: pd.DataFrame, year: int | None, keys: Sequence[str]) -> pd.DataFrame:
@@ -443,8 +436,8 @@ class CnafPriorityRule:
     def describe(self, refs: References) -> str:
         return (
             "Commune retenue si son taux de couverture est inférieur au taux national "
-            f"({_fr(refs.national_rate)} places pour 100 enfants, {refs.national_rate_nature}) "
-            f"et si la {refs.income_label} dépasse le niveau national ({_fr(refs.income_share)} %), "
+            f"({fmt_number(refs.national_rate, 1, missing=MISSING_TEXT)} places pour 100 enfants, {refs.national_rate_nature}) "
+            f"et si la {refs.income_label} dépasse le niveau national ({fmt_percent(refs.income_share, missing=MISSING_TEXT)}), "
             "indicateur de revenus retenu faute de revenu médian communal dans l'espace de travail."
         )
 
@@ -475,17 +468,17 @@ class CoverageThresholdRule:
         if self.reference == "absolu":
             return (
                 f"Commune retenue si son taux de couverture (publié ou estimé) est inférieur à "
-                f"{_fr(self.value)} places pour 100 enfants de moins de 3 ans."
+                f"{fmt_number(self.value, 1, missing=MISSING_TEXT)} places pour 100 enfants de moins de 3 ans."
             )
         if self.reference == "departement":
             return (
-                f"Commune retenue si son taux de couverture est inférieur à {_fr(self.value, 0)} % "
+                f"Commune retenue si son taux de couverture est inférieur à {fmt_percent(self.value, 0, missing=MISSING_TEXT)} "
                 "du taux de son département "
                 f"({refs.departement_nature})."
             )
         return (
-            f"Commune retenue si son taux de couverture est inférieur à {_fr(self.value, 0)} % du "
-            f"taux national, soit {_fr(self.threshold_france(refs))} places pour 100 enfants."
+            f"Commune retenue si son taux de couverture est inférieur à {fmt_percent(self.value, 0, missing=MISSING_TEXT)} du "
+            f"taux national, soit {fmt_number(self.threshold_france(refs), 1, missing=MISSING_TEXT)} places pour 100 enfants."
         )
 
     def threshold_france(self, refs: References) -> float | None:
@@ -515,14 +508,14 @@ class NoEajeRule:
     id: str = "sans_eaje"
     label: str = "Communes sans EAJE"
 
-    def describe(self, refs: References) -> str:
+    def describe(self, refs: References) -> str:  # noqa: ARG002 - common rule interface
         return (
             "Commune retenue si elle ne compte aucun établissement d'accueil du jeune enfant (EAJE) "
-            f"et au moins {_fr(self.min_children, 0)} enfants de moins de 3 ans ; les communes sont "
+            f"et au moins {fmt_number(self.min_children, 0, missing=MISSING_TEXT)} enfants de moins de 3 ans ; les communes sont "
             "classées par nombre d'enfants concernés."
         )
 
-    def evaluate(self, base: pd.DataFrame, refs: References) -> RuleOutcome:
+    def evaluate(self, base: pd.DataFrame, refs: References) -> RuleOutcome:  # noqa: ARG002 - common rule interface
         n, kids = _num(base["n_eaje"]), _num(base["enfants_moins_3"])
         evaluated = n.notna() & kids.notna()
         flag = evaluated & (n == 0) & (kids >= self.min_children)
@@ -539,17 +532,17 @@ class AccessibilityRule:
     id: str = "accessibilite"
     label: str = "Accessibilité (2SFCA)"
 
-    def describe(self, refs: References) -> str:
+    def describe(self, refs: References) -> str:  # noqa: ARG002 - common rule interface
         from diagnostics.access import DECAY_LABELS
 
         return (
-            f"Commune retenue si moins de {_fr(self.threshold, 0)} places pour 100 enfants sont "
-            f"accessibles dans un rayon de {_fr(self.radius_km, 0)} km ({DECAY_LABELS[self.decay]}), "
+            f"Commune retenue si moins de {fmt_number(self.threshold, 0, missing=MISSING_TEXT)} places pour 100 enfants sont "
+            f"accessibles dans un rayon de {fmt_number(self.radius_km, 0, missing=MISSING_TEXT)} km ({DECAY_LABELS[self.decay]}), "
             "selon la méthode 2SFCA de cette application (distances à vol d'oiseau entre points "
             "représentatifs des communes)."
         )
 
-    def evaluate(self, base: pd.DataFrame, refs: References) -> RuleOutcome:
+    def evaluate(self, base: pd.DataFrame, refs: References) -> RuleOutcome:  # noqa: ARG002 - common rule interface
         if "accessibilite" not in base:
             none = pd.Series(False, index=base.index)
             return RuleOutcome(none, none.copy())
@@ -636,13 +629,16 @@ class CompositeRule:
     id: str = "score"
     label: str = "Score composite"
 
-    def describe(self, refs: References) -> str:
+    def describe(self, refs: References) -> str:  # noqa: ARG002 - common rule interface
         used = [(k, v) for k, v in self.weights if v > 0]
         parts = (
-            ", ".join(f"{COMPONENT_LABELS[k]} × {_fr(v, 1)}" for k, v in used) or "aucun critère"
+            ", ".join(
+                f"{COMPONENT_LABELS[k]} × {fmt_number(v, 1, missing=MISSING_TEXT)}" for k, v in used
+            )
+            or "aucun critère"
         )
         return (
-            f"Commune retenue si son score composite atteint {_fr(self.threshold, 0)} sur 100, "
+            f"Commune retenue si son score composite atteint {fmt_number(self.threshold, 0, missing=MISSING_TEXT)} sur 100, "
             f"moyenne pondérée de : {parts} (chaque critère ramené entre 0 et 1)."
         )
 

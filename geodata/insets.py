@@ -110,8 +110,7 @@ def place_insets(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         mask[valid] = _in_box(points[valid], inset.source)
         if mask.any():
             moved[mask] = shapely.transform(geoms[mask], _transform(inset))
-    out = out.set_geometry(gpd.GeoSeries(moved, index=out.index, crs=gdf.crs))
-    return out
+    return out.set_geometry(gpd.GeoSeries(moved, index=out.index, crs=gdf.crs))
 
 
 def inset_frames(crs: str = "EPSG:4326") -> gpd.GeoDataFrame:

@@ -226,7 +226,7 @@ def escape_for_script(text: str) -> str:
 
 
 def framing_bounds(
-    level: Level, territory: Territory, gdf: gpd.GeoDataFrame
+    territory: Territory, gdf: gpd.GeoDataFrame
 ) -> tuple[float, float, float, float]:
     """Bounds a map should fit: France with its DROM insets for national maps, else the
     features."""
@@ -261,7 +261,7 @@ def payload(level: Level, territory: Territory) -> MapPayload:
     gdf = drawn(geometries(level, territory), territory)
     return MapPayload(
         geojson=to_geojson(gdf),
-        bounds=framing_bounds(level, territory, gdf),
+        bounds=framing_bounds(territory, gdf),
         n_features=len(gdf),
         n_coords=count_coords(gdf),
     )
@@ -272,7 +272,7 @@ def outlines_payload(territory: Territory) -> MapPayload:
     gdf = drawn_outlines(territory)
     return MapPayload(
         geojson=to_geojson(gdf),
-        bounds=framing_bounds(Level.DEPARTEMENT, territory, gdf),
+        bounds=framing_bounds(territory, gdf),
         n_features=len(gdf),
         n_coords=count_coords(gdf),
     )

@@ -31,6 +31,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from diagnostics.formatting import fmt_number
 from geodata import assets, layers
 from geodata.layers import MapPayload
 from geodata.territory import Level, Territory
@@ -103,20 +104,6 @@ class MapStyle:
     border_weight: float = 0.6
     fill_opacity: float = 0.85
     extra: dict[str, float] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------------------------
-# Number formatting (French), local copy so geodata stays free of ui/
-# --------------------------------------------------------------------------------------------
-
-
-def fmt_fr(value: float, decimals: int = 0) -> str:
-    """French number: 12 345,6 (narrow no-break space for thousands)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if math.isinf(value):
-        return "∞"
-    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
 
 
 def _as_str_index(values: pd.Series) -> pd.Series:
@@ -210,7 +197,7 @@ def classify_quantiles(
             classes=pd.Series(None, index=vals.index, dtype=object),
         )
     if edges[0] == edges[-1]:
-        label = f"{fmt_fr(edges[0], decimals)}{suffix}"
+        label = f"{fmt_number(edges[0], decimals)}{suffix}"
         colour = _palette(palette, 1)[0]
         ok = vals == edges[0]
         colors = pd.Series(np.where(ok, colour, MISSING_COLOR), index=vals.index, dtype=object)
@@ -221,13 +208,13 @@ def classify_quantiles(
     # Drop inner edges that would print like their neighbour (« 3 à 3 »).
     kept = [edges[0]]
     for e in edges[1:-1]:
-        if fmt_fr(e, decimals) != fmt_fr(kept[-1], decimals):
+        if fmt_number(e, decimals) != fmt_number(kept[-1], decimals):
             kept.append(e)
-    if fmt_fr(edges[-1], decimals) == fmt_fr(kept[-1], decimals) and len(kept) > 1:
+    if fmt_number(edges[-1], decimals) == fmt_number(kept[-1], decimals) and len(kept) > 1:
         kept.pop()
     edges = [*kept, edges[-1]]
     labels = [
-        f"{fmt_fr(a, decimals)} à {fmt_fr(b, decimals)}{suffix}"
+        f"{fmt_number(a, decimals)} à {fmt_number(b, decimals)}{suffix}"
         for a, b in zip(edges, edges[1:], strict=False)
     ]
     return classify_bins(vals, edges, labels, palette)
@@ -309,7 +296,7 @@ class _RawScript(Element):
         super().__init__()
         self._text = text
 
-    def render(self, **kwargs) -> str:
+    def render(self, **kwargs) -> str:  # noqa: ARG002 - branca's Element.render signature
         return self._text
 
 
@@ -329,7 +316,7 @@ class _MapElement(MacroElement):
         self._name = "DiagLayer"
         self.code = code
 
-    def render(self, **kwargs) -> None:
+    def render(self, **kwargs) -> None:  # noqa: ARG002 - branca's Element.render signature
         """Standalone HTML path (st_folium calls the `script` macro directly instead)."""
         text = f"(function(map){{ {self.code} }})({self._parent.get_name()});"
         self.get_root().script.add_child(_RawScript(text), name=self.get_name())
@@ -567,7 +554,7 @@ POINT_COLOR = "#e07b39"
 POINT_EDGE_COLOR = "#7a3d12"
 
 
-def static_map_png(
+def static_map_png(  # noqa: C901 - static map drawing steps (owned by the charts work, issue 18)
     level: Level,
     territory: Territory | None,
     colors: pd.Series,
@@ -656,7 +643,7 @@ def static_map_png(
     if territory is None:
         x0, y0, x1, y1 = (float(v) for v in gdf.total_bounds)
     else:
-        x0, y0, x1, y1 = layers.framing_bounds(level, territory, gdf)
+        x0, y0, x1, y1 = layers.framing_bounds(territory, gdf)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from diagnostics.narrative import fmt_fr
+from diagnostics.formatting import fmt_number
 from geodata.maps import DENSITY_COLORS, MISSING_COLOR, static_map_png
 from geodata.reference import COMMUNES_FILE
 from geodata.territory import Level
@@ -29,7 +29,7 @@ PALETTE = ("#1f5c99", "#e07b39", "#5a9e6f", "#b8476a", "#8c6bb1", "#c9a227", "#4
 #: and a plain commune (no value to show).
 CLASS_COLOURS = {**DENSITY_COLORS, "Non classée": MISSING_COLOR, "commune": "#e8eef5"}
 DPI = 96
-_FR = FuncFormatter(lambda v, _pos: fmt_fr(v, 0 if float(v).is_integer() else 1))
+_FR = FuncFormatter(lambda v, _pos: fmt_number(v, 0 if float(v).is_integer() else 1))
 
 
 def _png(fig: Figure) -> bytes:

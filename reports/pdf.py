@@ -24,7 +24,7 @@ from PIL import Image
 
 from catalogue.sources import DEMO_LABEL
 from diagnostics import narrative
-from diagnostics.narrative import fmt_fr
+from diagnostics.formatting import fmt_number
 from reports import charts
 from reports.prediag import ChartSpec, Prediag, Section, Table
 
@@ -81,9 +81,9 @@ def cell_text(value: object, decimals: int = 1) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int):
-        return fmt_fr(value, 0)
+        return fmt_number(value, 0)
     if isinstance(value, float):
-        return fmt_fr(value, decimals)
+        return fmt_number(value, decimals)
     return str(value)
 
 
@@ -306,7 +306,7 @@ def _table_block(pdf: _Doc, table: Table) -> None:
     pdf.ln(1)
     if len(frame) > MAX_TABLE_ROWS:
         pdf.text(
-            f"{MAX_TABLE_ROWS} premières lignes sur {fmt_fr(len(frame))} ; le tableau complet est dans "
+            f"{MAX_TABLE_ROWS} premières lignes sur {fmt_number(len(frame))} ; le tableau complet est dans "
             "l'export XLSX.",
             size=7.5,
             style="I",

@@ -26,6 +26,7 @@ from datastore.schemas import dataset_type
 from datastore.store import Dataset, DatasetMeta
 from diagnostics import ao, coverage, trajectory, zones
 from diagnostics import narrative as nv
+from diagnostics.formatting import fmt_number, fmt_percent
 from diagnostics.territory_profile import key_figures
 from geodata.territory import (
     FRANCE,
@@ -522,10 +523,10 @@ def _identity(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     area_src = credit("ign_admin_express_2025")
     figures = [
         KeyFigure(
-            "Communes", kf.n_communes, nv.fmt_fr(kf.n_communes), credit("ign_admin_express_2025")
+            "Communes", kf.n_communes, fmt_number(kf.n_communes), credit("ign_admin_express_2025")
         ),
         KeyFigure(
-            "Population municipale", kf.population, f"{nv.fmt_fr(kf.population)} hab.", pop_src
+            "Population municipale", kf.population, f"{fmt_number(kf.population)} hab.", pop_src
         ),
     ]
     sentences = [nv.count_sentence(subject.nominative, kf.n_communes, kf.population)]
@@ -553,7 +554,7 @@ def _identity(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
         )
     else:
         sentences.append(
-            f"{nv.fmt_percent(rural)} de la population {subject.complement} vit dans une commune rurale "
+            f"{fmt_percent(rural)} de la population {subject.complement} vit dans une commune rurale "
             "(bourgs ruraux et rural à habitat dispersé ou très dispersé, grille INSEE)."
         )
     tables = [
@@ -691,7 +692,7 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
     if n_epci:
         part.sentences.append(
             f"La planification est transférée à l'EPCI pour "
-            f"{nv.count_phrase(n_epci, 'commune', feminine=True)} sur {nv.fmt_fr(len(mine))}."
+            f"{nv.count_phrase(n_epci, 'commune', feminine=True)} sur {fmt_number(len(mine))}."
         )
     table = ao.ao_table(holders, ctgs, inputs.today)
     table = table.loc[[bool(set(c) & set(codes)) for c in table["communes"]]]
@@ -822,7 +823,7 @@ def _demography(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagI
             continue
         fy = f.loc[f["annee"] == year]
         values = [_cached_sum(inputs, "enfants", year, fy, sc, col) for sc in terr]
-        figures.append(KeyFigure(f"{label} ({year})", values[0], nv.fmt_fr(values[0]), src, syn))
+        figures.append(KeyFigure(f"{label} ({year})", values[0], fmt_number(values[0]), src, syn))
         for sc, v in zip(terr, values, strict=True):
             pop = _pop(geo, sc)
             rows.append(
@@ -1028,7 +1029,9 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
         )
     else:
         label = f"Taux de couverture global ({year})" + (" — estimation" if estimated else "")
-        part.figures.append(KeyFigure(label, value, nv.fmt_fr(value, 1), src, synthetic, estimated))
+        part.figures.append(
+            KeyFigure(label, value, fmt_number(value, 1), src, synthetic, estimated)
+        )
         noun = nv.Noun("taux de couverture estimé") if estimated else nv.TAUX_COUVERTURE
         for c, ref in zip(comps, figs["tx_global"].iloc[1:], strict=True):
             sentence = nv.compare_sentence(
@@ -1181,8 +1184,8 @@ def _trajectory(
     year = int(figure["annee"])
     if float(rate) >= national:
         part.sentences.append(
-            f"Le taux de couverture {subject.complement} ({nv.fmt_fr(float(rate), 1)}) atteint déjà le taux national "
-            f"({nv.fmt_fr(national, 1)}) : aucune trajectoire de rattrapage n'est calculée."
+            f"Le taux de couverture {subject.complement} ({fmt_number(float(rate), 1)}) atteint déjà le taux national "
+            f"({fmt_number(national, 1)}) : aucune trajectoire de rattrapage n'est calculée."
         )
         return part
     assmat_rate = figure.get("tx_assmat")
@@ -1215,7 +1218,7 @@ def _trajectory(
     part.tables.append(
         Table(
             "trajectoire",
-            f"Trajectoire pour atteindre le taux national ({nv.fmt_fr(national, 1)}) en {horizon}",
+            f"Trajectoire pour atteindre le taux national ({fmt_number(national, 1)}) en {horizon}",
             tbl,
             src,
             synthetic,
@@ -1279,7 +1282,7 @@ def _early_childhood(
             KeyFigure(
                 f"EAJE recensés par la BPE ({year})",
                 n,
-                nv.fmt_fr(n),
+                fmt_number(n),
                 _credit(bpe),
                 bpe.is_synthetic,
             )
@@ -1297,7 +1300,7 @@ def _early_childhood(
         elif total > 1:
             sentences.append(
                 f"{nv.capitalise(nv.count_phrase(without, 'commune', feminine=True))} sur "
-                f"{nv.fmt_fr(total)} {'n’a' if without < 2 else 'n’ont'} pas d'EAJE selon "
+                f"{fmt_number(total)} {'n’a' if without < 2 else 'n’ont'} pas d'EAJE selon "
                 f"la BPE {year}."
             )
     zn = _zonings(subject, inputs)
@@ -1355,16 +1358,16 @@ def _structures(subject: Subject, inputs: PrediagInputs, types: tuple[str, ...])
                 "Places": int(sub["places"].fillna(0).sum()) if t == "EAJE" else pd.NA,
             }
         )
-        figures.append(KeyFigure(short, n, nv.fmt_fr(n), src, syn))
+        figures.append(KeyFigure(short, n, fmt_number(n), src, syn))
         if t == "EAJE":
             places = int(sub["places"].fillna(0).sum())
             psu = int(sub.loc[sub["psu"].fillna(False).astype(bool), "places"].fillna(0).sum())
-            figures.append(KeyFigure("Places en EAJE", places, nv.fmt_fr(places), src, syn))
+            figures.append(KeyFigure("Places en EAJE", places, fmt_number(places), src, syn))
             phrase = nv.count_phrase(n, sing, plur)
             sentences.append(
                 f"{nv.capitalise(subject.nominative)} compte {phrase} totalisant {nv.count_phrase(places, 'place', feminine=True)}"
                 + (
-                    f", dont {nv.fmt_percent(psu / places * 100)} financées par la PSU."
+                    f", dont {fmt_percent(psu / places * 100)} financées par la PSU."
                     if places
                     else "."
                 )
@@ -1498,7 +1501,7 @@ def _allocataires(
             KeyFigure(
                 f"{label} ({year})",
                 count,
-                f"{nv.fmt_fr(count)} ({nv.fmt_percent(shares[0])})",
+                f"{fmt_number(count)} ({fmt_percent(shares[0])})",
                 src,
                 syn,
             )

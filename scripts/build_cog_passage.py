@@ -64,8 +64,7 @@ def build(lzma_path: Path) -> pd.DataFrame:
     out = old.rename(columns={"code": "code_ancien", "nom": "nom_ancien"})[
         ["code_ancien", "nom_ancien", "type", "code_cog2025", "nom_cog2025"]
     ]
-    out = out.drop_duplicates("code_ancien").sort_values("code_ancien").reset_index(drop=True)
-    return out
+    return out.drop_duplicates("code_ancien").sort_values("code_ancien").reset_index(drop=True)
 
 
 def main() -> None:

@@ -16,12 +16,13 @@ import streamlit as st
 
 from catalogue.sources import DEMO_LABEL, credit
 from diagnostics import ao
+from diagnostics.formatting import fmt_number
 from geodata import layers
 from geodata.maps import TIER_COLORS, Overlay, classify_categories
 from geodata.territory import Level, Territory, communes_of, make_territory
 from geodata.tiers import TIER_DESCRIPTIONS, TIERS
 from ui import cache, maps
-from ui.components import credits, demo_band, download_table, fmt_number
+from ui.components import credits, demo_band, download_table
 
 STATUS_COLORS = {
     ao.STATUS_LABELS[ao.ST_VAUT_SCHEMA]: "#1a9850",
@@ -84,7 +85,7 @@ def analysis(territory: Territory, reference_date: date) -> AoAnalysis:
 
 
 @st.cache_data(show_spinner="Calcul des statuts des AO…", max_entries=16)
-def _analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalysis:
+def _analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalysis:  # noqa: ARG001 - cache key, read by st.cache_data only
     geo = cache.geography()
     level, _, code = territory_key.partition(":")
     territory = make_territory(geo, Level(level), code)

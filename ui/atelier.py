@@ -77,7 +77,7 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def render_slide(subject: Subject, slide: Slide, number: int, total: int) -> None:
+def render_slide(subject: Subject, slide: Slide) -> None:
     if slide.synthetic:
         st.markdown(
             f'<div class="atelier-demo">{_esc(DEMO_LABEL.capitalize())} : chiffres fictifs</div>',
@@ -146,4 +146,4 @@ def render() -> None:
     if st.query_params.get("diapo") != str(number):
         st.query_params["diapo"] = str(number)
     render_nav(number, len(slides))
-    render_slide(subject, slides[number - 1], number, len(slides))
+    render_slide(subject, slides[number - 1])

@@ -17,14 +17,6 @@ ALTAIR_LOCALE = {
 }
 
 
-def fmt_number(value: float | int | None, decimals: int = 0) -> str:
-    """French number format: 12 345,6 (narrow no-break space for thousands)."""
-    if value is None or pd.isna(value):
-        return "—"
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return text
-
-
 def credits(lines: Iterable[str]) -> None:
     """Source lines under a figure (deduplicated, in order)."""
     seen: list[str] = []

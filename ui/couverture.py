@@ -20,6 +20,7 @@ from catalogue.sources import DEMO_LABEL, SOURCES, credit
 from datastore.store import DatasetMeta
 from diagnostics import coverage as cv
 from diagnostics.coverage import Place, Status
+from diagnostics.formatting import fmt_number, fmt_rate
 from geodata.maps import GREENS, classify_bins, classify_quantiles, static_map_png
 from geodata.territory import (
     LEVEL_LABELS,
@@ -33,7 +34,7 @@ from geodata.territory import (
 )
 from reports.tables import to_csv_fr  # noqa: F401  (tests export through this module)
 from ui import cache, maps
-from ui.components import ALTAIR_LOCALE, credits, demo_band, download_table, fmt_number
+from ui.components import ALTAIR_LOCALE, credits, demo_band, download_table
 
 # Diverging palette (ColorBrewer RdYlBu, colour-blind safe): red far below the national rate,
 # blue above. One colour per class of diagnostics.coverage.RATIO_LABELS.
@@ -77,7 +78,7 @@ def _metas_by_level(frame: pd.DataFrame, metas: Sequence[DatasetMeta]) -> dict[s
 
 
 @st.cache_data(show_spinner="Chargement des taux de couverture…", max_entries=2)
-def _load(revision: int) -> CoverageData:
+def _load(revision: int) -> CoverageData:  # noqa: ARG001 - cache key, read by st.cache_data only
     taux = cache.dataset("caf_taux")
     places = cache.dataset("caf_places")
     enfants = cache.dataset("enfants")
@@ -196,10 +197,6 @@ def uses_synthetic(figures: pd.DataFrame) -> bool:
 # --------------------------------------------------------------------------- tables
 
 
-def _rate(v: float) -> str:
-    return fmt_number(v, 1)
-
-
 def status_label(row: pd.Series) -> str:
     status = str(row["statut"])
     if status == Status.ESTIME:
@@ -216,11 +213,11 @@ def figures_table(figures: pd.DataFrame, national: float) -> pd.DataFrame:
             "Territoire": figures["nom"].astype(str),
             "Échelle": figures["niveau"].map(lambda n: LEVEL_LABELS.get(Level(n), n)),
             "Statut": figures.apply(status_label, axis=1),
-            "Taux global": figures["tx_global"].map(_rate),
+            "Taux global": figures["tx_global"].map(fmt_rate),
         }
     )
     for col, label in cv.COMPONENTS:
-        out[label] = figures[col].map(_rate)
+        out[label] = figures[col].map(fmt_rate)
     ratio = cv.ratio_to_national(figures["tx_global"], national)
     out["Rapport au national"] = ratio.map(lambda v: fmt_number(v, 2))
     out["Places offertes"] = figures["pl_total"].map(fmt_number)
@@ -278,7 +275,7 @@ def ranking_table(rank: pd.DataFrame, sort_by: str, ascending: bool) -> pd.DataF
             "Territoire": df["nom"].astype(str),
             "Code": df["code"].astype(str),
             "Statut": df.apply(status_label, axis=1),
-            "Taux global": df["tx_global"].map(_rate),
+            "Taux global": df["tx_global"].map(fmt_rate),
             "Rapport au national": df["ratio_national"].map(lambda v: fmt_number(v, 2)),
             "Places offertes": df["pl_total"].map(fmt_number),
             "Enfants de moins de 3 ans": df["enfants_moins_3"].map(fmt_number),
@@ -298,7 +295,7 @@ def _with_locale(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 def components_chart(figures: pd.DataFrame) -> alt.TopLevelMixin:
     """Stacked horizontal bars of the five published components, global rate written at the end."""
     long = cv.components_long(figures)
-    long["taux_txt"] = long["taux"].map(_rate)
+    long["taux_txt"] = long["taux"].map(fmt_rate)
     order = list(dict.fromkeys(figures["nom"].astype(str)))
     colors = alt.Scale(domain=[lab for _, lab in cv.COMPONENTS], range=list(COMPONENT_COLORS))
     bars = (
@@ -324,7 +321,7 @@ def components_chart(figures: pd.DataFrame) -> alt.TopLevelMixin:
     totals = figures.assign(
         territoire=figures["nom"].astype(str),
         libelle=[
-            f"{_rate(v)}"
+            f"{fmt_rate(v)}"
             + (" (estimation)" if s == Status.ESTIME else "")
             + (" (calculé)" if s == Status.CALCULE else "")
             if pd.notna(v)
@@ -352,7 +349,7 @@ def _segments(df: pd.DataFrame) -> pd.DataFrame:
 def evolution_chart(series: pd.DataFrame, breaks: Sequence[cv.SeriesBreak]) -> alt.TopLevelMixin:
     """Lines of the global rate per territory, break years marked by dashed rules."""
     df = series[["annee", "nom", "tx_global", "statut"]].copy()
-    df["taux_txt"] = df["tx_global"].map(_rate)
+    df["taux_txt"] = df["tx_global"].map(fmt_rate)
     df["annee_txt"] = df["annee"].astype(int).astype(str)
     lines = (
         alt.Chart(_segments(df))
@@ -415,7 +412,7 @@ def components_png(figures: pd.DataFrame, title: str, source: str) -> bytes:
         ax.barh(names, vals, left=left, color=color, label=label)
         left = [a + b for a, b in zip(left, vals, strict=True)]
     for i, (v, s) in enumerate(zip(rows["tx_global"], rows["statut"], strict=True)):
-        txt = _rate(v) if pd.notna(v) else "non publié"
+        txt = fmt_rate(v) if pd.notna(v) else "non publié"
         if s == Status.ESTIME:
             txt += " (estimation)"
         elif s == Status.CALCULE:
@@ -483,7 +480,7 @@ def map_colouring(rank: pd.DataFrame, mode: str):
     tooltip = pd.DataFrame(
         {
             "Taux global": [
-                _rate(v)
+                fmt_rate(v)
                 + (" (estimation)" if s == Status.ESTIME else "")
                 + (" (calculé)" if s == Status.CALCULE else "")
                 for v, s in zip(rank["tx_global"], rank["statut"], strict=True)
@@ -569,12 +566,12 @@ def headline(fig: dict, national: float, year: int, sources: Sequence[str] = ())
         if status == Status.PUBLIE
         else str(fig["methode"])
     )
-    a.metric(f"Taux global {year}{suffix}", _rate(fig["tx_global"]), help=rate_help)
+    a.metric(f"Taux global {year}{suffix}", fmt_rate(fig["tx_global"]), help=rate_help)
     ratio = cv.ratio_to_national(fig["tx_global"], national)
     b.metric(
         "Rapport au national",
         fmt_number(ratio, 2),
-        help=cv.RATIO_METHOD + f" Taux national {year} : {_rate(national)}.",
+        help=cv.RATIO_METHOD + f" Taux national {year} : {fmt_rate(national)}.",
     )
     c.metric("Places offertes", fmt_number(fig["pl_total"]))
     d.metric(
@@ -728,7 +725,7 @@ def ranking_section(
     published = int((rank["statut"] != Status.ABSENT).sum())
     st.caption(
         f"{published} sur {len(rank)} avec un taux ; places manquantes pour atteindre le "
-        f"taux national ({_rate(national)}) ou le taux cible ({_rate(target)}) : "
+        f"taux national ({fmt_rate(national)}) ou le taux cible ({fmt_rate(target)}) : "
         "taux × enfants de moins de 3 ans ÷ 100 − places offertes."
     )
     c1, c2 = st.columns([2, 1])

@@ -17,8 +17,8 @@ from datastore.examples import example_csv, example_geojson, schema_frame
 from datastore.importers import ImportOptions, Prepared, commit, guess_kind, prepare
 from datastore.schemas import DATASET_TYPES, NIVEAUX_CAF, dataset_type
 from datastore.store import DatasetMeta, StoreError
+from diagnostics.formatting import fmt_number
 from ui import cache
-from ui.components import fmt_number
 
 REPLACE_LABELS = {
     "same_millesime": "Remplacer le même millésime (garder les autres années)",

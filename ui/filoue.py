@@ -16,11 +16,12 @@ import streamlit as st
 
 from catalogue.sources import DEMO_LABEL
 from diagnostics import filoue as F
+from diagnostics.formatting import fmt_number, fmt_signed
 from diagnostics.secrecy import DEFAULT_THRESHOLD, UI_MIN_THRESHOLD
 from geodata.maps import MISSING_COLOR, classify_quantiles
 from geodata.territory import Level, Territory, communes_of, make_territory, normalize_text
 from ui import cache, state
-from ui.components import credits, demo_band, download_table, fmt_number
+from ui.components import credits, demo_band, download_table
 
 SECRET = "s"
 SECRET_COLOR = "#8c8c8c"
@@ -35,12 +36,12 @@ TABS = ("Données de cadrage", "Âges des enfants", "Situation familiale", "Reve
 
 
 @st.cache_data(show_spinner="Agrégation de l'extrait Filoué…", max_entries=2)
-def _prepared(annee: int, revision: int) -> F.FilouePrepared:
+def _prepared(annee: int, revision: int) -> F.FilouePrepared:  # noqa: ARG001 - cache key, read by st.cache_data only
     return F.prepare(cache.workspace().read("filoue").frame, annee)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
-def _years(revision: int) -> list[int]:
+def _years(revision: int) -> list[int]:  # noqa: ARG001 - cache key, read by st.cache_data only
     ws = cache.workspace()
     metas = ws.datasets("filoue")
     yrs = {m.millesime for m in metas if m.millesime}
@@ -55,7 +56,7 @@ def _commune_view(annee: int, code_insee: str, threshold: int, revision: int) ->
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _reference_view(annee: int, code_insee: str, threshold: int, revision: int) -> F.ReferenceView:
+def _reference_view(annee: int, code_insee: str, threshold: int, revision: int) -> F.ReferenceView:  # noqa: ARG001 - cache key, read by st.cache_data only
     ref = cache.dataset("filoue_reference").frame
     return F.reference_view(ref, code_insee, annee, threshold)
 
@@ -96,16 +97,13 @@ def _metas(kind: str) -> list:
 
 
 def _fmt(value: float, decimals: int = 0, suffix: str = "") -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return SECRET
-    return fmt_number(value, decimals) + suffix
+    text = fmt_number(value, decimals, missing=SECRET)
+    return text if text == SECRET else text + suffix
 
 
 def _fmt_gap(value: float) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return SECRET
-    sign = "+" if value > 0.05 else ""
-    return f"{sign}{fmt_number(value, 1)} pt"
+    text = fmt_signed(value, 1, missing=SECRET)
+    return text if text == SECRET else f"{text} pt"
 
 
 def _pop_label(pop: str, eaje_name: str | None) -> str:

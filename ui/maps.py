@@ -28,6 +28,7 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
+from diagnostics.formatting import fmt_number, fmt_percent
 from geodata import assets, layers
 from geodata.layers import MapPayload
 from geodata.maps import MAP_CSS_RULES, Overlay, build_map, map_html
@@ -36,12 +37,12 @@ from ui import cache
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
-def _payload(level: str, territory_key: str, code: str, territory_level: str) -> MapPayload:
+def _payload(level: str, territory_key: str, code: str, territory_level: str) -> MapPayload:  # noqa: ARG001 - cache key, read by st.cache_data only
     return layers.payload(Level(level), Territory(Level(territory_level), code, ""))
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
-def _outlines(territory_key: str, code: str, territory_level: str) -> MapPayload:
+def _outlines(territory_key: str, code: str, territory_level: str) -> MapPayload:  # noqa: ARG001 - cache key, read by st.cache_data only
     return layers.outlines_payload(Territory(Level(territory_level), code, ""))
 
 
@@ -307,12 +308,6 @@ def themes_for(level: Level) -> list[str]:
     return [THEME_POPULATION, THEME_RURAL]
 
 
-def _fr(value: float, decimals: int = 0) -> str:
-    from geodata.maps import fmt_fr
-
-    return fmt_fr(float(value), decimals) if pd.notna(value) else "—"
-
-
 def map_territory(geo, territory: Territory) -> Territory:
     """Territory whose communes a map of `territory` shows: a commune is drawn within its EPCI."""
     if territory.level is Level.COMMUNE:
@@ -383,7 +378,7 @@ def colouring(communes: pd.DataFrame, level: Level, theme: str) -> tuple:
         dens = pd.Series(communes["dens7_lib"].astype(object).to_numpy(), index=codes)
         tooltip = pd.DataFrame(
             {
-                "Population municipale 2023": pop.map(_fr),
+                "Population municipale 2023": pop.map(fmt_number),
                 "Strate AO": tiers.where(tiers.notna(), "—"),
                 "Densité (INSEE 2024)": dens.where(dens.notna(), "—"),
             },
@@ -401,9 +396,9 @@ def colouring(communes: pd.DataFrame, level: Level, theme: str) -> tuple:
     agg = aggregate_by(communes, level)
     tooltip = pd.DataFrame(
         {
-            "Population municipale 2023": agg["population"].map(_fr),
-            "Communes": agg["communes"].map(_fr),
-            "Population en commune rurale": agg["part_rurale"].map(lambda v: f"{_fr(v, 1)} %"),
+            "Population municipale 2023": agg["population"].map(fmt_number),
+            "Communes": agg["communes"].map(fmt_number),
+            "Population en commune rurale": agg["part_rurale"].map(lambda v: fmt_percent(v, 1)),
         },
         index=agg.index,
     )

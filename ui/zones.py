@@ -26,12 +26,13 @@ from catalogue.sources import DEMO_LABEL, credit
 from diagnostics import access, trajectory, zones
 from diagnostics import coverage as cv
 from diagnostics.ao import AoDataError, competence_holders
+from diagnostics.formatting import fmt_number, fmt_percent
 from geodata import layers, reference
 from geodata.maps import Overlay, classify_bins
 from geodata.territory import Level, Territory, make_territory
 from reports.tables import to_csv_fr, to_xlsx
 from ui import cache, maps
-from ui.components import ALTAIR_LOCALE, credits, demo_band, fmt_number
+from ui.components import ALTAIR_LOCALE, credits, demo_band
 
 KINDS = (
     "caf_taux",
@@ -69,7 +70,7 @@ def caf_years() -> list[int]:
 
 
 @st.cache_data(show_spinner="Calcul des indicateurs communaux…", max_entries=4)
-def _national_base(revision: int, year: int | None) -> pd.DataFrame:
+def _national_base(revision: int, year: int | None) -> pd.DataFrame:  # noqa: ARG001 - cache key, read by st.cache_data only
     geo = cache.geography()
     return zones.build_commune_base(
         geo.communes,
@@ -92,7 +93,7 @@ def national_base(year: int | None) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _references(revision: int, year: int | None) -> zones.References:
+def _references(revision: int, year: int | None) -> zones.References:  # noqa: ARG001 - cache key, read by st.cache_data only
     synthetic = frozenset(m.id for m in cache.dataset("caf_taux").metas if m.is_synthetic)
     return zones.references(
         national_base(year),
@@ -116,7 +117,7 @@ def _commune_points() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _structure_supply(revision: int) -> pd.DataFrame:
+def _structure_supply(revision: int) -> pd.DataFrame:  # noqa: ARG001 - cache key, read by st.cache_data only
     st_frame = _frame("structures")
     if st_frame.empty:
         return pd.DataFrame(columns=["x", "y", "places"])
@@ -169,7 +170,7 @@ def scope_geometries(territory: Territory) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _holders(revision: int, codes: tuple[str, ...]) -> tuple[pd.Series, str]:
+def _holders(revision: int, codes: tuple[str, ...]) -> tuple[pd.Series, str]:  # noqa: ARG001 - cache key, read by st.cache_data only
     geo = cache.geography()
     com = geo.communes
     epcis = com.loc[com["code_insee"].isin(list(codes)), "siren_epci"].dropna().unique()
@@ -596,7 +597,6 @@ def map_section(
     base: pd.DataFrame,
     refs: zones.References,
     polygons: gpd.GeoDataFrame,
-    lines: Sequence[str],
 ) -> None:
     colors, legend = coverage_colors(base, refs)
     tips = pd.DataFrame(
@@ -939,7 +939,7 @@ def metric_row(base: pd.DataFrame, flags: pd.DataFrame, members: pd.DataFrame) -
         fmt_number(kids[pri].sum()),
         help="Somme des enfants des communes prioritaires (INSEE, dérivés ou estimés).",
     )
-    c[3].metric("Part des enfants du territoire", f"{fmt_number(share, 1)} %")
+    c[3].metric("Part des enfants du territoire", fmt_percent(share, 1))
 
 
 def demo(kinds: Sequence[str]) -> None:

@@ -81,7 +81,8 @@ def _ao_frame(at) -> pd.DataFrame:
     raise AssertionError("tableau des AO absent")
 
 
-def test_page_shows_statuses_and_ctg(ws):
+@pytest.mark.usefixtures("ws")
+def test_page_shows_statuses_and_ctg():
     at = open_page("ao-ctg", "epci", EPCI)
     assert_no_exception(at)
     assert not at.error
@@ -101,7 +102,8 @@ def test_page_shows_statuses_and_ctg(ws):
     assert len(at.radio(key="ao_layer").options) == 4
 
 
-def test_reference_date_changes_expiry(ws):
+@pytest.mark.usefixtures("ws")
+def test_reference_date_changes_expiry():
     at = open_page("ao-ctg", "epci", EPCI)
     at.date_input(key="ao_reference_date").set_value(date(2025, 6, 1)).run()
     assert_no_exception(at)
@@ -112,7 +114,8 @@ def test_reference_date_changes_expiry(ws):
     assert _ctg_frame(at).set_index("CTG").loc[CTG_EPCI, "Échéance"] == "Expirée"
 
 
-def test_filter_by_status(ws):
+@pytest.mark.usefixtures("ws")
+def test_filter_by_status():
     at = open_page("ao-ctg", "epci", EPCI)
     before = _ao_frame(at)
     options = at.multiselect(key="ao_filter_statut").options
@@ -126,7 +129,8 @@ def test_filter_by_status(ws):
     assert set(_ao_frame(at)["Autorité organisatrice"]) <= {"Montbrison"}
 
 
-def test_ticking_a_checklist_item_is_persisted(ws):
+@pytest.mark.usefixtures("ws")
+def test_ticking_a_checklist_item_is_persisted():
     at = open_page("ao-ctg", "epci", EPCI)
     at.selectbox(key="ao_checklist_ctg").select(CTG_COMMUNE).run()
     boxes = [c for c in at.checkbox if c.key.startswith(f"ao_chk_{CTG_COMMUNE}_")]
@@ -154,7 +158,8 @@ def test_ticking_a_checklist_item_is_persisted(ws):
     }
 
 
-def test_unknown_signatory_shows_a_clear_error(ws, monkeypatch):
+@pytest.mark.usefixtures("ws")
+def test_unknown_signatory_shows_a_clear_error(monkeypatch):
     bad = pd.DataFrame(
         {
             "id_ctg": ["TEST-AO-BAD"],
@@ -176,14 +181,16 @@ def test_unknown_signatory_shows_a_clear_error(ws, monkeypatch):
     assert not at.dataframe  # no status is shown from data that cannot be read
 
 
-def test_departement_level_lists_its_ao(ws):
+@pytest.mark.usefixtures("ws")
+def test_departement_level_lists_its_ao():
     at = open_page("ao-ctg", "departement", "42")
     assert_no_exception(at)
     table = _ao_frame(at)
     assert (table["Code"] == MONTBRISON).any() or (table["Code"] == EPCI).any()
 
 
-def test_commune_level(ws):
+@pytest.mark.usefixtures("ws")
+def test_commune_level():
     at = open_page("ao-ctg", "commune", MONTBRISON)
     assert_no_exception(at)
     table = _ao_frame(at)
@@ -192,7 +199,8 @@ def test_commune_level(ws):
     assert CTG_COMMUNE in set(_ctg_frame(at)["CTG"])
 
 
-def test_france_level_table_without_map(ws):
+@pytest.mark.usefixtures("ws")
+def test_france_level_table_without_map():
     at = open_page("ao-ctg", timeout=300)
     assert_no_exception(at)
     assert any("Choisissez une région" in i.value for i in at.info)

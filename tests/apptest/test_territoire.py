@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from catalogue.sources import credit
+from diagnostics.formatting import fmt_number
 from diagnostics.territory_profile import key_figures
 from geodata import reference
 from geodata.territory import Level
 from tests.apptest.helpers import assert_no_exception, open_page
-from ui.components import fmt_number
 
 pytestmark = pytest.mark.apptest
 

@@ -63,7 +63,7 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def page(browser, app_url) -> Iterator[object]:
     """A page in a fresh context; any request outside the local server is blocked and recorded."""
     context = browser.new_context(

@@ -53,7 +53,7 @@ def test_decay_weights(distance: float, radius: float, decay: str, expected: flo
 
 
 def test_decay_unknown_raises() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Décroissance inconnue"):
         decay_weights(np.array([1.0]), 10.0, "lineaire")  # type: ignore[arg-type]
 
 

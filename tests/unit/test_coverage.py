@@ -420,7 +420,7 @@ def test_missing_level_is_stated_and_estimated_only_on_request():
     )
     assert est["statut"] == Status.ESTIME
     assert est["tx_global"] == pytest.approx(800 / (1000 + 500) * 100)
-    assert "80 %" in est["methode"]  # population share of the published communes
+    assert "80\u202f%" in est["methode"]  # population share of the published communes
 
 
 def test_small_commune_estimate_uses_parent_rate():

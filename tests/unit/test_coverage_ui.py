@@ -46,7 +46,7 @@ def meta(id_, niveau, nature, millesime, source_id=""):
     )
 
 
-@pytest.fixture()
+@pytest.fixture
 def figures():
     return cv.figures_frame(
         [

@@ -266,7 +266,7 @@ def test_hidden_counts_hide_shares_and_gaps():
     )
 
 
-def _published_functionals(
+def _published_functionals(  # noqa: C901 - reference implementation written as the published text reads
     ext: pd.DataFrame, prep: F.FilouePrepared, code: str, threshold: int
 ) -> tuple[UnitsModel, list[tuple[np.ndarray, float]]]:
     """Every figure the views publish for commune `code`, as (functional, value) pairs."""

@@ -28,7 +28,7 @@ COMP = pd.DataFrame(
         ("Cet EAJE : effectif", ["s", "12", "40"]),
         ("Cet EAJE : part (%)", ["s", "30,0 %", "100,0 %"]),
         ("EAJE de la commune : effectif", ["7", "1\u202f234", "2\u202f000"]),
-        ("Écart EAJE − commune (points)", ["s", "-31,7 pt", "0,0 pt"]),
+        ("Écart EAJE − commune (points)", ["s", "−31,7 pt", "0,0 pt"]),
     ],
 )
 def test_comparison_display(column, expected):

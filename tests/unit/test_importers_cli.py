@@ -10,7 +10,7 @@ from datastore.cli import main
 from datastore.store import Workspace
 
 
-@pytest.fixture()
+@pytest.fixture
 def ws_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DIAG_WORKSPACE_DIR", str(tmp_path / "ws"))
     return tmp_path / "ws"
@@ -66,7 +66,8 @@ def test_list_delete(ws_dir, tmp_path, capsys) -> None:
 
 
 @pytest.mark.parametrize("kind", ["caf_taux", "structures", "zones"])
-def test_schema_and_exemple(ws_dir, tmp_path, capsys, kind) -> None:
+@pytest.mark.usefixtures("ws_dir")
+def test_schema_and_exemple(tmp_path, capsys, kind) -> None:
     assert main(["schema", kind]) == 0
     assert "Clé" in capsys.readouterr().out
     out = tmp_path / f"exemple_{kind}"

@@ -44,7 +44,7 @@ def test_classify_bins(values, expected):
     [([0, 10], ["a", "b"]), ([0, 10, 10], ["a", "b"]), ([10, 0], ["a"])],
 )
 def test_classify_bins_rejects_bad_edges(bins, labels):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="doit"):
         maps.classify_bins(pd.Series([1.0]), bins, labels, P3)
 
 
@@ -106,7 +106,7 @@ def test_classify_categories(values, expected):
 EVIL = "<script>alert('x')</script>"
 
 
-@pytest.fixture()
+@pytest.fixture
 def tiny() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"code": ["01001", "01002"], "nom": [f"Ville {EVIL}", "Autre & Cie"]},
@@ -265,7 +265,7 @@ def test_france_budget_is_the_exception():
 # ---- colourings of the Territoire page -------------------------------------------------------
 
 
-@pytest.fixture()
+@pytest.fixture
 def communes() -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -13,23 +13,6 @@ NB = "\u00a0"
 
 
 @pytest.mark.parametrize(
-    ("value", "decimals", "expected"),
-    [
-        (12345.64, 1, f"12{NN}345,6"),
-        (0.04, 1, "0,0"),
-        (-0.04, 1, "0,0"),
-        (-1234.5, 1, f"−1{NN}234,5"),
-        (1_000_000, 0, f"1{NN}000{NN}000"),
-        (None, 1, "—"),
-        (math.nan, 1, "—"),
-        (52.25, 2, "52,25"),
-    ],
-)
-def test_fmt_fr(value, decimals, expected):
-    assert nv.fmt_fr(value, decimals) == expected
-
-
-@pytest.mark.parametrize(
     ("diff", "expected"),
     [
         (8.1, "8,1 points"),

@@ -17,6 +17,7 @@ from datastore.schemas import dataset_type
 from datastore.store import Dataset, DatasetMeta, _apply_types
 from diagnostics import ao, coverage, zones
 from diagnostics import narrative as nv
+from diagnostics.formatting import fmt_number
 from geodata.territory import Geography, Level, make_territory
 from reports import batch, prediag
 
@@ -469,7 +470,7 @@ def test_demography_sums_children_and_trend(ccvg):
         ds.loc[(ds["annee"] == 2023) & ds["code_insee"].isin(ccvg_codes), "enfants_moins_3"].sum()
     )
     kf = next(f for f in demo.figures if f.label.startswith("Enfants de moins de 3 ans"))
-    assert kf.value == expected and kf.text == nv.fmt_fr(expected)
+    assert kf.value == expected and kf.text == fmt_number(expected)
     births = ds.loc[ds["code_insee"].isin(ccvg_codes)].groupby("annee")["naissances"].sum()
     trend = nv.trend_sentence(
         nv.Noun("nombre de naissances"),

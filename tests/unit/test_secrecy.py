@@ -213,7 +213,7 @@ def test_primary(values, threshold, expected):
 
 @pytest.mark.parametrize("threshold", [0, 1, 51])
 def test_invalid_threshold(threshold):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Seuil de secret statistique invalide"):
         protect_line(np.array([1, 2, 3]), threshold)
 
 
@@ -374,7 +374,7 @@ def test_larger_table_uses_batched_bridges():
 
 
 def test_protect_units_rejects_inconsistent_totals():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ne correspondent pas aux totaux"):
         protect_units({"d": np.array([[1, 2], [3, 4]])}, np.array([4, 7]), 5)
 
 

@@ -38,7 +38,7 @@ def _taux(niveau: str, year: int) -> pd.DataFrame:
     )
 
 
-@pytest.fixture()
+@pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     return Workspace(tmp_path / "ws")
 

@@ -60,7 +60,7 @@ def test_idempotent(filled) -> None:
     assert [(m.id, m.rows) for m in ws.datasets()] == before and ws.revision() == rev
 
 
-def test_deleted_default_stays_deleted(filled, tmp_path: Path) -> None:
+def test_deleted_default_stays_deleted(filled) -> None:
     ws, _, _ = filled
     qpv = ws.datasets("qpv")[0]
     ws.delete(qpv.id)

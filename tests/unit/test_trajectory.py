@@ -86,9 +86,9 @@ def test_method_sentence_lists_parameters() -> None:
     )
     for fragment in (
         "Central",
-        "-1 %",
-        "10 %",
-        "25 %",
+        "−1\u202f%",  # one minus sign and one space before % (diagnostics.formatting)
+        "10\u202f%",
+        "25\u202f%",
         "20 places",
         "60,0 places pour 100",
         "2027",
@@ -107,7 +107,7 @@ def test_method_sentence_lists_parameters() -> None:
     ],
 )
 def test_invalid_inputs_raise(situation: Situation, horizon: int, scenario: Scenario) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="doit|comprises|dépassent"):
         trajectory(situation, 60.0, horizon, [], scenario)
 
 

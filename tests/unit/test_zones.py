@@ -251,9 +251,9 @@ def test_combination(combine: str, expected: list[str]) -> None:
     ("rule", "fragments"),
     [
         (z.CoverageThresholdRule("absolu", 45.0), ["45,0 places pour 100 enfants"]),
-        (z.CoverageThresholdRule("france", 80.0), ["80 % du taux national", "48,0 places"]),
-        (z.CoverageThresholdRule("departement", 90.0), ["90 % du taux de son département"]),
-        (z.CnafPriorityRule(), ["60,0 places", "RSA", "10,0 %"]),
+        (z.CoverageThresholdRule("france", 80.0), ["80\u202f% du taux national", "48,0 places"]),
+        (z.CoverageThresholdRule("departement", 90.0), ["90\u202f% du taux de son département"]),
+        (z.CnafPriorityRule(), ["60,0 places", "RSA", "10,0\u202f%"]),
         (z.NoEajeRule(25.0), ["aucun établissement", "25 enfants"]),
         (z.AccessibilityRule(35.0, 8.0, "paliers"), ["35 places", "8 km", "2SFCA", "paliers"]),
         (
@@ -317,7 +317,7 @@ def caf(kind: str, rows: list[tuple]) -> pd.DataFrame:
 PARIS_OTHERS = [f"751{i:02d}" for i in range(3, 21)]
 
 
-def paris_rows(kind: str, skip: str | None = None) -> list[tuple]:
+def paris_rows(skip: str | None = None) -> list[tuple]:
     first = {"75101": 80.0, "75102": 40.0}
     rows = [(2022, "commune", c, v) for c, v in first.items()]
     rows += [(2022, "commune", c, 50.0) for c in PARIS_OTHERS]
@@ -330,7 +330,7 @@ def test_base_published_estimated_derived_and_plm() -> None:
         [
             (2022, "commune", "01001", 50.0),
             (2021, "commune", "01001", 40.0),
-            *paris_rows("taux"),
+            *paris_rows(),
             (2022, "france", None, 58.0),
         ],
     )
@@ -339,7 +339,7 @@ def test_base_published_estimated_derived_and_plm() -> None:
         [
             (2022, "commune", "01001", 100.0),
             (2022, "commune", "01003", 90.0),
-            *paris_rows("places"),
+            *paris_rows(),
         ],
     )
     enfants = pd.DataFrame(
@@ -365,8 +365,8 @@ def test_base_published_estimated_derived_and_plm() -> None:
 @pytest.mark.parametrize("missing", ["75101", "75120"])
 def test_base_plm_needs_every_arrondissement(missing: str) -> None:
     """One arrondissement unpublished: no Paris figure at all (never a partial sum)."""
-    taux = caf("taux", [*paris_rows("taux", skip=missing), (2022, "france", None, 58.0)])
-    places = caf("places", paris_rows("places"))
+    taux = caf("taux", [*paris_rows(skip=missing), (2022, "france", None, 58.0)])
+    places = caf("places", paris_rows())
     b = z.build_commune_base(communes_frame(), taux=taux, places=places, year=None)
     b = b.set_index("code_insee")
     assert pd.isna(b.loc["75056", "taux"])

@@ -104,6 +104,10 @@ RATIO_LABELS: tuple[str, ...] = (
     "1,05 à 1,2 fois",
     "1,2 fois ou plus",
 )
+#: One colour per ratio class (ColorBrewer RdYlBu, colour-blind safe): red far below the
+#: national rate, pale yellow to pale blue around it, blue above. Every map of the ratio uses
+#: these classes and colours (ui.maps.ratio_colouring).
+RATIO_COLORS: tuple[str, ...] = ("#d73027", "#fc8d59", "#fee090", "#e0f3f8", "#91bfdb", "#4575b4")
 RATIO_METHOD = (
     "Rapport au taux national = taux global du territoire ÷ taux global de la France de la même "
     "année. Classes : < 0,6 ; 0,6–0,8 ; 0,8–0,95 ; 0,95–1,05 ; 1,05–1,2 ; ≥ 1,2."

@@ -21,7 +21,7 @@ from datastore.store import DatasetMeta
 from diagnostics import coverage as cv
 from diagnostics.coverage import Place, Status
 from diagnostics.formatting import fmt_number, fmt_rate
-from geodata.maps import GREENS, classify_bins, classify_quantiles, static_map_png
+from geodata.maps import GREENS, classify_quantiles, static_map_png
 from geodata.territory import (
     LEVEL_LABELS,
     LEVEL_LABELS_PLURAL,
@@ -36,9 +36,6 @@ from reports.tables import to_csv_fr  # noqa: F401  (tests export through this m
 from ui import cache, maps
 from ui.components import ALTAIR_LOCALE, credits, demo_band, download_table
 
-# Diverging palette (ColorBrewer RdYlBu, colour-blind safe): red far below the national rate,
-# blue above. One colour per class of diagnostics.coverage.RATIO_LABELS.
-RATIO_PALETTE = ("#d73027", "#fc8d59", "#fee090", "#e0f3f8", "#91bfdb", "#4575b4")
 MODE_RATIO = "Rapport au taux national"
 MODE_QUANTILES = "Quantiles du taux global"
 _SOURCE_IDS = {src.id for src in SOURCES}
@@ -469,13 +466,7 @@ def map_colouring(rank: pd.DataFrame, mode: str):
         )
         legend_title = "Taux global (quantiles)"
     else:
-        bounds = list(cv.RATIO_BOUNDS[:-1]) + [1e9]
-        classified = classify_bins(
-            pd.Series(rank["ratio_national"].round(6).to_numpy(), index=idx),
-            bounds,
-            list(cv.RATIO_LABELS),
-            RATIO_PALETTE,
-        )
+        classified = maps.ratio_colouring(pd.Series(rank["ratio_national"].to_numpy(), index=idx))
         legend_title = "Rapport au taux national"
     tooltip = pd.DataFrame(
         {

@@ -28,10 +28,18 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
+from diagnostics import coverage as cv
 from diagnostics.formatting import fmt_number, fmt_percent
 from geodata import assets, layers
 from geodata.layers import MapPayload
-from geodata.maps import MAP_CSS_RULES, Overlay, build_map, map_html
+from geodata.maps import (
+    MAP_CSS_RULES,
+    Classified,
+    Overlay,
+    build_map,
+    classify_categories,
+    map_html,
+)
 from geodata.territory import Level, Territory, communes_of, make_territory, parents
 from ui import cache
 
@@ -413,3 +421,10 @@ def colouring(communes: pd.DataFrame, level: Level, theme: str) -> tuple:
         tooltip,
         "Population municipale 2023",
     )
+
+
+def ratio_colouring(ratios: pd.Series) -> Classified:
+    """Colours of a ratio to the national rate (index: code): the classes of
+    diagnostics.coverage.ratio_class and its palette, the same on every map."""
+    classes = cv.ratio_class(ratios).astype(object)
+    return classify_categories(classes, dict(zip(cv.RATIO_LABELS, cv.RATIO_COLORS, strict=True)))

@@ -24,11 +24,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 from catalogue.sources import DEMO_LABEL, credit
 from diagnostics import access, trajectory, zones
-from diagnostics import coverage as cv
 from diagnostics.ao import AoDataError, competence_holders
 from diagnostics.formatting import fmt_number, fmt_percent
 from geodata import layers, reference
-from geodata.maps import Overlay, classify_bins
+from geodata.maps import Overlay
 from geodata.territory import Level, Territory, make_territory
 from reports.tables import to_csv_fr, to_xlsx
 from ui import cache, maps
@@ -44,7 +43,6 @@ KINDS = (
     "qpv",
     "zones",
 )
-RATIO_PALETTE = ("#d73027", "#fc8d59", "#fee090", "#e0f3f8", "#91bfdb", "#4575b4")
 ZONE_STROKE = "#7a0177"
 SUPPLY_STRUCTURES = "Places des EAJE géolocalisés (liste des structures)"
 SUPPLY_COMMUNES = "Places Cnaf des communes publiées (tous modes d'accueil)"
@@ -588,7 +586,7 @@ def coverage_colors(base: pd.DataFrame, refs: zones.References) -> tuple[pd.Seri
     """Colour per commune code: coverage rate ÷ national rate, classes of diagnostics.coverage."""
     nat = refs.national_rate or math.nan
     ratio = pd.Series((base["taux"] / nat).to_numpy(), index=base["code_insee"].astype(str))
-    cl = classify_bins(ratio, list(cv.RATIO_BOUNDS), list(cv.RATIO_LABELS), RATIO_PALETTE)
+    cl = maps.ratio_colouring(ratio)
     return cl.colors, cl.legend
 
 

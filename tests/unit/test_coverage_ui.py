@@ -154,7 +154,7 @@ def test_map_colouring(figures, mode):
     assert "(estimation)" in tooltip.loc["Pet", "Taux global"]
     if mode == ui.MODE_RATIO:
         assert classified.classes.loc["Tou"] == "0,95 à 1,05 fois (proche du national)"
-        assert classified.colors.loc["Lyo"] == ui.RATIO_PALETTE[-1]
+        assert classified.colors.loc["Lyo"] == cv.RATIO_COLORS[-1]
         assert title == "Rapport au taux national"
 
 

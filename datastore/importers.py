@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from catalogue.sources import Nature
-from datastore import codes
+from datastore import codes, kinds
 from datastore.readers import (
     MAX_BYTES,
     RawTable,
@@ -1707,37 +1707,6 @@ def _prepare_synthetic(kind: str, frame: pd.DataFrame) -> Prepared:
     return prepared
 
 
-_KIND_HINTS = (
-    ("txcouv", "caf_taux"),
-    ("taux_de_couv", "caf_taux"),
-    ("nbpla", "caf_places"),
-    ("places_pe", "caf_places"),
-    ("filoue_ref", "filoue_reference"),
-    ("reference_filoue", "filoue_reference"),
-    ("filoue", "filoue"),
-    ("ctg", "ctg"),
-    ("transfert", "ao_transferts"),
-    ("qpv", "qpv"),
-    ("bpe", "bpe_eaje"),
-    ("densite", "densite"),
-    ("drees", "drees_offre"),
-    ("donnees_caf", "allocataires"),
-    ("allocataires", "allocataires"),
-    ("eaje", "structures"),
-    ("creche", "structures"),
-    ("structure", "structures"),
-    ("naissance", "enfants"),
-    ("enfants", "enfants"),
-    ("population", "population"),
-)
-
-
 def guess_kind(file_name: str) -> str | None:
     """A likely dataset kind from a file name (only a suggestion for the UI)."""
-    name = norm_header(Path(file_name).stem)
-    if Path(file_name).suffix.lower() in (".geojson",):
-        return "zones"
-    for hint, kind in _KIND_HINTS:
-        if hint in name:
-            return kind
-    return None
+    return kinds.guess_kind(norm_header(Path(file_name).stem), Path(file_name).suffix)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from catalogue.sources import DEMO_LABEL
+from datastore.kinds import Analysis, kinds_read_by
 from datastore.store import Dataset, Workspace
 from diagnostics import ao, zones
 from geodata import reference
@@ -34,18 +35,8 @@ from reports.prediag import (
 )
 from reports.tables import to_xlsx
 
-KINDS = (
-    "caf_taux",
-    "caf_places",
-    "enfants",
-    "structures",
-    "allocataires",
-    "ctg",
-    "bpe_eaje",
-    "ao_transferts",
-    "zones",
-    "qpv",
-)
+#: What a pre-diagnostic reads (the page, the batch PDFs and the workshop alike).
+KINDS = kinds_read_by(Analysis.PREDIAG)
 DOCUMENT_KINDS = (ao.CHECKLIST_DOCUMENT_KIND, zones.ZONING_DOCUMENT_KIND)
 
 

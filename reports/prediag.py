@@ -21,6 +21,7 @@ from datetime import date
 
 import pandas as pd
 
+from analyses.ao_scope import ao_scope, scope_holders
 from catalogue.sources import Nature, credit
 from datastore.schemas import dataset_type
 from datastore.store import Dataset, DatasetMeta
@@ -621,14 +622,9 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
     geo = inputs.geo
     codes = list(subject.communes)
     communes = geo.communes
-    sirens = set(
-        communes.loc[communes["code_insee"].isin(codes), "siren_epci"].dropna().astype(str)
-    )
-    scope = communes.loc[
-        communes["code_insee"].isin(codes) | communes["siren_epci"].isin(list(sirens))
-    ]
     pop_ds = _dataset(inputs, "population")
-    pop, basis = ao.resolve_population(scope, pop_ds.frame if pop_ds is not None else None)
+    aos = ao_scope(communes, codes, pop_ds.frame if pop_ds is not None else None)
+    sirens, basis = set(aos.sirens), aos.basis
     tr_ds = _dataset(inputs, "ao_transferts")
     ctg_ds = _dataset(inputs, "ctg")
     if tr_ds is None:
@@ -639,9 +635,7 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
     if ctg_ds is None:
         part.missing.append("Statut des CTG : " + import_hint("ctg"))
     try:
-        holders = ao.competence_holders(
-            scope, tr_ds.frame if tr_ds is not None else None, inputs.today, pop
-        )
+        holders = scope_holders(aos, tr_ds.frame if tr_ds is not None else None, inputs.today)
         ctgs = []
         if ctg_ds is not None:
             rows, touched = _ctg_rows_touching(inputs, ctg_ds.frame, set(codes) | sirens)

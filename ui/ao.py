@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from analyses.ao_scope import ao_scope, scope_holders
 from catalogue.sources import DEMO_LABEL, credit
 from diagnostics import ao
 from diagnostics.formatting import fmt_number
@@ -21,7 +22,7 @@ from geodata import layers
 from geodata.maps import TIER_COLORS, Overlay, classify_categories
 from geodata.territory import Level, Territory, communes_of, make_territory
 from geodata.tiers import TIER_DESCRIPTIONS, TIERS
-from ui import cache, maps
+from ui import cache, maps, state
 from ui.components import credits, demo_band, download_table
 
 STATUS_COLORS = {
@@ -69,14 +70,16 @@ class AoAnalysis:
 
 def reference_date_input() -> date:
     """The reference date, visible and editable (default: today)."""
-    return st.date_input(
+    value = st.date_input(
         "Date de référence",
-        value=date.today(),
+        value=state.reference_date(),
         format="DD/MM/YYYY",
         key="ao_reference_date",
         help="Date à laquelle les transferts, les échéances des CTG et l'obligation de relais "
         "petite enfance (1er janvier 2026) sont appréciés.",
     )
+    state.set_reference_date(value)
+    return value
 
 
 def analysis(territory: Territory, reference_date: date) -> AoAnalysis:
@@ -85,23 +88,19 @@ def analysis(territory: Territory, reference_date: date) -> AoAnalysis:
 
 
 @st.cache_data(show_spinner="Calcul des statuts des AO…", max_entries=16)
-def _analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalysis:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalysis:  # noqa: ARG001 - Streamlit cache key
     geo = cache.geography()
     level, _, code = territory_key.partition(":")
     territory = make_territory(geo, Level(level), code)
     ref = date.fromisoformat(reference_iso)
     inside = communes_of(geo, territory)
-    sirens = set(inside["siren_epci"].dropna())
-    scope = geo.communes.loc[
-        geo.communes["code_insee"].isin(inside["code_insee"])
-        | geo.communes["siren_epci"].isin(sirens)
-    ].reset_index(drop=True)
     ctg_ds, tr_ds, pop_ds = (
         cache.dataset("ctg"),
         cache.dataset("ao_transferts"),
         cache.dataset("population"),
     )
-    population, basis = ao.resolve_population(scope, pop_ds.frame)
+    aos = ao_scope(geo.communes, inside["code_insee"], pop_ds.frame)
+    scope, basis = aos.communes, aos.basis
     sources = [*ctg_ds.credits(), *tr_ds.credits()]
     sources.append(credit("insee_pop_2023") if basis.n_municipale else "")
     if basis.n_totale:
@@ -109,7 +108,7 @@ def _analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalys
     is_synthetic = ctg_ds.is_synthetic or tr_ds.is_synthetic
     empty = pd.DataFrame()
     try:
-        holders = ao.competence_holders(scope, tr_ds.frame, ref, population=population)
+        holders = scope_holders(aos, tr_ds.frame, ref)
         all_ctgs = ao.parse_ctg(ctg_ds.frame, geo.communes, geo.epci)
     except ao.AoDataError as err:
         return AoAnalysis(

@@ -43,7 +43,7 @@ def search_index() -> SearchIndex:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _dataset(kind: str, revision: int) -> Dataset:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _dataset(kind: str, revision: int) -> Dataset:  # noqa: ARG001 - Streamlit cache key
     return workspace().read(kind)
 
 

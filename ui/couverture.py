@@ -75,7 +75,7 @@ def _metas_by_level(frame: pd.DataFrame, metas: Sequence[DatasetMeta]) -> dict[s
 
 
 @st.cache_data(show_spinner="Chargement des taux de couverture…", max_entries=2)
-def _load(revision: int) -> CoverageData:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _load(revision: int) -> CoverageData:  # noqa: ARG001 - Streamlit cache key
     taux = cache.dataset("caf_taux")
     places = cache.dataset("caf_places")
     enfants = cache.dataset("enfants")

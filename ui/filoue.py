@@ -36,12 +36,12 @@ TABS = ("Données de cadrage", "Âges des enfants", "Situation familiale", "Reve
 
 
 @st.cache_data(show_spinner="Agrégation de l'extrait Filoué…", max_entries=2)
-def _prepared(annee: int, revision: int) -> F.FilouePrepared:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _prepared(annee: int, revision: int) -> F.FilouePrepared:  # noqa: ARG001 - Streamlit cache key
     return F.prepare(cache.workspace().read("filoue").frame, annee)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
-def _years(revision: int) -> list[int]:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _years(revision: int) -> list[int]:  # noqa: ARG001 - Streamlit cache key
     ws = cache.workspace()
     metas = ws.datasets("filoue")
     yrs = {m.millesime for m in metas if m.millesime}
@@ -56,7 +56,7 @@ def _commune_view(annee: int, code_insee: str, threshold: int, revision: int) ->
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _reference_view(annee: int, code_insee: str, threshold: int, revision: int) -> F.ReferenceView:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _reference_view(annee: int, code_insee: str, threshold: int, revision: int) -> F.ReferenceView:  # noqa: ARG001 - Streamlit cache key
     ref = cache.dataset("filoue_reference").frame
     return F.reference_view(ref, code_insee, annee, threshold)
 

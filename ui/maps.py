@@ -45,12 +45,12 @@ from ui import cache
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
-def _payload(level: str, territory_key: str, code: str, territory_level: str) -> MapPayload:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _payload(level: str, territory_key: str, code: str, territory_level: str) -> MapPayload:  # noqa: ARG001 - Streamlit cache key
     return layers.payload(Level(level), Territory(Level(territory_level), code, ""))
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
-def _outlines(territory_key: str, code: str, territory_level: str) -> MapPayload:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _outlines(territory_key: str, code: str, territory_level: str) -> MapPayload:  # noqa: ARG001 - Streamlit cache key
     return layers.outlines_payload(Territory(Level(territory_level), code, ""))
 
 

@@ -41,9 +41,8 @@ MODES = (MODE_TERRITORY, MODE_CTG, MODE_SELECTION)
 
 
 @st.cache_resource(show_spinner="Préparation des données du pré-diagnostic…", max_entries=2)
-def _inputs(revision: int) -> PrediagInputs:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _inputs(revision: int) -> PrediagInputs:  # noqa: ARG001 - Streamlit cache key
     datasets = {k: cache.dataset(k) for k in KINDS}
-    datasets["population"] = cache.dataset("population")
     return workspace_inputs(cache.workspace(), cache.geography(), datasets=datasets)
 
 
@@ -56,7 +55,7 @@ def _subject_args(subject: Subject) -> tuple:
 
 
 @st.cache_data(show_spinner="Calcul du pré-diagnostic…", max_entries=16)
-def _prediag(args: tuple, revision: int, today: date) -> Prediag:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _prediag(args: tuple, revision: int, today: date) -> Prediag:  # noqa: ARG001 - Streamlit cache key
     base = inputs()
     dated = PrediagInputs(base.geo, base.datasets, base.documents, today, base.memo)
     return build_prediag(Subject(*args), dated)
@@ -85,7 +84,7 @@ def xlsx_bytes(subject: Subject) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _chart(subject_key: str, revision: int, chart_id: str, title: str, _spec: ChartSpec) -> bytes:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _chart(subject_key: str, revision: int, chart_id: str, title: str, _spec: ChartSpec) -> bytes:  # noqa: ARG001 - Streamlit cache key
     return charts.render(_spec)
 
 
@@ -97,7 +96,7 @@ def chart_png(subject: Subject, spec: ChartSpec) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _ctg_departements(revision: int) -> dict[str, frozenset[str]]:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _ctg_departements(revision: int) -> dict[str, frozenset[str]]:  # noqa: ARG001 - Streamlit cache key
     ds = cache.dataset("ctg")
     return {} if ds.empty else ctg_departements(cache.geography(), ds.frame)
 

@@ -7,6 +7,8 @@ same territory on the same page.
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from geodata.territory import (
@@ -22,6 +24,17 @@ from geodata.territory import (
 from ui import cache
 
 _KEY = "territory_key"
+_REFERENCE_DATE = "reference_date"
+
+
+def reference_date() -> date:
+    """The reference date the AO statuses and holders are read at (set on the AO page,
+    shared with the zones page; default: today)."""
+    return st.session_state.get(_REFERENCE_DATE, date.today())
+
+
+def set_reference_date(value: date) -> None:
+    st.session_state[_REFERENCE_DATE] = value
 
 
 def _from_key(key: str) -> Territory:

@@ -22,27 +22,21 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from analyses.ao_scope import ao_scope, scope_holders
 from catalogue.sources import DEMO_LABEL, credit
+from datastore.kinds import Analysis, kind_label, kinds_read_by
 from diagnostics import access, trajectory, zones
-from diagnostics.ao import AoDataError, competence_holders
+from diagnostics.ao import AoDataError
 from diagnostics.formatting import fmt_number, fmt_percent
+from diagnostics.narrative import capitalise
 from geodata import layers, reference
 from geodata.maps import Overlay
 from geodata.territory import Level, Territory, make_territory
 from reports.tables import to_csv_fr, to_xlsx
-from ui import cache, maps
+from ui import cache, maps, state
 from ui.components import ALTAIR_LOCALE, credits, demo_band
 
-KINDS = (
-    "caf_taux",
-    "caf_places",
-    "enfants",
-    "bpe_eaje",
-    "structures",
-    "allocataires",
-    "qpv",
-    "zones",
-)
+KINDS = kinds_read_by(Analysis.ZONES)
 ZONE_STROKE = "#7a0177"
 SUPPLY_STRUCTURES = "Places des EAJE géolocalisés (liste des structures)"
 SUPPLY_COMMUNES = "Places Cnaf des communes publiées (tous modes d'accueil)"
@@ -68,7 +62,7 @@ def caf_years() -> list[int]:
 
 
 @st.cache_data(show_spinner="Calcul des indicateurs communaux…", max_entries=4)
-def _national_base(revision: int, year: int | None) -> pd.DataFrame:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _national_base(revision: int, year: int | None) -> pd.DataFrame:  # noqa: ARG001 - Streamlit cache key
     geo = cache.geography()
     return zones.build_commune_base(
         geo.communes,
@@ -91,7 +85,7 @@ def national_base(year: int | None) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _references(revision: int, year: int | None) -> zones.References:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _references(revision: int, year: int | None) -> zones.References:  # noqa: ARG001 - Streamlit cache key
     synthetic = frozenset(m.id for m in cache.dataset("caf_taux").metas if m.is_synthetic)
     return zones.references(
         national_base(year),
@@ -115,7 +109,7 @@ def _commune_points() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _structure_supply(revision: int) -> pd.DataFrame:  # noqa: ARG001 - cache key, read by st.cache_data only
+def _structure_supply(revision: int) -> pd.DataFrame:  # noqa: ARG001 - Streamlit cache key
     st_frame = _frame("structures")
     if st_frame.empty:
         return pd.DataFrame(columns=["x", "y", "places"])
@@ -168,13 +162,10 @@ def scope_geometries(territory: Territory) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _holders(revision: int, codes: tuple[str, ...]) -> tuple[pd.Series, str]:  # noqa: ARG001 - cache key, read by st.cache_data only
-    geo = cache.geography()
-    com = geo.communes
-    epcis = com.loc[com["code_insee"].isin(list(codes)), "siren_epci"].dropna().unique()
-    members = com[com["siren_epci"].isin(list(epcis)) | com["code_insee"].isin(list(codes))]
+def _holders(revision: int, codes: tuple[str, ...], reference_iso: str) -> tuple[pd.Series, str]:  # noqa: ARG001 - Streamlit cache key
+    scope = ao_scope(cache.geography().communes, codes, _frame("population"))
     try:
-        h = competence_holders(members, _frame("ao_transferts"), date.today())
+        h = scope_holders(scope, _frame("ao_transferts"), date.fromisoformat(reference_iso))
     except AoDataError as err:
         return pd.Series(
             dtype="string"
@@ -185,8 +176,9 @@ def _holders(revision: int, codes: tuple[str, ...]) -> tuple[pd.Series, str]:  #
 
 
 def holders(codes: Sequence[str]) -> tuple[pd.Series, str]:
-    """Planning-competence holder label per commune (diagnostics.ao)."""
-    return _holders(cache.revision(), tuple(sorted(codes)))
+    """Planning-competence holder label per commune (analyses.ao_scope, at the reference
+    date shared with the AO page: ui.state.reference_date)."""
+    return _holders(cache.revision(), tuple(sorted(codes)), state.reference_date().isoformat())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -211,18 +203,6 @@ def synthetic_kinds() -> list[str]:
     return [k for k in KINDS if cache.dataset(k).is_synthetic]
 
 
-KIND_LABELS = {
-    "caf_taux": "taux de couverture",
-    "caf_places": "places",
-    "enfants": "enfants de moins de 3 ans",
-    "bpe_eaje": "EAJE (BPE)",
-    "structures": "liste des EAJE",
-    "allocataires": "allocataires",
-    "qpv": "quartiers prioritaires",
-    "zones": "contours importés",
-}
-
-
 def kind_credit(kind: str, metas: Sequence) -> str:
     """One French credit line per dataset kind: producers, years (range) and nature."""
     if not metas:
@@ -240,7 +220,7 @@ def kind_credit(kind: str, metas: Sequence) -> str:
             span = f", {lo}" if lo == hi else f", {lo}-{hi}"
         flag = {"synthétique": f" ({DEMO_LABEL})", "estimé": " (estimation)"}.get(nature, "")
         parts.append(f"{producer}{span}{flag}")
-    return f"{KIND_LABELS.get(kind, kind).capitalize()} : " + " ; ".join(parts)
+    return f"{capitalise(kind_label(kind))} : " + " ; ".join(parts)
 
 
 def source_lines(extra: Sequence[str] = ()) -> list[str]:
@@ -941,15 +921,8 @@ def metric_row(base: pd.DataFrame, flags: pd.DataFrame, members: pd.DataFrame) -
 
 
 def demo(kinds: Sequence[str]) -> None:
-    labels = {
-        "structures": "liste des EAJE",
-        "enfants": "enfants de moins de 3 ans",
-        "caf_taux": "taux Cnaf",
-        "caf_places": "places Cnaf",
-        "ao_transferts": "transferts AO",
-    }
     if kinds:
-        demo_band(True, ", ".join(labels.get(k, k) for k in kinds))
+        demo_band(True, ", ".join(kind_label(k) for k in kinds))
 
 
 def accessibility(

@@ -14,9 +14,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -195,7 +197,11 @@ def epci_codes() -> frozenset[str]:
 
 def isin(values: pd.Series, collection: object) -> np.ndarray:
     """Fast membership test of a (string) Series in a large collection (boolean array)."""
-    pool = collection if isinstance(collection, (set, frozenset, dict)) else set(collection)  # type: ignore[arg-type]
+    pool = (
+        collection
+        if isinstance(collection, (set, frozenset, dict))
+        else set(cast(Iterable[object], collection))
+    )
     arr = values.to_numpy(dtype=object, na_value=None)
     return np.fromiter((v in pool for v in arr), dtype=bool, count=len(arr))
 

@@ -29,9 +29,10 @@ date is always an explicit parameter (callers pass today's date when they mean t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import pandas as pd
 
@@ -757,7 +758,7 @@ def ao_status(
     """
     code = str(unit["ao_code"])
     nom = str(unit["ao_nom"])
-    pop = unit["population"]
+    pop = cast(float, unit["population"])
     big = bool(pd.notna(pop) and pop > SEUIL_SCHEMA)
     if not unit["titulaire_planification"]:
         if unit["ao_type"] == HOLDER_EPCI:
@@ -786,10 +787,12 @@ def ao_status(
     def cell_of(c: Ctg) -> Cell:
         return CELLS[(dist, c.niveau)]
 
+    unit_communes = cast(Collection[str], unit["communes"])
+
     def opportunity(c: Ctg) -> tuple[str, ...]:
         wanted: set[str] = set()
         for commune in c.communes_couvertes:
-            if commune in unit["communes"]:
+            if commune in unit_communes:
                 wanted |= holders_of.get(commune, set())
         return tuple(sorted(names.get(w, w) for w in wanted - c.signataires))
 

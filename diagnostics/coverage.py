@@ -626,11 +626,11 @@ def territory_figure(
             row = _empty_figure(niveau, code, nom, year, Status.ESTIME, agg_row.pop("methode"))
             row.update(agg_row)
             return row
-    row = _parent_estimate(
+    from_parent = _parent_estimate(
         place, year, parents, lambda parent: territory_figure(taux, places, parent, year)
     )
-    if row is not None:
-        return row
+    if from_parent is not None:
+        return from_parent
     return _empty_figure(
         niveau,
         code,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from diagnostics.formatting import NNBSP, fmt_number, fmt_percent
 from diagnostics.formatting import is_missing as _missing
@@ -142,8 +143,8 @@ def compare_sentence(
     """
     if _missing(value) or _missing(ref_value):
         return None
-    v = round(float(value), decimals)
-    r = round(float(ref_value), decimals)
+    v = round(float(cast(float, value)), decimals)
+    r = round(float(cast(float, ref_value)), decimals)
     diff = round(v - r, decimals)
     head = f"{indicator.article}{indicator.text} {subject} ({fmt_number(v, decimals)})"
     tail = f"{indicator.pronoun} {reference} ({fmt_number(r, decimals)})"
@@ -190,7 +191,7 @@ def trend_sentence(
     """« Le nombre de naissances de Lyon a baissé de 12,3 % entre 2015 et 2022 (de 1 234 à 1 082). »"""
     if _missing(start) or _missing(end) or start_year == end_year:
         return None
-    s, e = float(start), float(end)
+    s, e = float(cast(float, start)), float(cast(float, end))
     years = f"entre {start_year} et {end_year}"
     if s == 0:
         return f"{indicator.article}{indicator.text} {subject} est {indicator.agree('passé')} de 0 à {fmt_number(e, decimals)} {years}."

@@ -78,7 +78,7 @@ def _transform(inset: Inset):
 
     def fn(coords: np.ndarray) -> np.ndarray:
         x = (coords[:, 0] - s_cx) * scale + t_cx
-        y = (_merc_y(coords[:, 1]) - s_cy) * scale + t_cy
+        y = (np.asarray(_merc_y(coords[:, 1])) - s_cy) * scale + t_cy
         return np.column_stack([x, _lat(y)])
 
     return fn

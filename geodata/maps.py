@@ -23,12 +23,13 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from diagnostics.formatting import fmt_number
@@ -201,7 +202,7 @@ def classify_quantiles(
         colour = _palette(palette, 1)[0]
         ok = vals == edges[0]
         colors = pd.Series(np.where(ok, colour, MISSING_COLOR), index=vals.index, dtype=object)
-        classes = pd.Series(np.where(ok, label, None), index=vals.index, dtype=object)
+        classes = pd.Series(label, index=vals.index, dtype=object).where(ok, None)
         return Classified(
             colors=colors, legend=[(colour, label)] + _missing_entry(colors), classes=classes
         )
@@ -316,10 +317,12 @@ class _MapElement(MacroElement):
         self._name = "DiagLayer"
         self.code = code
 
-    def render(self, **kwargs) -> None:  # noqa: ARG002 - branca's Element.render signature
+    def render(self, **kwargs) -> str:  # noqa: ARG002 - branca's Element.render signature
         """Standalone HTML path (st_folium calls the `script` macro directly instead)."""
-        text = f"(function(map){{ {self.code} }})({self._parent.get_name()});"
-        self.get_root().script.add_child(_RawScript(text), name=self.get_name())
+        parent = cast(Element, self._parent)  # set by add_to(map) before any render
+        text = f"(function(map){{ {self.code} }})({parent.get_name()});"
+        cast(Figure, self.get_root()).script.add_child(_RawScript(text), name=self.get_name())
+        return ""
 
 
 _ESC_JS = (
@@ -517,7 +520,7 @@ def build_map(
         height=height,
     )
     _MapElement(_fit_js((x0, y0, x1, y1))).add_to(m)
-    m.get_root().header.add_child(folium.Element(_CSS))
+    cast(Figure, m.get_root()).header.add_child(folium.Element(_CSS))
     style = MapStyle(border_weight=0.25 if payload.n_features > 5_000 else 0.6)
     _MapElement(_choropleth_js(payload.geojson, colors, tooltip, highlight, style)).add_to(m)
     if outlines is not None:

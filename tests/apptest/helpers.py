@@ -9,6 +9,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from ui import pages
 
 APP = str(ROOT / "app.py")
 
@@ -30,16 +31,7 @@ def open_page(
 
 
 def _page_file(url_path: str) -> str:
-    return {
-        "territoire": "territoire.py",
-        "couverture": "couverture.py",
-        "ao-ctg": "ao_ctg.py",
-        "zones": "zones.py",
-        "prediagnostic": "prediagnostic.py",
-        "atelier": "atelier.py",
-        "filoue": "filoue.py",
-        "donnees": "donnees.py",
-    }[url_path]
+    return pages.page(url_path).file
 
 
 def assert_no_exception(at: AppTest) -> None:

@@ -1,38 +1,30 @@
 """Smoke test: the app and every page run without exception, for France and a département.
 
-The page list is read from app.py's navigation (tests/apptest/helpers.py maps url paths to
-files), so a page added later is covered as soon as it is registered there.
+The page list is the one app.py's navigation is built from (ui/pages.py), so a page added
+later is covered as soon as it is declared there.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.apptest.helpers import _page_file, assert_no_exception, open_page
+from tests.apptest.helpers import assert_no_exception, open_page
+from ui import pages
 
 pytestmark = pytest.mark.apptest
 
-URL_PATHS = [
-    "territoire",
-    "couverture",
-    "ao-ctg",
-    "zones",
-    "prediagnostic",
-    "atelier",
-    "filoue",
-    "donnees",
-]
+URL_PATHS = [p.url_path for p in pages.PAGES]
 TERRITORIES = [(None, None), ("departement", "69"), ("commune", "2A004")]
 
 
-def test_every_page_is_listed():
-    """Each page file of app.py's navigation is in the smoke list."""
+def test_every_page_file_is_declared():
+    """Each script of app_pages/ is a declared page, and app.py navigates the declared list."""
     from tests.conftest import ROOT
 
-    app = (ROOT / "app.py").read_text(encoding="utf-8")
-    for path in URL_PATHS:
-        assert f'"app_pages/{_page_file(path)}"' in app
-    assert app.count("st.Page(") == len(URL_PATHS)
+    files = sorted(p.name for p in (ROOT / "app_pages").glob("*.py"))
+    assert files == sorted(p.file for p in pages.PAGES)
+    assert "st.navigation(pages.navigation())" in (ROOT / "app.py").read_text(encoding="utf-8")
+    assert len({p.url_path for p in pages.PAGES}) == len(pages.PAGES)
 
 
 @pytest.mark.parametrize(("niveau", "code"), TERRITORIES, ids=["france", "dep-69", "commune-2A004"])

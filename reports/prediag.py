@@ -41,6 +41,56 @@ from geodata.territory import (
 # ----------------------------------------------------------------------------- structure
 
 
+class Sentence(str):
+    """A generated French sentence (or « non disponible » note) with a stable id.
+
+    A str, so sections, PDF, XLSX and pages read it as text; the workshop view picks its
+    messages by id (`Section.said`), so rewording a sentence never empties a slide.
+    """
+
+    id: str
+
+    def __new__(cls, sentence_id: str, text: str) -> Sentence:
+        obj = super().__new__(cls, text)
+        obj.id = sentence_id
+        return obj
+
+    def __getnewargs__(self) -> tuple[str, str]:  # pickled with its id (st.cache_data)
+        return (self.id, str(self))
+
+
+# Sentence ids (one generated sentence or note each; several sentences may share an id).
+S_COMPOSITION = "identite.composition"
+S_DENSITE = "identite.densite"
+S_AO_TRANSFERT = "ao.transfert_planification"
+S_AO_STATUT = "ao.statut"
+S_CTG_AUCUNE = "ctg.aucune"
+S_CTG_NOMBRE = "ctg.nombre"
+S_CTG_LISTE = "ctg.liste_decret"
+S_ENFANTS_COMPARAISON = "demographie.enfants_comparaison"
+S_NAISSANCES_TENDANCE = "demographie.naissances_tendance"
+S_COUVERTURE_COMPARAISON = "couverture.comparaison"
+S_COUVERTURE_ABSENTE = "couverture.absente"
+S_ZONES_ZONAGE = "zones.zonage"
+S_ZONES_ABSENT = "zones.absent"
+S_TRAJECTOIRE_ATTEINT = "trajectoire.atteint"
+S_TRAJECTOIRE_RATTRAPAGE = "trajectoire.rattrapage"
+S_TRAJECTOIRE_ABSENTE = "trajectoire.absente"
+S_ALLOCATAIRES_PART = "allocataires.part"
+AO_SENTENCES = (S_AO_TRANSFERT, S_AO_STATUT, S_CTG_AUCUNE, S_CTG_NOMBRE, S_CTG_LISTE)
+
+# Key figure ids
+F_COMMUNES = "communes"
+F_POPULATION = "population"
+F_TAUX_COUVERTURE = "taux_couverture"
+F_PLACES_EAJE = "structures.places_eaje"
+F_BPE_EAJE = "bpe.eaje"
+
+
+def structure_figure_id(structure_type: str) -> str:
+    return f"structures.{structure_type.lower()}"
+
+
 @dataclass(frozen=True)
 class KeyFigure:
     label: str
@@ -49,6 +99,7 @@ class KeyFigure:
     source: str
     synthetic: bool = False
     estimated: bool = False
+    id: str = ""  # stable id (F_* constants, demography: the column name)
 
 
 @dataclass(frozen=True)
@@ -89,6 +140,16 @@ class Section:
     tables: tuple[Table, ...] = ()
     charts: tuple[ChartSpec, ...] = ()
     missing: tuple[str, ...] = ()  # French: what is not available and which dataset to import
+
+    def said(self, *ids: str) -> tuple[str, ...]:
+        """Sentences, then missing-data notes, whose id is one of `ids` (in section order)."""
+        return tuple(
+            s for s in (*self.sentences, *self.missing) if isinstance(s, Sentence) and s.id in ids
+        )
+
+    def figure(self, *ids: str) -> KeyFigure | None:
+        """The first key figure whose id is one of `ids` (in section order)."""
+        return next((f for f in self.figures if f.id in ids), None)
 
     @property
     def synthetic(self) -> bool:
@@ -524,13 +585,23 @@ def _identity(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     area_src = credit("ign_admin_express_2025")
     figures = [
         KeyFigure(
-            "Communes", kf.n_communes, fmt_number(kf.n_communes), credit("ign_admin_express_2025")
+            "Communes",
+            kf.n_communes,
+            fmt_number(kf.n_communes),
+            credit("ign_admin_express_2025"),
+            id=F_COMMUNES,
         ),
         KeyFigure(
-            "Population municipale", kf.population, f"{fmt_number(kf.population)} hab.", pop_src
+            "Population municipale",
+            kf.population,
+            f"{fmt_number(kf.population)} hab.",
+            pop_src,
+            id=F_POPULATION,
         ),
     ]
-    sentences = [nv.count_sentence(subject.nominative, kf.n_communes, kf.population)]
+    sentences = [
+        Sentence(S_COMPOSITION, nv.count_sentence(subject.nominative, kf.n_communes, kf.population))
+    ]
     density = kf.density.assign(part_population=kf.density["part_population"].round(1))
     density_tbl = pd.DataFrame(
         {
@@ -550,13 +621,19 @@ def _identity(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     rural = float(density.loc[density["dens7"].isin([5, 6, 7]), "part_population"].sum())
     if kf.n_communes == 1:
         sentences.append(
-            f"{nv.capitalise(subject.nominative)} est classée « {density['libelle'].iloc[0]} » "
-            "dans la grille communale de densité de l'INSEE."
+            Sentence(
+                S_DENSITE,
+                f"{nv.capitalise(subject.nominative)} est classée « {density['libelle'].iloc[0]} » "
+                "dans la grille communale de densité de l'INSEE.",
+            )
         )
     else:
         sentences.append(
-            f"{fmt_percent(rural)} de la population {subject.complement} vit dans une commune rurale "
-            "(bourgs ruraux et rural à habitat dispersé ou très dispersé, grille INSEE)."
+            Sentence(
+                S_DENSITE,
+                f"{fmt_percent(rural)} de la population {subject.complement} vit dans une commune rurale "
+                "(bourgs ruraux et rural à habitat dispersé ou très dispersé, grille INSEE).",
+            )
         )
     tables = [
         Table("densite", "Communes et population par niveau de densité", density_tbl, dens_src),
@@ -685,8 +762,11 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
     n_epci = int((mine["titulaire_planifier"] == ao.HOLDER_EPCI).sum())
     if n_epci:
         part.sentences.append(
-            f"La planification est transférée à l'EPCI pour "
-            f"{nv.count_phrase(n_epci, 'commune', feminine=True)} sur {fmt_number(len(mine))}."
+            Sentence(
+                S_AO_TRANSFERT,
+                f"La planification est transférée à l'EPCI pour "
+                f"{nv.count_phrase(n_epci, 'commune', feminine=True)} sur {fmt_number(len(mine))}.",
+            )
         )
     table = ao.ao_table(holders, ctgs, inputs.today)
     table = table.loc[[bool(set(c) & set(codes)) for c in table["communes"]]]
@@ -718,13 +798,19 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
         counts = planners["statut_libelle"].value_counts()
         for label, n in counts.items():
             part.sentences.append(
-                f"{nv.capitalise(nv.count_phrase(int(n), 'AO', 'AO', feminine=True))} "
-                f"exerçant la planification : {_lower_first(str(label))}."
+                Sentence(
+                    S_AO_STATUT,
+                    f"{nv.capitalise(nv.count_phrase(int(n), 'AO', 'AO', feminine=True))} "
+                    f"exerçant la planification : {_lower_first(str(label))}.",
+                )
             )
     covering = [c for c in ctgs if set(c.communes_couvertes) & set(codes)]
     if ctg_ds is not None and not covering:
         part.sentences.append(
-            f"Aucune CTG de la liste importée ne couvre de commune {subject.complement}."
+            Sentence(
+                S_CTG_AUCUNE,
+                f"Aucune CTG de la liste importée ne couvre de commune {subject.complement}.",
+            )
         )
     if covering:
         names = dict(
@@ -778,13 +864,19 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
         )
         n = len(covering)
         part.sentences.append(
-            f"{nv.capitalise(nv.count_phrase(n, 'CTG', 'CTG', feminine=True))} "
-            f"{'couvre' if n == 1 else 'couvrent'} tout ou partie du territoire."
+            Sentence(
+                S_CTG_NOMBRE,
+                f"{nv.capitalise(nv.count_phrase(n, 'CTG', 'CTG', feminine=True))} "
+                f"{'couvre' if n == 1 else 'couvrent'} tout ou partie du territoire.",
+            )
         )
         for c, prog in zip(covering, progress, strict=True):
             part.sentences.append(
-                f"Liste du décret pour la CTG « {c.nom} » : {prog.done} sur {prog.total} "
-                "éléments traités."
+                Sentence(
+                    S_CTG_LISTE,
+                    f"Liste du décret pour la CTG « {c.nom} » : {prog.done} sur {prog.total} "
+                    "éléments traités.",
+                )
             )
     return part
 
@@ -817,7 +909,9 @@ def _demography(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagI
             continue
         fy = f.loc[f["annee"] == year]
         values = [_cached_sum(inputs, "enfants", year, fy, sc, col) for sc in terr]
-        figures.append(KeyFigure(f"{label} ({year})", values[0], fmt_number(values[0]), src, syn))
+        figures.append(
+            KeyFigure(f"{label} ({year})", values[0], fmt_number(values[0]), src, syn, id=col)
+        )
         for sc, v in zip(terr, values, strict=True):
             pop = _pop(geo, sc)
             rows.append(
@@ -842,7 +936,7 @@ def _demography(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagI
                     unit="points",
                 )
                 if s:
-                    sentences.append(s)
+                    sentences.append(Sentence(S_ENFANTS_COMPARAISON, s))
                     break
     if rows:
         tables.append(
@@ -869,7 +963,7 @@ def _demography(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagI
                 float(last["naissances"]),
             )
             if s:
-                sentences.append(s)
+                sentences.append(Sentence(S_NAISSANCES_TENDANCE, s))
             charts.append(
                 ChartSpec(
                     "naissances",
@@ -920,7 +1014,9 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     part = _Part()
     taux_ds = _dataset(inputs, "caf_taux")
     if taux_ds is None:
-        part.missing.append("Taux de couverture : " + import_hint("caf_taux"))
+        part.missing.append(
+            Sentence(S_COUVERTURE_ABSENTE, "Taux de couverture : " + import_hint("caf_taux"))
+        )
         return part
     places_ds = _dataset(inputs, "caf_places")
     wanted = {subject.code, *subject.communes, *(c.code for c in comps)}
@@ -939,7 +1035,9 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     places = _restrict(places_all, wanted)
     years = coverage.years_available(taux)
     if not years:
-        part.missing.append("Taux de couverture : " + import_hint("caf_taux"))
+        part.missing.append(
+            Sentence(S_COUVERTURE_ABSENTE, "Taux de couverture : " + import_hint("caf_taux"))
+        )
         return part
     year = years[-1]
     src = " ; ".join(
@@ -1019,12 +1117,17 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     part.subject_figure = subject_row
     if value is None:
         part.missing.append(
-            f"Taux de couverture {subject.complement} : {subject_row.get('methode') or ''}".strip()
+            Sentence(
+                S_COUVERTURE_ABSENTE,
+                f"Taux de couverture {subject.complement} : {subject_row.get('methode') or ''}".strip(),
+            )
         )
     else:
         label = f"Taux de couverture global ({year})" + (" — estimation" if estimated else "")
         part.figures.append(
-            KeyFigure(label, value, fmt_number(value, 1), src, synthetic, estimated)
+            KeyFigure(
+                label, value, fmt_number(value, 1), src, synthetic, estimated, F_TAUX_COUVERTURE
+            )
         )
         noun = nv.Noun("taux de couverture estimé") if estimated else nv.TAUX_COUVERTURE
         for c, ref in zip(comps, figs["tx_global"].iloc[1:], strict=True):
@@ -1036,7 +1139,7 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
                 None if pd.isna(ref) else float(ref),
             )
             if sentence:
-                part.sentences.append(sentence)
+                part.sentences.append(Sentence(S_COUVERTURE_COMPARAISON, sentence))
     chain = (
         [_comp_place(c) for c in comps] if estimate else [_place(subject), *map(_comp_place, comps)]
     )
@@ -1112,8 +1215,11 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> _Part:
                 map_values.setdefault(c, "Zone prioritaire")
     if not rows:
         part.missing.append(
-            "Zones sous-dotées : aucun zonage enregistré ne touche ce territoire. Définissez et "
-            "enregistrez un zonage dans la page « Zones sous-dotées » pour le reprendre ici."
+            Sentence(
+                S_ZONES_ABSENT,
+                "Zones sous-dotées : aucun zonage enregistré ne touche ce territoire. Définissez et "
+                "enregistrez un zonage dans la page « Zones sous-dotées » pour le reprendre ici.",
+            )
         )
         return part
     tbl = pd.DataFrame(rows)
@@ -1127,10 +1233,13 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> _Part:
     n_zones = tbl["Zone prioritaire"].nunique()
     n_com = len(map_values)
     part.sentences.append(
-        f"{nv.capitalise(nv.count_phrase(n_com, 'commune', feminine=True))} du territoire "
-        f"{'appartient' if n_com < 2 else 'appartiennent'} à "
-        f"{nv.count_phrase(n_zones, 'zone prioritaire', 'zones prioritaires', feminine=True)} "
-        "d'un zonage enregistré."
+        Sentence(
+            S_ZONES_ZONAGE,
+            f"{nv.capitalise(nv.count_phrase(n_com, 'commune', feminine=True))} du territoire "
+            f"{'appartient' if n_com < 2 else 'appartiennent'} à "
+            f"{nv.count_phrase(n_zones, 'zone prioritaire', 'zones prioritaires', feminine=True)} "
+            "d'un zonage enregistré.",
+        )
     )
     part.charts.append(
         ChartSpec(
@@ -1160,9 +1269,10 @@ def _trajectory(
     """Places to create per year to reach the national rate within five years, three scenarios
     (diagnostics.trajectory.DEFAULT_SCENARIOS)."""
     part = _Part()
-    need = (
+    need = Sentence(
+        S_TRAJECTOIRE_ABSENTE,
         "Trajectoire de développement : elle demande le taux, les places et les enfants de moins de 3 ans "
-        "du territoire. " + import_hint("caf_taux") + " " + import_hint("caf_places")
+        "du territoire. " + import_hint("caf_taux") + " " + import_hint("caf_places"),
     )
     if figure is None or national is None:
         part.missing.append(need)
@@ -1178,8 +1288,11 @@ def _trajectory(
     year = int(figure["annee"])
     if float(rate) >= national:
         part.sentences.append(
-            f"Le taux de couverture {subject.complement} ({fmt_number(float(rate), 1)}) atteint déjà le taux national "
-            f"({fmt_number(national, 1)}) : aucune trajectoire de rattrapage n'est calculée."
+            Sentence(
+                S_TRAJECTOIRE_ATTEINT,
+                f"Le taux de couverture {subject.complement} ({fmt_number(float(rate), 1)}) atteint déjà le taux national "
+                f"({fmt_number(national, 1)}) : aucune trajectoire de rattrapage n'est calculée.",
+            )
         )
         return part
     assmat_rate = figure.get("tx_assmat")
@@ -1240,9 +1353,12 @@ def _trajectory(
         )
     )
     part.sentences.append(
-        f"Pour atteindre le taux national en {horizon}, il faudrait créer environ "
-        f"{nv.count_phrase(round(base.per_year), 'place', feminine=True)} par an {subject.complement} "
-        f"(scénario « {base.scenario.name} », estimation)."
+        Sentence(
+            S_TRAJECTOIRE_RATTRAPAGE,
+            f"Pour atteindre le taux national en {horizon}, il faudrait créer environ "
+            f"{nv.count_phrase(round(base.per_year), 'place', feminine=True)} par an {subject.complement} "
+            f"(scénario « {base.scenario.name} », estimation).",
+        )
     )
     return part
 
@@ -1279,6 +1395,7 @@ def _early_childhood(
                 fmt_number(n),
                 _credit(bpe),
                 bpe.is_synthetic,
+                id=F_BPE_EAJE,
             )
         )
         with_eaje = fy.loc[
@@ -1352,11 +1469,13 @@ def _structures(subject: Subject, inputs: PrediagInputs, types: tuple[str, ...])
                 "Places": int(sub["places"].fillna(0).sum()) if t == "EAJE" else pd.NA,
             }
         )
-        figures.append(KeyFigure(short, n, fmt_number(n), src, syn))
+        figures.append(KeyFigure(short, n, fmt_number(n), src, syn, id=structure_figure_id(t)))
         if t == "EAJE":
             places = int(sub["places"].fillna(0).sum())
             psu = int(sub.loc[sub["psu"].fillna(False).astype(bool), "places"].fillna(0).sum())
-            figures.append(KeyFigure("Places en EAJE", places, fmt_number(places), src, syn))
+            figures.append(
+                KeyFigure("Places en EAJE", places, fmt_number(places), src, syn, id=F_PLACES_EAJE)
+            )
             phrase = nv.count_phrase(n, sing, plur)
             sentences.append(
                 f"{nv.capitalise(subject.nominative)} compte {phrase} totalisant {nv.count_phrase(places, 'place', feminine=True)}"
@@ -1502,7 +1621,7 @@ def _allocataires(
         )
         s = nv.share_sentence(noun, shares[0], "des allocataires", subject.complement)
         if s:
-            sentences.append(s)
+            sentences.append(Sentence(S_ALLOCATAIRES_PART, s))
         for sc, ref in zip(terr[1:], shares[1:], strict=True):
             c = nv.compare_sentence(
                 nv.Noun(f"part des {noun.text}", True),
@@ -1668,30 +1787,27 @@ def _chart(section: Section, chart_id: str) -> ChartSpec | None:
     return next((c for c in section.charts if c.id == chart_id), None)
 
 
-def _figure(section: Section, prefix: str) -> KeyFigure | None:
-    return next((f for f in section.figures if f.label.startswith(prefix)), None)
-
-
 def workshop_slides(p: Prediag) -> tuple[Slide, ...]:
     """The pre-diagnostic as a few screens for elected officials: key figures, the territory
-    map, early childhood, priority zones, trajectory, families, CTG. Same facts, same sources."""
+    map, early childhood, priority zones, trajectory, families, CTG. Same facts, same sources:
+    every message and figure is picked by its id (S_* and F_* constants)."""
     ident, demo, pe = p.section("identite"), p.section("demographie"), p.section("petite_enfance")
     figs = [
         f
         for f in (
-            _figure(ident, "Population"),
-            _figure(ident, "Communes"),
-            _figure(demo, "Enfants de moins de 3 ans"),
-            _figure(pe, "Taux de couverture"),
+            ident.figure(F_POPULATION),
+            ident.figure(F_COMMUNES),
+            demo.figure("enfants_moins_3"),
+            pe.figure(F_TAUX_COUVERTURE),
         )
         if f is not None
     ]
     slides = [
         Slide(
             p.subject.name,
-            str(_first(ident.sentences, p.subject.title)),
+            str(_first(ident.said(S_COMPOSITION), p.subject.title)),
             tuple(figs),
-            details=tuple(demo.sentences[-1:]),
+            details=demo.said(S_ENFANTS_COMPARAISON, S_NAISSANCES_TENDANCE)[-1:],
             synthetic=any(f.synthetic for f in figs),
             source_lines=demo.sources[:1],
         )
@@ -1700,25 +1816,27 @@ def workshop_slides(p: Prediag) -> tuple[Slide, ...]:
     slides.append(
         Slide(
             "Le territoire",
-            str(_first(ident.sentences[1:], "")),
+            str(_first(ident.said(S_DENSITE), "")),
             chart=carte,
             synthetic=bool(carte and carte.synthetic),
         )
     )
     cov = _chart(pe, "couverture_composantes")
-    cov_sentences = [
-        s for s in pe.sentences if "taux de couverture" in s.lower() and "trajectoire" not in s
-    ]
+    cov_sentences = pe.said(S_COUVERTURE_COMPARAISON)
     cov_figs = tuple(
         f
-        for f in (_figure(pe, "Taux de couverture"), _figure(pe, "EAJE"), _figure(pe, "Places"))
+        for f in (
+            pe.figure(F_TAUX_COUVERTURE),
+            pe.figure(structure_figure_id("EAJE"), F_BPE_EAJE),
+            pe.figure(F_PLACES_EAJE),
+        )
         if f is not None
     )
     message = str(
         _first(
             cov_sentences[-1:],
             _first(
-                [m for m in pe.missing if "couverture" in m.lower()],
+                pe.said(S_COUVERTURE_ABSENTE, S_TRAJECTOIRE_ABSENTE),
                 "Taux de couverture non disponible.",
             ),
         )
@@ -1734,27 +1852,20 @@ def workshop_slides(p: Prediag) -> tuple[Slide, ...]:
         )
     )
     zones_chart = _chart(pe, "carte_zones")
-    zone_sentence = next(
-        (s for s in pe.sentences if "zone prioritaire" in s or "zones prioritaires" in s), None
-    )
-    zone_missing = next((m for m in pe.missing if m.startswith("Zones sous-dotées")), "")
     slides.append(
         Slide(
             "Zones prioritaires",
-            zone_sentence or zone_missing,
+            str(_first(pe.said(S_ZONES_ZONAGE, S_ZONES_ABSENT), "")),
             chart=zones_chart,
             source_lines=tuple(t.source for t in pe.tables if t.id == "zones_prioritaires"),
         )
     )
     traj = _chart(pe, "trajectoire")
-    traj_sentence = next(
-        (s for s in pe.sentences if "trajectoire" in s or "Pour atteindre" in s), None
-    )
-    traj_missing = next((m for m in pe.missing if m.startswith("Trajectoire")), "")
+    traj_message = _first(pe.said(S_TRAJECTOIRE_ATTEINT, S_TRAJECTOIRE_RATTRAPAGE))
     slides.append(
         Slide(
             "Trajectoire",
-            traj_sentence or traj_missing,
+            str(traj_message or _first(pe.said(S_TRAJECTOIRE_ABSENTE), "")),
             chart=traj,
             details=(traj.note,) if traj and traj.note else (),
             synthetic=bool(traj and traj.synthetic),
@@ -1763,8 +1874,7 @@ def workshop_slides(p: Prediag) -> tuple[Slide, ...]:
     families = [
         s
         for sid in ("parentalite", "acces_droits", "logement")
-        for s in p.section(sid).sentences
-        if s.startswith("Les ")
+        for s in p.section(sid).said(S_ALLOCATAIRES_PART)
     ]
     fam_chart = _chart(p.section("parentalite"), "alloc_parentalite_parts") or _chart(
         p.section("acces_droits"), "alloc_acces_droits_parts"
@@ -1779,7 +1889,7 @@ def workshop_slides(p: Prediag) -> tuple[Slide, ...]:
             source_lines=p.section("parentalite").sources + p.section("acces_droits").sources,
         )
     )
-    ctg_sentences = [s for s in ident.sentences if "CTG" in s or "AO" in s or "planification" in s]
+    ctg_sentences = ident.said(*AO_SENTENCES)
     slides.append(
         Slide(
             "CTG et autorités organisatrices",

@@ -18,9 +18,9 @@ sentence generated from its parameters:
 5. `CompositeRule`: a 0–100 score, weighted mean of normalised components.
 
 Flagged communes that share a boundary are grouped (connected components of the rook
-adjacency graph) and dissolved into named priority zones. Saved zonings are plain JSON
-payloads (`zoning_payload`, `zoning_members`, `zones_from_members`) that the pre-diagnostic
-and the workshop view reload.
+adjacency graph) and dissolved into named priority zones. Saved zonings are JSON
+documents (`zoning_payload`) read back as typed `SavedZoning` objects (`saved_zonings`) by
+the zones page, the pre-diagnostic and the workshop view.
 
 Pure module: no streamlit, inputs are never mutated.
 """
@@ -32,7 +32,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -40,7 +40,7 @@ import pandas as pd
 import shapely
 
 from diagnostics import coverage
-from diagnostics.access import two_step_fca
+from diagnostics.access import DECAY_LABELS, DECAYS, two_step_fca
 from diagnostics.formatting import MISSING_TEXT, fmt_number, fmt_percent
 from diagnostics.registry import Indicator
 
@@ -426,19 +426,81 @@ class RuleOutcome:
     score: pd.Series | None = None  # optional ranking weight
 
 
+#: Supply sources of the accessibility rule (chosen on the page, not saved with the rule).
+SUPPLY_STRUCTURES = "Places des EAJE géolocalisés (liste des structures)"
+SUPPLY_COMMUNES = "Places Cnaf des communes publiées (tous modes d'accueil)"
+REFERENCE_LABELS: dict[str, str] = {
+    "france": "% du taux national",
+    "departement": "% du taux du département",
+    "absolu": "places pour 100 enfants",
+}
+COMBINE_LABELS: dict[str, str] = {"une": "au moins une règle", "toutes": "toutes les règles"}
+
+
+@dataclass(frozen=True)
+class Control:
+    """Declarative description of one control of a rule; ui/zones.py draws them in a loop.
+
+    `param` is the key of the value in the rule's parameters (`Rule.params`, saved with a
+    zoning; « poids.couverture » sets the « couverture » entry of the « poids » mapping);
+    a control whose param starts with « _ » is a page setting, not a rule parameter.
+    `key` is the widget key, formatted with the values chosen above it (« {reference} »).
+    `default_by`: (param of a control above, default per value of it); `default` otherwise.
+    Consecutive controls of one `group` are drawn side by side in `columns` columns.
+    `options_from`: options given by the page (e.g. the supply sources available).
+    """
+
+    param: str
+    label: str
+    widget: Literal["number", "slider", "select"]
+    key: str
+    default: float | str = 0.0
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    number_format: str | None = None
+    integer: bool = False
+    options: tuple[str, ...] = ()
+    option_labels: Mapping[str, str] = field(default_factory=dict)
+    options_from: str = ""
+    default_by: tuple[str, Mapping[str, float]] | None = None
+    group: str = ""
+    columns: int = 1
+    caption: str = ""  # appended to the rule sentence, formatted with {value}
+
+    def default_for(self, chosen: Mapping[str, object]) -> float | str:
+        if self.default_by is not None:
+            other, table = self.default_by
+            return table.get(str(chosen.get(other)), self.default)
+        return self.default
+
+    def widget_key(self, chosen: Mapping[str, object]) -> str:
+        return self.key.format(**{k.lstrip("_"): v for k, v in chosen.items()})
+
+
 @dataclass(frozen=True)
 class CnafPriorityRule:
     """Rule 1: coverage below the national rate AND income proxy above the national share."""
 
     id: str = "cnaf"
     label: str = "Critères historiques Cnaf"
+    toggle: ClassVar[tuple[str, bool]] = ("zones_r_cnaf", True)  # widget key, checked at first
+    controls: ClassVar[tuple[Control, ...]] = ()
+
+    def params(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_params(cls, p: Mapping) -> CnafPriorityRule:  # noqa: ARG003 - rule interface
+        return cls()
 
     def describe(self, refs: References) -> str:
         return (
             "Commune retenue si son taux de couverture est inférieur au taux national "
-            f"({fmt_number(refs.national_rate, 1, missing=MISSING_TEXT)} places pour 100 enfants, {refs.national_rate_nature}) "
-            f"et si la {refs.income_label} dépasse le niveau national ({fmt_percent(refs.income_share, missing=MISSING_TEXT)}), "
-            "indicateur de revenus retenu faute de revenu médian communal dans l'espace de travail."
+            f"({fmt_number(refs.national_rate, 1, missing=MISSING_TEXT)} places pour 100 enfants, "
+            f"{refs.national_rate_nature}) et si la {refs.income_label} dépasse le niveau national "
+            f"({fmt_percent(refs.income_share, missing=MISSING_TEXT)}), indicateur de revenus "
+            "retenu faute de revenu médian communal dans l'espace de travail."
         )
 
     def evaluate(self, base: pd.DataFrame, refs: References) -> RuleOutcome:
@@ -463,22 +525,54 @@ class CoverageThresholdRule:
     value: float = 100.0  # places per 100 children (absolu) or % of the reference rate
     id: str = "seuil"
     label: str = "Seuil de taux de couverture"
+    toggle: ClassVar[tuple[str, bool]] = ("zones_r_seuil", True)
+    controls: ClassVar[tuple[Control, ...]] = (
+        Control(
+            "reference",
+            "Référence",
+            "select",
+            "zones_seuil_ref",
+            options=tuple(REFERENCE_LABELS),
+            option_labels=REFERENCE_LABELS,
+        ),
+        Control(
+            "valeur",
+            "Valeur du seuil",
+            "number",
+            "zones_seuil_val_{reference}",
+            default=80.0,
+            default_by=("reference", {"absolu": 50.0}),
+            minimum=0.0,
+            maximum=300.0,
+            step=5.0,
+            number_format="%.1f",
+        ),
+    )
+
+    def params(self) -> dict:
+        return {"reference": self.reference, "valeur": self.value}
+
+    @classmethod
+    def from_params(cls, p: Mapping) -> CoverageThresholdRule:
+        return cls(p["reference"], float(p["valeur"]))
 
     def describe(self, refs: References) -> str:
         if self.reference == "absolu":
             return (
                 f"Commune retenue si son taux de couverture (publié ou estimé) est inférieur à "
-                f"{fmt_number(self.value, 1, missing=MISSING_TEXT)} places pour 100 enfants de moins de 3 ans."
+                f"{fmt_number(self.value, 1, missing=MISSING_TEXT)} places pour 100 enfants de "
+                "moins de 3 ans."
             )
+        share = fmt_percent(self.value, 0, missing=MISSING_TEXT)
         if self.reference == "departement":
             return (
-                f"Commune retenue si son taux de couverture est inférieur à {fmt_percent(self.value, 0, missing=MISSING_TEXT)} "
-                "du taux de son département "
-                f"({refs.departement_nature})."
+                f"Commune retenue si son taux de couverture est inférieur à {share} "
+                f"du taux de son département ({refs.departement_nature})."
             )
+        limit = fmt_number(self.threshold_france(refs), 1, missing=MISSING_TEXT)
         return (
-            f"Commune retenue si son taux de couverture est inférieur à {fmt_percent(self.value, 0, missing=MISSING_TEXT)} du "
-            f"taux national, soit {fmt_number(self.threshold_france(refs), 1, missing=MISSING_TEXT)} places pour 100 enfants."
+            f"Commune retenue si son taux de couverture est inférieur à {share} du "
+            f"taux national, soit {limit} places pour 100 enfants."
         )
 
     def threshold_france(self, refs: References) -> float | None:
@@ -507,15 +601,36 @@ class NoEajeRule:
     min_children: float = 20.0
     id: str = "sans_eaje"
     label: str = "Communes sans EAJE"
+    toggle: ClassVar[tuple[str, bool]] = ("zones_r_eaje", True)
+    controls: ClassVar[tuple[Control, ...]] = (
+        Control(
+            "enfants_min",
+            "Enfants de moins de 3 ans au moins",
+            "number",
+            "zones_eaje_min",
+            default=40,
+            minimum=0,
+            maximum=10_000,
+            step=5,
+            integer=True,
+        ),
+    )
 
-    def describe(self, refs: References) -> str:  # noqa: ARG002 - common rule interface
+    def params(self) -> dict:
+        return {"enfants_min": self.min_children}
+
+    @classmethod
+    def from_params(cls, p: Mapping) -> NoEajeRule:
+        return cls(float(p["enfants_min"]))
+
+    def describe(self, refs: References) -> str:  # noqa: ARG002 - rule interface
         return (
             "Commune retenue si elle ne compte aucun établissement d'accueil du jeune enfant (EAJE) "
-            f"et au moins {fmt_number(self.min_children, 0, missing=MISSING_TEXT)} enfants de moins de 3 ans ; les communes sont "
-            "classées par nombre d'enfants concernés."
+            f"et au moins {fmt_number(self.min_children, 0, missing=MISSING_TEXT)} enfants de "
+            "moins de 3 ans ; les communes sont classées par nombre d'enfants concernés."
         )
 
-    def evaluate(self, base: pd.DataFrame, refs: References) -> RuleOutcome:  # noqa: ARG002 - common rule interface
+    def evaluate(self, base: pd.DataFrame, refs: References) -> RuleOutcome:  # noqa: ARG002 - rule interface
         n, kids = _num(base["n_eaje"]), _num(base["enfants_moins_3"])
         evaluated = n.notna() & kids.notna()
         flag = evaluated & (n == 0) & (kids >= self.min_children)
@@ -531,18 +646,72 @@ class AccessibilityRule:
     decay: str = "gaussienne"
     id: str = "accessibilite"
     label: str = "Accessibilité (2SFCA)"
+    toggle: ClassVar[tuple[str, bool]] = ("zones_r_acc", False)
+    #: page context the rule needs (the supply sources): the toggle is disabled without it
+    needs: ClassVar[str] = "offres"
+    needs_help: ClassVar[str] = "Aucune offre géolocalisable dans l'espace de travail."
+    controls: ClassVar[tuple[Control, ...]] = (
+        Control(
+            "rayon_km",
+            "Rayon (km)",
+            "slider",
+            "zones_acc_radius",
+            default=10,
+            minimum=2,
+            maximum=40,
+            integer=True,
+            group="portee",
+            columns=2,
+        ),
+        Control(
+            "decroissance",
+            "Décroissance",
+            "select",
+            "zones_acc_decay",
+            options=DECAYS,
+            option_labels=DECAY_LABELS,
+            group="portee",
+            columns=2,
+        ),
+        Control(
+            "_offre",
+            "Offre prise en compte",
+            "select",
+            "zones_acc_supply",
+            options_from="offres",
+            caption="Offre : {value_lower}.",
+        ),
+        Control(
+            "seuil",
+            "Seuil (places accessibles pour 100 enfants)",
+            "number",
+            "zones_acc_thr_{offre}",
+            default=30.0,
+            default_by=("_offre", {SUPPLY_STRUCTURES: 10.0}),
+            minimum=0.0,
+            maximum=300.0,
+            step=5.0,
+            number_format="%.1f",
+        ),
+    )
 
-    def describe(self, refs: References) -> str:  # noqa: ARG002 - common rule interface
-        from diagnostics.access import DECAY_LABELS
+    def params(self) -> dict:
+        return {"seuil": self.threshold, "rayon_km": self.radius_km, "decroissance": self.decay}
 
+    @classmethod
+    def from_params(cls, p: Mapping) -> AccessibilityRule:
+        return cls(float(p["seuil"]), float(p["rayon_km"]), p["decroissance"])
+
+    def describe(self, refs: References) -> str:  # noqa: ARG002 - rule interface
         return (
-            f"Commune retenue si moins de {fmt_number(self.threshold, 0, missing=MISSING_TEXT)} places pour 100 enfants sont "
-            f"accessibles dans un rayon de {fmt_number(self.radius_km, 0, missing=MISSING_TEXT)} km ({DECAY_LABELS[self.decay]}), "
+            f"Commune retenue si moins de {fmt_number(self.threshold, 0, missing=MISSING_TEXT)} "
+            "places pour 100 enfants sont accessibles dans un rayon de "
+            f"{fmt_number(self.radius_km, 0, missing=MISSING_TEXT)} km ({DECAY_LABELS[self.decay]}), "
             "selon la méthode 2SFCA de cette application (distances à vol d'oiseau entre points "
             "représentatifs des communes)."
         )
 
-    def evaluate(self, base: pd.DataFrame, refs: References) -> RuleOutcome:  # noqa: ARG002 - common rule interface
+    def evaluate(self, base: pd.DataFrame, refs: References) -> RuleOutcome:  # noqa: ARG002 - rule interface
         if "accessibilite" not in base:
             none = pd.Series(False, index=base.index)
             return RuleOutcome(none, none.copy())
@@ -561,6 +730,15 @@ COMPONENT_LABELS: dict[str, str] = {
     "qpv": "quartier prioritaire",
 }
 NO_EAJE_FULL_WEIGHT = 50.0  # children under 3 from which a commune without EAJE counts fully
+DEFAULT_WEIGHTS: tuple[tuple[str, float], ...] = (
+    ("couverture", 3.0),
+    ("accessibilite", 2.0),
+    ("sans_eaje", 1.0),
+    ("revenus", 2.0),
+    ("monoparentales", 1.0),
+    ("rural", 0.0),
+    ("qpv", 1.0),
+)
 
 
 def composite_components(base: pd.DataFrame, refs: References) -> pd.DataFrame:
@@ -616,20 +794,48 @@ def composite_score(
 class CompositeRule:
     """Rule 5: composite score (0–100) at or above a threshold."""
 
-    weights: tuple[tuple[str, float], ...] = (
-        ("couverture", 3.0),
-        ("accessibilite", 2.0),
-        ("sans_eaje", 1.0),
-        ("revenus", 2.0),
-        ("monoparentales", 1.0),
-        ("rural", 0.0),
-        ("qpv", 1.0),
-    )
+    weights: tuple[tuple[str, float], ...] = DEFAULT_WEIGHTS
     threshold: float = 50.0
     id: str = "score"
     label: str = "Score composite"
+    toggle: ClassVar[tuple[str, bool]] = ("zones_r_score", False)
+    controls: ClassVar[tuple[Control, ...]] = (
+        *(
+            Control(
+                f"poids.{comp}",
+                label.capitalize(),
+                "number",
+                f"zones_w_{comp}",
+                default=dict(DEFAULT_WEIGHTS).get(comp, 0.0),
+                minimum=0.0,
+                maximum=10.0,
+                step=0.5,
+                number_format="%.1f",
+                group="poids",
+                columns=2,
+            )
+            for comp, label in COMPONENT_LABELS.items()
+        ),
+        Control(
+            "seuil",
+            "Score minimal (sur 100)",
+            "slider",
+            "zones_score_thr",
+            default=50,
+            minimum=0,
+            maximum=100,
+            integer=True,
+        ),
+    )
 
-    def describe(self, refs: References) -> str:  # noqa: ARG002 - common rule interface
+    def params(self) -> dict:
+        return {"poids": dict(self.weights), "seuil": self.threshold}
+
+    @classmethod
+    def from_params(cls, p: Mapping) -> CompositeRule:
+        return cls(tuple((k, float(v)) for k, v in p["poids"].items()), float(p["seuil"]))
+
+    def describe(self, refs: References) -> str:  # noqa: ARG002 - rule interface
         used = [(k, v) for k, v in self.weights if v > 0]
         parts = (
             ", ".join(
@@ -638,7 +844,8 @@ class CompositeRule:
             or "aucun critère"
         )
         return (
-            f"Commune retenue si son score composite atteint {fmt_number(self.threshold, 0, missing=MISSING_TEXT)} sur 100, "
+            "Commune retenue si son score composite atteint "
+            f"{fmt_number(self.threshold, 0, missing=MISSING_TEXT)} sur 100, "
             f"moyenne pondérée de : {parts} (chaque critère ramené entre 0 et 1)."
         )
 
@@ -650,6 +857,32 @@ class CompositeRule:
 
 Rule = CnafPriorityRule | CoverageThresholdRule | NoEajeRule | AccessibilityRule | CompositeRule
 Combine = Literal["une", "toutes"]
+
+#: The registry of the rules, in the order the page numbers them: adding a rule is one class
+#: (parameters, sentence, evaluation, controls) and one entry here.
+RULE_TYPES: tuple[type[Rule], ...] = (
+    CnafPriorityRule,
+    CoverageThresholdRule,
+    NoEajeRule,
+    AccessibilityRule,
+    CompositeRule,
+)
+RULES: dict[str, type[Rule]] = {cls().id: cls for cls in RULE_TYPES}
+
+
+def rule_from_controls(rule_id: str, values: Mapping[str, object]) -> Rule:
+    """A rule from the values of its controls (keys: `Control.param`; « _… » page settings
+    are left out, « poids.x » entries gathered into « poids »)."""
+    params: dict[str, object] = {}
+    for key, value in values.items():
+        if key.startswith("_"):
+            continue
+        head, _, sub = key.partition(".")
+        if sub:
+            params.setdefault(head, {})[sub] = value  # type: ignore[index]
+        else:
+            params[key] = value
+    return RULES[rule_id].from_params(params)
 
 
 @dataclass(frozen=True)
@@ -701,26 +934,7 @@ def apply_rules(
 # --------------------------------------------------------------- rules <-> parameters
 def rules_to_params(rules: Sequence[Rule], combine: Combine) -> dict:
     """JSON-ready parameters of a rule set (saved with a zoning)."""
-    out: list[dict] = []
-    for r in rules:
-        if isinstance(r, CnafPriorityRule):
-            out.append({"regle": "cnaf"})
-        elif isinstance(r, CoverageThresholdRule):
-            out.append({"regle": "seuil", "reference": r.reference, "valeur": r.value})
-        elif isinstance(r, NoEajeRule):
-            out.append({"regle": "sans_eaje", "enfants_min": r.min_children})
-        elif isinstance(r, AccessibilityRule):
-            out.append(
-                {
-                    "regle": "accessibilite",
-                    "seuil": r.threshold,
-                    "rayon_km": r.radius_km,
-                    "decroissance": r.decay,
-                }
-            )
-        elif isinstance(r, CompositeRule):
-            out.append({"regle": "score", "poids": dict(r.weights), "seuil": r.threshold})
-    return {"regles": out, "combinaison": combine}
+    return {"regles": [{"regle": r.id, **r.params()} for r in rules], "combinaison": combine}
 
 
 def rules_from_params(params: Mapping) -> tuple[list[Rule], Combine]:
@@ -728,24 +942,9 @@ def rules_from_params(params: Mapping) -> tuple[list[Rule], Combine]:
     rules: list[Rule] = []
     for p in params.get("regles", []):
         kind = p["regle"]
-        if kind == "cnaf":
-            rules.append(CnafPriorityRule())
-        elif kind == "seuil":
-            rules.append(CoverageThresholdRule(p["reference"], float(p["valeur"])))
-        elif kind == "sans_eaje":
-            rules.append(NoEajeRule(float(p["enfants_min"])))
-        elif kind == "accessibilite":
-            rules.append(
-                AccessibilityRule(float(p["seuil"]), float(p["rayon_km"]), p["decroissance"])
-            )
-        elif kind == "score":
-            rules.append(
-                CompositeRule(
-                    tuple((k, float(v)) for k, v in p["poids"].items()), float(p["seuil"])
-                )
-            )
-        else:
+        if kind not in RULES:
             raise ValueError(f"Règle inconnue : {kind!r}")
+        rules.append(RULES[kind].from_params(p))
     return rules, params.get("combinaison", "une")
 
 
@@ -968,6 +1167,76 @@ def zone_table(
 
 
 # ------------------------------------------------------------------ saved zonings
+@dataclass(frozen=True)
+class SavedZone:
+    id: str
+    nom: str
+    communes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SavedZoning:
+    """A zoning saved in the workspace (document kind « zonage »), read once, typed.
+
+    The JSON document (`to_document`) is what `Workspace.save_document` stores: nom,
+    territoire, date (ISO), parametres (`rules_to_params`), taux_cible, communes, zones.
+    """
+
+    nom: str
+    territoire: str
+    date: str  # ISO 8601, « 2026-11-26T12:00:00+00:00 »
+    parametres: Mapping[str, object]
+    taux_cible: float | None
+    communes: tuple[str, ...]
+    zones: tuple[SavedZone, ...]
+
+    @classmethod
+    def from_document(cls, name: str, doc: object) -> SavedZoning | None:
+        """The zoning of a stored document (None when the document is not a zoning)."""
+        if not isinstance(doc, Mapping) or not isinstance(doc.get("zones"), list):
+            return None
+        zones_ = tuple(
+            SavedZone(
+                str(z.get("id", "")),
+                str(z.get("nom", z.get("id", ""))),
+                tuple(str(c) for c in z.get("communes", [])),
+            )
+            for z in doc["zones"]
+            if isinstance(z, Mapping)
+        )
+        target = doc.get("taux_cible")
+        params = doc.get("parametres")
+        return cls(
+            nom=name,
+            territoire=str(doc.get("territoire", "")),
+            date=str(doc.get("date", "")),
+            parametres=params if isinstance(params, Mapping) else {},
+            taux_cible=None if target is None else float(target),
+            communes=tuple(str(c) for c in doc.get("communes", [])),
+            zones=zones_,
+        )
+
+    def to_document(self) -> dict:
+        return {
+            "nom": self.nom,
+            "territoire": self.territoire,
+            "date": self.date,
+            "parametres": json.loads(json.dumps(dict(self.parametres))),
+            "taux_cible": self.taux_cible,
+            "communes": list(self.communes),
+            "zones": [{"id": z.id, "nom": z.nom, "communes": list(z.communes)} for z in self.zones],
+        }
+
+    def rules(self) -> tuple[list[Rule], Combine]:
+        """The rules and combination the zoning was made with (`rules_from_params`)."""
+        return rules_from_params(self.parametres)
+
+    def members(self) -> pd.DataFrame:
+        """code_insee, zone_id, zone_nom of the zoning's communes."""
+        rows = [(c, z.id, z.nom) for z in self.zones for c in z.communes]
+        return pd.DataFrame(rows, columns=["code_insee", "zone_id", "zone_nom"]).astype("string")
+
+
 def zoning_payload(
     name: str,
     territory_key: str,
@@ -978,47 +1247,52 @@ def zoning_payload(
 ) -> dict:
     """JSON document of a zoning (Workspace.save_document(kind='zonage', name, payload))."""
     when = when or datetime.now(UTC)
-    zones: dict[str, dict] = {}
+    zones_: dict[str, SavedZone] = {}
     for r in members.itertuples(index=False):
-        z = zones.setdefault(
-            str(r.zone_id), {"id": str(r.zone_id), "nom": str(r.zone_nom), "communes": []}
-        )
-        z["communes"].append(str(r.code_insee))
-    return {
-        "nom": name,
-        "territoire": territory_key,
-        "date": when.isoformat(timespec="seconds"),
-        "parametres": json.loads(json.dumps(dict(params))),
-        "taux_cible": float(target_rate),
-        "communes": sorted(members["code_insee"].astype(str).tolist()),
-        "zones": list(zones.values()),
-    }
+        z = zones_.setdefault(str(r.zone_id), SavedZone(str(r.zone_id), str(r.zone_nom), ()))
+        zones_[z.id] = SavedZone(z.id, z.nom, (*z.communes, str(r.code_insee)))
+    return SavedZoning(
+        nom=name,
+        territoire=territory_key,
+        date=when.isoformat(timespec="seconds"),
+        parametres=params,
+        taux_cible=float(target_rate),
+        communes=tuple(sorted(members["code_insee"].astype(str).tolist())),
+        zones=tuple(zones_.values()),
+    ).to_document()
 
 
-def saved_zonings(documents: Mapping[str, object], territory_key: str | None = None) -> list[dict]:
-    """Saved zoning payloads (Workspace.documents('zonage')), newest first.
+def saved_zonings(
+    documents: Mapping[str, object], territory_key: str | None = None
+) -> list[SavedZoning]:
+    """Saved zonings (Workspace.documents('zonage')), newest first.
 
     territory_key: keep only the zonings saved for that territory (e.g. 'epci:200065886');
-    a zoning saved for a larger territory can still be filtered by commune with
-    `zoning_members`. Documents that are not zoning payloads are skipped.
+    a zoning saved for a larger territory can still be filtered by commune with its
+    `members`. Documents that are not zonings are skipped.
     """
     out = [
-        {**doc, "nom": name}
+        z
         for name, doc in documents.items()
-        if isinstance(doc, dict)
-        and isinstance(doc.get("zones"), list)
-        and (territory_key is None or doc.get("territoire") == territory_key)
+        if (z := SavedZoning.from_document(name, doc)) is not None
+        and (territory_key is None or z.territoire == territory_key)
     ]
-    return sorted(out, key=lambda d: (str(d.get("date", "")), d["nom"]), reverse=True)
+    return sorted(out, key=lambda z: (z.date, z.nom), reverse=True)
 
 
-def zoning_members(payload: Mapping) -> pd.DataFrame:
-    """code_insee, zone_id, zone_nom of a saved zoning payload."""
-    rows = [(c, z["id"], z["nom"]) for z in payload.get("zones", []) for c in z["communes"]]
-    return pd.DataFrame(rows, columns=["code_insee", "zone_id", "zone_nom"]).astype("string")
+def zoning_members(zoning: SavedZoning | Mapping) -> pd.DataFrame:
+    """code_insee, zone_id, zone_nom of a saved zoning (typed, or its JSON document)."""
+    if not isinstance(zoning, SavedZoning):
+        typed = SavedZoning.from_document(str(zoning.get("nom", "")), zoning)
+        if typed is None:
+            return pd.DataFrame(columns=["code_insee", "zone_id", "zone_nom"], dtype="string")
+        zoning = typed
+    return zoning.members()
 
 
-def zones_from_payload(payload: Mapping, geometries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def zones_from_payload(
+    payload: SavedZoning | Mapping, geometries: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
     """Polygons of a saved zoning (re-dissolved from the communes' polygons)."""
     return dissolve_zones(geometries, zoning_members(payload))
 

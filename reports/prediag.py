@@ -1194,21 +1194,22 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> _Part:
     codes = set(subject.communes)
     rows = []
     map_values: dict[str, str] = {}
-    for name, payload in docs.items():
-        if not isinstance(payload, Mapping):
+    for name, doc in docs.items():
+        zoning = zones.SavedZoning.from_document(name, doc)
+        if zoning is None:
             continue
-        for z in payload.get("zones", []):
-            inside = sorted(codes & set(map(str, z.get("communes", []))))
+        for z in zoning.zones:
+            inside = sorted(codes & set(z.communes))
             if not inside:
                 continue
             rows.append(
                 {
-                    "Zonage": str(payload.get("nom", name)),
-                    "Enregistré le": str(payload.get("date", ""))[:10],
-                    "Zone prioritaire": str(z.get("nom", z.get("id", ""))),
-                    "Communes de la zone": len(z.get("communes", [])),
+                    "Zonage": zoning.nom,
+                    "Enregistré le": zoning.date[:10],
+                    "Zone prioritaire": z.nom,
+                    "Communes de la zone": len(z.communes),
                     "Dont sur le territoire": len(inside),
-                    "Taux cible": payload.get("taux_cible"),
+                    "Taux cible": zoning.taux_cible,
                 }
             )
             for c in inside:

@@ -38,14 +38,6 @@ from ui.components import ALTAIR_LOCALE, credits, demo_band
 
 KINDS = kinds_read_by(Analysis.ZONES)
 ZONE_STROKE = "#7a0177"
-SUPPLY_STRUCTURES = "Places des EAJE géolocalisés (liste des structures)"
-SUPPLY_COMMUNES = "Places Cnaf des communes publiées (tous modes d'accueil)"
-COMBINE_LABELS = {"une": "au moins une règle", "toutes": "toutes les règles"}
-REFERENCE_LABELS = {
-    "france": "% du taux national",
-    "departement": "% du taux du département",
-    "absolu": "places pour 100 enfants",
-}
 
 
 # --------------------------------------------------------------------------- data
@@ -123,9 +115,9 @@ def supply_options() -> list[str]:
     """Supply sources available in the workspace, geolocated structures first."""
     out: list[str] = []
     if not _structure_supply(cache.revision()).empty:
-        out.append(SUPPLY_STRUCTURES)
+        out.append(zones.SUPPLY_STRUCTURES)
     if not _frame("caf_places").empty:
-        out.append(SUPPLY_COMMUNES)
+        out.append(zones.SUPPLY_COMMUNES)
     return out
 
 
@@ -141,7 +133,7 @@ def _accessibility(
     base = national_base(year).set_index("code_insee")
     pts = _commune_points().reindex(base.index)
     demand = pts[["x", "y"]].assign(enfants=base["enfants_moins_3"].to_numpy())
-    if supply_kind == SUPPLY_STRUCTURES:
+    if supply_kind == zones.SUPPLY_STRUCTURES:
         supply = _structure_supply(revision)
     else:
         supply = pts[["x", "y"]].assign(places=base["places"].to_numpy()).reset_index(drop=True)
@@ -291,8 +283,8 @@ def controls(
     )
     combine = c3.radio(
         "Une commune est prioritaire si elle remplit…",
-        list(COMBINE_LABELS),
-        format_func=COMBINE_LABELS.__getitem__,
+        list(zones.COMBINE_LABELS),
+        format_func=zones.COMBINE_LABELS.__getitem__,
         key="zones_combine",
         horizontal=True,
     )
@@ -300,91 +292,98 @@ def controls(
     access_params: access.AccessParams | None = None
     supplies = supply_options()
     supply = supplies[0] if supplies else ""
+    context = {"offres": supplies}
     with rules_box, st.container(border=True):
         st.markdown("**Règles de repérage** (cochez, combinez, réglez)")
-        r1 = r2 = st.container()
-        with r1:
-            if st.checkbox("1. Critères historiques Cnaf", value=True, key="zones_r_cnaf"):
-                rules.append(zones.CnafPriorityRule())
-                st.caption(rules[-1].describe(refs))
-            if st.checkbox("2. Seuil de taux de couverture", value=True, key="zones_r_seuil"):
-                ref = st.selectbox(
-                    "Référence",
-                    list(REFERENCE_LABELS),
-                    format_func=REFERENCE_LABELS.__getitem__,
-                    key="zones_seuil_ref",
-                )
-                default = 50.0 if ref == "absolu" else 80.0
-                value = st.number_input(
-                    "Valeur du seuil",
-                    min_value=0.0,
-                    max_value=300.0,
-                    value=default,
-                    step=5.0,
-                    format="%.1f",
-                    key=f"zones_seuil_val_{ref}",
-                )
-                rules.append(zones.CoverageThresholdRule(ref, float(value)))  # type: ignore[arg-type]
-                st.caption(rules[-1].describe(refs))
-            if st.checkbox("3. Communes sans EAJE", value=True, key="zones_r_eaje"):
-                n = st.number_input(
-                    "Enfants de moins de 3 ans au moins",
-                    min_value=0,
-                    max_value=10_000,
-                    value=40,
-                    step=5,
-                    key="zones_eaje_min",
-                )
-                rules.append(zones.NoEajeRule(float(n)))
-                st.caption(rules[-1].describe(refs))
-        with r2:
-            if st.checkbox(
-                "4. Accessibilité (2SFCA)",
-                value=False,
-                key="zones_r_acc",
-                disabled=not supplies,
-                help=None if supplies else "Aucune offre géolocalisable dans l'espace de travail.",
-            ):
-                a1, a2 = st.columns(2)
-                radius = a1.slider("Rayon (km)", 2, 40, 10, key="zones_acc_radius")
-                decay = a2.selectbox(
-                    "Décroissance",
-                    list(access.DECAYS),
-                    format_func=access.DECAY_LABELS.__getitem__,
-                    key="zones_acc_decay",
-                )
-                supply = st.selectbox("Offre prise en compte", supplies, key="zones_acc_supply")
-                thr = st.number_input(
-                    "Seuil (places accessibles pour 100 enfants)",
-                    min_value=0.0,
-                    max_value=300.0,
-                    value=10.0 if supply == SUPPLY_STRUCTURES else 30.0,
-                    step=5.0,
-                    format="%.1f",
-                    key=f"zones_acc_thr_{supplies.index(supply)}",
-                )
-                access_params = access.AccessParams(float(radius), decay)
-                rules.append(zones.AccessibilityRule(float(thr), float(radius), decay))
-                st.caption(rules[-1].describe(refs) + f" Offre : {supply.lower()}.")
-            if st.checkbox("5. Score composite", value=False, key="zones_r_score"):
-                weights: list[tuple[str, float]] = []
-                cols = st.columns(2)
-                defaults = dict(zones.CompositeRule().weights)
-                for k, (comp, label) in enumerate(zones.COMPONENT_LABELS.items()):
-                    w = cols[k % 2].number_input(
-                        label.capitalize(),
-                        min_value=0.0,
-                        max_value=10.0,
-                        value=float(defaults.get(comp, 0.0)),
-                        step=0.5,
-                        format="%.1f",
-                        key=f"zones_w_{comp}",
-                    )
-                    weights.append((comp, float(w)))
-                thr = st.slider("Score minimal (sur 100)", 0, 100, 50, key="zones_score_thr")
-                rules.append(zones.CompositeRule(tuple(weights), float(thr)))
-                st.caption(rules[-1].describe(refs))
+        for number, rule_type in enumerate(zones.RULE_TYPES, start=1):
+            drawn = _rule_controls(number, rule_type, refs, context)
+            if drawn is None:
+                continue
+            rule, values = drawn
+            rules.append(rule)
+            if isinstance(rule, zones.AccessibilityRule):
+                access_params = access.AccessParams(rule.radius_km, rule.decay)  # type: ignore[arg-type]
+                supply = str(values["_offre"])
     return Controls(year, tuple(rules), combine, float(target), access_params, supply), refs
+
+
+def _rule_controls(
+    number: int,
+    rule_type: type[zones.Rule],
+    refs: zones.References,
+    context: dict[str, list[str]],
+) -> tuple[zones.Rule, dict[str, object]] | None:
+    """The checkbox of one rule, then its controls (declared by the rule), then its sentence;
+    the rule and the values of its controls, None when the rule is not ticked."""
+    proto = rule_type()
+    key, checked = rule_type.toggle
+    needs = getattr(rule_type, "needs", "")
+    available = not needs or bool(context.get(needs))
+    if not st.checkbox(
+        f"{number}. {proto.label}",
+        value=checked,
+        key=key,
+        disabled=not available,
+        help=None if available else getattr(rule_type, "needs_help", None),
+    ):
+        return None
+    values: dict[str, object] = {}
+    captions: list[str] = []
+    group, cols, k = "", None, 0
+    for control in rule_type.controls:
+        if control.group and control.group == group and cols is not None:
+            k += 1
+        elif control.group:
+            group, cols, k = control.group, st.columns(control.columns), 0
+        else:
+            group, cols = "", None
+        where = cols[k % len(cols)] if cols is not None else st
+        values[control.param] = _control_widget(where, control, values, context)
+        if control.caption:
+            value = str(values[control.param])
+            captions.append(control.caption.format(value=value, value_lower=value.lower()))
+    rule = zones.rule_from_controls(proto.id, values)
+    st.caption(" ".join([rule.describe(refs), *captions]))
+    return rule, values
+
+
+def _control_widget(
+    where, control: zones.Control, chosen: dict[str, object], context: dict[str, list[str]]
+) -> object:
+    """One declared control as a Streamlit widget; returns its value."""
+    key = control.widget_key(chosen)
+    if control.widget == "select":
+        options = (
+            list(context.get(control.options_from, []))
+            if control.options_from
+            else list(control.options)
+        )
+        labels = control.option_labels
+        return where.selectbox(
+            control.label,
+            options,
+            format_func=labels.__getitem__ if labels else str,
+            key=key,
+        )
+    default = control.default_for(chosen)
+    cast = int if control.integer else float
+    if control.widget == "slider":
+        return where.slider(
+            control.label,
+            cast(control.minimum),
+            cast(control.maximum),
+            cast(default),
+            key=key,
+        )
+    return where.number_input(
+        control.label,
+        min_value=cast(control.minimum),
+        max_value=cast(control.maximum),
+        value=cast(default),
+        step=cast(control.step),
+        format=control.number_format,
+        key=key,
+    )
 
 
 # ------------------------------------------------------------------------ tables
@@ -638,15 +637,15 @@ def saved_section(
         ws.save_document(zones.ZONING_DOCUMENT_KIND, name.strip(), {**payload, "nom": name.strip()})
         st.success(f"Zonage « {name.strip()} » enregistré dans l'espace de travail.")
     saved = ws.documents(zones.ZONING_DOCUMENT_KIND)
-    here = {d["nom"]: d for d in zones.saved_zonings(saved, territory.key)}
+    here = {d.nom: d for d in zones.saved_zonings(saved, territory.key)}
     if here:
         rows = [
             {
                 "Version": k,
-                "Date": v.get("date", ""),
-                "Communes": len(v.get("communes", [])),
-                "Zones": len(v.get("zones", [])),
-                "Taux cible": v.get("taux_cible"),
+                "Date": v.date,
+                "Communes": len(v.communes),
+                "Zones": len(v.zones),
+                "Taux cible": v.taux_cible,
             }
             for k, v in here.items()
         ]
@@ -654,20 +653,20 @@ def saved_section(
         d1, d2 = st.columns([3, 1])
         picked = d1.selectbox("Version enregistrée", list(here), key="zones_saved_pick")
         doc = here[picked]
-        members = zones.zoning_members(doc)
-        rules, combine = zones.rules_from_params(doc.get("parametres", {}))
+        members = doc.members()
+        rules, combine = doc.rules()
         st.caption(
-            f"Version « {picked} » du {str(doc.get('date', ''))[:10]} : "
-            f"{len(doc.get('communes', []))} commune(s) en {len(doc.get('zones', []))} "
+            f"Version « {picked} » du {doc.date[:10]} : "
+            f"{len(doc.communes)} commune(s) en {len(doc.zones)} "
             f"zone(s) ; règles : {', '.join(r.label for r in rules) or 'aucune'} "
-            f"({COMBINE_LABELS.get(combine, combine)}) ; taux cible "
-            f"{fmt_number(doc.get('taux_cible'), 1)}. Chiffres recalculés avec les données "
+            f"({zones.COMBINE_LABELS.get(combine, combine)}) ; taux cible "
+            f"{fmt_number(doc.taux_cible, 1)}. Chiffres recalculés avec les données "
             "actuelles de l'espace de travail."
         )
         if not members.empty:
             labels, _ = holders(members["code_insee"].tolist())
             saved_table = zones.zone_table(
-                base, members, float(doc.get("taux_cible", 0.0)), labels, by_ao=False
+                base, members, float(doc.taux_cible or 0.0), labels, by_ao=False
             )
             st.dataframe(display_fr(zone_table_fr(saved_table)), hide_index=True, width="stretch")
             polygons = dissolved(territory, members)

@@ -530,7 +530,7 @@ def test_saved_zonings_filtered_and_sorted(territory: str | None, expected: list
         "B": {"territoire": "epci:2", "date": "2026-03-01T00:00:00+00:00", "zones": []},
         "checklist": {"items": []},
     }
-    assert [d["nom"] for d in z.saved_zonings(docs, territory)] == expected
+    assert [d.nom for d in z.saved_zonings(docs, territory)] == expected
 
 
 def test_references_estimate_ignores_unpublished_rows() -> None:

@@ -1,0 +1,117 @@
+"""The AO analysis of a territory: who holds each AO competence, the status of each AO
+against the CTG covering it, and those CTG, at a reference date (« Compétences AO et CTG »).
+
+Pure: ui/ao.py caches and renders the result, which is immutable (frozen dataclass; its
+frames are never mutated after they are returned).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from analyses.ao_scope import ao_scope, scope_holders
+from catalogue.sources import credit
+from datastore.store import Dataset
+from diagnostics import ao
+from geodata.territory import Geography, Territory, communes_of
+
+
+@dataclass(frozen=True)
+class AoInputs:
+    """The datasets an AO analysis reads (datastore.kinds: Analysis.AO)."""
+
+    ctg: Dataset
+    transfers: Dataset  # kind « ao_transferts »
+    population: Dataset  # kind « population » (a population totale replaces the municipale)
+
+
+@dataclass(frozen=True)
+class AoAnalysis:
+    """Everything the page shows for one territory and reference date."""
+
+    reference_date: date
+    holders: pd.DataFrame  # communes of the territory (diagnostics.ao.competence_holders)
+    table: pd.DataFrame  # AO with at least one commune in the territory (ao_table)
+    layers: pd.DataFrame  # per commune of the territory and of its EPCIs (commune_layers)
+    ctgs: tuple[ao.Ctg, ...]  # CTG covering at least one commune of the territory
+    ctg_rows: pd.DataFrame  # ctg_table of `ctgs`
+    basis: ao.PopulationBasis
+    errors: tuple[str, ...]
+    sources: tuple[str, ...]
+    is_synthetic: bool
+
+
+def ao_analysis(
+    geo: Geography, territory: Territory, inputs: AoInputs, reference_date: date
+) -> AoAnalysis:
+    """AO holders, statuses and CTG of a territory at a reference date (the page's subject).
+
+    The scope is `analyses.ao_scope` (the territory's communes and every commune of their
+    EPCIs, the population of the thresholds); errors of the imported files are returned in
+    French in `errors`, never raised.
+    """
+    ref = reference_date
+    inside = communes_of(geo, territory)
+    ctg_ds, tr_ds, pop_ds = inputs.ctg, inputs.transfers, inputs.population
+    aos = ao_scope(geo.communes, inside["code_insee"], pop_ds.frame)
+    scope, basis = aos.communes, aos.basis
+    sources = [*ctg_ds.credits(), *tr_ds.credits()]
+    sources.append(credit("insee_pop_2023") if basis.n_municipale else "")
+    if basis.n_totale:
+        sources.extend(pop_ds.credits())
+    is_synthetic = ctg_ds.is_synthetic or tr_ds.is_synthetic
+    empty = pd.DataFrame()
+    try:
+        holders = scope_holders(aos, tr_ds.frame, ref)
+        all_ctgs = ao.parse_ctg(ctg_ds.frame, geo.communes, geo.epci)
+    except ao.AoDataError as err:
+        return AoAnalysis(
+            ref, empty, empty, empty, (), empty, basis, err.errors, _unique(sources), is_synthetic
+        )
+    scope_codes = set(scope["code_insee"])
+    ctgs = [c for c in all_ctgs if scope_codes.intersection(c.communes_couvertes)]
+    full_table = ao.ao_table(holders, ctgs, ref)
+    # the map of a commune shows its whole EPCI: layers cover every commune of the scope
+    commune_layers = ao.commune_layers(holders, full_table, ctgs, ref)
+    codes_in = set(inside["code_insee"])
+    table = full_table.loc[full_table["communes"].map(lambda cs: bool(codes_in.intersection(cs)))]
+    table = table.reset_index(drop=True)
+    holders_in = holders.loc[holders["code_insee"].isin(codes_in)].reset_index(drop=True)
+    local = [c for c in ctgs if codes_in.intersection(c.communes_couvertes)]
+    names = dict(zip(geo.communes["code_insee"], geo.communes["nom"], strict=True))
+    names.update(zip(geo.epci["siren_epci"], geo.epci["nom"], strict=True))
+    order = {st_: i for i, st_ in enumerate(_STATUS_ORDER)}
+    table = table.assign(
+        _o=table["statut"].map(order), _p=-pd.to_numeric(table["population"]).fillna(0)
+    )
+    table = (
+        table.sort_values(["_o", "_p", "ao_nom"]).drop(columns=["_o", "_p"]).reset_index(drop=True)
+    )
+    return AoAnalysis(
+        reference_date=ref,
+        holders=holders_in,
+        table=table,
+        layers=commune_layers,
+        ctgs=tuple(local),
+        ctg_rows=ao.ctg_table(local, ref, {str(k): str(v) for k, v in names.items()}),
+        basis=basis,
+        errors=(),
+        sources=_unique(sources),
+        is_synthetic=is_synthetic,
+    )
+
+
+_STATUS_ORDER = (
+    ao.ST_SCHEMA_REQUIS,
+    ao.ST_AVENANT,
+    ao.ST_ECHEANCE,
+    ao.ST_VAUT_SCHEMA,
+    ao.ST_NON_CONCERNE,
+)
+
+
+def _unique(lines: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s for s in lines if s))

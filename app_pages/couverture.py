@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from diagnostics import coverage as cv
+from analyses.coverage import national_rates, territory_coverage
 from geodata.territory import LEVEL_LABELS
 from ui import cache, couverture, state
 from ui.components import demo_band
@@ -28,21 +28,14 @@ if not data.years:
     )
     st.stop()
 
-national_by_year = {y: cv.national_rate(data.taux, y)[0] for y in data.years}
+national_by_year = national_rates(data)
 ctl = couverture.controls(territory, data.years, national_by_year)
-national = national_by_year[ctl.year]
-chain = couverture.chain_for(geo, territory)
-figures = cv.comparison(
-    data.taux,
-    data.places,
-    chain,
-    ctl.year,
-    estimate=ctl.estimate,
-    communes_by_place=couverture.communes_for_estimates(geo, chain) if ctl.estimate else None,
+cov = territory_coverage(
+    geo, data, territory, ctl.year, ctl.level, estimate=ctl.estimate, target=ctl.target
 )
+national, chain, figures, rank = cov.national, cov.chain, cov.figures, cov.rank
 demo_band(
-    couverture.uses_synthetic(figures.iloc[[0]])
-    or cv.national_rate(data.taux, ctl.year)[1] == "synthétique",
+    couverture.uses_synthetic(figures.iloc[[0]]) or cov.national_nature == "synthétique",
     "taux de ce territoire ou taux national servant au rapport",
 )
 couverture.headline(
@@ -59,20 +52,6 @@ if math.isnan(national):  # national file not imported
         "par quantiles du taux global."
     )
 
-units = couverture.units_for(geo, territory, ctl.level)
-rank = cv.ranking(
-    data.taux,
-    data.places,
-    ctl.level.value,
-    units,
-    ctl.year,
-    national=national,
-    target=ctl.target,
-    estimate=ctl.estimate,
-    parent_chain=couverture.unit_parents(territory, chain),
-    enfants=data.enfants,
-    communes=geo.communes if ctl.estimate else None,
-)
 rank_sources = couverture.credit_lines(data, [ctl.level.value, "france"], ctl.year)
 
 st.subheader("Carte")

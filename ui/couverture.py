@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from analyses.coverage import CoverageData, coverage_data
 from catalogue.sources import DEMO_LABEL, SOURCES, credit
-from datastore.store import DatasetMeta
 from diagnostics import coverage as cv
 from diagnostics.coverage import Place, Status
 from diagnostics.formatting import fmt_number, fmt_rate
@@ -25,11 +25,8 @@ from geodata.maps import GREENS, classify_quantiles, static_map_png
 from geodata.territory import (
     LEVEL_LABELS,
     LEVEL_LABELS_PLURAL,
-    Geography,
     Level,
     Territory,
-    communes_of,
-    parents,
     sublevels,
 )
 from reports.tables import to_csv_fr  # noqa: F401  (tests export through this module)
@@ -49,44 +46,10 @@ ESTIMATE_HELP = (
 # --------------------------------------------------------------------------- data
 
 
-@dataclass(frozen=True)
-class CoverageData:
-    """Workspace frames used by the page, with the nature of each row."""
-
-    taux: pd.DataFrame
-    places: pd.DataFrame
-    enfants: pd.DataFrame | None  # INSEE children under 3 (real files only)
-    metas: dict[str, tuple[DatasetMeta, ...]] = field(default_factory=dict)  # niveau -> metas
-
-    @property
-    def years(self) -> list[int]:
-        return cv.years_available(self.taux)
-
-
-def _metas_by_level(frame: pd.DataFrame, metas: Sequence[DatasetMeta]) -> dict[str, tuple]:
-    by_id = {m.id: m for m in metas}
-    out: dict[str, tuple] = {}
-    if frame.empty or "dataset_id" not in frame:
-        return out
-    pairs = frame[["niveau", "dataset_id"]].drop_duplicates()
-    for niveau, ids in pairs.groupby("niveau")["dataset_id"]:
-        out[str(niveau)] = tuple(by_id[int(i)] for i in ids if int(i) in by_id)
-    return out
-
-
 @st.cache_data(show_spinner="Chargement des taux de couverture…", max_entries=2)
 def _load(revision: int) -> CoverageData:  # noqa: ARG001 - Streamlit cache key
-    taux = cache.dataset("caf_taux")
-    places = cache.dataset("caf_places")
-    enfants = cache.dataset("enfants")
-    real_enfants = None
-    if not enfants.empty and not enfants.is_synthetic:
-        real_enfants = enfants.frame
-    return CoverageData(
-        taux=cv.prepare(cv.with_nature(taux.frame, taux.metas)),
-        places=cv.prepare(cv.with_nature(places.frame, places.metas)),
-        enfants=real_enfants,
-        metas=_metas_by_level(taux.frame, taux.metas),
+    return coverage_data(
+        cache.dataset("caf_taux"), cache.dataset("caf_places"), cache.dataset("enfants")
     )
 
 
@@ -96,16 +59,6 @@ def load() -> CoverageData:
 
 
 # --------------------------------------------------------------------------- territories
-
-
-def chain_for(geo: Geography, territory: Territory) -> list[Place]:
-    """The territory, then its EPCI, département and France (région only for a région)."""
-    out = [Place(territory.level.value, territory.code, territory.name)]
-    for up in parents(geo, territory):
-        if up.level is Level.REGION:
-            continue
-        out.append(Place(up.level.value, up.code, up.name))
-    return out
 
 
 def map_levels(territory: Territory) -> list[Level]:
@@ -127,37 +80,6 @@ def default_map_level(territory: Territory) -> Level:
         Level.EPCI: Level.COMMUNE,
         Level.COMMUNE: Level.COMMUNE,
     }[territory.level]
-
-
-def units_for(geo: Geography, territory: Territory, level: Level) -> pd.DataFrame:
-    """Sub-territories of `level` drawn for `territory` (code, nom, population, parents)."""
-    communes = communes_of(geo, territory)
-    if territory.level is Level.COMMUNE:
-        siren = communes["siren_epci"].iloc[0] if not communes.empty else None
-        if isinstance(siren, str) and siren:
-            communes = geo.communes.loc[geo.communes["siren_epci"] == siren].copy()
-    if level is Level.COMMUNE:
-        out = communes.rename(columns={"code_insee": "code"})
-        return out[["code", "nom", "siren_epci", "epci_nom", "dep", "reg", "population"]].copy()
-    col, table = {
-        Level.EPCI: ("siren_epci", geo.epci),
-        Level.DEPARTEMENT: ("dep", geo.departements),
-        Level.REGION: ("reg", geo.regions),
-    }[level]
-    codes = communes[col].dropna().astype(str).unique()
-    out = table.loc[table[col].astype(str).isin(codes), [col, "nom", "population"]]
-    return out.rename(columns={col: "code"}).reset_index(drop=True)
-
-
-def communes_for_estimates(geo: Geography, chain: Sequence[Place]) -> dict[str, pd.DataFrame]:
-    """Communes (code_insee, population) of each level above the commune, for estimates."""
-    out = {}
-    for place in chain:
-        if place.niveau in ("commune", "france"):
-            continue
-        t = Territory(Level(place.niveau), place.code, place.nom)
-        out[f"{place.niveau}:{place.code}"] = communes_of(geo, t)[["code_insee", "population"]]
-    return out
 
 
 # --------------------------------------------------------------------------- credits
@@ -737,15 +659,6 @@ def ranking_section(
         "couv_rank",
         on_click="ignore",
     )
-
-
-def unit_parents(territory: Territory, chain: Sequence[Place]) -> list[Place]:
-    """Enclosing territories of the ranking units (nearest first) for parent-rate estimates.
-
-    Units lie inside the territory, except for a commune, whose map shows the communes of its
-    EPCI: their parents then start above the commune.
-    """
-    return list(chain[1:]) if territory.level is Level.COMMUNE else list(chain)
 
 
 def plm_section(data: CoverageData, territory: Territory, year: int, national: float) -> None:

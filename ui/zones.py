@@ -23,6 +23,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from analyses.ao_scope import ao_scope, scope_holders
+from analyses.zones import zones_analysis
 from catalogue.sources import DEMO_LABEL, credit
 from datastore.kinds import Analysis, kind_label, kinds_read_by
 from diagnostics import access, trajectory, zones
@@ -954,14 +955,11 @@ def compute(territory: Territory, ctl: Controls, refs: zones.References) -> Comp
     base = base_all[base_all["code_insee"].isin(geoms["code_insee"])].reset_index(drop=True)
     codes = base["code_insee"].astype(str).tolist()
     method_lines: list[str] = []
+    acc = None
     if ctl.access is not None:
         acc = accessibility(ctl.year, codes, ctl.access, ctl.supply)
-        base = base.assign(accessibilite=acc.to_numpy())
         method_lines.append(f"{ctl.access.describe()} Offre : {ctl.supply.lower()}.")
-    result = zones.apply_rules(base, ctl.rules, refs, ctl.combine)
-    members = zones.flagged_zone_members(base, result.flags, geoms)
-    polygons = dissolved(territory, members)
     labels, note = holders(codes)
-    table = zones.zone_table(base, members, ctl.target, labels)
-    summary = zones.zone_table(base, members, ctl.target, labels, by_ao=False)
-    return Computed(base, result, members, polygons, table, summary, note, method_lines)
+    z = zones_analysis(base, geoms, ctl.rules, refs, ctl.combine, ctl.target, labels, acc)
+    polygons = dissolved(territory, z.members)
+    return Computed(z.base, z.result, z.members, polygons, z.table, z.summary, note, method_lines)

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from analyses import coverage as analysis
 from catalogue.sources import Nature
 from datastore.store import DatasetMeta
 from diagnostics import coverage as cv
@@ -189,8 +190,8 @@ def test_map_levels(territory, expected):
 
 def test_unit_parents():
     chain = [cv.Place("commune", "1", "c"), cv.Place("epci", "2", "e"), cv.Place("france", "", "F")]
-    assert ui.unit_parents(Territory(Level.COMMUNE, "1", "c"), chain) == chain[1:]
-    assert ui.unit_parents(Territory(Level.EPCI, "2", "e"), chain[1:]) == chain[1:]
+    assert analysis.unit_parents(Territory(Level.COMMUNE, "1", "c"), chain) == chain[1:]
+    assert analysis.unit_parents(Territory(Level.EPCI, "2", "e"), chain[1:]) == chain[1:]
 
 
 @pytest.mark.parametrize(

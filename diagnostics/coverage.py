@@ -834,7 +834,7 @@ def children_from_insee(
     return _num(df.set_index("code_insee")["enfants_moins_3"]), used
 
 
-def ranking(  # noqa: C901 - split into analyses/ in step 2
+def ranking(  # noqa: C901 - ranking steps in order (published, estimate, places missing); split with the coverage work of issue 13
     taux: pd.DataFrame,
     places: pd.DataFrame,
     niveau: str,

@@ -576,6 +576,22 @@ class _Part:
     national_rate: float | None = None
 
 
+def _density_sentence(subject: Subject, density: pd.DataFrame, n_communes: int) -> Sentence:
+    """The class of a commune in the INSEE density grid, or the rural share of a territory."""
+    if n_communes == 1:
+        return Sentence(
+            S_DENSITE,
+            f"{nv.capitalise(subject.nominative)} est classée « {density['libelle'].iloc[0]} » "
+            "dans la grille communale de densité de l'INSEE.",
+        )
+    rural = float(density.loc[density["dens7"].isin([5, 6, 7]), "part_population"].sum())
+    return Sentence(
+        S_DENSITE,
+        f"{fmt_percent(rural)} de la population {subject.complement} vit dans une commune rurale "
+        "(bourgs ruraux et rural à habitat dispersé ou très dispersé, grille INSEE).",
+    )
+
+
 def _identity(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInputs) -> Section:
     geo = inputs.geo
     rows = geo.communes.loc[geo.communes["code_insee"].isin(subject.communes)]
@@ -618,23 +634,7 @@ def _identity(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
             "Population": kf.tiers["population"].astype(int),
         }
     )
-    rural = float(density.loc[density["dens7"].isin([5, 6, 7]), "part_population"].sum())
-    if kf.n_communes == 1:
-        sentences.append(
-            Sentence(
-                S_DENSITE,
-                f"{nv.capitalise(subject.nominative)} est classée « {density['libelle'].iloc[0]} » "
-                "dans la grille communale de densité de l'INSEE.",
-            )
-        )
-    else:
-        sentences.append(
-            Sentence(
-                S_DENSITE,
-                f"{fmt_percent(rural)} de la population {subject.complement} vit dans une commune rurale "
-                "(bourgs ruraux et rural à habitat dispersé ou très dispersé, grille INSEE).",
-            )
-        )
+    sentences.append(_density_sentence(subject, density, kf.n_communes))
     tables = [
         Table("densite", "Communes et population par niveau de densité", density_tbl, dens_src),
         Table(
@@ -1792,115 +1792,116 @@ def workshop_slides(p: Prediag) -> tuple[Slide, ...]:
     """The pre-diagnostic as a few screens for elected officials: key figures, the territory
     map, early childhood, priority zones, trajectory, families, CTG. Same facts, same sources:
     every message and figure is picked by its id (S_* and F_* constants)."""
+    ident, pe = p.section("identite"), p.section("petite_enfance")
+    return (
+        _slide_key_figures(p),
+        _slide_territory(ident),
+        _slide_coverage(pe),
+        _slide_zones(pe),
+        _slide_trajectory(pe),
+        _slide_families(p),
+        _slide_ctg(ident),
+    )
+
+
+def _slide_key_figures(p: Prediag) -> Slide:
     ident, demo, pe = p.section("identite"), p.section("demographie"), p.section("petite_enfance")
-    figs = [
-        f
-        for f in (
-            ident.figure(F_POPULATION),
-            ident.figure(F_COMMUNES),
-            demo.figure("enfants_moins_3"),
-            pe.figure(F_TAUX_COUVERTURE),
-        )
-        if f is not None
-    ]
-    slides = [
-        Slide(
-            p.subject.name,
-            str(_first(ident.said(S_COMPOSITION), p.subject.title)),
-            tuple(figs),
-            details=demo.said(S_ENFANTS_COMPARAISON, S_NAISSANCES_TENDANCE)[-1:],
-            synthetic=any(f.synthetic for f in figs),
-            source_lines=demo.sources[:1],
-        )
-    ]
+    picked = (
+        ident.figure(F_POPULATION),
+        ident.figure(F_COMMUNES),
+        demo.figure("enfants_moins_3"),
+        pe.figure(F_TAUX_COUVERTURE),
+    )
+    figs = tuple(f for f in picked if f is not None)
+    return Slide(
+        p.subject.name,
+        str(_first(ident.said(S_COMPOSITION), p.subject.title)),
+        figs,
+        details=demo.said(S_ENFANTS_COMPARAISON, S_NAISSANCES_TENDANCE)[-1:],
+        synthetic=any(f.synthetic for f in figs),
+        source_lines=demo.sources[:1],
+    )
+
+
+def _slide_territory(ident: Section) -> Slide:
     carte = _chart(ident, "carte_densite")
-    slides.append(
-        Slide(
-            "Le territoire",
-            str(_first(ident.said(S_DENSITE), "")),
-            chart=carte,
-            synthetic=bool(carte and carte.synthetic),
-        )
+    return Slide(
+        "Le territoire",
+        str(_first(ident.said(S_DENSITE), "")),
+        chart=carte,
+        synthetic=bool(carte and carte.synthetic),
     )
+
+
+def _slide_coverage(pe: Section) -> Slide:
     cov = _chart(pe, "couverture_composantes")
-    cov_sentences = pe.said(S_COUVERTURE_COMPARAISON)
-    cov_figs = tuple(
-        f
-        for f in (
-            pe.figure(F_TAUX_COUVERTURE),
-            pe.figure(structure_figure_id("EAJE"), F_BPE_EAJE),
-            pe.figure(F_PLACES_EAJE),
-        )
-        if f is not None
+    sentences = pe.said(S_COUVERTURE_COMPARAISON)
+    picked = (
+        pe.figure(F_TAUX_COUVERTURE),
+        pe.figure(structure_figure_id("EAJE"), F_BPE_EAJE),
+        pe.figure(F_PLACES_EAJE),
     )
-    message = str(
-        _first(
-            cov_sentences[-1:],
-            _first(
-                pe.said(S_COUVERTURE_ABSENTE, S_TRAJECTOIRE_ABSENTE),
-                "Taux de couverture non disponible.",
-            ),
-        )
+    figs = tuple(f for f in picked if f is not None)
+    absent = _first(pe.said(S_COUVERTURE_ABSENTE, S_TRAJECTOIRE_ABSENTE))
+    return Slide(
+        "L'accueil du jeune enfant",
+        str(_first(sentences[-1:], absent or "Taux de couverture non disponible.")),
+        figs,
+        cov,
+        tuple(sentences[:-1][:2]),
+        synthetic=any(f.synthetic for f in figs) or bool(cov and cov.synthetic),
     )
-    slides.append(
-        Slide(
-            "L'accueil du jeune enfant",
-            message,
-            cov_figs,
-            cov,
-            tuple(cov_sentences[:-1][:2]),
-            synthetic=any(f.synthetic for f in cov_figs) or bool(cov and cov.synthetic),
-        )
+
+
+def _slide_zones(pe: Section) -> Slide:
+    return Slide(
+        "Zones prioritaires",
+        str(_first(pe.said(S_ZONES_ZONAGE, S_ZONES_ABSENT), "")),
+        chart=_chart(pe, "carte_zones"),
+        source_lines=tuple(t.source for t in pe.tables if t.id == "zones_prioritaires"),
     )
-    zones_chart = _chart(pe, "carte_zones")
-    slides.append(
-        Slide(
-            "Zones prioritaires",
-            str(_first(pe.said(S_ZONES_ZONAGE, S_ZONES_ABSENT), "")),
-            chart=zones_chart,
-            source_lines=tuple(t.source for t in pe.tables if t.id == "zones_prioritaires"),
-        )
-    )
+
+
+def _slide_trajectory(pe: Section) -> Slide:
     traj = _chart(pe, "trajectoire")
-    traj_message = _first(pe.said(S_TRAJECTOIRE_ATTEINT, S_TRAJECTOIRE_RATTRAPAGE))
-    slides.append(
-        Slide(
-            "Trajectoire",
-            str(traj_message or _first(pe.said(S_TRAJECTOIRE_ABSENTE), "")),
-            chart=traj,
-            details=(traj.note,) if traj and traj.note else (),
-            synthetic=bool(traj and traj.synthetic),
-        )
+    message = _first(pe.said(S_TRAJECTOIRE_ATTEINT, S_TRAJECTOIRE_RATTRAPAGE))
+    return Slide(
+        "Trajectoire",
+        str(message or _first(pe.said(S_TRAJECTOIRE_ABSENTE), "")),
+        chart=traj,
+        details=(traj.note,) if traj and traj.note else (),
+        synthetic=bool(traj and traj.synthetic),
     )
+
+
+def _slide_families(p: Prediag) -> Slide:
     families = [
         s
         for sid in ("parentalite", "acces_droits", "logement")
         for s in p.section(sid).said(S_ALLOCATAIRES_PART)
     ]
-    fam_chart = _chart(p.section("parentalite"), "alloc_parentalite_parts") or _chart(
+    chart = _chart(p.section("parentalite"), "alloc_parentalite_parts") or _chart(
         p.section("acces_droits"), "alloc_acces_droits_parts"
     )
-    slides.append(
-        Slide(
-            "Les familles",
-            str(_first(families, "Indicateurs allocataires non disponibles pour ce territoire.")),
-            chart=fam_chart,
-            details=tuple(families[1:4]),
-            synthetic=bool(fam_chart and fam_chart.synthetic),
-            source_lines=p.section("parentalite").sources + p.section("acces_droits").sources,
-        )
+    return Slide(
+        "Les familles",
+        str(_first(families, "Indicateurs allocataires non disponibles pour ce territoire.")),
+        chart=chart,
+        details=tuple(families[1:4]),
+        synthetic=bool(chart and chart.synthetic),
+        source_lines=p.section("parentalite").sources + p.section("acces_droits").sources,
     )
-    ctg_sentences = ident.said(*AO_SENTENCES)
-    slides.append(
-        Slide(
-            "CTG et autorités organisatrices",
-            str(_first(ctg_sentences, "Aucune information sur les CTG dans l'espace de travail.")),
-            details=tuple(ctg_sentences[1:4]),
-            synthetic=ident.synthetic,
-            source_lines=tuple(t.source for t in ident.tables if t.id in ("ctg", "statut_ao")),
-        )
+
+
+def _slide_ctg(ident: Section) -> Slide:
+    sentences = ident.said(*AO_SENTENCES)
+    return Slide(
+        "CTG et autorités organisatrices",
+        str(_first(sentences, "Aucune information sur les CTG dans l'espace de travail.")),
+        details=tuple(sentences[1:4]),
+        synthetic=ident.synthetic,
+        source_lines=tuple(t.source for t in ident.tables if t.id in ("ctg", "statut_ao")),
     )
-    return tuple(slides)
 
 
 def ctg_departements(geo: Geography, ctg: pd.DataFrame) -> dict[str, frozenset[str]]:

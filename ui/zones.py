@@ -748,6 +748,26 @@ def trajectory_section(
         "l'évolution des naissances (démarche des Caf du Val-d'Oise, du Rhône et des "
         "Pyrénées-Atlantiques, circulaire, parties 1.1.2 et 2.2)."
     )
+    start = int(year) if year else date.today().year - 1
+    kids, places, assmat, t_target, horizon = _trajectory_start(base, members, start, target)
+    planned = _planned_places(start)
+    scenarios = _scenario_inputs()
+    try:
+        situation = trajectory.Situation(start, kids, places, assmat)
+        results, summary = trajectory.compare_scenarios(
+            situation, t_target, horizon, planned, scenarios
+        )
+    except ValueError as err:
+        st.error(str(err))
+        return
+    _trajectory_results(results, summary, scenarios, lines, start)
+
+
+def _trajectory_start(
+    base: pd.DataFrame, members: pd.DataFrame, start: int, target: float
+) -> tuple[float, float, float, float, int]:
+    """Perimeter and starting point (children, places, of which childminders; prefilled,
+    editable), target rate and horizon."""
     scopes = {"Territoire entier": base["code_insee"].astype(str).tolist()}
     if not members.empty:
         for (zid, znom), grp in members.groupby(["zone_id", "zone_nom"], sort=True):
@@ -755,7 +775,6 @@ def trajectory_section(
     scope = st.selectbox("Périmètre", list(scopes), key="zones_traj_scope")
     sub = base[base["code_insee"].astype(str).isin(scopes[scope])]
     known = sub[sub["places"].notna() & sub["enfants_moins_3"].notna()]
-    start = int(year) if year else date.today().year - 1
     kids0 = float(known["enfants_moins_3"].sum())
     places0 = float(known["places"].sum())
     assmat0 = float(known["places_assmat"].fillna(0).sum())
@@ -802,6 +821,11 @@ def trajectory_section(
         step=1,
         key="zones_traj_horizon",
     )
+    return float(kids), float(places), float(assmat), float(t_target), int(horizon)
+
+
+def _planned_places(start: int) -> list[trajectory.PlannedPlaces]:
+    """The places already planned (editable table)."""
     st.markdown("**Places déjà programmées**")
     planned_df = st.data_editor(
         pd.DataFrame(
@@ -824,10 +848,14 @@ def trajectory_section(
             ),
         },
     )
-    planned = [
+    return [
         trajectory.PlannedPlaces(int(r["Année"]), float(r["Places"]), str(r["Type"]))
         for r in planned_df.dropna(subset=["Année", "Places"]).to_dict("records")
     ]
+
+
+def _scenario_inputs() -> list[trajectory.Scenario]:
+    """The three scenarios (births trend, departures and replacement of childminders)."""
     st.markdown("**Scénarios**")
     scenarios: list[trajectory.Scenario] = []
     for col, sc in zip(st.columns(3), trajectory.DEFAULT_SCENARIOS, strict=True):
@@ -859,14 +887,17 @@ def trajectory_section(
                 key=f"zones_sc_rep_{i}",
             )
             scenarios.append(trajectory.Scenario(name, births / 100, dep / 100, rep / 100))
-    try:
-        situation = trajectory.Situation(start, float(kids), float(places), float(assmat))
-        results, summary = trajectory.compare_scenarios(
-            situation, float(t_target), int(horizon), planned, scenarios
-        )
-    except ValueError as err:
-        st.error(str(err))
-        return
+    return scenarios
+
+
+def _trajectory_results(
+    results: Sequence[trajectory.TrajectoryResult],
+    summary: pd.DataFrame,
+    scenarios: Sequence[trajectory.Scenario],
+    lines: Sequence[str],
+    start: int,
+) -> None:
+    """Chart, summary, method and year-by-year detail of the scenarios."""
     long = trajectory.long_table(results)
     st.altair_chart(
         trajectory_chart(long, [sc.name for sc in scenarios]).configure(locale=ALTAIR_LOCALE),

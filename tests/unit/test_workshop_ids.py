@@ -11,21 +11,11 @@ from __future__ import annotations
 import pickle
 from dataclasses import replace
 
-import pytest
-
-from geodata.territory import Level, make_territory
 from reports import prediag
 from reports.prediag import KeyFigure, Sentence
-from tests.unit.test_prediag import CCVG, small_inputs
+from tests.unit import test_prediag
 
-
-@pytest.fixture(scope="module")
-def ccvg() -> prediag.Prediag:
-    inputs = small_inputs()
-    subject = prediag.subject_from_territory(
-        inputs.geo, make_territory(inputs.geo, Level.EPCI, CCVG)
-    )
-    return prediag.build_prediag(subject, inputs)
+ccvg = test_prediag.ccvg  # the module fixture of tests/unit/test_prediag.py
 
 
 def _reworded(p: prediag.Prediag) -> prediag.Prediag:

@@ -13,6 +13,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geodata.territory import Geography
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = ROOT / "data" / "reference"
 BUILT_DIR = ROOT / "geodata" / "built"
@@ -106,6 +108,16 @@ def regions_table() -> pd.DataFrame:
         n_departements=("dep", "count"),
     )
     return reg.rename(columns={"reg_nom": "nom"}).sort_values("reg").reset_index(drop=True)
+
+
+def load_geography() -> Geography:
+    """The four reference tables as one Geography (the app caches it in ui/cache.py)."""
+    return Geography(
+        communes=communes_table(),
+        epci=epci_table(),
+        departements=departements_table(),
+        regions=regions_table(),
+    )
 
 
 def read_geometries(

@@ -41,12 +41,7 @@ DOCUMENT_KINDS = (ao.CHECKLIST_DOCUMENT_KIND, zones.ZONING_DOCUMENT_KIND)
 
 
 def load_geography() -> Geography:
-    return Geography(
-        communes=reference.communes_table(),
-        epci=reference.epci_table(),
-        departements=reference.departements_table(),
-        regions=reference.regions_table(),
-    )
+    return reference.load_geography()
 
 
 def workspace_inputs(

@@ -29,12 +29,7 @@ def workspace() -> Workspace:
 
 @st.cache_data(show_spinner=False, max_entries=1)
 def geography() -> Geography:
-    return Geography(
-        communes=reference.communes_table(),
-        epci=reference.epci_table(),
-        departements=reference.departements_table(),
-        regions=reference.regions_table(),
-    )
+    return reference.load_geography()
 
 
 @st.cache_resource(show_spinner=False)

@@ -52,3 +52,14 @@ def scope_holders(
     return ao.competence_holders(
         scope.communes, transfers, reference_date, population=scope.population
     )
+
+
+def scope_holders_and_refused(
+    scope: AoScope, transfers: pd.DataFrame | None, reference_date: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`scope_holders` and, computed with them, the planning or quality transfers that name a
+    commune of 3,500 inhabitants or fewer, not taken into account
+    (`diagnostics.ao.holders_and_refused`, CASF L.214-1-3)."""
+    return ao.holders_and_refused(
+        scope.communes, transfers, reference_date, population=scope.population
+    )

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from catalogue.sources import Nature
-from datastore import codes, kinds
+from datastore import codes, ctg_checks, kinds
 from datastore.readers import (
     MAX_BYTES,
     RawTable,
@@ -62,6 +62,9 @@ class ImportOptions:
     source_id: str = ""
     label: str = ""
     max_bytes: int = MAX_BYTES
+    # CTG lists and avenants: leave out the lines whose signatory codes are unknown (each with
+    # a warning) instead of refusing the file
+    drop_bad_signatory_lines: bool = False
 
 
 @dataclass
@@ -299,6 +302,36 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "signataires": _n("signataires", "codes_signataires", "collectivites_signataires"),
         "date_debut": _n("date_debut", "debut", "date de début", "date_signature"),
         "date_fin": _n("date_fin", "fin", "date de fin", "echeance"),
+    },
+    "ctg_avenants": {
+        "id_ctg": _n("id_ctg", "identifiant", "id", "numero_ctg", "code_ctg", "ctg"),
+        "date_avenant": _n("date_avenant", "date", "date_signature", "date_de_l_avenant"),
+        "objet": _n("objet", "objet_avenant", "motif", "libelle"),
+        "signataires_ajoutes": _n(
+            "signataires_ajoutes", "nouveaux_signataires", "signataires", "ajouts"
+        ),
+        "nouvelle_date_fin": _n(
+            "nouvelle_date_fin",
+            "nouvelle_date_de_fin",
+            "date_de_fin",
+            "date_fin",
+            "nouvelle_fin",
+            "fin",
+            "prolongation",
+        ),
+    },
+    "ctg_suivi": {
+        "id_ctg": _n("id_ctg", "identifiant", "numero_ctg", "code_ctg", "ctg"),
+        "thematique": _n("thematique", "thème", "theme", "axe"),
+        "action": _n("action", "intitule_action", "fiche_action"),
+        "indicateur": _n("indicateur", "indicateur_de_suivi"),
+        "valeur_initiale": _n("valeur_initiale", "situation_initiale", "reference", "base"),
+        "cible": _n("cible", "objectif", "valeur_cible"),
+        "annee": _n("annee", "année"),
+        "trimestre": _n("trimestre", "trim"),
+        "realise": _n("realise", "réalisé", "valeur_realisee", "resultat"),
+        "statut": _n("statut", "etat", "état", "avancement", "etat_d_avancement"),
+        "commentaire": _n("commentaire", "commentaires", "difficultes", "observations"),
     },
     "ao_transferts": {
         "siren_epci": _n("siren_epci", "siren", "epci", "code_epci", "numero_epci"),
@@ -1155,29 +1188,32 @@ def _pre_ctg(frame, lines, header, opts, report, headers):
     if "niveau" in frame.columns:
         low = frame["niveau"].astype(str).str.strip().str.lower()
         frame["niveau"] = low.map(_NIVEAU_CTG).fillna(frame["niveau"])
-    sig = frame["signataires"].astype(str)
-    for line, value in zip(lines, sig, strict=True):
-        parts = [p.strip() for p in re.split(r"[|,;/ ]+", value) if p.strip()]
-        bad = [
-            p
-            for p in parts
-            if codes.normalize_commune(p) is None and codes.normalize_siren(p) is None
-        ]
-        if bad:
-            report.cell_error(
-                int(line),
-                headers.get("signataires", "signataires"),
-                ", ".join(bad),
-                "des codes INSEE (5 caractères) ou SIREN (9 chiffres) séparés par « | »",
-            )
-    frame["signataires"] = sig.map(
-        lambda v: "|".join(
-            codes.normalize_commune(p) or codes.clean_code(p)
-            for p in re.split(r"[|,;/ ]+", v)
-            if p.strip()
-        )
+    return ctg_checks.resolve_signatories(
+        frame,
+        lines,
+        "signataires",
+        headers.get("signataires", "signataires"),
+        report,
+        opts.drop_bad_signatory_lines,
     )
-    return frame, lines
+
+
+def _post_ctg(typed, lines, report):
+    ctg_checks.warn_overlaps(typed, lines, report)
+    return typed, lines
+
+
+def _pre_ctg_avenants(frame, lines, header, opts, report, headers):
+    if "signataires_ajoutes" not in frame.columns:
+        return frame, lines
+    return ctg_checks.resolve_signatories(
+        frame,
+        lines,
+        "signataires_ajoutes",
+        headers.get("signataires_ajoutes", "signataires_ajoutes"),
+        report,
+        opts.drop_bad_signatory_lines,
+    )
 
 
 # The four AO competences (CASF L.214-1-3), in the order of the law: a cell may name one by its
@@ -1229,6 +1265,7 @@ def _pre_ao(frame, lines, header, opts, report, headers):
         )
     else:
         frame["communes"] = ""
+    ctg_checks.warn_small_transfers(frame, lines, report, headers.get("communes", "communes"))
     return frame, lines
 
 
@@ -1392,6 +1429,7 @@ _PRE_HOOKS: dict[str, Callable] = {
     "allocataires": _pre_allocataires,
     "structures": _pre_structures,
     "ctg": _pre_ctg,
+    "ctg_avenants": _pre_ctg_avenants,
     "ao_transferts": _pre_ao,
     "drees_offre": _pre_drees,
     "qpv": _pre_qpv,
@@ -1402,6 +1440,7 @@ _POST_HOOKS: dict[str, Callable] = {
     "allocataires": _post_counts("allocataires"),
     "bpe_eaje": _post_counts("bpe_eaje"),
     "densite": _post_densite,
+    "ctg": _post_ctg,
 }
 
 

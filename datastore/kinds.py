@@ -34,6 +34,8 @@ class Kind(StrEnum):
     FILOUE = "filoue"
     FILOUE_REFERENCE = "filoue_reference"
     CTG = "ctg"
+    CTG_AVENANTS = "ctg_avenants"
+    CTG_SUIVI = "ctg_suivi"
     AO_TRANSFERTS = "ao_transferts"
     ZONES = "zones"
     QPV = "qpv"
@@ -83,6 +85,10 @@ KINDS: dict[Kind, KindInfo] = {
         KindInfo(Kind.FILOUE, "Filoué", _FIL),
         KindInfo(Kind.FILOUE_REFERENCE, "référence allocataires Filoué", _FIL),
         KindInfo(Kind.CTG, "CTG", frozenset({_A.AO, _A.PREDIAG})),
+        # Avenants move end dates and add signatories: wherever CTG are read.
+        KindInfo(Kind.CTG_AVENANTS, "avenants aux CTG", frozenset({_A.AO, _A.PREDIAG})),
+        # The follow-up table of the socle minimum d'évaluation: AO page and bilans.
+        KindInfo(Kind.CTG_SUIVI, "tableau de suivi des CTG", frozenset({_A.AO})),
         KindInfo(Kind.AO_TRANSFERTS, "transferts de compétences", _AO),
         KindInfo(Kind.ZONES, "contours importés", _LOCAL),
         KindInfo(Kind.QPV, "quartiers prioritaires", _LOCAL),
@@ -102,6 +108,9 @@ FILE_HINTS: tuple[tuple[str, Kind], ...] = (
     ("filoue_ref", Kind.FILOUE_REFERENCE),
     ("reference_filoue", Kind.FILOUE_REFERENCE),
     ("filoue", Kind.FILOUE),
+    ("avenant", Kind.CTG_AVENANTS),  # before « ctg »: « ctg_avenants_2025.csv »
+    ("prolongation", Kind.CTG_AVENANTS),
+    ("suivi", Kind.CTG_SUIVI),
     ("ctg", Kind.CTG),
     ("transfert", Kind.AO_TRANSFERTS),
     ("qpv", Kind.QPV),

@@ -420,6 +420,65 @@ CTG = DatasetType(
     year_column=None,
 )
 
+CTG_AVENANTS = DatasetType(
+    kind="ctg_avenants",
+    label="Avenants et prolongations des CTG",
+    description=(
+        "Une ligne par avenant à une CTG : date, objet, signataires ajoutés (codes INSEE / "
+        "SIREN séparés par « | »), nouvelle date de fin en cas de prolongation."
+    ),
+    columns=(
+        Column("id_ctg", Dtype.CODE, "Identifiant de la CTG"),
+        Column("date_avenant", Dtype.DATE, "Date de l'avenant"),
+        Column("objet", Dtype.TEXT, "Objet de l'avenant"),
+        Column(
+            "signataires_ajoutes",
+            Dtype.TEXT,
+            "Signataires ajoutés (codes INSEE / SIREN)",
+            required=False,
+        ),
+        Column("nouvelle_date_fin", Dtype.DATE, "Nouvelle date de fin", required=False),
+    ),
+    keys=("id_ctg", "date_avenant", "objet"),
+    default_producer="Caf (avenants aux CTG)",
+    year_column=None,
+)
+
+SUIVI_STATUTS = ("à engager", "en cours", "réalisée", "reportée", "abandonnée")
+
+CTG_SUIVI = DatasetType(
+    kind="ctg_suivi",
+    label="Tableau de suivi du plan d'actions des CTG",
+    description=(
+        "Socle minimum d'évaluation (circulaire, section 2.3.2) : une ligne par CTG, action, "
+        "indicateur et point de suivi (année, trimestre), avec la valeur initiale, la cible, le "
+        "réalisé et l'état d'avancement."
+    ),
+    columns=(
+        Column("id_ctg", Dtype.CODE, "Identifiant de la CTG"),
+        Column("thematique", Dtype.TEXT, "Thématique (petite enfance, parentalité…)"),
+        Column("action", Dtype.TEXT, "Action"),
+        Column("indicateur", Dtype.TEXT, "Indicateur de suivi"),
+        Column("valeur_initiale", Dtype.FLOAT, "Valeur initiale", required=False),
+        Column("cible", Dtype.FLOAT, "Cible", required=False),
+        Column("annee", Dtype.INT, "Année du point de suivi", minimum=2000, maximum=2100),
+        Column(
+            "trimestre",
+            Dtype.INT,
+            "Trimestre (1 à 4, vide = point annuel)",
+            required=False,
+            minimum=1,
+            maximum=4,
+        ),
+        Column("realise", Dtype.FLOAT, "Réalisé", required=False),
+        Column("statut", Dtype.TEXT, "État d'avancement", choices=SUIVI_STATUTS),
+        Column("commentaire", Dtype.TEXT, "Commentaire, difficultés", required=False),
+    ),
+    keys=("id_ctg", "action", "indicateur", "annee", "trimestre"),
+    default_producer="Caf et signataires de la CTG (tableau de suivi partagé)",
+    year_column=None,
+)
+
 AO_COMPETENCES = ("recenser", "informer", "planifier", "qualite")
 
 AO_TRANSFERTS = DatasetType(
@@ -566,6 +625,8 @@ DATASET_TYPES: dict[str, DatasetType] = {
         FILOUE,
         FILOUE_REFERENCE,
         CTG,
+        CTG_AVENANTS,
+        CTG_SUIVI,
         AO_TRANSFERTS,
         ZONES,
         QPV,

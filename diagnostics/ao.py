@@ -17,6 +17,20 @@ décret 2025-253):
   EPCI / shared) and says when the CTG is worth a schéma « en droit » and who should sign
   « en opportunité ».
 
+Life cycle of a CTG (issue 16):
+
+* a commune of 3,500 inhabitants or fewer holds no planning or quality competence and cannot
+  transfer it: such transfers are ignored (`refused_transfers` says which, with CASF
+  L.214-1-3) and never count in the EPCI's population;
+* « vaut schéma » in law needs the planning holder's signature **and** the eleven items of the
+  décret 2025-253 in the early-childhood part (« une convention dont le contenu correspond aux
+  exigences du schéma »); otherwise « contenu à compléter (n/11) »;
+* two CTG in force over the same communes give the « chevauchement » status, which says which
+  CTG is used for planning and what the other is for (never a silent pick);
+* avenants add signatories and prolong a CTG: the end date in force drives every expiry rule;
+* one CTG with an unknown signatory is left out and named (`read_ctgs`); it never blocks the
+  others.
+
 Thresholds read « plus de » strictly (exactly 3,500 or 10,000 stays below), as in
 geodata/tiers.py. Population: INSEE population municipale 2023 by default; an imported
 `population` dataset of type « totale » replaces it where it has a value
@@ -29,13 +43,14 @@ date is always an explicit parameter (callers pass today's date when they mean t
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
 import pandas as pd
 
+from diagnostics.formatting import fmt_number
 from diagnostics.registry import Indicator
 from geodata.territory import normalize_code_insee
 from geodata.tiers import SEUIL_PLANIFICATION, SEUIL_SCHEMA, ao_tier
@@ -161,13 +176,25 @@ CELLS: dict[tuple[str, str], Cell] = {
 
 # ------------------------------------------------------------------------------ statuses
 ST_VAUT_SCHEMA = "vaut_schema"
+ST_CONTENU = "contenu_a_completer"
+ST_CHEVAUCHEMENT = "chevauchement"
 ST_AVENANT = "avenant"
 ST_SCHEMA_REQUIS = "schema_requis"
 ST_ECHEANCE = "echeance"
 ST_NON_CONCERNE = "non_concerne"
-STATUSES = (ST_VAUT_SCHEMA, ST_AVENANT, ST_SCHEMA_REQUIS, ST_ECHEANCE, ST_NON_CONCERNE)
+STATUSES = (
+    ST_VAUT_SCHEMA,
+    ST_CONTENU,
+    ST_CHEVAUCHEMENT,
+    ST_AVENANT,
+    ST_SCHEMA_REQUIS,
+    ST_ECHEANCE,
+    ST_NON_CONCERNE,
+)
 STATUS_LABELS = {
     ST_VAUT_SCHEMA: "CTG vaut schéma en droit",
+    ST_CONTENU: "CTG signée par l'AO, contenu à compléter",
+    ST_CHEVAUCHEMENT: "Plusieurs CTG en vigueur se chevauchent",
     ST_AVENANT: "CTG signée sans le titulaire de la planification : avenant recommandé",
     ST_SCHEMA_REQUIS: "Aucune CTG : schéma requis",
     ST_ECHEANCE: "CTG expirée ou se terminant dans les 12 mois : renégocier",
@@ -253,13 +280,24 @@ def transfers_in_force(
     an unknown competence, raises AoDataError (French messages).
     """
     cols = ["siren_epci", "competence", "code_insee"]
+    out = _expand_transfers(transfers, communes, reference_date)[cols]
+    return out.drop_duplicates().reset_index(drop=True)
+
+
+def _expand_transfers(
+    transfers: pd.DataFrame | None, communes: pd.DataFrame, reference_date: date
+) -> pd.DataFrame:
+    """`transfers_in_force` rows plus `explicit` (the commune is listed in its row, not
+    implied by an empty « communes » meaning every member)."""
+    cols = ["siren_epci", "competence", "code_insee"]
     if transfers is None or transfers.empty:
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+        empty = pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+        return empty.assign(explicit=pd.Series(dtype=bool))
     members = communes[["code_insee", "siren_epci"]].astype("string")
     by_epci = members.dropna().groupby("siren_epci")["code_insee"].apply(list).to_dict()
     epci_of = dict(zip(members["code_insee"], members["siren_epci"], strict=True))
     ref = pd.Timestamp(reference_date)
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[str, str, str, bool]] = []
     errors: list[str] = []
     for rec in transfers.to_dict("records"):
         siren = str(rec["siren_epci"]).strip()
@@ -295,11 +333,68 @@ def transfers_in_force(
                     )
                 else:
                     codes.append(code)
-        rows.extend((siren, comp, c) for c in codes)
+        rows.extend((siren, comp, c, bool(listed)) for c in codes)
     if errors:
         raise AoDataError(errors)
-    out = pd.DataFrame(rows, columns=cols).drop_duplicates().reset_index(drop=True)
-    return out.astype("string")
+    out = pd.DataFrame(rows, columns=[*cols, "explicit"])
+    # a commune both implied and listed counts as listed
+    out = out.sort_values("explicit", ascending=False, kind="stable")
+    out = out.drop_duplicates(cols).sort_index().reset_index(drop=True)
+    return out.astype({c: "string" for c in cols} | {"explicit": bool})
+
+
+S_L214_1_3 = "CASF, article L.214-1-3"
+REFUSED_TRANSFER_REASON = (
+    "une commune de 3 500 habitants ou moins n'exerce pas cette compétence (réservée aux "
+    f"communes de plus de 3 500 habitants, {S_L214_1_3}) et ne peut donc pas la transférer ; "
+    "elle peut transférer le recensement des besoins et l'information des familles"
+)
+
+
+def _refused_mask(tr: pd.DataFrame, pop_by_code: Mapping[str, object]) -> pd.Series:
+    """Transfer rows of planning or quality by a commune of 3,500 inhabitants or fewer."""
+    pop = tr["code_insee"].map(lambda c: pop_by_code.get(c, pd.NA)).astype("Float64")
+    small = (pop <= SEUIL_PLANIFICATION).fillna(False).astype(bool)
+    return tr["competence"].isin(COMPETENCES_ABOVE_3500).astype(bool) & small
+
+
+def refused_transfers(
+    communes: pd.DataFrame,
+    transfers: pd.DataFrame | None,
+    reference_date: date,
+    population: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Planning or quality transfers in force that name a commune of 3,500 inhabitants or
+    fewer (see `holders_and_refused`)."""
+    return holders_and_refused(communes, transfers, reference_date, population)[1]
+
+
+REFUSED_COLUMNS = ["siren_epci", "competence", "code_insee", "nom", "population", "motif"]
+
+
+def _refused_frame(
+    bad: pd.DataFrame, pop_by_code: Mapping[str, object], name_by_code: Mapping[str, str]
+) -> pd.DataFrame:
+    rows = []
+    for r in bad.to_dict("records"):
+        code, comp = r["code_insee"], r["competence"]
+        p = pop_by_code.get(code)
+        nom = name_by_code.get(code, code)
+        rows.append(
+            {
+                "siren_epci": r["siren_epci"],
+                "competence": comp,
+                "code_insee": code,
+                "nom": nom,
+                "population": p,
+                "motif": (
+                    f"Transfert de « {COMPETENCE_LABELS[comp]} » par {nom} ({code}, "
+                    f"{fmt_number(p)} habitants) à l'EPCI {r['siren_epci']} non pris en "
+                    f"compte : {REFUSED_TRANSFER_REASON}."
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=REFUSED_COLUMNS)
 
 
 def competence_holders(
@@ -308,7 +403,25 @@ def competence_holders(
     reference_date: date,
     population: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Who holds each AO competence, per commune.
+    """Who holds each AO competence, per commune (see `holders_and_refused`)."""
+    return holders_and_refused(communes, transfers, reference_date, population)[0]
+
+
+def holders_and_refused(
+    communes: pd.DataFrame,
+    transfers: pd.DataFrame | None,
+    reference_date: date,
+    population: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Who holds each AO competence, per commune, and the transfers not taken into account.
+
+    A commune of 3,500 inhabitants or fewer holds no planning or quality competence (CASF
+    L.214-1-3): a transfer of these by such a commune is not taken into account and its
+    population never counts in the EPCI's AO population for them. When the transfer row
+    lists the commune, the second frame says so (columns REFUSED_COLUMNS: siren_epci,
+    competence, code_insee, nom, population, motif — a French sentence naming the commune,
+    the competence, the population and the legal reference); a row meaning « every member »
+    simply leaves the small communes out.
 
     communes: code_insee, nom, siren_epci, population (+ epci_nom if present); it must list
     every member of the EPCIs concerned (the population of a transferred competence is the
@@ -340,9 +453,14 @@ def competence_holders(
         }
     )
     pop_by_code = dict(zip(out["code_insee"], out["population"], strict=True))
-    tr = transfers_in_force(
-        transfers if transfers is not None else pd.DataFrame(), communes, reference_date
+    expanded = _expand_transfers(transfers, communes, reference_date)
+    small = _refused_mask(expanded, pop_by_code)
+    refused = _refused_frame(
+        expanded.loc[small & expanded["explicit"]],
+        pop_by_code,
+        dict(zip(out["code_insee"], out["nom"], strict=True)),
     )
+    tr = expanded.loc[~small]
     for comp in COMPETENCES:
         t = tr.loc[tr["competence"] == comp]
         held = dict(zip(t["code_insee"], t["siren_epci"], strict=True))
@@ -376,7 +494,7 @@ def competence_holders(
         .map(lambda p: ao_tier(None if pd.isna(p) else float(p)))
         .astype("string")
     )
-    return out
+    return out, refused
 
 
 def _distribution(row: Mapping[str, object]) -> str:
@@ -389,9 +507,42 @@ def _distribution(row: Mapping[str, object]) -> str:
 
 
 # ----------------------------------------------------------------------------------- CTG
+S_AVENANT_ECARTS = (
+    "Pour les CTG en cours, un avenant pourra être envisagé si les écarts avec les exigences du "
+    "schéma d'AO sont trop significatifs, en priorité pour les collectivités locales de plus de "
+    "10 000 habitants ou les EPCI exerçant la compétence d'AO."
+)
+S_AVENANTS = (
+    "La CTG peut évoluer et faire l'objet d'avenants notamment pour intégrer de nouveaux "
+    "signataires ou faire évoluer le plan d'actions (en particulier pour le mettre en adéquation "
+    "avec les enjeux du SPPE)."
+)
+PROLONGATION_END = pd.Timestamp(EXTENSION_DEADLINE)  # CTG ending on 31/12/2025
+PROLONGATION_MAX_END = pd.Timestamp(date(2026, 12, 31))  # « d'un an »
+
+
+@dataclass(frozen=True)
+class Avenant:
+    """One avenant to a CTG (dataset kind « ctg_avenants »)."""
+
+    id_ctg: str
+    date_avenant: pd.Timestamp | None
+    objet: str
+    signataires_ajoutes: tuple[str, ...] = ()  # codes resolved (communes, EPCI)
+    nouvelle_date_fin: pd.Timestamp | None = None
+
+    @property
+    def is_prolongation(self) -> bool:
+        return self.nouvelle_date_fin is not None
+
+
 @dataclass(frozen=True)
 class Ctg:
-    """One CTG with its signatories resolved."""
+    """One CTG with its signatories resolved and its avenants applied.
+
+    `date_fin` is the end date in force (the latest « nouvelle date de fin » of its avenants,
+    else the initial one, `date_fin_initiale`); signatories added by avenant are included.
+    """
 
     id_ctg: str
     nom: str
@@ -401,19 +552,50 @@ class Ctg:
     communes_signataires: tuple[str, ...]
     epci_signataires: tuple[str, ...]
     communes_couvertes: tuple[str, ...]
+    date_fin_initiale: pd.Timestamp | None = None
+    avenants: tuple[Avenant, ...] = ()
+    notes: tuple[str, ...] = ()  # French remarks on the avenants (prolongation rules)
 
     @property
     def signataires(self) -> frozenset[str]:
         return frozenset(self.communes_signataires) | frozenset(self.epci_signataires)
 
+    @property
+    def prolongee(self) -> bool:
+        """The end date in force comes from an avenant and differs from the initial one."""
+        return (
+            self.date_fin_initiale is not None
+            and self.date_fin is not None
+            and self.date_fin != self.date_fin_initiale
+        )
 
-def parse_ctg(ctg: pd.DataFrame, communes: pd.DataFrame, epci: pd.DataFrame) -> list[Ctg]:
-    """Resolve the signatories of each CTG against the reference tables.
+
+@dataclass(frozen=True)
+class CtgList:
+    """CTG read from the imported list: the usable ones and, in French, the rejected ones
+    (one message per problem, naming the CTG and the code). A rejected CTG never blocks the
+    others."""
+
+    ctgs: tuple[Ctg, ...]
+    rejected: tuple[str, ...] = ()
+    rejected_ids: tuple[str, ...] = ()
+    avenant_errors: tuple[str, ...] = ()
+
+
+def read_ctgs(
+    ctg: pd.DataFrame,
+    communes: pd.DataFrame,
+    epci: pd.DataFrame,
+    avenants: pd.DataFrame | None = None,
+) -> CtgList:
+    """Resolve the signatories of each CTG against the reference tables and apply avenants.
 
     A 9-digit code known in `epci` is an EPCI (it covers all its member communes); a code
-    normalising to a known INSEE code is a commune. Any other code raises AoDataError whose
-    message names the CTG and the code: nothing is silently dropped. `communes` and `epci`
-    should be the full reference tables (signatories may lie outside the territory shown).
+    normalising to a known INSEE code is a commune. A CTG with any other code (or no
+    signatory, or an unknown level) is rejected with a message naming it and the code; the
+    other CTG are kept. `communes` and `epci` should be the full reference tables
+    (signatories may lie outside the territory shown). `avenants` (kind « ctg_avenants »):
+    id_ctg, date_avenant, objet, signataires_ajoutes, nouvelle_date_fin.
     """
     known_epci = set(epci["siren_epci"].astype("string").dropna())
     known_communes = set(communes["code_insee"].astype("string").dropna())
@@ -425,23 +607,8 @@ def parse_ctg(ctg: pd.DataFrame, communes: pd.DataFrame, epci: pd.DataFrame) -> 
         .apply(tuple)
         .to_dict()
     )
-    out: list[Ctg] = []
-    errors: list[str] = []
-    for rec in ctg.to_dict("records"):
-        ident = str(rec["id_ctg"])
-        nom = "" if rec.get("nom") is None or pd.isna(rec.get("nom")) else str(rec["nom"])
-        who = f"CTG « {nom} » ({ident})" if nom else f"CTG {ident}"
-        codes = _split_codes(rec.get("signataires"))
-        if not codes:
-            errors.append(f"{who} : aucun signataire indiqué.")
-            continue
-        niveau = str(rec.get("niveau") or "").strip()
-        if niveau not in (LEVEL_COMMUNAL, LEVEL_INTERCOMMUNAL):
-            errors.append(
-                f"{who} : échelon de signature « {niveau} » inconnu "
-                "(attendu : communal ou intercommunal)."
-            )
-            continue
+
+    def resolve(codes: list[str], who: str, errors: list[str]) -> tuple[list[str], list[str]]:
         com: list[str] = []
         eps: list[str] = []
         for raw in codes:
@@ -456,6 +623,41 @@ def parse_ctg(ctg: pd.DataFrame, communes: pd.DataFrame, epci: pd.DataFrame) -> 
                     f"{who} : code signataire inconnu « {raw} » (ni code INSEE d'une "
                     "commune ni SIREN d'un EPCI du référentiel)."
                 )
+        return com, eps
+
+    by_ctg, avenant_errors = _read_avenants(avenants, resolve)
+    out: list[Ctg] = []
+    rejected: list[str] = []
+    rejected_ids: list[str] = []
+    for rec in ctg.to_dict("records"):
+        ident = str(rec["id_ctg"])
+        nom = "" if rec.get("nom") is None or pd.isna(rec.get("nom")) else str(rec["nom"])
+        who = f"CTG « {nom} » ({ident})" if nom else f"CTG {ident}"
+        errors: list[str] = []
+        codes = _split_codes(rec.get("signataires"))
+        niveau = str(rec.get("niveau") or "").strip()
+        if not codes:
+            errors.append(f"{who} : aucun signataire indiqué.")
+        elif niveau not in (LEVEL_COMMUNAL, LEVEL_INTERCOMMUNAL):
+            errors.append(
+                f"{who} : échelon de signature « {niveau} » inconnu "
+                "(attendu : communal ou intercommunal)."
+            )
+        com, eps = resolve(codes, who, errors) if not errors else ([], [])
+        if errors:
+            rejected.extend(errors)
+            rejected_ids.append(ident)
+            continue
+        fin0 = _ts(rec.get("date_fin"))
+        own = by_ctg.pop(ident, [])
+        fin = fin0
+        notes: list[str] = []
+        for av in own:
+            com.extend(c for c in av.signataires_ajoutes if c in known_communes)
+            eps.extend(c for c in av.signataires_ajoutes if c in known_epci)
+            if av.nouvelle_date_fin is not None:
+                fin = av.nouvelle_date_fin
+                notes.extend(_prolongation_notes(who, fin0, av))
         covered = set(com)
         for s in eps:
             covered.update(members.get(s, ()))
@@ -465,15 +667,139 @@ def parse_ctg(ctg: pd.DataFrame, communes: pd.DataFrame, epci: pd.DataFrame) -> 
                 nom=nom or ident,
                 niveau=niveau,
                 date_debut=_ts(rec.get("date_debut")),
-                date_fin=_ts(rec.get("date_fin")),
+                date_fin=fin,
                 communes_signataires=tuple(dict.fromkeys(com)),
                 epci_signataires=tuple(dict.fromkeys(eps)),
                 communes_couvertes=tuple(sorted(covered)),
+                date_fin_initiale=fin0,
+                avenants=tuple(own),
+                notes=tuple(notes),
             )
         )
-    if errors:
-        raise AoDataError(errors)
+    for ident, avs in by_ctg.items():
+        if ident not in rejected_ids:
+            avenant_errors.append(
+                f"{len(avs)} avenant(s) pour la CTG {ident}, absente de la liste des CTG : "
+                "non pris en compte."
+            )
+    return CtgList(tuple(out), tuple(rejected), tuple(rejected_ids), tuple(avenant_errors))
+
+
+def _read_avenants(
+    avenants: pd.DataFrame | None, resolve: Callable
+) -> tuple[dict[str, list[Avenant]], list[str]]:
+    """Avenants by CTG id, in date order, and French messages on unusable ones."""
+    by_ctg: dict[str, list[Avenant]] = {}
+    errors: list[str] = []
+    if avenants is None or avenants.empty:
+        return by_ctg, errors
+    for rec in avenants.to_dict("records"):
+        ident = str(rec["id_ctg"])
+        when = _ts(rec.get("date_avenant"))
+        who = f"Avenant du {_fmt(when)} à la CTG {ident}"
+        problems: list[str] = []
+        com, eps = resolve(_split_codes(rec.get("signataires_ajoutes")), who, problems)
+        errors.extend(problems)
+        objet = rec.get("objet")
+        by_ctg.setdefault(ident, []).append(
+            Avenant(
+                id_ctg=ident,
+                date_avenant=when,
+                objet="" if objet is None or pd.isna(objet) else str(objet),
+                signataires_ajoutes=tuple(dict.fromkeys([*eps, *com])),
+                nouvelle_date_fin=_ts(rec.get("nouvelle_date_fin")),
+            )
+        )
+    for avs in by_ctg.values():
+        avs.sort(key=lambda a: (a.date_avenant is None, a.date_avenant or pd.Timestamp.min))
+    return by_ctg, errors
+
+
+def _prolongation_notes(who: str, fin0: pd.Timestamp | None, av: Avenant) -> list[str]:
+    """Remarks when a prolongation of a CTG ending on 31/12/2025 departs from the circular."""
+    if fin0 is None or fin0 != PROLONGATION_END or av.nouvelle_date_fin is None:
+        return []
+    notes = []
+    if av.date_avenant is not None and av.date_avenant > PROLONGATION_END:
+        notes.append(
+            f"{who} : avenant de prolongation conclu le {_fmt(av.date_avenant)}, après le "
+            "31/12/2025 ; la circulaire prévoit qu'il soit conclu avant cette date."
+        )
+    if av.nouvelle_date_fin > PROLONGATION_MAX_END:
+        notes.append(
+            f"{who} : prolongation jusqu'au {_fmt(av.nouvelle_date_fin)}, au-delà d'un an "
+            "(31/12/2026) ; la circulaire prévoit une prolongation d'un an."
+        )
+    return notes
+
+
+def parse_ctg(
+    ctg: pd.DataFrame,
+    communes: pd.DataFrame,
+    epci: pd.DataFrame,
+    avenants: pd.DataFrame | None = None,
+) -> list[Ctg]:
+    """Strict `read_ctgs`: any rejected CTG raises AoDataError (French messages)."""
+    result = read_ctgs(ctg, communes, epci, avenants)
+    if result.rejected:
+        raise AoDataError(result.rejected)
+    return list(result.ctgs)
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Two CTG in force at the same time covering the same communes."""
+
+    first: str  # id_ctg
+    second: str
+    communes: tuple[str, ...]
+
+
+def _periods_meet(a: Ctg, b: Ctg) -> bool:
+    lo = max(a.date_debut or pd.Timestamp.min, b.date_debut or pd.Timestamp.min)
+    hi = min(a.date_fin or pd.Timestamp.max, b.date_fin or pd.Timestamp.max)
+    return lo <= hi
+
+
+def ctg_overlaps(ctgs: Iterable[Ctg], reference_date: date | None = None) -> list[Overlap]:
+    """Pairs of CTG whose periods meet and which cover common communes.
+
+    With `reference_date`, CTG already expired at that date are left out (a CTG and its
+    renewal do not overlap once the first has ended).
+    """
+    items = list(ctgs)
+    if reference_date is not None:
+        items = [c for c in items if ctg_phase(c, reference_date) != "expiree"]
+    by_commune: dict[str, list[int]] = {}
+    for i, c in enumerate(items):
+        for code in c.communes_couvertes:
+            by_commune.setdefault(code, []).append(i)
+    shared: dict[tuple[int, int], list[str]] = {}
+    for code, idx in by_commune.items():
+        for x in range(len(idx)):
+            for y in range(x + 1, len(idx)):
+                shared.setdefault((idx[x], idx[y]), []).append(code)
+    out = []
+    for (i, j), codes in sorted(shared.items()):
+        a, b = items[i], items[j]
+        if _periods_meet(a, b):
+            first, second = sorted((a.id_ctg, b.id_ctg))
+            out.append(Overlap(first, second, tuple(sorted(codes))))
     return out
+
+
+def overlap_message(
+    overlap: Overlap, by_id: Mapping[str, Ctg], names: Mapping[str, str], shown: int = 8
+) -> str:
+    """French sentence naming both CTG and the communes they share."""
+    a, b = by_id[overlap.first], by_id[overlap.second]
+    listed = [f"{names.get(c, c)} ({c})" for c in overlap.communes[:shown]]
+    more = len(overlap.communes) - shown
+    tail = f" et {more} autre(s)" if more > 0 else ""
+    return (
+        f"Les CTG « {a.nom} » ({a.id_ctg}) et « {b.nom} » ({b.id_ctg}) couvrent toutes deux "
+        f"{len(overlap.communes)} commune(s) sur la même période : {', '.join(listed)}{tail}."
+    )
 
 
 def _ts(value: object) -> pd.Timestamp | None:
@@ -501,10 +827,18 @@ def ctg_phase(ctg: Ctg, reference_date: date) -> str:
 
 
 def ctg_table(
-    ctgs: list[Ctg], reference_date: date, names: Mapping[str, str] | None = None
+    ctgs: list[Ctg] | tuple[Ctg, ...],
+    reference_date: date,
+    names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per CTG: id, name, level, dates, signatories (names when known), phase."""
+    """One row per CTG: id, name, level, dates (end in force and initial end), signatories
+    (names when known), phase, avenants (French summary), overlaps (ids of the CTG in force
+    over the same communes at the same time) and remarks on the avenants."""
     names = names or {}
+    overlaps: dict[str, list[str]] = {}
+    for o in ctg_overlaps(ctgs, reference_date):
+        overlaps.setdefault(o.first, []).append(o.second)
+        overlaps.setdefault(o.second, []).append(o.first)
     rows = []
     for c in ctgs:
         rows.append(
@@ -514,24 +848,44 @@ def ctg_table(
                 "niveau": c.niveau,
                 "date_debut": c.date_debut,
                 "date_fin": c.date_fin,
+                "date_fin_initiale": c.date_fin_initiale,
                 "signataires": ", ".join(
                     names.get(s, s) for s in (*c.epci_signataires, *c.communes_signataires)
                 ),
                 "n_communes_couvertes": len(c.communes_couvertes),
                 "phase": ctg_phase(c, reference_date),
+                "avenants": " ; ".join(_avenant_label(a, names) for a in c.avenants),
+                "chevauchements": ", ".join(sorted(overlaps.get(c.id_ctg, []))),
+                "remarques": " ".join(c.notes),
             }
         )
-    cols = [
-        "id_ctg",
-        "nom",
-        "niveau",
-        "date_debut",
-        "date_fin",
-        "signataires",
-        "n_communes_couvertes",
-        "phase",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=CTG_TABLE_COLUMNS)
+
+
+CTG_TABLE_COLUMNS = [
+    "id_ctg",
+    "nom",
+    "niveau",
+    "date_debut",
+    "date_fin",
+    "date_fin_initiale",
+    "signataires",
+    "n_communes_couvertes",
+    "phase",
+    "avenants",
+    "chevauchements",
+    "remarques",
+]
+
+
+def _avenant_label(a: Avenant, names: Mapping[str, str]) -> str:
+    parts = [f"{_fmt(a.date_avenant)} : {a.objet}" if a.objet else _fmt(a.date_avenant)]
+    if a.signataires_ajoutes:
+        added = ", ".join(names.get(x, x) for x in a.signataires_ajoutes)
+        parts.append(f"signataires ajoutés : {added}")
+    if a.nouvelle_date_fin is not None:
+        parts.append(f"fin portée au {_fmt(a.nouvelle_date_fin)}")
+    return " — ".join(parts)
 
 
 # ------------------------------------------------------------------------------ AO table
@@ -543,30 +897,54 @@ class StatusResult:
     cellule: str  # label of the table cell, or ""
     ctg: str  # id of the CTG the status is about, or ""
     a_signer_en_opportunite: tuple[str, ...] = ()
+    contenu: str = ""  # checklist progress of the CTG retained (« 7/11 »), when relevant
 
 
-def ao_table(holders: pd.DataFrame, ctgs: list[Ctg], reference_date: date) -> pd.DataFrame:
+def ao_table(
+    holders: pd.DataFrame,
+    ctgs: list[Ctg] | tuple[Ctg, ...],
+    reference_date: date,
+    contents: Mapping[str, ChecklistProgress] | None = None,
+) -> pd.DataFrame:
     """One row per AO (commune or EPCI holding at least one applicable competence) with its
     status from the circular's table.
+
+    contents: id_ctg -> progress of the décret checklist of that CTG (absent: nothing
+    ticked); a CTG signed by the planning holder is worth a schéma only when complete.
+    Two CTG in force over the same communes of an AO give the status « chevauchement »; the
+    status the planning rules alone would give stays in `statut_planification`, and
+    `chevauchement` says which CTG is used for what.
 
     Columns: ao_type, ao_code, ao_nom, competences (French list), titulaire_planification,
     population, strate, n_communes, communes (tuple), ctg (ids covering its communes),
     n_communes_couvertes, repartition, niveau_ctg, cellule, statut, statut_libelle, detail,
     phrase_circulaire, ctg_retenue, date_fin_ctg, schema (obligation, French), rpe,
-    a_signer_en_opportunite.
+    a_signer_en_opportunite, statut_planification, contenu, chevauchement.
     """
     units = _ao_units(holders)
     covering: dict[str, list[Ctg]] = {}
     for c in ctgs:
         for code in c.communes_couvertes:
             covering.setdefault(code, []).append(c)
-    # holders of applicable competences per commune (code -> set of AO codes), for « opportunité »
-    holders_of = _applicable_holders(holders)
+    # holders of the applicable competences per commune: code -> {competence -> AO code}, and
+    # code -> set of AO codes (« opportunité »)
+    by_comp = _holders_by_competence(holders)
+    holders_of = {code: set(h.values()) for code, h in by_comp.items()}
     names = _names(holders)
     rows = []
     for u in units:
         relevant = _dedupe([c for code in u["communes"] for c in covering.get(code, [])])
-        res = ao_status(u, relevant, reference_date, holders_of, names)
+        base = ao_status(u, relevant, reference_date, holders_of, names, contents)
+        overlaps = (
+            [
+                o
+                for o in ctg_overlaps(relevant, reference_date)
+                if set(o.communes) & set(u["communes"])
+            ]
+            if len(relevant) > 1
+            else []
+        )
+        res = _with_overlaps(u, base, overlaps, relevant, by_comp, names) if overlaps else base
         pop = u["population"]
         big = bool(pd.notna(pop) and pop > SEUIL_SCHEMA and u["titulaire_planification"])
         rpe = ""
@@ -590,12 +968,93 @@ def ao_table(holders: pd.DataFrame, ctgs: list[Ctg], reference_date: date) -> pd
                 "phrase_circulaire": res.phrase,
                 "ctg_retenue": res.ctg,
                 "date_fin_ctg": chosen.date_fin if chosen else pd.NaT,
-                "schema": _schema_text(u, big, chosen, reference_date),
+                "schema": _schema_text(u, big, chosen, reference_date, contents),
                 "rpe": rpe,
                 "a_signer_en_opportunite": ", ".join(res.a_signer_en_opportunite),
+                "statut_planification": base.statut,
+                "contenu": base.contenu,
+                "chevauchement": res.detail if overlaps else "",
             }
         )
     return pd.DataFrame(rows, columns=_AO_COLUMNS)
+
+
+def _with_overlaps(
+    unit: Mapping[str, object],
+    base: StatusResult,
+    overlaps: list[Overlap],
+    relevant: list[Ctg],
+    by_comp: Mapping[str, Mapping[str, str]],
+    names: Mapping[str, str],
+) -> StatusResult:
+    """The « chevauchement » status: which CTG decides planning, what the others are for."""
+    by_id = {c.id_ctg: c for c in relevant}
+    nom = str(unit["ao_nom"])
+    mine = set(unit["communes"])  # type: ignore[arg-type]
+    involved = sorted({i for o in overlaps for i in (o.first, o.second)})
+    shared = sorted({c for o in overlaps for c in o.communes} & mine)
+    listed = ", ".join(names.get(c, c) for c in shared[:8]) + (
+        f" et {len(shared) - 8} autre(s)" if len(shared) > 8 else ""
+    )
+    ctg_list = " et ".join(f"« {by_id[i].nom} » ({i})" for i in involved)
+    parts = [f"Les CTG {ctg_list} couvrent en même temps {listed}."]
+    if base.ctg:
+        parts.append(
+            f"Pour la planification de {nom}, la CTG retenue est « {by_id[base.ctg].nom} » "
+            f"({base.ctg}) : {STATUS_LABELS[base.statut].lower()}."
+        )
+    else:
+        parts.append(
+            f"Statut de {nom} au titre de la planification : {STATUS_LABELS[base.statut].lower()}."
+        )
+    for ident in involved:
+        if ident == base.ctg:
+            continue
+        c = by_id[ident]
+        comps = sorted(
+            {
+                comp
+                for code in shared
+                for comp, holder in by_comp.get(code, {}).items()
+                if holder in c.signataires
+            },
+            key=COMPETENCES.index,
+        )
+        who = ", ".join(names.get(s, s) for s in (*c.epci_signataires, *c.communes_signataires))
+        if comps:
+            what = ", ".join(f"« {COMPETENCE_LABELS[k].lower()} »" for k in comps)
+            parts.append(
+                f"La CTG « {c.nom} » ({ident}), signée par {who}, vaut pour les compétences "
+                f"{what} que ses signataires exercent sur ces communes."
+            )
+        else:
+            parts.append(
+                f"La CTG « {c.nom} » ({ident}), signée par {who}, couvre aussi ces communes mais "
+                "aucun de ses signataires n'y exerce de compétence d'AO : elle ne décide d'aucun "
+                "statut."
+            )
+    parts.append("Clarifier l'articulation des deux conventions (avenant ou fin de l'une).")
+    return StatusResult(
+        ST_CHEVAUCHEMENT,
+        " ".join(parts),
+        base.phrase,
+        base.cellule,
+        base.ctg,
+        base.a_signer_en_opportunite,
+        base.contenu,
+    )
+
+
+def _holders_by_competence(holders: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """commune -> {applicable competence -> code of its holder}."""
+    out: dict[str, dict[str, str]] = {}
+    for r in holders.to_dict("records"):
+        out[r["code_insee"]] = {
+            comp: (r["siren_epci"] if r[f"titulaire_{comp}"] == HOLDER_EPCI else r["code_insee"])
+            for comp in COMPETENCES
+            if r[f"applicable_{comp}"]
+        }
+    return out
 
 
 #: Columns copied from the AO unit, then the columns of the status.
@@ -626,17 +1085,28 @@ _AO_COLUMNS = [
     "schema",
     "rpe",
     "a_signer_en_opportunite",
+    "statut_planification",
+    "contenu",
+    "chevauchement",
 ]
 
 SCHEMA_NON_CONCERNE = "non concerné (n'exerce pas la planification)"
 SCHEMA_NON_REQUIS = "non requis (10 000 habitants ou moins)"
 SCHEMA_DISPENSE = "dispensé : CTG signée par l'AO"
+SCHEMA_CONTENU = "requis tant que le volet petite enfance de la CTG n'est pas complété"
 SCHEMA_REQUIS = "requis"
 
 
-def _schema_text(unit: Mapping, big: bool, chosen: Ctg | None, reference_date: date) -> str:
+def _schema_text(
+    unit: Mapping,
+    big: bool,
+    chosen: Ctg | None,
+    reference_date: date,
+    contents: Mapping[str, ChecklistProgress] | None,
+) -> str:
     """Schéma obligation of one AO: the holder of planning above 10,000 must adopt one unless a
-    CTG in force that it signed stands in for it."""
+    CTG in force that it signed, whose content matches the schéma (the eleven items of the
+    décret), stands in for it."""
     if not unit["titulaire_planification"]:
         return SCHEMA_NON_CONCERNE
     if not big:
@@ -646,6 +1116,9 @@ def _schema_text(unit: Mapping, big: bool, chosen: Ctg | None, reference_date: d
         and str(unit["ao_code"]) in chosen.signataires
         and ctg_phase(chosen, reference_date) != "expiree"
     ):
+        progress = (contents or {}).get(chosen.id_ctg) or checklist_progress(None)
+        if progress.done < progress.total:
+            return f"{SCHEMA_CONTENU} ({progress.label})"
         return SCHEMA_DISPENSE
     return SCHEMA_REQUIS
 
@@ -664,19 +1137,6 @@ def _names(holders: pd.DataFrame) -> dict[str, str]:
         dict(zip(epci["siren_epci"], epci["epci_nom"].fillna(epci["siren_epci"]), strict=True))
     )
     return {str(k): str(v) for k, v in names.items()}
-
-
-def _applicable_holders(holders: pd.DataFrame) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for r in holders.to_dict("records"):
-        codes = set()
-        for comp in COMPETENCES:
-            if r[f"applicable_{comp}"]:
-                codes.add(
-                    r["siren_epci"] if r[f"titulaire_{comp}"] == HOLDER_EPCI else r["code_insee"]
-                )
-        out[r["code_insee"]] = codes
-    return out
 
 
 def _ao_units(holders: pd.DataFrame) -> list[dict]:
@@ -748,13 +1208,16 @@ def ao_status(
     reference_date: date,
     holders_of: Mapping[str, set[str]],
     names: Mapping[str, str],
+    contents: Mapping[str, ChecklistProgress] | None = None,
 ) -> StatusResult:
     """Status of one AO against the CTGs covering its communes (see module docstring).
 
     Order: not holding planning -> non concerné; a CTG in force signed by the AO and not
-    ending within 12 months -> vaut schéma; only signed CTGs ending soon (or all CTGs
-    ending soon / expired) -> échéance; a CTG in force it did not sign -> avenant; no CTG
-    -> schéma requis above 10,000, else non concerné.
+    ending within 12 months -> vaut schéma when its early-childhood part holds the eleven
+    items of the décret (`contents`: id_ctg -> checklist progress; absent = nothing ticked),
+    else contenu à compléter; only signed CTGs ending soon (or all CTGs ending soon /
+    expired) -> échéance; a CTG in force it did not sign -> avenant; no CTG -> schéma requis
+    above 10,000, else non concerné. Overlaps are added by `ao_table`.
     """
     code = str(unit["ao_code"])
     nom = str(unit["ao_nom"])
@@ -800,14 +1263,31 @@ def ao_status(
     if solid:
         c = _latest(solid)
         cell = cell_of(c)
+        progress = (contents or {}).get(c.id_ctg) or checklist_progress(None)
+        if progress.done == progress.total:
+            return StatusResult(
+                ST_VAUT_SCHEMA,
+                f"{nom} a signé la CTG « {c.nom} » ({c.id_ctg}), en cours jusqu'au "
+                f"{_fmt(c.date_fin)}, et son volet petite enfance comporte les "
+                f"{progress.total} éléments du décret 2025-253 : elle vaut schéma au titre de "
+                "la planification.",
+                f"{cell.droit} {S_LOI_DISPENSE}" if big else cell.droit,
+                cell.label,
+                c.id_ctg,
+                opportunity(c),
+                progress.label,
+            )
         return StatusResult(
-            ST_VAUT_SCHEMA,
-            f"{nom} a signé la CTG « {c.nom} » ({c.id_ctg}), en cours jusqu'au {_fmt(c.date_fin)} : "
-            "elle peut valoir schéma au titre de la planification.",
-            f"{cell.droit} {S_LOI_DISPENSE}" if big else cell.droit,
+            ST_CONTENU,
+            f"{nom} a signé la CTG « {c.nom} » ({c.id_ctg}), en cours jusqu'au "
+            f"{_fmt(c.date_fin)}, mais son volet petite enfance ne comporte que {progress.label} "
+            f"éléments du décret 2025-253. Manquent : {missing_items_text(progress)}. "
+            "Compléter le contenu, par avenant si nécessaire, pour qu'elle vaille schéma.",
+            f"{S_LOI_DISPENSE} {S_AVENANT_ECARTS}",
             cell.label,
             c.id_ctg,
             opportunity(c),
+            progress.label,
         )
     extension = (
         "un avenant de prolongation d'un an peut être conclu avant le 31/12/2025"
@@ -1005,11 +1485,17 @@ _CHECKLIST = (
 )
 
 
+#: Checklist items that may point to a saved piece of work: item -> workspace document kind
+#: (« zones » to a saved zoning of the Zones page, « objectifs » to a saved trajectory).
+CHECKLIST_LINK_KINDS = {"zones": "zonage", "objectifs": "trajectoire"}
+
+
 @dataclass(frozen=True)
 class ChecklistProgress:
     done: int
     total: int
     checked: tuple[str, ...]  # ids of the ticked items, in checklist order
+    links: tuple[tuple[str, str], ...] = ()  # (item, name of the saved document)
 
     @property
     def ratio(self) -> float:
@@ -1019,6 +1505,11 @@ class ChecklistProgress:
     def label(self) -> str:
         return f"{self.done}/{self.total}"
 
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Ids of the items not ticked, in checklist order."""
+        return tuple(i for i, _ in _CHECKLIST if i not in self.checked)
+
 
 def checklist_items() -> tuple[tuple[str, str], ...]:
     """The eleven items the early-childhood part of a CTG must now contain (décret 2025-253),
@@ -1026,15 +1517,29 @@ def checklist_items() -> tuple[tuple[str, str], ...]:
     return _CHECKLIST
 
 
-def checklist_payload(checked: Iterable[str]) -> dict:
+def missing_items_text(progress: ChecklistProgress) -> str:
+    """French list of the items missing from a CTG's early-childhood part."""
+    texts = dict(_CHECKLIST)
+    return " ; ".join(texts[i].lower() for i in progress.missing) or "aucun"
+
+
+def checklist_payload(checked: Iterable[str], links: Mapping[str, str] | None = None) -> dict:
     """Workspace document for one CTG's checklist (kind `checklist_ctg`, name = id_ctg).
-    Unknown ids raise ValueError."""
+    `links`: item -> name of a saved document (CHECKLIST_LINK_KINDS). Unknown ids raise
+    ValueError."""
     ids = [i for i, _ in _CHECKLIST]
     chosen = set(checked)
     unknown = chosen - set(ids)
     if unknown:
         raise ValueError(f"Éléments de liste inconnus : {', '.join(sorted(unknown))}")
-    return {"coches": [i for i in ids if i in chosen]}
+    payload: dict = {"coches": [i for i in ids if i in chosen]}
+    kept = {k: str(v) for k, v in (links or {}).items() if v}
+    bad = set(kept) - set(CHECKLIST_LINK_KINDS)
+    if bad:
+        raise ValueError(f"Lien impossible pour : {', '.join(sorted(bad))}")
+    if kept:
+        payload["liens"] = {k: kept[k] for k in CHECKLIST_LINK_KINDS if k in kept}
+    return payload
 
 
 def checklist_progress(payload: Mapping | None) -> ChecklistProgress:
@@ -1043,7 +1548,21 @@ def checklist_progress(payload: Mapping | None) -> ChecklistProgress:
     ids = [i for i, _ in _CHECKLIST]
     ticked = set((payload or {}).get("coches", ()))
     checked = tuple(i for i in ids if i in ticked)
-    return ChecklistProgress(len(checked), len(ids), checked)
+    raw_links = (payload or {}).get("liens") or {}
+    links = tuple(
+        (k, str(raw_links[k]))
+        for k in CHECKLIST_LINK_KINDS
+        if isinstance(raw_links, Mapping) and raw_links.get(k)
+    )
+    return ChecklistProgress(len(checked), len(ids), checked, links)
+
+
+def checklist_contents(documents: Mapping[str, object] | None) -> dict[str, ChecklistProgress]:
+    """id_ctg -> checklist progress, from the workspace documents `checklist_ctg`."""
+    return {
+        str(k): checklist_progress(v if isinstance(v, Mapping) else None)
+        for k, v in (documents or {}).items()
+    }
 
 
 # ---------------------------------------------------------------------------- indicators
@@ -1070,10 +1589,12 @@ INDICATORS = (
         "ao_statuts_ctg",
         "Autorités organisatrices par statut CTG",
         "AO",
-        ("dataset:ctg", "dataset:ao_transferts", "insee_pop_2023"),
+        ("dataset:ctg", "dataset:ctg_avenants", "dataset:ao_transferts", "insee_pop_2023"),
         status_counts,
         "Statut de chaque AO selon le tableau de la circulaire (section 2.2) : CTG valant "
-        "schéma, avenant recommandé, schéma requis, échéance, non concerné.",
+        "schéma (signée par le titulaire de la planification, volet petite enfance complet), "
+        "contenu à compléter, CTG qui se chevauchent, avenant recommandé, schéma requis, "
+        "échéance (fin de CTG avenants compris), non concerné.",
     ),
     Indicator(
         "ctg_population_couverte",

@@ -411,7 +411,18 @@ def render_pdf(p: Prediag, chart_renderer: Callable[[ChartSpec], bytes] = charts
     pdf.set_creation_date(pd.Timestamp(p.generated).to_pydatetime())
     _cover(pdf, p)
     _summary(pdf, p)
-    for i, s in enumerate(p.sections, start=1):
+    _sections_and_sources(pdf, p.sections, p.sources, chart_renderer)
+    return bytes(pdf.output())
+
+
+def _sections_and_sources(
+    pdf: _Doc,
+    sections: tuple[Section, ...],
+    sources: tuple[str, ...],
+    chart_renderer: Callable[[ChartSpec], bytes],
+) -> None:
+    """One page (or more) per section, then the page of sources."""
+    for i, s in enumerate(sections, start=1):
         pdf.demo_band = s.synthetic
         pdf.add_page()
         pdf.heading(f"{i}. {s.title}")
@@ -428,6 +439,46 @@ def render_pdf(p: Prediag, chart_renderer: Callable[[ChartSpec], bytes] = charts
     pdf.demo_band = False
     pdf.add_page()
     pdf.heading("Sources")
-    for src in p.sources:
+    for src in sources:
         pdf.text(f"• {src}", size=9, h=4.6)
+
+
+def render_report(
+    title: str,
+    subject: str,
+    intro: str,
+    generated: date,
+    sections: tuple[Section, ...],
+    sources: tuple[str, ...],
+    chart_renderer: Callable[[ChartSpec], bytes] = charts.render,
+) -> bytes:
+    """Another report in the pre-diagnostic's style (fonts, blocks, demo bands, footer): a
+    cover (title, subject, date, intro), then the sections and the sources (e.g. a CTG bilan,
+    reports/bilan.py)."""
+    synthetic = any(s.synthetic for s in sections)
+    pdf = _Doc(f"{title} — {subject} — édité le {date_fr(generated)}")
+    pdf.set_title(typographie(f"{title} — {subject}"))
+    pdf.set_author("Caf — application de diagnostics territoriaux")
+    pdf.set_creation_date(pd.Timestamp(generated).to_pydatetime())
+    pdf.demo_band = synthetic
+    pdf.add_page()
+    pdf.set_y(60)
+    pdf.text(title, size=28, style="B", colour=BLUE, h=13)
+    pdf.ln(2)
+    pdf.text(subject, size=17, style="B", h=9)
+    pdf.ln(6)
+    pdf.text(f"Édité le {date_fr(generated)}", size=11, colour=GREY)
+    pdf.ln(10)
+    pdf.text(intro, size=9, colour=GREY)
+    if synthetic:
+        pdf.ln(6)
+        names = ", ".join(s.title for s in sections if s.synthetic)
+        pdf.text(
+            f"Ce document contient des {DEMO_LABEL} (chiffres fictifs) dans les sections : "
+            f"{names}.",
+            size=10,
+            style="B",
+            colour=ORANGE,
+        )
+    _sections_and_sources(pdf, sections, sources, chart_renderer)
     return bytes(pdf.output())

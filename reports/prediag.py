@@ -21,7 +21,7 @@ from datetime import date
 
 import pandas as pd
 
-from analyses.ao_scope import ao_scope, scope_holders
+from analyses.ao_scope import ao_scope, scope_holders_and_refused
 from catalogue.sources import Nature, credit
 from datastore.schemas import dataset_type
 from datastore.store import Dataset, DatasetMeta
@@ -704,6 +704,7 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
     sirens, basis = set(aos.sirens), aos.basis
     tr_ds = _dataset(inputs, "ao_transferts")
     ctg_ds = _dataset(inputs, "ctg")
+    av_ds = _dataset(inputs, "ctg_avenants")
     if tr_ds is None:
         part.missing.append(
             "Transferts de compétences à l'EPCI : aucun fichier importé, chaque commune est "
@@ -712,7 +713,9 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
     if ctg_ds is None:
         part.missing.append("Statut des CTG : " + import_hint("ctg"))
     try:
-        holders = scope_holders(aos, tr_ds.frame if tr_ds is not None else None, inputs.today)
+        holders, refused = scope_holders_and_refused(
+            aos, tr_ds.frame if tr_ds is not None else None, inputs.today
+        )
         ctgs = []
         if ctg_ds is not None:
             rows, touched = _ctg_rows_touching(inputs, ctg_ds.frame, set(codes) | sirens)
@@ -722,7 +725,12 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
                 | communes["siren_epci"].isin(list(touched))
             ]
             epci = geo.epci.loc[geo.epci["siren_epci"].isin(list(touched))]
-            ctgs = ao.parse_ctg(rows, ref, epci)
+            # one bad CTG never blocks the others: it is left out and named
+            read = ao.read_ctgs(rows, ref, epci, av_ds.frame if av_ds is not None else None)
+            ctgs = list(read.ctgs)
+            part.missing.extend(
+                f"CTG non prise en compte, liste à corriger : {e}" for e in read.rejected
+            )
     except ao.AoDataError as exc:
         part.missing.append(
             "Compétences d'AO et statut des CTG non calculés, fichiers à corriger : "
@@ -733,6 +741,7 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
         [credit("insee_pop_2023")]
         + (compact_credits(tr_ds.metas) if tr_ds is not None else [])
         + (compact_credits(ctg_ds.metas) if ctg_ds is not None else [])
+        + (compact_credits(av_ds.metas) if av_ds is not None else [])
     )
     src = " ; ".join(dict.fromkeys(src_parts))
     syn = bool(
@@ -768,7 +777,10 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
                 f"{nv.count_phrase(n_epci, 'commune', feminine=True)} sur {fmt_number(len(mine))}.",
             )
         )
-    table = ao.ao_table(holders, ctgs, inputs.today)
+    mine_refused = refused.loc[refused["code_insee"].isin(codes)]
+    part.sentences.extend(mine_refused["motif"].astype(str))
+    contents = ao.checklist_contents(inputs.documents.get(ao.CHECKLIST_DOCUMENT_KIND))
+    table = ao.ao_table(holders, ctgs, inputs.today, contents)
     table = table.loc[[bool(set(c) & set(codes)) for c in table["communes"]]]
     planners = table.loc[table["titulaire_planification"].astype(bool)]
     if not planners.empty:
@@ -820,6 +832,10 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
             zip(communes["code_insee"].astype(str), communes["nom"].astype(str), strict=True)
         )
         ctab = ao.ctg_table(covering, inputs.today, names)
+        by_id = {c.id_ctg: c for c in covering}
+        for o in ao.ctg_overlaps(covering, inputs.today):
+            if set(o.communes) & set(codes):
+                part.sentences.append(ao.overlap_message(o, by_id, names))
         docs = inputs.documents.get(ao.CHECKLIST_DOCUMENT_KIND) or {}
         progress = [
             ao.checklist_progress(
@@ -840,10 +856,11 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
                     d.strftime("%d/%m/%Y") if isinstance(d, pd.Timestamp) else "—"
                     for d in ctab["date_debut"]
                 ],
-                "Fin": [
+                "Fin (avenants compris)": [
                     d.strftime("%d/%m/%Y") if isinstance(d, pd.Timestamp) else "—"
                     for d in ctab["date_fin"]
                 ],
+                "Avenants": ctab["avenants"].replace("", "—"),
                 "État": ctab["phase"].map(phase).fillna(ctab["phase"]),
                 "Communes du territoire couvertes": [
                     len(set(c.communes_couvertes) & set(codes)) for c in covering
@@ -878,6 +895,11 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
                     "éléments traités.",
                 )
             )
+            if c.prolongee:
+                part.sentences.append(
+                    f"La CTG « {c.nom} » est prolongée par avenant jusqu'au "
+                    f"{c.date_fin:%d/%m/%Y} (fin initiale : {c.date_fin_initiale:%d/%m/%Y})."
+                )
     return part
 
 

@@ -15,17 +15,26 @@ import streamlit as st
 
 from analyses.ao import AoAnalysis, AoInputs, ao_analysis
 from catalogue.sources import DEMO_LABEL, credit
+from datastore import importers
 from diagnostics import ao
+from diagnostics import ctg_followup as fu
 from diagnostics.formatting import fmt_number
 from geodata import layers
 from geodata.maps import TIER_COLORS, Overlay, classify_categories
 from geodata.territory import Level, Territory, make_territory
 from geodata.tiers import TIER_DESCRIPTIONS, TIERS
+from reports import bilan
+from reports.prediag import PrediagInputs
+from reports.tables import to_csv_fr
 from ui import cache, maps, state
+from ui import prediag as ui_prediag
 from ui.components import credits, demo_band, download_table
+from ui.donnees import md_escape
 
 STATUS_COLORS = {
     ao.STATUS_LABELS[ao.ST_VAUT_SCHEMA]: "#1a9850",
+    ao.STATUS_LABELS[ao.ST_CONTENU]: "#a6d96a",
+    ao.STATUS_LABELS[ao.ST_CHEVAUCHEMENT]: "#c51b7d",
     ao.STATUS_LABELS[ao.ST_AVENANT]: "#f4a53c",
     ao.STATUS_LABELS[ao.ST_ECHEANCE]: "#8e63b5",
     ao.STATUS_LABELS[ao.ST_SCHEMA_REQUIS]: "#d73027",
@@ -77,7 +86,13 @@ def _analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalys
     return ao_analysis(
         geo,
         make_territory(geo, Level(level), code),
-        AoInputs(cache.dataset("ctg"), cache.dataset("ao_transferts"), cache.dataset("population")),
+        AoInputs(
+            cache.dataset("ctg"),
+            cache.dataset("ao_transferts"),
+            cache.dataset("population"),
+            cache.dataset("ctg_avenants"),
+            cache.workspace().documents(ao.CHECKLIST_DOCUMENT_KIND),
+        ),
         date.fromisoformat(reference_iso),
     )
 
@@ -101,27 +116,61 @@ def render_header(result: AoAnalysis) -> None:
     if result.errors:
         st.error(
             "Les données importées ne permettent pas d'établir les statuts :\n\n"
-            + "\n".join(f"- {e}" for e in result.errors)
+            + "\n".join(f"- {md_escape(e)}" for e in result.errors)
             + "\n\nCorrigez le fichier dans la page « Données et sources »."
+        )
+    if result.rejected:
+        st.warning(
+            f"{len(result.rejected)} problème(s) dans la liste des CTG : les CTG concernées sont "
+            "laissées de côté, les statuts des autres territoires sont établis normalement.\n\n"
+            + "\n".join(f"- {md_escape(e)}" for e in result.rejected)
+            + "\n\nCorrigez la liste dans la page « Données et sources ».",
+            icon=":material/warning:",
+        )
+    if result.avenant_errors:
+        st.warning(
+            "Avenants non pris en compte :\n\n"
+            + "\n".join(f"- {md_escape(e)}" for e in result.avenant_errors),
+            icon=":material/warning:",
+        )
+    if result.refused_transfers:
+        st.warning(
+            "Transferts de compétences non pris en compte :\n\n"
+            + "\n".join(f"- {md_escape(e)}" for e in result.refused_transfers),
+            icon=":material/gavel:",
+        )
+    if result.overlaps:
+        st.info(
+            "CTG qui se chevauchent (statut « "
+            + ao.STATUS_LABELS[ao.ST_CHEVAUCHEMENT]
+            + " » dans le tableau des AO, qui précise laquelle est retenue pour la planification "
+            "et à quoi sert l'autre) :\n\n"
+            + "\n".join(f"- {md_escape(e)}" for e in result.overlaps),
+            icon=":material/layers:",
         )
 
 
 def render_metrics(result: AoAnalysis) -> None:
     t = result.table
-    c1, c2, c3, c4, c5 = st.columns(5)
-    c1.metric("Autorités organisatrices", fmt_number(len(t)))
-    for col, status in (
-        (c2, ao.ST_VAUT_SCHEMA),
-        (c3, ao.ST_AVENANT),
-        (c4, ao.ST_SCHEMA_REQUIS),
-        (c5, ao.ST_ECHEANCE),
-    ):
+    cols = st.columns(4) + st.columns(4)
+    cols[0].metric("Autorités organisatrices", fmt_number(len(t)))
+    shown = (
+        ao.ST_VAUT_SCHEMA,
+        ao.ST_CONTENU,
+        ao.ST_CHEVAUCHEMENT,
+        ao.ST_AVENANT,
+        ao.ST_SCHEMA_REQUIS,
+        ao.ST_ECHEANCE,
+    )
+    for col, status in zip(cols[1:], shown, strict=False):
         col.metric(_short_status(status), fmt_number(int((t["statut"] == status).sum())))
 
 
 def _short_status(status: str) -> str:
     return {
         ao.ST_VAUT_SCHEMA: "CTG vaut schéma",
+        ao.ST_CONTENU: "Contenu à compléter",
+        ao.ST_CHEVAUCHEMENT: "CTG qui se chevauchent",
         ao.ST_AVENANT: "Avenant recommandé",
         ao.ST_SCHEMA_REQUIS: "Schéma requis",
         ao.ST_ECHEANCE: "CTG à renégocier",
@@ -215,10 +264,12 @@ _AO_DISPLAY = {
     "ao_code": "Code",
     "ao_nom": "Autorité organisatrice",
     "statut_libelle": "Statut",
+    "statut_planification": "Statut au titre de la planification",
     "detail": "Ce qu'il faut faire",
     "population": "Population (seuils)",
     "strate": "Strate",
     "schema": "Schéma pluriannuel",
+    "contenu": "Contenu de la CTG retenue (liste du décret)",
     "rpe": "Relais petite enfance",
     "ctg": "CTG",
     "date_fin_ctg": "Fin de la CTG retenue",
@@ -239,6 +290,7 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
     """French, export-ready copy of the AO table."""
     out = table[list(_AO_DISPLAY)].copy()
     out["ao_type"] = out["ao_type"].map(ao.HOLDER_LABELS)
+    out["statut_planification"] = out["statut_planification"].map(ao.STATUS_LABELS)
     out["repartition"] = out["repartition"].map(ao.DISTRIBUTION_LABELS)
     out["population"] = pd.to_numeric(out["population"]).round().astype("Int64")
     out["date_fin_ctg"] = pd.to_datetime(out["date_fin_ctg"]).dt.strftime("%d/%m/%Y")
@@ -317,12 +369,29 @@ def checklist_payloads() -> dict[str, dict]:
 
 
 def _save_checklist(id_ctg: str) -> None:
+    """Store the ticks and the links of one CTG's checklist (both from the widgets)."""
     checked = [
         item for item, _ in ao.checklist_items() if st.session_state.get(f"ao_chk_{id_ctg}_{item}")
     ]
+    links = {
+        item: st.session_state.get(f"ao_link_{id_ctg}_{item}") or ""
+        for item in ao.CHECKLIST_LINK_KINDS
+    }
     cache.workspace().save_document(
-        ao.CHECKLIST_DOCUMENT_KIND, id_ctg, ao.checklist_payload(checked)
+        ao.CHECKLIST_DOCUMENT_KIND, id_ctg, ao.checklist_payload(checked, links)
     )
+
+
+PHASE_LABELS = {
+    "expiree": "Expirée",
+    "fin_proche": "Se termine dans les 12 mois",
+    "en_cours": "En cours",
+}
+NO_LINK = ""
+
+
+def _date_fr(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.strftime("%d/%m/%Y").fillna("—")
 
 
 def render_ctgs(result: AoAnalysis) -> None:
@@ -333,23 +402,22 @@ def render_ctgs(result: AoAnalysis) -> None:
     payloads = checklist_payloads()
     rows = result.ctg_rows.copy()
     progress = [ao.checklist_progress(payloads.get(i)) for i in rows["id_ctg"]]
-    phase_labels = {
-        "expiree": "Expirée",
-        "fin_proche": "Se termine dans les 12 mois",
-        "en_cours": "En cours",
-    }
     shown = pd.DataFrame(
         {
             "CTG": rows["id_ctg"],
             "Nom": rows["nom"],
             "Échelon": rows["niveau"],
-            "Début": pd.to_datetime(rows["date_debut"]).dt.strftime("%d/%m/%Y"),
-            "Fin": pd.to_datetime(rows["date_fin"]).dt.strftime("%d/%m/%Y"),
-            "Échéance": rows["phase"].map(phase_labels),
+            "Début": _date_fr(rows["date_debut"]),
+            "Fin (en vigueur)": _date_fr(rows["date_fin"]),
+            "Fin initiale": _date_fr(rows["date_fin_initiale"]),
+            "Échéance": rows["phase"].map(PHASE_LABELS),
             "Signataires": rows["signataires"],
             "Communes couvertes": rows["n_communes_couvertes"],
+            "Avenants": rows["avenants"].replace("", "—"),
+            "Chevauche": rows["chevauchements"].replace("", "—"),
             "Volet petite enfance (décret 2025-253)": [p.label for p in progress],
             "Avancement": [p.ratio for p in progress],
+            "Remarques": rows["remarques"],
         }
     )
     st.dataframe(
@@ -361,6 +429,10 @@ def render_ctgs(result: AoAnalysis) -> None:
                 min_value=0.0, max_value=1.0, format="percent"
             ),
         },
+    )
+    st.caption(
+        "« Fin (en vigueur) » tient compte des avenants de prolongation ; c'est elle qui décide "
+        "de l'échéance, de la carte des CTG se terminant dans les 12 mois et des statuts."
     )
     download_table(
         shown.drop(columns=["Avancement"]), "ctg_territoire", source_line(result), key="ctg_export"
@@ -375,8 +447,11 @@ def render_ctgs(result: AoAnalysis) -> None:
     p = ao.checklist_progress(payloads.get(chosen))
     st.markdown(
         f"**Le volet petite enfance de la CTG devra désormais comporter spécifiquement** "
-        f"(décret n° 2025-253 du 20 mars 2025) — {p.label} élément(s) présent(s) :"
+        f"(décret n° 2025-253 du 20 mars 2025) — {p.label} élément(s) présent(s) ; la CTG ne vaut "
+        "schéma que lorsque le titulaire de la planification l'a signée **et** que les onze "
+        "éléments y figurent :"
     )
+    links = dict(p.links)
     for item, text in ao.checklist_items():
         st.checkbox(
             text,
@@ -385,7 +460,244 @@ def render_ctgs(result: AoAnalysis) -> None:
             on_change=_save_checklist,
             args=(chosen,),
         )
+        if item in ao.CHECKLIST_LINK_KINDS:
+            _link_input(chosen, item, links.get(item, NO_LINK))
     st.caption(
         "Les cases cochées sont enregistrées dans l'espace de travail et reprises dans le "
-        "pré-diagnostic. Source : Cnaf, circulaire CTG, section 2.2."
+        "statut des AO, le pré-diagnostic et le bilan. Source : Cnaf, circulaire CTG, section 2.2."
     )
+
+
+def _link_input(id_ctg: str, item: str, current: str) -> None:
+    kind = ao.CHECKLIST_LINK_KINDS[item]
+    saved = sorted(cache.workspace().documents(kind))
+    what = "zonage" if item == "zones" else "trajectoire"
+    if not saved:
+        st.caption(
+            f"↳ Aucun(e) {what} enregistré(e) dans l'espace de travail à rattacher à cet élément"
+            + (" (page « Zones sous-dotées »)." if item == "zones" else ".")
+        )
+        return
+    options = [NO_LINK, *saved]
+    st.selectbox(
+        f"↳ {what.capitalize()} enregistré(e) qui documente cet élément",
+        options,
+        index=options.index(current) if current in options else 0,
+        format_func=lambda v: "— aucun —" if v == NO_LINK else v,
+        key=f"ao_link_{id_ctg}_{item}",
+        on_change=_save_checklist,
+        args=(id_ctg,),
+    )
+
+
+# ------------------------------------------------------------------- avenants (editable)
+AVENANT_LABELS = {
+    "id_ctg": "CTG",
+    "date_avenant": "Date de l'avenant",
+    "objet": "Objet",
+    "signataires_ajoutes": "Signataires ajoutés (codes INSEE / SIREN)",
+    "nouvelle_date_fin": "Nouvelle date de fin",
+}
+EDIT_PRODUCER = "Saisie dans l'application"
+
+
+def _save_rows(kind: str, edited: pd.DataFrame, others: pd.DataFrame, file_name: str) -> bool:
+    """Validate the edited rows with the importer of `kind` (same French messages as a file),
+    then store them with the untouched rows of the other CTG, replacing the dataset."""
+    frame = pd.concat([others, edited], ignore_index=True)
+    data = to_csv_fr(frame)
+    prepared = importers.prepare(
+        kind, data, name=file_name, options=importers.ImportOptions(producteur=EDIT_PRODUCER)
+    )
+    if not prepared.ok:
+        st.error(md_escape(prepared.report.summary()))
+        st.dataframe(prepared.report.as_frame(), hide_index=True, width="stretch")
+        return False
+    importers.commit(cache.workspace(), prepared, replace="all")
+    return True
+
+
+def _canonical(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = frame.drop(columns="dataset_id", errors="ignore").copy()
+    for c in columns:
+        if c not in out.columns:
+            out[c] = pd.NA
+    return out[columns]
+
+
+def _dates_for_csv(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    out = frame.copy()
+    for c in columns:
+        out[c] = pd.to_datetime(out[c]).dt.strftime("%Y-%m-%d")
+    return out
+
+
+def render_avenants(result: AoAnalysis) -> None:
+    st.subheader("Avenants et prolongations")
+    if not result.ctgs:
+        return
+    st.caption(
+        f"« {ao.S_AVENANTS} » « {ao.S_RENEGOCIER} » (circulaire, section 2.2). Une nouvelle "
+        "date de fin prolonge la CTG : les échéances, la carte et les statuts l'utilisent."
+    )
+    cols = list(AVENANT_LABELS)
+    ds = cache.dataset("ctg_avenants")
+    every = _canonical(ds.frame, cols)
+    ids = [c.id_ctg for c in result.ctgs]
+    mine = every["id_ctg"].astype(str).isin(ids)
+    shown = every.loc[mine].reset_index(drop=True)
+    for c in ("date_avenant", "nouvelle_date_fin"):
+        shown[c] = pd.to_datetime(shown[c]).dt.date
+    edited = st.data_editor(
+        shown.rename(columns=AVENANT_LABELS),
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key="ao_avenants_editor",
+        column_config={
+            "CTG": st.column_config.SelectboxColumn(options=ids, required=True),
+            "Date de l'avenant": st.column_config.DateColumn(format="DD/MM/YYYY", required=True),
+            "Objet": st.column_config.TextColumn(required=True),
+            "Nouvelle date de fin": st.column_config.DateColumn(format="DD/MM/YYYY"),
+        },
+    )
+    credits(ds.credits())
+    if st.button("Enregistrer les avenants", key="ao_avenants_save"):
+        back = edited.rename(columns={v: k for k, v in AVENANT_LABELS.items()})
+        dates = ("date_avenant", "nouvelle_date_fin")
+        if _save_rows(
+            "ctg_avenants",
+            _dates_for_csv(back[cols], dates),
+            _dates_for_csv(every.loc[~mine], dates),
+            "avenants_saisis.csv",
+        ):
+            st.rerun()
+
+
+# ------------------------------------------------------- follow-up table and bilans (2.3.2)
+def render_followup(result: AoAnalysis) -> None:
+    st.subheader("Suivi du plan d'actions et bilans (socle minimum d'évaluation)")
+    if not result.ctgs:
+        return
+    st.caption(
+        f"« {fu.S_TABLEAU_SUIVI} » (circulaire, section 2.3.2), actualisé idéalement chaque "
+        "trimestre. Saisissez les lignes ci-dessous ou importez un fichier « Tableau de suivi du "
+        "plan d'actions des CTG » dans la page « Données et sources »."
+    )
+    labels = {c.id_ctg: f"{c.nom} ({c.id_ctg})" for c in result.ctgs}
+    chosen = st.selectbox(
+        "CTG suivie", list(labels), format_func=labels.__getitem__, key="ao_followup_ctg"
+    )
+    ctg = next(c for c in result.ctgs if c.id_ctg == chosen)
+    cal = fu.calendar(ctg)
+    st.info(cal.diagnostic_text(), icon=":material/event:")
+    ds = cache.dataset("ctg_suivi")
+    every = _canonical(ds.frame, fu.FOLLOWUP_COLUMNS)
+    rows = fu.followup_of(every, chosen)
+    shown = fu.display_followup(rows.drop(columns=["id_ctg"]))
+    edited = st.data_editor(
+        shown,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key=f"ao_followup_editor_{chosen}",
+        column_config={
+            "Thématique": st.column_config.TextColumn(required=True),
+            "Action": st.column_config.TextColumn(required=True),
+            "Indicateur": st.column_config.TextColumn(required=True),
+            "Année": st.column_config.NumberColumn(
+                min_value=2000, max_value=2100, step=1, format="%d", required=True
+            ),
+            "Trimestre": st.column_config.NumberColumn(min_value=1, max_value=4, step=1),
+            "État d'avancement": st.column_config.SelectboxColumn(
+                options=list(fu.STATUTS), required=True
+            ),
+        },
+    )
+    source = " ; ".join([bilan.SUIVI_SOURCE, *ds.credits()])
+    c1, c2 = st.columns([1, 2])
+    if c1.button("Enregistrer le suivi", key="ao_followup_save", type="primary"):
+        others = every.loc[every["id_ctg"].astype(str) != chosen]
+        if _save_rows("ctg_suivi", fu.from_display(edited, chosen), others, "suivi_saisi.csv"):
+            st.rerun()
+    with c2:
+        download_table(
+            fu.display_followup(rows), f"suivi_{chosen}", source, key="ao_followup_export"
+        )
+    render_bilan(result, ctg)
+
+
+def render_bilan(result: AoAnalysis, ctg: ao.Ctg) -> None:
+    default = fu.default_bilan_kind(ctg, result.reference_date)
+    kinds = list(fu.BILAN_LABELS)
+    kind = st.radio(
+        "Bilan",
+        kinds,
+        index=kinds.index(default),
+        format_func=fu.BILAN_LABELS.__getitem__,
+        horizontal=True,
+        key=f"ao_bilan_kind_{ctg.id_ctg}",
+        help="Bilan intermédiaire à mi-parcours ; bilan final au terme de la CTG, pour préparer "
+        "son renouvellement. Les parties « petite enfance » sont communiquées au CDSF lorsque la "
+        "CTG tient lieu de schéma.",
+    )
+    request = (ctg.id_ctg, kind)
+    if st.button("Préparer le bilan (PDF et XLSX)", key="ao_bilan_build"):
+        st.session_state["ao_bilan_request"] = request
+    if st.session_state.get("ao_bilan_request") != request:
+        return
+    pdf_data, xlsx_data = _bilan_files(
+        ctg.id_ctg, kind, result.reference_date.isoformat(), cache.revision(), ctg
+    )
+    base = f"bilan_{kind}_{ctg.id_ctg}"
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Télécharger le bilan (PDF)",
+        pdf_data,
+        file_name=f"{base}.pdf",
+        mime="application/pdf",
+        key="ao_bilan_pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        width="stretch",
+        type="primary",
+    )
+    d2.download_button(
+        "Tableaux du bilan (XLSX)",
+        xlsx_data,
+        file_name=f"{base}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="ao_bilan_xlsx",
+        on_click="ignore",
+        icon=":material/table:",
+        width="stretch",
+    )
+
+
+@st.cache_data(show_spinner="Préparation du bilan…", max_entries=8)
+def _bilan_files(
+    id_ctg: str,  # noqa: ARG001 - Streamlit cache key
+    kind: str,
+    reference_iso: str,
+    revision: int,  # noqa: ARG001 - Streamlit cache key
+    _ctg: ao.Ctg,
+) -> tuple[bytes, bytes]:
+    """PDF and XLSX of a bilan, cached per CTG, kind, reference date and workspace revision
+    (the CTG, avenants applied, is a function of these)."""
+    base = ui_prediag.inputs()
+    inputs = PrediagInputs(
+        base.geo, base.datasets, base.documents, date.fromisoformat(reference_iso), base.memo
+    )
+    ds = cache.dataset("ctg_suivi")
+    geo = cache.geography()
+    names = dict(zip(geo.communes["code_insee"], geo.communes["nom"], strict=True))
+    names.update(zip(geo.epci["siren_epci"], geo.epci["nom"], strict=True))
+    b = bilan.build_bilan(
+        _ctg,
+        kind,
+        inputs,
+        ds.frame,
+        tuple(ds.credits()),
+        {str(k): str(v) for k, v in names.items()},
+    )
+    return bilan.render_pdf(b), bilan.render_xlsx(b)

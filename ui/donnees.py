@@ -190,10 +190,22 @@ def render_import() -> None:
             key="donnees_niveau",
             placeholder="détectée d'après les colonnes",
         )
+    drop_bad = False
+    if kind in ("ctg", "ctg_avenants"):
+        drop_bad = st.checkbox(
+            "Importer sans les lignes dont un code signataire est inconnu",
+            key="donnees_drop_bad_signatories",
+            help="Par défaut, un code signataire qui n'est ni une commune ni un EPCI du "
+            "référentiel fait refuser tout le fichier. Cochée, chaque ligne concernée est "
+            "laissée de côté (et citée dans le rapport) et les autres sont importées.",
+        )
     opts = ImportOptions(
-        annee=int(annee) if annee else None, producteur=producteur or None, niveau=niveau
+        annee=int(annee) if annee else None,
+        producteur=producteur or None,
+        niveau=niveau,
+        drop_bad_signatory_lines=drop_bad,
     )
-    key = _prepared_key(data, upload.name, kind, opts)
+    key = f"{_prepared_key(data, upload.name, kind, opts)}|{drop_bad}"
     if st.session_state.get("donnees_prepared_key") != key:
         with st.spinner("Lecture et validation du fichier…"):
             st.session_state["donnees_prepared"] = prepare(

@@ -326,6 +326,58 @@ def main() -> None:
         "47_ao_doublon_toutes_communes.csv",
         "siren_epci;competence;communes\n200069193;planifier;\n200069193;3;\n",
     )
+    # CTG life cycle (issue 16): unknown signatory, overlaps, small communes, avenants, follow-up
+    ctg_header = "id_ctg;nom;niveau;signataires;date_debut;date_fin\n"
+    bad_signatory = (
+        ctg_header
+        + "C1;CTG Saint-Étienne Métropole;intercommunal;244200770;01/01/2022;31/12/2026\n"
+        "C2;CTG Firminy;communal;42095;01/01/2023;31/12/2027\n"
+        "C3;CTG Paris Sud;communal;75999|42218;01/01/2023;31/12/2027\n"
+    )
+    w("70_ctg_signataire_inconnu.csv", bad_signatory)
+    w("71_ctg_signataire_inconnu_ligne_ignoree.csv", bad_signatory)
+    w(
+        "72_ctg_chevauchement.csv",
+        ctg_header
+        + "C1;CTG Saint-Étienne Métropole;intercommunal;244200770;01/01/2022;31/12/2026\n"
+        "C2;CTG Firminy;communal;42095;01/01/2023;31/12/2027\n"
+        "C3;CTG Firminy (ancienne);communal;42095;01/01/2017;31/12/2021\n",
+    )
+    w(
+        "73_ao_petite_commune_planification.csv",
+        "siren_epci;competence;communes;date_effet\n"
+        "244200770;planifier;42218|42242;01/01/2025\n"
+        "244200770;informer;42242;01/01/2025\n",
+    )
+    w(
+        "74_ctg_avenants.csv",
+        "Identifiant;Date de l'avenant;Objet;Signataires ajoutés;Nouvelle date de fin\n"
+        "C1;15/11/2025;Prolongation d'un an;;31/12/2026\n"
+        "C2;01/03/2024;Entrée de la commune;42095;\n",
+    )
+    w(
+        "75_ctg_avenants_signataire_inconnu.csv",
+        "id_ctg;date_avenant;objet;signataires_ajoutes;nouvelle_date_fin\n"
+        "C1;15/11/2025;Prolongation d'un an;;31/12/2026\n"
+        "C2;01/03/2024;Entrée de la commune;123456789;\n",
+    )
+    suivi_header = (
+        "id_ctg;thematique;action;indicateur;valeur_initiale;cible;annee;trimestre;realise;"
+        "statut;commentaire\n"
+    )
+    w(
+        "76_ctg_suivi.csv",
+        suivi_header
+        + "C1;Petite enfance;Micro-crèche du centre;Places créées;0;12;2025;2;4;En cours;"
+        "Travaux engagés\n"
+        "C1;Petite enfance;Micro-crèche du centre;Places créées;0;12;2025;4;12;réalisée;\n"
+        "C1;Parentalité;LAEP itinérant;Familles accueillies;0;40;2025;;25,5;en cours;\n",
+    )
+    w(
+        "77_ctg_suivi_statut_inconnu.csv",
+        suivi_header
+        + "C1;Petite enfance;Micro-crèche du centre;Places créées;0;12;2025;5;4;fini;\n",
+    )
     w(
         "43_caf_taux_epci_anciens.csv",
         "date_reference;numero_epci;nom_epci;taux_de_couv_global\n"

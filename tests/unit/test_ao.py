@@ -59,10 +59,24 @@ def ctg_frame(*rows: tuple[str, str, str, str]) -> pd.DataFrame:
     )
 
 
-def run(tr: pd.DataFrame, ctg: pd.DataFrame, ref: date = REF, communes: pd.DataFrame = COMMUNES):
+FULL = ao.checklist_progress(ao.checklist_payload([i for i, _ in ao.checklist_items()]))
+
+
+def run(
+    tr: pd.DataFrame,
+    ctg: pd.DataFrame,
+    ref: date = REF,
+    communes: pd.DataFrame = COMMUNES,
+    contents: dict | None = None,
+    avenants: pd.DataFrame | None = None,
+):
+    """Holders, CTG and AO table; `contents` None = every CTG has the eleven items of the
+    décret (the cells of the circular's table are about who signed)."""
     holders = ao.competence_holders(communes, tr, ref)
-    ctgs = ao.parse_ctg(ctg, communes, EPCI)
-    return holders, ctgs, ao.ao_table(holders, ctgs, ref)
+    ctgs = ao.parse_ctg(ctg, communes, EPCI, avenants)
+    if contents is None:
+        contents = {c.id_ctg: FULL for c in ctgs}
+    return holders, ctgs, ao.ao_table(holders, ctgs, ref, contents)
 
 
 def row(table: pd.DataFrame, code: str) -> dict:
@@ -172,7 +186,7 @@ FAMILIES_TO_E1 = ((E1, "recenser", ""), (E1, "informer", ""))
             E1,
             ao.ST_VAUT_SCHEMA,
             ao.DIST_SHARED,
-            "Bbourg, Cvillage",
+            "Bbourg",  # Cvillage (2,000) transfers no planning: not in the EPCI's scope
         ),
         (
             "réparties×communal, commune seule",
@@ -270,6 +284,8 @@ QUOTES = [
     ao.S_SIGNATURE_PLANIFICATION,
     ao.S_RENEGOCIER,
     ao.S_SEUIL_3500,
+    ao.S_AVENANT_ECARTS,
+    ao.S_AVENANTS,
     *(c.droit for c in ao.CELLS.values()),
     *(c.opportunite for c in ao.CELLS.values()),
     *(text for _, text in ao.checklist_items()),
@@ -293,12 +309,15 @@ def test_sentences_are_quoted_verbatim(quote):
         # partial transfer of planning by A and B: the EPCI's population is A+B
         (((E1, "planifier", f"{A}|{B}"),), A, "epci", 17_000, True, ao.DIST_SHARED),
         (((E1, "planifier", f"{A}|{B}"),), C, "commune", 2_000, False, ao.DIST_COMMUNE),
-        # partial transfer by B and C only: 7,000
-        (((E1, "planifier", f"{B},{C}"),), C, "epci", 7_000, True, ao.DIST_SHARED),
+        # « transfer » by B and C: C (2,000) holds no planning (CASF L.214-1-3), only B counts
+        (((E1, "planifier", f"{B},{C}"),), C, "commune", 2_000, False, ao.DIST_COMMUNE),
+        (((E1, "planifier", f"{B},{C}"),), B, "epci", 5_000, True, ao.DIST_SHARED),
         (((E1, "planifier", f"{B},{C}"),), A, "commune", 12_000, True, ao.DIST_COMMUNE),
         # quality transferred by C alone (2,000): does not apply, C stays « commune »
         (((E1, "qualite", C),), C, "commune", 2_000, False, ao.DIST_COMMUNE),
-        (ALL_TO_E1, B, "epci", 19_000, True, ao.DIST_EPCI),
+        # all members transfer everything: the EPCI plans for A and B (17,000), not for C
+        (ALL_TO_E1, B, "epci", 17_000, True, ao.DIST_EPCI),
+        (ALL_TO_E1, C, "commune", 2_000, False, ao.DIST_EPCI),
     ],
 )
 def test_holders_and_partial_transfers(
@@ -312,10 +331,10 @@ def test_holders_and_partial_transfers(
     assert r["repartition"] == dist
 
 
-def test_partial_quality_transfer_population():
+def test_quality_transfer_by_a_small_commune_is_not_taken_into_account():
     holders = ao.competence_holders(COMMUNES, transfers((E1, "qualite", C)), REF)
     r = holders.set_index("code_insee").loc[C]
-    assert r["titulaire_qualite"] == "epci" and r["population_qualite"] == 2_000
+    assert r["titulaire_qualite"] == "commune" and r["population_qualite"] == 2_000
     assert not r["applicable_qualite"]
 
 
@@ -334,8 +353,8 @@ def test_transfer_not_in_force_yet_is_ignored():
     tr = transfers(*ALL_TO_E1).assign(date_effet=pd.Timestamp("2026-06-01"))
     holders = ao.competence_holders(COMMUNES, tr, REF)
     assert (holders["titulaire_planifier"] == "commune").all()
-    later = ao.competence_holders(COMMUNES, tr, date(2026, 6, 1))
-    assert (later.loc[later["siren_epci"] == E1, "titulaire_planifier"] == "epci").all()
+    later = ao.competence_holders(COMMUNES, tr, date(2026, 6, 1)).set_index("code_insee")
+    assert list(later.loc[[A, B, C], "titulaire_planifier"]) == ["epci", "epci", "commune"]
 
 
 @pytest.mark.parametrize(
@@ -392,11 +411,75 @@ def test_thresholds(code, planning, strate, statut, schema):
     assert expected_phrase in r["phrase_circulaire"]
 
 
-def test_transferred_planning_crosses_threshold():
-    # D (3,500) and F (10,000) transfer planning: 13,500 for the EPCI, above 10,000
-    _, _, table = run(transfers((E2, "planifier", f"{D}|{F}")), ctg_frame())
+@pytest.mark.parametrize(
+    ("case", "listed", "population", "statut"),
+    [
+        # D (exactly 3,500) holds no planning: only F's 10,000 count, not above 10,000
+        ("3 500 exactement + 10 000", f"{D}|{F}", 10_000, ao.ST_NON_CONCERNE),
+        # H (3,501) does hold planning: 13,502 for the EPCI
+        ("3 501 + 10 001", f"{G}|{H}", 13_502, ao.ST_SCHEMA_REQUIS),
+        ("3 500 + 3 501 + 10 000", f"{D}|{H}|{F}", 13_501, ao.ST_SCHEMA_REQUIS),
+    ],
+)
+def test_transferred_planning_population_counts_communes_above_3500_only(
+    case, listed, population, statut
+):
+    _, _, table = run(transfers((E2, "planifier", listed)), ctg_frame())
     r = row(table, E2)
-    assert r["population"] == 13_500 and r["statut"] == ao.ST_SCHEMA_REQUIS
+    assert r["population"] == population and r["statut"] == statut, case
+
+
+SMALL = "01004"  # a 2,000-inhabitant commune of E1 for the transfer cases
+COMMUNES_SMALL = pd.concat(
+    [
+        COMMUNES,
+        pd.DataFrame(
+            {
+                "code_insee": [SMALL],
+                "nom": ["Petitbourg"],
+                "siren_epci": [E1],
+                "epci_nom": ["CC Un"],
+                "population": [2_000],
+            }
+        ),
+    ],
+    ignore_index=True,
+)
+
+
+@pytest.mark.parametrize(
+    ("competence", "refused", "holder", "epci_population"),
+    [
+        ("planifier", True, "commune", 12_000),  # refused: A's 12,000 only
+        ("qualite", True, "commune", 12_000),
+        ("recenser", False, "epci", 14_000),  # every commune holds it and may transfer it
+        ("informer", False, "epci", 14_000),
+    ],
+)
+def test_a_2000_inhabitant_commune_transferring(competence, refused, holder, epci_population):
+    tr = transfers((E1, competence, f"{A}|{SMALL}"))
+    holders = ao.competence_holders(COMMUNES_SMALL, tr, REF).set_index("code_insee")
+    assert holders.loc[SMALL, f"titulaire_{competence}"] == holder
+    assert holders.loc[A, f"population_{competence}"] == epci_population
+    bad = ao.refused_transfers(COMMUNES_SMALL, tr, REF)
+    assert len(bad) == (1 if refused else 0)
+    if refused:
+        msg = bad.iloc[0]["motif"]
+        assert "Petitbourg (01004, 2\u202f000 habitants)" in msg
+        assert "CASF, article L.214-1-3" in msg and "non pris en compte" in msg
+        assert bad.iloc[0]["code_insee"] == SMALL
+
+
+def test_small_commune_planning_never_turns_no_schema_into_schema_required():
+    # 9,000 + 2,000 « transferring » planning: the EPCI would read 11,000 (> 10,000)
+    communes = COMMUNES_SMALL.assign(
+        population=COMMUNES_SMALL["population"].where(COMMUNES_SMALL["code_insee"] != A, 9_000)
+    )
+    tr = transfers((E1, "planifier", f"{A}|{SMALL}"))
+    holders = ao.competence_holders(communes, tr, REF)
+    table = ao.ao_table(holders, [], REF)
+    r = row(table, E1)
+    assert r["population"] == 9_000 and r["statut"] == ao.ST_NON_CONCERNE
 
 
 @pytest.mark.parametrize(
@@ -498,7 +581,23 @@ def test_two_ctg_on_one_commune():
     _, ctgs, table = run(transfers(), frame)
     r = row(table, A)
     assert r["ctg"] == "X, Y"
-    assert r["statut"] == ao.ST_VAUT_SCHEMA and r["ctg_retenue"] == "X"
+    # never a silent pick: « chevauchement », naming both CTG and what each is used for
+    assert r["statut"] == ao.ST_CHEVAUCHEMENT and r["ctg_retenue"] == "X"
+    assert r["statut_planification"] == ao.ST_VAUT_SCHEMA
+    assert r["schema"] == ao.SCHEMA_DISPENSE
+    assert "Les CTG « CTG X » (X) et « CTG Y » (Y) couvrent en même temps Aville." in r["detail"]
+    assert "Pour la planification de Aville, la CTG retenue est « CTG X » (X)" in r["detail"]
+    assert "« CTG Y » (Y), signée par CC Un, couvre aussi ces communes" in r["detail"]
+    assert r["chevauchement"] == r["detail"]
+    # B and C are covered by Y only: no overlap for them
+    assert row(table, B)["statut"] != ao.ST_CHEVAUCHEMENT
+    overlaps = ao.ctg_overlaps(ctgs, REF)
+    assert overlaps == [ao.Overlap("X", "Y", (A,))]
+    msg = ao.overlap_message(overlaps[0], {c.id_ctg: c for c in ctgs}, NAMES)
+    assert msg == (
+        "Les CTG « CTG X » (X) et « CTG Y » (Y) couvrent toutes deux 1 commune(s) sur la même "
+        "période : Aville (01001)."
+    )
     layers = ao.commune_layers(ao.competence_holders(COMMUNES, transfers(), REF), table, ctgs, REF)
     la = layers.set_index("code_insee").loc[A]
     assert la["ctg"] == "X, Y" and la["echeance_ctg"] == ao.ECH_EN_COURS
@@ -507,13 +606,197 @@ def test_two_ctg_on_one_commune():
     assert lb["couverture_ctg"] == "Couverte par une CTG en vigueur"
     lg = layers.set_index("code_insee").loc[G]
     assert lg["echeance_ctg"] == ao.ECH_AUCUNE and lg["couverture_ctg"] == "Aucune CTG"
+    assert list(ao.ctg_table(ctgs, REF)["chevauchements"]) == ["Y", "X"]
+
+
+def test_overlap_says_which_competences_the_other_ctg_serves():
+    # the EPCI holds recenser/informer for A, B, C; A plans and signs its communal CTG
+    frame = ctg_frame(("X", "communal", A, FAR), ("Y", "intercommunal", E1, FAR))
+    _, _, table = run(transfers(*FAMILIES_TO_E1), frame)
+    r = row(table, A)
+    assert r["statut"] == ao.ST_CHEVAUCHEMENT and r["statut_planification"] == ao.ST_VAUT_SCHEMA
+    assert (
+        "La CTG « CTG Y » (Y), signée par CC Un, vaut pour les compétences « recenser les "
+        "besoins », « informer et accompagner les familles » que ses signataires exercent"
+    ) in r["detail"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "overlap"),
+    [
+        (("2020-01-01", "2024-12-31"), ("2025-01-01", FAR), False),  # a CTG and its renewal
+        (("2022-01-01", FAR), ("2024-01-01", FAR), True),
+        (("2022-01-01", "2025-06-30"), ("2025-01-01", FAR), False),  # first expired at REF
+    ],
+)
+def test_overlap_needs_periods_that_meet(first, second, overlap):
+    frame = pd.DataFrame(
+        {
+            "id_ctg": ["X", "Y"],
+            "nom": ["X", "Y"],
+            "niveau": ["communal", "intercommunal"],
+            "signataires": [A, E1],
+            "date_debut": pd.to_datetime([first[0], second[0]]),
+            "date_fin": pd.to_datetime([first[1], second[1]]),
+        }
+    )
+    ctgs = ao.parse_ctg(frame, COMMUNES, EPCI)
+    assert bool(ao.ctg_overlaps(ctgs, REF)) is overlap
 
 
 def test_signed_ctg_ending_soon_beats_unsigned_running_one():
     frame = ctg_frame(("X", "communal", A, "2026-06-30"), ("Y", "intercommunal", E1, FAR))
     _, _, table = run(transfers(), frame)
-    assert row(table, A)["statut"] == ao.ST_ECHEANCE
-    assert row(table, A)["schema"] == ao.SCHEMA_DISPENSE  # still in force until June
+    r = row(table, A)
+    assert r["statut"] == ao.ST_CHEVAUCHEMENT
+    assert r["statut_planification"] == ao.ST_ECHEANCE and r["ctg_retenue"] == "X"
+    assert r["schema"] == ao.SCHEMA_DISPENSE  # still in force until June
+
+
+# ---------------------------------------------------------- unknown signatory, one bad CTG
+def test_one_bad_ctg_never_blocks_the_others():
+    frame = ctg_frame(("X", "communal", A, FAR), ("BAD", "communal", "75999", FAR))
+    result = ao.read_ctgs(frame, COMMUNES, EPCI)
+    assert [c.id_ctg for c in result.ctgs] == ["X"]
+    assert result.rejected_ids == ("BAD",)
+    assert result.rejected == (
+        "CTG « CTG BAD » (BAD) : code signataire inconnu « 75999 » (ni code INSEE d'une commune "
+        "ni SIREN d'un EPCI du référentiel).",
+    )
+    holders = ao.competence_holders(COMMUNES, transfers(), REF)
+    table = ao.ao_table(holders, result.ctgs, REF, {"X": FULL})
+    assert row(table, A)["statut"] == ao.ST_VAUT_SCHEMA
+
+
+# ------------------------------------------------------------ content: « vaut schéma » in law
+SEVEN = [i for i, _ in ao.checklist_items()][:7]
+
+
+@pytest.mark.parametrize(
+    ("ticked", "statut", "schema_part", "contenu"),
+    [
+        ([i for i, _ in ao.checklist_items()], ao.ST_VAUT_SCHEMA, ao.SCHEMA_DISPENSE, "11/11"),
+        (SEVEN, ao.ST_CONTENU, f"{ao.SCHEMA_CONTENU} (7/11)", "7/11"),
+        ([], ao.ST_CONTENU, f"{ao.SCHEMA_CONTENU} (0/11)", "0/11"),
+    ],
+)
+def test_ctg_signed_by_planning_holder_with_n_items(ticked, statut, schema_part, contenu):
+    contents = {"X": ao.checklist_progress(ao.checklist_payload(ticked))}
+    _, _, table = run(transfers(), ctg_frame(("X", "communal", A, FAR)), contents=contents)
+    r = row(table, A)
+    assert r["statut"] == statut and r["schema"] == schema_part and r["contenu"] == contenu
+    if statut == ao.ST_CONTENU:
+        assert ao.STATUS_LABELS[statut] == "CTG signée par l'AO, contenu à compléter"
+        assert f"ne comporte que {contenu} éléments du décret 2025-253" in r["detail"]
+        assert ao.S_AVENANT_ECARTS in r["phrase_circulaire"]
+    if ticked == SEVEN:
+        # the four missing items, named
+        assert "Manquent : les coûts prévisionnels" in r["detail"]
+        for item in ("couts", "calendrier", "evaluation", "partenariats"):
+            assert dict(ao.checklist_items())[item].lower() in r["detail"]
+        assert "les zones caractérisées" not in r["detail"]
+
+
+def test_checklist_links_to_saved_work():
+    payload = ao.checklist_payload(["zones"], {"zones": "Zonage 2026", "objectifs": ""})
+    assert payload == {"coches": ["zones"], "liens": {"zones": "Zonage 2026"}}
+    assert ao.checklist_progress(payload).links == (("zones", "Zonage 2026"),)
+    with pytest.raises(ValueError, match="Lien impossible"):
+        ao.checklist_payload([], {"calendrier": "x"})
+
+
+# ------------------------------------------------------------ avenants and prolongations
+def avenant_frame(*rows: tuple[str, str, str, str, str]) -> pd.DataFrame:
+    """rows: (id_ctg, date_avenant, objet, signataires_ajoutes, nouvelle_date_fin)."""
+    return pd.DataFrame(
+        [
+            {
+                "id_ctg": i,
+                "date_avenant": pd.Timestamp(d),
+                "objet": o,
+                "signataires_ajoutes": s,
+                "nouvelle_date_fin": pd.Timestamp(f) if f else pd.NaT,
+            }
+            for i, d, o, s, f in rows
+        ],
+        columns=["id_ctg", "date_avenant", "objet", "signataires_ajoutes", "nouvelle_date_fin"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "avenant", "ref", "phase", "statut", "notes"),
+    [
+        ("sans avenant", None, REF, "expiree", ao.ST_ECHEANCE, ""),
+        (
+            "prolongation d'un an signée avant le 31/12/2025",
+            ("X", "2025-11-15", "Prolongation d'un an", "", "2026-12-31"),
+            REF,
+            "fin_proche",
+            ao.ST_ECHEANCE,
+            "",
+        ),
+        (
+            "prolongation signée trop tard",
+            ("X", "2026-01-10", "Prolongation", "", "2026-12-31"),
+            REF,
+            "fin_proche",
+            ao.ST_ECHEANCE,
+            "après le 31/12/2025",
+        ),
+        (
+            "prolongation de plus d'un an",
+            ("X", "2025-10-01", "Prolongation", "", "2027-06-30"),
+            REF,
+            "en_cours",
+            ao.ST_VAUT_SCHEMA,
+            "au-delà d'un an",
+        ),
+    ],
+)
+def test_prolongation_of_a_ctg_ending_31_12_2025(case, avenant, ref, phase, statut, notes):
+    avenants = avenant_frame(avenant) if avenant else None
+    _, ctgs, table = run(
+        transfers(), ctg_frame(("X", "communal", A, "2025-12-31")), ref, avenants=avenants
+    )
+    c = ctgs[0]
+    assert c.date_fin_initiale == pd.Timestamp("2025-12-31")
+    assert ao.ctg_phase(c, ref) == phase, case
+    assert row(table, A)["statut"] == statut
+    assert notes in " ".join(c.notes)
+    if not notes:
+        assert c.notes == ()
+    if avenant:
+        assert c.date_fin == pd.Timestamp(avenant[4]) and c.prolongee
+        tab = ao.ctg_table(ctgs, ref).iloc[0]
+        assert f"fin portée au {pd.Timestamp(avenant[4]):%d/%m/%Y}" in tab["avenants"]
+        assert tab["date_fin_initiale"] == pd.Timestamp("2025-12-31")
+        layers = ao.commune_layers(
+            ao.competence_holders(COMMUNES, transfers(), ref), table, ctgs, ref
+        ).set_index("code_insee")
+        assert layers.loc[A, "echeance_ctg"] != ao.ECH_EXPIREE  # expiry layer uses the new end
+
+
+def test_avenant_adds_the_planning_holder_as_signatory():
+    # the EPCI signed alone; the commune holding planning joins by avenant
+    frame = ctg_frame(("X", "intercommunal", E1, FAR))
+    _, _, before = run(transfers(), frame)
+    assert row(before, A)["statut"] == ao.ST_AVENANT
+    avenants = avenant_frame(("X", "2025-09-01", "Entrée de la commune", A, ""))
+    _, ctgs, after = run(transfers(), frame, avenants=avenants)
+    assert row(after, A)["statut"] == ao.ST_VAUT_SCHEMA
+    assert A in ctgs[0].signataires and ctgs[0].date_fin == ctgs[0].date_fin_initiale
+    assert "signataires ajoutés : Aville" in ao.ctg_table(ctgs, REF, NAMES).iloc[0]["avenants"]
+
+
+def test_avenant_problems_are_reported_not_applied():
+    frame = ctg_frame(("X", "intercommunal", E1, FAR))
+    avenants = avenant_frame(
+        ("X", "2025-09-01", "Entrée", "99999", ""), ("NOPE", "2025-09-01", "Prolongation", "", FAR)
+    )
+    result = ao.read_ctgs(frame, COMMUNES, EPCI, avenants)
+    assert result.ctgs[0].signataires == frozenset({E1})
+    assert any("code signataire inconnu « 99999 »" in e for e in result.avenant_errors)
+    assert any("CTG NOPE, absente de la liste des CTG" in e for e in result.avenant_errors)
 
 
 # -------------------------------------------------------------------------- expiry windows
@@ -610,3 +893,14 @@ def test_ending_soon_layer(ends, expected):
     layers = ao.commune_layers(holders, table, ctgs, REF).set_index("code_insee")
     assert layers.loc[A, "echeance_ctg"] == expected
     assert layers.loc[B, "echeance_ctg"] == ao.ECH_AUCUNE
+
+
+def test_every_member_transfer_leaves_small_communes_out_without_a_message():
+    # an empty « communes » means every member: Cvillage (2,000) is simply not part of it
+    tr = transfers((E1, "planifier", ""), (E1, "planifier", C))
+    holders, refused = ao.holders_and_refused(COMMUNES, transfers((E1, "planifier", "")), REF)
+    assert refused.empty
+    assert holders.set_index("code_insee").loc[A, "population_planifier"] == 17_000
+    # listed explicitly as well: then the message names it
+    _, refused = ao.holders_and_refused(COMMUNES, tr, REF)
+    assert list(refused["code_insee"]) == [C]

@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from analyses.ao_scope import ao_scope, scope_holders
+from analyses.ao_scope import ao_scope, scope_holders, scope_holders_and_refused
 from tests.unit.test_prediag import CCVG, small_geo
 
 REF = date(2026, 11, 26)
@@ -55,11 +55,24 @@ def test_population_totale_replaces_the_municipale_for_the_thresholds():
 
 
 def test_holders_are_read_at_the_reference_date_given():
-    scope = ao_scope(small_geo().communes, ["69268"], None)
+    # Millery (4,299 inhabitants) holds planning and can transfer it
+    scope = ao_scope(small_geo().communes, ["69133"], None)
     before = scope_holders(scope, _transfer("2027-01-01"), REF)
     after = scope_holders(scope, _transfer("2027-01-01"), date(2027, 6, 1))
-    assert _planner(before, "69268") == "commune"
-    assert _planner(after, "69268") == "epci"
+    assert _planner(before, "69133") == "commune"
+    assert _planner(after, "69133") == "epci"
+
+
+def test_communes_of_3500_or_fewer_keep_out_of_the_epci_planning():
+    # Vourles (3,332) holds no planning (CASF L.214-1-3): a transfer by every member skips it
+    scope = ao_scope(small_geo().communes, ["69268"], None)
+    holders = scope_holders(scope, _transfer("2025-01-01"), REF)
+    assert _planner(holders, "69268") == "commune"
+    assert _planner(holders, "69133") == "epci"
+    listed = _transfer("2025-01-01").assign(communes=["69133|69268"])
+    _, refused = scope_holders_and_refused(scope, listed, REF)
+    assert list(refused["code_insee"]) == ["69268"]
+    assert "CASF, article L.214-1-3" in refused.iloc[0]["motif"]
 
 
 def _planner(holders: pd.DataFrame, code: str) -> str:

@@ -429,15 +429,15 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> Table | None:
     docs = inputs.documents.get(zones.ZONING_DOCUMENT_KIND) or {}
     codes = set(subject.communes)
     rows = []
-    for payload in zones.saved_zonings(docs):
-        for z in payload.get("zones", []):
-            inside = codes & set(map(str, z.get("communes", [])))
+    for zoning in zones.saved_zonings(docs):
+        for z in zoning.zones:
+            inside = codes & set(z.communes)
             if inside:
                 rows.append(
                     {
-                        "Zonage": str(payload.get("nom", "")),
-                        "Enregistré le": str(payload.get("date", ""))[:10],
-                        "Zone prioritaire": str(z.get("nom", z.get("id", ""))),
+                        "Zonage": zoning.nom,
+                        "Enregistré le": zoning.date[:10],
+                        "Zone prioritaire": z.nom,
                         "Communes de la CTG dans la zone": len(inside),
                     }
                 )

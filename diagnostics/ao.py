@@ -990,7 +990,7 @@ def _with_overlaps(
     """The « chevauchement » status: which CTG decides planning, what the others are for."""
     by_id = {c.id_ctg: c for c in relevant}
     nom = str(unit["ao_nom"])
-    mine = set(unit["communes"])  # type: ignore[arg-type]
+    mine = set(cast(Collection[str], unit["communes"]))
     involved = sorted({i for o in overlaps for i in (o.first, o.second)})
     shared = sorted({c for o in overlaps for c in o.communes} & mine)
     listed = ", ".join(names.get(c, c) for c in shared[:8]) + (

@@ -8,7 +8,8 @@ Pages do:
 
 The Territoire page calls show_territory_map(territory, level, theme, credit=..., key=...),
 which caches the whole map script. Clickable maps render in the page (st.components.v2),
-view-only ones (clickable=False) in a static HTML iframe.
+view-only ones (clickable=False) in a static HTML iframe (`st.iframe`, the supported API that
+replaced the deprecated `st.components.v1.html`).
 
 What is cached (st.cache_data, bounded): the GeoJSON strings per (level, territory), the
 département outlines and, for the Territoire page, the rendered map script per (territory,
@@ -26,7 +27,6 @@ from collections.abc import Sequence
 import folium
 import pandas as pd
 import streamlit as st
-import streamlit.components.v1 as components
 
 from diagnostics import coverage as cv
 from diagnostics.formatting import fmt_number, fmt_percent
@@ -178,7 +178,7 @@ def show_map(m: folium.Map, key: str, clickable: bool = True, height: int = 560)
     never rerun the page.
     """
     if not clickable:
-        components.html(map_html(m), height=height + 10)
+        st.iframe(map_html(m), height=height + 10)
         return None
     dom_id = _dom_id(key)
     script = map_script(m, dom_id)

@@ -37,6 +37,12 @@ def app_server(browser) -> Iterator[Server]:
         wait_for_app(warm)
         warm.close()
         yield server
+        # Every e2e run doubles as a check that no deprecated Streamlit API is called
+        # (Streamlit logs a warning, once per call, when one is: see test_server_log.py).
+        found = deprecation_lines(server)
+        assert not found, "API Streamlit dépréciée dans le journal du serveur :\n" + "\n".join(
+            found
+        )
     finally:
         server.stop()
 
@@ -51,6 +57,24 @@ def server_log_tail(server: Server, lines: int = 60) -> str:
     server.log.flush()
     text = Path(server.log.name).read_text(encoding="utf-8", errors="replace")
     return "\n".join(text.splitlines()[-lines:])
+
+
+#: What Streamlit writes to its log when a deprecated API is called
+#: (streamlit.deprecation_util.make_deprecated_name_warning and its other messages).
+DEPRECATION_MARKERS = ("deprecat", "will be removed", "please replace")
+
+
+def deprecation_lines(server: Server) -> list[str]:
+    """Lines of the server's log that report a deprecated Streamlit API (with the next line,
+    which names the replacement)."""
+    if not server.log.closed:
+        server.log.flush()
+    lines = Path(server.log.name).read_text(encoding="utf-8", errors="replace").splitlines()
+    return [
+        "\n".join(lines[i : i + 2])
+        for i, line in enumerate(lines)
+        if any(m in line.lower() for m in DEPRECATION_MARKERS)
+    ]
 
 
 @pytest.fixture(scope="session")

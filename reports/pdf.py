@@ -229,12 +229,44 @@ def _chart_block(pdf: _Doc, chart: ChartSpec, png: bytes) -> None:
     max_h = 115.0
     if height > max_h:
         width, height = width * max_h / height, max_h
-    pdf.ensure_space(height + 22)
+    pdf.ensure_space(height + 22 + (4.5 if len(chart.series) > 1 else 0))
     pdf.text(chart.title, size=10, style="B")
     pdf.image(io.BytesIO(png), x=pdf.l_margin, w=width, h=height)
+    _legend_line(pdf, chart)
     if chart.note:
         pdf.text(chart.note, size=7.5, style="I")
     pdf.source_line(chart.source, chart.synthetic)
+
+
+def _legend_line(pdf: _Doc, chart: ChartSpec) -> None:
+    """The chart's legend as text (its colour, dash and series name), under the image drawn
+    without it (charts.static): the PDF's text then names the same series as the screen."""
+    if chart.kind == "carte" or len(chart.series) < 2:
+        return
+    pdf.set_font(FONT, "", 7)
+    x, y, right = pdf.l_margin, pdf.get_y() + 1, pdf.w - pdf.r_margin
+    for i, name in enumerate(chart.series):
+        label = typographie(name)
+        w = 6 + pdf.get_string_width(label) + 4
+        if x + w > right and x > pdf.l_margin:
+            x, y = pdf.l_margin, y + 4
+        r, g, b = (int(chart.color(i)[k : k + 2], 16) for k in (1, 3, 5))
+        pdf.set_draw_color(r, g, b)
+        pdf.set_fill_color(r, g, b)
+        if chart.kind == "courbes":
+            pdf.set_line_width(0.6)
+            if chart.dash(i) != "solid":
+                pdf.set_dash_pattern(dash=1.2, gap=0.8)
+            pdf.line(x, y + 1.6, x + 4.5, y + 1.6)
+            pdf.set_dash_pattern()
+            pdf.set_line_width(0.2)
+        else:
+            pdf.rect(x, y + 0.4, 3.2, 2.6, style="F")
+        pdf.set_xy(x + 5.5, y)
+        pdf.cell(w - 6, 3.4, label)
+        x += w
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_xy(pdf.l_margin, y + 5)
 
 
 def _col_widths(pdf: _Doc, frame: pd.DataFrame, texts: list[list[str]]) -> list[float]:

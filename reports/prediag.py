@@ -23,6 +23,9 @@ import pandas as pd
 
 from analyses.ao_scope import ao_scope, scope_holders_and_refused
 from catalogue.sources import Nature, credit
+from charts import coverage as chart_defs
+from charts.spec import STATUS_COMPUTED, STATUS_PUBLISHED, ChartSpec
+from charts.trajectory import trajectory_spec as trajectory_chart
 from datastore.schemas import dataset_type
 from datastore.store import Dataset, DatasetMeta
 from diagnostics import ao, coverage, trajectory, zones
@@ -110,25 +113,6 @@ class Table:
     source: str
     synthetic: bool = False
     note: str = ""
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    """What to draw (reports/charts.py renders it): kind is « barres », « barres_empilees »,
-    « courbes » or « carte ». For « carte », `data` has code_insee and `valeur` (a class label
-    or a number) and optional points (longitude, latitude)."""
-
-    id: str
-    title: str
-    kind: str
-    data: pd.DataFrame
-    source: str
-    synthetic: bool = False
-    x: str = ""
-    series: tuple[str, ...] = ()
-    ylabel: str = ""
-    note: str = ""
-    points: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -997,6 +981,8 @@ def _demography(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagI
                     x="Année",
                     series=("Naissances",),
                     ylabel="naissances",
+                    unit="naissances",
+                    default_status=STATUS_PUBLISHED,
                 )
             )
         else:
@@ -1111,20 +1097,11 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
         )
     )
     if not shown.empty:
-        chart_df = pd.DataFrame({"Territoire": shown["nom"]})
-        for col, label in coverage.COMPONENTS:
-            chart_df[label] = shown[col].to_numpy()
         part.charts.append(
-            ChartSpec(
-                "couverture_composantes",
-                f"Taux de couverture par mode d'accueil, {year}",
-                "barres_empilees",
-                chart_df,
+            chart_defs.components_spec(
+                shown,
+                year,
                 src,
-                synthetic,
-                x="Territoire",
-                series=tuple(label for _c, label in coverage.COMPONENTS),
-                ylabel="places pour 100 enfants de moins de 3 ans",
                 note="Estimation pour le territoire (méthode dans le tableau)."
                 if estimated
                 else "",
@@ -1169,7 +1146,7 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     code_key = taux["code"].where(taux["niveau"] != "france", "")
     sel = [(n, c) in wanted_keys for n, c in zip(taux["niveau"], code_key, strict=True)]
     evo = (
-        taux.loc[sel, ["niveau", "code", "annee", "tx_global"]]
+        taux.loc[sel, ["niveau", "code", "annee", "tx_global", "nature"]]
         .assign(code=code_key[sel])
         .drop_duplicates(["niveau", "code", "annee"], keep="last")
     )
@@ -1189,21 +1166,13 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
                 for n, c in zip(evo["niveau"], evo["code"], strict=True)
             ]
         )
-        wide = evo.pivot_table(index="annee", columns="serie", values="tx_global").reset_index()
-        wide = wide.rename(columns={"annee": "Année"})
-        wide.columns.name = None
-        series = tuple(n for n in names.values() if n in wide.columns)
         part.charts.append(
-            ChartSpec(
-                "couverture_evolution",
-                "Évolution du taux de couverture global (taux publiés)",
-                "courbes",
-                wide,
+            chart_defs.evolution_spec(
+                evo.rename(columns={"serie": "nom"}),
+                (),
                 src,
-                synthetic,
-                x="Année",
-                series=series,
-                ylabel="places pour 100 enfants",
+                title="Évolution du taux de couverture global (taux publiés)",
+                order=list(names.values()),
             )
         )
     return part
@@ -1355,23 +1324,14 @@ def _trajectory(
             base.method,
         )
     )
-    long = trajectory.long_table(results)
-    wide = long.pivot_table(
-        index="annee", columns="scenario", values="places_totales"
-    ).reset_index()
-    wide = wide.rename(columns={"annee": "Année"})
-    wide.columns.name = None
     part.charts.append(
-        ChartSpec(
-            "trajectoire",
-            f"Places nécessaires pour atteindre le taux national en {horizon}",
-            "courbes",
-            wide,
+        trajectory_chart(
+            trajectory.long_table(results),
+            [r.scenario.name for r in results],
             src,
-            synthetic,
-            x="Année",
-            series=tuple(r.scenario.name for r in results),
-            ylabel="places",
+            title=f"Places nécessaires pour atteindre le taux national en {horizon}",
+            synthetic=synthetic,
+            with_baseline=False,
             note="Estimation de cette application : " + base.method,
         )
     )
@@ -1595,6 +1555,7 @@ def _allocataires(
     terr = scopes(subject, comps)
     rows, figures, sentences, missing = [], [], [], []
     chart_rows = []
+    chart_years: list[int] = []
     for col in columns:
         noun = _ALLOC_NOUNS[col]
         label = noun.text[:1].upper() + noun.text[1:]
@@ -1630,6 +1591,7 @@ def _allocataires(
         chart_rows.append(
             {"Indicateur": label, **{sc.name: v for sc, v in zip(terr, shares, strict=True)}}
         )
+        chart_years.append(year)
         if shares[0] is None:
             continue
         count = next(r["Foyers ou personnes"] for r in rows if r["Indicateur"] == label)
@@ -1682,6 +1644,10 @@ def _allocataires(
                 x="Indicateur",
                 series=tuple(sc.name for sc in terr),
                 ylabel="% des allocataires",
+                unit="% des allocataires",
+                decimals=1,
+                year="-".join(dict.fromkeys(str(y) for y in (min(chart_years), max(chart_years)))),
+                default_status=STATUS_COMPUTED,
             )
         )
     return tables, figures, sentences, missing, charts

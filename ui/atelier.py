@@ -23,6 +23,7 @@ from reports.prediag import (
 )
 from ui import cache, state
 from ui import prediag as ui_prediag
+from ui.components import chart
 
 CSS = """
 <style>
@@ -99,7 +100,10 @@ def render_slide(subject: Subject, slide: Slide) -> None:
     if slide.chart is not None:
         left, mid, right = st.columns([1, 6, 1])
         with mid:
-            st.image(ui_prediag.chart_png(subject, slide.chart), width="stretch")
+            if slide.chart.kind == "carte":
+                st.image(ui_prediag.chart_png(subject, slide.chart), width="stretch")
+            else:
+                chart(slide.chart, key=f"atelier_chart_{slide.chart.id}")
     for d in slide.details:
         st.markdown(f'<div class="atelier-detail">{_esc(d)}</div>', unsafe_allow_html=True)
     if slide.sources:

@@ -9,12 +9,22 @@ import pandas as pd
 import streamlit as st
 
 from catalogue.sources import DEMO_LABEL
+from charts import plotly_figure
+from charts.spec import ChartSpec
 from reports.tables import to_csv_fr, to_xlsx
 
-#: French number format for Altair/Vega charts (12 345,6).
-ALTAIR_LOCALE = {
-    "number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", " €"]}
-}
+
+def chart(spec: ChartSpec, key: str) -> None:
+    """An interactive chart (plotly) of a chart specification: French number format, hover
+    with unit, year and status, French toolbar (charts.plotly_figure). The caller writes the
+    source under it (`credits`)."""
+    st.plotly_chart(
+        plotly_figure.figure(spec),
+        key=key,
+        width="stretch",
+        config=plotly_figure.config(spec),
+        alt=spec.title,
+    )
 
 
 def credits(lines: Iterable[str]) -> None:

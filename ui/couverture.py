@@ -1,23 +1,25 @@
 """Streamlit glue of the « Taux de couverture » page (issue 4).
 
 Computation lives in diagnostics/coverage.py; this module loads the workspace frames (cached
-on the store revision), turns the figures into French tables, Altair charts and matplotlib
-PNGs, and draws the page sections. Display helpers that do not call Streamlit (tables,
-charts, PNGs, credits) are plain functions, tested in tests/unit/test_coverage_ui.py.
+on the store revision), turns the figures into French tables and chart specifications
+(charts.coverage: plotly on screen, the same definition as a PNG), and draws the page sections.
+Display helpers that do not call Streamlit (tables, chart specifications, credits) are plain
+functions, tested in tests/unit/test_coverage_ui.py.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from analyses.coverage import CoverageData, coverage_data
 from catalogue.sources import DEMO_LABEL, SOURCES, credit
+from charts import coverage as chart_defs
+from charts import static
+from charts.spec import ChartSpec
 from diagnostics import coverage as cv
 from diagnostics.coverage import Place, Status
 from diagnostics.formatting import fmt_number, fmt_rate
@@ -31,12 +33,11 @@ from geodata.territory import (
 )
 from reports.tables import to_csv_fr  # noqa: F401  (tests export through this module)
 from ui import cache, maps
-from ui.components import ALTAIR_LOCALE, credits, demo_band, download_table
+from ui.components import chart, credits, demo_band, download_table
 
 MODE_RATIO = "Rapport au taux national"
 MODE_QUANTILES = "Quantiles du taux global"
 _SOURCE_IDS = {src.id for src in SOURCES}
-COMPONENT_COLORS = ("#1f78b4", "#a6cee3", "#33a02c", "#b2df8a", "#fdbf6f")
 ESTIMATE_HELP = (
     "La Cnaf ne publie pas de taux pour ce territoire. Une estimation de l'application peut être "
     "affichée ; elle est signalée « estimation » partout, avec sa méthode."
@@ -207,173 +208,19 @@ def ranking_table(rank: pd.DataFrame, sort_by: str, ascending: bool) -> pd.DataF
 # --------------------------------------------------------------------------- charts
 
 
-def _with_locale(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return chart.configure(locale=ALTAIR_LOCALE)
-
-
-def components_chart(figures: pd.DataFrame) -> alt.TopLevelMixin:
-    """Stacked horizontal bars of the five published components, global rate written at the end."""
-    long = cv.components_long(figures)
-    long["taux_txt"] = long["taux"].map(fmt_rate)
-    order = list(dict.fromkeys(figures["nom"].astype(str)))
-    colors = alt.Scale(domain=[lab for _, lab in cv.COMPONENTS], range=list(COMPONENT_COLORS))
-    bars = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y("territoire:N", sort=order, title=None),
-            x=alt.X("sum(taux):Q", title="Places pour 100 enfants de moins de 3 ans"),
-            color=alt.Color(
-                "composante:N",
-                scale=colors,
-                title="Mode d'accueil",
-                legend=alt.Legend(orient="bottom", columns=3),
-            ),
-            order=alt.Order("ordre:Q"),
-            tooltip=[
-                alt.Tooltip("territoire:N", title="Territoire"),
-                alt.Tooltip("composante:N", title="Mode d'accueil"),
-                alt.Tooltip("taux_txt:N", title="Taux publié"),
-            ],
-        )
+def components_spec(figures: pd.DataFrame, year: int, source: str, note: str = "") -> ChartSpec:
+    """The comparison chart: the same definition as the pre-diagnostic's (charts.coverage)."""
+    return chart_defs.components_spec(
+        figures, year, source, title=f"Taux de couverture {year} par mode d'accueil", note=note
     )
-    totals = figures.assign(
-        territoire=figures["nom"].astype(str),
-        libelle=[
-            f"{fmt_rate(v)}"
-            + (" (estimation)" if s == Status.ESTIME else "")
-            + (" (calculé)" if s == Status.CALCULE else "")
-            if pd.notna(v)
-            else "non publié"
-            for v, s in zip(figures["tx_global"], figures["statut"], strict=True)
-        ],
-        x=figures["tx_global"].fillna(0),
-    )[["territoire", "libelle", "x"]]
-    text = (
-        alt.Chart(totals)
-        .mark_text(align="left", dx=4, fontWeight="bold")
-        .encode(y=alt.Y("territoire:N", sort=order), x="x:Q", text="libelle:N")
+
+
+def evolution_spec(
+    series: pd.DataFrame, breaks: Sequence[cv.SeriesBreak], source: str
+) -> ChartSpec:
+    return chart_defs.evolution_spec(
+        series, breaks, source, title="Évolution du taux de couverture global"
     )
-    return _with_locale(bars + text)
-
-
-def _segments(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows with a rate, numbered by segment so that a missing year breaks the line."""
-    out = df.sort_values(["nom", "annee"]).copy()
-    out["segment"] = out.groupby("nom")["tx_global"].transform(lambda s: s.isna().cumsum())
-    out["segment"] = out["nom"].astype(str) + "-" + out["segment"].astype(str)
-    return out.dropna(subset=["tx_global"])
-
-
-def evolution_chart(series: pd.DataFrame, breaks: Sequence[cv.SeriesBreak]) -> alt.TopLevelMixin:
-    """Lines of the global rate per territory, break years marked by dashed rules."""
-    df = series[["annee", "nom", "tx_global", "statut"]].copy()
-    df["taux_txt"] = df["tx_global"].map(fmt_rate)
-    df["annee_txt"] = df["annee"].astype(int).astype(str)
-    lines = (
-        alt.Chart(_segments(df))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("annee:O", title="Année (offre au 31 décembre)", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("tx_global:Q", title="Taux global", scale=alt.Scale(zero=False)),
-            color=alt.Color("nom:N", title="Territoire", legend=alt.Legend(orient="bottom")),
-            detail=alt.Detail("segment:N"),
-            tooltip=[
-                alt.Tooltip("nom:N", title="Territoire"),
-                alt.Tooltip("annee_txt:N", title="Année"),
-                alt.Tooltip("taux_txt:N", title="Taux global"),
-                alt.Tooltip("statut:N", title="Statut"),
-            ],
-        )
-    )
-    layers = [lines]
-    years = sorted(set(int(y) for y in df["annee"]))
-    marks = pd.DataFrame(
-        [{"annee": b.annee, "message": b.message} for b in breaks if b.annee in years]
-    )
-    if not marks.empty:
-        layers.append(
-            alt.Chart(marks)
-            .mark_rule(strokeDash=[5, 4], color="#b2182b", size=1.5)
-            .encode(x="annee:O", tooltip=[alt.Tooltip("message:N", title="Rupture de série")])
-        )
-    return _with_locale(alt.layer(*layers))
-
-
-# --------------------------------------------------------------------------- PNG exports
-
-
-def _figure(figsize: tuple[float, float], dpi: int = 150):
-    """A matplotlib Figure on its own Agg canvas and its axes (no pyplot state: thread-safe)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
-    return fig, fig.add_subplot(1, 1, 1)
-
-
-def _fr_axis(ax, axis: str = "x", decimals: int = 0) -> None:
-    from matplotlib.ticker import FuncFormatter
-
-    fmt = FuncFormatter(lambda v, _pos: fmt_number(v, decimals))
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
-
-
-def components_png(figures: pd.DataFrame, title: str, source: str) -> bytes:
-    """PNG of the stacked component bars (matplotlib), with title and source line."""
-    names = figures["nom"].astype(str).tolist()[::-1]
-    rows = figures.iloc[::-1]
-    fig, ax = _figure((8, 1.2 + 0.7 * len(names)))
-    left = [0.0] * len(names)
-    for (col, label), color in zip(cv.COMPONENTS, COMPONENT_COLORS, strict=True):
-        vals = rows[col].fillna(0).tolist()
-        ax.barh(names, vals, left=left, color=color, label=label)
-        left = [a + b for a, b in zip(left, vals, strict=True)]
-    for i, (v, s) in enumerate(zip(rows["tx_global"], rows["statut"], strict=True)):
-        txt = fmt_rate(v) if pd.notna(v) else "non publié"
-        if s == Status.ESTIME:
-            txt += " (estimation)"
-        elif s == Status.CALCULE:
-            txt += " (calculé)"
-        ax.text(left[i] + 0.5, i, txt, va="center", fontsize=8, fontweight="bold")
-    ax.set_xlabel("Places pour 100 enfants de moins de 3 ans")
-    _fr_axis(ax, "x")
-    ax.set_xlim(0, max(left + [1]) * 1.25)
-    ax.set_title(title, loc="left", fontsize=10, pad=34)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=7, frameon=False)
-    fig.text(0.01, -0.02, source, fontsize=6.5, color="#444444", va="top")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    return buf.getvalue()
-
-
-def evolution_png(
-    series: pd.DataFrame, breaks: Sequence[cv.SeriesBreak], title: str, source: str
-) -> bytes:
-    """PNG of the evolution lines with break years marked (matplotlib)."""
-    fig, ax = _figure((8, 4))
-    for nom, g in series.groupby("nom", sort=False):
-        g = g.sort_values("annee")  # NaN years stay: matplotlib breaks the line there
-        if g["tx_global"].isna().all():
-            continue
-        ax.plot(g["annee"].astype(int), g["tx_global"], marker="o", label=str(nom))
-    for b in breaks:
-        ax.axvline(b.annee, color="#b2182b", linestyle="--", linewidth=1)
-    years = sorted(set(int(y) for y in series["annee"]))
-    ax.set_xticks(years)
-    ax.set_xticklabels([str(y) for y in years])
-    _fr_axis(ax, "y", 0)
-    ax.set_ylabel("Taux global (places pour 100 enfants)")
-    ax.set_title(title, loc="left", fontsize=10)
-    ax.legend(fontsize=7, loc="best")
-    note = source
-    if breaks:
-        note += "\nRuptures de série (tirets) : " + " ; ".join(b.message for b in breaks)
-    fig.text(0.01, -0.02, note, fontsize=6.5, color="#444444", va="top", wrap=True)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- map colouring
@@ -576,8 +423,9 @@ def comparison_section(
     st.subheader(f"Comparaison des taux {year} : global et cinq modes d'accueil")
     sources = credit_lines(data, figures["niveau"].tolist(), year)
     demo_band(uses_synthetic(figures), "une partie des taux comparés est synthétique")
-    # Layered charts need their height given to Streamlit (measured: else the bars collapse).
-    st.altair_chart(components_chart(figures), width="stretch", height=140 + 55 * len(figures))
+    src = source_text(sources)
+    spec = components_spec(figures, year, src, note=" ".join(estimate_notes(figures)))
+    chart(spec, key="couv_cmp_chart")
     st.dataframe(figures_table(figures, national), hide_index=True, width="stretch")
     notes = [
         "Taux tels que publiés par la Cnaf, arrondis à 0,1 : la somme des composantes peut "
@@ -585,14 +433,12 @@ def comparison_section(
         *estimate_notes(figures),
     ]
     credits(sources + notes)
-    src = source_text(sources)
-    title = f"Taux de couverture {year} par mode d'accueil"
     download_table(
         export_table(figures, national),
         f"couverture_comparaison_{year}",
         src,
         "couv_cmp",
-        png=lambda: components_png(figures, title, "\n".join([src, *estimate_notes(figures)])),
+        png=lambda: static.png(spec),
         on_click="ignore",
     )
 
@@ -611,13 +457,14 @@ def evolution_section(data: CoverageData, chain: Sequence[Place], estimate: bool
         for b in cv.series_breaks(one, years):
             breaks.append(cv.SeriesBreak(b.annee, b.kind, f"{place.nom} — {b.message}"))
     demo_band(uses_synthetic(series), "une partie des séries est synthétique")
-    st.altair_chart(evolution_chart(series, breaks), width="stretch", height=420)
+    sources = credit_lines(data, series["niveau"].tolist(), f"{years[0]}-{years[-1]}")
+    src = source_text(sources)
+    spec = evolution_spec(series, breaks, src)
+    chart(spec, key="couv_evo_chart")
     if breaks:
         st.markdown("**Ruptures de série** (tirets rouges sur le graphique) :")
         st.markdown("\n".join(f"- {b.message}" for b in breaks))
-    sources = credit_lines(data, series["niveau"].tolist(), f"{years[0]}-{years[-1]}")
     credits(sources + estimate_notes(series.drop_duplicates(["niveau", "code", "statut"])))
-    src = source_text(sources)
     wide = series.pivot_table(index="annee", columns="nom", values="tx_global", aggfunc="first")
     wide = wide.reset_index().rename(columns={"annee": "Année"})
     download_table(
@@ -625,7 +472,7 @@ def evolution_section(data: CoverageData, chain: Sequence[Place], estimate: bool
         f"couverture_evolution_{years[0]}_{years[-1]}",
         src,
         "couv_evo",
-        png=lambda: evolution_png(series, breaks, "Évolution du taux de couverture global", src),
+        png=lambda: static.png(spec),
         on_click="ignore",
     )
 

@@ -9,19 +9,20 @@ on screen and left empty in exports.
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from catalogue.sources import DEMO_LABEL
+from charts import filoue as chart_defs
+from charts.spec import ChartSpec
 from diagnostics import filoue as F
 from diagnostics.formatting import fmt_number, fmt_signed
 from diagnostics.secrecy import DEFAULT_THRESHOLD, UI_MIN_THRESHOLD
 from geodata.maps import MISSING_COLOR, classify_quantiles
 from geodata.territory import Level, Territory, communes_of, make_territory, normalize_text
 from ui import cache, state
-from ui.components import credits, demo_band, download_table
+from ui.components import chart, credits, demo_band, download_table
 
 SECRET = "s"
 SECRET_COLOR = "#8c8c8c"
@@ -506,49 +507,20 @@ def _residence_map(ctx: _Context, res: pd.DataFrame) -> None:
     st.caption(note)
 
 
-def _comparison_chart(comp: pd.DataFrame, ctx: _Context, title: str) -> alt.Chart | None:
-    pops = [p for p in ("eaje", "commune", "alloc") if f"part_{p}" in comp]
-    body = comp.loc[comp["modalite"] != "Ensemble"]
-    long = []
-    for p in pops:
-        label = _pop_label(p, ctx.eaje_name)
-        for mod, part, n in zip(body["modalite"], body[f"part_{p}"], body[f"n_{p}"], strict=True):
-            if pd.notna(part):
-                long.append(
-                    {
-                        "Modalité": mod,
-                        "Population": label,
-                        "Part (%)": float(part),
-                        "Part": _fmt(part, 1, " %"),
-                        "Effectif": _fmt(n, 0),
-                    }
-                )
-    if not long:
-        return None
-    data = pd.DataFrame(long)
-    order = [_pop_label(p, ctx.eaje_name) for p in pops]
-    colors = [POP_COLORS[p] for p in pops]
-    return (
-        alt.Chart(data, title=alt.Title(title, anchor="start", fontSize=14))
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "Modalité:N",
-                sort=body["modalite"].tolist(),
-                title=None,
-                axis=alt.Axis(labelAngle=0, labelLimit=160),
-            ),
-            xOffset=alt.XOffset("Population:N", sort=order),
-            y=alt.Y("Part (%):Q", title="Part des enfants (%)", axis=alt.Axis(format="d")),
-            color=alt.Color(
-                "Population:N",
-                sort=order,
-                scale=alt.Scale(domain=order, range=colors),
-                legend=alt.Legend(orient="bottom", title=None, labelLimit=320),
-            ),
-            tooltip=["Population", "Modalité", "Part", "Effectif"],
-        )
-        .properties(height=320)
+def _comparison_spec(comp: pd.DataFrame, ctx: _Context, title: str, dim: str) -> ChartSpec | None:
+    pops = [
+        (p, _pop_label(p, ctx.eaje_name), POP_COLORS[p])
+        for p in ("eaje", "commune", "alloc")
+        if f"part_{p}" in comp
+    ]
+    return chart_defs.comparison_spec(
+        comp,
+        pops,
+        title,
+        ctx.source(with_reference=True),
+        ctx.view.annee,
+        synthetic=ctx.synthetic,
+        chart_id=f"filoue_{dim}",
     )
 
 
@@ -557,11 +529,11 @@ def _tab_dimension(ctx: _Context, dim: str) -> None:
     comp = F.comparison(v, ctx.ref, dim, ctx.id_eaje, ctx.prep.modalites.get(dim))
     title = F.DIMENSION_LABELS[dim]
     who = ctx.eaje_name if ctx.id_eaje else ctx.commune_name
-    chart = _comparison_chart(comp, ctx, f"{title} — {who}")
-    if chart is None:
+    spec = _comparison_spec(comp, ctx, f"{title} — {who}", dim)
+    if spec is None:
         st.info("Toutes les parts sont couvertes par le secret statistique.")
     else:
-        st.altair_chart(chart, width="stretch")
+        chart(spec, key=f"filoue_chart_{dim}")
     hidden_mods = (
         comp.loc[comp["modalite"] != "Ensemble"].filter(like="part_").isna().any(axis=1).sum()
     )
@@ -619,32 +591,19 @@ def _ranking_section(ctx: _Context) -> None:
         st.info("Choisissez au moins une tranche.")
         return
     rk = F.ranking(v, dim, modalites)
-    if rk["part"].notna().any():
-        data = rk.loc[rk["part"].notna()].assign(
-            Part=lambda d: d["part"].map(lambda x: _fmt(x, 1, " %")),
-            Écart=lambda d: d["ecart_commune"].map(_fmt_gap),
-        )
-        data = data.rename(columns={"nom_eaje": "EAJE", "part": "Part (%)"})
-        bars = (
-            alt.Chart(data)
-            .mark_bar(color=POP_COLORS["eaje"])
-            .encode(
-                y=alt.Y("EAJE:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-                x=alt.X("Part (%):Q", title=f"{_RANKINGS[which]} (%)", axis=alt.Axis(format="d")),
-                tooltip=["EAJE", "Part", "Écart"],
-            )
-        )
-        layers = [bars]
-        val = F.commune_share(v, dim, modalites)
-        if np.isfinite(val):
-            layers.append(
-                alt.Chart(pd.DataFrame({"x": [val], "lab": [f"Commune : {_fmt(val, 1, ' %')}"]}))
-                .mark_rule(color="#c0392b", strokeDash=[4, 3])
-                .encode(x="x:Q", tooltip=["lab"])
-            )
-        st.altair_chart(
-            alt.layer(*layers).properties(height=max(120, 28 * len(data))), width="stretch"
-        )
+    val = F.commune_share(v, dim, modalites)
+    spec = chart_defs.ranking_spec(
+        rk,
+        _RANKINGS[which],
+        float(val) if np.isfinite(val) else None,
+        ctx.commune_name,
+        ctx.source(),
+        v.annee,
+        synthetic=ctx.synthetic,
+        color=POP_COLORS["eaje"],
+    )
+    if spec is not None:
+        chart(spec, key="filoue_rank_chart")
     disp = pd.DataFrame(
         {
             "Rang": rk["rang"].map(lambda x: "—" if pd.isna(x) else str(int(x))),

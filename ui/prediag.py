@@ -32,7 +32,7 @@ from reports.prediag import (
     subject_from_territory,
 )
 from ui import cache
-from ui.components import credits, demo_band
+from ui.components import chart, credits, demo_band
 
 MODE_TERRITORY = "Le territoire sélectionné"
 MODE_CTG = "Une CTG importée"
@@ -89,6 +89,7 @@ def _chart(subject_key: str, revision: int, chart_id: str, title: str, _spec: Ch
 
 
 def chart_png(subject: Subject, spec: ChartSpec) -> bytes:
+    """Image of a map of the pre-diagnostic (charts are drawn interactively: ui.components.chart)."""
     return _chart(subject.key, cache.revision(), spec.id, spec.title, spec)
 
 
@@ -308,9 +309,12 @@ def render_section(subject: Subject, section: Section) -> None:
         credits(dict.fromkeys(f.source for f in section.figures))
     if section.sentences:
         st.markdown("\n".join(f"- {s}" for s in section.sentences))
-    for c in section.charts:
-        st.markdown(f"**{c.title}**")
-        st.image(chart_png(subject, c), width=640 if c.kind == "carte" else "stretch")
+    for i, c in enumerate(section.charts):
+        if c.kind == "carte":
+            st.markdown(f"**{c.title}**")
+            st.image(chart_png(subject, c), width=640)
+        else:  # the PDF draws the same specification (charts.static)
+            chart(c, key=f"prediag_{section.id}_{c.id}_{i}")
         if c.note:
             st.caption(c.note)
         credits(c.source.split(" ; ") + ([f"« {DEMO_LABEL} »"] if c.synthetic else []))

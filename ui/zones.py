@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
-import altair as alt
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -25,6 +24,8 @@ from streamlit.delta_generator import DeltaGenerator
 from analyses.ao_scope import ao_scope, scope_holders
 from analyses.zones import zones_analysis
 from catalogue.sources import DEMO_LABEL, credit
+from charts import trajectory as chart_defs
+from charts.spec import ChartSpec
 from datastore.kinds import Analysis, kind_label, kinds_read_by
 from diagnostics import access, trajectory, zones
 from diagnostics.ao import AoDataError
@@ -35,7 +36,7 @@ from geodata.maps import Overlay
 from geodata.territory import Level, Territory, make_territory
 from reports.tables import to_csv_fr, to_xlsx
 from ui import cache, maps, state
-from ui.components import ALTAIR_LOCALE, credits, demo_band
+from ui.components import chart, credits, demo_band
 
 KINDS = kinds_read_by(Analysis.ZONES)
 ZONE_STROKE = "#7a0177"
@@ -456,52 +457,11 @@ def zone_table_fr(table: pd.DataFrame) -> pd.DataFrame:
     ).round({"Enfants de moins de 3 ans": 0, "Taux de couverture": 1})
 
 
-def trajectory_chart(long: pd.DataFrame, order: Sequence[str]) -> alt.Chart:
-    """Places per year and scenario: without new action (dashed) and with the places to create
-    (solid), French labels."""
-    rows = []
-    for r in long.itertuples(index=False):
-        rows.append(
-            {
-                "Année": str(r.annee),
-                "Scénario": r.scenario,
-                "Série": "Sans action nouvelle",
-                "Places": round(r.places_sans_action),
-                "Taux": round(r.places_sans_action / r.enfants * 100, 1),
-            }
-        )
-        rows.append(
-            {
-                "Année": str(r.annee),
-                "Scénario": r.scenario,
-                "Série": "Avec les places à créer",
-                "Places": round(r.places_totales),
-                "Taux": round(r.taux, 1),
-            }
-        )
-    data = pd.DataFrame(rows)
-    return (
-        alt.Chart(data)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("Année:O", title="Année"),
-            y=alt.Y("Places:Q", title="Places d'accueil (tous modes)", scale=alt.Scale(zero=False)),
-            color=alt.Color("Scénario:N", title="Scénario", sort=list(order)),
-            strokeDash=alt.StrokeDash(
-                "Série:N", title="Série", sort=["Avec les places à créer", "Sans action nouvelle"]
-            ),
-            tooltip=[
-                "Scénario",
-                "Série",
-                "Année",
-                alt.Tooltip("Places:Q", format=",.0f"),
-                alt.Tooltip("Taux:Q", title="Places pour 100 enfants", format=",.1f"),
-            ],
-        )
-        .properties(
-            height=340, title="Places projetées : sans action nouvelle et avec les créations"
-        )
-    )
+def trajectory_spec(long: pd.DataFrame, order: Sequence[str], source: str) -> ChartSpec:
+    """Places per year and scenario, without new action (dashed) and with the places to create
+    (solid): charts.trajectory, the pre-diagnostic's definition."""
+    synthetic = bool(set(synthetic_kinds()) & {"caf_taux", "caf_places", "enfants"})
+    return chart_defs.trajectory_spec(long, order, source, synthetic=synthetic)
 
 
 def trajectory_table_fr(long: pd.DataFrame) -> pd.DataFrame:
@@ -899,9 +859,9 @@ def _trajectory_results(
 ) -> None:
     """Chart, summary, method and year-by-year detail of the scenarios."""
     long = trajectory.long_table(results)
-    st.altair_chart(
-        trajectory_chart(long, [sc.name for sc in scenarios]).configure(locale=ALTAIR_LOCALE),
-        width="stretch",
+    chart(
+        trajectory_spec(long, [sc.name for sc in scenarios], export_source(lines)),
+        key="zones_traj_chart",
     )
     st.dataframe(display_fr(summary_fr(summary)), hide_index=True, width="stretch")
     for r in results:

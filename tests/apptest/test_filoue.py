@@ -78,7 +78,7 @@ def test_each_tab_has_table_chart_sources_and_downloads(at, index):
     if index == 0:
         assert kinds.get("iframe", 0) == 1  # map of the communes of residence
     else:
-        assert kinds.get("vega_lite_chart", 0) == 1
+        assert kinds.get("plotly_chart", 0) == 1
 
 
 def test_cadrage_table(at):

@@ -159,21 +159,32 @@ def test_map_colouring(figures, mode):
         assert title == "Rapport au taux national"
 
 
-def test_pngs(figures):
-    png = ui.components_png(figures, "Titre", "Source : Cnaf, data.caf.fr, 2022")
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+def test_pngs_come_from_the_screen_definition(figures):
+    from charts import static
+
+    spec = ui.components_spec(figures, 2022, "Source : Cnaf, data.caf.fr, 2022")
+    assert static.png(spec)[:8] == b"\x89PNG\r\n\x1a\n"
     series = pd.concat([figures.assign(annee=y) for y in (2021, 2022)], ignore_index=True)
     breaks = [cv.SeriesBreak(2022, "source", "2022 : changement de source")]
-    png2 = ui.evolution_png(series, breaks, "Évolution", "Source : Cnaf")
-    assert png2[:8] == b"\x89PNG\r\n\x1a\n"
+    evo = ui.evolution_spec(series, breaks, "Source : Cnaf")
+    assert static.png(evo)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_charts_are_french(figures):
-    spec = ui.components_chart(figures).to_dict()
-    assert spec["config"]["locale"]["number"]["decimal"] == ","
+def test_charts_are_french_plotly(figures):
+    from charts.plotly_figure import figure
+
+    fig_ = figure(ui.components_spec(figures, 2022, "Source : Cnaf"))
+    assert fig_.layout.separators == ",\u202f"
+    assert [t.name for t in fig_.data] == [label for _c, label in cv.COMPONENTS]
+    # statuses read from the data: Lyon computed, the estimated row labelled, the total labels
+    statuses = {row[1] for row in fig_.data[0].customdata}
+    assert {"publié", "calculé"} <= statuses
+    texts = [a.text for a in fig_.layout.annotations]
+    assert any("(calculé)" in t for t in texts) and any("non publié" in t for t in texts)
     series = pd.concat([figures.assign(annee=y) for y in (2021, 2022)], ignore_index=True)
-    spec2 = ui.evolution_chart(series, [cv.SeriesBreak(2022, "source", "x")]).to_dict()
-    assert len(spec2["layer"]) == 2  # lines + break rules
+    evo = figure(ui.evolution_spec(series, [cv.SeriesBreak(2022, "source", "x")], "Source"))
+    assert len(evo.layout.shapes) == 1  # the break year as a dashed rule
+    assert evo.layout.shapes[0].x0 == 2022
 
 
 @pytest.mark.parametrize(

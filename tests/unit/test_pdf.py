@@ -151,3 +151,41 @@ def test_pdf_without_any_dataset_is_still_complete():
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.render_pdf(p))).pages)
     assert DEMO_LABEL.upper() not in text
     assert "Données non disponibles" in text and "Importez" in text
+
+
+def test_pdf_charts_match_the_screen_charts(rendered, artifacts_dir):
+    """Each chart of the PDF is drawn from the ChartSpec the page draws with plotly: the PDF's
+    text holds the on-screen figure's title, its series (legend written as text) and its
+    source; the page holding it renders (pdftoppm) with the chart image on it."""
+    from charts.plotly_figure import figure
+
+    p, data, pages = rendered
+    drawn = [c for s in p.sections for c in s.charts if c.kind != "carte"]
+    assert {c.id for c in drawn} >= {"couverture_composantes", "trajectoire"}
+    for c in drawn:
+        screen = figure(c)
+        on_page = [
+            i for i, t in enumerate(pages) if _squash(pdf.typographie(c.title)) in _squash(t)
+        ]
+        assert on_page, c.title
+        text = _squash(
+            pages[on_page[0]] + (pages[on_page[0] + 1] if on_page[0] + 1 < len(pages) else "")
+        )
+        assert screen.layout.title.text.replace("&#x27;", "'") == c.title
+        names = [t.name for t in screen.data if t.showlegend is not False]
+        assert names == list(c.series)
+        if len(names) > 1:
+            for name in names:
+                assert _squash(pdf.typographie(name)) in text, (c.id, name)
+        for part in c.source.split(" ; "):
+            assert _squash(pdf.typographie(part)) in text, (c.id, part)
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm absent")
+    page_no = next(i for i, t in enumerate(pages, start=1) if _squash(drawn[0].title) in _squash(t))
+    out = artifacts_dir / "pdf_chart_page"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", str(page_no), "-l", str(page_no), "-", str(out)],
+        input=data,
+        check=True,
+    )
+    assert list(artifacts_dir.glob("pdf_chart_page*.png"))

@@ -1,0 +1,77 @@
+"""The development-trajectory chart (« Zones sous-dotées » page and pre-diagnostic).
+
+Built from `diagnostics.trajectory.long_table` (scenario, annee, enfants, places_sans_action,
+places_totales, taux): places per year and scenario, with the places to create (solid) and,
+optionally, without new action (dashed, same colour). A projection of this application: every
+figure's status is « estimation » (« données de démonstration » when the starting figures are
+synthetic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from charts.spec import PALETTE, STATUS_ESTIMATE, ChartSpec
+from diagnostics.formatting import fmt_number
+
+WITH = "avec les places à créer"
+WITHOUT = "sans action nouvelle"
+
+
+def trajectory_spec(
+    long: pd.DataFrame,
+    order: Sequence[str],
+    source: str,
+    *,
+    title: str = "Places projetées : sans action nouvelle et avec les créations",
+    synthetic: bool = False,
+    with_baseline: bool = True,
+    note: str = "",
+    chart_id: str = "trajectoire",
+) -> ChartSpec:
+    years = sorted({int(y) for y in long["annee"]})
+    data = pd.DataFrame({"Année": years})
+    detail = pd.DataFrame(index=data.index)
+    series: list[str] = []
+    colors: list[str] = []
+    dashes: list[str] = []
+    scenarios = [s for s in order if s in set(long["scenario"])]
+    for i, name in enumerate(scenarios):
+        rows = long.loc[long["scenario"] == name].set_index("annee").reindex(years)
+        kids = pd.to_numeric(rows["enfants"], errors="coerce")
+        parts = [(WITH, "places_totales", "solid")]
+        if with_baseline:
+            parts.append((WITHOUT, "places_sans_action", "dash"))
+        for label, col, dash in parts:
+            key = f"{name} — {label}" if with_baseline else str(name)
+            places = pd.to_numeric(rows[col], errors="coerce")
+            data[key] = places.round().to_numpy()
+            rate = places / kids.where(kids > 0) * 100
+            detail[key] = [
+                f"Taux : {fmt_number(float(r), 1)} places pour 100 enfants" if pd.notna(r) else ""
+                for r in rate
+            ]
+            series.append(key)
+            colors.append(PALETTE[i % len(PALETTE)])
+            dashes.append(dash)
+    return ChartSpec(
+        chart_id,
+        title,
+        "courbes",
+        data,
+        source,
+        synthetic=synthetic,
+        x="Année",
+        series=tuple(series),
+        ylabel="Places d'accueil (tous modes)",
+        unit="places",
+        decimals=0,
+        default_status=STATUS_ESTIMATE,
+        detail=detail,
+        colors=tuple(colors),
+        dashes=tuple(dashes),
+        legend_title="Scénario",
+        note=note,
+    )

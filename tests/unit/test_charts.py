@@ -1,0 +1,197 @@
+"""charts/: one specification, two back-ends (plotly on screen, matplotlib for the PDF/PNG)."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from charts import filoue as filoue_charts
+from charts import plotly_figure, static
+from charts.spec import (
+    SEPARATORS,
+    STATUS_COMPUTED,
+    STATUS_ESTIMATE,
+    STATUS_PUBLISHED,
+    STATUS_SYNTHETIC,
+    ChartSpec,
+    Rule,
+    status_text,
+)
+from charts.trajectory import trajectory_spec
+
+
+def _spec(kind: str = "barres_empilees", **kw) -> ChartSpec:
+    data = pd.DataFrame({"Territoire": ["A", "B"], "s1": [1234.5, 10.0], "s2": [2.0, math.nan]})
+    args = dict(
+        x="Territoire",
+        series=("s1", "s2"),
+        ylabel="places",
+        unit="places",
+        decimals=1,
+        year="2022",
+    )
+    args.update(kw)
+    return ChartSpec("t", "Titre du graphique", kind, data, "Source : Cnaf, 2022", **args)
+
+
+@pytest.mark.parametrize(
+    ("statut", "nature", "expected"),
+    [
+        ("publié", "réel", STATUS_PUBLISHED),
+        ("calculé", "réel", STATUS_COMPUTED),
+        ("estimation", "réel", STATUS_ESTIMATE),
+        ("publié", "synthétique", STATUS_SYNTHETIC),  # synthetic data first, whatever the status
+        (None, "estimé", STATUS_ESTIMATE),
+        (None, "réel", STATUS_PUBLISHED),
+        (math.nan, None, ""),
+    ],
+)
+def test_status_text_reads_the_data(statut, nature, expected):
+    assert status_text(statut, nature) == expected
+
+
+def test_spec_rejects_unknown_kind_and_missing_columns():
+    with pytest.raises(ValueError, match="inconnu"):
+        _spec(kind="camembert")
+    with pytest.raises(ValueError, match="colonnes absentes"):
+        _spec(series=("s1", "absente"))
+
+
+@pytest.mark.parametrize("kind", ["barres", "barres_empilees"])
+def test_plotly_figure_is_french_with_unit_year_status(kind):
+    spec = _spec(kind, synthetic=True)
+    fig = plotly_figure.figure(spec)
+    assert fig.layout.separators == SEPARATORS == ",\u202f"
+    assert fig.layout.title.text == "Titre du graphique"
+    assert [t.name for t in fig.data] == ["s1", "s2"]
+    tpl = fig.data[0].hovertemplate
+    value = "x" if kind == "barres_empilees" else "y"
+    assert f"s1 : %{{{value}:,.1f}} places" in tpl
+    assert "Année %{customdata[0]} · %{customdata[1]}" in tpl
+    assert list(fig.data[0].customdata[0][:2]) == ["2022", STATUS_SYNTHETIC]
+    assert fig.data[1].x[1] is None if kind == "barres_empilees" else fig.data[1].y[1] is None
+
+
+def test_plotly_status_and_detail_per_cell():
+    status = pd.DataFrame({"s1": ["publié", "estimation"], "s2": ["publié", "publié"]})
+    detail = pd.DataFrame({"s1": ["Effectif : 12", ""], "s2": ["", ""]})
+    fig = plotly_figure.figure(_spec(status=status, detail=detail))
+    rows = [tuple(r) for r in fig.data[0].customdata]
+    assert rows == [("2022", "publié", "<br>Effectif : 12"), ("2022", "estimation", "")]
+
+
+def test_lines_use_the_year_of_each_point_and_rules():
+    data = pd.DataFrame({"Année": [2020, 2021, 2022], "A": [50.0, math.nan, 52.5]})
+    spec = ChartSpec(
+        "evo",
+        "Évolution",
+        "courbes",
+        data,
+        "Source",
+        x="Année",
+        series=("A",),
+        default_status=STATUS_PUBLISHED,
+        rules=(Rule(2021.0, "2021 : pas de taux"),),
+    )
+    fig = plotly_figure.figure(spec)
+    assert [r[0] for r in fig.data[0].customdata] == ["2020", "2021", "2022"]
+    assert fig.data[0].y[1] is None  # a missing year is a gap, not a zero
+    assert fig.layout.shapes[0].x0 == 2021.0
+    assert "2021 : pas de taux" in fig.data[1].hovertemplate
+
+
+def test_config_has_a_french_locale_and_no_cdn():
+    cfg = plotly_figure.config(_spec())
+    assert cfg["locale"] == "fr"
+    fr = cfg["locales"]["fr"]
+    assert fr["dictionary"]["Zoom in"] == "Zoom avant"
+    assert fr["format"]["decimal"] == ","
+    assert cfg["toImageButtonOptions"]["filename"] == "t"
+    assert "topojsonURL" not in cfg and "mathjax" not in str(cfg).lower()
+
+
+@pytest.mark.parametrize("kind", ["barres", "barres_empilees", "courbes"])
+def test_static_png_of_the_same_spec(kind):
+    spec = _spec(kind, x="Territoire") if kind != "courbes" else None
+    if spec is None:
+        data = pd.DataFrame({"Année": [2021, 2022], "s1": [1.0, 2.0]})
+        spec = ChartSpec("c", "T", "courbes", data, "S", x="Année", series=("s1",))
+    titled = static.png(spec)
+    bare = static.png(spec, titled=False, legend=False)
+    assert titled[:8] == bare[:8] == b"\x89PNG\r\n\x1a\n"
+    # the titled image holds the title and source lines above and below the chart
+    assert Image.open(io.BytesIO(titled)).size[1] > Image.open(io.BytesIO(bare)).size[1]
+
+
+def test_stacked_labels_on_both_backends():
+    spec = _spec(labels=("1 236,5", "non publié"))
+    fig = plotly_figure.figure(spec)
+    assert [a.text for a in fig.layout.annotations] == ["<b>1 236,5</b>", "<b>non publié</b>"]
+    assert static.png(spec)[:4] == b"\x89PNG"
+
+
+def test_trajectory_spec_pairs_colours_and_dashes():
+    long = pd.DataFrame(
+        {
+            "scenario": ["S1", "S1", "S2", "S2"],
+            "annee": [2024, 2025, 2024, 2025],
+            "enfants": [1000.0, 1000.0, 1000.0, 1000.0],
+            "places_sans_action": [500.0, 490.0, 500.0, 480.0],
+            "places_totales": [500.0, 550.0, 500.0, 560.0],
+        }
+    )
+    spec = trajectory_spec(long, ["S1", "S2"], "Calcul")
+    assert spec.series == (
+        "S1 — avec les places à créer",
+        "S1 — sans action nouvelle",
+        "S2 — avec les places à créer",
+        "S2 — sans action nouvelle",
+    )
+    assert spec.dashes == ("solid", "dash", "solid", "dash")
+    assert spec.colors[0] == spec.colors[1] != spec.colors[2]
+    assert spec.statuses(spec.series[0]) == [STATUS_ESTIMATE, STATUS_ESTIMATE]
+    assert spec.details(spec.series[0])[1] == "Taux : 55,0 places pour 100 enfants"
+    short = trajectory_spec(long, ["S1", "S2"], "Calcul", with_baseline=False)
+    assert short.series == ("S1", "S2")
+
+
+def test_filoue_secret_parts_are_gaps_and_all_secret_is_none():
+    comp = pd.DataFrame(
+        {
+            "modalite": ["Moins d'1 an", "1 an", "Ensemble"],
+            "part_eaje": [40.0, math.nan, 100.0],
+            "n_eaje": [12, math.nan, 30],
+            "part_alloc": [35.0, 30.0, 100.0],
+            "n_alloc": [350, 300, 1000],
+        }
+    )
+    pops = [("eaje", "Enfants de l'EAJE", "#1f5fa8"), ("alloc", "Allocataires", "#e6862e")]
+    spec = filoue_charts.comparison_spec(
+        comp, pops, "Âge", "Source : Filoué", 2024, synthetic=False, chart_id="f"
+    )
+    assert spec is not None and spec.categories() == ["Moins d'1 an", "1 an"]
+    fig = plotly_figure.figure(spec)
+    assert fig.data[0].y[1] is None  # secret: no bar, never zero
+    assert fig.data[0].customdata[0][2] == "<br>Effectif : 12 enfants"
+    secret = comp.assign(part_eaje=math.nan, part_alloc=math.nan)
+    assert (
+        filoue_charts.comparison_spec(secret, pops, "Âge", "S", 2024, synthetic=False, chart_id="f")
+        is None
+    )
+
+
+def test_filoue_ranking_sorted_with_commune_rule():
+    rk = pd.DataFrame(
+        {"nom_eaje": ["A", "B", "C"], "part": [10.0, 30.0, math.nan], "ecart_commune": [-5, 15, 0]}
+    )
+    spec = filoue_charts.ranking_spec(
+        rk, "Part des bébés", 15.0, "Lyon", "S", 2024, synthetic=False, color="#000"
+    )
+    assert spec.categories() == ["B", "A"]
+    fig = plotly_figure.figure(spec)
+    assert fig.layout.shapes[0].x0 == 15.0  # vertical rule on the value axis
+    assert fig.data[0].customdata[0][2] == "<br>Écart à la commune : +15,0 pt"

@@ -92,8 +92,11 @@ FR_LOCALE = {
             "déc.",
         ],
         "date": "%d/%m/%Y",
+        # number format: without `grouping`, plotly.js's d3 locale groups no thousands at all
         "decimal": ",",
         "thousands": "\u202f",
+        "grouping": [3],
+        "currency": ["", "\u00a0€"],
     },
 }
 
@@ -129,7 +132,7 @@ def _hover(spec: ChartSpec, name: str, value_ref: str, category_ref: str) -> str
     """Hover template: category in bold, then « série : valeur unité », then year and status,
     then the optional detail line (customdata: year, status, detail)."""
     unit = f" {_esc(spec.value_unit)}" if spec.value_unit else ""
-    head = f"<b>{category_ref}</b><br>" if spec.kind != "courbes" else ""
+    head = f"<b>%{{{category_ref}}}</b><br>" if spec.kind != "courbes" else ""
     return (
         head
         + f"{_esc(name)} : %{{{value_ref}:{_value_format(spec)}}}{unit}<br>"

@@ -3,8 +3,8 @@
 Built from `diagnostics.trajectory.long_table` (scenario, annee, enfants, places_sans_action,
 places_totales, taux): places per year and scenario, with the places to create (solid) and,
 optionally, without new action (dashed, same colour). A projection of this application: every
-figure's status is « estimation » (« données de démonstration » when the starting figures are
-synthetic).
+figure's status is « estimation » (« estimation sur données de démonstration » when the
+starting figures are synthetic: the hover says both).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from charts.spec import PALETTE, STATUS_ESTIMATE, ChartSpec
+from catalogue.sources import DEMO_LABEL
+from charts.spec import PALETTE, STATUS_ESTIMATE, ChartSpec, status_frame
 from diagnostics.formatting import fmt_number
 
 WITH = "avec les places à créer"
@@ -68,7 +69,11 @@ def trajectory_spec(
         ylabel="Places d'accueil (tous modes)",
         unit="places",
         decimals=0,
-        default_status=STATUS_ESTIMATE,
+        status=status_frame(
+            data,
+            tuple(series),
+            [f"{STATUS_ESTIMATE} sur {DEMO_LABEL}" if synthetic else STATUS_ESTIMATE] * len(data),
+        ),
         detail=detail,
         colors=tuple(colors),
         dashes=tuple(dashes),

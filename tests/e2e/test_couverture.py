@@ -44,9 +44,9 @@ def test_couverture_page_toulouse(page, app_url, artifacts_dir):
     frame = page.frame_locator("iframe").first
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
     assert frame.locator(".diag-legend").inner_text().startswith("Rapport au taux national")
-    # charts (vega) and the demo band for the synthetic EPCI/département/France rates
-    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
-    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2
+    # charts (plotly) and the demo band for the synthetic EPCI/département/France rates
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
     assert "Données de démonstration" in main.inner_text()
     assert "Source : Cnaf, data.caf.fr" in main.inner_text()
     page.screenshot(path=str(artifacts_dir / "couverture_toulouse.png"), full_page=True)

@@ -58,9 +58,7 @@ def test_filoue_page_tabs_map_and_secrecy(page, app_url, artifacts_dir):
 
     page.get_by_role("tab", name="Revenus des familles").click()
     chart = (
-        page.locator('[data-testid="stVegaLiteChart"]')
-        .filter(has=page.locator("canvas, svg"))
-        .first
+        page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator("canvas, svg")).first
     )
     chart.wait_for(timeout=60_000)
     chart.scroll_into_view_if_needed()

@@ -53,7 +53,7 @@ def test_zones_drawn_over_coverage_map(page, app_url, artifacts_dir):
     iframe = page.locator("iframe").first
     iframe.scroll_into_view_if_needed()
     iframe.screenshot(path=str(artifacts_dir / "zones_carte.png"))
-    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
     chart.scroll_into_view_if_needed()
     chart.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)

@@ -69,7 +69,8 @@ def test_plotly_figure_is_french_with_unit_year_status(kind):
     assert fig.layout.title.text == "Titre du graphique"
     assert [t.name for t in fig.data] == ["s1", "s2"]
     tpl = fig.data[0].hovertemplate
-    value = "x" if kind == "barres_empilees" else "y"
+    value, category = ("x", "y") if kind == "barres_empilees" else ("y", "x")
+    assert tpl.startswith(f"<b>%{{{category}}}</b><br>")  # the territory or modality
     assert f"s1 : %{{{value}:,.1f}} places" in tpl
     assert "Année %{customdata[0]} · %{customdata[1]}" in tpl
     assert list(fig.data[0].customdata[0][:2]) == ["2022", STATUS_SYNTHETIC]
@@ -155,8 +156,9 @@ def test_trajectory_spec_pairs_colours_and_dashes():
     assert spec.colors[0] == spec.colors[1] != spec.colors[2]
     assert spec.statuses(spec.series[0]) == [STATUS_ESTIMATE, STATUS_ESTIMATE]
     assert spec.details(spec.series[0])[1] == "Taux : 55,0 places pour 100 enfants"
-    short = trajectory_spec(long, ["S1", "S2"], "Calcul", with_baseline=False)
+    short = trajectory_spec(long, ["S1", "S2"], "Calcul", with_baseline=False, synthetic=True)
     assert short.series == ("S1", "S2")
+    assert short.statuses("S1")[0] == "estimation sur données de démonstration"
 
 
 def test_filoue_secret_parts_are_gaps_and_all_secret_is_none():

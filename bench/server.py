@@ -53,7 +53,8 @@ def free_port() -> int:
 class Server:
     """`streamlit run app.py` on 127.0.0.1, a free port and a fresh temporary workspace."""
 
-    def __init__(self, prefix: str = "diag") -> None:
+    def __init__(self, prefix: str = "diag", script: Path | None = None) -> None:
+        self.script = script or ROOT / "app.py"  # another script (bench) still runs from ROOT
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws = tempfile.mkdtemp(prefix=f"{prefix}-ws-")
@@ -62,13 +63,14 @@ class Server:
 
     def start(self) -> None:
         env = dict(os.environ, DIAG_WORKSPACE_DIR=self.ws, PYTHONUNBUFFERED="1")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "streamlit",
                 "run",
-                str(ROOT / "app.py"),
+                str(self.script),
                 "--server.port",
                 str(self.port),
                 "--server.address",

@@ -40,7 +40,7 @@ def _hover(page, chart, selector: str, index: int = 0) -> str:
     return label.text_content() or ""
 
 
-def _french_toolbar(page, chart) -> None:
+def _french_toolbar(chart) -> None:
     chart.hover()
     titles = [b.get_attribute("data-title") for b in chart.locator(".modebar-btn").all()]
     assert "Zoom avant" in titles and "Télécharger le graphique (PNG)" in titles, titles
@@ -53,7 +53,7 @@ def test_coverage_charts_hover_in_french(page, app_url, artifacts_dir):
     page.get_by_text("Classement des").first.wait_for(timeout=120_000)
 
     chart = _chart(page, "par mode d'accueil")
-    _french_toolbar(page, chart)
+    _french_toolbar(chart)
     text = _hover(page, chart, ".barlayer .point path", 0)
     assert "Toulouse" in text and "EAJE financés par la PSU" in text, text
     assert FRENCH_NUMBER.search(text) and "places pour 100 enfants" in text, text
@@ -75,7 +75,7 @@ def test_trajectory_hover_in_french(page, app_url, artifacts_dir):
     page.goto(f"{app_url}/zones?niveau=departement&code=62")
     wait_for_app(page)
     chart = _chart(page, "Places projetées")
-    _french_toolbar(page, chart)
+    _french_toolbar(chart)
     text = _hover(page, chart, ".scatterlayer .trace:first-child .point", 3)
     assert THOUSANDS.search(text) and " places" in text, text  # e.g. « 12 345 places »
     assert re.search(r"Année 20\d\d · estimation", text), text

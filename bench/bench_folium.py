@@ -10,7 +10,8 @@ Measured in headless Chromium, every request outside the local server blocked: n
 to polygons painted (the map's main layer holds all its features and two animation frames
 have passed), in the page or in st_folium's iframe. Runs are interleaved (component,
 st_folium, component, st_folium…) after one warm-up load of each, so both see the same load
-of the shared machine; the result is the ratio of the medians. Decision rule (issue 18): if
+of the shared machine; the result is the ratio of the medians (and the median of the
+ratios of each st_folium load to the component load just before it). Decision rule (issue 18): if
 st_folium is within 15 % of the component for the département and the région, the app uses it
 for those maps. Results in bench/README.md.
 """
@@ -105,12 +106,17 @@ def run() -> list[dict]:
         label = CASES[case][0]
         comp, folium = (statistics.median(by_via[v]) for v in VIAS)
         ratio = folium / comp
+        # each st_folium load against the component load just before it (same machine load)
+        pairs = statistics.median(
+            f / c for c, f in zip(by_via["composant"], by_via["st_folium"], strict=True)
+        )
         rows.append(
             {
                 "name": f"st_folium / composant, {label}",
                 "seconds": round(folium, 2),
                 "budget_seconds": round(comp * THRESHOLD, 2),
                 "note": f"composant {comp:.2f} s, st_folium {folium:.2f} s, rapport {ratio:.2f} "
+                f"(médiane des rapports par paire {pairs:.2f}) "
                 f"(médianes de {len(by_via['composant'])} chargements entrelacés ; "
                 f"st_folium : {', '.join(f'{t:.2f}' for t in by_via['st_folium'])} ; "
                 f"composant : {', '.join(f'{t:.2f}' for t in by_via['composant'])})",

@@ -238,16 +238,29 @@ def _layout(fig: go.Figure, spec: ChartSpec, cats: list[str]) -> None:
             yaxis=value_axis,
             xaxis={"title": {"text": spec.xlabel}, "automargin": True, "tickangle": 0},
         )
+    # legend between the title and the plot (under the axis title it collides with the tick
+    # labels of short charts): one row of about three entries per 22 px of top margin
+    legend_rows = -(-len(spec.series) // 3) if len(spec.series) > 1 else 0
     fig.update_layout(
-        title={"text": _esc(spec.title), "x": 0, "xanchor": "left", "font": {"size": 15}},
+        title={
+            "text": _esc(spec.title),
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "yref": "container",
+            "pad": {"t": 8},
+            "font": {"size": 15},
+        },
         separators=SEPARATORS,
-        height=height,
-        margin={"l": 10, "r": 30, "t": 50, "b": 10},
+        height=height + 22 * legend_rows,
+        margin={"l": 10, "r": 30, "t": 48 + 22 * legend_rows, "b": 10},
         legend={
             "orientation": "h",
-            "yanchor": "top",
-            "y": -0.18 if not horizontal else -0.12,
+            "yanchor": "bottom",
+            "y": 1.02,
             "x": 0,
+            "xanchor": "left",
             "title": {"text": spec.legend_title},
             "traceorder": "normal",
         },

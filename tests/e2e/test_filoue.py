@@ -57,8 +57,9 @@ def test_filoue_page_tabs_map_and_secrecy(page, app_url, artifacts_dir):
     page.screenshot(path=str(artifacts_dir / "e2e_filoue_cadrage.png"), full_page=False)
 
     page.get_by_role("tab", name="Revenus des familles").click()
+    # the charts of the other tabs are in the page too, hidden
     chart = (
-        page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator("canvas, svg")).first
+        page.locator('[data-testid="stPlotlyChart"]:visible').filter(has=page.locator("svg")).first
     )
     chart.wait_for(timeout=60_000)
     chart.scroll_into_view_if_needed()

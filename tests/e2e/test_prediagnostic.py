@@ -76,6 +76,11 @@ def test_workshop_view_reopens_its_slide(page, app_url, artifacts_dir):
     wait_for_app(page)
     page.get_by_text("L'accueil du jeune enfant").first.wait_for(timeout=180_000)
     assert page.locator('[data-testid="stSidebar"]').is_hidden()
+    # the slide's chart: plotly, the same definition as the PDF's
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.locator(".main-svg").first.wait_for(timeout=60_000)
+    assert "mode d'accueil" in chart.inner_text()
+    page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "atelier_diapo3.png"), full_page=False)
     page.get_by_role("button", name="Suivant ▶").click()
     page.get_by_text("Zones prioritaires").first.wait_for(timeout=60_000)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs Debian's headless Chromium for the end-to-end tests when it is absent.
+# Installs Debian's headless Chromium for the end-to-end tests (and poppler-utils for the PDF
+# tests) when absent.
 # Browsers cannot be downloaded by Playwright here: we drive the system Chromium
 # through playwright's `executable_path`.
 set -euo pipefail
-if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+# poppler-utils: pdftoppm, with which the PDF tests render the pre-diagnostic's pages.
+if { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } \
+  && command -v pdftoppm >/dev/null 2>&1; then
   exit 0
 fi
 SUDO=""
@@ -15,4 +18,4 @@ if [ "$(id -u)" != "0" ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+$SUDO apt-get install -y -qq chromium fonts-dejavu-core poppler-utils >/dev/null

@@ -23,7 +23,7 @@ def _column(frame: pd.DataFrame, name: str) -> list[object]:
     return frame[name].tolist() if name in frame else [None] * len(frame)
 
 
-def total_label(rate: object, statut: object) -> str:
+def total_label(rate: float | None, statut: object) -> str:
     """« 52,3 », « 52,3 (estimation) », « 48,0 (calculé) » or « non publié »."""
     if rate is None or pd.isna(rate):
         return "non publié"

@@ -100,6 +100,8 @@ FR_LOCALE = {
     },
 }
 
+_IMAGE_OPTIONS = {"format": "png", "scale": 2}
+
 #: st.plotly_chart(config=CONFIG): French locale, no plotly logo, no editing, PNG export named
 #: like the chart.
 CONFIG = {
@@ -107,7 +109,7 @@ CONFIG = {
     "locales": {"fr": FR_LOCALE},
     "displaylogo": False,
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
-    "toImageButtonOptions": {"format": "png", "scale": 2},
+    "toImageButtonOptions": _IMAGE_OPTIONS,
 }
 
 FONT = "Source Sans, sans-serif"
@@ -116,7 +118,7 @@ FONT = "Source Sans, sans-serif"
 def config(spec: ChartSpec) -> dict:
     """Plotly config of one chart (the PNG button names the file after the chart)."""
     out = dict(CONFIG)
-    out["toImageButtonOptions"] = {**CONFIG["toImageButtonOptions"], "filename": spec.id}
+    out["toImageButtonOptions"] = {**_IMAGE_OPTIONS, "filename": spec.id}
     return out
 
 

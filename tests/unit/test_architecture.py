@@ -17,7 +17,16 @@ import pytest
 
 from tests.conftest import ROOT
 
-PROJECT = ("analyses", "app_pages", "catalogue", "datastore", "diagnostics", "geodata", "reports")
+PROJECT = (
+    "analyses",
+    "app_pages",
+    "catalogue",
+    "charts",
+    "datastore",
+    "diagnostics",
+    "geodata",
+    "reports",
+)
 PROJECT_PACKAGES = (*PROJECT, "ui", "app")
 STREAMLIT_OK = ("app.py", "app_pages", "ui")
 CACHE_OK = ("ui",)
@@ -29,8 +38,9 @@ ALLOWED: dict[str, set[str]] = {
     "geodata": {"diagnostics.formatting"},
     "datastore": {"catalogue", "diagnostics.formatting", "geodata.reference"},
     "analyses": {"catalogue", "datastore", "diagnostics", "geodata"},
-    "reports": {"analyses", "catalogue", "datastore", "diagnostics", "geodata"},
-    "ui": {"analyses", "catalogue", "datastore", "diagnostics", "geodata", "reports"},
+    "charts": {"catalogue", "diagnostics"},
+    "reports": {"analyses", "catalogue", "charts", "datastore", "diagnostics", "geodata"},
+    "ui": {"analyses", "catalogue", "charts", "datastore", "diagnostics", "geodata", "reports"},
     "app_pages": {"analyses", "catalogue", "datastore", "diagnostics", "geodata", "ui"},
 }
 LEAVES = ("diagnostics/formatting.py", "datastore/kinds.py")

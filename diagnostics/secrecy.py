@@ -42,10 +42,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diagnostics.secrecy_audit import cell_deficit, table_failures, unit_line_fails
+
 DEFAULT_THRESHOLD = 5
 MIN_THRESHOLD = 2  # below 2 nothing would be hidden
 UI_MIN_THRESHOLD = DEFAULT_THRESHOLD  # the app never lets a user lower the threshold below this
+UI_MAX_THRESHOLD = 20  # highest threshold the page offers
 MAX_THRESHOLD = 50
+AUDIT_TRIES = 16  # candidate complements evaluated exactly for one failing count
 
 
 def primary(values: np.ndarray, threshold: int) -> np.ndarray:
@@ -215,6 +219,10 @@ def protect_table(  # noqa: C901 - the secondary-secrecy algorithm reads best as
         return n > 0 and (n < 2 or float(v[h].sum()) < t)
 
     pref = np.where(x == 0, (float(x.max()) + 1 if x.size else 1.0) * 2, 0.0) + x  # positive first
+    # A zero in a row whose margin is 0 (or a column whose total is 0) is known to be 0 from
+    # counts being ≥ 0: hiding it protects nothing, so it is never a complement.
+    useless = _useless_zeros(x)
+    pref = np.where(useless, np.inf, pref)
 
     def line_rule() -> bool:
         changed = False
@@ -268,7 +276,7 @@ def protect_table(  # noqa: C901 - the secondary-secrecy algorithm reads best as
         for e in batch:
             row, col = edges[e]
             # Candidates: the other cells of the row (incl. its margin), of the column.
-            free_row = ~hc[row].copy()
+            free_row = ~hc[row] & ~useless[row]
             if col < m + k:
                 free_row[col - m] = False
             row_sc = score(x[row], free_row, degree[m : m + k])
@@ -282,7 +290,7 @@ def protect_table(  # noqa: C901 - the secondary-secrecy algorithm reads best as
                 free_col[row] = False
                 col_sc = score(r, free_col, degree[:m])
             else:
-                free_col = ~hc[:, col - m].copy()
+                free_col = ~hc[:, col - m] & ~useless[:, col - m]
                 free_col[row] = False
                 col_sc = score(x[:, col - m], free_col, degree[:m])
             options = [
@@ -323,7 +331,74 @@ def protect_table(  # noqa: C901 - the secondary-secrecy algorithm reads best as
         first = False
         if not bridge_rule():
             break
+    if not _enforce_audit(x, hc, hm, t):
+        return TableProtection(np.ones((m, k), dtype=bool), np.ones(m, dtype=bool), True)
     return TableProtection(hc, hm, False)
+
+
+def _useless_zeros(x: np.ndarray) -> np.ndarray:
+    """Zeros known to be zero whatever is hidden: in an all-zero row or column."""
+    zero = x == 0
+    return zero & ((x.sum(axis=1) == 0)[:, None] | (x.sum(axis=0) == 0)[None, :])
+
+
+def _enforce_audit(x: np.ndarray, hc: np.ndarray, hm: np.ndarray, t: int) -> bool:
+    """Add suppressions (in place) until every sensitive hidden count passes the audit.
+
+    For the failing count with the largest deficit, the free cells of its row and column
+    (and the margin of its row) are candidate complements: positive cells first, smallest
+    first, never a zero of an all-zero line. Up to AUDIT_TRIES are evaluated exactly and
+    the one that reduces the deficit most is hidden; if none does, all of them are hidden.
+    Hiding more only widens every interval (one equality less), so the counts already
+    passing keep passing and the loop ends: in the worst case the whole table is hidden,
+    which passes as soon as the column totals and grand total are ≥ t. Returns False when
+    even that fails (the table must then not be published at all).
+    """
+    m, k = x.shape
+    useless = _useless_zeros(x)
+    r = x.sum(axis=1)
+    while True:
+        fails = table_failures(x, hc, hm, t)
+        if not fails:
+            return True
+        i, j, deficit = max(fails, key=lambda f: (f[2], -f[0], -f[1]))
+        cands: list[tuple[float, int, int]] = []  # (preference, row, column or k = margin)
+        if j < k:
+            cands += [(x[a, j], a, j) for a in np.flatnonzero(~hc[:, j] & ~useless[:, j]) if a != i]
+            cands += [(x[i, b], i, b) for b in np.flatnonzero(~hc[i] & ~useless[i]) if b != j]
+            if not hm[i]:
+                cands.append((r[i], i, k))
+        else:
+            cands += [(r[a], a, k) for a in np.flatnonzero(~hm) if a != i and r[a] > 0]
+            cands += [(x[i, b], i, b) for b in np.flatnonzero(~hc[i] & ~useless[i])]
+        if not cands:
+            if hc.all() and hm.all():
+                return False
+            hc[:] = True
+            hm[:] = True
+            continue
+        cands.sort(key=lambda c: (c[0] == 0, c[0], c[1], c[2]))
+        best, best_deficit = None, deficit
+        for _, a, b in cands[:AUDIT_TRIES]:
+            _set(hc, hm, a, b, k, True)
+            d = cell_deficit(x, hc, hm, i, j, t)
+            _set(hc, hm, a, b, k, False)
+            if d < best_deficit:
+                best, best_deficit = (a, b), d
+                if d == 0:
+                    break
+        if best is not None:
+            _set(hc, hm, best[0], best[1], k, True)
+        else:
+            for _, a, b in cands:
+                _set(hc, hm, a, b, k, True)
+
+
+def _set(hc: np.ndarray, hm: np.ndarray, a: int, b: int, k: int, value: bool) -> None:
+    if b == k:
+        hm[a] = value
+    else:
+        hc[a, b] = value
 
 
 # --------------------------------------------------------------------------------------------
@@ -413,6 +488,7 @@ def _protect_units_once(
     if prev is not None and prev.all_hidden:
         return _all_hidden(tables, totals, t)
     hidden_units, all_hidden = protect_line(totals, t, seed=seed_units)
+    hidden_units, all_hidden = _enforce_unit_line(totals, hidden_units, all_hidden, t)
     if all_hidden:
         return _all_hidden(tables, totals, t)
     out: dict[str, TableProtection] = {}
@@ -425,6 +501,23 @@ def _protect_units_once(
         same_grouping = prev is not None and np.array_equal(prev.hidden_units, hidden_units)
         out[d] = protect_table(mat, t, seed_c, seed_m, seed_is_safe=same_grouping)
     return UnitsProtection(t, hidden_units, False, out)
+
+
+def _enforce_unit_line(
+    totals: np.ndarray, hidden: np.ndarray, all_hidden: bool, t: int
+) -> tuple[np.ndarray, bool]:
+    """Hide more units until the hidden EAJE sizes pass the audit (G − h ≥ t, see
+    secrecy_audit.unit_line_fails); with nothing left to hide, nothing is published."""
+    hidden = hidden.copy()
+    while not all_hidden and unit_line_fails(totals, hidden, t):
+        free = np.flatnonzero(~hidden & (totals > 1))  # a unit of 1 child adds nothing
+        if free.size == 0:
+            return np.ones_like(hidden), True
+        g, n = float(totals[hidden].sum()), int(hidden.sum())
+        enough = free[g + totals[free] - (n + 1) >= t]
+        pick = enough[np.argmin(totals[enough])] if enough.size else free[np.argmax(totals[free])]
+        hidden[pick] = True
+    return hidden, all_hidden
 
 
 def _lift(

@@ -1,7 +1,9 @@
 """Table exports in the formats French users open in Excel.
 
 CSV: `;` separator, decimal comma, UTF-8 with BOM (Excel detects the encoding).
-XLSX: one sheet per table, a source line under each table.
+XLSX: one sheet per table, a source line under each table. Text stays text: xlsxwriter's
+conversions of strings to hyperlinks (« http://… », « external:C:\… » would become live
+links), to formulas and to numbers are switched off (`XLSX_OPTIONS`).
 Formula-looking text cells (starting with = + - @, or tab/CR) are neutralised with a
 leading apostrophe so a spreadsheet never executes them (CSV/formula injection).
 """
@@ -15,6 +17,7 @@ import pandas as pd
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+XLSX_OPTIONS = {"strings_to_urls": False, "strings_to_formulas": False, "strings_to_numbers": False}
 
 
 def neutralise_cell(value: object) -> object:
@@ -50,7 +53,9 @@ def to_xlsx(sheets: dict[str, pd.DataFrame], sources: dict[str, str] | None = No
     """XLSX workbook, one sheet per table, a source line two rows below each table."""
     buf = io.BytesIO()
     used: set[str] = set()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
+    with pd.ExcelWriter(
+        buf, engine="xlsxwriter", engine_kwargs={"options": dict(XLSX_OPTIONS)}
+    ) as writer:
         for name, df in sheets.items():
             sheet = _SHEET_FORBIDDEN.sub(" ", str(name))[:31] or "Feuille"
             base, i = sheet, 2

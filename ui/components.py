@@ -12,6 +12,7 @@ from catalogue.sources import DEMO_LABEL
 from charts import plotly_figure
 from charts.spec import ChartSpec
 from reports.tables import to_csv_fr, to_xlsx
+from ui.text import md
 
 
 def chart(spec: ChartSpec, key: str) -> None:
@@ -28,13 +29,14 @@ def chart(spec: ChartSpec, key: str) -> None:
 
 
 def credits(lines: Iterable[str]) -> None:
-    """Source lines under a figure (deduplicated, in order)."""
+    """Source lines under a figure (deduplicated, in order), shown as plain text: they carry
+    producers and file names typed by users (ui.text.md)."""
     seen: list[str] = []
     for line in lines:
         if line and line not in seen:
             seen.append(line)
     if seen:
-        st.caption("  \n".join(seen))
+        st.caption("  \n".join(md(line) for line in seen))
 
 
 def demo_band(is_synthetic: bool, what: str = "") -> None:

@@ -7,7 +7,6 @@ st.dataframe / plain text (never rendered as HTML or Markdown).
 from __future__ import annotations
 
 import hashlib
-import re
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +18,7 @@ from datastore.schemas import DATASET_TYPES, NIVEAUX_CAF, dataset_type
 from datastore.store import DatasetMeta, StoreError
 from diagnostics.formatting import fmt_number
 from ui import cache
+from ui.text import md
 
 REPLACE_LABELS = {
     "same_millesime": "Remplacer le même millésime (garder les autres années)",
@@ -31,15 +31,6 @@ NATURE_LABELS = {
     Nature.SYNTHETIQUE: f"synthétique ({DEMO_LABEL})",
 }
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "parquet", "geojson", "json"]
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md_escape(text: str) -> str:
-    """Text from a user file shown in a Markdown element (alerts, captions): every Markdown
-    or HTML character is escaped, so a name can never become a link, an image or markup."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def kind_label(kind: str) -> str:
@@ -122,7 +113,7 @@ def render_datasets() -> None:
         try:
             ws.delete(meta.id)
         except StoreError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return
         st.session_state.pop("donnees_pick", None)
         st.toast(f"Jeu n° {meta.id} supprimé.")
@@ -232,18 +223,19 @@ def render_import() -> None:
 def render_last_commit() -> None:
     done = st.session_state.pop("donnees_last_commit", None)
     if done:
-        st.success(md_escape("Import enregistré : " + " ; ".join(done)))
+        st.success(md("Import enregistré : " + " ; ".join(done)))
 
 
 def render_report(prepared: Prepared) -> None:
     rep = prepared.report
     if prepared.ok:
-        st.success(rep.summary(), icon=":material/check_circle:")
+        st.success(md(rep.summary()), icon=":material/check_circle:")
     else:
-        st.error(rep.summary(), icon=":material/error:")
+        st.error(md(rep.summary()), icon=":material/error:")
     if prepared.mapping:
         st.caption(
-            "Colonnes reconnues : " + " · ".join(f"{h} → {c}" for h, c in prepared.mapping.items())
+            "Colonnes reconnues : "
+            + " · ".join(f"{md(h)} → {md(c)}" for h, c in prepared.mapping.items())
         )
     if rep.issues:
         frame = rep.as_frame()

@@ -23,6 +23,7 @@ from geodata.maps import MISSING_COLOR, classify_quantiles
 from geodata.territory import Level, Territory, communes_of, make_territory, normalize_text
 from ui import cache, state
 from ui.components import chart, credits, demo_band, download_table
+from ui.text import md
 
 SECRET = "s"
 SECRET_COLOR = "#8c8c8c"
@@ -340,9 +341,9 @@ def _pick_commune(index: pd.DataFrame, territory: Territory) -> str | None:
 def _header(ctx: _Context) -> None:
     v = ctx.view
     if ctx.id_eaje is not None:
-        st.subheader(f"{ctx.eaje_name} — {ctx.commune_name} ({v.code_insee})")
+        st.subheader(f"{md(ctx.eaje_name)} — {md(ctx.commune_name)} ({md(v.code_insee)})")
     else:
-        st.subheader(f"{ctx.commune_name} ({v.code_insee}) : {len(v.eaje)} EAJE")
+        st.subheader(f"{md(ctx.commune_name)} ({md(v.code_insee)}) : {len(v.eaje)} EAJE")
     if v.all_hidden:
         st.warning(
             f"Moins de {ctx.threshold} enfants accueillis dans les EAJE de la commune : tous les "
@@ -499,10 +500,10 @@ def _residence_map(ctx: _Context, res: pd.DataFrame) -> None:
     )
     ui_maps.show_map(m, key="filoue_map", clickable=False, height=420)
     outside = [c for c in known["code_insee"] if str(dep_of.get(c, "")) != str(dep)]
-    note = f"Contour rouge : {ctx.commune_name}, commune de l'EAJE."
+    note = f"Contour rouge : {md(ctx.commune_name)}, commune de l'EAJE."
     if outside:
         note += (
-            f" {len(outside)} commune(s) de résidence hors du département {dep} : voir le tableau."
+            f" {len(outside)} commune(s) de résidence hors du département {md(dep)} : voir le tableau."
         )
     st.caption(note)
 
@@ -566,7 +567,7 @@ _RANKINGS = {
 
 def _ranking_section(ctx: _Context) -> None:
     v = ctx.view
-    st.markdown(f"#### Comparer les EAJE de {ctx.commune_name}")
+    st.markdown(f"#### Comparer les EAJE de {md(ctx.commune_name)}")
     st.caption(
         "Classement des EAJE de la commune sur un même indicateur, par exemple la part des familles "
         "à bas revenus pour discuter de mixité sociale (bonus « mixité sociale »)."

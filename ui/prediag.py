@@ -33,6 +33,7 @@ from reports.prediag import (
 )
 from ui import cache
 from ui.components import chart, credits, demo_band
+from ui.text import md, url_query
 
 MODE_TERRITORY = "Le territoire sélectionné"
 MODE_CTG = "Une CTG importée"
@@ -243,19 +244,19 @@ def choose_subject(territory: Territory) -> Subject | None:
 
 
 def render_header(p: Prediag) -> None:
-    st.subheader(p.subject.title)
+    st.subheader(md(p.subject.title))
     st.caption(
         f"{len(p.subject.communes)} commune(s) · comparaison avec : "
-        + ", ".join(c.label for c in p.comparisons)
+        + ", ".join(md(c.label) for c in p.comparisons)
         + f" · édité le {p.generated:%d/%m/%Y}"
     )
     for note in p.subject.notes:
-        st.warning(note)
+        st.warning(md(note))
     if p.synthetic:
         demo_band(
             True,
             "une partie des chiffres de ce pré-diagnostic (sections : "
-            + ", ".join(s.title for s in p.sections if s.synthetic)
+            + ", ".join(md(s.title) for s in p.sections if s.synthetic)
             + ")",
         )
 
@@ -292,12 +293,13 @@ def render_downloads(subject: Subject) -> None:
 
 
 def atelier_query(subject: Subject, diapo: int = 1) -> str:
-    """Query string of the workshop view for a subject (only territories and CTG have a URL)."""
+    """Query string of the workshop view for a subject, every value percent-encoded (a CTG id
+    comes from an imported file)."""
     if subject.kind in ("commune", "epci"):
-        return f"niveau={subject.kind}&code={subject.code}&diapo={diapo}"
+        return url_query({"niveau": subject.kind, "code": subject.code, "diapo": diapo})
     if subject.kind == "ctg":
-        return f"ctg={subject.code}&diapo={diapo}"
-    return f"communes={','.join(subject.communes)}&diapo={diapo}"
+        return url_query({"ctg": subject.code, "diapo": diapo})
+    return url_query({"communes": ",".join(subject.communes), "diapo": diapo})
 
 
 def render_section(subject: Subject, section: Section) -> None:
@@ -305,29 +307,29 @@ def render_section(subject: Subject, section: Section) -> None:
     if section.figures:
         cols = st.columns(min(len(section.figures), 4))
         for i, f in enumerate(section.figures):
-            cols[i % len(cols)].metric(f.label, f.text)
+            cols[i % len(cols)].metric(md(f.label), f.text)
         credits(dict.fromkeys(f.source for f in section.figures))
     if section.sentences:
-        st.markdown("\n".join(f"- {s}" for s in section.sentences))
+        st.markdown("\n".join(f"- {md(s)}" for s in section.sentences))
     for i, c in enumerate(section.charts):
         if c.kind == "carte":
-            st.markdown(f"**{c.title}**")
+            st.markdown(f"**{md(c.title)}**")
             st.image(chart_png(subject, c), width=640)
         else:  # the PDF draws the same specification (charts.static)
             chart(c, key=f"prediag_{section.id}_{c.id}_{i}")
         if c.note:
-            st.caption(c.note)
+            st.caption(md(c.note))
         credits(c.source.split(" ; ") + ([f"« {DEMO_LABEL} »"] if c.synthetic else []))
     for t in section.tables:
-        st.markdown(f"**{t.title}**")
+        st.markdown(f"**{md(t.title)}**")
         st.dataframe(t.frame, hide_index=True, width="stretch")
         if t.note:
-            st.caption(t.note)
+            st.caption(md(t.note))
         credits(t.source.split(" ; ") + ([f"« {DEMO_LABEL} »"] if t.synthetic else []))
     if section.missing:
         st.info(
             "**Données non disponibles dans l'espace de travail**\n\n"
-            + "\n".join(f"- {m}" for m in section.missing)
+            + "\n".join(f"- {md(m)}" for m in section.missing)
         )
 
 

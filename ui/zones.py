@@ -37,6 +37,7 @@ from geodata.territory import Level, Territory, make_territory
 from reports.tables import to_csv_fr, to_xlsx
 from ui import cache, maps, state
 from ui.components import chart, credits, demo_band
+from ui.text import md
 
 KINDS = kinds_read_by(Analysis.ZONES)
 ZONE_STROKE = "#7a0177"
@@ -596,7 +597,7 @@ def saved_section(
         disabled=not name.strip() or not payload["communes"],
     ):
         ws.save_document(zones.ZONING_DOCUMENT_KIND, name.strip(), {**payload, "nom": name.strip()})
-        st.success(f"Zonage « {name.strip()} » enregistré dans l'espace de travail.")
+        st.success(f"Zonage « {md(name)} » enregistré dans l'espace de travail.")
     saved = ws.documents(zones.ZONING_DOCUMENT_KIND)
     here = {d.nom: d for d in zones.saved_zonings(saved, territory.key)}
     if here:
@@ -617,7 +618,7 @@ def saved_section(
         members = doc.members()
         rules, combine = doc.rules()
         st.caption(
-            f"Version « {picked} » du {doc.date[:10]} : "
+            f"Version « {md(picked)} » du {md(doc.date[:10])} : "
             f"{len(doc.communes)} commune(s) en {len(doc.zones)} "
             f"zone(s) ; règles : {', '.join(r.label for r in rules) or 'aucune'} "
             f"({zones.COMBINE_LABELS.get(combine, combine)}) ; taux cible "
@@ -718,7 +719,7 @@ def trajectory_section(
             situation, t_target, horizon, planned, scenarios
         )
     except ValueError as err:
-        st.error(str(err))
+        st.error(md(err))
         return
     _trajectory_results(results, summary, scenarios, lines, start)
 
@@ -865,7 +866,7 @@ def _trajectory_results(
     )
     st.dataframe(display_fr(summary_fr(summary)), hide_index=True, width="stretch")
     for r in results:
-        st.caption(f"**Méthode** — {r.method}")
+        st.caption(f"**Méthode** — {md(r.method)}")
     with st.expander("Détail année par année"):
         detail = trajectory_table_fr(long)
         st.dataframe(display_fr(detail), hide_index=True, width="stretch")

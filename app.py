@@ -10,7 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from datastore.store import StoreError
 from ui import pages, state
+from ui.text import md
 
 # A local image: a material icon or an emoji favicon would be fetched from a CDN, and the
 # app must work with no internet access.
@@ -24,5 +26,11 @@ st.set_page_config(
 )
 
 navigation = st.navigation(pages.navigation())
-state.render_sidebar()
-navigation.run()
+# A workspace fault (damaged, read-only, missing file, full disk) is told in French, without
+# server paths, instead of a traceback (datastore.store.fault_message).
+try:
+    state.render_sidebar()
+    navigation.run()
+except StoreError as exc:
+    st.error(md(exc), icon=":material/database:")
+    st.stop()

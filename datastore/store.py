@@ -12,10 +12,21 @@ JSON documents (CTG checklists, saved zonings, settings) and `meta` (revision co
 bumped by every write, used as cache key by the UI).
 
 The folder is set by the environment variable DIAG_WORKSPACE_DIR (default: ./workspace).
+
+Faults (issue 12): every SQLite or file-system error is turned into a `StoreError` whose
+French message says what happened, that nothing was changed, and what to do, without any
+server path (`fault_message`): damaged file (truncated, garbage, « not a database »),
+read-only folder or file, missing file, full disk, locked workspace. The file is created
+only when the workspace is opened for the first time and does not exist; afterwards it is
+opened with `mode=rw`, so a file that disappears is reported instead of being silently
+recreated, and a 0-byte file is reported instead of being refilled with the demo data. A
+failed write is rolled back when SQLite has not already done it, so the real cause
+(e.g. « disque plein ») is reported rather than « cannot rollback ».
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -24,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.request import pathname2url
 
 import pandas as pd
 
@@ -124,12 +136,97 @@ class StoreError(Exception):
     """A workspace operation failed; the message is in French."""
 
 
+_NOTHING_CHANGED = "Rien n'a été modifié : les données déjà enregistrées restent celles en cours."
+
+
+def _read_only(folder: Path | None) -> bool:
+    if folder is None or not folder.exists():
+        return False
+    try:
+        return not os.access(folder, os.W_OK) or bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def fault_message(exc: BaseException, folder: Path | None = None) -> str:
+    """French message (no server path) for a SQLite or file-system error on the workspace
+    (`folder`: the workspace folder, to tell a read-only folder from a missing file)."""
+    text = str(exc).lower()
+    code = getattr(exc, "errno", None)
+    if "unable to open" in text and _read_only(folder):
+        code = errno.EROFS
+    if code == errno.ENOSPC or "disk is full" in text or "no space" in text:
+        return (
+            "Le disque du serveur est plein : l'enregistrement n'a pas pu se terminer. "
+            f"{_NOTHING_CHANGED} Libérez de l'espace disque sur le serveur (ou demandez-le à "
+            "l'administrateur), puis recommencez."
+        )
+    if (
+        code in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or "readonly" in text
+        or "read-only" in text
+        or "permission denied" in text
+    ):
+        return (
+            "L'espace de travail est en lecture seule (droits insuffisants sur son dossier ou "
+            f"son fichier) : il ne peut pas être modifié. {_NOTHING_CHANGED} Demandez à "
+            "l'administrateur de rendre le dossier de l'espace de travail accessible en écriture "
+            "(variable DIAG_WORKSPACE_DIR)."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (
+            "Le fichier de l'espace de travail est endommagé (tronqué ou illisible) : il ne peut "
+            "pas être lu. Rien n'a été modifié. Restaurez une sauvegarde de l'espace de travail, "
+            "ou mettez le fichier endommagé de côté pour repartir d'un espace de travail neuf "
+            "(les données par défaut seront rechargées, vos imports seront à refaire)."
+        )
+    if "locked" in text or "busy" in text:
+        return (
+            "L'espace de travail est occupé par une autre opération (import en cours ?). "
+            "Rien n'a été modifié. Patientez quelques secondes, puis recommencez."
+        )
+    if "unable to open" in text or code == errno.ENOENT:
+        return (
+            "Le fichier de l'espace de travail est introuvable ou ne peut pas être ouvert "
+            "(déplacé, supprimé, ou dossier inaccessible). Rien n'a été modifié. Vérifiez le "
+            "dossier de l'espace de travail (variable DIAG_WORKSPACE_DIR) ou restaurez une "
+            "sauvegarde, puis rechargez la page."
+        )
+    return (
+        f"Erreur de l'espace de travail ({type(exc).__name__}). {_NOTHING_CHANGED} "
+        "Rechargez la page ; si l'erreur persiste, signalez-la à l'administrateur "
+        "(le journal du serveur en donne le détail)."
+    )
+
+
+def _store_error(exc: BaseException, folder: Path | None = None) -> StoreError:
+    return StoreError(fault_message(exc, folder))
+
+
+_FAULTS = (sqlite3.Error, OSError, pd.errors.DatabaseError)
+
+
 class Workspace:
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else workspace_dir()
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _store_error(exc) from exc
         self.path = self.root / DB_NAME
-        with self._connect() as con:
+        try:
+            create = not self.path.exists()
+            empty = not create and self.path.stat().st_size == 0
+        except OSError as exc:
+            raise _store_error(exc, self.root) from exc
+        if empty:
+            raise StoreError(
+                "Le fichier de l'espace de travail est vide (0 octet) : il a probablement été "
+                "tronqué (disque plein, copie interrompue). Il n'a pas été rempli à nouveau, pour "
+                "ne rien masquer. Restaurez une sauvegarde de l'espace de travail, ou supprimez ce "
+                "fichier vide pour repartir des données par défaut."
+            )
+        with self._connect(create=create) as con:
             con.executescript(
                 """
                 CREATE TABLE IF NOT EXISTS datasets (
@@ -156,13 +253,24 @@ class Workspace:
             _add_new_columns(con)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+    def _connect(self, create: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection; SQLite and file errors become a French StoreError.
+
+        The file is created only when `create` (first opening); otherwise a missing file is
+        an error, never a new empty workspace.
+        """
+        uri = f"file:{pathname2url(str(self.path))}?mode={'rwc' if create else 'rw'}"
+        try:
+            con = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+        except _FAULTS as exc:
+            raise _store_error(exc, self.root) from exc
         try:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA busy_timeout=30000")
             con.execute("PRAGMA synchronous=NORMAL")
             yield con
+        except _FAULTS as exc:
+            raise _store_error(exc, self.root) from exc
         finally:
             con.close()
 
@@ -172,14 +280,19 @@ class Workspace:
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            else:
                 con.execute(
                     "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'"
                 )
                 con.execute("COMMIT")
+            except BaseException:
+                # SQLite may already have rolled back (e.g. disk full): rolling back again
+                # would raise « cannot rollback » and hide the real cause.
+                if con.in_transaction:
+                    try:
+                        con.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass  # the original error is the one to report
+                raise
 
     # ------------------------------------------------------------------ reads
     def revision(self) -> int:

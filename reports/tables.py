@@ -1,4 +1,4 @@
-"""Table exports in the formats French users open in Excel.
+r"""Table exports in the formats French users open in Excel.
 
 CSV: `;` separator, decimal comma, UTF-8 with BOM (Excel detects the encoding).
 XLSX: one sheet per table, a source line under each table. Text stays text: xlsxwriter's

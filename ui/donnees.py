@@ -13,6 +13,7 @@ import streamlit as st
 
 from catalogue.sources import DEMO_LABEL, SOURCES, Nature
 from datastore.examples import example_csv, example_geojson, schema_frame
+from datastore.filenames import check_upload_name
 from datastore.importers import ImportOptions, Prepared, commit, guess_kind, prepare
 from datastore.schemas import DATASET_TYPES, NIVEAUX_CAF, dataset_type
 from datastore.store import DatasetMeta, StoreError
@@ -145,9 +146,16 @@ def render_import() -> None:
     upload = st.file_uploader("Fichier à importer", type=UPLOAD_TYPES, key="donnees_upload")
     if upload is None:
         return
+    checked = check_upload_name(upload.name)
+    if checked.error:
+        st.error(md(checked.error), icon=":material/error:")
+        return
+    if checked.note:
+        st.warning(md(checked.note))
+    file_name = checked.name
     data = upload.getvalue()
     kinds = list(DATASET_TYPES)
-    guessed = guess_kind(upload.name)
+    guessed = guess_kind(file_name)
     kind = st.selectbox(
         "Type de données",
         kinds,
@@ -196,12 +204,10 @@ def render_import() -> None:
         niveau=niveau,
         drop_bad_signatory_lines=drop_bad,
     )
-    key = f"{_prepared_key(data, upload.name, kind, opts)}|{drop_bad}"
+    key = f"{_prepared_key(data, file_name, kind, opts)}|{drop_bad}"
     if st.session_state.get("donnees_prepared_key") != key:
         with st.spinner("Lecture et validation du fichier…"):
-            st.session_state["donnees_prepared"] = prepare(
-                kind, data, name=upload.name, options=opts
-            )
+            st.session_state["donnees_prepared"] = prepare(kind, data, name=file_name, options=opts)
         st.session_state["donnees_prepared_key"] = key
     prepared: Prepared = st.session_state["donnees_prepared"]
     render_report(prepared)
@@ -214,7 +220,11 @@ def render_import() -> None:
         format_func=REPLACE_LABELS.__getitem__,
     )
     if st.button("Enregistrer dans l'espace de travail", type="primary", key="donnees_commit"):
-        metas = commit(cache.workspace(), prepared, replace)
+        try:
+            metas = commit(cache.workspace(), prepared, replace)
+        except StoreError as exc:  # full disk, read-only or damaged workspace: nothing stored
+            st.error(md(exc), icon=":material/error:")
+            return
         st.session_state.pop("donnees_prepared_key", None)
         st.session_state["donnees_last_commit"] = [_meta_label(m) for m in metas]
         st.rerun()

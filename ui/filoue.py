@@ -502,9 +502,7 @@ def _residence_map(ctx: _Context, res: pd.DataFrame) -> None:
     outside = [c for c in known["code_insee"] if str(dep_of.get(c, "")) != str(dep)]
     note = f"Contour rouge : {md(ctx.commune_name)}, commune de l'EAJE."
     if outside:
-        note += (
-            f" {len(outside)} commune(s) de résidence hors du département {md(dep)} : voir le tableau."
-        )
+        note += f" {len(outside)} commune(s) de résidence hors du département {md(dep)} : voir le tableau."
     st.caption(note)
 
 

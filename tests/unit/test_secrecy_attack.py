@@ -54,9 +54,7 @@ class Model:
         return v
 
     def value(self, coefs: np.ndarray) -> float:
-        base = np.concatenate(
-            [self.truth[d].ravel() for d in self.rows] + [self.truth["T"]]
-        )
+        base = np.concatenate([self.truth[d].ravel() for d in self.rows] + [self.truth["T"]])
         return float(coefs @ base)
 
 
@@ -91,9 +89,15 @@ def publications(model: Model, views: dict[int, F.CommuneView], thresholds) -> l
         view = views[t]
         if view.all_hidden:
             continue
-        out.append((sum((model.total(u) for u in range(len(model.ids))), np.zeros(model.n_vars)),
-                    view.totals["enfants"]))
-        for u, (id_eaje, n) in enumerate(zip(view.eaje["id_eaje"], view.eaje["enfants"], strict=True)):
+        out.append(
+            (
+                sum((model.total(u) for u in range(len(model.ids))), np.zeros(model.n_vars)),
+                view.totals["enfants"],
+            )
+        )
+        for u, (id_eaje, n) in enumerate(
+            zip(view.eaje["id_eaje"], view.eaje["enfants"], strict=True)
+        ):
             assert id_eaje == model.ids[u]
             if pd.notna(n):
                 out.append((model.total(u), n))
@@ -118,7 +122,10 @@ def attack(model: Model, published: list, level: int) -> list[tuple[str, float, 
     rhs = [v for _, v in published]
     for d, rows in model.rows.items():  # every breakdown of a unit adds up to its total
         for u in range(k):
-            eq.append(sum((model.cell(d, i, u) for i in range(len(rows))), np.zeros(model.n_vars)) - model.total(u))
+            eq.append(
+                sum((model.cell(d, i, u) for i in range(len(rows))), np.zeros(model.n_vars))
+                - model.total(u)
+            )
             rhs.append(0.0)
     a = np.vstack(eq)
     lb = np.zeros(model.n_vars)
@@ -166,7 +173,9 @@ def assert_protected(prep: F.FilouePrepared, code: str) -> None:
 def test_issue_12_case_01007():
     """EAJE_0: 3 children aged 1 and 3 aged 2; EAJE_1: 8 aged 1; EAJE_2: 7 aged 2."""
     ext = extract(
-        children("EAJE_0", "01007", [12] * 3 + [24] * 3, ["couple"] * 6, ["QF < 700"] * 6, ["01007"] * 6),
+        children(
+            "EAJE_0", "01007", [12] * 3 + [24] * 3, ["couple"] * 6, ["QF < 700"] * 6, ["01007"] * 6
+        ),
         children("EAJE_1", "01007", [12] * 8, ["couple"] * 8, ["QF < 700"] * 8, ["01007"] * 8),
         children("EAJE_2", "01007", [24] * 7, ["couple"] * 7, ["QF < 700"] * 7, ["01007"] * 7),
     )
@@ -184,8 +193,9 @@ def random_commune(rng: np.random.Generator, code: str) -> list[dict]:
         n = int(rng.choice([1, 2, 3, 4, 6, 8, 12, 20]))
         ages = rng.choice([6, 18, 30, 40], size=n, p=rng.dirichlet(np.full(4, 0.3))).tolist()
         sit = rng.choice(["couple", "monoparentale", "autre"], size=n, p=[0.75, 0.2, 0.05]).tolist()
-        rev = rng.choice(["QF < 700", "QF 700 à 1 099", "QF ≥ 1 100"], size=n,
-                         p=rng.dirichlet(np.full(3, 0.4))).tolist()
+        rev = rng.choice(
+            ["QF < 700", "QF 700 à 1 099", "QF ≥ 1 100"], size=n, p=rng.dirichlet(np.full(3, 0.4))
+        ).tolist()
         res = rng.choice(neighbours, size=n, p=[0.7, 0.1, 0.1, 0.1]).tolist()
         rows += children(f"E{e}", code, ages, sit, rev, res)
     return rows

@@ -17,7 +17,7 @@ HOSTILE = [
     "https://example.org/x",
     "mailto:a@b.fr",
     "ftp://example.org/f",
-    "=HYPERLINK(\"http://x\",\"clic\")",
+    '=HYPERLINK("http://x","clic")',
     "+1+1",
     "@SUM(A1)",
     "0123",

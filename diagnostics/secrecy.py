@@ -1,14 +1,22 @@
-"""Statistical secrecy for counts of children (primary and secondary cell suppression).
+"""Statistical secrecy for counts of children (primary and secondary cell suppression, audit).
 
 Rules (counts of people, e.g. children of one EAJE by age band):
 
 * **Primary suppression**: a count ``n`` with ``0 < n < threshold`` is hidden (default
   threshold 5). Zeros are published: they describe no one.
-* **Secondary suppression**: more cells are hidden so that no hidden cell can be
-  recovered exactly from what is published: from a total, from the other rows or columns,
-  or by difference between two published aggregates (commune minus the other EAJE).
-  In each additive line whose total is published, the hidden cells are at least two and
-  add up to at least ``threshold`` (so a hidden group is never a single small group).
+* **Secondary suppression** (heuristic, fast): more cells are hidden so that no hidden
+  cell can be recovered exactly from what is published: from a total, from the other rows
+  or columns, or by difference between two published aggregates (commune minus the other
+  EAJE). In each additive line whose total is published, the hidden cells are at least
+  two and add up to at least ``threshold``; no hidden cell is a bridge of the suppression
+  graph (see below). A zero in a row or column known to be all zero is never chosen as a
+  complement: counts are ≥ 0, so it is known to be 0 and protects nothing.
+* **Audit** (the proof, `diagnostics.secrecy_audit`): the linear-programming interval of
+  every hidden count below the threshold, computed from everything published and the fact
+  that counts are integers ≥ 0, must satisfy the protection rule ``hi ≥ threshold`` and
+  ``hi − lo ≥ threshold``. When it does not, more cells are hidden (`_enforce_audit`)
+  until it does. For the EAJE sizes the attacker also knows that a listed EAJE has at least
+  one child (`secrecy_audit.unit_line_fails`).
 
 Tables protected here are *units × categories* with published unit totals:
 rows = categories (age bands, income bands, communes of residence…), columns = units
@@ -16,23 +24,24 @@ rows = categories (age bands, income bands, communes of residence…), columns =
 commune). With the unit totals and the grand total published, the only unknowns an
 attacker has are the hidden cells and hidden row margins, and each of them appears in
 exactly two additive equations (its row, its column). The hidden cells are then the
-edges of a bipartite graph (row nodes, column nodes, one node for the margin column) and
-a hidden cell can be solved for exactly **iff it is a bridge** of that graph (an edge on
-no cycle). `protect_table` adds suppressions until there is no bridge; the tests check
-the result with an independent linear-algebra attacker.
+edges of a bipartite graph (row nodes, column nodes, one node for the margin column): a
+hidden cell can be solved for exactly iff it is a bridge of that graph, and its whole
+feasible interval is a maximum-flow problem on that graph (the audit).
 
 Several tables share the unit totals (age, family situation, income and residence are
 four breakdowns of the same children). `protect_units` first protects the unit totals
 (a one-line table); the units whose total is hidden are merged into one group column
-(at least two units, at least ``threshold`` children) whose total is then known, so every
+(at least two units, enough children for the audit) whose total is then known, so every
 dimension table has only published column totals: tables share no unknown and the
-protection of each one holds for all of them together.
+protection (and audit) of each one holds for all of them together.
 
-Thresholds: the chosen threshold can be changed by the user. To stop an attacker from
-combining two publications made with two thresholds, the protection at threshold t is
-seeded with the protection at t - 1 (down to ``floor``): everything published at a higher
-threshold can be derived from what is published at a lower one, so publishing both
-teaches nothing more than the lower one alone.
+Thresholds: the chosen threshold can be changed by the user (UI_MIN_THRESHOLD to
+UI_MAX_THRESHOLD). To stop an attacker from combining two publications made with two
+thresholds, the protection at threshold t is seeded with the (audited) protection at
+t - 1 (down to ``floor``): everything published at a higher threshold can be derived from
+what is published at a lower one, so publishing all of them teaches nothing more than the
+lowest one alone, which is audited at its own threshold. The tests attack the union of
+all thresholds with integer programming (tests/unit/test_secrecy_attack.py).
 """
 
 from __future__ import annotations
@@ -181,6 +190,7 @@ class TableProtection:
     cells: np.ndarray
     margin: np.ndarray
     all_hidden: bool = False
+    audit_added: int = 0  # suppressions added because the audit found a too narrow interval
 
 
 def protect_table(  # noqa: C901 - the secondary-secrecy algorithm reads best as one loop
@@ -331,9 +341,10 @@ def protect_table(  # noqa: C901 - the secondary-secrecy algorithm reads best as
         first = False
         if not bridge_rule():
             break
+    before = int(hc.sum() + hm.sum())
     if not _enforce_audit(x, hc, hm, t):
         return TableProtection(np.ones((m, k), dtype=bool), np.ones(m, dtype=bool), True)
-    return TableProtection(hc, hm, False)
+    return TableProtection(hc, hm, False, int(hc.sum() + hm.sum()) - before)
 
 
 def _useless_zeros(x: np.ndarray) -> np.ndarray:
@@ -429,6 +440,11 @@ class UnitsProtection:
     @property
     def has_group(self) -> bool:
         return bool(self.hidden_units.any())
+
+    @property
+    def audit_added(self) -> int:
+        """Cells hidden by the audit on top of the line and bridge rules (this threshold)."""
+        return sum(tp.audit_added for tp in self.tables.values())
 
 
 def grouped_matrix(cells: np.ndarray, hidden_units: np.ndarray) -> np.ndarray:

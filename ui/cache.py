@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from datastore.store import Dataset, Workspace
+from diagnostics import filoue
 from geodata import reference
 from geodata.territory import Geography, SearchIndex
 
@@ -49,3 +50,22 @@ def dataset(kind: str) -> Dataset:
 
 def revision() -> int:
     return workspace().revision()
+
+
+# ----------------------------------------------------------------------------- Filoué
+
+
+@st.cache_data(show_spinner="Agrégation de l'extrait Filoué…", max_entries=2)
+def filoue_prepared(annee: int, revision: int) -> filoue.FilouePrepared:  # noqa: ARG001 - Streamlit cache key
+    """Per-EAJE aggregation of one year of the Filoué extract (once per extract and year)."""
+    return filoue.prepare(workspace().read("filoue").frame, annee)
+
+
+@st.cache_data(show_spinner="Secret statistique et audit…", max_entries=64)
+def filoue_commune_view(
+    annee: int, code_insee: str, threshold: int, revision: int
+) -> filoue.CommuneView:
+    """Protected figures of one commune: suppression, then the audit of every hidden count
+    (diagnostics.secrecy_audit) until each interval is wide enough. Cached per commune and
+    threshold: a user switching back and forth pays the audit once."""
+    return filoue.commune_view(filoue_prepared(annee, revision), code_insee, threshold)

@@ -18,7 +18,7 @@ from charts import filoue as chart_defs
 from charts.spec import ChartSpec
 from diagnostics import filoue as F
 from diagnostics.formatting import fmt_number, fmt_signed
-from diagnostics.secrecy import DEFAULT_THRESHOLD, UI_MIN_THRESHOLD
+from diagnostics.secrecy import DEFAULT_THRESHOLD, UI_MAX_THRESHOLD, UI_MIN_THRESHOLD
 from geodata.maps import MISSING_COLOR, classify_quantiles
 from geodata.territory import Level, Territory, communes_of, make_territory, normalize_text
 from ui import cache, state
@@ -27,7 +27,6 @@ from ui.text import md
 
 SECRET = "s"
 SECRET_COLOR = "#8c8c8c"
-MAX_UI_THRESHOLD = 20
 POP_COLORS = {"eaje": "#1f5fa8", "commune": "#7fb2e5", "alloc": "#e6862e"}
 TABS = ("Données de cadrage", "Âges des enfants", "Situation familiale", "Revenus des familles")
 
@@ -35,11 +34,6 @@ TABS = ("Données de cadrage", "Âges des enfants", "Situation familiale", "Reve
 # --------------------------------------------------------------------------------------------
 # Cached data
 # --------------------------------------------------------------------------------------------
-
-
-@st.cache_data(show_spinner="Agrégation de l'extrait Filoué…", max_entries=2)
-def _prepared(annee: int, revision: int) -> F.FilouePrepared:  # noqa: ARG001 - Streamlit cache key
-    return F.prepare(cache.workspace().read("filoue").frame, annee)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -53,11 +47,6 @@ def _years(revision: int) -> list[int]:  # noqa: ARG001 - Streamlit cache key
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _commune_view(annee: int, code_insee: str, threshold: int, revision: int) -> F.CommuneView:
-    return F.commune_view(_prepared(annee, revision), code_insee, threshold)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
 def _reference_view(annee: int, code_insee: str, threshold: int, revision: int) -> F.ReferenceView:  # noqa: ARG001 - Streamlit cache key
     ref = cache.dataset("filoue_reference").frame
     return F.reference_view(ref, code_insee, annee, threshold)
@@ -66,7 +55,7 @@ def _reference_view(annee: int, code_insee: str, threshold: int, revision: int) 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _eaje_index(annee: int, revision: int) -> pd.DataFrame:
     """EAJE list with commune names and a normalised search text."""
-    eaje = _prepared(annee, revision).eaje[["id_eaje", "nom_eaje", "code_insee_eaje"]].copy()
+    eaje = cache.filoue_prepared(annee, revision).eaje[["id_eaje", "nom_eaje", "code_insee_eaje"]].copy()
     names = cache.geography().communes.set_index("code_insee")["nom"]
     eaje["commune"] = eaje["code_insee_eaje"].map(names).fillna(eaje["code_insee_eaje"]).astype(str)
     eaje["label"] = (
@@ -195,7 +184,7 @@ def render() -> None:
         c2.number_input(
             "Seuil du secret statistique",
             min_value=UI_MIN_THRESHOLD,
-            max_value=MAX_UI_THRESHOLD,
+            max_value=UI_MAX_THRESHOLD,
             value=DEFAULT_THRESHOLD,
             step=1,
             key="filoue_seuil",
@@ -206,7 +195,7 @@ def render() -> None:
     )
     mode = c3.radio("Profil de", ["Un EAJE", "Une commune"], horizontal=True, key="filoue_mode")
 
-    prep = _prepared(int(annee), revision)
+    prep = cache.filoue_prepared(int(annee), revision)
     index = _eaje_index(int(annee), revision)
     if index.empty:
         st.info(f"Aucun EAJE dans l'extrait Filoué {annee}.")
@@ -223,7 +212,7 @@ def render() -> None:
         if code is None:
             return
 
-    view = _commune_view(int(annee), code, threshold, revision)
+    view = cache.filoue_commune_view(int(annee), code, threshold, revision)
     ref = _reference_view(int(annee), code, threshold, revision)
     src = [m.credit() for m in metas]
     ref_src = [m.credit() for m in _metas("filoue_reference")]
@@ -280,7 +269,10 @@ class _Context:
             lines += [f"{line} (enfants allocataires{year})" for line in self.ref_src]
         lines.append(
             f"« {SECRET} » : secret statistique (effectif inférieur à {self.threshold}, ou masqué "
-            "pour qu'aucun effectif masqué ne puisse être retrouvé par différence)."
+            "pour qu'aucun effectif masqué ne puisse être retrouvé par différence). Secret "
+            "vérifié : à partir de tout ce que la page publie, à tous les seuils, chaque effectif "
+            f"masqué inférieur à {self.threshold} reste compris entre des bornes écartées d'au "
+            f"moins {self.threshold}, dont la plus haute atteint {self.threshold}."
         )
         return lines
 

@@ -40,6 +40,7 @@ from diagnostics.secrecy import (
     UnitsProtection,
     protect_line_chain,
     protect_units,
+    protect_units_step,
 )
 
 AGE_BANDS = ("< 1 an", "1 an", "2 ans", "3 ans et plus")
@@ -306,6 +307,7 @@ class CommuneView:
         str, pd.DataFrame
     ]  # dimension -> index modalite, columns visible id_eaje + COMMUNE
     all_hidden: bool
+    protection: UnitsProtection | None = None  # the audited suppression behind the figures
 
     @property
     def ids(self) -> list[str]:
@@ -355,9 +357,17 @@ def group_rare_residences(
 
 
 def commune_view(
-    prep: FilouePrepared, code_insee: str, threshold: int = DEFAULT_THRESHOLD
+    prep: FilouePrepared,
+    code_insee: str,
+    threshold: int = DEFAULT_THRESHOLD,
+    previous: CommuneView | None = None,
 ) -> CommuneView:
-    """Statistical secrecy applied to every EAJE of a commune and to the commune totals."""
+    """Statistical secrecy applied to every EAJE of a commune and to the commune totals.
+
+    The protection at a threshold is built on the one at the threshold below (nested
+    publications, see diagnostics.secrecy); `previous`, the view of the same commune at
+    threshold − 1, saves recomputing that chain (same result).
+    """
     code = str(code_insee)
     start, end = prep.eaje_rows(code)
     eaje = prep.eaje.iloc[start:end].reset_index(drop=True)
@@ -368,7 +378,18 @@ def commune_view(
     }
     mats[RESIDENCE] = group_rare_residences(mats[RESIDENCE], code)
     totals = eaje["enfants"].to_numpy(dtype=float)
-    prot = protect_units({d: m.to_numpy() for d, m in mats.items()}, totals, threshold)
+    arrays = {d: m.to_numpy() for d, m in mats.items()}
+    if (
+        previous is not None
+        and previous.protection is not None
+        and previous.code_insee == code
+        and previous.annee == prep.annee
+        and previous.threshold == threshold - 1
+        and threshold - 1 >= DEFAULT_THRESHOLD
+    ):
+        prot = protect_units_step(arrays, totals, threshold, previous.protection)
+    else:
+        prot = protect_units(arrays, totals, threshold)
     return _publish(code, prep.annee, threshold, eaje, mats, prot)
 
 
@@ -415,7 +436,9 @@ def _publish(
         t = pd.DataFrame(shown, index=mat.index, columns=visible)
         t[COMMUNE] = commune
         tables[dim] = t
-    return CommuneView(code, annee, threshold, out_eaje, totals, tables, bool(prot.all_hidden))
+    return CommuneView(
+        code, annee, threshold, out_eaje, totals, tables, bool(prot.all_hidden), prot
+    )
 
 
 @dataclass(frozen=True)

@@ -480,6 +480,20 @@ def protect_units(
     return prev
 
 
+def protect_units_step(
+    tables: Mapping[str, np.ndarray],
+    totals: np.ndarray,
+    threshold: int,
+    previous: UnitsProtection,
+) -> UnitsProtection:
+    """The protection at `threshold` from the one at threshold − 1 (one step of the chain
+    of `protect_units`, same result)."""
+    t = _check_threshold(threshold)
+    if previous.threshold != t - 1:
+        raise ValueError("la protection précédente doit être celle du seuil immédiatement inférieur")
+    return _protect_units_once(tables, np.asarray(totals, dtype=float), t, previous)
+
+
 def _all_hidden(tables: Mapping[str, np.ndarray], totals: np.ndarray, t: int) -> UnitsProtection:
     """Protection hiding every unit and every cell (nothing can be shown)."""
     return UnitsProtection(

@@ -67,5 +67,11 @@ def filoue_commune_view(
 ) -> filoue.CommuneView:
     """Protected figures of one commune: suppression, then the audit of every hidden count
     (diagnostics.secrecy_audit) until each interval is wide enough. Cached per commune and
-    threshold: a user switching back and forth pays the audit once."""
-    return filoue.commune_view(filoue_prepared(annee, revision), code_insee, threshold)
+    threshold: a user switching back and forth pays the audit once, and raising the
+    threshold by one reuses the (cached) protection at the threshold below."""
+    from diagnostics.secrecy import DEFAULT_THRESHOLD
+
+    previous = None
+    if threshold > DEFAULT_THRESHOLD:
+        previous = filoue_commune_view(annee, code_insee, threshold - 1, revision)
+    return filoue.commune_view(filoue_prepared(annee, revision), code_insee, threshold, previous)

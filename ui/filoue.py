@@ -270,9 +270,9 @@ class _Context:
         lines.append(
             f"« {SECRET} » : secret statistique (effectif inférieur à {self.threshold}, ou masqué "
             "pour qu'aucun effectif masqué ne puisse être retrouvé par différence). Secret "
-            "vérifié : à partir de tout ce que la page publie, à tous les seuils, chaque effectif "
-            f"masqué inférieur à {self.threshold} reste compris entre des bornes écartées d'au "
-            f"moins {self.threshold}, dont la plus haute atteint {self.threshold}."
+            "vérifié : même en combinant tout ce que la page publie, à tous les seuils, un "
+            f"effectif masqué inférieur à {self.threshold} ne peut être situé qu'entre deux bornes "
+            f"distantes d'au moins {self.threshold}, la plus haute valant au moins {self.threshold}."
         )
         return lines
 

@@ -303,3 +303,19 @@ def test_certificate_never_certifies_a_failing_cell(seed):
         if good:
             up, down = net.cell_moves(int(i), int(j), float(x[i, j]))
             assert audit._deficit(float(x[i, j]), up, down, level) == 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_chained_views_equal_direct_views(seed):
+    """Building threshold t on the cached view at t − 1 gives the same publication."""
+    rng = np.random.default_rng(2000 + seed)
+    prep = F.prepare(extract(random_commune(rng, "01007")), YEAR)
+    previous = None
+    for t in range(UI_MIN_THRESHOLD, 12):
+        chained = F.commune_view(prep, "01007", t, previous)
+        direct = F.commune_view(prep, "01007", t)
+        assert chained.all_hidden == direct.all_hidden
+        pd.testing.assert_frame_equal(chained.eaje, direct.eaje)
+        for d in direct.tables:
+            pd.testing.assert_frame_equal(chained.tables[d], direct.tables[d])
+        previous = chained

@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from datastore.store import StoreError
-from ui import pages, state
+from ui import cache, pages, state
 from ui.text import md
 
 # A local image: a material icon or an emoji favicon would be fetched from a CDN, and the
@@ -29,6 +29,7 @@ navigation = st.navigation(pages.navigation())
 # A workspace fault (damaged, read-only, missing file, full disk) is told in French, without
 # server paths, instead of a traceback (datastore.store.fault_message).
 try:
+    cache.workspace()  # opens (and checks) the workspace first, whatever the page
     state.render_sidebar()
     navigation.run()
 except StoreError as exc:

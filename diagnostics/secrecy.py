@@ -490,7 +490,9 @@ def protect_units_step(
     of `protect_units`, same result)."""
     t = _check_threshold(threshold)
     if previous.threshold != t - 1:
-        raise ValueError("la protection précédente doit être celle du seuil immédiatement inférieur")
+        raise ValueError(
+            "la protection précédente doit être celle du seuil immédiatement inférieur"
+        )
     return _protect_units_once(tables, np.asarray(totals, dtype=float), t, previous)
 
 

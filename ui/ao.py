@@ -29,7 +29,7 @@ from reports.tables import to_csv_fr
 from ui import cache, maps, state
 from ui import prediag as ui_prediag
 from ui.components import credits, demo_band, download_table
-from ui.donnees import md_escape
+from ui.text import md
 
 STATUS_COLORS = {
     ao.STATUS_LABELS[ao.ST_VAUT_SCHEMA]: "#1a9850",
@@ -116,27 +116,27 @@ def render_header(result: AoAnalysis) -> None:
     if result.errors:
         st.error(
             "Les données importées ne permettent pas d'établir les statuts :\n\n"
-            + "\n".join(f"- {md_escape(e)}" for e in result.errors)
+            + "\n".join(f"- {md(e)}" for e in result.errors)
             + "\n\nCorrigez le fichier dans la page « Données et sources »."
         )
     if result.rejected:
         st.warning(
             f"{len(result.rejected)} problème(s) dans la liste des CTG : les CTG concernées sont "
             "laissées de côté, les statuts des autres territoires sont établis normalement.\n\n"
-            + "\n".join(f"- {md_escape(e)}" for e in result.rejected)
+            + "\n".join(f"- {md(e)}" for e in result.rejected)
             + "\n\nCorrigez la liste dans la page « Données et sources ».",
             icon=":material/warning:",
         )
     if result.avenant_errors:
         st.warning(
             "Avenants non pris en compte :\n\n"
-            + "\n".join(f"- {md_escape(e)}" for e in result.avenant_errors),
+            + "\n".join(f"- {md(e)}" for e in result.avenant_errors),
             icon=":material/warning:",
         )
     if result.refused_transfers:
         st.warning(
             "Transferts de compétences non pris en compte :\n\n"
-            + "\n".join(f"- {md_escape(e)}" for e in result.refused_transfers),
+            + "\n".join(f"- {md(e)}" for e in result.refused_transfers),
             icon=":material/gavel:",
         )
     if result.overlaps:
@@ -145,7 +145,7 @@ def render_header(result: AoAnalysis) -> None:
             + ao.STATUS_LABELS[ao.ST_CHEVAUCHEMENT]
             + " » dans le tableau des AO, qui précise laquelle est retenue pour la planification "
             "et à quoi sert l'autre) :\n\n"
-            + "\n".join(f"- {md_escape(e)}" for e in result.overlaps),
+            + "\n".join(f"- {md(e)}" for e in result.overlaps),
             icon=":material/layers:",
         )
 
@@ -510,7 +510,7 @@ def _save_rows(kind: str, edited: pd.DataFrame, others: pd.DataFrame, file_name:
         kind, data, name=file_name, options=importers.ImportOptions(producteur=EDIT_PRODUCER)
     )
     if not prepared.ok:
-        st.error(md_escape(prepared.report.summary()))
+        st.error(md(prepared.report.summary()))
         st.dataframe(prepared.report.as_frame(), hide_index=True, width="stretch")
         return False
     importers.commit(cache.workspace(), prepared, replace="all")

@@ -55,7 +55,11 @@ def _reference_view(annee: int, code_insee: str, threshold: int, revision: int) 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _eaje_index(annee: int, revision: int) -> pd.DataFrame:
     """EAJE list with commune names and a normalised search text."""
-    eaje = cache.filoue_prepared(annee, revision).eaje[["id_eaje", "nom_eaje", "code_insee_eaje"]].copy()
+    eaje = (
+        cache.filoue_prepared(annee, revision)
+        .eaje[["id_eaje", "nom_eaje", "code_insee_eaje"]]
+        .copy()
+    )
     names = cache.geography().communes.set_index("code_insee")["nom"]
     eaje["commune"] = eaje["code_insee_eaje"].map(names).fillna(eaje["code_insee_eaje"]).astype(str)
     eaje["label"] = (

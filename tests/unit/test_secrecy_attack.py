@@ -24,10 +24,10 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from diagnostics import filoue as F
 from diagnostics import secrecy_audit as audit
-from diagnostics.secrecy import MAX_THRESHOLD, UI_MIN_THRESHOLD
+from diagnostics.secrecy import MAX_THRESHOLD, UI_MAX_THRESHOLD, UI_MIN_THRESHOLD
 from tests.unit.test_filoue import YEAR, children, extract
 
-ALL_THRESHOLDS = tuple(range(UI_MIN_THRESHOLD, 21))  # the thresholds the page offers
+ALL_THRESHOLDS = tuple(range(UI_MIN_THRESHOLD, UI_MAX_THRESHOLD + 1))  # offered by the page
 
 
 @dataclass

@@ -29,6 +29,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "workspace"
 ENV_VAR = "DIAG_WORKSPACE_DIR"
 DB_NAME = "workspace.sqlite"
+LOW_DISK_BYTES = 50_000_000  # below this free space, a successful import still warns
 
 
 def workspace_dir() -> Path:
@@ -293,6 +295,22 @@ class Workspace:
                     except sqlite3.Error:
                         pass  # the original error is the one to report
                 raise
+
+    def disk_warning(self, margin_bytes: int = LOW_DISK_BYTES) -> str | None:
+        """French warning when the disk holding the workspace is nearly full (after an import
+        that succeeded, the next one may not), else None."""
+        try:
+            usage = shutil.disk_usage(self.root)
+        except OSError:
+            return None
+        if usage.free >= margin_bytes:
+            return None
+        free_mb = usage.free / 1e6
+        return (
+            f"Le disque du serveur est presque plein ({free_mb:.0f} Mo libres) : l'import a bien été "
+            "enregistré, mais le suivant pourrait échouer. Libérez de l'espace disque sur le "
+            "serveur (ou demandez-le à l'administrateur)."
+        )
 
     # ------------------------------------------------------------------ reads
     def revision(self) -> int:

@@ -234,6 +234,9 @@ def render_last_commit() -> None:
     done = st.session_state.pop("donnees_last_commit", None)
     if done:
         st.success(md("Import enregistré : " + " ; ".join(done)))
+        warning = cache.workspace().disk_warning()
+        if warning:
+            st.warning(warning, icon=":material/storage:")
 
 
 def render_report(prepared: Prepared) -> None:

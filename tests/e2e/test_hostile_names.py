@@ -187,7 +187,7 @@ def test_upload_file_name_header_and_producer(hpage, hostile_url, artifacts_dir)
         "B1;EAJE;Crèche " + PAYLOAD + ";42218;20;x\r\n"
     ).encode("utf-8-sig")
     hpage.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        {"name": "structures " + PAYLOAD + ".csv", "mimeType": "text/csv", "buffer": data}
+        {"name": PAYLOAD + " structures.csv", "mimeType": "text/csv", "buffer": data}
     )
     hpage.get_by_text("aucune erreur", exact=False).first.wait_for(timeout=120_000)
     producer = hpage.get_by_label("Producteur")

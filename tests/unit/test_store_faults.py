@@ -174,3 +174,10 @@ def test_read_only_directory(tmp_path: Path) -> None:
             for p in root.iterdir():
                 os.chmod(p, 0o644)
     assert [m.millesime for m in Workspace(root).datasets("bpe_eaje")] == [2021]
+
+
+def test_nearly_full_disk_warns_after_a_successful_import(tiny_fs: Path) -> None:
+    ws = _filled(tiny_fs / "ws")
+    assert ws.disk_warning(margin_bytes=10) is None
+    warning = ws.disk_warning()  # a 1 MB disk is below the 50 MB margin
+    assert warning and "presque plein" in warning and str(tiny_fs) not in warning

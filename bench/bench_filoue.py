@@ -160,8 +160,8 @@ def _without_audit():
     @contextmanager
     def off():
         saved = secrecy._enforce_audit, secrecy._enforce_unit_line
-        secrecy._enforce_audit = lambda *a: True
-        secrecy._enforce_unit_line = lambda totals, hidden, all_hidden, t: (hidden, all_hidden)
+        secrecy._enforce_audit = lambda *_: True
+        secrecy._enforce_unit_line = lambda _totals, hidden, all_hidden, _t: (hidden, all_hidden)
         try:
             yield
         finally:

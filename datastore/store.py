@@ -32,7 +32,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -290,10 +290,8 @@ class Workspace:
                 # SQLite may already have rolled back (e.g. disk full): rolling back again
                 # would raise « cannot rollback » and hide the real cause.
                 if con.in_transaction:
-                    try:
+                    with suppress(sqlite3.Error):  # the original error is the one to report
                         con.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        pass  # the original error is the one to report
                 raise
 
     def disk_warning(self, margin_bytes: int = LOW_DISK_BYTES) -> str | None:

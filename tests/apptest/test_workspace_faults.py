@@ -11,7 +11,7 @@ from tests.apptest.helpers import APP
 pytestmark = pytest.mark.apptest
 
 
-@pytest.fixture()
+@pytest.fixture
 def broken_workspace(tmp_path, monkeypatch):
     from ui import cache
 

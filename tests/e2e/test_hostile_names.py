@@ -125,7 +125,7 @@ def hostile_url(browser) -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture()
+@pytest.fixture
 def hpage(browser, hostile_url) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
     local = urlparse(hostile_url).netloc

@@ -107,7 +107,7 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-@pytest.fixture()
+@pytest.fixture
 def tiny_fs(tmp_path: Path) -> Iterator[Path]:
     """A 1 MB tmpfs (root only)."""
     if not _is_root():
@@ -142,6 +142,12 @@ def test_full_disk_reports_the_cause_and_keeps_previous_data(tiny_fs: Path) -> N
     assert len(again.read("bpe_eaje").frame) == 200
 
 
+def _write_one(root: Path) -> None:
+    Workspace(root).commit(
+        "bpe_eaje", _bpe(3, 2022), producer="INSEE", source_file="b.csv", millesime=2022
+    )
+
+
 def test_read_only_directory(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     _filled(root)
@@ -160,10 +166,7 @@ def test_read_only_directory(tmp_path: Path) -> None:
         undo = None
     try:
         with pytest.raises(StoreError) as err:
-            ws = Workspace(root)
-            ws.commit(
-                "bpe_eaje", _bpe(3, 2022), producer="INSEE", source_file="b.csv", millesime=2022
-            )
+            _write_one(root)
         assert "lecture seule" in str(err.value), str(err.value)
         assert str(root) not in str(err.value)
     finally:

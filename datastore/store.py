@@ -17,11 +17,13 @@ Faults (issue 12): every SQLite or file-system error is turned into a `StoreErro
 French message says what happened, that nothing was changed, and what to do, without any
 server path (`fault_message`): damaged file (truncated, garbage, « not a database »),
 read-only folder or file, missing file, full disk, locked workspace. The file is created
-only when the workspace is opened for the first time and does not exist; afterwards it is
-opened with `mode=rw`, so a file that disappears is reported instead of being silently
-recreated, and a 0-byte file is reported instead of being refilled with the demo data. A
-failed write is rolled back when SQLite has not already done it, so the real cause
-(e.g. « disque plein ») is reported rather than « cannot rollback ».
+only when the workspace is opened for the first time and does not exist, atomically (a
+complete file prepared beside it is hard-linked into place, so a concurrent process never
+sees a half-created 0-byte file); afterwards it is opened with `mode=rw`, so a file that
+disappears is reported instead of being silently recreated, and a 0-byte file is reported
+instead of being refilled with the demo data. A failed write is rolled back when SQLite has
+not already done it, so the real cause (e.g. « disque plein ») is reported rather than
+« cannot rollback ».
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import json
 import os
 import shutil
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -217,8 +220,9 @@ class Workspace:
             raise _store_error(exc) from exc
         self.path = self.root / DB_NAME
         try:
-            create = not self.path.exists()
-            empty = not create and self.path.stat().st_size == 0
+            if not self.path.exists():
+                self._create()
+            empty = self.path.stat().st_size == 0
         except OSError as exc:
             raise _store_error(exc, self.root) from exc
         if empty:
@@ -228,7 +232,7 @@ class Workspace:
                 "ne rien masquer. Restaurez une sauvegarde de l'espace de travail, ou supprimez ce "
                 "fichier vide pour repartir des données par défaut."
             )
-        with self._connect(create=create) as con:
+        with self._connect() as con:
             con.executescript(
                 """
                 CREATE TABLE IF NOT EXISTS datasets (
@@ -254,14 +258,33 @@ class Workspace:
                         raise
             _add_new_columns(con)
 
-    @contextmanager
-    def _connect(self, create: bool = False) -> Iterator[sqlite3.Connection]:
-        """A connection; SQLite and file errors become a French StoreError.
+    def _create(self) -> None:
+        """Create the workspace file atomically: a complete SQLite file is prepared beside it
+        and hard-linked into place, so no process ever sees a half-created (0-byte) file; if
+        another process created it meanwhile, its file is kept."""
+        tmp = self.root / f".{DB_NAME}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        try:
+            con = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute(
+                    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                )
+            finally:
+                con.close()
+            with suppress(FileExistsError):  # another process created it first: keep it
+                os.link(tmp, self.path)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.root) from exc
+        finally:
+            for extra in ("", "-wal", "-shm"):
+                Path(f"{tmp}{extra}").unlink(missing_ok=True)
 
-        The file is created only when `create` (first opening); otherwise a missing file is
-        an error, never a new empty workspace.
-        """
-        uri = f"file:{pathname2url(str(self.path))}?mode={'rwc' if create else 'rw'}"
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection; SQLite and file errors become a French StoreError. The file must
+        exist (`mode=rw`): a missing file is an error, never a new empty workspace."""
+        uri = f"file:{pathname2url(str(self.path))}?mode=rw"
         try:
             con = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
         except _FAULTS as exc:

@@ -15,21 +15,34 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-# Every ASCII punctuation character that Markdown, GFM autolinks, LaTeX or Streamlit
-# directives give a meaning to; CommonMark lets any ASCII punctuation be escaped with "\".
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&@=^%\"'/;?])")
+# Characters that open Markdown, HTML, LaTeX or strikethrough constructs anywhere in a line
+# (links and images need « [ », so « ( ) ! » are harmless once « [ ] » are escaped). CommonMark
+# lets any ASCII punctuation be escaped with a backslash; the others are left as typed, so
+# ordinary text (« Source : INSEE, 2023 (fichier) ») keeps its raw form.
+_ALWAYS = re.compile(r"([\\`*\[\]<>$~|{}])")
+# « _ » makes emphasis only at a word boundary (« bpe_2023.csv » is plain text).
+_UNDERSCORE = re.compile(r"(?<![0-9A-Za-zÀ-ÖØ-öø-ÿ])_|_(?![0-9A-Za-zÀ-ÖØ-öø-ÿ])")
+# At the start of a line: headings, lists, quotes, thematic breaks, ordered lists.
+_LINE_START = re.compile(r"^(?:([#+\-=>])|(\d+)([.)]))")
 _SPACES = re.compile(r"\s+")
-# Streamlit's GFM autolinks are found in the text *after* Markdown escapes are resolved
-# (« http://… », « www.… », « a@b.fr » would still become links): an invisible word joiner
-# (U+2060) after « : » and « @ » and inside « www » breaks them without changing the text read.
+# GFM autolinks (« http://… », « www.… », « a@b.fr ») and Streamlit's emoji, icon and colour
+# shortcodes (« :smile: », « :material/home: », « :red[…] ») are found in the text *after*
+# Markdown escapes are resolved, so a backslash does not stop them: an invisible word joiner
+# (U+2060) inside « :// », inside « www », after « @ » and after a « : » followed by a letter
+# breaks them without changing the text read.
 _JOINER = "\u2060"
-_AUTOLINK = re.compile(r"(\\[:@])|(?i:(?<=w)(?=ww))")
+_AUTOLINK = re.compile(r"(?<=:)(?=//|[0-9A-Za-z])|(?i:(?<=w)(?=ww\.))|(?<=@)(?=\w)")
 
 
 def md(value: object) -> str:
     """`value` as literal text inside Markdown (line breaks become spaces)."""
     text = _SPACES.sub(" ", str(value)).strip()
-    return _AUTOLINK.sub(lambda m: (m.group(1) or "") + _JOINER, _MD_SPECIAL.sub(r"\\\1", text))
+    text = _ALWAYS.sub(r"\\\1", text)
+    text = _UNDERSCORE.sub(r"\\_", text)
+    text = _LINE_START.sub(
+        lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text
+    )
+    return _AUTOLINK.sub(_JOINER, text)
 
 
 def url_query(params: Mapping[str, object]) -> str:

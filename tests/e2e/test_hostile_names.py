@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 MARK = "XSSMARK"
 PAYLOAD = (
     "![p](http://127.0.0.1:9/i.png) [lien](http://127.0.0.1:9/a) $x^2$ :red[rouge] "
-    "<b>gras</b> **gras** www.exemple.fr " + MARK
+    "<b>gras</b> **gras** www.exemple.fr :smile: " + MARK
 )
 EAJE_ID = "EAJE-H1"
 CTG_ID = "CTG)](http://127.0.0.1:9/x.png"

@@ -184,3 +184,23 @@ def test_nearly_full_disk_warns_after_a_successful_import(tiny_fs: Path) -> None
     assert ws.disk_warning(margin_bytes=10) is None
     warning = ws.disk_warning()  # a 1 MB disk is below the 50 MB margin
     assert warning and "presque plein" in warning and str(tiny_fs) not in warning
+
+
+def _open_workspace(root: str) -> str:
+    try:
+        Workspace(root).revision()
+    except StoreError as exc:  # reported to the parent
+        return str(exc)
+    return ""
+
+
+def test_concurrent_first_openings_never_see_a_half_created_file(tmp_path: Path) -> None:
+    """Several processes opening a new workspace at once: the atomic creation means none of
+    them sees a 0-byte file (which would be reported as truncated)."""
+    import multiprocessing as mp
+
+    for attempt in range(3):
+        root = str(tmp_path / f"ws{attempt}")
+        with mp.get_context("spawn").Pool(4) as pool:
+            errors = pool.map(_open_workspace, [root] * 8)
+        assert errors == [""] * 8, errors

@@ -24,7 +24,7 @@ _ALWAYS = re.compile(r"([\\`*\[\]<>$~|{}])")
 _UNDERSCORE = re.compile(r"(?<![0-9A-Za-zÀ-ÖØ-öø-ÿ])_|_(?![0-9A-Za-zÀ-ÖØ-öø-ÿ])")
 # At the start of a line: headings, lists, quotes, thematic breaks, ordered lists.
 _LINE_START = re.compile(r"^(?:([#+\-=>])|(\d+)([.)]))")
-_SPACES = re.compile(r"\s+")
+_BREAKS = re.compile(r"[\r\n\t\v\f\x85\u2028\u2029]+")  # not the (narrow) no-break spaces
 # GFM autolinks (« http://… », « www.… », « a@b.fr ») and Streamlit's emoji, icon and colour
 # shortcodes (« :smile: », « :material/home: », « :red[…] ») are found in the text *after*
 # Markdown escapes are resolved, so a backslash does not stop them: an invisible word joiner
@@ -36,7 +36,7 @@ _AUTOLINK = re.compile(r"(?<=:)(?=//|[0-9A-Za-z])|(?i:(?<=w)(?=ww\.))|(?<=@)(?=\
 
 def md(value: object) -> str:
     """`value` as literal text inside Markdown (line breaks become spaces)."""
-    text = _SPACES.sub(" ", str(value)).strip()
+    text = _BREAKS.sub(" ", str(value)).strip()
     text = _ALWAYS.sub(r"\\\1", text)
     text = _UNDERSCORE.sub(r"\\_", text)
     text = _LINE_START.sub(

@@ -29,6 +29,7 @@ J = "\u2060"
         ("- item", r"\- item"),
         ("12. x", r"12\. x"),
         ("deux\nlignes\n# titre", "deux lignes # titre"),
+        ("35\u202f417 habitants, 12,5\u202f%", "35\u202f417 habitants, 12,5\u202f%"),
     ],
 )
 def test_md(text, expected):

@@ -144,8 +144,7 @@ def render_header(result: AoAnalysis) -> None:
             "CTG qui se chevauchent (statut « "
             + ao.STATUS_LABELS[ao.ST_CHEVAUCHEMENT]
             + " » dans le tableau des AO, qui précise laquelle est retenue pour la planification "
-            "et à quoi sert l'autre) :\n\n"
-            + "\n".join(f"- {md(e)}" for e in result.overlaps),
+            "et à quoi sert l'autre) :\n\n" + "\n".join(f"- {md(e)}" for e in result.overlaps),
             icon=":material/layers:",
         )
 

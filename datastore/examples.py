@@ -189,7 +189,14 @@ def schema_frame(kind: str) -> pd.DataFrame:
             "Description": [c.label for c in dtype.columns],
             "Type": [str(c.dtype) for c in dtype.columns],
             "Unité": [c.unit for c in dtype.columns],
-            "Obligatoire": ["oui" if c.required else "non" for c in dtype.columns],
+            "Obligatoire": [
+                "oui"
+                if c.required
+                else "colonne obligatoire (cellules vides admises)"
+                if c.name in dtype.required_headers
+                else "non"
+                for c in dtype.columns
+            ],
             "Clé": ["oui" if c.name in dtype.keys else "" for c in dtype.columns],
             "Valeurs admises": [_allowed(c) for c in dtype.columns],
         }

@@ -38,10 +38,25 @@ from datastore.readers import (
 )
 from datastore.schemas import DatasetType, Dtype, dataset_type
 from datastore.store import DatasetMeta, PendingDataset, Workspace, apply_types
-from datastore.validation import Report, Severity, check_duplicates, convert_column
+from datastore.validation import (
+    Report,
+    Severity,
+    check_duplicates,
+    convert_column,
+    note_missing_markers,
+)
 
 COMMUNE_EXPECTED = "un code commune INSEE à 5 caractères (ex. 01001, 2A004, 97411)"
 
+
+#: One territory of each scale, in messages (« colonne de code commune »).
+SCALE_SINGULAR = {
+    "commune": "commune",
+    "epci": "EPCI",
+    "departement": "département",
+    "region": "région",
+    "france": "France",
+}
 
 #: French names of the scopes (échelles) of the CNAF files, used in dataset labels.
 SCOPE_LABELS = {
@@ -675,10 +690,12 @@ def _missing_columns(
     report: Report, dtype: DatasetType, present: set[str], header: list[str], provided: set[str]
 ) -> bool:
     missing = [
-        c for c in dtype.columns if c.required and c.name not in present and c.name not in provided
+        c
+        for c in dtype.columns
+        if dtype.header_required(c.name) and c.name not in present and c.name not in provided
     ]
+    found = ", ".join(f"« {h} »" for h in header if h) or "aucune"
     if missing:
-        found = ", ".join(f"« {h} »" for h in header if h) or "aucune"
         for c in missing:
             report.error(
                 f"{report.file}, ligne d'en-tête : colonne obligatoire « {c.name} » ({c.label}) introuvable ; "
@@ -687,7 +704,29 @@ def _missing_columns(
                 expected=c.label,
             )
         return True
+    values = _value_columns(dtype)
+    if values and not present & set(values):
+        names = ", ".join(f"« {c} »" for c in values)
+        report.error(
+            f"{report.file}, ligne d'en-tête : aucune colonne de valeurs reconnue (au moins une parmi "
+            f"{names}) ; colonnes trouvées : {found}. Un fichier sans valeur n'est pas importé.",
+            expected="au moins une colonne de valeurs",
+        )
+        return True
     return False
+
+
+def _value_columns(dtype: DatasetType) -> list[str]:
+    """The optional figures of a type whose required columns are all keys (INSEE counts,
+    allocataires…): a file must bring at least one of them. Empty for the other types."""
+    required = {c.name for c in dtype.columns if c.required}
+    if not required <= set(dtype.keys) | {"annee"}:
+        return []
+    return [
+        c.name
+        for c in dtype.columns
+        if not c.required and c.name not in dtype.keys and c.dtype in (Dtype.INT, Dtype.FLOAT)
+    ]
 
 
 def _convert_all(
@@ -964,7 +1003,11 @@ def _pre_enfants(frame, lines, header, opts, report, headers):
 
 
 def _sum_codes(
-    frame: pd.DataFrame, lines: np.ndarray, report: Report, value_cols: list[str]
+    frame: pd.DataFrame,
+    lines: np.ndarray,
+    report: Report,
+    value_cols: list[str],
+    headers: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Sum IRIS rows (9-character codes) to their commune (first 5 characters)."""
     codes_ = frame["code_insee"].astype(str).str.strip()
@@ -973,6 +1016,7 @@ def _sum_codes(
         return frame, lines
     frame = frame.copy()
     frame["code_insee"] = codes_.where(~iris, codes_.str[:5])
+    headers = headers or {}
     n_iris = int(iris.sum())
     frame["_line"] = lines
     parsed = {}
@@ -980,6 +1024,7 @@ def _sum_codes(
 
     for c in value_cols:
         if c in frame.columns:
+            note_missing_markers(report, headers.get(c, c), frame[c])
             num, invalid = parse_numbers(frame[c])
             if invalid.any():
                 report.cells(lines[invalid.to_numpy()], c, frame.loc[invalid, c], "un nombre")
@@ -1005,7 +1050,7 @@ def _pre_allocataires(frame, lines, header, opts, report, headers):
     cols = [
         c for c in dataset_type("allocataires").column_names if c not in ("code_insee", "annee")
     ]
-    return _sum_codes(frame, lines, report, cols)
+    return _sum_codes(frame, lines, report, cols, headers)
 
 
 def _count_cols(kind: str) -> list[str]:
@@ -1493,32 +1538,27 @@ def _caf(  # noqa: C901 - Cnaf file variants in order; split with importers.py (
             expected=what,
         )
         return None, np.array([], dtype=np.int64)
+    missing_required = [c for c in dtype.required_headers if c not in used]
+    if missing_required:
+        found = ", ".join(f"« {h} »" for h in choice.header if h) or "aucune"
+        for c in missing_required:
+            report.error(
+                f"{report.file}, ligne d'en-tête : colonne obligatoire « {c} » "
+                f"({dtype.column(c).label}) introuvable ; colonnes trouvées : {found}. "
+                "Une colonne absente n'est jamais lue comme « valeurs manquantes ».",
+                column=c,
+                expected=dtype.column(c).label,
+            )
+        return None, np.array([], dtype=np.int64)
     frame, lines, headers = _frame_from(raw, choice.row, choice.header, mapping, report)
-    # Scale: given, or the finest code column present.
     niveau = opts.niveau
-    if niveau is None and "niveau" in frame.columns:
-        niveau = None  # per-row scales (canonical format)
-    elif niveau is None:
-        for lvl, col in (
-            ("commune", "code_commune"),
-            ("epci", "code_epci"),
-            ("departement", "code_departement"),
-            ("region", "code_region"),
-        ):
-            if col in frame.columns:
-                niveau = lvl
-                break
-        else:
-            niveau = "france"
-        report.note(f"Échelle détectée : {niveau}.")
+    if niveau is None and "niveau" not in frame.columns:
+        niveau = _caf_scale(headers, report, choice.header)
+        if niveau is None:
+            return None, lines
     if niveau is not None:
         frame["niveau"] = niveau
-        col = {
-            "commune": "code_commune",
-            "epci": "code_epci",
-            "departement": "code_departement",
-            "region": "code_region",
-        }.get(niveau)
+        col = CAF_SCALE_CODES.get(niveau)
         if col and col in frame.columns:
             frame["code"] = frame[col]
             headers["code"] = headers[col]
@@ -1528,7 +1568,12 @@ def _caf(  # noqa: C901 - Cnaf file variants in order; split with importers.py (
             frame["nom"] = "France"
         elif "code" not in frame.columns:
             report.error(
-                f"{report.file} : échelle « {niveau} » sans colonne de code correspondante."
+                f"{report.file}, ligne d'en-tête : échelle « {niveau} » choisie mais aucune colonne de "
+                f"code {SCALE_SINGULAR[niveau]} ({_caf_code_examples(niveau)}) ; colonnes trouvées : "
+                + (", ".join(f"« {h} »" for h in choice.header if h) or "aucune")
+                + ".",
+                column=col,
+                expected=f"une colonne de code {SCALE_SINGULAR[niveau]}",
             )
             return None, lines
     if not _year_option(frame, opts, report, report.file):
@@ -1555,6 +1600,72 @@ def _caf(  # noqa: C901 - Cnaf file variants in order; split with importers.py (
         typed = pd.concat([rest, sub], ignore_index=True)
         lines = np.concatenate([rest_lines, sub_lines])
     return typed, lines
+
+
+CAF_SCALE_CODES = {
+    "commune": "code_commune",
+    "epci": "code_epci",
+    "departement": "code_departement",
+    "region": "code_region",
+}
+_SCALE_ORDER = ("commune", "epci", "departement", "region", "france")
+#: File-name stems of the data.caf.fr datasets (txcouv_pe_com, nbpla_pe_epci, …).
+_SCALE_NAME_HINTS = (
+    (r"(?:^|_)(?:com|communes?|communal)(?:_|$)", "commune"),
+    (r"(?:^|_)(?:epci|intercommunal)(?:_|$)", "epci"),
+    (r"(?:^|_)(?:dep|dept|departements?|departemental)(?:_|$)", "departement"),
+    (r"(?:^|_)(?:reg|regions?|regional)(?:_|$)", "region"),
+    (r"(?:^|_)(?:fra|france|nat|national)(?:_|$)", "france"),
+)
+
+
+def _caf_code_examples(niveau: str) -> str:
+    names = [a for a in CAF_KEY_ALIASES[CAF_SCALE_CODES[niveau]] if not a.startswith("re:")]
+    return "ex. " + ", ".join(f"« {a} »" for a in names[:3])
+
+
+def _caf_scale(headers: dict[str, str], report: Report, header: list[str]) -> str | None:
+    """The scale of a CNAF file without a `niveau` column, decided from its code columns only.
+
+    The finest scale the file points to (a code column, a name column such as « nom_commune »,
+    or the data.caf.fr file name « …_com », « …_epci »…) must have its code column: a commune
+    file whose code header was lost is refused with the headers found, never re-read as the
+    next scale that has a code. No territory column at all and no hint: national figures.
+    `headers` maps the canonical columns found to the file's headers. Returns None (with an
+    error) when the expected code column is absent.
+    """
+    stem = norm_header(Path(report.file).stem)
+    from_name = next((lvl for pat, lvl in _SCALE_NAME_HINTS if re.search(pat, stem)), None)
+    clues: list[tuple[str, str]] = []
+    for lvl in _SCALE_ORDER[:-1]:
+        for col in (CAF_SCALE_CODES[lvl], f"nom_{lvl}"):
+            if col in headers:
+                clues.append((lvl, f"la colonne « {headers[col]} »"))
+                break
+    if from_name:
+        clues.append((from_name, f"le nom du fichier « {Path(report.file).name} »"))
+    if not clues:
+        report.note("Échelle détectée : france (aucune colonne de territoire).")
+        return "france"
+    niveau, why = min(clues, key=lambda c: _SCALE_ORDER.index(c[0]))
+    if niveau == "france":
+        report.note(f"Échelle détectée : france (d'après {why}).")
+        return niveau
+    code_col = CAF_SCALE_CODES[niveau]
+    if code_col not in headers:
+        found = ", ".join(f"« {h} »" for h in header if h) or "aucune"
+        report.error(
+            f"{report.file}, ligne d'en-tête : fichier à l'échelle « {niveau} » (d'après {why}) "
+            f"mais colonne de code {SCALE_SINGULAR[niveau]} introuvable ({_caf_code_examples(niveau)}) ; "
+            f"colonnes trouvées : {found}. L'échelle n'est jamais devinée à partir d'une autre "
+            "colonne : rétablissez l'en-tête du code (cellule fusionnée ou effacée ?) ou choisissez "
+            "l'échelle.",
+            column=code_col,
+            expected=f"une colonne de code {SCALE_SINGULAR[niveau]}",
+        )
+        return None
+    report.note(f"Échelle détectée : {niveau} (codes lus dans la colonne « {headers[code_col]} »).")
+    return niveau
 
 
 def _caf_codes(
@@ -1599,12 +1710,15 @@ def _caf_codes(
             niveau[unknown_lvl],
             "commune, epci, departement, region ou france",
         )
+    _note_padded(cleaned, out, niveau, report, header)
     frame["code"] = out
     com = (niveau == "commune").to_numpy()
     if com.any():
         sub = frame.loc[com]
         sub, _ = _communes(sub, "code", lines[com], report, header)
         frame.loc[com, "code"] = sub["code"].fillna("")
+        if "nom" in frame.columns:
+            _note_name_mismatch(frame.loc[com, "code"], frame.loc[com, "nom"], lines[com], report)
     _note_old_epci(frame, report)
     if frame["code"].isin(list(codes.CAF_DEPARTEMENTS)).any():
         report.note(
@@ -1612,6 +1726,73 @@ def _caf_codes(
             "Métropole) et 69M (Métropole de Lyon)."
         )
     return frame, lines
+
+
+def _note_padded(
+    cleaned: pd.Series, normalised: pd.Series, niveau: pd.Series, report: Report, header: str
+) -> None:
+    """Note the codes whose leading zeros were restored (« 1004 » → « 01004 », « 1 » → « 01 »)."""
+    c = cleaned.astype(str).to_numpy()
+    n = normalised.astype(str).to_numpy()
+    lens = np.char.str_len(c.astype(str))
+    padded = (n != c) & (lens > 0) & (np.char.str_len(n.astype(str)) > lens)
+    padded &= np.array(
+        [a.endswith(b) and set(a[: len(a) - len(b)]) == {"0"} for a, b in zip(n, c, strict=True)]
+    )
+    if not padded.any():
+        return
+    lv = niveau.astype(str).to_numpy()
+    parts = []
+    for lvl in _SCALE_ORDER:
+        m = padded & (lv == lvl)
+        if m.any():
+            i = int(np.flatnonzero(m)[0])
+            parts.append(f"{int(m.sum())} code(s) {SCALE_SINGULAR[lvl]} (ex. {c[i]} → {n[i]})")
+    report.note(f"Zéros initiaux perdus rétablis (colonne « {header} ») : {' ; '.join(parts)}.")
+
+
+def _note_name_mismatch(
+    code: pd.Series, name: pd.Series, lines: np.ndarray, report: Report, shown: int = 5
+) -> None:
+    """Note the rows whose commune name is, in the COG, the name of ANOTHER commune of the same
+    département (a shifted row or a wrong code): the code is kept, the note lets the user
+    check. Spelling variants and renamed communes (no other commune of that name) are not
+    flagged."""
+    from geodata.reference import communes_table
+
+    if name.isna().all():
+        return
+    pairs = pd.DataFrame({"code": code.astype(str).to_numpy(), "nom": name.astype(str).to_numpy()})
+    pairs["_line"] = lines
+    first = pairs.drop_duplicates(["code", "nom"])
+    first = first[(first["nom"].str.strip() != "") & (first["code"] != "")]
+    if first.empty:
+        return
+    com = communes_table()
+    ref_name = dict(zip(com["code_insee"].astype(str), com["nom"].astype(str), strict=True))
+    ref_dep = dict(zip(com["code_insee"].astype(str), com["dep"].astype(str), strict=True))
+    by_dep, _ = _commune_name_index()
+    found = []
+    for c, n, line in zip(first["code"], first["nom"], first["_line"], strict=True):
+        own = ref_name.get(c)
+        if own is None:
+            continue
+        key = _norm_name(n)
+        if key == _norm_name(own):
+            continue
+        others = [h[0] for h in by_dep.get((ref_dep[c], key), ()) if h[0] != c]
+        if others:
+            found.append(
+                f"ligne {int(line)} : {c} ({own} dans le COG) nommé « {n.strip()} », nom de {others[0]}"
+            )
+    if found:
+        text = " ; ".join(found[:shown]) + (
+            f" ; et {len(found) - shown} autre(s)" if len(found) > shown else ""
+        )
+        report.note(
+            f"{len(found)} code(s) commune dont le nom dans le fichier est celui d'une autre commune du "
+            f"département (code conservé, à vérifier) : {text}."
+        )
 
 
 def _note_old_epci(frame: pd.DataFrame, report: Report, shown: int = 5) -> None:

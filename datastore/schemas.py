@@ -44,6 +44,12 @@ class DatasetType:
     default_producer: str = ""
     year_column: str | None = "annee"  # column giving the millésime, if any
     tags: tuple[str, ...] = field(default=())
+    # Columns the file must contain even though a cell may be empty (secret, not published):
+    # a file without them is refused, never read as « all values missing ».
+    required_headers: tuple[str, ...] = ()
+
+    def header_required(self, name: str) -> bool:
+        return name in self.required_headers or self.column(name).required
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -115,6 +121,7 @@ CAF_TAUX = DatasetType(
     ),
     keys=("annee", "niveau", "code"),
     default_producer="Cnaf",
+    required_headers=("tx_global",),
 )
 
 CAF_PLACES = DatasetType(
@@ -128,6 +135,7 @@ CAF_PLACES = DatasetType(
     ),
     keys=("annee", "niveau", "code"),
     default_producer="Cnaf",
+    required_headers=("pl_total",),
 )
 
 ENFANTS = DatasetType(

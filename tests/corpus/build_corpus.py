@@ -384,6 +384,79 @@ def main() -> None:
         "2018;245900410;METROPOLE EUROPEENNE DE LILLE;55,3\n"
         "2018;200046977;METROPOLE DE LYON;70,1\n",
     )
+    # Issue 14: files that used to be misread or silently emptied.
+    w(
+        "48_caf_taux_sans_taux_global.csv",
+        "date_reference;numero_commune;nom_commune;taux_de_couv_eaje_psu;taux_de_couv_assistante_maternelle\n"
+        "2022;42218;SAINT ETIENNE;30,1;25,3\n",
+    )
+    w(
+        "49_caf_taux_marqueurs.csv",
+        "date_reference;numero_commune;nom_commune;taux_de_couv_eaje_psu;taux_de_couv_global\n"
+        "2022;42218;SAINT ETIENNE;n.d.;58,9\n"
+        "2022;01004;AMBERIEU EN BUGEY;s;61,2\n"
+        "2022;01053;BOURG EN BRESSE;n.d.;secret\n"
+        "2022;31555;TOULOUSE;-;\n",
+    )
+    w(
+        "50_caf_taux_texte_numerique.csv",
+        "date_reference;numero_commune;nom_commune;taux_de_couv_global\n"
+        "2022;42218;SAINT ETIENNE;58,9\n"
+        "2022;01004;AMBERIEU EN BUGEY;environ 60\n",
+    )
+    xlsx(
+        "51_caf_taux_code_commune_perdu.xlsx",
+        [
+            ["Taux de couverture 2022", None, None, None, None, None],
+            [
+                None,
+                "nom_commune",
+                "numero_epci",
+                "nom_epci",
+                "date_reference",
+                "taux_de_couv_global",
+            ],
+            ["42218", "SAINT ETIENNE", "244200770", "SAINT ETIENNE METROPOLE", 2022, 58.9],
+            ["42005", "ANDREZIEUX BOUTHEON", "244200770", "SAINT ETIENNE METROPOLE", 2022, 70.2],
+        ],
+        merge="A1:A2",
+    )
+    w(
+        "52_caf_taux_zero_perdu_nom_decale.csv",
+        "date_reference;numero_commune;nom_commune;taux_de_couv_global\n"
+        "2022;1004;AMBERIEU EN BUGEY;61,2\n"
+        "2022;31555;BLAGNAC;55,0\n"
+        "2022;31069;BLAGNAC;60,0\n",
+    )
+    w(
+        "53_bpe_doublons_total.csv",
+        "CODGEO;NB_D502\n"
+        + "".join(
+            f"{c};{i}\n"
+            for i in range(2)
+            for c in [
+                "01004",
+                "01053",
+                "42218",
+                "31555",
+                "31069",
+                "69123",
+                "13055",
+                "75056",
+                "33063",
+                "44109",
+                "59350",
+                "67482",
+            ]
+        )
+        + "01004;9\n",
+    )
+    w("54_enfants_sans_valeur.csv", "CODGEO;ANNEE\n01004;2021\n42218;2021\n")
+    w(
+        "55_nbpla_pe_com_2022.csv",
+        "date_reference;numero_epci;nom_epci;places_offertes_ensemble\n"
+        "2022;244200770;SAINT ETIENNE METROPOLE;12000\n",
+    )
 
 
 if __name__ == "__main__":

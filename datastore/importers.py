@@ -37,7 +37,7 @@ from datastore.readers import (
     read_raw,
 )
 from datastore.schemas import DatasetType, Dtype, dataset_type
-from datastore.store import DatasetMeta, PendingDataset, Workspace, apply_types
+from datastore.store import CommitPlan, DatasetMeta, PendingDataset, Workspace, apply_types
 from datastore.validation import (
     Report,
     Severity,
@@ -111,7 +111,7 @@ class Prepared:
             return []
         return sorted(int(y) for y in self.frame[dtype.year_column].dropna().unique())
 
-    def datasets(self, replace: str = "same_millesime") -> list[PendingDataset]:
+    def datasets(self, replace: str = "key") -> list[PendingDataset]:
         """One pending dataset per (scope, millésime)."""
         if self.frame is None:
             raise ValueError("fichier non valide : rien à enregistrer")
@@ -520,11 +520,28 @@ def prepare(
     return prepared
 
 
-def commit(ws: Workspace, prepared: Prepared, replace: str = "same_millesime") -> list[DatasetMeta]:
-    """Store a valid prepared file (one transaction for all its millésimes)."""
+def plan(ws: Workspace, prepared: Prepared, replace: str = "key") -> CommitPlan:
+    """What committing a valid prepared file would change (the preview; nothing is stored)."""
     if not prepared.ok:
         raise ValueError(prepared.report.summary())
-    metas = ws.commit_many(prepared.datasets(replace))
+    return ws.plan(prepared.datasets(replace))
+
+
+def commit(
+    ws: Workspace,
+    prepared: Prepared,
+    replace: str = "key",
+    *,
+    expected_revision: int | None = None,
+    author: str | None = None,
+) -> list[DatasetMeta]:
+    """Store a valid prepared file (one transaction for all its millésimes, one new version of
+    its type). With `expected_revision` (the preview's), refuses if the workspace changed."""
+    if not prepared.ok:
+        raise ValueError(prepared.report.summary())
+    metas = ws.commit_many(
+        prepared.datasets(replace), expected_revision=expected_revision, author=author
+    )
     assert metas is not None
     return metas
 
@@ -535,7 +552,7 @@ def import_file(
     source: bytes | str | Path,
     name: str | None = None,
     options: ImportOptions | None = None,
-    replace: str = "same_millesime",
+    replace: str = "key",
     dry_run: bool = False,
 ) -> tuple[Prepared, list[DatasetMeta]]:
     prepared = prepare(kind, source, name, options)

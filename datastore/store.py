@@ -11,6 +11,14 @@ Layout: table `datasets` (one row per imported dataset, its provenance), one tab
 JSON documents (CTG checklists, saved zonings, settings) and `meta` (revision counter,
 bumped by every write, used as cache key by the UI).
 
+Versions: stored rows are never updated nor deleted. Every write of a dataset type (import,
+restore, deletion) is a new row of `versions` listing the datasets that are current after it;
+`datasets.active` marks the current ones. An import by key keeps the rows of a current
+dataset that the file does not replace in a copy with the same provenance (`copy_of`), so
+restoring any earlier version is one UPDATE and gives back the very same rows. The planner
+(`datastore.changes`) says beforehand what a commit changes; the commit recomputes the plan
+inside its transaction. `DatasetStore` is the interface a PostgreSQL backend implements.
+
 The folder is set by the environment variable DIAG_WORKSPACE_DIR (default: ./workspace).
 
 Faults (issue 12): every SQLite or file-system error is turned into a `StoreError` whose
@@ -29,21 +37,25 @@ not already done it, so the real cause (e.g. « disque plein ») is reported rat
 from __future__ import annotations
 
 import errno
+import getpass
+import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 from urllib.request import pathname2url
 
 import pandas as pd
 
 from catalogue.sources import Nature
+from datastore.changes import ROWID, Change, Current, Incoming, KindPlan, plan_changes
 from datastore.schemas import DATASET_TYPES, DatasetType, Dtype, dataset_type
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,8 +145,93 @@ class PendingDataset:
     label: str = ""
     source_id: str = ""
     notes: tuple[str, ...] = ()
-    replace: str = "same_millesime"
+    replace: str = "key"
     scope: str = ""
+
+
+#: French names of the commit modes (datastore.changes.MODES), for the UI and the CLI.
+MODE_LABELS = {
+    "key": "Mettre à jour par clé : remplacer seulement les lignes présentes dans le fichier",
+    "same_millesime": "Remplacer l'année entière (retire les lignes de ces millésimes absentes du fichier)",
+    "all": "Tout remplacer (retire toutes les lignes de ce type et de cette échelle)",
+}
+
+ACTION_LABELS = {
+    "import": "import",
+    "restore": "restauration",
+    "delete": "suppression",
+    "initial": "état initial",
+}
+
+
+@dataclass(frozen=True)
+class VersionMeta:
+    """One version of a dataset type: who changed it, when, how, and what is current after."""
+
+    id: int
+    kind: str
+    created_at: str
+    author: str
+    action: str  # ACTION_LABELS keys
+    source_file: str
+    mode: str
+    added: int
+    replaced: int
+    removed: int
+    rows: int  # current rows of the type after this version
+    datasets: tuple[int, ...]  # current datasets after this version
+    restored_from: int | None = None
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+@dataclass(frozen=True)
+class CommitPlan:
+    """What a commit will change (the preview), for the workspace revision it was made on."""
+
+    revision: int
+    kinds: tuple[KindPlan, ...]
+    skipped: tuple[int, ...] = ()  # batch items left out (keep_existing)
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return tuple(c for k in self.kinds for c in k.changes)
+
+
+class DatasetStore(Protocol):
+    """The storage interface the app uses (SQLite today; a PostgreSQL backend implements the
+    same methods with the same meaning: one transaction per commit, rows never rewritten)."""
+
+    def revision(self) -> int: ...
+    def datasets(self, kind: str | None = None) -> list[DatasetMeta]: ...
+    def read(self, kind: str, millesime: int | None = None) -> Dataset: ...
+    def plan(self, items: Sequence[PendingDataset]) -> CommitPlan: ...
+    def commit_many(
+        self,
+        items: list[PendingDataset],
+        once_key: str | None = None,
+        *,
+        keep_existing: bool = False,
+        expected_revision: int | None = None,
+        author: str | None = None,
+    ) -> list[DatasetMeta] | None: ...
+    def versions(self, kind: str) -> list[VersionMeta]: ...
+    def restore(self, kind: str, version_id: int, author: str | None = None) -> VersionMeta: ...
+    def delete(self, dataset_id: int, author: str | None = None) -> VersionMeta: ...
+    def checksum(self, kind: str) -> str: ...
+
+
+def default_author() -> str:
+    """Who is writing: DIAG_AUTHOR, else the system user name."""
+    name = os.environ.get("DIAG_AUTHOR")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "inconnu"
 
 
 class StoreError(Exception):
@@ -239,7 +336,9 @@ class Workspace:
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     kind TEXT NOT NULL, millesime INTEGER, producer TEXT NOT NULL,
                     source_file TEXT NOT NULL, rows INTEGER NOT NULL, imported_at TEXT NOT NULL,
-                    nature TEXT NOT NULL, label TEXT, source_id TEXT, notes TEXT
+                    nature TEXT NOT NULL, label TEXT, source_id TEXT, notes TEXT,
+                    scope TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1,
+                    version_id INTEGER, copy_of INTEGER
                 );
                 CREATE TABLE IF NOT EXISTS documents (
                     kind TEXT NOT NULL, name TEXT NOT NULL, payload TEXT NOT NULL,
@@ -257,6 +356,45 @@ class Workspace:
                     if "duplicate column" not in str(exc):
                         raise
             _add_new_columns(con)
+        self._migrate_versions()
+
+    def _migrate_versions(self) -> None:
+        """Workspaces made before the versions: add the columns, and one « état initial »
+        version per dataset type that has data (once, whoever opens first)."""
+        with self._connect() as con:
+            con.execute(
+                """
+                CREATE TABLE IF NOT EXISTS versions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
+                    created_at TEXT NOT NULL, author TEXT NOT NULL, action TEXT NOT NULL,
+                    source_file TEXT NOT NULL DEFAULT '', mode TEXT NOT NULL DEFAULT '',
+                    added INTEGER NOT NULL DEFAULT 0, replaced INTEGER NOT NULL DEFAULT 0,
+                    removed INTEGER NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,
+                    datasets TEXT NOT NULL, restored_from INTEGER
+                )
+                """
+            )
+            con.execute("CREATE INDEX IF NOT EXISTS idx_versions_kind ON versions(kind, id)")
+            cols = {r[1] for r in con.execute("PRAGMA table_info(datasets)")}
+            if {"active", "version_id", "copy_of"} <= cols:
+                return
+        with self._transaction() as con:
+            cols = {r[1] for r in con.execute("PRAGMA table_info(datasets)")}
+            if {"active", "version_id", "copy_of"} <= cols:
+                return  # another process migrated meanwhile
+            for name, decl in (
+                ("active", "INTEGER NOT NULL DEFAULT 1"),
+                ("version_id", "INTEGER"),
+                ("copy_of", "INTEGER"),
+            ):
+                if name not in cols:
+                    con.execute(f"ALTER TABLE datasets ADD COLUMN {name} {decl}")
+            now = _now()
+            for (kind,) in con.execute("SELECT DISTINCT kind FROM datasets").fetchall():
+                if kind in DATASET_TYPES:
+                    self._record_version(
+                        con, kind, "initial", now, "application", "", "", (0, 0, 0)
+                    )
 
     def _create(self) -> None:
         """Create the workspace file atomically: a complete SQLite file is prepared beside it
@@ -339,13 +477,10 @@ class Workspace:
             return int(con.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
 
     def datasets(self, kind: str | None = None) -> list[DatasetMeta]:
-        sql = (
-            "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
-            "source_id, notes, scope FROM datasets"
-        )
+        sql = f"SELECT {_META_COLS} FROM datasets WHERE active = 1"
         args: tuple = ()
         if kind:
-            sql += " WHERE kind = ?"
+            sql += " AND kind = ?"
             args = (kind,)
         sql += " ORDER BY kind, millesime, id"
         with self._connect() as con:
@@ -380,16 +515,15 @@ class Workspace:
         label: str = "",
         source_id: str = "",
         notes: list[str] | tuple[str, ...] = (),
-        replace: str = "same_millesime",
+        replace: str = "key",
         scope: str = "",
+        author: str | None = None,
     ) -> DatasetMeta:
-        """Store a validated frame as one dataset, atomically.
+        """Store a validated frame as one dataset, atomically, as a new version of its type.
 
-        replace: 'same_millesime' removes the datasets of this kind (and scope) with the same
-        millésime (a newer edition of the same year), 'all' removes every dataset of this kind
-        (and scope), 'none' keeps them all side by side. A real or estimated dataset always
-        removes the synthetic datasets of its kind and scope (the demo data stand in only until
-        a real file arrives); a synthetic dataset never removes a real one.
+        replace (see datastore.changes): 'key' replaces the current rows with the same key
+        only, 'same_millesime' every row of this kind, scope and millésime, 'all' every row
+        of this kind and scope. A synthetic dataset never removes a real one.
         """
         pending = PendingDataset(
             kind,
@@ -404,9 +538,82 @@ class Workspace:
             replace=replace,
             scope=scope,
         )
-        metas = self.commit_many([pending])
+        metas = self.commit_many([pending], author=author)
         assert metas is not None
         return metas[0]
+
+    def plan(self, items: Sequence[PendingDataset], *, keep_existing: bool = False) -> CommitPlan:
+        """What commit_many(items) would change now (nothing is written)."""
+        with self._connect() as con:
+            con.execute("BEGIN")  # one consistent snapshot for the plan and its revision
+            try:
+                return self._plan(con, list(items), keep_existing)
+            finally:
+                con.execute("ROLLBACK")
+
+    def _plan(
+        self, con: sqlite3.Connection, items: list[PendingDataset], keep_existing: bool
+    ) -> CommitPlan:
+        revision = int(con.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
+        skipped = tuple(
+            i for i, it in enumerate(items) if keep_existing and self._shadows_existing(con, it)
+        )
+        by_kind: dict[str, list[Incoming]] = {}
+        for i, it in enumerate(items):
+            if it.replace not in MODE_LABELS:
+                raise ValueError(it.replace)
+            if i in skipped:
+                continue
+            by_kind.setdefault(it.kind, []).append(
+                Incoming(
+                    i, it.scope, it.millesime, it.nature is Nature.SYNTHETIQUE, it.replace, it.frame
+                )
+            )
+        plans = []
+        for kind, incoming in by_kind.items():
+            dtype = dataset_type(kind)
+            current = self._current(con, dtype, incoming)
+            plans.append(plan_changes(dtype, current, incoming, _territory_names(dtype)))
+        return CommitPlan(revision, tuple(plans), skipped)
+
+    def _current(
+        self, con: sqlite3.Connection, dtype: DatasetType, incoming: list[Incoming]
+    ) -> list[Current]:
+        """The current datasets an incoming batch may touch, with the columns the planner
+        reads (keys, figures, name) and the SQLite rowid of each row."""
+        by_year = dtype.year_column is not None and dtype.year_column in dtype.keys
+        table = _table(dtype.kind)
+        exists = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
+        ).fetchone()
+        out = []
+        for m in self.datasets_in(con, dtype.kind):
+            relevant = [inc for inc in incoming if inc.scope == m.scope]
+            if not relevant:
+                continue
+            if by_year and all(
+                inc.mode != "all" and inc.millesime != m.millesime for inc in relevant
+            ):
+                continue
+            cols = [c for c in dtype.column_names if c in dtype.keys or c == "nom"]
+            cols += [
+                c.name
+                for c in dtype.columns
+                if c.name not in cols and c.dtype in (Dtype.INT, Dtype.FLOAT, Dtype.BOOL)
+            ]
+            if exists:
+                frame = pd.read_sql_query(
+                    f"SELECT rowid AS {ROWID}, "
+                    + ", ".join(f'"{c}"' for c in cols)
+                    + f" FROM {table} WHERE dataset_id = ?",
+                    con,
+                    params=(m.id,),
+                )
+                frame = _apply_types(frame, dtype)
+            else:
+                frame = pd.DataFrame({ROWID: [], **{c: [] for c in cols}})
+            out.append(Current(m.id, m.scope, m.millesime, m.is_synthetic, frame))
+        return out
 
     def commit_many(
         self,
@@ -414,8 +621,11 @@ class Workspace:
         once_key: str | None = None,
         *,
         keep_existing: bool = False,
+        expected_revision: int | None = None,
+        author: str | None = None,
     ) -> list[DatasetMeta] | None:
-        """Store several datasets in ONE transaction (all or nothing).
+        """Store several datasets in ONE transaction (all or nothing), one new version per
+        dataset type touched.
 
         once_key: if given, the batch is stored only if the meta key is not set yet, and the key
         is set in the same transaction (used by the embedded defaults: two processes starting
@@ -423,6 +633,8 @@ class Workspace:
         keep_existing: never replace nor shadow what the workspace holds (the embedded defaults
         arriving after a user's import): an item is skipped when its type and scope already
         have a dataset of the same millésime, or, for a synthetic item, any real dataset.
+        expected_revision: the revision the preview was computed on; if the workspace changed
+        since, nothing is stored (StoreError): the user sees a new preview first.
         """
         prepared = []
         for it in items:
@@ -430,10 +642,11 @@ class Workspace:
             missing = [c for c in dtype.column_names if c not in it.frame.columns]
             if missing:
                 raise StoreError(f"Colonnes absentes pour « {dtype.label} » : {', '.join(missing)}")
-            if it.replace not in ("same_millesime", "all", "none"):
+            if it.replace not in MODE_LABELS:
                 raise ValueError(it.replace)
             prepared.append((it, dtype, _to_storage(it.frame[dtype.column_names], dtype)))
-        now = datetime.now(UTC).isoformat(timespec="seconds")
+        now = _now()
+        author = author or default_author()
         out: list[DatasetMeta] = []
         with self._transaction() as con:
             if once_key is not None:
@@ -441,11 +654,117 @@ class Workspace:
                 if row is not None:
                     return None
                 con.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (once_key, now))
-            for it, dtype, data in prepared:
-                if keep_existing and self._shadows_existing(con, it):
-                    continue
-                out.append(self._insert(con, it, dtype, data, now))
+            plan = self._plan(con, items, keep_existing)
+            if expected_revision is not None and plan.revision != expected_revision:
+                raise StoreError(
+                    "L'espace de travail a été modifié depuis l'aperçu (autre import, restauration ou "
+                    "suppression) : rien n'a été enregistré. Vérifiez le nouvel aperçu puis "
+                    "enregistrez de nouveau."
+                )
+            for kplan in plan.kinds:
+                version = self._record_version(
+                    con,
+                    kplan.kind,
+                    "import",
+                    now,
+                    author,
+                    " ; ".join(sorted({it.source_file for it in items if it.kind == kplan.kind})),
+                    ",".join(sorted({it.replace for it in items if it.kind == kplan.kind})),
+                    (
+                        sum(c.added for c in kplan.changes),
+                        sum(c.replaced for c in kplan.changes),
+                        sum(c.removed for c in kplan.changes),
+                    ),
+                )
+                new_ids = self._apply_plan(con, kplan, now)
+                for i, (it, dtype, data) in enumerate(prepared):
+                    if it.kind != kplan.kind or i in plan.skipped:
+                        continue
+                    meta = self._insert(con, it, dtype, data, now)
+                    new_ids.append(meta.id)
+                    out.append(meta)
+                self._close_version(con, version, kplan.kind, new_ids)
         return out
+
+    def _apply_plan(self, con: sqlite3.Connection, kplan: KindPlan, now: str) -> list[int]:
+        """Retire the datasets the plan replaces; keep the rows it does not replace in a copy
+        with the original provenance. Returns the ids of the copies."""
+        table = _table(kplan.kind)
+        copies: list[int] = []
+        dropped = dict(kplan.remainders)
+        for did in kplan.retire:
+            con.execute("UPDATE datasets SET active = 0 WHERE id = ?", (did,))
+            if did not in dropped:
+                continue
+            rows = int(con.execute("SELECT rows FROM datasets WHERE id = ?", (did,)).fetchone()[0])
+            left = rows - len(dropped[did])
+            if left <= 0:
+                continue
+            cur = con.execute(
+                "INSERT INTO datasets(kind, millesime, producer, source_file, rows, imported_at, "
+                "nature, label, source_id, notes, scope, active, copy_of) "
+                "SELECT kind, millesime, producer, source_file, ?, imported_at, nature, label, "
+                "source_id, notes, scope, 1, COALESCE(copy_of, id) FROM datasets WHERE id = ?",
+                (left, did),
+            )
+            new_id = int(cur.lastrowid)
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS _dropped (r INTEGER PRIMARY KEY)")
+            con.execute("DELETE FROM _dropped")
+            con.executemany("INSERT INTO _dropped(r) VALUES (?)", ((r,) for r in dropped[did]))
+            cols = ", ".join(f'"{c}"' for c in dataset_type(kplan.kind).column_names)
+            con.execute(
+                f"INSERT INTO {table} (dataset_id, {cols}) SELECT ?, {cols} FROM {table} "
+                "WHERE dataset_id = ? AND rowid NOT IN (SELECT r FROM _dropped) ORDER BY rowid",
+                (new_id, did),
+            )
+            copies.append(new_id)
+        return copies
+
+    def _record_version(
+        self,
+        con: sqlite3.Connection,
+        kind: str,
+        action: str,
+        now: str,
+        author: str,
+        source_file: str,
+        mode: str,
+        counts: tuple[int, int, int],
+        restored_from: int | None = None,
+    ) -> int:
+        """A new version row; its list of current datasets is set by _close_version (or now,
+        for an action that does not add datasets)."""
+        cur = con.execute(
+            "INSERT INTO versions(kind, created_at, author, action, source_file, mode, added, "
+            "replaced, removed, rows, datasets, restored_from) VALUES (?,?,?,?,?,?,?,?,?,0,'[]',?)",
+            (kind, now, author, action, source_file, mode, *counts, restored_from),
+        )
+        vid = int(cur.lastrowid)
+        if action != "import":
+            self._close_version(con, vid, kind, [])
+        return vid
+
+    def _close_version(
+        self, con: sqlite3.Connection, version_id: int, kind: str, new_ids: list[int]
+    ) -> None:
+        if new_ids:
+            con.execute(
+                f"UPDATE datasets SET version_id = ? WHERE id IN ({','.join('?' * len(new_ids))})",
+                (version_id, *new_ids),
+            )
+        ids = [
+            int(r[0])
+            for r in con.execute(
+                "SELECT id FROM datasets WHERE kind = ? AND active = 1 ORDER BY id", (kind,)
+            )
+        ]
+        rows = con.execute(
+            "SELECT COALESCE(SUM(rows), 0) FROM datasets WHERE kind = ? AND active = 1", (kind,)
+        ).fetchone()[0]
+        con.execute(
+            "UPDATE versions SET datasets = ?, rows = ? WHERE id = ?",
+            (json.dumps(ids), int(rows), version_id),
+        )
 
     def _shadows_existing(self, con: sqlite3.Connection, it: PendingDataset) -> bool:
         for m in self.datasets_in(con, it.kind):
@@ -467,20 +786,6 @@ class Workspace:
     ) -> DatasetMeta:
         table = _table(it.kind)
         _ensure_table(con, dtype)
-        synthetic = it.nature is Nature.SYNTHETIQUE
-        doomed: list[int] = []
-        for m in self.datasets_in(con, it.kind):
-            if m.scope != it.scope or (synthetic and not m.is_synthetic):
-                continue
-            if (
-                it.replace == "all"
-                or (it.replace == "same_millesime" and m.millesime == it.millesime)
-                or (not synthetic and m.is_synthetic)
-            ):
-                doomed.append(m.id)
-        for did in doomed:
-            con.execute(f"DELETE FROM {table} WHERE dataset_id = ?", (did,))
-            con.execute("DELETE FROM datasets WHERE id = ?", (did,))
         nrows = len(data[0]) if data else 0
         cur = con.execute(
             "INSERT INTO datasets(kind, millesime, producer, source_file, rows, imported_at, nature, "
@@ -506,32 +811,138 @@ class Workspace:
             f"INSERT INTO {table} ({cols}) VALUES ({placeholders})",
             zip([did] * nrows, *data, strict=True),
         )
-        row = con.execute(
-            "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
-            "source_id, notes, scope FROM datasets WHERE id = ?",
-            (did,),
-        ).fetchone()
+        row = con.execute(f"SELECT {_META_COLS} FROM datasets WHERE id = ?", (did,)).fetchone()
         return _meta_from_row(row)
+
+    # --------------------------------------------------------------- versions
+    def versions(self, kind: str) -> list[VersionMeta]:
+        """The versions of a dataset type, newest first."""
+        dataset_type(kind)
+        with self._connect() as con:
+            rows = con.execute(
+                f"SELECT {_VERSION_COLS} FROM versions WHERE kind = ? ORDER BY id DESC", (kind,)
+            ).fetchall()
+        return [_version_from_row(r) for r in rows]
+
+    def version_datasets(self, version_id: int) -> list[DatasetMeta]:
+        """The datasets that were current after a version (their provenance)."""
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT datasets FROM versions WHERE id = ?", (version_id,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"Version n° {version_id} introuvable.")
+            ids = json.loads(row[0])
+            if not ids:
+                return []
+            rows = con.execute(
+                f"SELECT {_META_COLS} FROM datasets WHERE id IN ({','.join('?' * len(ids))}) "
+                "ORDER BY millesime, id",
+                ids,
+            ).fetchall()
+        return [_meta_from_row(r) for r in rows]
+
+    def restore(self, kind: str, version_id: int, author: str | None = None) -> VersionMeta:
+        """Make the datasets current after `version_id` current again, as a NEW version
+        (nothing is rewritten: the very rows of that version come back)."""
+        with self._transaction() as con:
+            row = con.execute(
+                "SELECT kind, datasets FROM versions WHERE id = ?", (version_id,)
+            ).fetchone()
+            if row is None or row[0] != kind:
+                raise StoreError(
+                    f"Version n° {version_id} introuvable pour « {dataset_type(kind).label} »."
+                )
+            ids = json.loads(row[1])
+            con.execute("UPDATE datasets SET active = 0 WHERE kind = ? AND active = 1", (kind,))
+            if ids:
+                con.execute(
+                    f"UPDATE datasets SET active = 1 WHERE id IN ({','.join('?' * len(ids))})",
+                    ids,
+                )
+            vid = self._record_version(
+                con,
+                kind,
+                "restore",
+                _now(),
+                author or default_author(),
+                "",
+                "",
+                (0, 0, 0),
+                restored_from=version_id,
+            )
+            out = con.execute(
+                f"SELECT {_VERSION_COLS} FROM versions WHERE id = ?", (vid,)
+            ).fetchone()
+        return _version_from_row(out)
+
+    def checksum(self, kind: str) -> str:
+        """SHA-256 of the current rows of a type and of their provenance (same data = same
+        checksum: used to check that a restore gives back the data byte for byte)."""
+        h = hashlib.sha256()
+        metas = self.datasets(kind)
+        dtype = dataset_type(kind)
+        for m in sorted(metas, key=lambda m: m.id):
+            h.update(
+                repr(
+                    (
+                        m.millesime,
+                        m.scope,
+                        m.producer,
+                        m.source_file,
+                        m.rows,
+                        str(m.nature),
+                        m.notes,
+                    )
+                ).encode()
+            )
+        if not metas:
+            return h.hexdigest()
+        cols = ", ".join(f'"{c}"' for c in dtype.column_names)
+        with self._connect() as con:
+            for m in sorted(metas, key=lambda m: m.id):
+                cur = con.execute(
+                    f"SELECT {cols} FROM {_table(kind)} WHERE dataset_id = ? ORDER BY rowid",
+                    (m.id,),
+                )
+                while batch := cur.fetchmany(50_000):
+                    h.update(repr(batch).encode())
+        return h.hexdigest()
 
     def meta_value(self, key: str) -> str | None:
         with self._connect() as con:
             row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
-    def delete(self, dataset_id: int) -> None:
+    def delete(self, dataset_id: int, author: str | None = None) -> VersionMeta:
+        """Retire a dataset, as a new version of its type (undo: restore the version before)."""
         with self._transaction() as con:
-            row = con.execute("SELECT kind FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+            row = con.execute(
+                "SELECT kind, source_file, rows FROM datasets WHERE id = ? AND active = 1",
+                (dataset_id,),
+            ).fetchone()
             if row is None:
-                raise StoreError(f"Jeu de données n° {dataset_id} introuvable.")
-            con.execute(f"DELETE FROM {_table(row[0])} WHERE dataset_id = ?", (dataset_id,))
-            con.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
+                raise StoreError(f"Jeu de données n° {dataset_id} introuvable (déjà supprimé ?).")
+            con.execute("UPDATE datasets SET active = 0 WHERE id = ?", (dataset_id,))
+            vid = self._record_version(
+                con,
+                row[0],
+                "delete",
+                _now(),
+                author or default_author(),
+                row[1],
+                "",
+                (0, 0, int(row[2])),
+            )
+            out = con.execute(
+                f"SELECT {_VERSION_COLS} FROM versions WHERE id = ?", (vid,)
+            ).fetchone()
+        return _version_from_row(out)
 
     @staticmethod
     def datasets_in(con: sqlite3.Connection, kind: str) -> list[DatasetMeta]:
         rows = con.execute(
-            "SELECT id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
-            "source_id, notes, scope FROM datasets WHERE kind = ?",
-            (kind,),
+            f"SELECT {_META_COLS} FROM datasets WHERE kind = ? AND active = 1", (kind,)
         ).fetchall()
         return [_meta_from_row(r) for r in rows]
 
@@ -566,6 +977,50 @@ class Workspace:
     def is_empty(self) -> bool:
         with self._connect() as con:
             return con.execute("SELECT COUNT(*) FROM datasets").fetchone()[0] == 0
+
+
+_META_COLS = (
+    "id, kind, millesime, producer, source_file, rows, imported_at, nature, label, "
+    "source_id, notes, scope"
+)
+_VERSION_COLS = (
+    "id, kind, created_at, author, action, source_file, mode, added, replaced, removed, rows, "
+    "datasets, restored_from"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _territory_names(dtype: DatasetType) -> dict[str, str]:
+    """Names of the territories of a type's rows, for the preview (communes only: the other
+    scales carry their name in the file)."""
+    from datastore.changes import territory_column
+
+    if territory_column(dtype) != "code_insee":
+        return {}
+    from datastore.codes import commune_reference
+
+    return commune_reference().names
+
+
+def _version_from_row(r: tuple) -> VersionMeta:
+    return VersionMeta(
+        id=int(r[0]),
+        kind=r[1],
+        created_at=r[2],
+        author=r[3],
+        action=r[4],
+        source_file=r[5] or "",
+        mode=r[6] or "",
+        added=int(r[7]),
+        replaced=int(r[8]),
+        removed=int(r[9]),
+        rows=int(r[10]),
+        datasets=tuple(json.loads(r[11] or "[]")),
+        restored_from=None if r[12] is None else int(r[12]),
+    )
 
 
 def _table(kind: str) -> str:

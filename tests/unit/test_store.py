@@ -69,7 +69,7 @@ def test_commit_keeps_provenance_and_types(ws: Workspace) -> None:
 
 @pytest.mark.parametrize(
     ("replace", "years_after"),
-    [("same_millesime", [2020, 2021]), ("none", [2020, 2021, 2021]), ("all", [2021])],
+    [("same_millesime", [2020, 2021]), ("key", [2020, 2021]), ("all", [2021])],
 )
 def test_replace_modes(ws: Workspace, replace: str, years_after: list[int]) -> None:
     ws.commit("bpe_eaje", _bpe(2020), producer="INSEE", source_file="a.csv", millesime=2020)
@@ -117,7 +117,7 @@ def test_scopes_are_replaced_separately(ws: Workspace) -> None:
     ]
 
 
-def test_real_replaces_synthetic_of_its_scope_only(ws: Workspace) -> None:
+def test_real_replacing_all_removes_synthetic_of_its_scope_only(ws: Workspace) -> None:
     for scope in ("departement", "epci"):
         ws.commit(
             "caf_taux",
@@ -135,6 +135,7 @@ def test_real_replaces_synthetic_of_its_scope_only(ws: Workspace) -> None:
         source_file="dep.csv",
         millesime=2022,
         scope="departement",
+        replace="all",
     )
     got = sorted((m.scope, m.millesime, str(m.nature)) for m in ws.datasets("caf_taux"))
     assert got == [("departement", 2022, "réel"), ("epci", 2021, "synthétique")]

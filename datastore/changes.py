@@ -1,0 +1,245 @@
+"""What a commit will change, computed before it happens (pure pandas, no storage).
+
+The preview of the Données page and of the command line, and the commit itself, use the
+same function (`plan_changes`): the commit recomputes the plan inside its transaction, so
+what is stored is exactly what was announced (the commit refuses if the workspace changed
+since the preview). Nothing here touches a database: a PostgreSQL backend gives the same
+inputs (current datasets with a row id per row) and executes the same plan.
+
+Modes (`PendingDataset.replace`):
+
+- ``key`` (default, « mettre à jour par clé ») : the rows of the file replace the current rows
+  that have the same key (e.g. code_insee + annee); every other row stays.
+- ``same_millesime`` (« remplacer l'année entière ») : every current row of the same type,
+  scale and millésime goes, even the keys absent from the file.
+- ``all`` (« tout remplacer ») : every current row of the same type and scale goes.
+
+A synthetic (demo) file never removes real or estimated data, in any mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from datastore.schemas import DatasetType, Dtype
+
+MODES = ("key", "same_millesime", "all")
+#: Territories kept in a plan for display (the count is always exact).
+LOST_KEPT = 5_000
+ROWID = "_rowid"
+
+
+@dataclass(frozen=True)
+class Current:
+    """One current dataset as the planner sees it: provenance and its rows (with ROWID)."""
+
+    id: int
+    scope: str
+    millesime: int | None
+    synthetic: bool
+    frame: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One dataset about to be stored."""
+
+    index: int  # position in the batch
+    scope: str
+    millesime: int | None
+    synthetic: bool
+    mode: str
+    frame: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the preview: a (type, scale, millésime) and what happens to its rows."""
+
+    kind: str
+    scope: str
+    millesime: int | None
+    added: int = 0
+    replaced: int = 0
+    removed: int = 0
+    lost_count: int = 0  # territories (or items) that lose at least one figure
+    lost: tuple[str, ...] = ()  # their labels, first LOST_KEPT
+    demo_kept: int = 0  # rows of demo data that stay in this type and scale
+
+
+@dataclass(frozen=True)
+class KindPlan:
+    """Everything one commit does to one dataset type."""
+
+    kind: str
+    changes: tuple[Change, ...]
+    retire: tuple[int, ...]  # current datasets that stop being current
+    # current dataset id -> rowids left out of its remaining copy (the copy keeps the
+    # provenance of the original; empty copy = no copy)
+    remainders: tuple[tuple[int, tuple[int, ...]], ...] = field(default=())
+
+    @property
+    def removed(self) -> int:
+        return sum(c.removed for c in self.changes)
+
+
+def territory_column(dtype: DatasetType) -> str:
+    """The key column that names the territory (or item) of a row."""
+    for name in ("code", "code_insee", "siren_epci", "code_departement", "code_qpv"):
+        if name in dtype.keys:
+            return name
+    return next(k for k in dtype.keys if k not in ("annee", "niveau"))
+
+
+def key_strings(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
+    """One comparable text per row for the key columns (missing = empty; 2021 == 2021.0)."""
+    parts = []
+    for k in keys:
+        s = frame[k]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            s = pd.to_numeric(s, errors="coerce").astype("Float64")
+        parts.append(s.astype("string").fillna("").reset_index(drop=True))
+    out = parts[0]
+    if len(parts) > 1:
+        out = out.str.cat(parts[1:], sep="\x1f")
+    return out.astype(object)
+
+
+def _labels(frame: pd.DataFrame, dtype: DatasetType, names: dict[str, str]) -> list[str]:
+    col = territory_column(dtype)
+    codes = frame[col].astype("string").fillna("")
+    if "nom" in frame.columns:
+        own = frame["nom"].astype("string").fillna("")
+    else:
+        own = pd.Series("", index=frame.index, dtype="string")
+    out = []
+    for code, nom in zip(codes, own, strict=True):
+        label = (nom or "").strip() or names.get(code, "")
+        if not code:
+            out.append(label or "France")
+        else:
+            out.append(f"{label} ({code})" if label else code)
+    return out
+
+
+def _value_columns(dtype: DatasetType) -> list[str]:
+    return [
+        c.name
+        for c in dtype.columns
+        if c.name not in dtype.keys and c.dtype in (Dtype.INT, Dtype.FLOAT, Dtype.BOOL)
+    ]
+
+
+def _lost_values(
+    old: pd.DataFrame, new: pd.DataFrame, positions: np.ndarray, values: list[str]
+) -> np.ndarray:
+    """Old rows (replaced by new.iloc[positions]) that had a figure the new row leaves empty."""
+    lost = np.zeros(len(old), dtype=bool)
+    for v in values:
+        if v not in old.columns or v not in new.columns:
+            continue
+        had = old[v].notna().to_numpy(dtype=bool)
+        empty = new[v].isna().to_numpy(dtype=bool)[positions]
+        lost |= had & empty
+    return lost
+
+
+def plan_changes(
+    dtype: DatasetType,
+    current: Sequence[Current],
+    incoming: Sequence[Incoming],
+    names: dict[str, str] | None = None,
+) -> KindPlan:
+    """What storing `incoming` does to the `current` datasets of one type.
+
+    `names` maps territory codes to names, for the labels of the territories that lose a
+    figure when the rows do not carry a name.
+    """
+    names = names or {}
+    keys = list(dtype.keys)
+    values = _value_columns(dtype)
+    by_year = dtype.year_column is not None and dtype.year_column in keys
+    groups: dict[tuple[str, int | None], dict] = {}
+
+    def group(scope: str, year: int | None) -> dict:
+        return groups.setdefault(
+            (scope, year), {"added": 0, "replaced": 0, "removed": 0, "lost": {}, "demo": 0}
+        )
+
+    cur_keys = {c.id: key_strings(c.frame, keys) for c in current}
+    hit_rows = {c.id: np.zeros(len(c.frame), dtype=bool) for c in current}
+    whole: set[int] = set()
+    for inc in incoming:
+        if inc.mode not in MODES:
+            raise ValueError(inc.mode)
+        new_keys = key_strings(inc.frame, keys)
+        position = pd.Series(np.arange(len(new_keys)), index=pd.Index(new_keys))
+        replaced = np.zeros(len(new_keys), dtype=bool)
+        for cur in current:
+            if cur.scope != inc.scope or (inc.synthetic and not cur.synthetic):
+                continue  # other scale; demo data never remove real data
+            if inc.mode == "all" or (
+                inc.mode == "same_millesime" and cur.millesime == inc.millesime
+            ):
+                whole.add(cur.id)
+            elif by_year and cur.millesime != inc.millesime:
+                continue  # the key contains the year: other years cannot match
+            hit = cur_keys[cur.id].isin(position.index).to_numpy(dtype=bool)
+            if not hit.any():
+                continue
+            hit_rows[cur.id] |= hit
+            pos = position.loc[cur_keys[cur.id][hit]].to_numpy()
+            replaced[pos] = True
+            lost = _lost_values(cur.frame.loc[hit], inc.frame, pos, values)
+            if lost.any():
+                g = group(cur.scope, cur.millesime)
+                for label in _labels(cur.frame.loc[hit].loc[lost], dtype, names):
+                    g["lost"][label] = None
+        g = group(inc.scope, inc.millesime)
+        g["added"] += int((~replaced).sum())
+        g["replaced"] += int(replaced.sum())
+    retire: list[int] = []
+    remainders: list[tuple[int, tuple[int, ...]]] = []
+    for cur in current:
+        hit = hit_rows[cur.id]
+        if cur.id in whole:
+            retire.append(cur.id)
+            gone = ~hit
+            if gone.any():
+                g = group(cur.scope, cur.millesime)
+                g["removed"] += int(gone.sum())
+                for label in _labels(cur.frame.loc[gone], dtype, names):
+                    g["lost"][label] = None
+        elif hit.any():
+            retire.append(cur.id)
+            remainders.append((cur.id, tuple(int(r) for r in cur.frame[ROWID].to_numpy()[hit])))
+    for cur in current:
+        kept = 0 if cur.id in whole else int((~hit_rows[cur.id]).sum())
+        if not cur.synthetic or not kept:
+            continue
+        for (scope, year), g in groups.items():
+            if scope == cur.scope and (not by_year or year == cur.millesime):
+                g["demo"] += kept
+    changes = []
+    for (scope, year), g in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        if not (g["added"] or g["replaced"] or g["removed"] or g["lost"]):
+            continue
+        lost = list(g["lost"])
+        changes.append(
+            Change(
+                dtype.kind,
+                scope,
+                year,
+                added=g["added"],
+                replaced=g["replaced"],
+                removed=g["removed"],
+                lost_count=len(lost),
+                lost=tuple(lost[:LOST_KEPT]),
+                demo_kept=g["demo"],
+            )
+        )
+    return KindPlan(dtype.kind, tuple(changes), tuple(sorted(retire)), tuple(remainders))

@@ -243,3 +243,47 @@ def plan_changes(
             )
         )
     return KindPlan(dtype.kind, tuple(changes), tuple(sorted(retire)), tuple(remainders))
+
+
+_SCOPES = {
+    "commune": "communes",
+    "epci": "EPCI",
+    "departement": "départements",
+    "region": "régions",
+    "france": "France",
+}
+
+
+def _n(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def scope_year_label(change: Change) -> str:
+    parts = [_SCOPES.get(change.scope, change.scope)] if change.scope else []
+    parts.append(str(change.millesime) if change.millesime is not None else "sans millésime")
+    return " ".join(parts)
+
+
+def lost_text(change: Change, shown: int = 10) -> str:
+    """« 1 002 territoire(s) perdent un chiffre : Toulouse (31555), … et 992 autre(s) »."""
+    if not change.lost_count:
+        return ""
+    first = ", ".join(change.lost[:shown])
+    more = change.lost_count - min(shown, len(change.lost))
+    return f"{_n(change.lost_count)} territoire(s) ou élément(s) perdent un chiffre : {first}" + (
+        f" et {_n(more)} autre(s)" if more > 0 else ""
+    )
+
+
+def change_text(change: Change, shown: int = 10) -> str:
+    """One French line of the preview for one (scale, millésime)."""
+    text = (
+        f"{scope_year_label(change)} : {_n(change.added)} ligne(s) ajoutée(s), "
+        f"{_n(change.replaced)} remplacée(s), {_n(change.removed)} retirée(s)"
+    )
+    lost = lost_text(change, shown)
+    if lost:
+        text += f" ; {lost}"
+    if change.demo_kept:
+        text += f" ; {_n(change.demo_kept)} ligne(s) de démonstration restent à côté"
+    return text + "."

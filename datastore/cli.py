@@ -1,9 +1,11 @@
 """Command-line equivalent of the Données page.
 
     python -m datastore import FICHIER --type KIND [--annee N] [--producteur P] [--niveau N]
-                                       [--remplacer annee|tout|aucun] [--dry-run]
+                                       [--remplacer cle|annee|tout] [--auteur NOM] [--dry-run]
     python -m datastore list
-    python -m datastore delete ID
+    python -m datastore delete ID             # a new version: undo with « restore »
+    python -m datastore versions KIND         # who, when, which file, how many rows
+    python -m datastore restore KIND VERSION  # one step, as a new version
     python -m datastore schema KIND
     python -m datastore exemple KIND [-o FICHIER]
     python -m datastore init            # fills an empty workspace with the embedded default data
@@ -20,12 +22,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from datastore.changes import change_text
 from datastore.examples import example_csv, example_geojson, schema_frame
-from datastore.importers import ImportOptions, commit, prepare
+from datastore.importers import ImportOptions, commit, plan, prepare
 from datastore.schemas import DATASET_TYPES, NIVEAUX_CAF, dataset_type
-from datastore.store import StoreError, Workspace
+from datastore.store import ACTION_LABELS, StoreError, VersionMeta, Workspace
 
-REPLACE = {"annee": "same_millesime", "tout": "all", "aucun": "none"}
+REPLACE = {"cle": "key", "annee": "same_millesime", "tout": "all"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,15 +57,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument(
         "--remplacer",
-        choices=sorted(REPLACE),
-        default="annee",
-        help="annee : remplace le même millésime (défaut) ; tout : remplace tous les millésimes ; "
-        "aucun : conserve les jeux existants à côté",
+        choices=list(REPLACE),
+        default="cle",
+        help="cle (défaut) : remplace seulement les lignes dont la clé est dans le fichier ; "
+        "annee : remplace l'année entière (retire les lignes absentes du fichier) ; "
+        "tout : remplace toutes les lignes du type et de l'échelle",
     )
-    imp.add_argument("--dry-run", action="store_true", help="valider sans enregistrer")
-    sub.add_parser("list", help="lister les jeux de données et leur provenance")
-    de = sub.add_parser("delete", help="supprimer un jeu de données")
+    imp.add_argument("--auteur", help="qui importe (par défaut DIAG_AUTHOR ou l'utilisateur)")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="valider et afficher l'aperçu sans enregistrer"
+    )
+    sub.add_parser("list", help="lister les jeux de données courants et leur provenance")
+    de = sub.add_parser("delete", help="retirer un jeu de données (nouvelle version, annulable)")
     de.add_argument("id", type=int)
+    ve = sub.add_parser("versions", help="lister les versions d'un type de données")
+    ve.add_argument("kind", choices=sorted(DATASET_TYPES))
+    re_ = sub.add_parser(
+        "restore", help="restaurer une version (en une étape, comme nouvelle version)"
+    )
+    re_.add_argument("kind", choices=sorted(DATASET_TYPES))
+    re_.add_argument("version", type=int)
     sc = sub.add_parser("schema", help="afficher le schéma documenté d'un type")
     sc.add_argument("kind", choices=sorted(DATASET_TYPES))
     ex = sub.add_parser("exemple", help="écrire un fichier d'exemple pour un type")
@@ -102,15 +116,30 @@ def cmd_import(args: argparse.Namespace) -> int:
         f"{', '.join(map(str, prepared.millesimes())) or 'sans'}) :"
     )
     _print_table(prepared.frame.head(10))
+    ws = Workspace()
+    mode = REPLACE[args.remplacer]
+    preview = plan(ws, prepared, mode)
+    print(f"\nCe que l'enregistrement changera (mode « {args.remplacer} ») :")
+    for change in preview.changes:
+        print("  " + change_text(change))
     if args.dry_run:
         print("\n--dry-run : rien n'a été enregistré.")
         return 0
-    metas = commit(Workspace(), prepared, REPLACE[args.remplacer])
+    try:
+        metas = commit(ws, prepared, mode, expected_revision=preview.revision, author=args.auteur)
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     for m in metas:
         print(
             f"Enregistré : jeu n° {m.id}, {m.kind}{' ' + m.scope if m.scope else ''}, "
             f"millésime {m.millesime or '—'}, {m.rows} lignes."
         )
+    version = ws.versions(args.kind)[0]
+    print(
+        f"Version n° {version.id} de « {args.kind} ». Pour revenir en arrière : "
+        f"python -m datastore versions {args.kind}, puis restore {args.kind} N."
+    )
     return 0
 
 
@@ -138,12 +167,61 @@ def cmd_list(_: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    ws = Workspace()
+    kind = next((m.kind for m in ws.datasets() if m.id == args.id), None)
+    previous = ws.versions(kind)[0] if kind else None
     try:
-        Workspace().delete(args.id)
+        ws.delete(args.id)
     except StoreError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"Jeu n° {args.id} supprimé.")
+    print(f"Jeu n° {args.id} retiré (nouvelle version ; les lignes sont conservées).")
+    if kind and previous:
+        print(f"Pour annuler : python -m datastore restore {kind} {previous.id}")
+    return 0
+
+
+def versions_frame(versions: list[VersionMeta]) -> pd.DataFrame:
+    """The versions of a type, newest first, French headers (CLI and Données page)."""
+    return pd.DataFrame(
+        {
+            "version": [v.id for v in versions],
+            "le": [v.created_at.replace("T", " ").replace("+00:00", " UTC") for v in versions],
+            "par": [v.author for v in versions],
+            "action": [
+                ACTION_LABELS.get(v.action, v.action)
+                + (f" de la version {v.restored_from}" if v.restored_from else "")
+                for v in versions
+            ],
+            "fichier": [v.source_file for v in versions],
+            "ajoutées": [v.added for v in versions],
+            "remplacées": [v.replaced for v in versions],
+            "retirées": [v.removed for v in versions],
+            "lignes courantes": [v.rows for v in versions],
+        }
+    )
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    versions = Workspace().versions(args.kind)
+    if not versions:
+        print(f"Aucune version pour « {args.kind} ».")
+        return 0
+    print(f"Versions de « {dataset_type(args.kind).label} » (la plus récente en premier) :")
+    _print_table(versions_frame(versions))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    try:
+        version = Workspace().restore(args.kind, args.version)
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(
+        f"Version {args.version} de « {args.kind} » restaurée : nouvelle version n° {version.id}, "
+        f"{version.rows} lignes courantes."
+    )
     return 0
 
 
@@ -179,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         "import": cmd_import,
         "list": cmd_list,
         "delete": cmd_delete,
+        "versions": cmd_versions,
+        "restore": cmd_restore,
         "schema": cmd_schema,
         "exemple": cmd_exemple,
         "init": cmd_init,

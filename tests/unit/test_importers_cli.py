@@ -73,3 +73,35 @@ def test_schema_and_exemple(tmp_path, capsys, kind) -> None:
     out = tmp_path / f"exemple_{kind}"
     assert main(["exemple", kind, "-o", str(out)]) == 0
     assert main(["import", str(out), "--type", kind, "--dry-run"]) == 0
+
+
+def test_preview_versions_restore(ws_dir, tmp_path, capsys) -> None:
+    first = _file(tmp_path, "bpe_2021.csv", "CODGEO;NB_D502\n42218;40\n31555;200\n01004;3\n")
+    assert main(["import", str(first), "--type", "bpe_eaje", "--auteur", "Agnès"]) == 0
+    before = Workspace(ws_dir).checksum("bpe_eaje")
+    update = _file(tmp_path, "maj_2021.csv", "CODGEO;NB_D502\n42218;41\n")
+    capsys.readouterr()
+    assert (
+        main(["import", str(update), "--type", "bpe_eaje", "--remplacer", "annee", "--dry-run"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "2021 : 0 ligne(s) ajoutée(s), 1 remplacée(s), 2 retirée(s)" in out
+    assert (
+        "2 territoire(s) ou élément(s) perdent un chiffre : Toulouse (31555), Ambérieu-en-Bugey (01004)"
+        in out
+    )
+    assert main(["import", str(update), "--type", "bpe_eaje"]) == 0  # default: by key
+    out = capsys.readouterr().out
+    assert "0 ligne(s) ajoutée(s), 1 remplacée(s), 0 retirée(s)" in out
+    assert sorted(Workspace(ws_dir).read("bpe_eaje").frame["nb_eaje"]) == [3, 41, 200]
+    assert main(["versions", "bpe_eaje"]) == 0
+    out = capsys.readouterr().out
+    assert "Agnès" in out and "maj_2021.csv" in out and "bpe_2021.csv" in out
+    first_version = Workspace(ws_dir).versions("bpe_eaje")[-1]
+    assert main(["restore", "bpe_eaje", str(first_version.id)]) == 0
+    assert Workspace(ws_dir).checksum("bpe_eaje") == before
+    meta = Workspace(ws_dir).datasets()[0]
+    assert main(["delete", str(meta.id)]) == 0
+    assert "Pour annuler : python -m datastore restore bpe_eaje" in capsys.readouterr().out
+    assert main(["restore", "bpe_eaje", "999"]) == 1

@@ -14,7 +14,9 @@ Modes (`PendingDataset.replace`):
   scale and millésime goes, even the keys absent from the file.
 - ``all`` (« tout remplacer ») : every current row of the same type and scale goes.
 
-A synthetic (demo) file never removes real or estimated data, in any mode.
+A synthetic (demo) file never removes real or estimated data, in any mode. With
+``drop_demo``, a real file also retires every demo dataset of its type and scale (all years):
+an explicit choice, shown in the preview like any removal.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Incoming:
     synthetic: bool
     mode: str
     frame: pd.DataFrame
+    drop_demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,8 +185,10 @@ def plan_changes(
         for cur in current:
             if cur.scope != inc.scope or (inc.synthetic and not cur.synthetic):
                 continue  # other scale; demo data never remove real data
-            if inc.mode == "all" or (
-                inc.mode == "same_millesime" and cur.millesime == inc.millesime
+            if (
+                inc.mode == "all"
+                or (inc.mode == "same_millesime" and cur.millesime == inc.millesime)
+                or (inc.drop_demo and cur.synthetic and not inc.synthetic)
             ):
                 whole.add(cur.id)
             elif by_year and cur.millesime != inc.millesime:

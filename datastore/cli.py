@@ -1,7 +1,8 @@
 """Command-line equivalent of the Données page.
 
     python -m datastore import FICHIER --type KIND [--annee N] [--producteur P] [--niveau N]
-                                       [--remplacer cle|annee|tout] [--auteur NOM] [--dry-run]
+                                       [--remplacer cle|annee|tout] [--retirer-demo]
+                                       [--auteur NOM] [--dry-run]
     python -m datastore list
     python -m datastore delete ID             # a new version: undo with « restore »
     python -m datastore versions KIND         # who, when, which file, how many rows
@@ -63,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
         "annee : remplace l'année entière (retire les lignes absentes du fichier) ; "
         "tout : remplace toutes les lignes du type et de l'échelle",
     )
+    imp.add_argument(
+        "--retirer-demo",
+        action="store_true",
+        help="retirer aussi les données de démonstration de ce type et de cette échelle",
+    )
     imp.add_argument("--auteur", help="qui importe (par défaut DIAG_AUTHOR ou l'utilisateur)")
     imp.add_argument(
         "--dry-run", action="store_true", help="valider et afficher l'aperçu sans enregistrer"
@@ -118,7 +124,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     _print_table(prepared.frame.head(10))
     ws = Workspace()
     mode = REPLACE[args.remplacer]
-    preview = plan(ws, prepared, mode)
+    preview = plan(ws, prepared, mode, drop_demo=args.retirer_demo)
     print(f"\nCe que l'enregistrement changera (mode « {args.remplacer} ») :")
     for change in preview.changes:
         print("  " + change_text(change))

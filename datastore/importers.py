@@ -111,7 +111,7 @@ class Prepared:
             return []
         return sorted(int(y) for y in self.frame[dtype.year_column].dropna().unique())
 
-    def datasets(self, replace: str = "key") -> list[PendingDataset]:
+    def datasets(self, replace: str = "key", drop_demo: bool = False) -> list[PendingDataset]:
         """One pending dataset per (scope, millésime)."""
         if self.frame is None:
             raise ValueError("fichier non valide : rien à enregistrer")
@@ -128,6 +128,7 @@ class Prepared:
             source_id=self.source_id,
             notes=notes,
             replace=replace,
+            drop_demo=drop_demo,
         )
         if not group_cols or frame.empty:
             return [PendingDataset(self.kind, frame, label=self.label, **common)]
@@ -520,11 +521,13 @@ def prepare(
     return prepared
 
 
-def plan(ws: Workspace, prepared: Prepared, replace: str = "key") -> CommitPlan:
+def plan(
+    ws: Workspace, prepared: Prepared, replace: str = "key", *, drop_demo: bool = False
+) -> CommitPlan:
     """What committing a valid prepared file would change (the preview; nothing is stored)."""
     if not prepared.ok:
         raise ValueError(prepared.report.summary())
-    return ws.plan(prepared.datasets(replace))
+    return ws.plan(prepared.datasets(replace, drop_demo))
 
 
 def commit(
@@ -532,6 +535,7 @@ def commit(
     prepared: Prepared,
     replace: str = "key",
     *,
+    drop_demo: bool = False,
     expected_revision: int | None = None,
     author: str | None = None,
 ) -> list[DatasetMeta]:
@@ -540,7 +544,7 @@ def commit(
     if not prepared.ok:
         raise ValueError(prepared.report.summary())
     metas = ws.commit_many(
-        prepared.datasets(replace), expected_revision=expected_revision, author=author
+        prepared.datasets(replace, drop_demo), expected_revision=expected_revision, author=author
     )
     assert metas is not None
     return metas

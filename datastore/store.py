@@ -147,6 +147,7 @@ class PendingDataset:
     notes: tuple[str, ...] = ()
     replace: str = "key"
     scope: str = ""
+    drop_demo: bool = False  # also retire the demo datasets of this type and scope
 
 
 #: French names of the commit modes (datastore.changes.MODES), for the UI and the CLI.
@@ -566,7 +567,13 @@ class Workspace:
                 continue
             by_kind.setdefault(it.kind, []).append(
                 Incoming(
-                    i, it.scope, it.millesime, it.nature is Nature.SYNTHETIQUE, it.replace, it.frame
+                    i,
+                    it.scope,
+                    it.millesime,
+                    it.nature is Nature.SYNTHETIQUE,
+                    it.replace,
+                    it.frame,
+                    it.drop_demo,
                 )
             )
         plans = []
@@ -592,7 +599,10 @@ class Workspace:
             if not relevant:
                 continue
             if by_year and all(
-                inc.mode != "all" and inc.millesime != m.millesime for inc in relevant
+                inc.mode != "all"
+                and inc.millesime != m.millesime
+                and not (inc.drop_demo and m.is_synthetic)
+                for inc in relevant
             ):
                 continue
             cols = [c for c in dtype.column_names if c in dtype.keys or c == "nom"]

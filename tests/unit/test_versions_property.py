@@ -47,6 +47,7 @@ def files(draw):
         "rows": dict(zip(codes, values, strict=True)),
         "synthetic": draw(st.booleans()),
         "mode": draw(st.sampled_from(["key", "same_millesime", "all"])),
+        "drop_demo": draw(st.booleans()),
     }
 
 
@@ -73,7 +74,9 @@ def _apply_model(state: list[dict], f: dict) -> tuple[list[dict], dict]:
 
     def whole(r: dict) -> bool:
         return removable(r) and (
-            f["mode"] == "all" or (f["mode"] == "same_millesime" and r["year"] == f["year"])
+            f["mode"] == "all"
+            or (f["mode"] == "same_millesime" and r["year"] == f["year"])
+            or (f.get("drop_demo", False) and r["synthetic"] and not f["synthetic"])
         )
 
     keep, counts = [], {"added": 0, "replaced": 0, "removed": 0}
@@ -114,7 +117,7 @@ def _model_rows(state: list[dict]) -> list[tuple]:
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -197,6 +200,7 @@ def test_commit_matches_preview_and_restore_gives_back_the_bytes(sequence: list[
                 millesime=f["year"],
                 replace=f["mode"],
                 scope=f["scope"],
+                drop_demo=f.get("drop_demo", False),
             )
             before = ws.checksum("caf_taux")
             versions_before = ws.versions("caf_taux")

@@ -16,7 +16,10 @@ tab_list, tab_import, tab_schemas, tab_sources = st.tabs(
     ["Jeux de données", "Importer un fichier", "Schémas et exemples", "Sources et crédits"]
 )
 with tab_list:
+    donnees.render_undo()
     donnees.render_datasets()
+    st.markdown("##### Versions et restauration")
+    donnees.render_versions()
 with tab_import:
     donnees.render_import()
 with tab_schemas:

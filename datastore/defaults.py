@@ -31,6 +31,7 @@ from datastore.store import PendingDataset, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 OPEN_KEY = "defaults_open_v1"
+DEFAULTS_AUTHOR = "application (données embarquées)"
 DEMO_KEY = "defaults_demo_v1"
 
 
@@ -252,12 +253,22 @@ def ensure_defaults(ws: Workspace) -> bool:
     stored = False
     if ws.meta_value(OPEN_KEY) is None:
         stored |= (
-            ws.commit_many(_cached("open", build_open), once_key=OPEN_KEY, keep_existing=True)
+            ws.commit_many(
+                _cached("open", build_open),
+                once_key=OPEN_KEY,
+                keep_existing=True,
+                author=DEFAULTS_AUTHOR,
+            )
             is not None
         )
     if ws.meta_value(DEMO_KEY) is None and synthetic_available():
         stored |= (
-            ws.commit_many(_cached("demo", build_demo), once_key=DEMO_KEY, keep_existing=True)
+            ws.commit_many(
+                _cached("demo", build_demo),
+                once_key=DEMO_KEY,
+                keep_existing=True,
+                author=DEFAULTS_AUTHOR,
+            )
             is not None
         )
     return stored

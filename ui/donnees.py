@@ -12,20 +12,18 @@ import pandas as pd
 import streamlit as st
 
 from catalogue.sources import DEMO_LABEL, SOURCES, Nature
+from datastore.changes import Change, lost_text, scope_year_label
+from datastore.cli import versions_frame
 from datastore.examples import example_csv, example_geojson, schema_frame
 from datastore.filenames import check_upload_name
-from datastore.importers import ImportOptions, Prepared, commit, guess_kind, prepare
+from datastore.importers import ImportOptions, Prepared, commit, guess_kind, plan, prepare
 from datastore.schemas import DATASET_TYPES, NIVEAUX_CAF, dataset_type
-from datastore.store import DatasetMeta, StoreError
+from datastore.store import MODE_LABELS, CommitPlan, DatasetMeta, StoreError, default_author
 from diagnostics.formatting import fmt_number
 from ui import cache
 from ui.text import md
 
-REPLACE_LABELS = {
-    "same_millesime": "Remplacer le même millésime (garder les autres années)",
-    "all": "Remplacer tous les millésimes de ce type",
-    "none": "Conserver à côté des jeux existants",
-}
+REPLACE_LABELS = MODE_LABELS
 NATURE_LABELS = {
     Nature.REEL: "réel",
     Nature.ESTIME: "estimé",
@@ -111,13 +109,107 @@ def render_datasets() -> None:
     if st.button(
         "Supprimer ce jeu de données", key="donnees_delete", disabled=not confirm, type="secondary"
     ):
+        previous = ws.versions(meta.kind)[0]
         try:
-            ws.delete(meta.id)
+            ws.delete(meta.id, author=_author())
         except StoreError as exc:
             st.error(md(exc))
             return
         st.session_state.pop("donnees_pick", None)
-        st.toast(f"Jeu n° {meta.id} supprimé.")
+        st.session_state["donnees_undo"] = (meta.kind, previous.id, _meta_label(meta))
+        st.toast(f"Jeu n° {meta.id} retiré.")
+        st.rerun()
+
+
+def _author() -> str:
+    return (st.session_state.get("donnees_auteur") or "").strip() or default_author()
+
+
+def render_undo() -> None:
+    """After a deletion: one click puts the dataset back (restores the version before)."""
+    undo = st.session_state.get("donnees_undo")
+    if not undo:
+        return
+    kind, version_id, label = undo
+    c1, c2 = st.columns([4, 1], vertical_alignment="center")
+    c1.info(md(f"Jeu retiré : {label}. Ses lignes sont conservées dans l'historique."))
+    if c2.button("Annuler la suppression", key="donnees_undo_button"):
+        try:
+            version = cache.workspace().restore(kind, version_id, author=_author())
+        except StoreError as exc:
+            st.error(str(exc))
+            return
+        st.session_state.pop("donnees_undo", None)
+        st.toast(f"Suppression annulée (version n° {version.id}).")
+        st.rerun()
+
+
+def render_versions() -> None:
+    """Versions of one dataset type (who, when, file, rows) and a one-step restore."""
+    ws = cache.workspace()
+    kinds = sorted(
+        [k for k in DATASET_TYPES if ws.versions(k)],
+        key=kind_label,
+    )
+    if not kinds:
+        st.caption("Aucune version enregistrée.")
+        return
+    kind = st.selectbox(
+        "Type de données (versions)", kinds, format_func=kind_label, key="donnees_versions_kind"
+    )
+    versions = ws.versions(kind)
+    table = versions_frame(versions).rename(
+        columns={
+            "version": "Version",
+            "le": "Date",
+            "par": "Par",
+            "action": "Action",
+            "fichier": "Fichier",
+            "ajoutées": "Lignes ajoutées",
+            "remplacées": "Remplacées",
+            "retirées": "Retirées",
+            "lignes courantes": "Lignes après",
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch", key="donnees_versions")
+    older = [v for v in versions[1:]]
+    if not older:
+        st.caption("Une seule version : rien à restaurer.")
+        return
+    by_id = {v.id: v for v in versions}
+    picked = st.selectbox(
+        "Version à restaurer",
+        [v.id for v in older],
+        index=None,
+        key="donnees_restore_pick",
+        format_func=lambda i: (
+            f"n° {i} — {by_id[i].created_at.replace('T', ' ').replace('+00:00', ' UTC')} — "
+            f"{by_id[i].action_label} {by_id[i].source_file} — {fmt_number(by_id[i].rows)} lignes"
+        ),
+        placeholder="Choisir une version…",
+    )
+    if picked is None:
+        return
+    metas = ws.version_datasets(picked)
+    st.caption(
+        f"La version n° {picked} comptait {fmt_number(by_id[picked].rows)} ligne(s) dans "
+        f"{len(metas)} jeu(x) ; la restaurer crée une nouvelle version (la version actuelle reste "
+        "dans l'historique et peut être restaurée à son tour)."
+    )
+    st.dataframe(
+        datasets_table(metas), hide_index=True, width="stretch", key="donnees_restore_table"
+    )
+    if st.button("Restaurer cette version", key="donnees_restore", type="primary"):
+        try:
+            version = ws.restore(kind, picked, author=_author())
+        except StoreError as exc:
+            st.error(str(exc))
+            return
+        st.session_state.pop("donnees_restore_pick", None)
+        st.session_state["donnees_last_commit"] = [
+            f"version n° {picked} de « {kind_label(kind)} » restaurée (nouvelle version n° "
+            f"{version.id}, {fmt_number(version.rows)} lignes)"
+        ]
         st.rerun()
 
 
@@ -214,20 +306,104 @@ def render_import() -> None:
     if not prepared.ok:
         return
     replace = st.radio(
-        "En cas de jeu existant du même type",
+        "Enregistrement",
         list(REPLACE_LABELS),
         key="donnees_replace",
         format_func=REPLACE_LABELS.__getitem__,
     )
+    ws = cache.workspace()
+    drop_demo = bool(st.session_state.get("donnees_drop_demo"))
+    plan_key = (key, replace, drop_demo, ws.revision())
+    if st.session_state.get("donnees_plan_key") != plan_key:
+        st.session_state["donnees_plan"] = plan(ws, prepared, replace, drop_demo=drop_demo)
+        st.session_state["donnees_plan_key"] = plan_key
+    preview: CommitPlan = st.session_state["donnees_plan"]
+    render_plan(preview)
+    if drop_demo or any(c.demo_kept for c in preview.changes):
+        st.checkbox(
+            "Retirer aussi les données de démonstration de ce type et de cette échelle (toutes les "
+            "années)",
+            key="donnees_drop_demo",
+        )
+    st.text_input(
+        "Votre nom (historique des versions)",
+        key="donnees_auteur",
+        placeholder=default_author(),
+    )
     if st.button("Enregistrer dans l'espace de travail", type="primary", key="donnees_commit"):
         try:
-            metas = commit(cache.workspace(), prepared, replace)
-        except StoreError as exc:  # full disk, read-only or damaged workspace: nothing stored
+            metas = commit(
+                ws,
+                prepared,
+                replace,
+                drop_demo=drop_demo,
+                expected_revision=preview.revision,
+                author=_author(),
+            )
+        except StoreError as exc:  # full disk, read-only or damaged workspace, or a stale preview
+            st.session_state.pop("donnees_plan_key", None)
             st.error(md(exc), icon=":material/error:")
             return
         st.session_state.pop("donnees_prepared_key", None)
-        st.session_state["donnees_last_commit"] = [_meta_label(m) for m in metas]
+        st.session_state.pop("donnees_plan_key", None)
+        version = ws.versions(kind)[0]
+        st.session_state["donnees_last_commit"] = [_meta_label(m) for m in metas] + [
+            f"version n° {version.id} (restauration possible dans « Jeux de données » › Versions)"
+        ]
         st.rerun()
+
+
+def plan_table(changes: tuple[Change, ...]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Échelle et millésime": [scope_year_label(c) for c in changes],
+            "Lignes ajoutées": [c.added for c in changes],
+            "Remplacées": [c.replaced for c in changes],
+            "Retirées": [c.removed for c in changes],
+            "Territoires perdant un chiffre": [c.lost_count for c in changes],
+            "Démonstration conservée": [c.demo_kept for c in changes],
+        }
+    )
+
+
+def render_plan(preview: CommitPlan) -> None:
+    """What the commit will change, before it happens: counts, then what will be removed."""
+    changes = preview.changes
+    st.markdown("**Ce que l'enregistrement va changer**")
+    if not changes:
+        st.caption("Rien ne change : le fichier ne contient aucune ligne à enregistrer.")
+        return
+    st.dataframe(plan_table(changes), hide_index=True, width="stretch", key="donnees_plan")
+    losing = [c for c in changes if c.lost_count]
+    if not losing:
+        st.success(
+            "Aucune donnée existante ne sera retirée ni vidée : seules les lignes du fichier sont "
+            "ajoutées ou remplacées.",
+            icon=":material/verified:",
+        )
+    for c in losing:
+        with st.container(key=f"donnees_will_remove_{c.scope}_{c.millesime}"):
+            st.warning(
+                md(f"Va retirer ou vider — {scope_year_label(c)} : {lost_text(c)}."),
+                icon=":material/warning:",
+            )
+            with st.expander(f"Liste complète ({fmt_number(c.lost_count)})"):
+                shown = list(c.lost)
+                st.dataframe(
+                    pd.DataFrame({"Territoire ou élément": shown}),
+                    hide_index=True,
+                    width="stretch",
+                )
+                if c.lost_count > len(shown):
+                    st.caption(f"{fmt_number(len(shown))} premiers affichés.")
+    demo = sum(c.demo_kept for c in changes)
+    if demo:
+        st.info(
+            f"{fmt_number(demo)} ligne(s) de {DEMO_LABEL} du même type restent à côté des lignes du "
+            "fichier (elles restent signalées comme telles). Cochez la case ci-dessous pour les "
+            "retirer aussi.",
+            icon=":material/science:",
+        )
 
 
 def render_last_commit() -> None:

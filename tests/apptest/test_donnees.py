@@ -98,3 +98,34 @@ def test_delete_a_dataset() -> None:
     assert_no_exception(at)
     assert meta.id not in {m.id for m in ws.datasets()}
     assert "test_suppression.csv" not in _frame(at, "donnees_table")["Fichier source"].tolist()
+
+
+def test_versions_restore_and_undo_delete() -> None:
+    at = open_page("donnees")  # the default data first
+    ws = Workspace()
+    frame = pd.DataFrame({"code_insee": ["42218"], "annee": [2002], "nb_eaje": [1]})
+    meta = ws.commit("bpe_eaje", frame, producer="Test", source_file="v1.csv", millesime=2002)
+    before = ws.checksum("bpe_eaje")
+    first = ws.versions("bpe_eaje")[0]
+    ws.commit(
+        "bpe_eaje", frame.assign(nb_eaje=[2]), producer="Test", source_file="v2.csv", millesime=2002
+    )
+    at.run()
+    at.selectbox(key="donnees_versions_kind").set_value("bpe_eaje").run()
+    versions = [d.value for d in at.dataframe if "Lignes après" in d.value.columns]
+    assert len(versions) == 1 and versions[0]["Fichier"].tolist()[:2] == ["v2.csv", "v1.csv"]
+    at.selectbox(key="donnees_restore_pick").set_value(first.id).run()
+    at.button(key="donnees_restore").click().run()
+    assert_no_exception(at)
+    assert ws.checksum("bpe_eaje") == before
+    assert any("restaurée" in s.value for s in at.success)
+    # deleting is undoable in one click
+    current = next(m for m in ws.datasets("bpe_eaje") if m.source_file == "v1.csv")
+    assert current.id == meta.id
+    at.selectbox(key="donnees_pick").set_value(meta.id).run()
+    at.checkbox(key=f"donnees_confirm_{meta.id}").check().run()
+    at.button(key="donnees_delete").click().run()
+    assert meta.id not in {m.id for m in ws.datasets()}
+    at.button(key="donnees_undo_button").click().run()
+    assert_no_exception(at)
+    assert ws.checksum("bpe_eaje") == before

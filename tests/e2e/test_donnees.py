@@ -47,6 +47,10 @@ def test_import_good_file(page, app_url, artifacts_dir) -> None:
     _upload(page, "structures_e2e.csv", GOOD)
     page.get_by_text("aucune erreur", exact=False).first.wait_for(timeout=90_000)
     page.get_by_text("Aperçu", exact=False).first.wait_for()
+    # Update by key keeps the demo structures unless the user asks: ask, and see what goes.
+    page.get_by_text("Retirer aussi les données de démonstration", exact=False).first.click()
+    page.get_by_text("Va retirer ou vider", exact=False).first.wait_for(timeout=60_000)
+    wait_for_app(page)
     page.screenshot(path=str(artifacts_dir / "donnees_apercu.png"), full_page=True)
     page.get_by_role("button", name="Enregistrer dans l'espace de travail").click()
     done = page.get_by_text("Import enregistré", exact=False).first
@@ -79,6 +83,41 @@ def test_import_good_file(page, app_url, artifacts_dir) -> None:
     )
     assert page.evaluate("() => window.pwned === undefined")  # the script in a name never ran
     assert not [u for u in page.blocked_requests if not any(h in u for h in HARMLESS_HOSTS)]
+
+
+def test_preview_lists_what_will_be_removed_then_restore(page, app_url, artifacts_dir) -> None:
+    """Issue 14: « replace the whole year » says what it removes; the previous version comes
+    back in one step."""
+    _open(page, app_url)
+    _upload(page, "bpe_2021_e2e.csv", b"CODGEO;NB_D502\r\n42218;41\r\n")
+    page.get_by_text("aucune erreur", exact=False).first.wait_for(timeout=90_000)
+    page.get_by_text("Ce que l'enregistrement va changer", exact=False).first.wait_for()
+    # default: update by key, nothing removed
+    page.get_by_text("Aucune donnée existante ne sera retirée", exact=False).first.wait_for(
+        timeout=60_000
+    )
+    page.get_by_text("Remplacer l'année entière", exact=False).first.click()
+    warning = page.get_by_text("Va retirer ou vider — 2021", exact=False).first
+    warning.wait_for(timeout=60_000)
+    text = warning.inner_text()
+    assert "territoire(s) ou élément(s) perdent un chiffre" in text and "(01001)" in text
+    wait_for_app(page)
+    page.screenshot(path=str(artifacts_dir / "donnees_va_retirer.png"), full_page=True)
+    page.get_by_role("button", name="Enregistrer dans l'espace de travail").click()
+    page.get_by_text("Import enregistré", exact=False).first.wait_for(timeout=90_000)
+    wait_for_app(page)
+    page.get_by_role("tab", name="Jeux de données").click()
+    page.get_by_label("Type de données (versions)").first.click()
+    page.get_by_role("option", name="INSEE BPE : nombre d'EAJE par commune").first.click()
+    wait_for_app(page)
+    page.get_by_label("Version à restaurer").first.click()
+    page.get_by_role("option", name="insee_bpe2021", exact=False).first.click()
+    page.get_by_role("button", name="Restaurer cette version").click()
+    done = page.get_by_text("restaurée (nouvelle version", exact=False).first
+    done.wait_for(timeout=90_000)
+    wait_for_app(page)
+    page.screenshot(path=str(artifacts_dir / "donnees_restauration.png"), full_page=True)
+    assert "lignes)" in done.inner_text()
 
 
 def test_broken_file_lists_every_problem(page, app_url, artifacts_dir) -> None:

@@ -863,7 +863,11 @@ def _map_merged(
     """
     ref = codes.commune_reference()
     old = frame[column].astype("string")
-    new = old.map(lambda c: ref.passage.get(c, c) if isinstance(c, str) else c)
+    changed = old.isin(list(ref.passage)).fillna(False).to_numpy(dtype=bool)
+    if not changed.any():
+        return frame, lines
+    new = old.copy()
+    new[changed] = old[changed].map(ref.passage.get)
     changed = (new != old).fillna(False).to_numpy(dtype=bool)
     if not changed.any():
         return frame, lines
@@ -1717,7 +1721,11 @@ def _caf_codes(
         m = (niveau == lvl).to_numpy()
         if not m.any():
             continue
-        norm = cleaned[m].map(fn)
+        inverse, uniq = pd.factorize(cleaned[m])  # each code once (files repeat them)
+        norm = pd.Series(
+            pd.Series(uniq, dtype=object).map(fn).to_numpy(dtype=object)[inverse],
+            index=cleaned[m].index,
+        )
         bad = norm.isna()
         if bad.any():
             report.cells(lines[m][bad.to_numpy()], header, frame.loc[m, "code"][bad], expected[lvl])
@@ -1752,23 +1760,36 @@ def _caf_codes(
 def _note_padded(
     cleaned: pd.Series, normalised: pd.Series, niveau: pd.Series, report: Report, header: str
 ) -> None:
-    """Note the codes whose leading zeros were restored (« 1004 » → « 01004 », « 1 » → « 01 »)."""
-    c = cleaned.astype(str).to_numpy()
-    n = normalised.astype(str).to_numpy()
-    lens = np.char.str_len(c.astype(str))
-    padded = (n != c) & (lens > 0) & (np.char.str_len(n.astype(str)) > lens)
-    padded &= np.array(
-        [a.endswith(b) and set(a[: len(a) - len(b)]) == {"0"} for a, b in zip(n, c, strict=True)]
+    """Note the codes whose leading zeros were restored (« 1004 » → « 01004 », « 1 » → « 01 »).
+    Works on the distinct (code, scale) pairs: files repeat each code once per year."""
+    pairs = pd.DataFrame(
+        {
+            "c": cleaned.astype(str).to_numpy(),
+            "n": normalised.astype(str).to_numpy(),
+            "lv": niveau.astype(str).to_numpy(),
+        }
+    )
+    counts = pairs.value_counts(sort=False).reset_index(name="rows")
+    c, n = counts["c"].to_numpy(dtype=str), counts["n"].to_numpy(dtype=str)
+    padded = np.array(
+        [
+            len(b) > 0 and len(a) > len(b) and a.endswith(b) and set(a[: len(a) - len(b)]) == {"0"}
+            for a, b in zip(n, c, strict=True)
+        ],
+        dtype=bool,
     )
     if not padded.any():
         return
-    lv = niveau.astype(str).to_numpy()
+    lv = counts["lv"].to_numpy(dtype=str)
+    rows = counts["rows"].to_numpy()
     parts = []
     for lvl in _SCALE_ORDER:
         m = padded & (lv == lvl)
         if m.any():
             i = int(np.flatnonzero(m)[0])
-            parts.append(f"{int(m.sum())} code(s) {SCALE_SINGULAR[lvl]} (ex. {c[i]} → {n[i]})")
+            parts.append(
+                f"{int(rows[m].sum())} code(s) {SCALE_SINGULAR[lvl]} (ex. {c[i]} → {n[i]})"
+            )
     report.note(f"Zéros initiaux perdus rétablis (colonne « {header} ») : {' ; '.join(parts)}.")
 
 
@@ -1784,8 +1805,10 @@ def _note_name_mismatch(
     if name.isna().all():
         return
     pairs = pd.DataFrame({"code": code.astype(str).to_numpy(), "nom": name.astype(str).to_numpy()})
-    pairs["_line"] = lines
-    first = pairs.drop_duplicates(["code", "nom"])
+    _, first_rows = np.unique(
+        pd.factorize(pairs["code"] + "\x1f" + pairs["nom"])[0], return_index=True
+    )
+    first = pairs.iloc[first_rows].assign(_line=np.asarray(lines)[first_rows])
     first = first[(first["nom"].str.strip() != "") & (first["code"] != "")]
     if first.empty:
         return

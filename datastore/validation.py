@@ -346,6 +346,7 @@ def check_duplicates(
             f"{report.file} : {fr_int(n_keys)} clés en double, {fr_int(n_rows)} lignes concernées"
             f" ; {'les ' + str(DUPLICATES_SHOWN) + ' premières' if n_keys > DUPLICATES_SHOWN else 'détail'}"
             " ci-dessous.",
+            line=int(dup_lines.min()),  # listed first (the report is sorted by line)
             column=", ".join(keys),
             found=f"{fr_int(n_keys)} clés en double",
             expected="une clé unique",

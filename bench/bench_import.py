@@ -8,6 +8,12 @@ as the Données page and the CLI do. Generating the input files is not timed. Al
 (no budget of their own, target ≤ 10 s): `ensure_defaults` on a new workspace, cold (no
 cache) and warm (prepared frames cached, the usual case for a test session).
 
+Issue 14: a 150 Mo CNAF commune file made of 41 communes repeated 30,000 times (1,230,000
+rows, 41 duplicated keys) is read, validated and REFUSED with the totals (« 41 clés en
+double, 1 230 000 lignes concernées ; les 10 premières… ») in ≤ 60 s; the duplicate check
+itself (vectorised) is timed on its own. Also timed: the preview (plan) of an update by key
+and its commit on a workspace holding the 35,000-commune file.
+
     .venv/bin/python -m bench.bench_import
 """
 
@@ -27,6 +33,8 @@ from datastore.store import Workspace
 
 BUDGET_COMMUNES_S = 5.0
 BUDGET_FILOUE_S = 15.0
+BUDGET_DUPLICATES_S = 60.0
+BUDGET_PLAN_S = 3.0
 N_FILOUE = 450_000
 
 
@@ -124,6 +132,77 @@ def _timed_import(kind: str, data: bytes, name: str) -> tuple[float, float, floa
         return t1 - t0, t2 - t1, cpu, sum(m.rows for m in metas), prepared.report.summary()
 
 
+CAF_TX_HEADER = (
+    "date_reference;numero_commune;nom_commune;numero_epci;nom_epci;numero_departement;"
+    "nom_departement;taux_de_couv_eaje_psu;taux_de_couv_hors_eaje_psu;taux_de_couv_eaje_ensemble;"
+    "taux_de_couv_prescolarisation;taux_de_couv_assistante_maternelle;"
+    "taux_de_couv_salariee_a_domicile;taux_de_couv_accueil_individuel_ensemble;taux_de_couv_global"
+)
+
+
+def duplicated_csv(keys: int = 41, copies: int = 30_000) -> bytes:
+    """A ~150 Mo CNAF commune rates file: `keys` communes, each repeated `copies` times."""
+    from geodata.reference import communes_table
+
+    com = communes_table().head(keys)
+    body = "".join(
+        f"2023;{c};{n.upper()};{e};{en};{d};{dn};30,1;0,5;30,6;2,1;25,3;0,9;26,2;58,9\n"
+        for c, n, e, en, d, dn in zip(
+            com["code_insee"],
+            com["nom"],
+            com["siren_epci"].fillna(""),
+            com["epci_nom"].fillna(""),
+            com["dep"],
+            com["dep_nom"],
+            strict=True,
+        )
+    )
+    return (CAF_TX_HEADER + "\n" + body * copies).encode("utf-8")
+
+
+def _duplicates() -> tuple[float, float, int, str]:
+    """(prepare seconds, duplicate-check seconds, bytes, first error)."""
+    from datastore.schemas import dataset_type
+    from datastore.validation import Report, check_duplicates
+
+    data = duplicated_csv()
+    t0 = time.perf_counter()
+    prepared = prepare("caf_taux", data, name="txcouv_pe_com_2023.csv")
+    seconds = time.perf_counter() - t0
+    if prepared.ok:
+        raise RuntimeError("le fichier aux clés en double a été accepté")
+    first = prepared.report.sorted_issues()[0].message
+    n = 1_230_000
+    frame = pd.DataFrame(
+        {
+            "annee": np.full(n, 2023),
+            "niveau": "commune",
+            "code": np.tile(np.array([f"{i:05d}" for i in range(1001, 1042)]), n // 41),
+        }
+    )
+    t1 = time.perf_counter()
+    check_duplicates(frame, dataset_type("caf_taux"), np.arange(2, n + 2), Report("x"))
+    return seconds, time.perf_counter() - t1, len(data), first
+
+
+def _plan_and_commit() -> tuple[float, float, str]:
+    """Preview + commit of a 41-commune update by key over the 35,000-commune file."""
+    from datastore.changes import change_text
+    from datastore.importers import plan
+
+    with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
+        ws = Workspace(tmp)
+        commit(ws, prepare("caf_places", national_places_csv(), name="nbpla_pe_com_2023.csv"))
+        update = national_places_csv(41, seed=9)
+        prepared = prepare("caf_places", update, name="nbpla_pe_com_2023_maj.csv")
+        t0 = time.perf_counter()
+        preview = plan(ws, prepared)
+        t1 = time.perf_counter()
+        commit(ws, prepared, expected_revision=preview.revision)
+        t2 = time.perf_counter()
+        return t1 - t0, t2 - t1, change_text(preview.changes[0], shown=2)
+
+
 def _defaults(cache: str | None) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of ensure_defaults on a new workspace."""
     from datastore import defaults
@@ -170,6 +249,25 @@ def run() -> list[dict]:
             "note": f"{rows} lignes ({origin}) ; lecture + validation {read:.2f} s, enregistrement {store:.2f} s "
             f"(temps CPU {cpu:.2f} s) ; "
             f"{len(data) / 1e6:.1f} Mo",
+        }
+    )
+    seconds, dup_seconds, size, first = _duplicates()
+    out.append(
+        {
+            "name": "import_doublons_150mo",
+            "seconds": seconds,
+            "budget_seconds": BUDGET_DUPLICATES_S,
+            "note": f"{size / 1e6:.0f} Mo, 1 230 000 lignes refusées ; contrôle des doublons seul "
+            f"{dup_seconds:.2f} s ; premier message : {first}",
+        }
+    )
+    plan_s, commit_s, text = _plan_and_commit()
+    out.append(
+        {
+            "name": "apercu_mise_a_jour_par_cle",
+            "seconds": plan_s,
+            "budget_seconds": BUDGET_PLAN_S,
+            "note": f"aperçu de 41 communes sur 35 000 ; enregistrement {commit_s:.2f} s ; {text}",
         }
     )
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:

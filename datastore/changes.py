@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from datastore.schemas import DatasetType, Dtype
+from diagnostics.formatting import fmt_number
 
 MODES = ("key", "same_millesime", "all")
 #: Territories kept in a plan for display (the count is always exact).
@@ -151,6 +152,96 @@ def _lost_values(
     return lost
 
 
+class _Groups:
+    """Counts per (scale, millésime) while a plan is computed."""
+
+    def __init__(self) -> None:
+        self.data: dict[tuple[str, int | None], dict] = {}
+
+    def __call__(self, scope: str, year: int | None) -> dict:
+        return self.data.setdefault(
+            (scope, year), {"added": 0, "replaced": 0, "removed": 0, "lost": {}, "demo": 0}
+        )
+
+
+def _touches(inc: Incoming, cur: Current, by_year: bool) -> tuple[bool, bool]:
+    """(may replace rows of cur, retires cur as a whole)."""
+    if cur.scope != inc.scope or (inc.synthetic and not cur.synthetic):
+        return False, False  # other scale; demo data never remove real data
+    whole = (
+        inc.mode == "all"
+        or (inc.mode == "same_millesime" and cur.millesime == inc.millesime)
+        or (inc.drop_demo and cur.synthetic and not inc.synthetic)
+    )
+    if not whole and by_year and cur.millesime != inc.millesime:
+        return False, False  # the key contains the year: other years cannot match
+    return True, whole
+
+
+def _match_incoming(
+    inc: Incoming,
+    current: Sequence[Current],
+    ctx: dict,
+) -> None:
+    """Rows of the current datasets that `inc` replaces (and figures it empties)."""
+    dtype: DatasetType = ctx["dtype"]
+    groups: _Groups = ctx["groups"]
+    new_keys = key_strings(inc.frame, dtype.keys)
+    position = pd.Series(np.arange(len(new_keys)), index=pd.Index(new_keys))
+    replaced = np.zeros(len(new_keys), dtype=bool)
+    for cur in current:
+        touches, whole = _touches(inc, cur, ctx["by_year"])
+        if whole:
+            ctx["whole"].add(cur.id)
+        if not touches:
+            continue
+        cur_keys = ctx["cur_keys"][cur.id]
+        hit = cur_keys.isin(position.index).to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        ctx["hit_rows"][cur.id] |= hit
+        pos = position.loc[cur_keys[hit]].to_numpy()
+        replaced[pos] = True
+        lost = _lost_values(cur.frame.loc[hit], inc.frame, pos, ctx["values"])
+        if lost.any():
+            g = groups(cur.scope, cur.millesime)
+            for label in _labels(cur.frame.loc[hit].loc[lost], dtype, ctx["names"]):
+                g["lost"][label] = None
+    g = groups(inc.scope, inc.millesime)
+    g["added"] += int((~replaced).sum())
+    g["replaced"] += int(replaced.sum())
+
+
+def _settle(
+    current: Sequence[Current], ctx: dict
+) -> tuple[list[int], list[tuple[int, tuple[int, ...]]]]:
+    """Datasets retired, remaining copies, removed rows and demo rows kept."""
+    groups: _Groups = ctx["groups"]
+    retire: list[int] = []
+    remainders: list[tuple[int, tuple[int, ...]]] = []
+    for cur in current:
+        hit = ctx["hit_rows"][cur.id]
+        if cur.id in ctx["whole"]:
+            retire.append(cur.id)
+            gone = ~hit
+            if gone.any():
+                g = groups(cur.scope, cur.millesime)
+                g["removed"] += int(gone.sum())
+                for label in _labels(cur.frame.loc[gone], ctx["dtype"], ctx["names"]):
+                    g["lost"][label] = None
+        elif hit.any():
+            retire.append(cur.id)
+            remainders.append((cur.id, tuple(int(r) for r in cur.frame[ROWID].to_numpy()[hit])))
+    for cur in current:
+        kept = 0 if cur.id in ctx["whole"] else int((~ctx["hit_rows"][cur.id]).sum())
+        if not cur.synthetic or not kept:
+            continue
+        for (scope, year), g in groups.data.items():
+            if scope == cur.scope and (not ctx["by_year"] or year == cur.millesime):
+                g["demo"] += kept
+    return retire, remainders
+
+
 def plan_changes(
     dtype: DatasetType,
     current: Sequence[Current],
@@ -162,75 +253,24 @@ def plan_changes(
     `names` maps territory codes to names, for the labels of the territories that lose a
     figure when the rows do not carry a name.
     """
-    names = names or {}
-    keys = list(dtype.keys)
-    values = _value_columns(dtype)
-    by_year = dtype.year_column is not None and dtype.year_column in keys
-    groups: dict[tuple[str, int | None], dict] = {}
-
-    def group(scope: str, year: int | None) -> dict:
-        return groups.setdefault(
-            (scope, year), {"added": 0, "replaced": 0, "removed": 0, "lost": {}, "demo": 0}
-        )
-
-    cur_keys = {c.id: key_strings(c.frame, keys) for c in current}
-    hit_rows = {c.id: np.zeros(len(c.frame), dtype=bool) for c in current}
-    whole: set[int] = set()
+    groups = _Groups()
+    ctx = {
+        "dtype": dtype,
+        "groups": groups,
+        "names": names or {},
+        "values": _value_columns(dtype),
+        "by_year": dtype.year_column is not None and dtype.year_column in dtype.keys,
+        "cur_keys": {c.id: key_strings(c.frame, dtype.keys) for c in current},
+        "hit_rows": {c.id: np.zeros(len(c.frame), dtype=bool) for c in current},
+        "whole": set(),
+    }
     for inc in incoming:
         if inc.mode not in MODES:
             raise ValueError(inc.mode)
-        new_keys = key_strings(inc.frame, keys)
-        position = pd.Series(np.arange(len(new_keys)), index=pd.Index(new_keys))
-        replaced = np.zeros(len(new_keys), dtype=bool)
-        for cur in current:
-            if cur.scope != inc.scope or (inc.synthetic and not cur.synthetic):
-                continue  # other scale; demo data never remove real data
-            if (
-                inc.mode == "all"
-                or (inc.mode == "same_millesime" and cur.millesime == inc.millesime)
-                or (inc.drop_demo and cur.synthetic and not inc.synthetic)
-            ):
-                whole.add(cur.id)
-            elif by_year and cur.millesime != inc.millesime:
-                continue  # the key contains the year: other years cannot match
-            hit = cur_keys[cur.id].isin(position.index).to_numpy(dtype=bool)
-            if not hit.any():
-                continue
-            hit_rows[cur.id] |= hit
-            pos = position.loc[cur_keys[cur.id][hit]].to_numpy()
-            replaced[pos] = True
-            lost = _lost_values(cur.frame.loc[hit], inc.frame, pos, values)
-            if lost.any():
-                g = group(cur.scope, cur.millesime)
-                for label in _labels(cur.frame.loc[hit].loc[lost], dtype, names):
-                    g["lost"][label] = None
-        g = group(inc.scope, inc.millesime)
-        g["added"] += int((~replaced).sum())
-        g["replaced"] += int(replaced.sum())
-    retire: list[int] = []
-    remainders: list[tuple[int, tuple[int, ...]]] = []
-    for cur in current:
-        hit = hit_rows[cur.id]
-        if cur.id in whole:
-            retire.append(cur.id)
-            gone = ~hit
-            if gone.any():
-                g = group(cur.scope, cur.millesime)
-                g["removed"] += int(gone.sum())
-                for label in _labels(cur.frame.loc[gone], dtype, names):
-                    g["lost"][label] = None
-        elif hit.any():
-            retire.append(cur.id)
-            remainders.append((cur.id, tuple(int(r) for r in cur.frame[ROWID].to_numpy()[hit])))
-    for cur in current:
-        kept = 0 if cur.id in whole else int((~hit_rows[cur.id]).sum())
-        if not cur.synthetic or not kept:
-            continue
-        for (scope, year), g in groups.items():
-            if scope == cur.scope and (not by_year or year == cur.millesime):
-                g["demo"] += kept
+        _match_incoming(inc, current, ctx)
+    retire, remainders = _settle(current, ctx)
     changes = []
-    for (scope, year), g in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+    for (scope, year), g in sorted(groups.data.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         if not (g["added"] or g["replaced"] or g["removed"] or g["lost"]):
             continue
         lost = list(g["lost"])
@@ -259,10 +299,6 @@ _SCOPES = {
 }
 
 
-def _n(n: int) -> str:
-    return f"{n:,}".replace(",", "\u00a0")
-
-
 def scope_year_label(change: Change) -> str:
     parts = [_SCOPES.get(change.scope, change.scope)] if change.scope else []
     parts.append(str(change.millesime) if change.millesime is not None else "sans millésime")
@@ -275,20 +311,21 @@ def lost_text(change: Change, shown: int = 10) -> str:
         return ""
     first = ", ".join(change.lost[:shown])
     more = change.lost_count - min(shown, len(change.lost))
-    return f"{_n(change.lost_count)} territoire(s) ou élément(s) perdent un chiffre : {first}" + (
-        f" et {_n(more)} autre(s)" if more > 0 else ""
+    return (
+        f"{fmt_number(change.lost_count)} territoire(s) ou élément(s) perdent un chiffre : {first}"
+        + (f" et {fmt_number(more)} autre(s)" if more > 0 else "")
     )
 
 
 def change_text(change: Change, shown: int = 10) -> str:
     """One French line of the preview for one (scale, millésime)."""
     text = (
-        f"{scope_year_label(change)} : {_n(change.added)} ligne(s) ajoutée(s), "
-        f"{_n(change.replaced)} remplacée(s), {_n(change.removed)} retirée(s)"
+        f"{scope_year_label(change)} : {fmt_number(change.added)} ligne(s) ajoutée(s), "
+        f"{fmt_number(change.replaced)} remplacée(s), {fmt_number(change.removed)} retirée(s)"
     )
     lost = lost_text(change, shown)
     if lost:
         text += f" ; {lost}"
     if change.demo_kept:
-        text += f" ; {_n(change.demo_kept)} ligne(s) de démonstration restent à côté"
+        text += f" ; {fmt_number(change.demo_kept)} ligne(s) de démonstration restent à côté"
     return text + "."

@@ -686,7 +686,7 @@ class Workspace:
                         sum(c.removed for c in kplan.changes),
                     ),
                 )
-                new_ids = self._apply_plan(con, kplan, now)
+                new_ids = self._apply_plan(con, kplan)
                 for i, (it, dtype, data) in enumerate(prepared):
                     if it.kind != kplan.kind or i in plan.skipped:
                         continue
@@ -696,7 +696,7 @@ class Workspace:
                 self._close_version(con, version, kplan.kind, new_ids)
         return out
 
-    def _apply_plan(self, con: sqlite3.Connection, kplan: KindPlan, now: str) -> list[int]:
+    def _apply_plan(self, con: sqlite3.Connection, kplan: KindPlan) -> list[int]:
         """Retire the datasets the plan replaces; keep the rows it does not replace in a copy
         with the original provenance. Returns the ids of the copies."""
         table = _table(kplan.kind)

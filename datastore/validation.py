@@ -16,7 +16,7 @@ import pandas as pd
 
 from datastore.readers import MISSING_TOKENS, parse_numbers
 from datastore.schemas import Column, DatasetType, Dtype
-from diagnostics.formatting import fmt_compact
+from diagnostics.formatting import fmt_compact, fmt_number
 
 MAX_ISSUES_PER_COLUMN = 50  # further problems of the same kind in a column are counted, not listed
 
@@ -284,11 +284,6 @@ def _check_range(
         report.cells(lines[bad], name, shown, expected_text(col))
 
 
-def fr_int(n: int) -> str:
-    """An integer with French thousands separators (« 1 230 000 »)."""
-    return f"{n:,}".replace(",", "\u00a0")
-
-
 def note_missing_markers(
     report: Report, column: str, texts: pd.Series, counts: np.ndarray | None = None
 ) -> None:
@@ -311,9 +306,11 @@ def note_missing_markers(
     total = sum(per.values())
     if not total:
         return
-    detail = ", ".join(f"{k} × {fr_int(v)}" for k, v in sorted(per.items(), key=lambda kv: -kv[1]))
+    detail = ", ".join(
+        f"{k} × {fmt_number(v)}" for k, v in sorted(per.items(), key=lambda kv: -kv[1])
+    )
     report.note(
-        f"Colonne « {column} » : {fr_int(total)} cellule(s) lue(s) comme valeur manquante "
+        f"Colonne « {column} » : {fmt_number(total)} cellule(s) lue(s) comme valeur manquante "
         f"({detail})."
     )
 
@@ -343,12 +340,12 @@ def check_duplicates(
     n_keys, n_rows = int(group.max()) + 1, int(dup.sum())
     if n_keys > 1:
         report.error(
-            f"{report.file} : {fr_int(n_keys)} clés en double, {fr_int(n_rows)} lignes concernées"
+            f"{report.file} : {fmt_number(n_keys)} clés en double, {fmt_number(n_rows)} lignes concernées"
             f" ; {'les ' + str(DUPLICATES_SHOWN) + ' premières' if n_keys > DUPLICATES_SHOWN else 'détail'}"
             " ci-dessous.",
             line=int(dup_lines.min()),  # listed first (the report is sorted by line)
             column=", ".join(keys),
-            found=f"{fr_int(n_keys)} clés en double",
+            found=f"{fmt_number(n_keys)} clés en double",
             expected="une clé unique",
         )
     shown_mask = group < DUPLICATES_SHOWN
@@ -362,7 +359,7 @@ def check_duplicates(
         row = first_rows[in_g].iloc[0]
         shown = ", ".join(f"{k} = {'(vide)' if pd.isna(row[k]) else row[k]}" for k in keys)
         more = int(sizes[g]) - len(ls)
-        extra = f" et {fr_int(more)} autre(s)" if more > 0 else ""
+        extra = f" et {fmt_number(more)} autre(s)" if more > 0 else ""
         report.error(
             f"{report.file}, lignes {', '.join(map(str, ls))}{extra} : clé en double ({shown}) ; "
             f"une seule ligne attendue par {' + '.join(keys)}.",

@@ -348,7 +348,7 @@ def render_import() -> None:
         st.session_state.pop("donnees_plan_key", None)
         version = ws.versions(kind)[0]
         st.session_state["donnees_last_commit"] = [_meta_label(m) for m in metas] + [
-            f"version n° {version.id} (restauration possible dans « Jeux de données » › Versions)"
+            f"version n° {version.id} (restauration possible dans « Jeux de données », section « Versions »)"
         ]
         st.rerun()
 

@@ -27,7 +27,7 @@ def _enfants(year: int, codes: list[str], base: float = 100.0) -> pd.DataFrame:
     )
 
 
-@pytest.fixture()
+@pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     ws = Workspace(tmp_path / "ws")
     for year in range(2017, 2024):  # seven demo years, as shipped

@@ -31,7 +31,8 @@ navigation = st.navigation(pages.navigation())
 try:
     cache.workspace()  # opens (and checks) the workspace first, whatever the page
     state.render_sidebar()
-    navigation.run()
+    if state.arrondissement_gate(navigation.url_path):
+        navigation.run()
 except StoreError as exc:
     st.error(md(exc), icon=":material/database:")
     st.stop()

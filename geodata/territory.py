@@ -69,6 +69,26 @@ class Territory:
 
 FRANCE = Territory(Level.FRANCE, "", "France")
 
+#: Paris, Lyon and Marseille: municipal arrondissements (COG « ARM »), territories of their own
+#: for the search and the URL (the CNAF publishes its commune files by arrondissement there).
+PLM_CITIES = {
+    "75056": ("Paris", tuple(f"751{i:02d}" for i in range(1, 21))),
+    "69123": ("Lyon", tuple(f"6938{i}" for i in range(1, 10))),
+    "13055": ("Marseille", tuple(f"132{i:02d}" for i in range(1, 17))),
+}
+ARRONDISSEMENT_PARENT = {a: parent for parent, (_, arr) in PLM_CITIES.items() for a in arr}
+
+
+def is_arrondissement(territory: Territory) -> bool:
+    return territory.level is Level.COMMUNE and territory.code in ARRONDISSEMENT_PARENT
+
+
+def arrondissement_name(code: str) -> str:
+    """« Paris 1er Arrondissement », « Lyon 3e Arrondissement » (COG spelling)."""
+    parent = ARRONDISSEMENT_PARENT[code]
+    n = int(code[-1]) if parent == "69123" else int(code[-2:])
+    return f"{PLM_CITIES[parent][0]} {'1er' if n == 1 else f'{n}e'} Arrondissement"
+
 
 @dataclass(frozen=True)
 class Geography:
@@ -146,6 +166,8 @@ def territory_name(geo: Geography, level: Level, code: str) -> str:
     """Official name of a territory; KeyError if the code does not exist at that level."""
     if level is Level.FRANCE:
         return "France"
+    if level is Level.COMMUNE and code in ARRONDISSEMENT_PARENT:
+        return arrondissement_name(code)
     table, col = {
         Level.REGION: (geo.regions, "reg"),
         Level.DEPARTEMENT: (geo.departements, "dep"),
@@ -183,6 +205,9 @@ def parents(geo: Geography, territory: Territory) -> list[Territory]:
     """
     if territory.level is Level.FRANCE:
         return []
+    if is_arrondissement(territory):
+        city = make_territory(geo, Level.COMMUNE, ARRONDISSEMENT_PARENT[territory.code])
+        return [city, *parents(geo, city)]
     rows = communes_of(geo, territory)
     if rows.empty:
         return [FRANCE]
@@ -279,6 +304,25 @@ class SearchIndex:
                 com,
             ),
         ]
+        arr = pd.DataFrame(
+            {
+                "code": list(ARRONDISSEMENT_PARENT),
+                "population": 0,
+                "parent": list(ARRONDISSEMENT_PARENT.values()),
+            }
+        )
+        arr = arr[arr["parent"].isin(set(com["code_insee"].astype(str)))]
+        if not arr.empty:
+            parts.append(
+                _index_part(
+                    Level.COMMUNE,
+                    arr["code"],
+                    arr["code"].map(arrondissement_name),
+                    "Arrondissement municipal · "
+                    + arr["parent"].map(lambda p: f"{PLM_CITIES[p][0]} ({p})"),
+                    arr,
+                )
+            )
         self._df = pd.concat(parts, ignore_index=True)
         self._level_rank = {Level.REGION: 0, Level.DEPARTEMENT: 1, Level.EPCI: 2, Level.COMMUNE: 3}
 
@@ -339,9 +383,48 @@ def to_query_params(territory: Territory) -> dict[str, str]:
 
 def from_query_params(geo: Geography, params: dict[str, str]) -> Territory:
     """Territory from URL parameters; France when absent or unknown (never raises)."""
-    level = params.get("niveau", "")
-    code = params.get("code", "")
+    return resolve_query_params(geo, params)[0]
+
+
+_THE = {
+    Level.COMMUNE: "la commune",
+    Level.EPCI: "l'EPCI",
+    Level.DEPARTEMENT: "le département",
+    Level.REGION: "la région",
+}
+
+
+def resolve_query_params(geo: Geography, params: dict[str, str]) -> tuple[Territory, str | None]:
+    """Territory from URL parameters, and a French notice when the link names a territory
+    that does not exist (unknown level, unknown or malformed code): the app then shows France
+    WITH that notice, and the user picks a territory. Never raises."""
+    level = str(params.get("niveau", "") or "").strip()
+    code = str(params.get("code", "") or "").strip()
+    if not level and not code:
+        return FRANCE, None
+    shown = code[:40] + ("…" if len(code) > 40 else "")
     try:
-        return make_territory(geo, Level(level), code)
-    except (ValueError, KeyError):
-        return FRANCE
+        lvl = Level(level)
+    except ValueError:
+        names = ", ".join(lv.value for lv in Level)
+        return FRANCE, (
+            f"Le lien demande le niveau « {level[:40]} », qui n'existe pas (niveaux possibles : "
+            f"{names}). La France est affichée : choisissez un territoire avec la recherche de la "
+            "barre latérale."
+        )
+    if lvl is Level.FRANCE:
+        return FRANCE, None
+    try:
+        return make_territory(geo, lvl, code), None
+    except KeyError:
+        what = {
+            Level.COMMUNE: "aucune commune du COG 2025 ni arrondissement de Paris, Lyon ou Marseille",
+            Level.EPCI: "aucun EPCI (SIREN à 9 chiffres) du référentiel 2025",
+            Level.DEPARTEMENT: "aucun département",
+            Level.REGION: "aucune région",
+        }[lvl]
+        return FRANCE, (
+            f"Le lien demande {_THE[lvl]} « {shown or '(vide)'} » : ce code ne "
+            f"correspond à {what}. La France est affichée : choisissez un territoire avec la "
+            "recherche de la barre latérale."
+        )

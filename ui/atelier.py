@@ -55,12 +55,26 @@ def subject_from_url() -> Subject | None:
     if params.get("ctg"):
         return ui_prediag.ctg_subject(str(params["ctg"]))
     if params.get("communes"):
-        codes = [c for c in str(params["communes"]).split(",") if c]
-        return subject_from_communes(geo, codes) if codes else None
+        codes = [c.strip() for c in str(params["communes"]).split(",") if c.strip()]
+        subject = subject_from_communes(geo, codes) if codes else None
+        return subject if subject is not None and subject.communes else None
     territory = state.current_territory()
     if territory.level in (Level.COMMUNE, Level.EPCI):
         return subject_from_territory(geo, territory)
     return None
+
+
+def _link_notice() -> str | None:
+    """French notice when the link names communes or a territory that do not exist."""
+    raw = str(st.query_params.get("communes", "") or "")
+    if raw.strip():
+        shown = raw[:80] + ("…" if len(raw) > 80 else "")
+        return (
+            f"Le lien demande les communes « {shown} » : aucun de ces codes n'est une commune du "
+            "COG 2025. Rien à présenter ; ouvrez la vue atelier depuis la page « Pré-diagnostic "
+            "CTG » ou corrigez les codes (5 caractères, ex. 42218, 2A004)."
+        )
+    return state.url_notice()
 
 
 def slide_number(n_slides: int) -> int:
@@ -139,6 +153,9 @@ def render() -> None:
     subject = subject_from_url()
     if subject is None:
         st.markdown('<div class="atelier-titre">Vue atelier</div>', unsafe_allow_html=True)
+        notice = _link_notice()
+        if notice:
+            st.warning(notice, icon=":material/link_off:")
         st.info(
             "Ouvrez cette vue depuis la page « Pré-diagnostic CTG » (lien « Ouvrir la vue atelier »), ou "
             "avec une adresse du type `atelier?niveau=epci&code=200066587&diapo=1` (commune ou EPCI), "

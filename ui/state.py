@@ -12,18 +12,23 @@ from datetime import date
 import streamlit as st
 
 from geodata.territory import (
+    ARRONDISSEMENT_PARENT,
     FRANCE,
     LEVEL_LABELS,
     Level,
     Territory,
-    from_query_params,
+    is_arrondissement,
     make_territory,
     parents,
+    resolve_query_params,
     to_query_params,
 )
 from ui import cache
 
 _KEY = "territory_key"
+_NOTICE = "territory_url_notice"
+#: Pages that have data for a Paris/Lyon/Marseille arrondissement (CNAF commune files).
+ARRONDISSEMENT_PAGES = frozenset({"couverture", "donnees"})
 _REFERENCE_DATE = "reference_date"
 
 
@@ -48,9 +53,45 @@ def _from_key(key: str) -> Territory:
 def current_territory() -> Territory:
     """The selected territory (from session, else from the URL, else France)."""
     if _KEY not in st.session_state:
-        t = from_query_params(cache.geography(), dict(st.query_params))
+        t, notice = resolve_query_params(cache.geography(), dict(st.query_params))
         st.session_state[_KEY] = t.key
+        if notice:
+            st.session_state[_NOTICE] = (t.key, notice)
     return _from_key(st.session_state[_KEY])
+
+
+def url_notice() -> str | None:
+    """The French notice about a link naming an unknown territory, while the user has not
+    picked another one."""
+    item = st.session_state.get(_NOTICE)
+    if item and item[0] == st.session_state.get(_KEY):
+        return str(item[1])
+    return None
+
+
+def arrondissement_gate(page: str) -> bool:
+    """True when `page` can show the selected territory. An arrondissement on a page whose
+    data are by commune gets a notice and the choice (its city, or the coverage page): never a
+    silent switch."""
+    territory = current_territory()
+    if not is_arrondissement(territory) or page in ARRONDISSEMENT_PAGES:
+        return True
+    city = make_territory(cache.geography(), Level.COMMUNE, ARRONDISSEMENT_PARENT[territory.code])
+    st.warning(
+        f"{territory.label} est un arrondissement municipal. La Cnaf publie ses taux de couverture "
+        "par arrondissement (page « Taux de couverture ») ; les données de cette page sont par "
+        f"commune : ouvrez-la pour {city.label}, ou choisissez un autre territoire.",
+        icon=":material/info:",
+    )
+    c1, c2 = st.columns(2)
+    c1.button(
+        f"Ouvrir cette page pour {city.label}",
+        key="arrondissement_city",
+        on_click=_pick_key,
+        args=(city.key,),
+    )
+    c2.page_link("app_pages/couverture.py", label=f"Taux de couverture de {territory.label}")
+    return False
 
 
 def select_territory(territory: Territory, rerun: bool = True) -> None:
@@ -89,6 +130,9 @@ def render_sidebar() -> Territory:
     """Draw the territory picker in the sidebar and return the selection."""
     territory = current_territory()
     _sync_url(territory)
+    notice = url_notice()
+    if notice:
+        st.warning(notice, icon=":material/link_off:")
     with st.sidebar:
         st.markdown("#### Territoire")
         # Plain markdown + caption: no HTML, so pages do not load Streamlit's raw-HTML

@@ -26,3 +26,32 @@ def test_normalize_texts_matches_normalize_text(names, expected):
     assert out.tolist() == expected == [normalize_text(n) for n in names]
     assert out.index.tolist() == s.index.tolist()
     pd.testing.assert_series_equal(s, before)  # input untouched
+
+
+def test_arrondissements_are_territories_of_their_own() -> None:
+    from geodata import reference
+    from geodata.territory import (
+        Geography,
+        Level,
+        SearchIndex,
+        make_territory,
+        parents,
+        resolve_query_params,
+    )
+
+    geo = Geography(
+        reference.communes_table(),
+        reference.epci_table(),
+        reference.departements_table(),
+        reference.regions_table(),
+    )
+    index = SearchIndex(geo)
+    assert index.search("lyon 3e", 1)[0].territory.label == "Lyon 3e Arrondissement (69383)"
+    assert index.search("75119", 1)[0].territory.name == "Paris 19e Arrondissement"
+    assert index.search("13201", 1)[0].territory.name == "Marseille 1er Arrondissement"
+    t, notice = resolve_query_params(geo, {"niveau": "commune", "code": "13203"})
+    assert (t.level, t.code, notice) == (Level.COMMUNE, "13203", None)
+    assert [p.label for p in parents(geo, make_territory(geo, "commune", "69383"))][:2] == [
+        "Lyon (69123)",
+        "Métropole de Lyon",
+    ]

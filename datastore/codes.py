@@ -166,13 +166,13 @@ class CommuneReference:
 def commune_reference() -> CommuneReference:
     """Load the COG 2025 communes and the passage table (cached; read-only)."""
     from geodata.reference import communes_table
+    from geodata.territory import arrondissement_name
 
     com = communes_table()
     names = dict(zip(com["code_insee"].astype(str), com["nom"].astype(str), strict=True))
     deps = dict(zip(com["code_insee"].astype(str), com["dep"].astype(str), strict=True))
     for code in ARRONDISSEMENTS:
-        parent = PLM_PARENTS[code[:2]]
-        names.setdefault(code, f"{names.get(parent, '')} {int(code[-2:])}e arrondissement".strip())
+        names.setdefault(code, arrondissement_name(code))  # « Lyon 3e Arrondissement »
         deps.setdefault(code, code[:2])
     passage: dict[str, str] = {}
     passage_names: dict[str, str] = {}

@@ -165,8 +165,7 @@ class CommuneReference:
 @lru_cache(maxsize=1)
 def commune_reference() -> CommuneReference:
     """Load the COG 2025 communes and the passage table (cached; read-only)."""
-    from geodata.reference import communes_table
-    from geodata.territory import arrondissement_name
+    from geodata.reference import arrondissement_name, communes_table
 
     com = communes_table()
     names = dict(zip(com["code_insee"].astype(str), com["nom"].astype(str), strict=True))

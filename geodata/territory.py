@@ -14,6 +14,8 @@ from enum import StrEnum
 
 import pandas as pd
 
+from geodata.reference import ARRONDISSEMENT_PARENT, PLM_CITIES, arrondissement_name
+
 
 class Level(StrEnum):
     FRANCE = "france"
@@ -69,25 +71,9 @@ class Territory:
 
 FRANCE = Territory(Level.FRANCE, "", "France")
 
-#: Paris, Lyon and Marseille: municipal arrondissements (COG « ARM »), territories of their own
-#: for the search and the URL (the CNAF publishes its commune files by arrondissement there).
-PLM_CITIES = {
-    "75056": ("Paris", tuple(f"751{i:02d}" for i in range(1, 21))),
-    "69123": ("Lyon", tuple(f"6938{i}" for i in range(1, 10))),
-    "13055": ("Marseille", tuple(f"132{i:02d}" for i in range(1, 17))),
-}
-ARRONDISSEMENT_PARENT = {a: parent for parent, (_, arr) in PLM_CITIES.items() for a in arr}
-
 
 def is_arrondissement(territory: Territory) -> bool:
     return territory.level is Level.COMMUNE and territory.code in ARRONDISSEMENT_PARENT
-
-
-def arrondissement_name(code: str) -> str:
-    """« Paris 1er Arrondissement », « Lyon 3e Arrondissement » (COG spelling)."""
-    parent = ARRONDISSEMENT_PARENT[code]
-    n = int(code[-1]) if parent == "69123" else int(code[-2:])
-    return f"{PLM_CITIES[parent][0]} {'1er' if n == 1 else f'{n}e'} Arrondissement"
 
 
 @dataclass(frozen=True)

@@ -107,11 +107,16 @@ def test_preview_lists_what_will_be_removed_then_restore(page, app_url, artifact
     page.get_by_text("Import enregistré", exact=False).first.wait_for(timeout=90_000)
     wait_for_app(page)
     page.get_by_role("tab", name="Jeux de données").click()
+    wait_for_app(page)
     page.get_by_label("Type de données (versions)").first.click()
-    page.get_by_role("option", name="INSEE BPE : nombre d'EAJE par commune").first.click()
+    page.keyboard.type("BPE")
+    page.get_by_role("option", name="INSEE BPE : nombre d'EAJE par commune").first.click(
+        timeout=60_000
+    )
     wait_for_app(page)
     page.get_by_label("Version à restaurer").first.click()
-    page.get_by_role("option", name="insee_bpe2021", exact=False).first.click()
+    page.keyboard.type("insee_bpe2021")
+    page.get_by_role("option", name="insee_bpe2021", exact=False).first.click(timeout=60_000)
     page.get_by_role("button", name="Restaurer cette version").click()
     done = page.get_by_text("restaurée (nouvelle version", exact=False).first
     done.wait_for(timeout=90_000)

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 import pandas as pd
 
-from geodata.reference import ARRONDISSEMENT_PARENT, PLM_CITIES, arrondissement_name
+from geodata.plm import ARRONDISSEMENT_PARENT, PLM_CITIES, arrondissement_name
 
 
 class Level(StrEnum):

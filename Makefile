@@ -1,7 +1,7 @@
 # One set of commands for developers and CI (see README).
-#   make run    -> starts the app on the embedded default data (sets up .venv first)
-#   make test   -> lint + typecheck, then unit + AppTest + end-to-end tests (sets up .venv and
-#                  Debian chromium first)
+#   make run    -> runtime packages, the default data imported once, then the app
+#   make test   -> lint + typecheck, then unit + AppTest + end-to-end tests (sets up .venv with
+#                  requirements-dev.txt and Debian chromium first)
 #   make lint   -> ruff (rules and format)
 #   make typecheck -> mypy on the pure core (diagnostics/, geodata/, analyses/; pyproject.toml)
 #   make bench  -> benchmarks with their budgets (bench/README.md)
@@ -12,43 +12,56 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test test-fast lint typecheck format bench geodata clean-workspace deps browser
+.PHONY: run test test-fast lint typecheck format bench geodata clean-workspace deps deps-dev browser workspace
 
+# Runtime packages only (make run); tests and tooling (pytest, playwright, ruff) on top of
+# them for make test / lint / bench.
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
 deps: $(VENV)/.installed
+
+deps-dev: $(VENV)/.installed-dev
 
 browser:
 	bash scripts/ensure_chromium.sh
 
-run: deps
+# The embedded default data are imported here, once, before the server starts (not on a
+# user's first page view); an initialised workspace is left as it is.
+workspace: deps
+	$(PY) -m datastore init
+
+run: deps workspace
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 # Unit and AppTest tests run on both cores; the end-to-end tests run alone afterwards
 # (each starts a Streamlit server and a Chromium, and measures what a user sees).
-test: deps browser lint typecheck
+test: deps-dev browser lint typecheck
 	$(PY) -m pytest -q -n 2 -m "not e2e"
 	$(PY) -m pytest -q -m e2e
 
-test-fast: deps
+test-fast: deps-dev
 	$(PY) -m pytest -q -m "not e2e"
 
-lint: deps
+lint: deps-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-typecheck: deps
+typecheck: deps-dev
 	$(PY) -m mypy
 
-format: deps
+format: deps-dev
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: deps browser
+bench: deps-dev browser
 	$(PY) -m bench
 
 geodata: deps

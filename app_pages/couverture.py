@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import streamlit as st
 
 from analyses.coverage import national_rates, territory_coverage
+from diagnostics import coverage as cv
 from geodata.territory import LEVEL_LABELS
 from ui import cache, couverture, state
 from ui.components import demo_band
@@ -29,9 +31,24 @@ if not data.years:
     st.stop()
 
 national_by_year = national_rates(data)
-ctl = couverture.controls(territory, data.years, national_by_year)
+ctl = couverture.controls(
+    territory,
+    data.years,
+    national_by_year,
+    data.year_levels,
+    {y: cv.editions_in(data.taux, y) for y in data.years},
+)
+# One edition for the comparison (the territory's own, or the one chosen), one for the map.
 cov = territory_coverage(
-    geo, data, territory, ctl.year, ctl.level, estimate=ctl.estimate, target=ctl.target
+    geo,
+    data,
+    territory,
+    ctl.year,
+    ctl.level,
+    estimate=ctl.estimate,
+    target=ctl.target,
+    edition=ctl.edition,
+    children_of=partial(couverture.children_estimate_of, year=ctl.year),
 )
 national, chain, figures, rank = cov.national, cov.chain, cov.figures, cov.rank
 demo_band(
@@ -42,22 +59,28 @@ couverture.headline(
     figures.iloc[0].to_dict(),
     national,
     ctl.year,
-    couverture.credit_lines(data, [chain[0].niveau, "france"], ctl.year),
+    couverture.credit_lines(data, [chain[0].niveau], ctl.year, cov.edition),
+    couverture.national_caption(data, ctl.year, cov.edition, national),
 )
-map_mode = couverture.effective_map_mode(ctl.mode, national)
-if math.isnan(national):  # national file not imported
+map_mode = couverture.effective_map_mode(ctl.mode, cov.rank_national)
+if math.isnan(cov.rank_national):  # national rate of that edition not imported
     st.warning(
         f"Taux national {ctl.year} non importé : le rapport au taux national et les "
         "places manquantes pour l'atteindre ne sont pas disponibles ; la carte est colorée "
         "par quantiles du taux global."
     )
 
-rank_sources = couverture.credit_lines(data, [ctl.level.value, "france"], ctl.year)
+rank_sources = couverture.credit_lines(data, [ctl.level.value], ctl.year, cov.rank_edition)
+rank_sources.append(
+    couverture.national_caption(data, ctl.year, cov.rank_edition, cov.rank_national)
+)
 
 st.subheader("Carte")
 demo_band(couverture.uses_synthetic(rank), "taux de la carte")
+if note := couverture.empty_level_note(rank, ctl.level, ctl.year, data):
+    st.info(note, icon=":material/info:")
 couverture.map_section(territory, ctl.level, rank, map_mode, ctl.year, rank_sources)
-couverture.comparison_section(data, figures, national, ctl.year)
+couverture.comparison_section(data, figures, national, ctl.year, cov.edition)
 couverture.plm_section(data, territory, ctl.year, national)
-couverture.evolution_section(data, chain, ctl.estimate)
-couverture.ranking_section(rank, ctl.level, ctl.year, ctl.target, national, rank_sources)
+couverture.evolution_section(data, list(chain), ctl.estimate, ctl.edition)
+couverture.ranking_section(rank, ctl.level, ctl.year, ctl.target, cov.rank_national, rank_sources)

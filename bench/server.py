@@ -53,11 +53,20 @@ def free_port() -> int:
 class Server:
     """`streamlit run app.py` on 127.0.0.1, a free port and a fresh temporary workspace."""
 
-    def __init__(self, prefix: str = "diag", script: Path | None = None) -> None:
-        self.script = script or ROOT / "app.py"  # another script (bench) still runs from ROOT
+    def __init__(
+        self,
+        prefix: str = "diag",
+        script: Path | None = None,
+        workspace: str | None = None,
+        root: Path | None = None,
+    ) -> None:
+        self.root = root or ROOT  # another checkout of the app (bench_first_start reference)
+        # another script (bench) still runs from the root
+        self.script = script or self.root / "app.py"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.ws = tempfile.mkdtemp(prefix=f"{prefix}-ws-")
+        # a workspace prepared beforehand (bench_first_start), else a new empty one
+        self.ws = workspace or tempfile.mkdtemp(prefix=f"{prefix}-ws-")
         self.log = open(Path(tempfile.gettempdir()) / f"{prefix}-streamlit-{self.port}.log", "w")  # noqa: SIM115 - open for the server lifetime, closed in stop()
         self.proc: subprocess.Popen | None = None
 
@@ -80,7 +89,7 @@ class Server:
                 "--browser.gatherUsageStats",
                 "false",
             ],
-            cwd=ROOT,
+            cwd=self.root,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -98,6 +98,53 @@ SOURCES: tuple[Source, ...] = (
         notes="Communes de plus de 10 000 habitants ; offre théorique au 31 décembre pour 100 enfants de moins de 3 ans.",
     ),
     Source(
+        id="cnaf_txcouv_dep",
+        producer="Cnaf",
+        title="data.caf.fr, taux de couverture petite enfance (départemental)",
+        year="2017-2023",
+        licence=LICENCE_OUVERTE,
+        files=("data/open/txcouv_pe_dep_hist.csv", "data/open/txcouv_pe_dep.csv"),
+        url="https://data.caf.fr/explore/dataset/txcouv_pe_dep/",
+        notes=(
+            "Fichiers tels que téléchargés (ancien en-tête à libellés, UTF-8 avec BOM, « ; ») : "
+            "txcouv_pe_dep_hist = 2017-2022 en première publication, txcouv_pe_dep = édition "
+            "courante (2022 révisé, 2023). Mayotte absente. Copies à l'identique trouvées dans "
+            "GitHub axelle-bot/surface (commit b2d227ae)."
+        ),
+        via="GitHub axelle-bot/surface b2d227ae",
+    ),
+    Source(
+        id="onape_taux_national",
+        producer="Cnaf, ONAPE",
+        title="taux de couverture national publié",
+        year="2015-2023",
+        licence="Chiffres publiés (rapports de l'ONAPE, communiqués de la Cnaf), cités avec leur source",
+        files=("data/published/taux_couverture_national_publie.csv",),
+        url="https://caf.fr/professionnels/presse/publications",
+        notes=(
+            "Une ligne par année et édition, avec la publication, son adresse et une citation. "
+            "2022 : 60,3 en première publication (rapport ONAPE 2024, même édition que le fichier "
+            "communal), 59,5 révisé (déduit du rapport 2025 : 60,9 en 2023, « +1,4 point »). "
+            "Colonne « edition » ajoutée à la saisie d'origine ; à compléter à chaque rapport."
+        ),
+    ),
+    Source(
+        id="insee_naissances",
+        producer="INSEE",
+        title="naissances domiciliées (état civil)",
+        year="2008-2024",
+        licence=LICENCE_OUVERTE,
+        files=("data/open/insee_naissances_domiciliees_com_arm_2008_2024.csv",),
+        url="https://www.insee.fr/fr/statistiques",
+        notes=(
+            "Naissances vivantes par commune de résidence de la mère (NAIS_DOM_ANNUELLES, COG "
+            "2025), communes puis arrondissements de Paris, Lyon, Marseille "
+            "(scripts/build_births_extract.py). Enfants de moins de 3 ans estimés : naissances "
+            "de N-2, N-1 et N (estimation, jamais à la place d'un taux publié)."
+        ),
+        via="GitHub axelle-bot/surface b2d227ae",
+    ),
+    Source(
         id="cnaf_nbpla_com",
         producer="Cnaf",
         title="data.caf.fr, places offertes aux enfants de moins de 3 ans (communal)",
@@ -145,6 +192,21 @@ SOURCES: tuple[Source, ...] = (
         url="https://sig.ville.gouv.fr/",
     ),
     Source(
+        id="anct_qpv_2024",
+        producer="ANCT",
+        title="quartiers prioritaires de la politique de la ville 2024 (liste par commune)",
+        year="2024",
+        licence=LICENCE_OUVERTE,
+        files=("data/open/anct_qpv2024_communes.csv",),
+        url="https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/",
+        notes=(
+            "Géographie des QPV en vigueur (2024) : 1 493 quartiers, 148 sur plusieurs communes ; "
+            "sert à compter les quartiers de chaque commune. Les indicateurs des quartiers "
+            "restent ceux de 2022 (géographie 2022). Sans contours."
+        ),
+        via="GitHub anct-carto/superposeur-V2 3f2b0c0b",
+    ),
+    Source(
         id="insee_cog_passage_2025",
         producer="INSEE",
         title="code officiel géographique, communes déléguées et associées (table de passage)",
@@ -167,8 +229,8 @@ SOURCES: tuple[Source, ...] = (
         nature=Nature.SYNTHETIQUE,
         notes=(
             "Jeu déterministe (graine fixe) pour ce qui n'est pas public : liste d'EAJE, extrait Filoué, "
-            "liste des CTG, transferts de compétences AO, fichiers Cnaf EPCI/département/France, "
-            "enfants de moins de 3 ans. Remplacé dès qu'un fichier réel est importé."
+            "liste des CTG, transferts de compétences AO, fichiers Cnaf des EPCI (taux et "
+            "places). Remplacé dès qu'un fichier réel est importé."
         ),
     ),
 )

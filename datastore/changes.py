@@ -164,10 +164,19 @@ class _Groups:
         )
 
 
+def scope_family(scope: str) -> str:
+    """The scale part of a scope (« departement:hist » -> « departement »; see
+    datastore.store.scope_family)."""
+    return scope.partition(":")[0]
+
+
 def _touches(inc: Incoming, cur: Current, by_year: bool) -> tuple[bool, bool]:
     """(may replace rows of cur, retires cur as a whole)."""
-    if cur.scope != inc.scope or (inc.synthetic and not cur.synthetic):
+    if scope_family(cur.scope) != scope_family(inc.scope) or (inc.synthetic and not cur.synthetic):
         return False, False  # other scale; demo data never remove real data
+    if cur.scope != inc.scope:  # another edition of the same scale (« departement:hist »)
+        retire = inc.drop_demo and cur.synthetic and not inc.synthetic
+        return retire, retire  # only the demo data of the scale go; the other edition stays
     whole = (
         inc.mode == "all"
         or (inc.mode == "same_millesime" and cur.millesime == inc.millesime)

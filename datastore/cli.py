@@ -26,7 +26,7 @@ import pandas as pd
 from datastore.changes import change_text
 from datastore.examples import example_csv, example_geojson, schema_frame
 from datastore.importers import ImportOptions, commit, plan, prepare
-from datastore.schemas import DATASET_TYPES, NIVEAUX_CAF, dataset_type
+from datastore.schemas import DATASET_TYPES, EDITIONS, NIVEAUX_CAF, dataset_type
 from datastore.store import ACTION_LABELS, StoreError, VersionMeta, Workspace
 
 REPLACE = {"cle": "key", "annee": "same_millesime", "tout": "all"}
@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         "--niveau",
         choices=NIVEAUX_CAF,
         help="échelle des fichiers Cnaf, si le fichier ne la donne pas",
+    )
+    imp.add_argument(
+        "--edition",
+        choices=EDITIONS,
+        help="édition des taux Cnaf (hist : première publication, courant : édition courante), "
+        "si le fichier ne la donne pas (sinon déduite du nom et des années du fichier)",
     )
     imp.add_argument(
         "--remplacer",
@@ -100,7 +106,9 @@ def _print_table(df: pd.DataFrame) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    opts = ImportOptions(annee=args.annee, producteur=args.producteur, niveau=args.niveau)
+    opts = ImportOptions(
+        annee=args.annee, producteur=args.producteur, niveau=args.niveau, edition=args.edition
+    )
     if not args.fichier.is_file():
         print(f"Fichier introuvable : {args.fichier}", file=sys.stderr)
         return 1

@@ -46,6 +46,16 @@ class ShippedFile:
 SHIPPED: tuple[ShippedFile, ...] = (
     ShippedFile("caf_taux", "data/open/caf_txcouv_pe_com_2017_2022.csv", "cnaf_txcouv_com"),
     ShippedFile("caf_places", "data/open/caf_nbpla_pe_com_2017_2022.csv", "cnaf_nbpla_com"),
+    ShippedFile("caf_taux", "data/open/txcouv_pe_dep_hist.csv", "cnaf_txcouv_dep"),
+    ShippedFile("caf_taux", "data/open/txcouv_pe_dep.csv", "cnaf_txcouv_dep"),
+    ShippedFile(
+        "taux_national", "data/published/taux_couverture_national_publie.csv", "onape_taux_national"
+    ),
+    ShippedFile(
+        "enfants",
+        "data/open/insee_naissances_domiciliees_com_arm_2008_2024.csv",
+        "insee_naissances",
+    ),
     ShippedFile(
         "drees_offre", "data/open/drees_offre_accueil_dep_2010_2023.csv", "drees_offre_dep"
     ),
@@ -66,6 +76,7 @@ SHIPPED: tuple[ShippedFile, ...] = (
         for y in range(2016, 2021)
     ),
     ShippedFile("qpv", "data/open/insee_demo_qpv_2022.csv", "insee_qpv_2022", 2022),
+    ShippedFile("qpv", "data/open/anct_qpv2024_communes.csv", "anct_qpv_2024", 2024),
 )
 
 

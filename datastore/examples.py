@@ -15,9 +15,25 @@ from datastore.schemas import Column, Dtype, dataset_type
 
 _OVERRIDES: dict[str, dict[str, list[object]]] = {
     "caf_taux": {
+        "edition": ["hist", "hist", "courant"],
         "niveau": ["commune", "commune", "departement"],
         "code": ["01004", "42218", "42"],
         "nom": ["Ambérieu-en-Bugey", "Saint-Étienne", "Loire"],
+    },
+    "taux_national": {
+        "annee": [2022, 2022, 2023],
+        "edition": ["hist", "courant", "courant"],
+        "tx_global": [60.3, 59.5, 60.9],
+        "source_publication": [
+            "Cnaf, communiqué du 16/12/2024 (rapport ONAPE 2024)",
+            "Rapport ONAPE 2025 (2022 révisé)",
+            "Rapport ONAPE 2025",
+        ],
+        "url": [
+            "https://caf.fr/professionnels/presse/publications",
+            "https://caf.fr/professionnels/presse/publications",
+            "https://caf.fr/professionnels/presse/publications",
+        ],
     },
     "caf_places": {
         "niveau": ["commune", "commune", "departement"],

@@ -36,7 +36,7 @@ from datastore.readers import (
     norm_header,
     read_raw,
 )
-from datastore.schemas import DatasetType, Dtype, dataset_type
+from datastore.schemas import EDITION_LABELS, EDITIONS, DatasetType, Dtype, dataset_type
 from datastore.store import CommitPlan, DatasetMeta, PendingDataset, Workspace, apply_types
 from datastore.validation import (
     Report,
@@ -58,6 +58,17 @@ SCALE_SINGULAR = {
     "france": "France",
 }
 
+
+#: Kinds stored as one dataset per scale (niveau) and edition as well as per millésime.
+SCOPED_KINDS = ("caf_taux", "caf_places", "taux_national")
+
+
+def dataset_scope(niveau: str, edition: str = "") -> str:
+    """Scope of a stored dataset: the CNAF scale, then the edition (« departement:hist »); two
+    editions of a year are two datasets, kept side by side (datastore.store.scope_family)."""
+    return ":".join(p for p in (niveau, edition) if p)
+
+
 #: French names of the scopes (échelles) of the CNAF files, used in dataset labels.
 SCOPE_LABELS = {
     "commune": "communes",
@@ -73,6 +84,7 @@ class ImportOptions:
     annee: int | None = None
     producteur: str | None = None
     niveau: str | None = None  # CAF scale, when the file does not say it
+    edition: str | None = None  # CNAF edition (hist / courant), when the file does not say it
     nature: Nature = Nature.REEL
     source_id: str = ""
     label: str = ""
@@ -117,9 +129,10 @@ class Prepared:
             raise ValueError("fichier non valide : rien à enregistrer")
         dtype = dataset_type(self.kind)
         frame = self.frame
-        scope_col = "niveau" if self.kind in ("caf_taux", "caf_places") else None
+        scope_cols = [c for c in ("niveau", "edition") if c in frame.columns]
+        scope_cols = scope_cols if self.kind in SCOPED_KINDS else []
         year_col = dtype.year_column if dtype.year_column in frame.columns else None
-        group_cols = [c for c in (scope_col, year_col) if c]
+        group_cols = [*scope_cols, *([year_col] if year_col else [])]
         notes = tuple(self.notes)[:200]
         common = dict(
             producer=self.producer,
@@ -137,10 +150,17 @@ class Prepared:
             key = key if isinstance(key, tuple) else (key,)
             parts = dict(zip(group_cols, key, strict=True))
             year = parts.get(year_col) if year_col else None
-            scope = str(parts.get(scope_col, "")) if scope_col else ""
+            niveau = str(parts.get("niveau", "") or "") if "niveau" in parts else ""
+            if self.kind == "taux_national":
+                niveau = "france"
+            edition = parts.get("edition") if "edition" in parts else None
+            edition = "" if edition is None or pd.isna(edition) else str(edition)
+            scope = dataset_scope(niveau, edition)
             label = self.label or dtype.label
-            if scope:
-                label = f"{label} ({SCOPE_LABELS.get(scope, scope)})"
+            if niveau:
+                label = f"{label} ({SCOPE_LABELS.get(niveau, niveau)})"
+            if edition:
+                label = f"{label}, {EDITION_LABELS.get(edition, edition)}"
             out.append(
                 PendingDataset(
                     self.kind,
@@ -210,6 +230,24 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
             "nb_naissances",
             r"re:naisd\d{2}",  # INSEE état civil, e.g. NAISD22 = naissances domiciliées 2022
         ),
+    },
+    "taux_national": {
+        "annee": _n("annee", "année", "annee_reference", "date_reference", "millesime"),
+        "edition": _n("edition", "édition"),
+        "tx_global": _n(
+            "tx_global", "taux_global", "taux de couverture", "taux_couverture", "txcouv"
+        ),
+        "tx_eaje": _n("tx_eaje", "eaje", "taux_eaje"),
+        "tx_assmat": _n("tx_assmat", "assistantes_maternelles", "assistants_maternels", "taux_am"),
+        "tx_prescolarisation": _n("tx_prescolarisation", "prescolarisation", "taux_prescol"),
+        "tx_salarie_domicile": _n(
+            "tx_salarie_domicile", "salaries_domicile", "salaries_a_domicile", "taux_gad"
+        ),
+        "pl_total": _n("pl_total", "places_total", "places", "nombre_de_places"),
+        "source_publication": _n("source_publication", "publication", "source"),
+        "url": _n("url", "adresse", "lien", "url_source"),
+        "citation": _n("citation", "citation_courte", "extrait"),
+        "statut": _n("statut", "statut_source"),
     },
     "population": {
         "code_insee": COMMUNE_ALIASES,
@@ -356,11 +394,11 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "date_effet": _n("date_effet", "date", "date_transfert"),
     },
     "qpv": {
-        "code_qpv": _n("code_qpv", "codgeo", "code_quartier", "qp"),
+        "code_qpv": _n("code_qpv", "codgeo", "code_quartier", "qp", "code_qp"),
         "nom_qpv": _n("nom_qpv", "libgeo", "nom_quartier", "lib_qp"),
         "annee": _n("annee", "année"),
         "code_insee": _n("code_insee", "depcom", "code_commune", "insee_com"),
-        "nom_commune": _n("nom_commune", "lib_com", "libcom", "commune"),
+        "nom_commune": _n("nom_commune", "lib_com", "libcom", "commune", "nom_commune_cog2025"),
         "population": _n("population", "pop_mun", "pmun"),
         "allocataires": _n("allocataires", "a"),
         "familles_monoparentales": _n("familles_monoparentales", "am"),
@@ -406,12 +444,21 @@ CAF_KEY_ALIASES = {
         "code_insee",
         "insee_com",
         "numero commune",
+        "numcom",  # data.caf.fr API names (numdep, nomdep, numregi...)
     ),
-    "nom_commune": _n("nom_commune", "nom de la commune", "libelle_commune", "libgeo", "commune"),
+    "nom_commune": _n(
+        "nom_commune", "nom de la commune", "libelle_commune", "libgeo", "commune", "nomcom"
+    ),
     "code_epci": _n(
-        "numero_epci", "num_epci", "code_epci", "siren_epci", "numero de l'epci", "numero epci"
+        "numero_epci",
+        "num_epci",
+        "code_epci",
+        "siren_epci",
+        "numero de l'epci",
+        "numero epci",
+        "numepci",
     ),
-    "nom_epci": _n("nom_epci", "nom de l'epci", "libelle_epci", "epci"),
+    "nom_epci": _n("nom_epci", "nom de l'epci", "libelle_epci", "epci", "nomepci"),
     "code_departement": _n(
         "numero_departement",
         "num_departement",
@@ -419,23 +466,52 @@ CAF_KEY_ALIASES = {
         "numero du departement",
         "numero departement",
         "dep",
+        "numdep",
     ),
     "nom_departement": _n(
-        "nom_departement", "nom du departement", "libelle_departement", "departement"
+        "nom_departement", "nom du departement", "libelle_departement", "departement", "nomdep"
     ),
     "code_region": _n(
-        "numero_region", "num_region", "code_region", "numero de la region", "numero region", "reg"
+        "numero_region",
+        "num_region",
+        "code_region",
+        "numero de la region",
+        "numero region",
+        "reg",
+        "numregi",
+        "numreg",
     ),
-    "nom_region": _n("nom_region", "nom de la region", "libelle_region", "region"),
+    "nom_region": _n(
+        "nom_region", "nom de la region", "libelle_region", "region", "nomregi", "nomreg"
+    ),
+    "edition": _n("edition", "édition"),
     "niveau": _n("niveau", "echelle"),
     "code": _n("code", "code_territoire"),
     "nom": _n("nom", "nom_territoire"),
 }
 
 
+#: data.caf.fr API names of the rates: « txcouv_<mode>_<échelle> », the global rate being
+#: « txcouv_<échelle> » (txcouv_psu_col_dep, txcouv_am_ind_dep, txcouv_dep...).
+_API_RATE = re.compile(r"txcouv(?:_(.+?))?_(?:com|epci|dep|reg|regi|nat|fr|france)")
+_API_RATE_MODES = {
+    None: "tx_global",
+    "psu_col": "tx_eaje_psu",
+    "hors_psu_col": "tx_eaje_hors_psu",
+    "eaje": "tx_eaje",
+    "prescol": "tx_prescolarisation",
+    "am_ind": "tx_assmat",
+    "gad_ind": "tx_salarie_domicile",
+    "ind": "tx_individuel",
+}
+
+
 def caf_value_column(header_norm: str, kind: str) -> str | None:
-    """Map a CNAF rate/places header (current stem or older label) to a canonical column."""
+    """Map a CNAF rate/places header (current API name or older label) to a canonical column."""
     h = header_norm
+    api = _API_RATE.fullmatch(h) if kind == "caf_taux" else None
+    if api is not None:
+        return _API_RATE_MODES.get(api.group(1))
     if kind == "caf_taux":
         if h.startswith("tx_") and h in {c.name for c in dataset_type(kind).columns}:
             return h
@@ -1378,11 +1454,32 @@ def _qpv_departement(code_qpv: str) -> str | None:
     return d[1:] if d.startswith("0") else d
 
 
+def _qpv_rows_per_quartier(
+    frame: pd.DataFrame, lines: np.ndarray, report: Report
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """A list with one row per commune × quartier (ANCT list of the QPV 2024) as one row per
+    quartier: its first commune in `code_insee`, all of them in `communes` (« ; »)."""
+    qp = frame["code_qpv"].astype(str).str.strip()
+    if not qp.duplicated().any():
+        return frame, lines
+    frame = frame.assign(_line=lines, code_insee=frame["code_insee"].astype(str).str.strip())
+    every = frame.groupby(qp, sort=False)["code_insee"].agg(lambda c: ";".join(dict.fromkeys(c)))
+    first = frame.loc[~qp.duplicated()].copy()
+    first["communes"] = qp[~qp.duplicated()].map(every).to_numpy()
+    multi = int((first["communes"].str.contains(";")).sum())
+    report.note(
+        f"Liste par commune et quartier : {len(frame)} ligne(s) regroupée(s) en {len(first)} "
+        f"quartier(s), dont {multi} sur plusieurs communes (colonne « communes »)."
+    )
+    out_lines = first.pop("_line").to_numpy(dtype=np.int64)
+    return first.reset_index(drop=True), out_lines
+
+
 def _pre_qpv(frame, lines, header, opts, report, headers):  # noqa: C901 - one pass over the QPV list; split with importers.py (not this session)
     """Match each QPV to its commune by name + département taken from the QPV code."""
     ref = codes.commune_reference()
     if "code_insee" in frame.columns and (frame["code_insee"].astype(str).str.strip() != "").all():
-        return frame, lines
+        return _qpv_rows_per_quartier(frame, lines, report)
     index, by_name = _commune_name_index()
     merged_names = {
         (codes.departement_of_commune(o), _norm_name(n)): ref.passage[o]
@@ -1604,6 +1701,8 @@ def _caf(  # noqa: C901 - Cnaf file variants in order; split with importers.py (
     if not _year_option(frame, opts, report, report.file):
         return None, lines
     frame["annee"] = frame["annee"].astype(str).str.strip().str[:4]
+    if kind == "caf_taux":
+        frame = _caf_edition(frame, opts, report)
     frame["niveau"] = frame["niveau"].astype(str).str.strip().str.lower()
     frame, lines = _caf_codes(frame, lines, report, headers.get("code", "code"))
     for c in ("nom",):
@@ -1691,6 +1790,60 @@ def _caf_scale(headers: dict[str, str], report: Report, header: list[str]) -> st
         return None
     report.note(f"Échelle détectée : {niveau} (codes lus dans la colonne « {headers[code_col]} »).")
     return niveau
+
+
+_EDITION_WORDS = {
+    "hist": "hist",
+    "historique": "hist",
+    "premiere publication": "hist",
+    "courant": "courant",
+    "courante": "courant",
+    "revise": "courant",
+    "revisee": "courant",
+}
+
+
+def _caf_edition(frame: pd.DataFrame, opts: ImportOptions, report: Report) -> pd.DataFrame:
+    """Edition of every row (hist = first publication, courant = current, revised, edition):
+    the file's « edition » column, else the import option, else decided from the file: a
+    data.caf.fr « _hist » file name, or a file of three years or more (the history files hold
+    2017 to N-1), is the first publication; a file of one or two years is the current edition
+    (the latest year and the previous one, revised). The report says which rule decided."""
+    frame = frame.copy()
+    if "edition" in frame.columns:
+        raw = frame["edition"].astype(str).str.strip()
+        words = raw.map(lambda v: _EDITION_WORDS.get(_norm_name(v), v))
+        frame["edition"] = words
+        report.note("Édition lue dans la colonne « edition » (hist / courant).")
+        return frame
+    if opts.edition:
+        if opts.edition not in EDITIONS:
+            report.error(
+                f"{report.file} : édition « {opts.edition} » inconnue ; hist ou courant attendu.",
+                expected="hist ou courant",
+            )
+            return frame
+        frame["edition"] = opts.edition
+        report.note(
+            f"Édition choisie à l'import : {opts.edition} ({EDITION_LABELS[opts.edition]})."
+        )
+        return frame
+    years = sorted(frame["annee"].astype(str).unique())
+    if "hist" in norm_header(Path(report.file).stem).split("_"):
+        edition, why = "hist", "nom de fichier « _hist » (historique data.caf.fr)"
+    elif len(years) >= 3:
+        edition, why = "hist", f"{len(years)} années ({years[0]}-{years[-1]}) : fichier historique"
+    else:
+        edition, why = (
+            "courant",
+            (f"{len(years)} année(s) ({', '.join(years)}) : fichier de l'édition courante"),
+        )
+    frame["edition"] = edition
+    report.note(
+        f"Édition déduite du fichier : {edition} ({EDITION_LABELS[edition]}) — {why}. "
+        "Pour une autre édition, indiquez-la à l'import (option « édition »)."
+    )
+    return frame
 
 
 def _caf_codes(
@@ -1946,7 +2099,148 @@ def _read_geojson(
     return typed, lines
 
 
-_IMPORTERS: dict[str, Callable] = {"caf_taux": _caf, "caf_places": _caf}
+# ------------------------------------------------------------------ births (enfants)
+#: A column of births of one year in INSEE's wide files (naiss_2022, NAIS2022, NAISD22...).
+_WIDE_BIRTHS = re.compile(r"nais(?:s|sances?)?(?:_?dom(?:iciliees)?)?_?((?:19|20)?\d{2})")
+
+#: Children under 3 at 31 December of year N were born in N, N-1 or N-2 (ages 0, 1 and 2):
+#: the CNAF rate is « places au 31 décembre N pour 100 enfants de moins de 3 ans », so the
+#: estimate of year N is the sum of the births domiciled in the commune in N-2, N-1 and N
+#: (deaths, moves and the children born in the commune but living elsewhere are ignored).
+BIRTHS_WINDOW = 3
+BIRTHS_WINDOW_6 = 6
+BIRTHS_METHOD = (
+    "Estimation (naissances domiciliées, Insee) : enfants de moins de 3 ans au 31 décembre de "
+    "l'année N = naissances domiciliées dans la commune en N-2, N-1 et N (âges 0, 1 et 2 ans "
+    "à cette date) ; décès et déménagements ignorés (médiane 0,98 du dénominateur Cnaf, grandes "
+    "villes 5 à 16 % plus bas). Moins de 6 ans : naissances de N-5 à N."
+)
+BIRTHS_LABEL = "Enfants de moins de 3 ans : estimation (naissances domiciliées, Insee)"
+
+
+def _births_long(raw: RawTable, report: Report) -> RawTable | None:
+    """An INSEE births file with one column per year, as one row per (commune, year); None
+    when the file is not in that layout."""
+    aliases = {"code_insee": COMMUNE_ALIASES, "_births": (f"re:{_WIDE_BIRTHS.pattern}",)}
+    choice = locate_header(raw, _score(aliases))
+    header = choice.header
+    years: dict[int, int] = {}
+    for i, h in enumerate(header):
+        m = _WIDE_BIRTHS.fullmatch(norm_header(h))
+        if m:
+            y = int(m.group(1))
+            years[i] = y if y > 100 else 2000 + y
+    code_col = next(
+        (i for i, h in enumerate(header) if _alias_hit(norm_header(h), COMMUNE_ALIASES)), None
+    )
+    if len(years) < 2 or code_col is None:
+        return None
+    body = raw.grid.iloc[choice.row + 1 :]
+    lines = raw.lines[choice.row + 1 :]
+    codes_ = body.iloc[:, code_col].astype(str).str.strip()
+    unknown_arr = codes_.str.fullmatch(r"(?:75|13|69)\d?X+", case=False)
+    if unknown_arr.any():
+        report.note(
+            f"{int(unknown_arr.sum())} ligne(s) « arrondissement non connu » (ex. "
+            f"{codes_[unknown_arr].iloc[0]}) écartée(s) : ces naissances ne comptent que dans le "
+            "total de Paris, Lyon ou Marseille."
+        )
+    keep = ((codes_ != "") & ~unknown_arr).to_numpy()
+    body, lines = body.loc[keep], lines[keep]
+    parts = [
+        pd.DataFrame(
+            {
+                "code": body.iloc[:, code_col].to_numpy(),
+                "annee": str(y),
+                "naissances": body.iloc[:, i].to_numpy(),
+            }
+        )
+        for i, y in years.items()
+    ]
+    grid = pd.concat(
+        [
+            pd.DataFrame(
+                [["code_insee", "annee", "naissances"]], columns=["code", "annee", "naissances"]
+            ),
+            *parts,
+        ],
+        ignore_index=True,
+    )
+    grid.columns = range(3)
+    all_lines = np.concatenate([[int(raw.lines[choice.row])], *([lines] * len(years))])
+    report.note(
+        f"Fichier de naissances par année ({min(years.values())}-{max(years.values())}, "
+        f"{len(years)} colonnes « {header[next(iter(years))]} »…) lu comme une ligne par commune "
+        "et par année."
+    )
+    return RawTable(
+        raw.name, grid, all_lines.astype(np.int64), raw.encoding, raw.separator, list(raw.notes)
+    )
+
+
+def births_estimate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Children under 3 (and under 6) of every commune and year estimated from its births:
+    births of N-2, N-1 and N (N-5 to N for under 6), only where every year of the window is
+    in the file (Mayotte before 2014: « sans objet »; the first years of the file). Existing
+    values (a census count imported with the births) are kept. Returns a new frame."""
+    out = frame.copy()
+    num = pd.to_numeric(out["naissances"], errors="coerce").astype("float64")
+    code = out["code_insee"].astype(str)
+    years = pd.to_numeric(out["annee"], errors="coerce").astype(int)
+    births = num.groupby([code, years]).sum(min_count=1).unstack()
+    births = births.reindex(columns=range(int(years.min()), int(years.max()) + 1))
+    arr = births.to_numpy(dtype="float64")  # NaN (not in the file, « so ») propagates
+    rows = births.index.get_indexer(code)
+    cols = births.columns.get_indexer(years)
+    for name, span in (("enfants_moins_3", BIRTHS_WINDOW), ("enfants_moins_6", BIRTHS_WINDOW_6)):
+        roll = np.full_like(arr, np.nan)
+        for k in range(span - 1, arr.shape[1]):
+            roll[:, k] = arr[:, k - span + 1 : k + 1].sum(axis=1)
+        values = pd.Series(roll[rows, cols], index=out.index)
+        current = pd.to_numeric(out[name], errors="coerce")
+        out[name] = current.where(current.notna(), values)
+    return out
+
+
+def _enfants(
+    raw: RawTable, dtype: DatasetType, opts: ImportOptions, report: Report, prepared: Prepared
+) -> tuple[pd.DataFrame | None, np.ndarray]:
+    """`enfants`: long files through the generic importer; INSEE births files with one column
+    per year are turned into rows first. Where the file gives births but no children under 3,
+    they are estimated from the births (births_estimate, BIRTHS_METHOD): the dataset is then
+    an estimate (nature « estimé »), said in its label and report."""
+    raw = best_sheet(raw, _score(ALIASES["enfants"]))
+    long = _births_long(raw, report)
+    frame, lines = _generic(long if long is not None else raw, dtype, opts, report, prepared)
+    if frame is None or not report.ok or frame["naissances"].isna().all():
+        return frame, lines
+    if frame["enfants_moins_3"].notna().any():
+        return frame, lines
+    frame = births_estimate(frame)
+    prepared.nature = Nature.ESTIME
+    prepared.label = BIRTHS_LABEL  # whatever the source title: the children are an estimate
+    missing = sorted(
+        int(y) for y, sub in frame.groupby("annee") if sub["enfants_moins_3"].isna().all()
+    )
+    report.note(
+        BIRTHS_METHOD
+        + (
+            f" Années sans estimation (fenêtre incomplète) : {', '.join(map(str, missing))}."
+            if missing
+            else ""
+        )
+    )
+    partial = frame[frame["enfants_moins_3"].isna() & ~frame["annee"].isin(missing)]
+    if not partial.empty:
+        shown = ", ".join(sorted(partial["code_insee"].astype(str).unique())[:8])
+        report.note(
+            f"{partial['code_insee'].nunique()} commune(s) sans estimation certaines années "
+            f"(naissances « sans objet » ou absentes dans la fenêtre, ex. {shown})."
+        )
+    return frame, lines
+
+
+_IMPORTERS: dict[str, Callable] = {"caf_taux": _caf, "caf_places": _caf, "enfants": _enfants}
 
 
 def _prepare_synthetic(kind: str, frame: pd.DataFrame) -> Prepared:

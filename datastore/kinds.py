@@ -27,6 +27,7 @@ from enum import StrEnum
 class Kind(StrEnum):
     CAF_TAUX = "caf_taux"
     CAF_PLACES = "caf_places"
+    TAUX_NATIONAL = "taux_national"
     ENFANTS = "enfants"
     POPULATION = "population"
     STRUCTURES = "structures"
@@ -77,6 +78,8 @@ KINDS: dict[Kind, KindInfo] = {
     for i in (
         KindInfo(Kind.CAF_TAUX, "taux de couverture", _COUNTS),
         KindInfo(Kind.CAF_PLACES, "places", _COUNTS),
+        # the published national series, read as the « france » level of the rates
+        KindInfo(Kind.TAUX_NATIONAL, "taux national publié", _COUNTS),
         KindInfo(Kind.ENFANTS, "enfants de moins de 3 ans", _COUNTS),
         # An imported population totale replaces the municipale for the AO thresholds.
         KindInfo(Kind.POPULATION, "population", _AO),
@@ -101,6 +104,8 @@ KINDS: dict[Kind, KindInfo] = {
 #: File-name fragments in the order they are tried: the more specific first
 #: (« filoue_ref » before « filoue », « bpe » before « eaje »).
 FILE_HINTS: tuple[tuple[str, Kind], ...] = (
+    ("national_publie", Kind.TAUX_NATIONAL),
+    ("taux_couverture_national", Kind.TAUX_NATIONAL),
     ("txcouv", Kind.CAF_TAUX),
     ("taux_de_couv", Kind.CAF_TAUX),
     ("nbpla", Kind.CAF_PLACES),

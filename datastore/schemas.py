@@ -64,6 +64,17 @@ class DatasetType:
 
 NIVEAUX_CAF = ("commune", "epci", "departement", "region", "france")
 
+#: Editions of a CNAF figure (data.caf.fr publishes each year twice): « hist » is the year as
+#: first published (the « _hist » files, the ONAPE report of that year), « courant » the
+#: current edition (latest year, and the previous year as revised). Same order as their
+#: recency: a year's latest edition is the last one of this tuple it has.
+EDITIONS = ("hist", "courant")
+EDITION_LABELS = {
+    "hist": "première publication",
+    "courant": "édition courante",
+    "": "édition non précisée",
+}
+
 _RATE_COLUMNS = (
     ("tx_eaje_psu", "Taux EAJE financés par la PSU"),
     ("tx_eaje_hors_psu", "Taux EAJE hors PSU"),
@@ -99,14 +110,26 @@ _GEO_KEYS = (
     Column("nom", Dtype.TEXT, "Nom du territoire", required=False),
 )
 
+_EDITION = Column(
+    "edition",
+    Dtype.TEXT,
+    "Édition : hist = première publication, courant = édition courante (année révisée)",
+    required=False,
+    choices=EDITIONS,
+)
+
 CAF_TAUX = DatasetType(
     kind="caf_taux",
     label="Cnaf : taux de couverture petite enfance",
     description=(
-        "Fichiers data.caf.fr « txcouv_pe_* » (commune, EPCI, département, région, France). "
-        "Taux en places pour 100 enfants de moins de 3 ans, tels que publiés (jamais recalculés)."
+        "Fichiers data.caf.fr « txcouv_pe_* » (commune, EPCI, département, région, France), "
+        "en-têtes de l'API actuelle (txcouv_dep…) ou anciens libellés (« Taux de couv global »). "
+        "Taux en places pour 100 enfants de moins de 3 ans, tels que publiés (jamais recalculés). "
+        "Édition (hist = première publication, courant = révisée) lue dans la colonne « edition », "
+        "choisie à l'import, ou déduite du fichier (nom « _hist », nombre d'années)."
     ),
     columns=_GEO_KEYS
+    + (_EDITION,)
     + tuple(
         Column(
             n,
@@ -119,9 +142,54 @@ CAF_TAUX = DatasetType(
         )
         for n, lab in _RATE_COLUMNS
     ),
-    keys=("annee", "niveau", "code"),
+    keys=("annee", "niveau", "code", "edition"),
     default_producer="Cnaf",
     required_headers=("tx_global",),
+)
+
+TAUX_NATIONAL = DatasetType(
+    kind="taux_national",
+    label="Cnaf / ONAPE : taux de couverture national publié",
+    description=(
+        "Taux de couverture de la France, une ligne par année et édition, tel que publié (rapport "
+        "de l'ONAPE, communiqué de la Cnaf), avec l'adresse de la publication et sa citation. "
+        "À mettre à jour à chaque nouveau rapport de l'ONAPE (il révise l'année précédente)."
+    ),
+    columns=(
+        Column("annee", Dtype.INT, "Année de référence", minimum=2000, maximum=2100),
+        Column(
+            "edition",
+            Dtype.TEXT,
+            "Édition : hist = première publication, courant = chiffre révisé ou dernière année",
+            choices=EDITIONS,
+        ),
+        Column(
+            "tx_global",
+            Dtype.FLOAT,
+            "Taux de couverture global",
+            unit="places pour 100 enfants",
+            minimum=0,
+            maximum=400,
+        ),
+        *(
+            Column(n, Dtype.FLOAT, lab, unit="places pour 100 enfants", required=False, minimum=0)
+            for n, lab in (
+                ("tx_eaje", "Taux EAJE (ensemble)"),
+                ("tx_assmat", "Taux assistants maternels"),
+                ("tx_prescolarisation", "Taux préscolarisation"),
+                ("tx_salarie_domicile", "Taux salariés à domicile"),
+            )
+        ),
+        Column(
+            "pl_total", Dtype.FLOAT, "Places offertes", unit="places", required=False, minimum=0
+        ),
+        Column("source_publication", Dtype.TEXT, "Publication"),
+        Column("url", Dtype.TEXT, "Adresse de la publication"),
+        Column("citation", Dtype.TEXT, "Citation de la publication", required=False),
+        Column("statut", Dtype.TEXT, "Statut de la source", required=False),
+    ),
+    keys=("annee", "edition"),
+    default_producer="Cnaf, ONAPE",
 )
 
 CAF_PLACES = DatasetType(
@@ -626,6 +694,7 @@ DATASET_TYPES: dict[str, DatasetType] = {
     for t in (
         CAF_TAUX,
         CAF_PLACES,
+        TAUX_NATIONAL,
         ENFANTS,
         POPULATION,
         STRUCTURES,

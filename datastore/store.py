@@ -90,6 +90,11 @@ class DatasetMeta:
     def is_synthetic(self) -> bool:
         return self.nature is Nature.SYNTHETIQUE
 
+    @property
+    def edition(self) -> str:
+        """CNAF edition of the dataset (« hist », « courant ») or '' (see scope_family)."""
+        return self.scope.partition(":")[2]
+
     def credit(self) -> str:
         """French credit line, e.g. « Source : Cnaf, 2022 (fichier x.csv) »."""
         year = f", {self.millesime}" if self.millesime else ""
@@ -595,7 +600,16 @@ class Workspace:
         ).fetchone()
         out = []
         for m in self.datasets_in(con, dtype.kind):
-            relevant = [inc for inc in incoming if inc.scope == m.scope]
+            relevant = [
+                inc
+                for inc in incoming
+                if inc.scope == m.scope
+                or (  # a real edition retires the demo data of its scale (changes._touches)
+                    inc.drop_demo
+                    and m.is_synthetic
+                    and scope_family(inc.scope) == scope_family(m.scope)
+                )
+            ]
             if not relevant:
                 continue
             if by_year and all(
@@ -777,14 +791,10 @@ class Workspace:
         )
 
     def _shadows_existing(self, con: sqlite3.Connection, it: PendingDataset) -> bool:
-        for m in self.datasets_in(con, it.kind):
-            if m.scope != it.scope:
-                continue
-            if m.millesime == it.millesime:
-                return True
-            if it.nature is Nature.SYNTHETIQUE and not m.is_synthetic:
-                return True
-        return False
+        """Same scale (any edition) and millésime, or a synthetic item next to real data
+        (module function `_shadows_existing`); the batch's own items are not in the workspace
+        yet while the plan is made, so two editions of one year do not shadow each other."""
+        return _shadows_existing(self.datasets_in(con, it.kind), it)
 
     def _insert(
         self,
@@ -1031,6 +1041,25 @@ def _version_from_row(r: tuple) -> VersionMeta:
         datasets=tuple(json.loads(r[11] or "[]")),
         restored_from=None if r[12] is None else int(r[12]),
     )
+
+
+def _shadows_existing(existing: list[DatasetMeta], it: PendingDataset) -> bool:
+    """A default dataset is not stored next to what the user imported before: same type and
+    scale (any edition) and same millésime, or, for a synthetic one, any real dataset."""
+    for m in existing:
+        if scope_family(m.scope) != scope_family(it.scope):
+            continue
+        if m.millesime == it.millesime:
+            return True
+        if it.nature is Nature.SYNTHETIQUE and not m.is_synthetic:
+            return True
+    return False
+
+
+def scope_family(scope: str) -> str:
+    """The scale part of a scope (« departement:hist » -> « departement »): a real dataset of
+    any edition replaces the synthetic one of its scale, and keeps the other edition."""
+    return scope.partition(":")[0]
 
 
 def _table(kind: str) -> str:

@@ -3,9 +3,13 @@
 The embedded default workspace ships the real open data (CNAF commune rates and places,
 INSEE BPE counts, populations, ...). What is not public is generated here, from those real
 files, so that every page has something coherent to show until the user imports the real
-file: EAJE and other structures with places and coordinates, children under 3 and births,
-CNAF-format EPCI/département/région/France files, a CTG list, AO competence transfers, a
-Filoué extract and its allocataire reference. `datastore/defaults.py` commits these frames
+file: EAJE and other structures with places and coordinates, CNAF-format EPCI files (rates and
+places), a CTG list, AO competence transfers, a Filoué extract and its allocataire reference.
+What is now real is no longer generated: département rates (data.caf.fr), the national rate
+(ONAPE), children under 3 (estimated from INSEE births, `datastore.importers.births_estimate`);
+région rates are not generated at all (an estimate from the départements, on request, or
+nothing). The generators still build on children for every commune: the births estimate
+(:func:`births_children`), or :func:`generate_enfants` when no births file is given. `datastore/defaults.py` commits these frames
 with ``nature=Nature.SYNTHETIQUE``; every page shows them as « données de démonstration ».
 
 Determinism: every generator draws from its own ``numpy.random.Generator`` seeded with
@@ -21,8 +25,8 @@ COG 2025 nor in the passage table, and the collectivités d'outre-mer (977, 978)
 in the BPE 2021 file they are 14 codes (e.g. 02077, 25282, 95282), all with zero EAJE; the
 CNAF commune files lose only 97701 and 97801 (Saint-Barthélemy, Saint-Martin).
 
-CNAF-format frames (``caf_places``, ``caf_taux``): niveau epci (SIREN), departement, region
-and france; the France row has an empty (NA) ``code`` and ``nom`` « France ».
+CNAF-format frames (``caf_places``, ``caf_taux``): niveau epci (SIREN) only
+(:data:`SYNTHETIC_CAF_LEVELS`); :func:`generate_caf` can still build the other levels for tests.
 
 Public entry point: :func:`generate_all`. Per-kind functions take their inputs as frames so
 tests can run them on tiny hand-made inputs; :func:`load_inputs` reads the shipped files.
@@ -49,11 +53,11 @@ OPEN_DIR = ROOT / "data" / "open"
 BPE_FILE = OPEN_DIR / "insee_bpe2021_eaje_nb_par_commune.csv"
 CNAF_PLACES_FILE = OPEN_DIR / "caf_nbpla_pe_com_2017_2022.csv"
 CNAF_TAUX_FILE = OPEN_DIR / "caf_txcouv_pe_com_2017_2022.csv"
+BIRTHS_FILE = OPEN_DIR / "insee_naissances_domiciliees_com_arm_2008_2024.csv"
 
 DEFAULT_SEED = 20250101
 SYNTHETIC_KINDS: tuple[str, ...] = (
     "structures",
-    "enfants",
     "caf_places",
     "caf_taux",
     "ao_transferts",
@@ -63,6 +67,8 @@ SYNTHETIC_KINDS: tuple[str, ...] = (
 )
 
 CAF_YEARS: tuple[int, ...] = tuple(range(2017, 2023))
+#: Levels of the synthetic CNAF files: the EPCI only (départements and France are real).
+SYNTHETIC_CAF_LEVELS: tuple[str, ...] = ("epci",)
 ENFANTS_YEARS: tuple[int, ...] = tuple(range(2017, 2024))
 REFERENCE_YEAR = 2022  # latest year of the shipped CNAF commune files; structures stand for it
 FILOUE_YEAR = 2023
@@ -244,6 +250,7 @@ class SyntheticInputs:
     regions: pd.DataFrame  # regions_table()
     bpe: pd.Series  # number of EAJE (BPE 2021) by code_insee
     cnaf: pd.DataFrame  # CNAF commune places and derived children, see cnaf_communes()
+    children: pd.DataFrame | None = None  # births estimate (enfants schema), births_children()
 
 
 def _passage() -> dict[str, str]:
@@ -344,6 +351,7 @@ def load_inputs() -> SyntheticInputs:
     bpe_raw = pd.read_csv(BPE_FILE, dtype={"CODGEO": str})
     places = pd.read_csv(CNAF_PLACES_FILE, dtype={"num_commune": str})
     taux = pd.read_csv(CNAF_TAUX_FILE, dtype={"numero_commune": str})
+    children = births_children(pd.read_csv(BIRTHS_FILE, dtype={"codgeo": str}), communes)
     return SyntheticInputs(
         communes=communes,
         geometries=geometries,
@@ -352,6 +360,38 @@ def load_inputs() -> SyntheticInputs:
         regions=regions_table(),
         bpe=bpe_counts(bpe_raw, communes),
         cnaf=cnaf_communes(places, taux, communes),
+        children=children,
+    )
+
+
+def births_children(
+    births: pd.DataFrame, communes: pd.DataFrame, years: Sequence[int] = ENFANTS_YEARS
+) -> pd.DataFrame:
+    """Children under 3 (and under 6) of every COG 2025 commune estimated from the INSEE births
+    file (``codgeo``, ``naiss_YYYY``), with the importer's method (births of N-2, N-1, N); a
+    commune missing from the births file gets 0. Frame in the ``enfants`` schema: the input
+    of the synthetic structures and places, never stored as synthetic."""
+    from datastore.importers import births_estimate
+
+    cols = [c for c in births.columns if str(c).startswith("naiss_")]
+    long = births.melt(
+        id_vars=["codgeo"], value_vars=cols, var_name="annee", value_name="naissances"
+    )
+    long = long.rename(columns={"codgeo": "code_insee"})
+    long["annee"] = long["annee"].str[-4:].astype(int)
+    long["naissances"] = pd.to_numeric(long["naissances"], errors="coerce")
+    long["enfants_moins_3"] = np.nan
+    long["enfants_moins_6"] = np.nan
+    est = births_estimate(long)
+    est = est[est["annee"].isin(list(years))]
+    grid = pd.MultiIndex.from_product(
+        [communes["code_insee"].astype(str), list(years)], names=["code_insee", "annee"]
+    )
+    out = est.set_index(["code_insee", "annee"]).reindex(grid).reset_index()
+    for c in ("enfants_moins_3", "enfants_moins_6", "naissances"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").fillna(0.0)
+    return conform(
+        out[["code_insee", "annee", "enfants_moins_3", "enfants_moins_6", "naissances"]], "enfants"
     )
 
 
@@ -903,38 +943,45 @@ def generate_caf(
     departements: pd.DataFrame,
     regions: pd.DataFrame,
     places: pd.DataFrame,
+    levels: Sequence[str] = SYNTHETIC_CAF_LEVELS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """CNAF-format ``caf_places`` and ``caf_taux`` at niveau epci, departement, region and
-    france (code empty for France), by summing the commune layer of :func:`commune_places`
-    over COG 2025 perimeters (the real CNAF files follow each year's perimeters). Rates are
-    places / children × 100 rounded to 0.1, as the CNAF publishes them."""
+    """CNAF-format ``caf_places`` and ``caf_taux`` at the given ``levels`` among epci,
+    departement, region and france (code empty for France), by summing the commune layer of
+    :func:`commune_places` over COG 2025 perimeters (the real CNAF files follow each year's
+    perimeters). Rates are places / children × 100 rounded to 0.1, as the CNAF publishes them.
+    By default the EPCI only: département and national rates are real, région rates are never
+    synthetic."""
     com = communes.set_index(communes["code_insee"].astype(str))[["siren_epci", "dep", "reg"]]
     p = places.join(com.astype("string"), on="code_insee")
     sum_cols = [*PLACE_COLUMNS, "enfants"]
-    levels = (
+    level_defs = (
         ("epci", "siren_epci", epci.set_index(epci["siren_epci"].astype(str))["nom"]),
         ("departement", "dep", departements.set_index(departements["dep"].astype(str))["nom"]),
         ("region", "reg", regions.set_index(regions["reg"].astype(str))["nom"]),
     )
     frames = []
-    for niveau, col, names in levels:
+    for niveau, col, names in level_defs:
+        if niveau not in levels:
+            continue
         g = p[p[col].notna()].groupby(["annee", col], as_index=False)[sum_cols].sum()
         g = g.rename(columns={col: "code"})
         g["code"] = g["code"].astype(str)
         g["niveau"] = niveau
         g["nom"] = names.reindex(g["code"]).to_numpy()
         frames.append(g)
-    nat = p.groupby("annee", as_index=False)[sum_cols].sum()
-    nat["code"] = None
-    nat["niveau"] = "france"
-    nat["nom"] = "France"
-    frames.append(nat)
+    if "france" in levels:
+        nat = p.groupby("annee", as_index=False)[sum_cols].sum()
+        nat["code"] = None
+        nat["niveau"] = "france"
+        nat["nom"] = "France"
+        frames.append(nat)
     agg = pd.concat(frames, ignore_index=True)
     order = {"epci": 1, "departement": 2, "region": 3, "france": 4}
     agg = agg.assign(_o=agg["niveau"].map(order)).sort_values(["annee", "_o", "code"])
     agg = agg.drop(columns="_o").reset_index(drop=True)
     places_out = conform(agg, "caf_places")
     taux = agg[["annee", "niveau", "code", "nom"]].copy()
+    taux["edition"] = None  # synthetic: no CNAF edition
     kids = agg["enfants"].to_numpy(float)
     for pl, tx in _RATE_OF_PLACE.items():
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -1397,7 +1444,10 @@ def generate_all(
     for given seed, reference date and inputs.
     """
     inp = inputs or load_inputs()
-    enfants = generate_enfants(inp.communes, inp.cnaf, seed)
+    # children of every commune: the INSEE births estimate (real births), else generated
+    enfants = (
+        inp.children if inp.children is not None else generate_enfants(inp.communes, inp.cnaf, seed)
+    )
     structures = generate_structures(inp.communes, inp.geometries, inp.bpe, inp.cnaf, seed)
     layer = commune_places(inp.communes, enfants, structures, inp.cnaf, seed)
     caf_places, caf_taux = generate_caf(
@@ -1411,7 +1461,6 @@ def generate_all(
     reference = generate_filoue_reference(filoue, enfants, seed)
     out = {
         "structures": structures,
-        "enfants": enfants,
         "caf_places": caf_places,
         "caf_taux": caf_taux,
         "ao_transferts": ao,

@@ -13,6 +13,11 @@ Rules implemented here (and tested in tests/unit/test_coverage*.py):
   summed; a figure for the current perimeter is only an *estimate* built like the PLM one.
 * Children under 3, when no INSEE count is given, are *derived*: places ÷ global rate × 100
   (the CNAF denominator, recovered from its own two published figures).
+* Editions: the CNAF publishes a year (« hist », first publication), then revises it
+  (« courant »); a frame may hold both. By default each year shows its latest edition
+  (`at_edition(taux)`); a comparison or a ratio uses figures of ONE edition
+  (`comparison_edition`, `level_edition`, then `at_edition(taux, edition)`), said on screen.
+  Rows without an edition (synthetic, or files of an unknown edition) go with any edition.
 * Where the CNAF publishes nothing (communes under 10,000 inhabitants, a level whose file is not
   imported) the status is `non publié`; an estimate (status `estimation`, method written in
   French in `methode`) is produced only when explicitly requested.
@@ -137,9 +142,16 @@ AGGREGATE_METHOD = (
     "territoire, les autres communes ne sont pas comptées."
 )
 PARENT_METHOD = (
-    "Estimation : taux publié de {parent} ({year}) appliqué au territoire, faute de taux Cnaf "
+    "Estimation : taux {what} de {parent} ({year}) appliqué au territoire, faute de taux Cnaf "
     "pour ce territoire."
 )
+#: What the parent rate of PARENT_METHOD is, by its nature and status (labels never overstate).
+PARENT_RATE_WORDS = {
+    "synthétique": "de démonstration (synthétique)",
+    "estimé": "estimé",
+    Status.CALCULE.value: "calculé",
+    Status.PUBLIE.value: "publié",
+}
 NOT_PUBLISHED_COMMUNE = (
     "La Cnaf ne publie pas de taux de couverture pour cette commune en {year} (le fichier communal "
     "ne couvre que les communes de plus de 10 000 habitants)."
@@ -149,6 +161,24 @@ BLANK_RATE_NOTE = (
     "et les taux publiés des anciennes communes ne s'additionnent pas (laissés vides à l'import)."
 )
 NOT_PUBLISHED_LEVEL = "Aucun taux Cnaf importé au niveau « {level} » pour {year}."
+NOT_PUBLISHED_MAYOTTE = (
+    "La Cnaf ne publie aucun taux de couverture pour Mayotte : le département et ses communes "
+    "sont absents de ses fichiers (communaux et départementaux), quelle que soit leur taille."
+)
+
+
+def absent_reason(niveau: str, code: str, year: int) -> str:
+    """Why a territory has no published rate, in French (Mayotte: absent from the CNAF files,
+    not a question of size)."""
+    if (niveau == "commune" and str(code).startswith("976")) or (
+        niveau == "departement" and str(code) == "976"
+    ):
+        return NOT_PUBLISHED_MAYOTTE
+    if niveau == "commune":
+        return NOT_PUBLISHED_COMMUNE.format(year=year)
+    return NOT_PUBLISHED_LEVEL.format(level=LEVEL_NAMES_FR.get(niveau, niveau), year=year)
+
+
 LEVEL_NAMES_FR = {
     "commune": "commune",
     "epci": "EPCI",
@@ -162,6 +192,7 @@ FIGURE_COLUMNS: tuple[str, ...] = (
     "code",
     "nom",
     "annee",
+    "edition",
     "statut",
     "methode",
     "nature",
@@ -209,6 +240,7 @@ def _prepare(frame: pd.DataFrame, value_columns: Iterable[str]) -> pd.DataFrame:
         out["nature"] = "réel"
     if "nom" not in out:
         out["nom"] = ""
+    out["edition"] = _code(out["edition"]) if "edition" in out else ""
     return out
 
 
@@ -261,6 +293,104 @@ def _rows(df: pd.DataFrame, niveau: str, year: int, codes: Sequence[str] | None)
     return df.loc[sel]
 
 
+# --------------------------------------------------------------------------- editions
+
+#: Recency of an edition: a year's latest edition has the highest rank ('' = not said).
+EDITION_RANK: dict[str, int] = {"": 0, "hist": 1, "courant": 2}
+EDITION_LABELS: dict[str, str] = {
+    "hist": "première publication",
+    "courant": "édition courante",
+    "": "édition non précisée",
+}
+EDITION_RULE = (
+    "La Cnaf publie chaque année deux fois : une première publication, puis une édition "
+    "révisée l'année suivante. Chaque année est affichée dans sa dernière édition ; une "
+    "comparaison ou un rapport au taux national utilise des chiffres de la même édition."
+)
+
+
+def editions_in(
+    taux: pd.DataFrame, year: int, niveau: str | None = None, codes: Sequence[str] | None = None
+) -> list[str]:
+    """Editions (hist, courant) of the rows of `year` (optionally of one level and codes),
+    oldest first; rows without an edition are not counted."""
+    df = _prepare(taux, ())
+    sel = df["annee"] == year
+    if niveau is not None:
+        sel &= df["niveau"] == niveau
+        if codes is not None and niveau != "france":
+            sel &= df["code"].isin(list(codes))
+    found = set(df.loc[sel, "edition"]) - {""}
+    return sorted(found, key=lambda e: EDITION_RANK.get(e, 0))
+
+
+def _chosen_or_latest(found: list[str], chosen: str | None) -> str:
+    if chosen and chosen in found:
+        return chosen
+    return found[-1] if found else (chosen or "")
+
+
+def comparison_edition(
+    taux: pd.DataFrame, place: Place, year: int, chosen: str | None = None
+) -> str:
+    """The ONE edition of a comparison centred on `place` in `year`: `chosen` when the year
+    has it, else the latest edition of the place's own figure (its arrondissements or Caf
+    parts for Paris, Lyon, Marseille and the Rhône), else the latest edition of the year.
+
+    The shipped commune file is the first publication: a commune's 2022 comparison uses the
+    first publication of its département and of France (national 60,3, not the revised 59,5).
+    """
+    if chosen:
+        return _chosen_or_latest(editions_in(taux, year), chosen)
+    codes = [place.code, *PLM_ARRONDISSEMENTS.get(place.code, ())]
+    codes += list(DEPARTEMENT_PARTS.get(place.code, ()) if place.niveau == "departement" else ())
+    own = editions_in(taux, year, place.niveau, codes)
+    return own[-1] if own else _chosen_or_latest(editions_in(taux, year), None)
+
+
+def level_edition(taux: pd.DataFrame, niveau: str, year: int, chosen: str | None = None) -> str:
+    """The ONE edition of a map or ranking of `niveau` in `year`: `chosen` when that level has
+    it, else the latest edition of the level (communes 2022: first publication)."""
+    found = editions_in(taux, year, niveau) or editions_in(taux, year)
+    return _chosen_or_latest(found, chosen)
+
+
+def at_edition(taux: pd.DataFrame, edition: str | None = None) -> pd.DataFrame:
+    """Rows of one edition: `edition` None keeps the latest edition of every figure (niveau,
+    code, annee); otherwise the rows of that edition and those without an edition. The result
+    is flagged prepared (no copy of the rows kept)."""
+    df = _prepare(taux, (*RATE_COLUMNS, *PLACE_COLUMNS))
+    ed = df["edition"]
+    if edition is None:
+        if ed.nunique() <= 1:
+            return df if df.attrs.get(_PREPARED) else _flag(df)
+        rank = ed.map(EDITION_RANK).fillna(0)
+        best = rank.groupby([df["niveau"], df["code"], df["annee"]], dropna=False).transform("max")
+        out = df[rank == best]
+    else:
+        out = df[(ed == edition) | (ed == "")]
+    return _flag(out)
+
+
+def _flag(df: pd.DataFrame) -> pd.DataFrame:
+    df.attrs[_PREPARED] = True
+    return df
+
+
+def year_coverage(taux: pd.DataFrame) -> dict[int, list[str]]:
+    """Levels with at least one rate, per year (for a year selector that says which scales
+    have which years)."""
+    df = _prepare(taux, (GLOBAL,))
+    df = df[df[GLOBAL].notna() & (df["annee"] >= FIRST_YEAR)]
+    out: dict[int, list[str]] = {}
+    for (year, niveau), _ in df.groupby(["annee", "niveau"]):
+        out.setdefault(int(year), []).append(str(niveau))
+    order = list(LEVEL_NAMES_FR)
+    return {
+        y: sorted(v, key=lambda n: order.index(n) if n in order else 99) for y, v in out.items()
+    }
+
+
 # --------------------------------------------------------------------------- published figures
 
 
@@ -274,7 +404,10 @@ def published_rates(
     """
     df = _prepare(taux, RATE_COLUMNS)
     rows = _rows(df, niveau, year, codes)
-    cols = ["niveau", "code", "nom", "annee", "nature", *RATE_COLUMNS]
+    if rows["edition"].nunique() > 1:  # two editions of a figure: the latest one is kept
+        rank = rows["edition"].map(EDITION_RANK).fillna(0)
+        rows = rows.iloc[np.argsort(rank.to_numpy(), kind="stable")]
+    cols = ["niveau", "code", "nom", "annee", "edition", "nature", *RATE_COLUMNS]
     return (
         rows[cols].drop_duplicates(["niveau", "code", "annee"], keep="last").reset_index(drop=True)
     )
@@ -321,6 +454,7 @@ def _empty_figure(
         statut=str(status),
         methode=methode,
         nature="réel",
+        edition="",
         enfants_methode="",
         ancien_perimetre=False,
     )
@@ -382,6 +516,7 @@ def _union_figure(
         return _empty_figure(niveau, commune_code, nom, year, Status.ABSENT, no_places)
     row = _empty_figure(niveau, commune_code, nom, year, status, methode)
     row.update(agg)
+    row["edition"] = _one_edition(parts["edition"])
     row["nature"] = _worst_nature(parts["nature"])
     row["enfants_methode"] = DERIVED_CHILDREN_METHOD
     return row
@@ -459,9 +594,16 @@ def plm_detail(
         for c in (*RATE_COLUMNS, "pl_total", "enfants_moins_3"):
             row[c] = getattr(r, c)
         row["nature"] = str(r.nature)
+        row["edition"] = str(r.edition)
         row["enfants_methode"] = DERIVED_CHILDREN_METHOD
         rows.append(row)
     return figures_frame(rows)
+
+
+def _one_edition(editions: Iterable[str]) -> str:
+    """The edition of figures built from several rows: the one they share ('' if mixed)."""
+    values = {str(e) for e in editions} - {""}
+    return values.pop() if len(values) == 1 else ""
 
 
 def _worst_nature(natures: Iterable[str]) -> str:
@@ -552,11 +694,20 @@ def _parent_estimate(
                 place.nom,
                 year,
                 Status.ESTIME,
-                PARENT_METHOD.format(parent=parent.nom, year=year),
+                PARENT_METHOD.format(
+                    what=PARENT_RATE_WORDS.get(
+                        str(prow["nature"]), PARENT_RATE_WORDS[str(prow["statut"])]
+                    )
+                    if str(prow["nature"]) != "réel"
+                    else PARENT_RATE_WORDS[str(prow["statut"])],
+                    parent=parent.nom,
+                    year=year,
+                ),
             )
             for c in RATE_COLUMNS:
                 row[c] = prow[c]
             row["nature"] = prow["nature"]
+            row["edition"] = prow.get("edition", "")
             return row
     return None
 
@@ -608,12 +759,9 @@ def territory_figure(
         row["enfants_moins_3"] = full["enfants_moins_3"]
         row["enfants_methode"] = DERIVED_CHILDREN_METHOD if pd.notna(full["pl_total"]) else ""
         row["nature"] = str(full["nature"])
+        row["edition"] = str(full["edition"])
         return row
-    reason = (
-        NOT_PUBLISHED_COMMUNE.format(year=year)
-        if niveau == "commune"
-        else NOT_PUBLISHED_LEVEL.format(level=LEVEL_NAMES_FR.get(niveau, niveau), year=year)
-    )
+    reason = absent_reason(niveau, code, year)
     if blank:
         reason = BLANK_RATE_NOTE.format(year=year)
     if not estimate:
@@ -639,6 +787,60 @@ def territory_figure(
         Status.ABSENT,
         reason + " Aucune estimation possible : pas de chiffre publié à agréger.",
     )
+
+
+REGION_METHOD = (
+    "Estimation : taux des {n} départements de la région publiés par la Cnaf ({year}, {edition}), "
+    "moyenne pondérée par leurs enfants de moins de 3 ans estimés (naissances domiciliées, "
+    "Insee) ; la Cnaf ne publie pas de taux régional dans les fichiers importés."
+)
+
+
+def region_estimate(
+    taux: pd.DataFrame,
+    place: Place,
+    year: int,
+    departements: Sequence[str],
+    children: Mapping[str, float] | pd.Series,
+) -> dict:
+    """Estimated rates of a région from its départements' published rates, weighted by their
+    estimated children under 3 (status `estimation`, method REGION_METHOD). `non publié` when
+    a département has no rate or no children estimate (an incomplete average is no figure).
+    Use it only on request, never next to a synthetic région rate."""
+    deps = list(departements)
+    rates = published_rates(taux, "departement", year, deps)
+    rates = rates[rates[GLOBAL].notna()].set_index("code")
+    weights = pd.Series({d: children.get(d, math.nan) for d in deps}, dtype="float64")
+    if len(rates) != len(deps) or weights.isna().any() or weights.sum() <= 0:
+        return _empty_figure(
+            place.niveau,
+            place.code,
+            place.nom,
+            year,
+            Status.ABSENT,
+            f"Pas de taux régional publié pour {year} ; estimation impossible : "
+            f"{len(rates)} département(s) sur {len(deps)} avec un taux et des enfants estimés.",
+        )
+    edition = _one_edition(rates["edition"])
+    row = _empty_figure(
+        place.niveau,
+        place.code,
+        place.nom,
+        year,
+        Status.ESTIME,
+        REGION_METHOD.format(
+            n=len(deps), year=year, edition=EDITION_LABELS.get(edition, "édition non précisée")
+        ),
+    )
+    w = weights.reindex(rates.index)
+    for c in RATE_COLUMNS:
+        values = rates[c]
+        row[c] = float((values * w).sum() / w.sum()) if values.notna().all() else math.nan
+    row["enfants_moins_3"] = float(w.sum())
+    row["enfants_methode"] = "Estimation (naissances domiciliées, Insee), somme des départements."
+    row["nature"] = "estimé"
+    row["edition"] = edition
+    return row
 
 
 def published_parts(
@@ -675,6 +877,7 @@ def aggregate_communes(
     )
     n = len({ARRONDISSEMENT_TO_PLM.get(c, c) for c in parts["code"]})
     agg["nature"] = _worst_nature(parts["nature"])
+    agg["edition"] = _one_edition(parts["edition"])
     agg["enfants_methode"] = DERIVED_CHILDREN_METHOD + " Communes publiées seulement."
     agg["methode"] = AGGREGATE_METHOD.format(n=n, share=fmt_percent(share, 0))
     return agg
@@ -754,8 +957,13 @@ def components_long(figures: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- national ratio
 
 
-def national_rate(taux: pd.DataFrame, year: int) -> tuple[float, str]:
-    """Published national global rate of `year` and its nature; (NaN, '') if not imported."""
+def national_rate(taux: pd.DataFrame, year: int, edition: str | None = None) -> tuple[float, str]:
+    """Published national global rate of `year` and its nature; (NaN, '') if not imported.
+
+    `edition` None: the latest edition of the year (or the one `taux` was restricted to by
+    `at_edition`); otherwise that edition only."""
+    if edition is not None:
+        taux = at_edition(taux, edition)
     rows = published_rates(taux, "france", year)
     if rows.empty or pd.isna(rows[GLOBAL].iloc[0]):
         return math.nan, ""
@@ -812,6 +1020,24 @@ def places_missing(
     return max(0.0, float(children) * target_rate / 100.0 - float(places))
 
 
+def children_by_unit(
+    enfants: pd.DataFrame, communes: pd.DataFrame, column: str, year: int
+) -> pd.Series:
+    """Children under 3 of `year` summed per unit (`column` of `communes`: code_insee, siren_epci,
+    dep or reg), from a commune-level `enfants` frame (e.g. the births estimate). A unit some
+    of whose communes have no value still gets the sum of the others (the 4 Cantal communes
+    restored in 2025 are missing from the INSEE births file). PLM arrondissements are kept
+    under their own code for the commune level only."""
+    e = enfants[pd.to_numeric(enfants["annee"], errors="coerce") == year]
+    values = _num(e.set_index(_code(e["code_insee"]))["enfants_moins_3"])
+    values = values[~values.index.duplicated(keep="last")]
+    if column == "code_insee":
+        return values.dropna()
+    com = communes[["code_insee", column]].copy()
+    com["v"] = _code(com["code_insee"]).map(values)
+    return com.groupby(_code(com[column]))["v"].sum(min_count=1).dropna()
+
+
 def children_from_insee(
     enfants: pd.DataFrame, codes: Sequence[str], year: int
 ) -> tuple[pd.Series, int | None]:
@@ -848,8 +1074,15 @@ def ranking(  # noqa: C901 - ranking steps in order (published, estimate, places
     enfants: pd.DataFrame | None = None,
     communes: pd.DataFrame | None = None,
     passage: Mapping[str, str] | None = None,
+    children: pd.Series | None = None,
+    children_method: str = "",
 ) -> pd.DataFrame:
     """Sub-territories of one level with places, rate, children, ratio and places missing.
+
+    `children` (indexed by unit code, e.g. the births estimate summed per unit) fills the
+    children of the units that have no derived or INSEE count (`children_method` says how):
+    the published rate is never replaced; where the places are not published either (the
+    département file has rates only), the places missing are (target − rate) × children ÷ 100.
 
     `units` lists the sub-territories (columns code, nom; for communes also siren_epci, dep).
     `parent_chain` are the enclosing territories (nearest first) used by estimates of
@@ -880,6 +1113,7 @@ def ranking(  # noqa: C901 - ranking steps in order (published, estimate, places
                     r = epci_rates.loc[parent.code]
                     row["statut"] = str(Status.PUBLIE)
                     row["nature"] = str(r["nature"])
+                    row["edition"] = str(r["edition"])
                     for c in RATE_COLUMNS:
                         row[c] = r[c]
                 parent_cache[parent] = row
@@ -887,11 +1121,6 @@ def ranking(  # noqa: C901 - ranking steps in order (published, estimate, places
                 parent_cache[parent] = territory_figure(taux, places, parent, year)
         return parent_cache[parent]
 
-    absent_reason = (
-        NOT_PUBLISHED_COMMUNE.format(year=year)
-        if niveau == "commune"
-        else NOT_PUBLISHED_LEVEL.format(level=LEVEL_NAMES_FR.get(niveau, niveau), year=year)
-    )
     for u in units.itertuples(index=False):
         place = Place(niveau, u.code, str(u.nom))
         special = (niveau == "commune" and (u.code in PLM_ARRONDISSEMENTS or u.code in merged)) or (
@@ -913,9 +1142,14 @@ def ranking(  # noqa: C901 - ranking steps in order (published, estimate, places
             for c in (*RATE_COLUMNS, "pl_total", "enfants_moins_3"):
                 row[c] = r[c]
             row["nature"] = str(r["nature"])
+            row["edition"] = str(r["edition"])
             row["enfants_methode"] = DERIVED_CHILDREN_METHOD if pd.notna(r["pl_total"]) else ""
         elif not estimate:
-            reason = BLANK_RATE_NOTE.format(year=year) if u.code in blank_codes else absent_reason
+            reason = (
+                BLANK_RATE_NOTE.format(year=year)
+                if u.code in blank_codes
+                else absent_reason(niveau, u.code, year)
+            )
             row = _empty_figure(niveau, u.code, str(u.nom), year, Status.ABSENT, reason)
         elif niveau == "commune":
             unit_parents = list(parent_chain)
@@ -929,7 +1163,7 @@ def ranking(  # noqa: C901 - ranking steps in order (published, estimate, places
                 str(u.nom),
                 year,
                 Status.ABSENT,
-                absent_reason + " Aucune estimation possible.",
+                absent_reason(niveau, u.code, year) + " Aucune estimation possible.",
             )
         else:
             sub = None
@@ -948,17 +1182,24 @@ def ranking(  # noqa: C901 - ranking steps in order (published, estimate, places
             has = hit.notna()
             out.loc[has, "enfants_moins_3"] = hit[has]
             out.loc[has, "enfants_methode"] = INSEE_CHILDREN_METHOD.format(year=used)
+    if children is not None and len(out):
+        est = out["code"].map(children)
+        fill = out["enfants_moins_3"].isna() & est.notna()
+        out.loc[fill, "enfants_moins_3"] = est[fill].astype(float)
+        out.loc[fill, "enfants_methode"] = children_method
+    # places offered implied by the published rate where the places are not published
+    offered = out["pl_total"].where(
+        out["pl_total"].notna(), out[GLOBAL] * out["enfants_moins_3"] / 100.0
+    )
     out["ratio_national"] = ratio_to_national(out[GLOBAL], national)
     out["classe"] = ratio_class(out["ratio_national"]).astype("string")
     out["places_manquantes_national"] = (
-        places_missing(out["pl_total"], out["enfants_moins_3"], national)
+        places_missing(offered, out["enfants_moins_3"], national)
         if pd.notna(national)
         else math.nan
     )
     out["places_manquantes_cible"] = (
-        places_missing(out["pl_total"], out["enfants_moins_3"], target)
-        if target is not None
-        else math.nan
+        places_missing(offered, out["enfants_moins_3"], target) if target is not None else math.nan
     )
     return out.sort_values(GLOBAL, ascending=False, na_position="last").reset_index(drop=True)
 
@@ -1002,14 +1243,20 @@ def evolution(
     *,
     estimate: bool = False,
     passage: Mapping[str, str] | None = None,
+    edition: str | None = None,
 ) -> pd.DataFrame:
-    """Figures of every territory of `chain` for every year (long frame, FIGURE_COLUMNS)."""
+    """Figures of every territory of `chain` for every year (long frame, FIGURE_COLUMNS).
+
+    Each year uses one edition for the whole chain (`comparison_edition`: `edition` where the
+    year has it, else the latest edition of the territory's own figure)."""
     years = list(years) if years is not None else years_available(taux)
     passage = default_passage() if passage is None else passage
     taux, places = _restrict(taux, places, chain, passage)
     rows = []
     for year in years:
-        rows.extend(_chain_figures(taux, places, chain, year, estimate, None, passage))
+        ed = comparison_edition(taux, chain[0], year, edition) if len(taux) else ""
+        year_taux = at_edition(taux, ed) if ed else at_edition(taux)
+        rows.extend(_chain_figures(year_taux, places, chain, year, estimate, None, passage))
     return figures_frame(rows)
 
 
@@ -1037,6 +1284,16 @@ def series_breaks(
     prev = None
     for r in has.itertuples(index=False):
         if prev is not None:
+            edition, before = getattr(r, "edition", ""), getattr(prev, "edition", "")
+            if edition and before and edition != before:
+                out.append(
+                    SeriesBreak(
+                        int(r.annee),
+                        "edition",
+                        f"{int(r.annee)} : {EDITION_LABELS.get(edition, edition)} de la Cnaf "
+                        f"(années précédentes : {EDITION_LABELS.get(before, before)}).",
+                    )
+                )
             if r.nature != prev.nature:
                 out.append(
                     SeriesBreak(

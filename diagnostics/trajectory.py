@@ -164,6 +164,41 @@ def long_table(results: Sequence[TrajectoryResult]) -> pd.DataFrame:
     return out[["scenario", *[c for c in out.columns if c != "scenario"]]]
 
 
+def births_trend(first_births: float, last_births: float, first_year: int, last_year: int) -> float:
+    """Yearly change of births between two windows of three years (births of N-2..N, i.e. the
+    births estimate of children under 3 of year N): (last ÷ first)^(1 ÷ (last_year −
+    first_year)) − 1. NaN when a window has no birth or the years are not in order."""
+    if (
+        last_year <= first_year
+        or not first_births
+        or first_births <= 0
+        or last_births is None
+        or last_births < 0
+        or math.isnan(first_births)
+        or math.isnan(last_births)
+    ):
+        return math.nan
+    return (last_births / first_births) ** (1.0 / (last_year - first_year)) - 1.0
+
+
+BIRTHS_TREND_METHOD = (
+    "Tendance observée des naissances domiciliées (Insee) du périmètre : naissances {a}-{b} "
+    "comparées à {c}-{d}, soit {trend} par an en moyenne ; modifiable."
+)
+
+
+def observed_scenario(trend: float, label: str) -> Scenario:
+    """The « tendance observée » scenario: births follow the territory's real trend; departures
+    and replacement of assistants maternels as in the stable scenario."""
+    stable = DEFAULT_SCENARIOS[1]
+    return Scenario(
+        label,
+        births_trend=trend,
+        assmat_departures=stable.assmat_departures,
+        replacement=stable.replacement,
+    )
+
+
 DEFAULT_SCENARIOS = (
     Scenario("Naissances en baisse", births_trend=-0.015, assmat_departures=0.07, replacement=0.2),
     Scenario("Tendance stable", births_trend=0.0, assmat_departures=0.05, replacement=0.3),

@@ -199,8 +199,13 @@ def build_commune_base(
     year: int | None = None,
     estimate_children: bool = False,
     passage: Mapping[str, str] | None = None,
+    enfants_label: str = "INSEE",
 ) -> pd.DataFrame:
     """One row per commune with the indicators the rules use (columns `BASE_COLUMNS`).
+
+    `enfants_label` says what the `enfants` file is (`enfants_nature` of its communes): « INSEE »
+    for a census count, « estimation (naissances domiciliées, Insee) » for the births estimate,
+    « données de démonstration » for synthetic children.
 
     - taux: Cnaf global rate as published (`taux_nature` « publié »); where Cnaf publishes
       none but both total places and children under 3 are known, places ÷ children × 100
@@ -243,14 +248,20 @@ def build_commune_base(
 
     kids = pd.Series(np.nan, index=base.index)
     kids_nature = pd.Series(pd.NA, index=base.index, dtype="string")
+    derived = total_places / published * 100.0
+    derived = derived.where(published > 0)
+    file_is_estimate = enfants_label.startswith("estimation")
+    if file_is_estimate:  # the CNAF denominator first; the births estimate fills the others
+        kids = kids.mask(derived.notna(), derived)
+        kids_nature = kids_nature.mask(derived.notna(), "dérivé")
     if enfants is not None and not enfants.empty:
         e = _latest(enfants, year, ["code_insee"])
         e = e[_num(e["enfants_moins_3"]).notna()]
         emap = _num(e.set_index(e["code_insee"].astype("string"))["enfants_moins_3"])
-        kids = code.map(emap).astype(float)
-        kids_nature = kids_nature.mask(kids.notna(), "INSEE")
-    derived = total_places / published * 100.0
-    derived = derived.where(published > 0)
+        from_file = code.map(emap).astype(float)
+        fill = kids.isna() & from_file.notna()
+        kids = kids.mask(fill, from_file)
+        kids_nature = kids_nature.mask(fill, enfants_label)
     fill = kids.isna() & derived.notna()
     kids = kids.mask(fill, derived)
     kids_nature = kids_nature.mask(fill, "dérivé")
@@ -266,7 +277,10 @@ def build_commune_base(
     base["enfants_nature"] = kids_nature
 
     base["places_assmat"] = code.map(pl_assmat).astype(float)
-    estimated = (total_places / kids * 100.0).where((kids > 0) & (kids_nature != "estimation"))
+    # a rate is computed from places and children only where the children are counted or
+    # derived, never from an estimate (population share or births)
+    counted = ~kids_nature.fillna("").str.startswith("estimation")
+    estimated = (total_places / kids * 100.0).where((kids > 0) & counted)
     rate = published.copy()
     nature = pd.Series(pd.NA, index=base.index, dtype="string").mask(published.notna(), "publié")
     nature = nature.mask(published.notna() & code.isin(rebuilt), code.map(rebuilt))
@@ -313,6 +327,11 @@ def build_commune_base(
     n_qpv = pd.Series(0.0, index=base.index)
     qpv_codes: list[pd.Series] = []
     if qpv is not None and not qpv.empty:
+        # quartiers counted in the latest geography only (QPV 2024 when imported; the 2022
+        # file keeps its indicators but its list of quartiers is no longer in force)
+        q_years = pd.to_numeric(qpv["annee"], errors="coerce") if "annee" in qpv else None
+        if q_years is not None and q_years.notna().any():
+            qpv = qpv[q_years == q_years.max()]
         q = qpv.dropna(subset=["code_insee"]).drop_duplicates("code_qpv")
         pairs = q[["code_qpv", "code_insee"]].rename(columns={"code_qpv": "id"})
         if "communes" in q:  # a quartier on several communes counts in each of them
@@ -377,8 +396,14 @@ def references(
     dep_nature = "estimation"
     if taux is not None and not taux.empty:
         yrs = pd.to_numeric(taux["annee"], errors="coerce")
-        wanted = int(yrs.max()) if year is None else int(year)
+        com_years = yrs[taux["niveau"].astype("string") == "commune"]
+        latest = com_years.max() if com_years.notna().any() else yrs.max()
+        wanted = int(latest) if year is None else int(year)
         t = taux[yrs == wanted]
+        # the commune rates compared are of one edition (2022: first publication): the
+        # national and départemental references are taken in that edition too
+        edition = coverage.level_edition(t, "commune", wanted)
+        t = coverage.at_edition(t, edition or None)
         fr_rows = t[(t["niveau"].astype("string") == "france") & _num(t["tx_global"]).notna()]
         if not fr_rows.empty:
             nat_rate, nat_year = float(_num(fr_rows["tx_global"]).iloc[-1]), wanted

@@ -20,6 +20,7 @@ import pandas as pd
 
 from catalogue.sources import DEMO_LABEL
 from datastore.kinds import Analysis, kinds_read_by
+from datastore.national import NATIONAL_KIND, with_national
 from datastore.store import Dataset, Workspace
 from diagnostics import ao, zones
 from geodata import reference
@@ -52,6 +53,9 @@ def workspace_inputs(
 ) -> PrediagInputs:
     """PrediagInputs from a workspace (datasets may be handed in already read, e.g. cached)."""
     data = dict(datasets) if datasets is not None else {k: ws.read(k) for k in KINDS}
+    if datasets is None and "caf_taux" in data:  # (the cached datasets of ui.cache have it)
+        national = data.get(NATIONAL_KIND) or ws.read(NATIONAL_KIND)
+        data["caf_taux"] = with_national(data["caf_taux"], national)
     docs = {k: ws.documents(k) for k in DOCUMENT_KINDS}
     return PrediagInputs(geo, data, docs, today or date.today())
 

@@ -22,7 +22,7 @@ from datetime import date
 import pandas as pd
 
 from analyses.ao_scope import ao_scope, scope_holders_and_refused
-from catalogue.sources import Nature, credit
+from catalogue.sources import DEMO_LABEL, Nature, credit
 from charts import coverage as chart_defs
 from charts.spec import STATUS_COMPUTED, STATUS_PUBLISHED, ChartSpec
 from charts.trajectory import trajectory_spec as trajectory_chart
@@ -539,6 +539,26 @@ def _int_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return out
 
 
+def _covered(
+    inputs: PrediagInputs, frame: pd.DataFrame, scope: Scope
+) -> tuple[frozenset[str], int, float]:
+    """Communes of `scope` that have rows in `frame` (allocataire files cover the communes
+    divided into IRIS only): their codes, the number of communes of the scope and the share of
+    its population they hold (%)."""
+
+    def compute() -> tuple[frozenset[str], int, float]:
+        com = _scope_communes(inputs.geo, scope)
+        pop = pd.to_numeric(com["population"], errors="coerce").fillna(0)
+        hit = com["code_insee"].isin(set(frame["code_insee"]))
+        share = float(pop[hit].sum() / pop.sum() * 100) if pop.sum() else 0.0
+        return frozenset(com.loc[hit, "code_insee"]), len(com), round(share, 1)
+
+    if scope.column == "code_insee":
+        return compute()
+    key = ("covered", scope.column, scope.codes, len(frame), int(frame["annee"].iloc[0]))
+    return inputs.remember(key, compute)
+
+
 def _pop(geo: Geography, scope: Scope) -> int:
     sub = _scope_communes(geo, scope)["population"]
     return int(pd.to_numeric(sub, errors="coerce").fillna(0).sum())
@@ -1047,7 +1067,14 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
             Sentence(S_COUVERTURE_ABSENTE, "Taux de couverture : " + import_hint("caf_taux"))
         )
         return part
-    year = years[-1]
+    # the latest year of the subject's own scale (communes: 2022, even when the départements
+    # have 2023), then one edition for the subject and its comparisons
+    own_level = "epci" if subject.kind == "epci" else "commune"
+    year = (coverage.years_available(taux, own_level) or years)[-1]
+    edition = coverage.comparison_edition(taux, coverage.Place(own_level, subject.code, ""), year)
+    if subject.kind in ("ctg", "selection"):
+        edition = coverage.level_edition(taux, "commune", year)
+    taux = coverage.at_edition(taux, edition or None)
     src = " ; ".join(
         dict.fromkeys(
             compact_credits(taux_ds.metas) + (compact_credits(places_ds.metas) if places_ds else [])
@@ -1072,7 +1099,11 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     synthetic = any(_is_synthetic(n) for n in figs["nature"])
     estimated = str(subject_row["statut"]) == str(coverage.Status.ESTIME)
     shown = figs.loc[figs["tx_global"].notna()]
-    table = pd.DataFrame({"Territoire": figs["nom"], "Statut": figs["statut"].astype(str)})
+    status = [
+        DEMO_LABEL if _is_synthetic(n) and str(st) != str(coverage.Status.ABSENT) else str(st)
+        for st, n in zip(figs["statut"], figs["nature"], strict=True)
+    ]  # a synthetic rate is never « publié »
+    table = pd.DataFrame({"Territoire": figs["nom"], "Statut": status})
     for col, label in coverage.COMPONENTS:
         table[label] = figs[col].round(1)
     table["Taux global"] = figs["tx_global"].round(1)
@@ -1083,6 +1114,11 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
         "pas toujours exactement).",
         coverage.DERIVED_CHILDREN_METHOD,
     ]
+    if edition:
+        notes.append(
+            f"Chiffres de la même édition : {coverage.EDITION_LABELS[edition]} de {year} "
+            f"(taux national {year} de cette édition)."
+        )
     if str(subject_row.get("methode") or ""):
         notes.insert(0, f"{subject.name} : {subject_row['methode']}")
     part.tables.append(
@@ -1556,6 +1592,7 @@ def _allocataires(
     rows, figures, sentences, missing = [], [], [], []
     chart_rows = []
     chart_years: list[int] = []
+    same_coverage: dict[str, None] = {}  # comparison scopes with the subject's communes
     for col in columns:
         noun = _ALLOC_NOUNS[col]
         label = noun.text[:1].upper() + noun.text[1:]
@@ -1573,19 +1610,31 @@ def _allocataires(
         year = int(own["annee"].max())
         fy = f.loc[(f["annee"] == year) & f[col].notna() & f["allocataires"].notna()]
         shares = []
+        covered = {sc.name: _covered(inputs, fy, sc) for sc in terr}
+        same = [
+            sc.name
+            for sc in terr[1:]
+            if covered[sc.name][0] == covered[terr[0].name][0]  # the same communes only
+        ]
+        same_coverage.update(dict.fromkeys(same))
         for sc in terr:
             num = _cached_sum(inputs, f"allocataires-{col}", year, fy, sc, col)
             den = _cached_sum(inputs, f"allocataires-{col}", year, fy, sc, "allocataires")
             share = None if num is None or not den else round(num / den * 100, 1)
+            if sc.name in same:
+                share = None  # not a comparison: the very same communes as the territory
             shares.append(share)
+            codes_in, n_all, pop_share = covered[sc.name]
             rows.append(
                 {
                     "Indicateur": label,
                     "Année": year,
                     "Territoire": sc.name,
-                    "Foyers ou personnes": None if num is None else round(num),
-                    "Allocataires": None if den is None else round(den),
+                    "Foyers ou personnes": None if num is None or sc.name in same else round(num),
+                    "Allocataires": None if den is None or sc.name in same else round(den),
                     "Part des allocataires (%)": share,
+                    "Communes couvertes": f"{len(codes_in)} sur {n_all} "
+                    f"({fmt_number(pop_share, 1)} % de la population)",
                 }
             )
         chart_rows.append(
@@ -1608,6 +1657,8 @@ def _allocataires(
         if s:
             sentences.append(Sentence(S_ALLOCATAIRES_PART, s))
         for sc, ref in zip(terr[1:], shares[1:], strict=True):
+            if ref is None:
+                continue
             c = nv.compare_sentence(
                 nv.Noun(f"part des {noun.text}", True),
                 subject.complement,
@@ -1628,7 +1679,16 @@ def _allocataires(
                 _int_columns(pd.DataFrame(rows), ("Foyers ou personnes", "Allocataires")),
                 src,
                 syn,
-                "Part = foyers concernés pour 100 allocataires de la même année.",
+                "Part = foyers concernés pour 100 allocataires de la même année. Comparaisons "
+                "sur les seules communes couvertes par les données Caf par IRIS (colonne "
+                "« Communes couvertes ») : les totaux d'un EPCI, d'un département ou de la France "
+                "ne sont pas ceux de tout le territoire."
+                + (
+                    f" {', '.join(same_coverage)} : mêmes communes couvertes que le territoire, "
+                    "comparaison sans objet."
+                    if same_coverage
+                    else ""
+                ),
             )
         )
     if len(chart_rows) >= 2:  # one indicator: the table says it all, no chart

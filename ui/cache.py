@@ -43,9 +43,31 @@ def _dataset(kind: str, revision: int) -> Dataset:  # noqa: ARG001 - Streamlit c
     return workspace().read(kind)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _rates(revision: int) -> Dataset:
+    from datastore.national import NATIONAL_KIND, with_national
+
+    return with_national(_dataset("caf_taux", revision), _dataset(NATIONAL_KIND, revision))
+
+
 def dataset(kind: str) -> Dataset:
-    """All rows of a dataset type, cached until the workspace changes."""
+    """All rows of a dataset type, cached until the workspace changes. The CNAF rates
+    (`caf_taux`) come with the published national series as their « france » level
+    (datastore.national)."""
+    if kind == "caf_taux":
+        return _rates(workspace().revision())
     return _dataset(kind, workspace().revision())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _dataset_year(kind: str, year: int, revision: int) -> Dataset:  # noqa: ARG001 - Streamlit cache key
+    return workspace().read(kind, millesime=year)
+
+
+def dataset_year(kind: str, year: int) -> Dataset:
+    """One millésime of a dataset type (e.g. the children of one year, not the 2008-2024
+    births series), cached until the workspace changes."""
+    return _dataset_year(kind, int(year), workspace().revision())
 
 
 def revision() -> int:

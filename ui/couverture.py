@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from analyses.coverage import CoverageData, coverage_data
-from catalogue.sources import DEMO_LABEL, SOURCES, credit
+from analyses.coverage import BIRTHS_CHILDREN_METHOD, CoverageData, coverage_data
+from catalogue.sources import DEMO_LABEL, SOURCES, Nature, credit
 from charts import coverage as chart_defs
 from charts import static
 from charts.spec import ChartSpec
+from datastore.national import NATIONAL_KIND
 from diagnostics import coverage as cv
 from diagnostics.coverage import Place, Status
 from diagnostics.formatting import fmt_number, fmt_rate
@@ -27,6 +28,7 @@ from geodata.maps import GREENS, classify_quantiles, static_map_png
 from geodata.territory import (
     LEVEL_LABELS,
     LEVEL_LABELS_PLURAL,
+    Geography,
     Level,
     Territory,
     sublevels,
@@ -49,9 +51,54 @@ ESTIMATE_HELP = (
 
 @st.cache_data(show_spinner="Chargement des taux de couverture…", max_entries=2)
 def _load(revision: int) -> CoverageData:  # noqa: ARG001 - Streamlit cache key
+    # a census count of children (real file) replaces the derived ones; the births estimate
+    # (nature « estimé ») only fills the units without any count (children_estimate)
+    census = any(m.nature is Nature.REEL for m in cache.workspace().datasets("enfants"))
     return coverage_data(
-        cache.dataset("caf_taux"), cache.dataset("caf_places"), cache.dataset("enfants")
+        cache.dataset("caf_taux"),  # with the published national series (france)
+        cache.dataset("caf_places"),
+        cache.dataset("enfants").frame if census else None,
+        cache.dataset(NATIONAL_KIND),
     )
+
+
+def _children_year(year: int) -> pd.DataFrame | None:
+    """The estimated children of one year (one millésime read, not the 2008-2024 series)."""
+    ds = cache.dataset_year("enfants", year)
+    if ds.empty or ds.is_synthetic:
+        return None  # synthetic children never stand next to published figures
+    return ds.frame[["code_insee", "annee", "enfants_moins_3"]]
+
+
+def children_estimate_of(level: Level, year: int) -> pd.Series | None:
+    """`children_of` of analyses.coverage.territory_coverage (level first)."""
+    return children_estimate(level, year)
+
+
+def children_estimate(level: Level, year: int) -> pd.Series | None:
+    """Children under 3 per unit of `level` in `year` estimated from births (None if absent);
+    cached per level, year and workspace revision (never mutate the series)."""
+    return _children_estimate(level.value, int(year), cache.revision())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _children_estimate(level: str, year: int, revision: int) -> pd.Series | None:  # noqa: ARG001 - Streamlit cache key
+    return _children_estimate_uncached(cache.geography(), Level(level), year)
+
+
+def _children_estimate_uncached(geo: Geography, level: Level, year: int) -> pd.Series | None:
+    frame = _children_year(int(year))
+    if frame is None:
+        return None
+    column = {
+        Level.COMMUNE: "code_insee",
+        Level.EPCI: "siren_epci",
+        Level.DEPARTEMENT: "dep",
+        Level.REGION: "reg",
+    }.get(level)
+    if column is None:
+        return None
+    return cv.children_by_unit(frame, geo.communes, column, int(year))
 
 
 def load() -> CoverageData:
@@ -86,8 +133,11 @@ def default_map_level(territory: Territory) -> Level:
 # --------------------------------------------------------------------------- credits
 
 
-def credit_lines(data: CoverageData, niveaux: Sequence[str], year: int | str) -> list[str]:
-    """« Source : Cnaf, data.caf.fr, 2022 » lines for the levels shown (demo data flagged).
+def credit_lines(
+    data: CoverageData, niveaux: Sequence[str], year: int | str, edition: str | None = None
+) -> list[str]:
+    """« Source : Cnaf, data.caf.fr, 2022 » lines for the levels shown (demo data flagged),
+    with the edition of each file (only the `edition` used, when one is given).
 
     `year` is one year or a « 2017-2022 » span (every millésime of the span is accepted).
     """
@@ -99,12 +149,16 @@ def credit_lines(data: CoverageData, niveaux: Sequence[str], year: int | str) ->
         for m in data.metas.get(niveau, ()):
             if m.millesime is not None and not lo <= m.millesime <= hi:
                 continue
+            if edition and m.edition and m.edition != edition:
+                continue
             if m.is_synthetic:
                 line = f"{label} : {DEMO_LABEL} (synthétiques) au format Cnaf data.caf.fr, {year}"
             elif m.source_id and m.source_id in _SOURCE_IDS:
                 line = f"{label} : {credit(m.source_id, year)}"
             else:
                 line = f"{label} : Source : {m.producer}, fichier importé {m.source_file}, {year}"
+            if m.edition and not m.is_synthetic:
+                line += f" ({cv.EDITION_LABELS.get(m.edition, m.edition)})"
             if line not in lines:
                 lines.append(line)
     return lines
@@ -118,12 +172,43 @@ def uses_synthetic(figures: pd.DataFrame) -> bool:
 
 
 def status_label(row: pd.Series) -> str:
+    """Status shown to users: a synthetic rate is never « publié »."""
     status = str(row["statut"])
+    synthetic = str(row.get("nature", "")) == "synthétique"
     if status == Status.ESTIME:
-        return "estimation"
+        return "estimation (d'après des données de démonstration)" if synthetic else "estimation"
+    if synthetic and status != Status.ABSENT:
+        return DEMO_LABEL
     if status == Status.CALCULE:
         return "calculé (arrondissements)"
     return status
+
+
+def edition_labels(figures: pd.DataFrame) -> pd.Series:
+    """« première publication » / « édition courante » per figure ('' when not said)."""
+    if "edition" not in figures:
+        return pd.Series("", index=figures.index)
+    ed = figures["edition"].astype("string").fillna("")
+    return ed.map(lambda e: cv.EDITION_LABELS[e] if e else "").where(
+        figures["tx_global"].notna(), ""
+    )
+
+
+def national_caption(data: CoverageData, year: int, edition: str, national: float) -> str:
+    """« Taux national 2022 (première publication) : 60,3 — Cnaf, communiqué … (adresse) »."""
+    if pd.isna(national):
+        return f"Taux national {year} non importé."
+    label = cv.EDITION_LABELS.get(edition, "") if edition else ""
+    text = f"Taux national {year}{f' ({label})' if label else ''} : {fmt_rate(national)}"
+    src = data.national_sources
+    if not src.empty:
+        rows = src[(src["annee"] == year) & ((src["edition"] == edition) | (edition == ""))]
+        if not rows.empty:
+            r = rows.iloc[-1]
+            text += f" — {r['source_publication']}"
+            if isinstance(r.get("url"), str) and r["url"]:
+                text += f" ({r['url']})"
+    return text
 
 
 def figures_table(figures: pd.DataFrame, national: float) -> pd.DataFrame:
@@ -133,6 +218,7 @@ def figures_table(figures: pd.DataFrame, national: float) -> pd.DataFrame:
             "Territoire": figures["nom"].astype(str),
             "Échelle": figures["niveau"].map(lambda n: LEVEL_LABELS.get(Level(n), n)),
             "Statut": figures.apply(status_label, axis=1),
+            "Édition": edition_labels(figures),
             "Taux global": figures["tx_global"].map(fmt_rate),
         }
     )
@@ -141,9 +227,18 @@ def figures_table(figures: pd.DataFrame, national: float) -> pd.DataFrame:
     ratio = cv.ratio_to_national(figures["tx_global"], national)
     out["Rapport au national"] = ratio.map(lambda v: fmt_number(v, 2))
     out["Places offertes"] = figures["pl_total"].map(fmt_number)
-    out["Enfants de moins de 3 ans (dérivés)"] = figures["enfants_moins_3"].map(fmt_number)
+    out["Enfants de moins de 3 ans"] = [
+        fmt_number(v) + (" (estimation)" if m == BIRTHS_CHILDREN_METHOD and pd.notna(v) else "")
+        for v, m in zip(figures["enfants_moins_3"], _children_methods(figures), strict=True)
+    ]
     out["Méthode / remarque"] = figures["methode"].fillna("").astype(str)
     return out
+
+
+def _children_methods(figures: pd.DataFrame) -> list[str]:
+    if "enfants_methode" not in figures:
+        return [""] * len(figures)
+    return figures["enfants_methode"].fillna("").astype(str).tolist()
 
 
 def export_table(figures: pd.DataFrame, national: float) -> pd.DataFrame:
@@ -156,6 +251,7 @@ def export_table(figures: pd.DataFrame, national: float) -> pd.DataFrame:
             "Année": figures["annee"],
             "Statut": figures.apply(status_label, axis=1),
             "Nature des données": figures["nature"].astype(str),
+            "Édition": edition_labels(figures),
             "Taux global": figures["tx_global"].round(1),
         }
     )
@@ -163,7 +259,8 @@ def export_table(figures: pd.DataFrame, national: float) -> pd.DataFrame:
         out[label] = figures[col].round(1)
     out["Rapport au taux national"] = cv.ratio_to_national(figures["tx_global"], national).round(3)
     out["Places offertes"] = figures["pl_total"]
-    out["Enfants de moins de 3 ans (dérivés)"] = figures["enfants_moins_3"].round(0)
+    out["Enfants de moins de 3 ans"] = figures["enfants_moins_3"].round(0)
+    out["Enfants : méthode"] = _children_methods(figures)
     for extra, label in (
         ("places_manquantes_national", "Places manquantes (taux national)"),
         ("places_manquantes_cible", "Places manquantes (taux cible)"),
@@ -226,6 +323,12 @@ def evolution_spec(
 # --------------------------------------------------------------------------- map colouring
 
 
+def demo_title(title: str, synthetic: bool) -> str:
+    """Image title: demonstration data said in the title itself, not only in the small credit
+    line (a PNG is pasted into slides without its page)."""
+    return f"CONTIENT DES {DEMO_LABEL.upper()} (synthétiques) — {title}" if synthetic else title
+
+
 def map_colouring(rank: pd.DataFrame, mode: str):
     """Classified colours, tooltip and legend title for the map of the ranking units."""
     idx = rank["code"].astype(str)
@@ -247,7 +350,7 @@ def map_colouring(rank: pd.DataFrame, mode: str):
             ],
             "Rapport au national": rank["ratio_national"].map(lambda v: fmt_number(v, 2)).tolist(),
             "Places offertes": rank["pl_total"].map(fmt_number).tolist(),
-            "Statut": rank["statut"].astype(str).tolist(),
+            "Statut": rank.apply(status_label, axis=1).tolist() if len(rank) else [],
         },
         index=idx,
     )
@@ -264,16 +367,51 @@ class Controls:
     mode: str
     estimate: bool
     target: float
+    edition: str | None = None  # None: the latest edition of each figure (cv.comparison_edition)
 
 
-def controls(territory: Territory, years: list[int], national: dict[int, float]) -> Controls:
-    """Year, map level, colouring, estimate toggle and target rate."""
-    c1, c2, c3, c4 = st.columns([1, 1.3, 1.6, 1.4])
+EDITION_DEFAULT = "Celle des chiffres du territoire (la plus récente)"
+
+
+def year_label(year: int, year_levels: dict[int, list[str]] | None) -> str:
+    """« 2023 — départements, France » : which scales have rates that year."""
+    levels = (year_levels or {}).get(int(year))
+    if not levels:
+        return str(year)
+    names = [
+        LEVEL_LABELS_PLURAL[Level(n)] if n in {lv.value for lv in Level} else n for n in levels
+    ]
+    return f"{year} — {', '.join(names)}"
+
+
+def default_year(
+    territory: Territory, years: Sequence[int], year_levels: dict[int, list[str]] | None
+) -> int:
+    """Latest year with rates at the territory's own scale (communes: 2022, départements:
+    2023), else the latest year."""
+    own = [y for y in years if territory.level.value in (year_levels or {}).get(int(y), [])]
+    return int(max(own or years))
+
+
+def controls(
+    territory: Territory,
+    years: list[int],
+    national: dict[int, float],
+    year_levels: dict[int, list[str]] | None = None,
+    editions: dict[int, list[str]] | None = None,
+) -> Controls:
+    """Year (with the scales it covers), edition where a year has two, map level, colouring,
+    estimate toggle and target rate."""
+    c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.6, 1.4])
+    ordered = sorted(years, reverse=True)
     year = c1.selectbox(
         "Année",
-        sorted(years, reverse=True),
+        ordered,
+        index=ordered.index(default_year(territory, years, year_levels)),
         key="couv_annee",
-        help="Offre au 31 décembre de l'année ; fichiers Cnaf importés.",
+        format_func=lambda y: year_label(y, year_levels),
+        help="Offre au 31 décembre de l'année ; entre parenthèses, les échelles qui ont un taux "
+        "cette année-là (fichiers Cnaf importés et taux national publié).",
     )
     levels = map_levels(territory)
     level = c2.selectbox(
@@ -304,11 +442,28 @@ def controls(territory: Territory, years: list[int], national: dict[int, float])
         key="couv_cible",
         format="%.0f",
     )
+    edition = None
+    year_editions = (editions or {}).get(int(year), [])
+    if len(year_editions) > 1:
+        options = [EDITION_DEFAULT, *year_editions]
+        chosen = st.radio(
+            f"Édition des chiffres {year}",
+            options,
+            key=f"couv_edition_{year}",
+            horizontal=True,
+            format_func=lambda e: (
+                cv.EDITION_LABELS.get(e, e).capitalize() if e in cv.EDITION_LABELS else e
+            ),
+            help=cv.EDITION_RULE,
+        )
+        edition = None if chosen == EDITION_DEFAULT else str(chosen)
     estimate = st.toggle("Afficher une estimation", key="couv_estimation", help=ESTIMATE_HELP)
-    return Controls(int(year), Level(level), str(mode), bool(estimate), float(target))
+    return Controls(int(year), Level(level), str(mode), bool(estimate), float(target), edition)
 
 
-def headline(fig: dict, national: float, year: int, sources: Sequence[str] = ()) -> None:
+def headline(
+    fig: dict, national: float, year: int, sources: Sequence[str] = (), national_text: str = ""
+) -> None:
     """Key figures of the selected territory, or the plain statement when nothing is published."""
     status = str(fig["statut"])
     if status == Status.ABSENT:
@@ -326,16 +481,25 @@ def headline(fig: dict, national: float, year: int, sources: Sequence[str] = ())
         if status == Status.PUBLIE
         else str(fig["methode"])
     )
+    if str(fig.get("nature", "")) == "synthétique":  # never « tel que publié »
+        suffix += " (démonstration)"
+        rate_help = (
+            f"{DEMO_LABEL.capitalize()} (synthétiques) au format Cnaf : pas un chiffre publié. "
+            + (str(fig["methode"]) if status != Status.PUBLIE else "")
+        )
     a.metric(f"Taux global {year}{suffix}", fmt_rate(fig["tx_global"]), help=rate_help)
     ratio = cv.ratio_to_national(fig["tx_global"], national)
     b.metric(
         "Rapport au national",
         fmt_number(ratio, 2),
-        help=cv.RATIO_METHOD + f" Taux national {year} : {fmt_rate(national)}.",
+        help=cv.RATIO_METHOD
+        + " "
+        + (national_text or f"Taux national {year} : {fmt_rate(national)}."),
     )
     c.metric("Places offertes", fmt_number(fig["pl_total"]))
     d.metric(
-        "Enfants de moins de 3 ans",
+        "Enfants de moins de 3 ans"
+        + (" (estimation)" if fig.get("enfants_methode") == BIRTHS_CHILDREN_METHOD else ""),
         fmt_number(fig["enfants_moins_3"]),
         help=fig.get("enfants_methode") or cv.DERIVED_CHILDREN_METHOD,
     )
@@ -346,7 +510,7 @@ def headline(fig: dict, national: float, year: int, sources: Sequence[str] = ())
             f"**Chiffre calculé, non publié par la Cnaf** — {fig['methode']}",
             icon=":material/calculate:",
         )
-    credits(sources)
+    credits([*sources, *([national_text] if national_text else [])])
 
 
 def source_text(lines: Sequence[str]) -> str:
@@ -357,6 +521,23 @@ def estimate_notes(figures: pd.DataFrame) -> list[str]:
     """« estimation : méthode » lines for the estimated rows."""
     est = figures[figures["statut"] == Status.ESTIME]
     return [f"{r.nom} — estimation : {r.methode}" for r in est.itertuples()]
+
+
+def empty_level_note(rank: pd.DataFrame, level: Level, year: int, data: CoverageData) -> str:
+    """« Pas de taux des EPCI en 2023 (échelles ayant des taux en 2023 : …) » when no unit of the
+    map has a rate that year, else ''."""
+    if rank.empty or rank["tx_global"].notna().any():
+        return ""
+    have = [
+        LEVEL_LABELS_PLURAL[Level(n)]
+        for n in data.year_levels.get(int(year), [])
+        if n in {lv.value for lv in Level}
+    ]
+    return (
+        f"Pas de taux des {LEVEL_LABELS_PLURAL[level]} en {year} dans les fichiers importés "
+        f"(échelles ayant des taux en {year} : {', '.join(have) or 'aucune'}). Choisissez une "
+        "autre année ou une autre maille."
+    )
 
 
 def effective_map_mode(mode: str, national: float) -> str:
@@ -401,7 +582,7 @@ def map_section(
             territory,
             classified.colors,
             classified.legend,
-            title=f"{title} ({legend_title.lower()})",
+            title=demo_title(f"{title} ({legend_title.lower()})", uses_synthetic(rank)),
             credit=credit_line,
             highlight=highlight,
         )
@@ -417,11 +598,17 @@ def map_section(
 
 
 def comparison_section(
-    data: CoverageData, figures: pd.DataFrame, national: float, year: int
+    data: CoverageData, figures: pd.DataFrame, national: float, year: int, edition: str = ""
 ) -> None:
-    """Stacked bars + table of the territory, its EPCI, département and France."""
+    """Stacked bars + table of the territory, its EPCI, département and France (one edition)."""
     st.subheader(f"Comparaison des taux {year} : global et cinq modes d'accueil")
-    sources = credit_lines(data, figures["niveau"].tolist(), year)
+    if edition:
+        st.caption(
+            f"Chiffres de la même édition : {cv.EDITION_LABELS[edition]} de {year}. "
+            + cv.EDITION_RULE
+        )
+    sources = credit_lines(data, figures["niveau"].tolist(), year, edition or None)
+    sources.append(national_caption(data, year, edition, national))
     demo_band(uses_synthetic(figures), "une partie des taux comparés est synthétique")
     src = source_text(sources)
     spec = components_spec(figures, year, src, note=" ".join(estimate_notes(figures)))
@@ -443,11 +630,13 @@ def comparison_section(
     )
 
 
-def evolution_section(data: CoverageData, chain: Sequence[Place], estimate: bool) -> None:
-    """Lines 2017 → latest with breaks in series marked."""
+def evolution_section(
+    data: CoverageData, chain: Sequence[Place], estimate: bool, edition: str | None = None
+) -> None:
+    """Lines 2017 → latest with breaks in series marked (each year in one edition)."""
     years = data.years
     st.subheader(f"Évolution {years[0]} → {years[-1]}")
-    series = cv.evolution(data.taux, data.places, chain, years, estimate=estimate)
+    series = cv.evolution(data.taux, data.places, chain, years, estimate=estimate, edition=edition)
     if series["tx_global"].notna().sum() == 0:
         st.info("Aucun taux publié sur la période pour ces territoires.")
         return

@@ -17,8 +17,15 @@ from datastore.cli import versions_frame
 from datastore.examples import example_csv, example_geojson, schema_frame
 from datastore.filenames import check_upload_name
 from datastore.importers import ImportOptions, Prepared, commit, guess_kind, plan, prepare
-from datastore.schemas import DATASET_TYPES, NIVEAUX_CAF, dataset_type
-from datastore.store import MODE_LABELS, CommitPlan, DatasetMeta, StoreError, default_author
+from datastore.schemas import DATASET_TYPES, EDITION_LABELS, EDITIONS, NIVEAUX_CAF, dataset_type
+from datastore.store import (
+    MODE_LABELS,
+    CommitPlan,
+    DatasetMeta,
+    StoreError,
+    default_author,
+    scope_family,
+)
 from diagnostics.formatting import fmt_number
 from ui import cache
 from ui.text import md
@@ -36,13 +43,67 @@ def kind_label(kind: str) -> str:
     return dataset_type(kind).label
 
 
+SCALE_LABELS = {
+    "commune": "communes",
+    "epci": "EPCI",
+    "departement": "départements",
+    "region": "régions",
+    "france": "France",
+    "": "communes",
+}
+
+
+def _scale(m: DatasetMeta) -> str:
+    return SCALE_LABELS.get(scope_family(m.scope), scope_family(m.scope))
+
+
+def _years(values: list[int]) -> str:
+    years = sorted(set(values))
+    if not years:
+        return ""
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 2:
+        return f"{years[0]}-{years[-1]}"
+    return ", ".join(map(str, years))
+
+
+def provenance_summary(metas: list[DatasetMeta]) -> pd.DataFrame:
+    """What the screens show, per dataset type and scale: real, estimated or synthetic, with
+    producer, millésimes, editions and files (one row per type × scale × nature)."""
+    groups: dict[tuple[str, str, str], list[DatasetMeta]] = {}
+    for m in metas:
+        groups.setdefault((kind_label(m.kind), _scale(m), NATURE_LABELS[m.nature]), []).append(m)
+    rows = []
+    for (kind, scale, nature), ms in sorted(groups.items()):
+        editions = sorted({m.edition for m in ms if m.edition}, key=("hist", "courant").index)
+        rows.append(
+            {
+                "Type": kind,
+                "Échelle": scale,
+                "Nature": nature,
+                "Producteur": ", ".join(dict.fromkeys(m.producer for m in ms)),
+                "Millésimes": _years([m.millesime for m in ms if m.millesime]),
+                "Éditions": ", ".join(
+                    f"{e} ({EDITION_LABELS[e]}) : "
+                    + _years([m.millesime for m in ms if m.edition == e and m.millesime])
+                    for e in editions
+                ),
+                "Fichiers": ", ".join(dict.fromkeys(m.source_file for m in ms)),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["Type", "Échelle", "Nature", "Producteur", "Millésimes", "Éditions", "Fichiers"],
+    )
+
+
 def datasets_table(metas: list[DatasetMeta]) -> pd.DataFrame:
     """Provenance of every stored dataset, one row each (French headers)."""
     return pd.DataFrame(
         {
             "N°": [m.id for m in metas],
             "Type": [kind_label(m.kind) for m in metas],
-            "Échelle": [m.scope for m in metas],
+            "Échelle": [scope_family(m.scope) for m in metas],
+            "Édition": [EDITION_LABELS[m.edition] if m.edition else "" for m in metas],
             "Millésime": [str(m.millesime) if m.millesime else "" for m in metas],
             "Nature": [NATURE_LABELS[m.nature] for m in metas],
             "Producteur": [m.producer for m in metas],
@@ -71,10 +132,18 @@ def render_datasets() -> None:
     if n_demo:
         st.warning(
             f"**{n_demo} jeu(x) de {DEMO_LABEL}** (nature « synthétique ») : chiffres fictifs, générés pour ce "
-            "qui n'est pas public (liste d'EAJE, Filoué, CTG, transferts AO, fichiers Cnaf hors communes…). "
+            "qui n'est pas public (liste d'EAJE, Filoué, CTG, transferts AO, taux et places Cnaf des EPCI). "
             "Importer le fichier réel du même type les remplace.",
             icon=":material/science:",
         )
+    st.markdown("##### Ce que les écrans affichent : réel, estimé ou synthétique")
+    st.dataframe(provenance_summary(metas), hide_index=True, width="stretch", key="donnees_nature")
+    st.caption(
+        "Réel : fichier d'un producteur (tel que publié). Estimé : calculé par l'application à "
+        "partir de données réelles, méthode indiquée (enfants de moins de 3 ans d'après les "
+        "naissances). Synthétique : données de démonstration. Éditions des taux Cnaf : hist = "
+        "première publication, courant = édition courante (année révisée)."
+    )
     kinds = sorted({m.kind for m in metas}, key=kind_label)
     chosen = st.multiselect(
         "Filtrer par type",
@@ -225,7 +294,7 @@ def _meta_label(m: DatasetMeta) -> str:
 
 def _prepared_key(data: bytes, name: str, kind: str, opts: ImportOptions) -> str:
     h = hashlib.sha256(data).hexdigest()[:16]
-    return f"{h}|{name}|{kind}|{opts.annee}|{opts.producteur}|{opts.niveau}"
+    return f"{h}|{name}|{kind}|{opts.annee}|{opts.producteur}|{opts.niveau}|{opts.edition}"
 
 
 def render_import() -> None:
@@ -290,11 +359,22 @@ def render_import() -> None:
             "référentiel fait refuser tout le fichier. Cochée, chaque ligne concernée est "
             "laissée de côté (et citée dans le rapport) et les autres sont importées.",
         )
+    edition = None
+    if kind == "caf_taux":
+        edition = c3.selectbox(
+            "Édition des taux (si absente du fichier)",
+            EDITIONS,
+            index=None,
+            key="donnees_edition",
+            format_func=lambda e: f"{e} : {EDITION_LABELS[e]}",
+            placeholder="déduite du fichier (nom « _hist », nombre d'années)",
+        )
     opts = ImportOptions(
         annee=int(annee) if annee else None,
         producteur=producteur or None,
         niveau=niveau,
         drop_bad_signatory_lines=drop_bad,
+        edition=edition,
     )
     key = f"{_prepared_key(data, file_name, kind, opts)}|{drop_bad}"
     if st.session_state.get("donnees_prepared_key") != key:

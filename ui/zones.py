@@ -27,6 +27,7 @@ from catalogue.sources import DEMO_LABEL, credit
 from charts import trajectory as chart_defs
 from charts.spec import ChartSpec
 from datastore.kinds import Analysis, kind_label, kinds_read_by
+from datastore.store import scope_family
 from diagnostics import access, trajectory, zones
 from diagnostics.ao import AoDataError
 from diagnostics.formatting import fmt_number, fmt_percent
@@ -48,6 +49,16 @@ def _frame(kind: str) -> pd.DataFrame:
     return cache.dataset(kind).frame
 
 
+def _children_frame(year: int | None) -> pd.DataFrame:
+    """Children under 3 of `year` (the base takes the latest year ≤ year): one millésime read,
+    not the 2008-2024 births series; every millésime when no year is given."""
+    if year is not None:
+        one = cache.dataset_year("enfants", year)
+        if not one.empty:
+            return one.frame
+    return _frame("enfants")
+
+
 def caf_years() -> list[int]:
     taux = _frame("caf_taux")
     if taux.empty:
@@ -63,7 +74,7 @@ def _national_base(revision: int, year: int | None) -> pd.DataFrame:  # noqa: AR
         geo.communes,
         taux=_frame("caf_taux"),
         places=_frame("caf_places"),
-        enfants=_frame("enfants"),
+        enfants=_children_frame(year),
         bpe=_frame("bpe_eaje"),
         structures=_frame("structures"),
         allocataires=_frame("allocataires"),
@@ -71,7 +82,26 @@ def _national_base(revision: int, year: int | None) -> pd.DataFrame:  # noqa: AR
         zones=_frame("zones"),
         year=year,
         estimate_children=True,
+        enfants_label=children_label(cache.workspace().datasets("enfants")),
     )
+
+
+def qpv_column_label() -> str:
+    """« QPV (géographie 2024) »: the list of quartiers the count uses (the latest imported)."""
+    years = [m.millesime for m in cache.dataset("qpv").metas if m.millesime]
+    return f"QPV (géographie {max(years)})" if years else "QPV"
+
+
+def children_label(metas) -> str:
+    """What the children under 3 of the workspace are (their datasets' metadata), for the
+    « Enfants : origine » column: never « INSEE » for synthetic or estimated children."""
+    from catalogue.sources import DEMO_LABEL, Nature
+
+    if any(m.is_synthetic for m in metas):
+        return DEMO_LABEL
+    if any(m.nature is Nature.ESTIME for m in metas):
+        return "estimation (naissances domiciliées, Insee)"
+    return "INSEE"
 
 
 def national_base(year: int | None) -> pd.DataFrame:
@@ -194,8 +224,21 @@ def dissolved(territory: Territory, members: pd.DataFrame) -> gpd.GeoDataFrame:
     return _dissolved(territory.level.value, territory.code, rows)
 
 
+#: CNAF scales the zoning rules use (commune rates and places, national and départemental
+#: references): the demo EPCI files are not used on this page, so they do not flag it.
+ZONES_CAF_SCALES = frozenset({"commune", "departement", "france"})
+
+
 def synthetic_kinds() -> list[str]:
-    return [k for k in KINDS if cache.dataset(k).is_synthetic]
+    """Dataset kinds of this page that are demonstration data (metadata only, no rows read)."""
+    out = []
+    for k in KINDS:
+        metas = [m for m in cache.workspace().datasets(k) if m.is_synthetic]
+        if k in ("caf_taux", "caf_places"):
+            metas = [m for m in metas if scope_family(m.scope) in ZONES_CAF_SCALES]
+        if metas:
+            out.append(k)
+    return out
 
 
 def kind_credit(kind: str, metas: Sequence) -> str:
@@ -220,7 +263,12 @@ def kind_credit(kind: str, metas: Sequence) -> str:
 
 def source_lines(extra: Sequence[str] = ()) -> list[str]:
     """Credit lines of every dataset this page uses, plus the geometry and the extras."""
-    used = [kind_credit(k, cache.dataset(k).metas) for k in KINDS]
+    used = []
+    for k in KINDS:  # metadata only (the 2008-2024 births series is not read for a credit)
+        metas = cache.workspace().datasets(k)
+        if k in ("caf_taux", "caf_places"):
+            metas = [m for m in metas if scope_family(m.scope) in ZONES_CAF_SCALES]
+        used.append(kind_credit(k, metas))
     lines = ["Sources — " + " · ".join(u for u in used if u)]
     lines.append(credit("ign_admin_express_2025"))
     lines.append(credit("insee_pop_2023"))
@@ -231,7 +279,7 @@ def map_credit() -> str:
     """Short attribution of the map (producers; the full lines are printed under the map)."""
     producers: list[str] = []
     for kind in ("caf_taux", "caf_places", "enfants", "bpe_eaje", "structures"):
-        for m in cache.dataset(kind).metas:
+        for m in cache.workspace().datasets(kind):
             if not m.is_synthetic and m.producer not in producers:
                 producers.append(m.producer)
     text = "Sources : " + ", ".join([*producers, "IGN Admin Express 2025"])
@@ -422,7 +470,7 @@ def commune_table(
             "Indicateur de revenus (%)": b["part_revenus"].round(1),
             "Niveau de densité": b["dens7"],
             "Rurale (densité 5 à 7)": b["rural"].map({True: "oui", False: "non"}),
-            "QPV": b["n_qpv"].astype(int),
+            qpv_column_label(): b["n_qpv"].astype(int),
         }
     )
     if "accessibilite" in b:
@@ -699,6 +747,44 @@ def downloads(
     )
 
 
+def observed_births_trend(codes: Sequence[str]) -> tuple[float, str] | None:
+    """Yearly births trend of the communes `codes` from the INSEE births (first and last
+    three-year windows of the series, read as the births estimate of two years), with its
+    French method; None when the workspace has no births estimate."""
+    metas = [m for m in cache.workspace().datasets("enfants") if m.millesime]
+    years = sorted(m.millesime for m in metas if not m.is_synthetic)
+    if len(years) < 2:
+        return None
+    wanted = set(map(str, codes))
+    sums = []
+    for year in (years[0], years[-1]):
+        f = cache.dataset_year("enfants", year).frame
+        value = pd.to_numeric(
+            f.loc[f["code_insee"].astype(str).isin(wanted), "enfants_moins_3"], errors="coerce"
+        ).sum(min_count=1)
+        sums.append((year, float(value) if pd.notna(value) else math.nan))
+    (y0, s0), (y1, s1) = sums
+    if math.isnan(s0):  # the first years have no estimate (incomplete window): the next one
+        later = [y for y in years if y > y0]
+        f = cache.dataset_year("enfants", later[1]).frame if len(later) > 1 else None
+        if f is None:
+            return None
+        y0 = later[1]
+        s0 = float(
+            pd.to_numeric(
+                f.loc[f["code_insee"].astype(str).isin(wanted), "enfants_moins_3"],
+                errors="coerce",
+            ).sum()
+        )
+    trend = trajectory.births_trend(s0, s1, y0, y1)
+    if math.isnan(trend):
+        return None
+    text = trajectory.BIRTHS_TREND_METHOD.format(
+        a=y0 - 2, b=y0, c=y1 - 2, d=y1, trend=fmt_number(trend * 100, 1) + " %"
+    )
+    return trend, text
+
+
 def trajectory_section(
     base: pd.DataFrame, members: pd.DataFrame, year: int | None, target: float, lines: Sequence[str]
 ) -> None:
@@ -712,7 +798,9 @@ def trajectory_section(
     start = int(year) if year else date.today().year - 1
     kids, places, assmat, t_target, horizon = _trajectory_start(base, members, start, target)
     planned = _planned_places(start)
-    scenarios = _scenario_inputs()
+    scopes = _trajectory_scopes(base, members)
+    scope = str(st.session_state.get("zones_traj_scope") or next(iter(scopes)))
+    scenarios = _scenario_inputs(scope, scopes.get(scope, []))
     try:
         situation = trajectory.Situation(start, kids, places, assmat)
         results, summary = trajectory.compare_scenarios(
@@ -724,15 +812,21 @@ def trajectory_section(
     _trajectory_results(results, summary, scenarios, lines, start)
 
 
+def _trajectory_scopes(base: pd.DataFrame, members: pd.DataFrame) -> dict[str, list[str]]:
+    """Perimeters of the trajectory: the whole territory, then each priority zone."""
+    scopes = {"Territoire entier": base["code_insee"].astype(str).tolist()}
+    if not members.empty:
+        for (zid, znom), grp in members.groupby(["zone_id", "zone_nom"], sort=True):
+            scopes[f"{zid} — {znom}"] = grp["code_insee"].astype(str).tolist()
+    return scopes
+
+
 def _trajectory_start(
     base: pd.DataFrame, members: pd.DataFrame, start: int, target: float
 ) -> tuple[float, float, float, float, int]:
     """Perimeter and starting point (children, places, of which childminders; prefilled,
     editable), target rate and horizon."""
-    scopes = {"Territoire entier": base["code_insee"].astype(str).tolist()}
-    if not members.empty:
-        for (zid, znom), grp in members.groupby(["zone_id", "zone_nom"], sort=True):
-            scopes[f"{zid} — {znom}"] = grp["code_insee"].astype(str).tolist()
+    scopes = _trajectory_scopes(base, members)
     scope = st.selectbox("Périmètre", list(scopes), key="zones_traj_scope")
     sub = base[base["code_insee"].astype(str).isin(scopes[scope])]
     known = sub[sub["places"].notna() & sub["enfants_moins_3"].notna()]
@@ -815,21 +909,33 @@ def _planned_places(start: int) -> list[trajectory.PlannedPlaces]:
     ]
 
 
-def _scenario_inputs() -> list[trajectory.Scenario]:
-    """The three scenarios (births trend, departures and replacement of childminders)."""
+def _scenario_inputs(scope: str, codes: Sequence[str]) -> list[trajectory.Scenario]:
+    """The three scenarios (births trend, departures and replacement of childminders); the
+    middle one follows the observed births trend of the perimeter `scope` (communes `codes`)."""
     st.markdown("**Scénarios**")
+    defaults_sc = list(trajectory.DEFAULT_SCENARIOS)
+    observed = observed_births_trend(codes)
+    if observed is not None:
+        trend, text = observed
+        defaults_sc[1] = trajectory.observed_scenario(trend, "Tendance observée des naissances")
+        st.caption(text)
     scenarios: list[trajectory.Scenario] = []
-    for col, sc in zip(st.columns(3), trajectory.DEFAULT_SCENARIOS, strict=True):
+    for col, sc in zip(st.columns(3), defaults_sc, strict=True):
         with col:
-            i = trajectory.DEFAULT_SCENARIOS.index(sc)
-            name = st.text_input("Nom", value=sc.name, key=f"zones_sc_name_{i}")
+            i = defaults_sc.index(sc)
+            name = st.text_input(
+                "Nom",
+                value=sc.name,
+                key=f"zones_sc_name_{i}" + ("_obs" if observed and i == 1 else ""),
+            )
             births = st.number_input(
                 "Naissances (% par an)",
                 -10.0,
                 10.0,
                 sc.births_trend * 100,
                 0.5,
-                key=f"zones_sc_births_{i}",
+                # the observed trend follows the perimeter chosen
+                key=f"zones_sc_births_{i}" + (f"_{scope}" if observed and i == 1 else ""),
             )
             dep = st.number_input(
                 "Départs d'assistants maternels (% par an)",

@@ -80,12 +80,19 @@ def test_lyon_is_computed_and_arrondissements_published():
     assert "calculé (arrondissements)" in text
 
 
+def _demo_band(at) -> bool:
+    return any(w.value.startswith("**Données de démonstration**") for w in at.warning)
+
+
 def test_change_level_and_target():
     at = open_page("couverture", "departement", "31")
     assert_no_exception(at)
+    assert at.selectbox(key="couv_annee").value == 2023  # the département file has 2023
+    at.selectbox(key="couv_annee").select(2022).run()
     level = at.selectbox(key="couv_maille_departement:31")
     assert [str(o) for o in level.options] == ["EPCI", "Communes"]
     assert any("Classement des EPCI" in h.value for h in at.subheader)
+    assert _demo_band(at)  # EPCI rates are still demonstration data
     level.select_index(1).run()
     assert_no_exception(at)
     assert any("Classement des communes" in h.value for h in at.subheader)
@@ -94,7 +101,96 @@ def test_change_level_and_target():
     at.number_input(key="couv_cible").set_value(80.0).run()
     assert_no_exception(at)
     assert any("taux cible (80,0)" in c.value for c in at.caption)
-    assert any(w.value.startswith("**Données de démonstration**") for w in at.warning)
+    # département, France and communes are all real now: no demonstration band on this screen
+    assert not _demo_band(at)
+
+
+DEP_FILES = {
+    "hist": ROOT / "data" / "open" / "txcouv_pe_dep_hist.csv",
+    "courant": ROOT / "data" / "open" / "txcouv_pe_dep.csv",
+}
+NATIONAL_FILE = ROOT / "data" / "published" / "taux_couverture_national_publie.csv"
+
+
+def raw_dep_rate(code: str, year: int, edition: str, column: str = "Taux de couv global") -> str:
+    """A département rate as written in the downloaded data.caf.fr file (labelled header)."""
+    with DEP_FILES[edition].open(encoding="utf-8-sig") as fh:
+        for row in csv.DictReader(fh, delimiter=";"):
+            if row["Numéro Département"] == code and row["Date référence"] == str(year):
+                return row[column].replace(".", ",")
+    raise KeyError((code, year, edition))
+
+
+def raw_national(year: int, edition: str) -> str:
+    with NATIONAL_FILE.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["annee_reference"] == str(year) and row["edition"] == edition:
+                return row["taux_global"].replace(".", ",")
+    raise KeyError((year, edition))
+
+
+@pytest.mark.parametrize(("code", "year"), [("69", 2023), ("2A", 2023), ("93", 2021)])
+def test_departement_rates_read_from_the_raw_file(code, year):
+    at = open_page("couverture", "departement", code)
+    assert_no_exception(at)
+    if year != 2023:
+        at.selectbox(key="couv_annee").select(year).run()
+    edition = "courant" if year >= 2022 else "hist"
+    m = metric(at, f"Taux global {year}")
+    assert m.value == raw_dep_rate(code, year, edition)
+    assert metric(at, "Enfants de moins de 3 ans (estimation)").value != "—"
+    assert "(estimation)" not in m.label and "(calculé)" not in m.label
+    text = table_texts(at)
+    for col in ("Taux de couv EAJE PSU", "Taux de couv assistante maternelle"):
+        assert raw_dep_rate(code, year, edition, col) in text
+    captions = " ".join(c.value for c in at.caption)
+    assert "taux de couverture petite enfance (départemental)" in captions
+    assert f"Taux national {year}" in captions and raw_national(year, edition) in captions
+    # département and France are real; the EPCI map of a year with demo EPCI rates has the band
+    assert _demo_band(at) is (year <= 2022)
+    # 2023: no EPCI rates that year -> said plainly, with the scales that have 2023
+    empty = [i.value for i in at.info if i.value.startswith("Pas de taux des EPCI")]
+    assert bool(empty) is (year == 2023)
+    if empty:
+        assert "départements, France" in empty[0]
+    assert "2023 — départements, France" in at.selectbox(key="couv_annee").options
+
+
+def test_edition_choice_for_a_year_published_twice():
+    at = open_page("couverture", "departement", "75")
+    at.selectbox(key="couv_annee").select(2022).run()
+    assert_no_exception(at)
+    # default: the latest edition (revised), national 59,5 of the same edition
+    assert metric(at, "Taux global 2022").value == raw_dep_rate("75", 2022, "courant")
+    captions = " ".join(c.value for c in at.caption)
+    assert "Taux national 2022 (édition courante) : 59,5" in captions
+    at.radio(key="couv_edition_2022").set_value("hist").run()
+    assert_no_exception(at)
+    assert metric(at, "Taux global 2022").value == raw_dep_rate("75", 2022, "hist")
+    captions = " ".join(c.value for c in at.caption)
+    assert "Taux national 2022 (première publication) : 60,3" in captions
+    assert "rapport ONAPE 2024" in captions  # the publication of the figure is named
+
+
+def test_commune_2022_compared_in_the_first_edition():
+    """The commune file is the first publication of 2022: its département and France are shown
+    in that edition too (national 60,3, not the revised 59,5)."""
+    at = open_page("couverture", "commune", "31555")
+    assert_no_exception(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Taux national 2022 (première publication) : 60,3" in captions
+    assert raw_dep_rate("31", 2022, "hist") in table_texts(at)
+    assert "première publication" in table_texts(at)
+
+
+def test_france_national_rate_is_the_published_one():
+    at = open_page("couverture", "france", "")
+    assert_no_exception(at)
+    assert metric(at, "Taux global 2023").value == raw_national(2023, "courant")
+    for year, edition in ((2022, "courant"), (2021, "hist"), (2017, "hist")):
+        at.selectbox(key="couv_annee").select(year).run()
+        assert_no_exception(at)
+        assert metric(at, f"Taux global {year}").value == raw_national(year, edition)
 
 
 def test_target_changes_places_missing():
@@ -129,3 +225,13 @@ def test_quantile_mode():
     at.radio(key="couv_mode").set_value("Quantiles du taux global").run()
     assert_no_exception(at)
     assert not any(ratio_note in c.value for c in at.caption)
+
+
+def test_demo_epci_rate_never_called_published():
+    at = open_page("couverture", "epci", "243100518")  # Toulouse Métropole: demo EPCI rate
+    assert_no_exception(at)
+    m = metric(at, "Taux global 2022")
+    assert "(démonstration)" in m.label
+    assert "tel que publié" not in (m.help or "")
+    assert _demo_band(at)
+    assert "données de démonstration" in table_texts(at)  # the Statut column

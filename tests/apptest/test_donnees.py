@@ -21,6 +21,7 @@ _COLUMNS = {  # st.dataframe has no key in the AppTest tree: tables are told apa
     "donnees_table": "Fichier source",
     "donnees_schema": "Valeurs admises",
     "donnees_sources": "Crédit",
+    "donnees_nature": "Éditions",
 }
 
 
@@ -129,3 +130,24 @@ def test_versions_restore_and_undo_delete() -> None:
     at.button(key="donnees_undo_button").click().run()
     assert_no_exception(at)
     assert ws.checksum("bpe_eaje") == before
+
+
+def test_real_estimated_synthetic_per_type_and_scale() -> None:
+    """Per dataset type and scale: real, estimated or synthetic, with producer, millésimes,
+    editions and files."""
+    at = open_page("donnees")
+    assert_no_exception(at)
+    summary = _frame(at, "donnees_nature")
+    rates = summary[summary["Type"] == dataset_type("caf_taux").label].set_index("Échelle")
+    assert rates.loc["départements", "Nature"] == "réel"
+    assert rates.loc["départements", "Millésimes"] == "2017-2023"
+    assert "hist (première publication) : 2017-2022" in rates.loc["départements", "Éditions"]
+    assert "courant (édition courante) : 2022, 2023" in rates.loc["départements", "Éditions"]
+    assert "txcouv_pe_dep.csv" in rates.loc["départements", "Fichiers"]
+    assert rates.loc["EPCI", "Nature"] == "synthétique (données de démonstration)"
+    assert "régions" not in rates.index  # never a synthetic région rate
+    national = summary[summary["Type"] == dataset_type("taux_national").label]
+    assert national["Nature"].tolist() == ["réel"] and national["Échelle"].tolist() == ["France"]
+    children = summary[summary["Type"] == dataset_type("enfants").label]
+    assert children["Nature"].tolist() == ["estimé"]
+    assert children["Fichiers"].iloc[0] == "insee_naissances_domiciliees_com_arm_2008_2024.csv"

@@ -105,3 +105,22 @@ def test_other_levels(niveau: str, code: str, n_communes: int) -> None:
     assert_no_exception(at)
     total = _metric(at, "Communes prioritaires").split("/")[1]
     assert int(total.replace("\u202f", "").strip()) == n_communes
+
+
+def test_demo_band_names_only_the_synthetic_data_the_page_uses(at62) -> None:
+    """Children (births estimate) and département / national rates are real or estimated now:
+    the band of this page names the EAJE list only (the demo EPCI rates are not used here)."""
+    bands = [w.value for w in at62.warning if w.value.startswith("**Données de démonstration**")]
+    assert bands, [w.value for w in at62.warning]
+    text = " ".join(bands)
+    assert "liste des EAJE" in text
+    assert "enfants de moins de 3 ans" not in text and "taux de couverture" not in text
+    tables = [d.value for d in at62.dataframe if "Enfants : origine" in d.value.columns]
+    assert tables
+    assert set(tables[0]["Enfants : origine"]) <= {
+        "dérivé",
+        "estimation (naissances domiciliées, Insee)",
+        "estimation",
+        "non disponible",
+    }
+    assert any(c.startswith("QPV (géographie 2024)") for c in tables[0].columns)

@@ -74,3 +74,31 @@ def test_couverture_page_france_departements(page, app_url, artifacts_dir):
     assert "Classement des départements" in main.inner_text()
     page.frame_locator("iframe").first.locator(".leaflet-container").wait_for(timeout=60_000)
     page.screenshot(path=str(artifacts_dir / "couverture_france.png"), full_page=True)
+
+
+DEP_FILE = ROOT / "data" / "open" / "txcouv_pe_dep.csv"
+
+
+def raw_dep(code: str, year: int, column: str = "Taux de couv global") -> str:
+    """A value of the downloaded data.caf.fr département file (labelled header, BOM, « ; »)."""
+    with DEP_FILE.open(encoding="utf-8-sig") as fh:
+        for row in csv.DictReader(fh, delimiter=";"):
+            if row["Numéro Département"] == code and row["Date référence"] == str(year):
+                return row[column].replace(".", ",")
+    raise KeyError((code, year))
+
+
+def test_couverture_page_rhone_real_departement_rates(page, app_url, artifacts_dir):
+    """Rhône 2023: the published département rate and components, France 60,9 of the same
+    edition with its publication; no demonstration band (nothing synthetic on this screen)."""
+    page.set_viewport_size({"width": 1400, "height": 3400})
+    _open(page, app_url, "niveau=departement&code=69")
+    main = page.locator('[data-testid="stMain"]')
+    metric = page.locator('[data-testid="stMetric"]').first
+    assert "Taux global 2023" in metric.inner_text()
+    assert raw_dep("69", 2023) in metric.inner_text()
+    text = main.inner_text()  # (tables are drawn on a canvas: components checked in AppTest)
+    assert "Taux national 2023 (édition courante) : 60,9" in text
+    assert "taux de couverture petite enfance (départemental)" in text
+    assert "Données de démonstration" not in text
+    page.screenshot(path=str(artifacts_dir / "couverture_rhone_2023.png"), full_page=True)

@@ -82,7 +82,7 @@ def test_figures_table_french_format_and_status(figures):
         "calculé (arrondissements)",
         "estimation",
         "non publié",
-        "publié",
+        "données de démonstration",  # a synthetic rate is never « publié »
     ]
     assert t["Rapport au national"].iloc[0] == "0,98"
     assert t["Échelle"].tolist()[-2:] == ["EPCI", "France"]
@@ -216,3 +216,36 @@ def test_unit_parents():
 )
 def test_map_falls_back_to_quantiles_without_national_rate(mode, national, expected):
     assert ui.effective_map_mode(mode, national) == expected
+
+
+def test_demo_data_said_in_image_titles(figures):
+    """A PNG pasted alone still says it holds demonstration data (not only the credit line)."""
+    assert ui.demo_title("Taux 2022", True).startswith("CONTIENT DES DONNÉES DE DÉMONSTRATION")
+    assert ui.demo_title("Taux 2022", False) == "Taux 2022"
+    assert ui.uses_synthetic(figures)  # the fixture's France row is synthetic
+
+
+def test_synthetic_parent_rate_is_not_called_published():
+    taux = pd.DataFrame(
+        {
+            "niveau": ["epci"],
+            "code": ["200000001"],
+            "nom": ["CC Demo"],
+            "annee": [2022],
+            "tx_global": [55.0],
+            "nature": ["synthétique"],
+        }
+    )
+    places = pd.DataFrame(columns=["niveau", "code", "annee", "pl_total"])
+    row = cv.territory_figure(
+        taux,
+        places,
+        cv.Place("commune", "01001", "Petite"),
+        2022,
+        estimate=True,
+        parents=[cv.Place("epci", "200000001", "CC Demo")],
+    )
+    assert row["statut"] == cv.Status.ESTIME
+    assert "taux publié" not in row["methode"]
+    assert "de démonstration (synthétique) de CC Demo" in row["methode"]
+    assert ui.status_label(pd.Series(row)) == "estimation (d'après des données de démonstration)"

@@ -89,7 +89,7 @@ def test_example_csv_is_french() -> None:
     data = example_csv("caf_taux")
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("annee;niveau;code;nom;tx_eaje_psu")
+    assert text.splitlines()[0].startswith("annee;niveau;code;nom;edition;tx_eaje_psu")
     assert "12,5" in text
 
 
@@ -218,7 +218,12 @@ def test_prepared_datasets_split_by_scale_and_year() -> None:
     )
     p = prepare("caf_taux", body, name="canon.csv")
     parts = sorted((d.scope, d.millesime, len(d.frame)) for d in p.datasets())
-    assert parts == [("commune", 2021, 1), ("commune", 2022, 1), ("departement", 2022, 1)]
+    # one dataset per scale, edition (decided from the file: 2 years = current) and year
+    assert parts == [
+        ("commune:courant", 2021, 1),
+        ("commune:courant", 2022, 1),
+        ("departement:courant", 2022, 1),
+    ]
 
 
 @pytest.mark.parametrize(

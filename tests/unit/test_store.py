@@ -26,6 +26,7 @@ def _taux(niveau: str, year: int) -> pd.DataFrame:
             "niveau": [niveau],
             "code": ["42" if niveau == "departement" else "42218"],
             "nom": ["x"],
+            "edition": [None],
             "tx_eaje_psu": [1.0],
             "tx_eaje_hors_psu": [None],
             "tx_eaje": [None],
@@ -139,6 +140,35 @@ def test_real_replacing_all_removes_synthetic_of_its_scope_only(ws: Workspace) -
     )
     got = sorted((m.scope, m.millesime, str(m.nature)) for m in ws.datasets("caf_taux"))
     assert got == [("departement", 2022, "réel"), ("epci", 2021, "synthétique")]
+
+
+def test_two_editions_of_a_year_stay_side_by_side(ws: Workspace) -> None:
+    """« departement:hist » and « departement:courant » of 2022 are two datasets; a real
+    edition removes the synthetic data of its scale; a new hist file replaces the hist one."""
+    ws.commit(
+        "caf_taux",
+        _taux("departement", 2022),
+        producer="démo",
+        source_file="demo",
+        millesime=2022,
+        nature=Nature.SYNTHETIQUE,
+        scope="departement",
+    )
+    for edition, name in (("hist", "h.csv"), ("courant", "c.csv"), ("hist", "h2.csv")):
+        ws.commit(
+            "caf_taux",
+            _taux("departement", 2022).assign(edition=edition),
+            producer="Cnaf",
+            source_file=name,
+            millesime=2022,
+            scope=f"departement:{edition}",
+        )
+    got = sorted((m.scope, m.edition, m.source_file) for m in ws.datasets("caf_taux"))
+    assert got == [
+        ("departement:courant", "courant", "c.csv"),
+        ("departement:hist", "hist", "h2.csv"),
+    ]
+    assert sorted(ws.read("caf_taux").frame["edition"]) == ["courant", "hist"]
 
 
 def test_synthetic_never_removes_real(ws: Workspace) -> None:

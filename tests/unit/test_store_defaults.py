@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from datastore import defaults
-from datastore.store import Workspace
+from datastore.store import Workspace, scope_family
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +32,30 @@ def test_fills_real_open_data(filled) -> None:
         "population",
         "allocataires",
         "qpv",
+        "taux_national",
     } <= real
     taux = ws.read("caf_taux").frame
     communes = taux[taux["niveau"] == "commune"]
     assert sorted(communes["annee"].unique().tolist()) == list(range(2017, 2023))
     assert {m.source_id for m in ws.datasets("caf_taux") if not m.is_synthetic} == {
-        "cnaf_txcouv_com"
+        "cnaf_txcouv_com",
+        "cnaf_txcouv_dep",
     }
+    # département rates: both editions of 2022 side by side, 2023 in the current edition
+    dep = sorted(
+        (m.millesime, m.edition) for m in ws.datasets("caf_taux") if m.scope.startswith("dep")
+    )
+    assert dep == [(y, "hist") for y in range(2017, 2022)] + [
+        (2022, "courant"),
+        (2022, "hist"),
+        (2023, "courant"),
+    ]
+    # what is real is no longer synthetic: no demo département, région or France rate,
+    # no demo children; the children are the births estimate
+    demo_scopes = {scope_family(m.scope) for m in ws.datasets("caf_taux") if m.is_synthetic}
+    assert demo_scopes == {"epci"}
+    assert {str(m.nature) for m in ws.datasets("enfants")} == {"estimé"}
+    assert {m.millesime for m in ws.datasets("qpv")} == {2022, 2024}
     assert [m.millesime for m in ws.datasets("allocataires")] == [2016, 2017, 2018, 2019, 2020]
 
 
@@ -65,13 +82,18 @@ def test_deleted_default_stays_deleted(filled) -> None:
     qpv = ws.datasets("qpv")[0]
     ws.delete(qpv.id)
     defaults.ensure_defaults(ws)
-    assert ws.datasets("qpv") == []
+    assert qpv.id not in [m.id for m in ws.datasets("qpv")]
+    assert len(ws.datasets("qpv")) == 1
 
 
 def test_duration_is_reported(filled) -> None:
     _, seconds, _ = filled
     print(f"ensure_defaults: {seconds:.1f} s")
-    assert seconds < 60  # target ≤ 10 s on an idle 2-core machine; generous bound on a shared one
+    # cold cache: every shipped file through its importer (593 572 rows of births since
+    # issue 13) and the demo data, then one commit; done by `make run` before the server
+    # starts, never during a page view. Generous bound on the shared 2-core machine
+    # (measured 116 s under a load of 8, cold cache).
+    assert seconds < 180
 
 
 def test_cache_roundtrip_gives_the_same_frames(
@@ -121,7 +143,7 @@ def test_two_processes_starting_at_once_fill_once(filled, tmp_path: Path) -> Non
     # Exactly one fill: the same datasets as the single-process reference, no duplicates
     # (QPV compared apart: another test of this module deletes it from the reference).
     assert shape(ws.datasets()) == shape(Workspace(reference.root).datasets())
-    assert len(ws.datasets("qpv")) == 1
+    assert len(ws.datasets("qpv")) == 2
 
 
 def test_an_import_made_before_the_first_start_is_kept(tmp_path: Path) -> None:
@@ -146,12 +168,25 @@ def test_an_import_made_before_the_first_start_is_kept(tmp_path: Path) -> None:
         assert prepared.ok, prepared.report.text()
         ws.commit_many(prepared.datasets())
     assert defaults.ensure_defaults(ws)
-    dep = [m for m in ws.datasets("caf_taux") if m.scope == "departement"]
+    dep = [
+        m
+        for m in ws.datasets("caf_taux")
+        if scope_family(m.scope) == "departement" and m.millesime == 2022
+    ]
+    # neither edition of the shipped 2022 file comes next to the user's 2022 file
     assert [(m.millesime, m.is_synthetic, m.source_file) for m in dep] == [
         (2022, False, "tx_dep.csv")
     ]
-    com_2022 = [m for m in ws.datasets("caf_taux") if m.scope == "commune" and m.millesime == 2022]
+    dep_years = {
+        m.millesime for m in ws.datasets("caf_taux") if scope_family(m.scope) == "departement"
+    }
+    assert dep_years == set(range(2017, 2024))  # the other shipped years arrive
+    com_2022 = [
+        m
+        for m in ws.datasets("caf_taux")
+        if scope_family(m.scope) == "commune" and m.millesime == 2022
+    ]
     assert [m.source_file for m in com_2022] == ["tx_com.csv"]
     # the other shipped years still arrive
-    years = {m.millesime for m in ws.datasets("caf_taux") if m.scope == "commune"}
+    years = {m.millesime for m in ws.datasets("caf_taux") if scope_family(m.scope) == "commune"}
     assert years == set(range(2017, 2023))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from diagnostics.trajectory import (
@@ -121,3 +123,27 @@ def test_compare_scenarios_side_by_side() -> None:
         assert row.places_a_creer_total == pytest.approx(r.gap)
     long = long_table(results)
     assert len(long) == 3 * 7 and long.columns[0] == "scenario"
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "y0", "y1", "expected"),
+    [
+        (1000.0, 1000.0, 2010, 2024, 0.0),
+        (1000.0, 810.0, 2010, 2012, 0.9 - 1.0),  # (810/1000)^(1/2) - 1 = -10 %
+        (0.0, 10.0, 2010, 2024, math.nan),  # no birth in the first window: no trend
+        (100.0, 90.0, 2024, 2010, math.nan),  # years not in order
+    ],
+)
+def test_births_trend_from_two_windows(first, last, y0, y1, expected):
+    from diagnostics.trajectory import births_trend
+
+    got = births_trend(first, last, y0, y1)
+    assert got == pytest.approx(expected, nan_ok=True)
+
+
+def test_observed_scenario_keeps_stable_assmat_assumptions():
+    from diagnostics.trajectory import DEFAULT_SCENARIOS, observed_scenario
+
+    sc = observed_scenario(-0.02, "Tendance observée des naissances")
+    assert sc.births_trend == -0.02
+    assert sc.assmat_departures == DEFAULT_SCENARIOS[1].assmat_departures

@@ -156,6 +156,6 @@ def test_schema_tab_and_example_download(page, app_url, artifacts_dir) -> None:
         button.click()
     data = Path(info.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
-    assert data.decode("utf-8-sig").splitlines()[0].startswith("annee;niveau;code;nom;tx_")
+    assert data.decode("utf-8-sig").splitlines()[0].startswith("annee;niveau;code;nom;edition;tx_")
     page.get_by_role("tab", name="Sources et crédits").click()
     page.screenshot(path=str(artifacts_dir / "donnees_sources.png"))

@@ -36,6 +36,7 @@ not already done it, so the real cause (e.g. « disque plein ») is reported rat
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import getpass
 import hashlib
@@ -550,6 +551,7 @@ class Workspace:
 
     def plan(self, items: Sequence[PendingDataset], *, keep_existing: bool = False) -> CommitPlan:
         """What commit_many(items) would change now (nothing is written)."""
+        items = [_with_optional_columns(it) for it in items]
         with self._connect() as con:
             con.execute("BEGIN")  # one consistent snapshot for the plan and its revision
             try:
@@ -660,6 +662,7 @@ class Workspace:
         expected_revision: the revision the preview was computed on; if the workspace changed
         since, nothing is stored (StoreError): the user sees a new preview first.
         """
+        items = [_with_optional_columns(it) for it in items]
         prepared = []
         for it in items:
             dtype = dataset_type(it.kind)
@@ -1054,6 +1057,19 @@ def _shadows_existing(existing: list[DatasetMeta], it: PendingDataset) -> bool:
         if it.nature is Nature.SYNTHETIQUE and not m.is_synthetic:
             return True
     return False
+
+
+def _with_optional_columns(it: PendingDataset) -> PendingDataset:
+    """An item whose frame lacks optional columns of its schema (one a schema gained later,
+    e.g. the CNAF `edition`) gets them empty; a missing required column stays an error."""
+    dtype = dataset_type(it.kind)
+    absent = [c for c in dtype.columns if not c.required and c.name not in it.frame.columns]
+    if not absent:
+        return it
+    frame = it.frame.copy()
+    for c in absent:
+        frame[c.name] = pd.NA
+    return dataclasses.replace(it, frame=frame)
 
 
 def scope_family(scope: str) -> str:

@@ -144,7 +144,8 @@ def test_real_replacing_all_removes_synthetic_of_its_scope_only(ws: Workspace) -
 
 def test_two_editions_of_a_year_stay_side_by_side(ws: Workspace) -> None:
     """« departement:hist » and « departement:courant » of 2022 are two datasets; a real
-    edition removes the synthetic data of its scale; a new hist file replaces the hist one."""
+    edition asked to retire the demo data retires those of its scale, whatever their
+    edition; a new hist file of the year replaces the hist one only."""
     ws.commit(
         "caf_taux",
         _taux("departement", 2022),
@@ -155,13 +156,19 @@ def test_two_editions_of_a_year_stay_side_by_side(ws: Workspace) -> None:
         scope="departement",
     )
     for edition, name in (("hist", "h.csv"), ("courant", "c.csv"), ("hist", "h2.csv")):
-        ws.commit(
-            "caf_taux",
-            _taux("departement", 2022).assign(edition=edition),
-            producer="Cnaf",
-            source_file=name,
-            millesime=2022,
-            scope=f"departement:{edition}",
+        ws.commit_many(
+            [
+                PendingDataset(
+                    "caf_taux",
+                    _taux("departement", 2022).assign(edition=edition),
+                    producer="Cnaf",
+                    source_file=name,
+                    millesime=2022,
+                    scope=f"departement:{edition}",
+                    replace="same_millesime",
+                    drop_demo=True,
+                )
+            ]
         )
     got = sorted((m.scope, m.edition, m.source_file) for m in ws.datasets("caf_taux"))
     assert got == [

@@ -197,21 +197,26 @@ def test_caf_update_by_key_keeps_other_communes(tmp_path: Path) -> None:
         [
             PendingDataset(
                 "caf_taux",
-                base,
+                base.assign(edition="courant"),  # issue 13: the edition is part of the key
                 producer="Cnaf",
                 source_file="txcouv.csv",
                 millesime=2022,
-                scope="commune",
+                scope="commune:courant",
             )
         ]
     )
-    prepared = prepare(
+    prepared = prepare(  # one year: the current edition (datastore.importers._caf_edition)
         "caf_taux",
         b"date_reference;numero_commune;nom_commune;taux_de_couv_global\n2022;42218;ST ETIENNE;60\n",
         name="maj.csv",
     )
     (change,) = plan(ws, prepared).changes
-    assert (change.scope, change.added, change.replaced, change.removed) == ("commune", 0, 1, 0)
+    assert (change.scope, change.added, change.replaced, change.removed) == (
+        "commune:courant",
+        0,
+        1,
+        0,
+    )
     year = plan(ws, prepared, "same_millesime").changes[0]
     assert year.removed == 2 and year.lost == ("TOULOUSE (31555)", "AMBERIEU (01004)")
     commit(ws, prepared)

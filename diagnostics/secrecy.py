@@ -375,13 +375,19 @@ def _enforce_audit(x: np.ndarray, hc: np.ndarray, hm: np.ndarray, t: int) -> boo
         i, j, deficit = max(fails, key=lambda f: (f[2], -f[0], -f[1]))
         cands: list[tuple[float, int, int]] = []  # (preference, row, column or k = margin)
         if j < k:
-            cands += [(x[a, j], a, j) for a in np.flatnonzero(~hc[:, j] & ~useless[:, j]) if a != i]
-            cands += [(x[i, b], i, b) for b in np.flatnonzero(~hc[i] & ~useless[i]) if b != j]
+            cands += [
+                (float(x[a, j]), int(a), j)
+                for a in np.flatnonzero(~hc[:, j] & ~useless[:, j])
+                if a != i
+            ]
+            cands += [
+                (float(x[i, b]), i, int(b)) for b in np.flatnonzero(~hc[i] & ~useless[i]) if b != j
+            ]
             if not hm[i]:
-                cands.append((r[i], i, k))
+                cands.append((float(r[i]), i, k))
         else:
-            cands += [(r[a], a, k) for a in np.flatnonzero(~hm) if a != i and r[a] > 0]
-            cands += [(x[i, b], i, b) for b in np.flatnonzero(~hc[i] & ~useless[i])]
+            cands += [(float(r[a]), int(a), k) for a in np.flatnonzero(~hm) if a != i and r[a] > 0]
+            cands += [(float(x[i, b]), i, int(b)) for b in np.flatnonzero(~hc[i] & ~useless[i])]
         if not cands:
             if hc.all() and hm.all():
                 return False

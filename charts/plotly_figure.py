@@ -15,6 +15,7 @@ import html
 import plotly.graph_objects as go
 
 from charts.spec import SEPARATORS, ChartSpec
+from diagnostics.formatting import MONTHS
 
 #: French toolbar and tooltips of plotly.js (translation of the English strings of plotly.js
 #: 2.x/3.x; keys are plotly.js's own).
@@ -63,20 +64,7 @@ FR_LOCALE = {
     "format": {
         "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
         "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
-        "months": [
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
-        ],
+        "months": list(MONTHS),
         "shortMonths": [
             "janv.",
             "févr.",

@@ -23,6 +23,20 @@ NNBSP = "\u202f"  # narrow no-break space: thousands, before % ; ! ?
 MINUS = "\u2212"  # typographic minus sign
 MISSING = "—"  # a missing value in a table cell or a key figure
 MISSING_TEXT = "non disponible"  # a missing value inside a sentence
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)  # French month names (dates in reports, chart locale)
 
 Number = float | int | None
 

@@ -34,6 +34,7 @@ from reports.prediag import (
     Table,
     compact_credits,
     import_hint,
+    sections_sources,
 )
 from reports.tables import to_xlsx
 
@@ -58,12 +59,7 @@ class Bilan:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        seen: list[str] = []
-        for s in self.sections:
-            for src in s.sources:
-                if src not in seen:
-                    seen.append(src)
-        return tuple(seen)
+        return sections_sources(self.sections)
 
 
 def build_bilan(

@@ -24,7 +24,7 @@ from PIL import Image
 
 from catalogue.sources import DEMO_LABEL
 from diagnostics import narrative
-from diagnostics.formatting import fmt_number
+from diagnostics.formatting import MONTHS, fmt_number
 from reports import charts
 from reports.prediag import ChartSpec, Prediag, Section, Table
 
@@ -34,20 +34,6 @@ MAX_TABLE_ROWS = 40
 BLUE = (31, 92, 153)
 ORANGE = (224, 123, 57)
 GREY = (90, 90, 90)
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 @lru_cache(maxsize=1)

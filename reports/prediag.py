@@ -157,6 +157,11 @@ class Section:
         return tuple(seen)
 
 
+def sections_sources(sections: tuple[Section, ...]) -> tuple[str, ...]:
+    """The sources of a report's sections, each once, in order of appearance."""
+    return tuple(dict.fromkeys(src for s in sections for src in s.sources))
+
+
 @dataclass(frozen=True)
 class Subject:
     """What the pre-diagnostic is about."""
@@ -234,12 +239,7 @@ class Prediag:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        seen: list[str] = []
-        for s in self.sections:
-            for src in s.sources:
-                if src not in seen:
-                    seen.append(src)
-        return tuple(seen)
+        return sections_sources(self.sections)
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:

@@ -425,6 +425,29 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "dens7": _n("dens7", "dens", "degre_densite", "densite", "dens_7"),
         "dens7_lib": _n("dens7_lib", "libdens", "libelle_densite"),
     },
+    "sdsf_indicateurs": {
+        "code_departement": _n(
+            "code_departement", "departement", "dep", "code_dep", "num_dep", "numdep"
+        ),
+        "indicateur": _n("indicateur", "code_indicateur", "id_indicateur"),
+        "annee": _n("annee", "année", "millesime"),
+        "type_valeur": _n("type_valeur", "type", "nature_valeur", "type_de_valeur"),
+        "valeur": _n("valeur", "value", "nombre", "montant"),
+        "commentaire": _n("commentaire", "commentaires", "source", "observations"),
+    },
+    "eaje_projets": {
+        "id_projet": _n("id_projet", "identifiant", "id", "code_projet", "numero_projet"),
+        "nom": _n("nom", "nom_projet", "intitule", "libelle"),
+        "code_insee": COMMUNE_ALIASES,
+        "places": _n("places", "nb_places", "nombre_de_places", "capacite", "places_prevues"),
+        "psu": _n("psu", "financement_psu", "eaje_psu"),
+        "annee_ouverture": _n(
+            "annee_ouverture", "année_ouverture", "ouverture", "annee", "date_ouverture"
+        ),
+        "statut": _n("statut", "etat", "état", "avancement"),
+        "latitude": _n("latitude", "lat", "y"),
+        "longitude": _n("longitude", "lon", "lng", "x"),
+    },
     "zones": {
         "id_zone": _n("id_zone", "code", "code_qp", "id", "identifiant"),
         "nom": _n("nom", "nom_qp", "libelle", "name", "lib_qp"),
@@ -1590,6 +1613,64 @@ def _pre_qpv(frame, lines, header, opts, report, headers):  # noqa: C901 - one p
     return frame, lines
 
 
+#: French labels of the SDSF indicators and value types accepted for their ids.
+_SDSF_WORDS = {
+    "places_eaje_psu": ("places", "psu"),
+    "lieux_parentalite": ("lieux", "parentalit"),
+    "etp_rpe": ("etp", "rpe"),
+    "part_villes_rpe": ("villes", "rpe"),
+    "dispositifs_passerelles": ("passerelle",),
+    "creches_avip": ("avip",),
+    "controles_conjoints": ("conjoint",),
+    "visites_controle_cd": ("visite",),
+}
+_SDSF_VALUE_WORDS = {
+    "reference": ("refer", "base", "initial"),
+    "cible": ("cible", "objectif"),
+    "jalon": ("jalon", "etape", "intermediaire"),
+    "realise": ("realis", "constat", "observ"),
+}
+
+
+def _word_id(value: object, words: dict[str, tuple[str, ...]], every: bool = True) -> object:
+    """The one id whose words all appear (`every`) or one of whose words appears in a French
+    label (« Nombre de places offertes en EAJE PSU » -> places_eaje_psu); the value unchanged
+    otherwise (the schema then names it)."""
+    if not isinstance(value, str):
+        return value
+    key = norm_header(value)
+    if key in words:
+        return key
+    test = all if every else any
+    hits = [i for i, ws in words.items() if test(w in key for w in ws)]
+    return hits[0] if len(hits) == 1 else value
+
+
+def _pre_sdsf(frame, lines, header, opts, report, headers):
+    frame = frame.copy()
+    frame["indicateur"] = frame["indicateur"].map(lambda v: _word_id(v, _SDSF_WORDS))
+    frame["type_valeur"] = frame["type_valeur"].map(
+        lambda v: _word_id(v, _SDSF_VALUE_WORDS, every=False)
+    )
+    frame["code_departement"] = frame["code_departement"].map(
+        lambda v: v.strip().zfill(2) if isinstance(v, str) and v.strip().isdigit() else v
+    )
+    return frame, lines
+
+
+def _post_sdsf(typed, lines, report):
+    from datastore.sdsf_checks import target_year_problems
+
+    for pos, column, message in target_year_problems(typed):
+        report.cell_error(
+            int(lines[pos]),
+            column,
+            str(typed["annee"].iloc[pos]),
+            f"une année postérieure à celle de la référence ({message})",
+        )
+    return typed, lines
+
+
 _PRE_HOOKS: dict[str, Callable] = {
     "population": _pre_population,
     "enfants": _pre_enfants,
@@ -1600,6 +1681,7 @@ _PRE_HOOKS: dict[str, Callable] = {
     "ao_transferts": _pre_ao,
     "drees_offre": _pre_drees,
     "qpv": _pre_qpv,
+    "sdsf_indicateurs": _pre_sdsf,
 }
 _POST_HOOKS: dict[str, Callable] = {
     "population": _post_counts("population"),
@@ -1608,6 +1690,7 @@ _POST_HOOKS: dict[str, Callable] = {
     "bpe_eaje": _post_counts("bpe_eaje"),
     "densite": _post_densite,
     "ctg": _post_ctg,
+    "sdsf_indicateurs": _post_sdsf,
 }
 
 

@@ -43,6 +43,8 @@ class Kind(StrEnum):
     DREES_OFFRE = "drees_offre"
     BPE_EAJE = "bpe_eaje"
     DENSITE = "densite"
+    SDSF_INDICATEURS = "sdsf_indicateurs"
+    EAJE_PROJETS = "eaje_projets"
 
 
 class Analysis(StrEnum):
@@ -53,6 +55,7 @@ class Analysis(StrEnum):
     ZONES = "zones"
     PREDIAG = "prediagnostic"  # also the workshop view and the batch PDFs
     FILOUE = "filoue"
+    SDSF = "sdsf"  # the département SDSF workbench (page, PDF, XLSX, batch)
 
 
 @dataclass(frozen=True)
@@ -72,38 +75,45 @@ _COUNTS = frozenset({_A.COUVERTURE, _A.ZONES, _A.PREDIAG})  # rates, places, chi
 _LOCAL = frozenset({_A.ZONES, _A.PREDIAG})  # commune indicators of the zones and sections
 _AO = frozenset({_A.AO, _A.ZONES, _A.PREDIAG})  # wherever AO holders and thresholds show
 _FIL = frozenset({_A.FILOUE})
+_SD = frozenset({_A.SDSF})
 
 KINDS: dict[Kind, KindInfo] = {
     i.kind: i
     for i in (
-        KindInfo(Kind.CAF_TAUX, "taux de couverture", _COUNTS),
-        KindInfo(Kind.CAF_PLACES, "places", _COUNTS),
+        KindInfo(Kind.CAF_TAUX, "taux de couverture", _COUNTS | _SD),
+        KindInfo(Kind.CAF_PLACES, "places", _COUNTS | _SD),
         # the published national series, read as the « france » level of the rates
-        KindInfo(Kind.TAUX_NATIONAL, "taux national publié", _COUNTS),
-        KindInfo(Kind.ENFANTS, "enfants de moins de 3 ans", _COUNTS),
+        KindInfo(Kind.TAUX_NATIONAL, "taux national publié", _COUNTS | _SD),
+        KindInfo(Kind.ENFANTS, "enfants de moins de 3 ans", _COUNTS | _SD),
         # An imported population totale replaces the municipale for the AO thresholds.
-        KindInfo(Kind.POPULATION, "population", _AO),
-        KindInfo(Kind.STRUCTURES, "liste des EAJE", _LOCAL),
+        KindInfo(Kind.POPULATION, "population", _AO | _SD),
+        KindInfo(Kind.STRUCTURES, "liste des EAJE", _LOCAL | _SD),
         KindInfo(Kind.ALLOCATAIRES, "allocataires", _LOCAL),
         KindInfo(Kind.FILOUE, "Filoué", _FIL),
         KindInfo(Kind.FILOUE_REFERENCE, "référence allocataires Filoué", _FIL),
-        KindInfo(Kind.CTG, "CTG", frozenset({_A.AO, _A.PREDIAG})),
+        KindInfo(Kind.CTG, "CTG", frozenset({_A.AO, _A.PREDIAG, _A.SDSF})),
         # Avenants move end dates and add signatories: wherever CTG are read.
-        KindInfo(Kind.CTG_AVENANTS, "avenants aux CTG", frozenset({_A.AO, _A.PREDIAG})),
+        KindInfo(Kind.CTG_AVENANTS, "avenants aux CTG", frozenset({_A.AO, _A.PREDIAG, _A.SDSF})),
         # The follow-up table of the socle minimum d'évaluation: AO page and bilans.
         KindInfo(Kind.CTG_SUIVI, "tableau de suivi des CTG", frozenset({_A.AO})),
-        KindInfo(Kind.AO_TRANSFERTS, "transferts de compétences", _AO),
+        KindInfo(Kind.AO_TRANSFERTS, "transferts de compétences", _AO | _SD),
         KindInfo(Kind.ZONES, "contours importés", _LOCAL),
         KindInfo(Kind.QPV, "quartiers prioritaires", _LOCAL),
-        KindInfo(Kind.DREES_OFFRE, "offre d'accueil DREES"),
+        KindInfo(Kind.DREES_OFFRE, "offre d'accueil DREES", _SD),
         KindInfo(Kind.BPE_EAJE, "EAJE (BPE)", _LOCAL),
         KindInfo(Kind.DENSITE, "densité"),
+        KindInfo(Kind.SDSF_INDICATEURS, "indicateurs du SDSF", frozenset({_A.SDSF})),
+        KindInfo(Kind.EAJE_PROJETS, "projets d'EAJE", frozenset({_A.SDSF})),
     )
 }
 
 #: File-name fragments in the order they are tried: the more specific first
 #: (« filoue_ref » before « filoue », « bpe » before « eaje »).
 FILE_HINTS: tuple[tuple[str, Kind], ...] = (
+    ("sdsf", Kind.SDSF_INDICATEURS),
+    ("projets_eaje", Kind.EAJE_PROJETS),
+    ("eaje_projets", Kind.EAJE_PROJETS),
+    ("projet", Kind.EAJE_PROJETS),
     ("national_publie", Kind.TAUX_NATIONAL),
     ("taux_couverture_national", Kind.TAUX_NATIONAL),
     ("txcouv", Kind.CAF_TAUX),

@@ -689,6 +689,74 @@ DENSITE = DatasetType(
     default_producer="INSEE",
 )
 
+#: The 8 indicators of the arrêté du 4 juillet 2024 (ids of `diagnostics.sdsf.INDICATORS`,
+#: repeated here because datastore may not import diagnostics; tests check both agree).
+SDSF_INDICATEURS_IDS = (
+    "places_eaje_psu",
+    "lieux_parentalite",
+    "etp_rpe",
+    "part_villes_rpe",
+    "dispositifs_passerelles",
+    "creches_avip",
+    "controles_conjoints",
+    "visites_controle_cd",
+)
+SDSF_TYPES_VALEUR = ("reference", "cible", "jalon", "realise")
+
+SDSF_INDICATEURS = DatasetType(
+    kind="sdsf_indicateurs",
+    label="SDSF : valeurs et cibles des indicateurs de l'arrêté du 4 juillet 2024",
+    description=(
+        "Une ligne par département, indicateur, année et type de valeur : valeur de référence "
+        "(année de base), cible à l'horizon du schéma, jalons de la trajectoire, valeurs "
+        "réalisées. Indicateurs : " + ", ".join(SDSF_INDICATEURS_IDS) + ". L'année d'une cible "
+        "ou d'un jalon suit celle de la référence ; les valeurs ne sont jamais négatives."
+    ),
+    columns=(
+        Column("code_departement", Dtype.CODE, "Code du département (01, 2A, 59, 974…)"),
+        Column("indicateur", Dtype.TEXT, "Indicateur", choices=SDSF_INDICATEURS_IDS),
+        Column("annee", Dtype.INT, "Année", minimum=2000, maximum=2100),
+        Column("type_valeur", Dtype.TEXT, "Type de valeur", choices=SDSF_TYPES_VALEUR),
+        Column("valeur", Dtype.FLOAT, "Valeur", minimum=0),
+        Column("commentaire", Dtype.TEXT, "Commentaire, source de la valeur", required=False),
+    ),
+    keys=("code_departement", "indicateur", "annee", "type_valeur"),
+    default_producer="Caf (secrétariat du CDSF)",
+    year_column=None,
+)
+
+EAJE_PROJET_STATUTS = ("en projet", "autorisé", "en travaux", "ouvert", "abandonné")
+
+EAJE_PROJETS = DatasetType(
+    kind="eaje_projets",
+    label="Registre des projets d'EAJE en cours",
+    description=(
+        "Une ligne par projet de création ou d'extension d'EAJE : commune, places, financement "
+        "PSU, année d'ouverture prévue, état. Les places entrent dans les trajectoires l'année "
+        "de leur ouverture ; un projet abandonné n'est pas compté."
+    ),
+    columns=(
+        Column("id_projet", Dtype.CODE, "Identifiant du projet"),
+        Column("nom", Dtype.TEXT, "Nom du projet", required=False),
+        Column("code_insee", Dtype.CODE, "Code commune INSEE d'implantation"),
+        Column("places", Dtype.INT, "Places prévues", unit="places", minimum=0),
+        Column("psu", Dtype.BOOL, "Financé par la PSU"),
+        Column(
+            "annee_ouverture", Dtype.INT, "Année d'ouverture prévue", minimum=2000, maximum=2100
+        ),
+        Column("statut", Dtype.TEXT, "État du projet", choices=EAJE_PROJET_STATUTS),
+        Column(
+            "latitude", Dtype.FLOAT, "Latitude (WGS84)", required=False, minimum=-90, maximum=90
+        ),
+        Column(
+            "longitude", Dtype.FLOAT, "Longitude (WGS84)", required=False, minimum=-180, maximum=180
+        ),
+    ),
+    keys=("id_projet",),
+    default_producer="Caf (registre des projets)",
+    year_column=None,
+)
+
 DATASET_TYPES: dict[str, DatasetType] = {
     t.kind: t
     for t in (
@@ -710,6 +778,8 @@ DATASET_TYPES: dict[str, DatasetType] = {
         DREES_OFFRE,
         BPE_EAJE,
         DENSITE,
+        SDSF_INDICATEURS,
+        EAJE_PROJETS,
     )
 }
 

@@ -643,7 +643,6 @@ def territory_base(
         v = _num(b[col]) if col in b else pd.Series(np.nan, index=b.index)
         b[col] = v.where(~est & v.notna(), kids * float(dep_rates.get(key, math.nan)) / 100.0)
     b["enfants"] = kids
-    b["trend"] = _num(b["trend"]) if "trend" in b else np.nan
     return b
 
 
@@ -666,15 +665,18 @@ def _territories(base: pd.DataFrame) -> pd.DataFrame:
         / t["enfants"].where(t["enfants"] > 0)
         * 100.0
     )
-    # births trend of the territory: children-weighted mean of its communes' observed trends
-    w = base["enfants"].where(base["trend"].notna(), 0.0)
-    num = (
-        (base["trend"].fillna(0.0) * w)
-        .groupby([base[k] for k in _GROUP], sort=False, dropna=False)
-        .sum()
-    )
-    den = w.groupby([base[k] for k in _GROUP], sort=False, dropna=False).sum()
-    t["tendance_naissances"] = (num / den.where(den > 0)).to_numpy()
+    # births trend of the territory: its births estimates of children under 3 at two years
+    # (sums over its communes known at both), (last ÷ first)^(1 ÷ years) − 1
+    if {"enfants_t0", "enfants_t1", "tendance_annees"} <= set(base.columns):
+        both = base["enfants_t0"].notna() & base["enfants_t1"].notna()
+        keys = [base[k] for k in _GROUP]
+        s0 = base["enfants_t0"].where(both, 0.0).groupby(keys, sort=False, dropna=False).sum()
+        s1 = base["enfants_t1"].where(both, 0.0).groupby(keys, sort=False, dropna=False).sum()
+        years = float(base["tendance_annees"].iloc[0]) if len(base) else 1.0
+        ratio = (s1 / s0.where(s0 > 0)).to_numpy(dtype=float)
+        t["tendance_naissances"] = np.power(ratio, 1.0 / years) - 1.0
+    else:
+        t["tendance_naissances"] = math.nan
     return t
 
 

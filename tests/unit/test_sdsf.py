@@ -301,7 +301,6 @@ BASE = pd.DataFrame(
         "places": [500.0, 150.0, None, None],
         "places_psu": [300.0, 50.0, None, None],
         "places_assmat": [100.0, 60.0, None, None],
-        "trend": [0.0, 0.0, 0.0, 0.0],
     }
 )
 DEP_RATES = {"global": 60.0, "psu": 20.0, "assmat": 30.0}
@@ -381,7 +380,9 @@ def test_vectorised_trajectories_match_diagnostics_trajectory():
             "places": [500.0],
             "places_psu": [200.0],
             "places_assmat": [200.0],
-            "trend": [-0.02],
+            "enfants_t0": [1000.0],
+            "enfants_t1": [1000.0 * 0.98**4],
+            "tendance_annees": [4],
         }
     )
     base = sdsf.territory_base(holders, one, DEP_RATES)
@@ -409,7 +410,7 @@ def test_vectorised_trajectories_match_diagnostics_trajectory():
             traj.Scenario("s", -0.02, 0.06, 0.25),
         ).gap
     )
-    assert not math.isnan(table.loc[0, "tendance_naissances"])
+    assert table.loc[0, "tendance_naissances"] == pytest.approx(-0.02)
 
 
 def test_horizon_must_follow_base_year():

@@ -33,6 +33,7 @@ from reports.prediag import (
     Subject,
     Table,
     compact_credits,
+    ctg_title,
     import_hint,
     sections_sources,
 )
@@ -479,16 +480,21 @@ INTRO = (
 )
 
 
-def render_pdf(b: Bilan, chart_renderer: Callable[[ChartSpec], bytes] = charts.render) -> bytes:
-    """The bilan as PDF bytes, in the pre-diagnostic's style."""
+def render_pdf(
+    b: Bilan,
+    chart_renderer: Callable[[ChartSpec], bytes] = charts.render,
+    record: pdf.Record | None = None,
+) -> bytes:
+    """The bilan as PDF bytes, in the pre-diagnostic's style (`record`: for layout tests)."""
     return pdf.render_report(
         f"{b.title} de CTG",
-        f"CTG : {b.ctg.nom} ({b.ctg.id_ctg})",
+        f"{ctg_title(b.ctg.nom)} ({b.ctg.id_ctg})",
         INTRO,
         b.generated,
         b.sections,
         b.sources,
         chart_renderer,
+        record,
     )
 
 

@@ -13,7 +13,9 @@ system font or browser is needed.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -87,10 +89,38 @@ def _frame_texts(frame: pd.DataFrame) -> list[list[str]]:
     return out
 
 
+@dataclass(frozen=True)
+class DrawnCell:
+    """One table cell as drawn: its full text, the lines it was split into, its column width
+    (mm), font size (pt) and style (« B » for headers)."""
+
+    table: str
+    part: str  # « header » or « cell »
+    text: str
+    lines: tuple[str, ...]
+    width: float
+    size: float
+    style: str
+
+
+@dataclass
+class Record:
+    """What a rendering drew, for the layout tests: every table cell, the pages that end a
+    section (a short page is expected there) and the number of pages."""
+
+    cells: list[DrawnCell] = field(default_factory=list)
+    section_ends: set[int] = field(default_factory=set)
+    pages: int = 0
+
+
+SECTION_MIN_SPACE = 70.0  # mm: a section starts on the current page when this much is left
+
+
 class _Doc(FPDF):
-    def __init__(self, footer_text: str) -> None:
+    def __init__(self, footer_text: str, record: Record | None = None) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_text = footer_text
+        self.record = record
         self.demo_band = False
         self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans-Latin.ttf"))
         self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold-Latin.ttf"))
@@ -119,13 +149,48 @@ class _Doc(FPDF):
             self.set_y(self.t_margin)
 
     def footer(self) -> None:
-        self.set_y(-12)
+        """The document's title and date on the left (wrapped if long), the page number on the
+        right in its own box: the two never run into each other."""
         self.set_font(FONT, "", 7)
         self.set_text_color(*GREY)
-        self.cell(0, 5, typographie(self.footer_text), align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 5, f"Page {self.page_no()} / {{nb}}", align="R")
+        number_w = self.get_string_width(f"Page {self.page_no()} / 9999") + 2
+        self.set_xy(self.w - self.r_margin - number_w, -13)
+        self.cell(number_w, 3.4, f"Page {self.page_no()} / {{nb}}", align="R")
+        self.set_xy(self.l_margin, -13)
+        self.multi_cell(self.epw - number_w - 8, 3.4, typographie(self.footer_text), align="L")
         self.set_text_color(0, 0, 0)
+
+    def note_cell(
+        self,
+        table: str,
+        part: str,
+        text: str,
+        lines: tuple[str, ...],
+        width: float,
+        size: float,
+        style: str,
+    ) -> None:
+        if self.record is not None:
+            self.record.cells.append(DrawnCell(table, part, text, lines, width, size, style))
+
+    def start_section(self, synthetic: bool, new_page: bool = False) -> None:
+        """A new section: on the current page when it has room and the same demo band, else
+        (or when `new_page`) on a new page; the current one then ends a section and may be
+        short."""
+        room = self.h - self.b_margin - self.get_y()
+        if not new_page and self.page and synthetic == self.demo_band and room >= SECTION_MIN_SPACE:
+            self.ln(6)
+            return
+        if self.page and self.record is not None:
+            self.record.section_ends.add(self.page)
+        self.demo_band = synthetic
+        self.add_page()
+
+    def finish(self) -> bytes:
+        if self.record is not None:
+            self.record.section_ends.add(self.page)
+            self.record.pages = self.page
+        return bytes(self.output())
 
     # ------------------------------------------------------------------ blocks
     def text(
@@ -255,73 +320,249 @@ def _legend_line(pdf: _Doc, chart: ChartSpec) -> None:
     pdf.set_xy(pdf.l_margin, y + 5)
 
 
-def _col_widths(pdf: _Doc, frame: pd.DataFrame, texts: list[list[str]]) -> list[float]:
-    """Column widths (mm) from the printed widths: at least the longest header word (bold), at
-    most 60 mm of content; shrunk or stretched proportionally to the usable width."""
-    pdf.set_font(FONT, "B", 7)
-    head = [
-        max((pdf.get_string_width(w) for w in str(c).split()), default=4.0) + 2.0
-        for c in frame.columns
-    ]
-    pdf.set_font(FONT, "", 7.5)
-    wanted = []
-    for j, h in enumerate(head):
-        content = max((pdf.get_string_width(r[j]) for r in texts), default=0.0) + 2.0
-        wanted.append(max(h, min(content, 60.0), 8.0))
-    total = sum(wanted)
-    return [w / total * pdf.epw for w in wanted]
+# ------------------------------------------------------------------ tables
+TABLE_FONT = 7.5  # body size (pt); headers are bold, the same size
+TABLE_FONTS = (7.5, 7.0, 6.5)  # tried in turn until the table fits the width
+CELL_PAD = 1.6  # mm of horizontal padding inside a cell (both sides together)
+LINE_H = 3.4  # mm per line of a cell
+ROW_PAD = 1.0  # mm added to a row's height
+MAX_COL = 70.0  # mm: a column's natural width is capped (longer text wraps)
+MIN_COL = 7.0  # mm
 
 
-def _fit(pdf: _Doc, text: str, width: float) -> str:
-    if pdf.get_string_width(text) <= width:
-        return text
-    while text and pdf.get_string_width(text + "…") > width:
-        text = text[:-1]
-    return text + "…"
+@dataclass(frozen=True)
+class TableLayout:
+    """How a table is drawn: font size, column widths (mm), every header and cell split into
+    lines at word boundaries, and the legend of the headers abbreviated to « (1) », « (2) »."""
+
+    size: float
+    widths: tuple[float, ...]
+    headers: tuple[str, ...]  # as printed (a number « (1) » when abbreviated)
+    header_lines: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[tuple[str, ...], ...], ...]  # row -> column -> lines
+    numeric: tuple[bool, ...]
+    legend: tuple[str, ...] = ()
+
+    @property
+    def header_height(self) -> float:
+        return max((len(h) for h in self.header_lines), default=1) * LINE_H + ROW_PAD + 0.4
+
+    def row_height(self, i: int) -> float:
+        return max((len(c) for c in self.rows[i]), default=1) * LINE_H + ROW_PAD
+
+
+_HYPHEN = re.compile(r"(?<=-)(?=.)")
+
+
+def _words(text: str) -> list[str]:
+    """Words split at ordinary spaces only (no-break spaces hold numbers and « : » together)."""
+    return [w for w in text.split(" ") if w]
+
+
+def wrap(pdf: FPDF, text: str, width: float) -> tuple[str, ...]:
+    """`text` in lines no wider than `width` (mm, current font), broken at spaces; a word
+    wider than the column (text cells only: the layout makes headers and numbers fit) is
+    broken after a hyphen (« Chambost- / Longessaigne »), else between characters, never
+    dropped. Explicit line breaks are kept."""
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in _words(paragraph):
+            candidate = f"{line} {word}" if line else word
+            if pdf.get_string_width(candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                out.append(line)
+            line = ""
+            for piece in _HYPHEN.split(word):
+                if pdf.get_string_width(line + piece) <= width:
+                    line += piece
+                    continue
+                if line:
+                    out.append(line)
+                line = piece
+                while pdf.get_string_width(line) > width and len(line) > 1:
+                    cut = len(line) - 1
+                    while cut > 1 and pdf.get_string_width(line[:cut]) > width:
+                        cut -= 1
+                    out.append(line[:cut])
+                    line = line[cut:]
+        out.append(line)
+    return tuple(out) or ("",)
+
+
+def _longest_word(pdf: FPDF, text: str) -> float:
+    return max((pdf.get_string_width(w) for w in _words(text)), default=0.0)
+
+
+def _measure(
+    pdf: FPDF,
+    size: float,
+    headers: list[str],
+    rows: list[list[str]],
+    numeric: list[bool],
+    word_cap: float,
+) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
+    """Per column at font `size` (mm): the narrowest width (its longest header word, its widest
+    number, its longest word of text up to `word_cap`), the width that holds every cell on one
+    line, the width that also holds the header on one line, the narrowest width its header
+    alone needs and the narrowest its cells alone need."""
+    pdf.set_font(FONT, "B", size)
+    head_min = [_longest_word(pdf, h) + CELL_PAD for h in headers]
+    head_full = [pdf.get_string_width(h) + CELL_PAD for h in headers]
+    pdf.set_font(FONT, "", size)
+    mins, cells, fulls, body = [], [], [], []
+    for j, is_num in enumerate(numeric):
+        texts = [r[j] for r in rows]
+        full = max((pdf.get_string_width(c) for c in texts), default=0.0) + CELL_PAD
+        word = max((_longest_word(pdf, c) for c in texts), default=0.0) + CELL_PAD
+        body.append(max(full if is_num else min(word, word_cap), MIN_COL))
+        mins.append(max(head_min[j], body[-1]))
+        cells.append(max(mins[-1], min(full, MAX_COL)))
+        fulls.append(max(cells[-1], min(head_full[j], MAX_COL)))
+    return mins, cells, fulls, head_min, body
+
+
+def _grow(widths: list[float], targets: list[float], spare: float) -> float:
+    """Widen columns towards their targets, in proportion to what each lacks; returns the
+    space left."""
+    lack = [max(t - w, 0.0) for w, t in zip(widths, targets, strict=True)]
+    total = sum(lack)
+    if total <= 0 or spare <= 0:
+        return spare
+    share = min(spare / total, 1.0)
+    for j, gap in enumerate(lack):
+        widths[j] += gap * share
+    return spare - total * share
+
+
+def _distribute(
+    mins: list[float], cells: list[float], fulls: list[float], numeric: list[bool], width: float
+) -> list[float]:
+    """Column widths filling `width`: every column gets its narrowest width, then the space is
+    shared so that cells hold on one line, then headers; what is left goes to the text
+    columns."""
+    widths = list(mins)
+    spare = _grow(widths, cells, width - sum(mins))
+    spare = _grow(widths, fulls, spare)
+    takers = [j for j, n in enumerate(numeric) if not n] or list(range(len(widths)))
+    base = sum(widths[j] for j in takers) or 1.0
+    for j in takers:
+        widths[j] += spare * widths[j] / base
+    return widths
+
+
+def layout_table(
+    pdf: FPDF, headers: list[str], rows: list[list[str]], numeric: list[bool], width: float
+) -> TableLayout:
+    """The layout of a table in `width` mm: the largest of TABLE_FONTS at which every number
+    and every header word fits its column; headers whose words still cannot fit become « (1) »,
+    « (2) »… with a legend under the table. Long text wraps at word boundaries."""
+    shown = list(headers)
+    legend: list[str] = []
+    # 1. smaller type, then long words of text (names) allowed to break after a hyphen
+    for cap, size in ((c, s) for c in (45.0, 24.0) for s in TABLE_FONTS):
+        mins, cells, fulls, head, body = _measure(pdf, size, shown, rows, numeric, cap)
+        if sum(mins) <= width:
+            break
+    # 2. headers abbreviated, the one that costs the most width beyond its cells first
+    while sum(mins) > width:
+        excess = [h - c for h, c in zip(head, body, strict=True)]
+        j = max(range(len(shown)), key=excess.__getitem__)
+        if excess[j] <= 0.5:
+            break  # nothing left to abbreviate: text columns share what is left
+        legend.append(f"({len(legend) + 1}) {shown[j]}")
+        shown[j] = f"({len(legend)})"
+        mins, cells, fulls, head, body = _measure(pdf, size, shown, rows, numeric, cap)
+    widths = _distribute(mins, cells, fulls, numeric, width)
+    pdf.set_font(FONT, "B", size)
+    header_lines = tuple(wrap(pdf, h, w - CELL_PAD) for h, w in zip(shown, widths, strict=True))
+    pdf.set_font(FONT, "", size)
+    body = tuple(
+        tuple(wrap(pdf, c, w - CELL_PAD) for c, w in zip(r, widths, strict=True)) for r in rows
+    )
+    return TableLayout(
+        size, tuple(widths), tuple(shown), header_lines, body, tuple(numeric), tuple(legend)
+    )
+
+
+def _draw_header(pdf: _Doc, lay: TableLayout, title: str) -> None:
+    pdf.set_font(FONT, "B", lay.size)
+    pdf.set_fill_color(*BLUE)
+    pdf.set_text_color(255, 255, 255)
+    y, x, h = pdf.get_y(), pdf.l_margin, lay.header_height
+    for j, (w, lines) in enumerate(zip(lay.widths, lay.header_lines, strict=True)):
+        pdf.rect(x, y, w, h, style="F")
+        _draw_lines(pdf, x, y + 0.6, w, lines, "R" if lay.numeric[j] else "L")
+        pdf.note_cell(title, "header", lay.headers[j], lines, w, lay.size, "B")
+        x += w
+    pdf.set_xy(pdf.l_margin, y + h)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(FONT, "", lay.size)
+
+
+def _draw_lines(
+    pdf: _Doc, x: float, y: float, w: float, lines: tuple[str, ...], align: str
+) -> None:
+    for k, line in enumerate(lines):
+        pdf.set_xy(x + CELL_PAD / 2, y + k * LINE_H)
+        pdf.cell(w - CELL_PAD, LINE_H, line, align=align)
+
+
+def _draw_row(pdf: _Doc, lay: TableLayout, i: int, texts: list[str], title: str) -> None:
+    y, x, h = pdf.get_y(), pdf.l_margin, lay.row_height(i)
+    if i % 2 == 1:
+        pdf.set_fill_color(244, 246, 250)
+        pdf.rect(x, y, sum(lay.widths), h, style="F")
+    for j, (w, lines) in enumerate(zip(lay.widths, lay.rows[i], strict=True)):
+        _draw_lines(pdf, x, y + ROW_PAD / 2, w, lines, "R" if lay.numeric[j] else "L")
+        pdf.note_cell(title, "cell", texts[j], lines, w, lay.size, "")
+        x += w
+    pdf.set_xy(pdf.l_margin, y + h)
+
+
+def _rows_fitting(lay: TableLayout, start: int, space: float) -> int:
+    """How many rows from `start` fit in `space` mm."""
+    k, used = 0, 0.0
+    while start + k < len(lay.rows) and used + lay.row_height(start + k) <= space:
+        used += lay.row_height(start + k)
+        k += 1
+    return k
 
 
 def _table_block(pdf: _Doc, table: Table) -> None:
+    """A table: its title, kept with its header and first rows; the header repeated on every
+    page it runs onto (title « (suite) »); never a single row left alone on a page."""
     frame = table.frame
     shown = frame.head(MAX_TABLE_ROWS)
     texts = _frame_texts(shown)
-    widths = _col_widths(pdf, shown, texts)
     numeric = [pd.api.types.is_numeric_dtype(shown[c]) for c in shown.columns]
-    pdf.ensure_space(25)
+    heads = [typographie(str(c)) for c in shown.columns]
+    lay = layout_table(pdf, heads, texts, numeric, pdf.epw)
+    n = len(texts)
+    title = typographie(table.title)
+    first = sum(lay.row_height(i) for i in range(min(n, 3)))
+    pdf.ensure_space(6 + lay.header_height + first + (10 if n <= 3 else 0))
     pdf.text(table.title, size=10, style="B")
-    row_h = 4.4
-
-    def header() -> None:
-        pdf.set_font(FONT, "B", 7)
-        pdf.set_fill_color(*BLUE)
-        pdf.set_text_color(255, 255, 255)
-        heads = [typographie(str(c)) for c in shown.columns]
-        lines = max(
-            len(pdf.multi_cell(w - 1, 3.4, h, dry_run=True, output="LINES"))
-            for w, h in zip(widths, heads, strict=True)
-        )
-        y = pdf.get_y()
-        x = pdf.l_margin
-        for w, h in zip(widths, heads, strict=True):
-            pdf.rect(x, y, w, lines * 3.4 + 1.2, style="F")
-            pdf.set_xy(x + 0.5, y + 0.6)
-            pdf.multi_cell(w - 1, 3.4, h, align="L")
-            x += w
-        pdf.set_xy(pdf.l_margin, y + lines * 3.4 + 1.2)
-        pdf.set_text_color(0, 0, 0)
-        pdf.set_font(FONT, "", 7.5)
-
-    header()
-    for i, row in enumerate(texts):
-        if pdf.get_y() + row_h > pdf.h - pdf.b_margin:
+    _draw_header(pdf, lay, title)
+    i = 0
+    while i < n:
+        space = pdf.h - pdf.b_margin - pdf.get_y()
+        k = _rows_fitting(lay, i, space)
+        if i + k < n and n - (i + k) < 2 and k > 2:
+            k -= 1  # keep two rows together on the next page
+        k = max(k, 1)  # a fresh page (or a row taller than a page)
+        for r in range(i, i + k):
+            _draw_row(pdf, lay, r, texts[r], title)
+        i += k
+        if i < n:
             pdf.add_page()
-            header()
-        fill = i % 2 == 1
-        if fill:
-            pdf.set_fill_color(244, 246, 250)
-        for j, (w, txt) in enumerate(zip(widths, row, strict=True)):
-            pdf.cell(w, row_h, _fit(pdf, txt, w - 1), fill=fill, align="R" if numeric[j] else "L")
-        pdf.ln(row_h)
+            pdf.text(f"{table.title} (suite)", size=8.5, style="B")
+            _draw_header(pdf, lay, title)
     pdf.ln(1)
+    if lay.legend:
+        pdf.text(" ; ".join(lay.legend), size=7, h=3.6)
     if len(frame) > MAX_TABLE_ROWS:
         pdf.text(
             f"{MAX_TABLE_ROWS} premières lignes sur {fmt_number(len(frame))} ; le tableau complet est dans "
@@ -345,8 +586,7 @@ def _missing_block(pdf: _Doc, section: Section) -> None:
 
 
 def _cover(pdf: _Doc, p: Prediag) -> None:
-    pdf.demo_band = p.synthetic
-    pdf.add_page()
+    pdf.start_section(p.synthetic, new_page=True)
     pdf.set_y(60)
     pdf.text("Pré-diagnostic CTG", size=28, style="B", colour=BLUE, h=13)
     pdf.ln(2)
@@ -396,8 +636,7 @@ def _cover(pdf: _Doc, p: Prediag) -> None:
 
 
 def _summary(pdf: _Doc, p: Prediag) -> None:
-    pdf.demo_band = p.synthetic
-    pdf.add_page()
+    pdf.start_section(p.synthetic, new_page=True)
     pdf.heading("Synthèse")
     figs = [f for s in p.sections for f in s.figures[:2]][:8]
     if figs:
@@ -420,17 +659,21 @@ def _summary(pdf: _Doc, p: Prediag) -> None:
         pdf.text(f"• {s.title}" + (f" ({status})" if status else ""), size=9, h=4.6)
 
 
-def render_pdf(p: Prediag, chart_renderer: Callable[[ChartSpec], bytes] = charts.render) -> bytes:
-    """The pre-diagnostic as PDF bytes."""
+def render_pdf(
+    p: Prediag,
+    chart_renderer: Callable[[ChartSpec], bytes] = charts.render,
+    record: Record | None = None,
+) -> bytes:
+    """The pre-diagnostic as PDF bytes (`record`: filled with what was drawn, for tests)."""
     footer = f"Pré-diagnostic CTG — {p.subject.title} — édité le {date_fr(p.generated)}"
-    pdf = _Doc(footer)
+    pdf = _Doc(footer, record)
     pdf.set_title(typographie(f"Pré-diagnostic CTG — {p.subject.title}"))
     pdf.set_author("Caf — application de diagnostics territoriaux")
     pdf.set_creation_date(pd.Timestamp(p.generated).to_pydatetime())
     _cover(pdf, p)
     _summary(pdf, p)
     _sections_and_sources(pdf, p.sections, p.sources, chart_renderer)
-    return bytes(pdf.output())
+    return pdf.finish()
 
 
 def _sections_and_sources(
@@ -439,10 +682,10 @@ def _sections_and_sources(
     sources: tuple[str, ...],
     chart_renderer: Callable[[ChartSpec], bytes],
 ) -> None:
-    """One page (or more) per section, then the page of sources."""
+    """The sections, one after the other (a section starts a new page when the page is nearly
+    full or when its demo band differs), then the sources."""
     for i, s in enumerate(sections, start=1):
-        pdf.demo_band = s.synthetic
-        pdf.add_page()
+        pdf.start_section(s.synthetic)
         pdf.heading(f"{i}. {s.title}")
         _figures_block(pdf, s)
         for sentence in s.sentences:
@@ -454,8 +697,7 @@ def _sections_and_sources(
         for t in s.tables:
             _table_block(pdf, t)
         _missing_block(pdf, s)
-    pdf.demo_band = False
-    pdf.add_page()
+    pdf.start_section(False)
     pdf.heading("Sources")
     for src in sources:
         pdf.text(f"• {src}", size=9, h=4.6)
@@ -469,17 +711,17 @@ def render_report(
     sections: tuple[Section, ...],
     sources: tuple[str, ...],
     chart_renderer: Callable[[ChartSpec], bytes] = charts.render,
+    record: Record | None = None,
 ) -> bytes:
-    """Another report in the pre-diagnostic's style (fonts, blocks, demo bands, footer): a
-    cover (title, subject, date, intro), then the sections and the sources (e.g. a CTG bilan,
-    reports/bilan.py)."""
+    """Another report in the pre-diagnostic's style (fonts, blocks, tables, page breaks, demo
+    bands, footer): a cover (title, subject, date, intro), then the sections and the sources
+    (e.g. a CTG bilan, reports/bilan.py). `record`: filled with what was drawn, for tests."""
     synthetic = any(s.synthetic for s in sections)
-    pdf = _Doc(f"{title} — {subject} — édité le {date_fr(generated)}")
+    pdf = _Doc(f"{title} — {subject} — édité le {date_fr(generated)}", record)
     pdf.set_title(typographie(f"{title} — {subject}"))
     pdf.set_author("Caf — application de diagnostics territoriaux")
     pdf.set_creation_date(pd.Timestamp(generated).to_pydatetime())
-    pdf.demo_band = synthetic
-    pdf.add_page()
+    pdf.start_section(synthetic, new_page=True)
     pdf.set_y(60)
     pdf.text(title, size=28, style="B", colour=BLUE, h=13)
     pdf.ln(2)
@@ -499,4 +741,4 @@ def render_report(
             colour=ORANGE,
         )
     _sections_and_sources(pdf, sections, sources, chart_renderer)
-    return bytes(pdf.output())
+    return pdf.finish()

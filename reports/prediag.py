@@ -173,12 +173,18 @@ class Subject:
     notes: tuple[str, ...] = ()  # French, e.g. unknown signatory codes
 
     @property
+    def ctg_name(self) -> str:
+        """A CTG's name without a leading « CTG » (« CTG – Arbent » -> « Arbent »), so that
+        sentences and titles never say « la CTG « CTG – Arbent » »."""
+        return ctg_short_name(self.name)
+
+    @property
     def complement(self) -> str:
         """« de Lyon », « de la CC X », « de la CTG X », « de la sélection »."""
         if self.kind in ("commune", "epci"):
             return nv.territory_complement(self.kind, self.name)
         if self.kind == "ctg":
-            return f"du territoire de la CTG « {self.name} »"
+            return f"du territoire de la CTG « {self.ctg_name} »"
         return "de la sélection de communes"
 
     @property
@@ -189,14 +195,32 @@ class Subject:
         if self.kind == "epci":
             return self.complement.removeprefix("de ").removeprefix("d'")
         if self.kind == "ctg":
-            return f"le territoire de la CTG « {self.name} »"
+            return f"le territoire de la CTG « {self.ctg_name} »"
         return "la sélection de communes"
+
+    @property
+    def noun(self) -> nv.Noun:
+        """The subject as a sentence subject with its gender and number, for agreement:
+        « La commune de Lyon » (f.), « La CC X » (f.), « L'EPCI X » (m.), « Le territoire de la
+        CTG X » (m.), « La sélection de communes » (f.)."""
+        if self.kind == "commune":
+            return nv.Noun(f"commune {nv.de(self.name)}", feminine=True)
+        if self.kind == "epci":
+            phrase = self.nominative  # « la CC X » or « l'EPCI X »
+            if phrase.startswith("la "):
+                return nv.Noun(phrase[3:], feminine=True)
+            return nv.Noun(phrase.removeprefix("l'"))
+        if self.kind == "ctg":
+            return nv.Noun(f"territoire de la CTG « {self.ctg_name} »")
+        return nv.Noun("sélection de communes", feminine=True)
 
     @property
     def title(self) -> str:
         kind = {"commune": "Commune", "epci": "EPCI", "ctg": "CTG", "selection": "Sélection"}[
             self.kind
         ]
+        if self.kind == "ctg":
+            return ctg_title(self.name)
         return f"{kind} : {self.name}"
 
     @property
@@ -266,6 +290,18 @@ SECTION_TITLES = {
 # ----------------------------------------------------------------------------- subjects
 
 _SPLIT = re.compile(r"[|,;\s]+")
+_CTG_PREFIX = re.compile(r"^\s*CTG\b\s*[-–—:]?\s*", re.IGNORECASE)
+
+
+def ctg_short_name(name: str) -> str:
+    """A CTG's name without a leading « CTG » (« CTG – Arbent » -> « Arbent »), to write after
+    « la CTG »."""
+    return _CTG_PREFIX.sub("", name, count=1).strip() or name
+
+
+def ctg_title(name: str) -> str:
+    """« CTG – Arbent » as it is, « Arbent » -> « CTG : Arbent »: never « CTG : CTG – … »."""
+    return name if ctg_short_name(name) != name else f"CTG : {name}"
 
 
 def subject_from_territory(geo: Geography, territory: Territory) -> Subject:
@@ -585,7 +621,8 @@ def _density_sentence(subject: Subject, density: pd.DataFrame, n_communes: int) 
     if n_communes == 1:
         return Sentence(
             S_DENSITE,
-            f"{nv.capitalise(subject.nominative)} est classée « {density['libelle'].iloc[0]} » "
+            f"{subject.noun.article}{subject.noun.text} est {subject.noun.agree('classé')} "
+            f"« {density['libelle'].iloc[0]} » "
             "dans la grille communale de densité de l'INSEE.",
         )
     rural = float(density.loc[density["dens7"].isin([5, 6, 7]), "part_population"].sum())
@@ -895,13 +932,13 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
             part.sentences.append(
                 Sentence(
                     S_CTG_LISTE,
-                    f"Liste du décret pour la CTG « {c.nom} » : {prog.done} sur {prog.total} "
+                    f"Liste du décret pour la CTG « {ctg_short_name(c.nom)} » : {prog.done} sur {prog.total} "
                     "éléments traités.",
                 )
             )
             if c.prolongee:
                 part.sentences.append(
-                    f"La CTG « {c.nom} » est prolongée par avenant jusqu'au "
+                    f"La CTG « {ctg_short_name(c.nom)} » est prolongée par avenant jusqu'au "
                     f"{c.date_fin:%d/%m/%Y} (fin initiale : {c.date_fin_initiale:%d/%m/%Y})."
                 )
     return part
@@ -1348,7 +1385,7 @@ def _trajectory(
         }
     )
     synthetic = _is_synthetic(figure.get("nature"))
-    src = "Calcul de cette application (diagnostics.trajectory) à partir des chiffres Cnaf"
+    src = "Calcul de l'application (trajectoire vers le taux national) à partir des chiffres Cnaf"
     base = results[1] if len(results) > 1 else results[0]
     part.tables.append(
         Table(

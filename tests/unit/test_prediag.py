@@ -533,7 +533,7 @@ def test_ao_ctg_and_checklist(ccvg):
     assert ctg.frame["CTG"].tolist() == ["CTG Vallée du Garon"]
     assert ctg.frame["Liste du décret (éléments traités)"].tolist() == ["3/11"]
     assert (
-        "Liste du décret pour la CTG « CTG Vallée du Garon » : 3 sur 11 éléments traités."
+        "Liste du décret pour la CTG « Vallée du Garon » : 3 sur 11 éléments traités."
         in ident.sentences
     )
     comp = next(t for t in ident.tables if t.id == "competences_ao")

@@ -38,6 +38,10 @@ ORANGE = (224, 123, 57)
 GREY = (90, 90, 90)
 
 
+# « 10 000 » typed with a plain space (never « 2023 250 »): held by a narrow no-break space
+_DIGIT_GROUP = re.compile(r"(?<![\d,.])\d{1,3}(?: \d{3})+(?!\d)")
+
+
 @lru_cache(maxsize=1)
 def _glyphs() -> frozenset[int]:
     from fontTools.ttLib import TTFont
@@ -48,7 +52,9 @@ def _glyphs() -> frozenset[int]:
 def typographie(text: str) -> str:
     """French typography, and any character the shipped font lacks (the fonts are subset to
     Latin scripts; names from user files may hold others) replaced by « ? »."""
-    text = narrative.typographie(str(text))
+    text = _DIGIT_GROUP.sub(
+        lambda m: m.group(0).replace(" ", "\u202f"), narrative.typographie(str(text))
+    )
     glyphs = _glyphs()
     if all(ord(ch) in glyphs or ch == "\n" for ch in text):
         return text
@@ -111,6 +117,8 @@ class Record:
     cells: list[DrawnCell] = field(default_factory=list)
     section_ends: set[int] = field(default_factory=set)
     pages: int = 0
+    # per section (cover and summary included): [synthetic, first page, last page]
+    sections: list[list] = field(default_factory=list)
 
 
 SECTION_MIN_SPACE = 70.0  # mm: a section starts on the current page when this much is left
@@ -121,7 +129,8 @@ class _Doc(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_text = footer_text
         self.record = record
-        self.demo_band = False
+        self.demo_band = False  # the band is drawn on every new page while True
+        self.band_pages: set[int] = set()
         self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans-Latin.ttf"))
         self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold-Latin.ttf"))
         self.add_font(FONT, "I", str(FONT_DIR / "DejaVuSans-Oblique-Latin.ttf"))
@@ -130,23 +139,34 @@ class _Doc(FPDF):
         self.alias_nb_pages()
 
     def header(self) -> None:
+        if self.record is not None and self.record.sections:
+            self.record.sections[-1][2] = self.page
         if self.demo_band:
-            self.set_fill_color(*ORANGE)
-            self.set_text_color(255, 255, 255)
-            self.set_font(FONT, "B", 8)
-            self.set_xy(0, 0)
-            self.cell(
-                self.w,
-                7,
-                typographie(
-                    f"{DEMO_LABEL.upper()} — certains chiffres de ces pages sont "
-                    "fictifs (jeu synthétique)"
-                ),
-                align="C",
-                fill=True,
-            )
-            self.set_text_color(0, 0, 0)
-            self.set_y(self.t_margin)
+            self.band()
+
+    def band(self) -> None:
+        """The orange « données de démonstration » band at the top of the current page (once
+        per page; drawn afterwards when a synthetic section starts in the middle of a page)."""
+        if self.page in self.band_pages:
+            return
+        self.band_pages.add(self.page)
+        x, y = self.get_x(), self.get_y()
+        self.set_fill_color(*ORANGE)
+        self.set_text_color(255, 255, 255)
+        self.set_font(FONT, "B", 8)
+        self.set_xy(0, 0)
+        self.cell(
+            self.w,
+            7,
+            typographie(
+                f"{DEMO_LABEL.upper()} — certains chiffres de ces pages sont "
+                "fictifs (jeu synthétique)"
+            ),
+            align="C",
+            fill=True,
+        )
+        self.set_text_color(0, 0, 0)
+        self.set_xy(x, y)
 
     def footer(self) -> None:
         """The document's title and date on the left (wrapped if long), the page number on the
@@ -174,17 +194,24 @@ class _Doc(FPDF):
             self.record.cells.append(DrawnCell(table, part, text, lines, width, size, style))
 
     def start_section(self, synthetic: bool, new_page: bool = False) -> None:
-        """A new section: on the current page when it has room and the same demo band, else
-        (or when `new_page`) on a new page; the current one then ends a section and may be
-        short."""
+        """A new section: on the current page when it has room, else (or when `new_page`) on
+        a new page; the current one then ends a section and may be short. The demo band is on
+        every page that holds part of a synthetic section."""
         room = self.h - self.b_margin - self.get_y()
-        if not new_page and self.page and synthetic == self.demo_band and room >= SECTION_MIN_SPACE:
+        if not new_page and self.page and room >= SECTION_MIN_SPACE:
             self.ln(6)
-            return
-        if self.page and self.record is not None:
-            self.record.section_ends.add(self.page)
+            if self.record is not None:
+                self.record.sections.append([synthetic, self.page, self.page])
+        else:
+            if self.record is not None:
+                if self.page:
+                    self.record.section_ends.add(self.page)
+                self.record.sections.append([synthetic, self.page + 1, self.page + 1])
+            self.demo_band = synthetic
+            self.add_page()
         self.demo_band = synthetic
-        self.add_page()
+        if synthetic:
+            self.band()
 
     def finish(self) -> bytes:
         if self.record is not None:

@@ -75,11 +75,20 @@ def test_figures_and_sentences_match_the_page(rendered):
 
 
 def test_demo_band_only_on_pages_of_synthetic_sections(rendered):
+    """The band is on a page iff part of a synthetic section is on it (sections flow one
+    after the other: a real section may share a page with the end of a synthetic one)."""
     p, _data, pages = rendered
     assert DEMO_LABEL.upper() in pages[0]  # cover: the document holds synthetic data
+    record = pdf.Record()
+    pdf.render_pdf(p, record=record)
+    assert len(record.sections) == len(p.sections) + 3  # cover, summary, sections, sources
     for i, s in enumerate(p.sections, start=1):
-        head = next(text for text in pages if _squash(f"{i}. {s.title}") in _squash(text))
-        assert (DEMO_LABEL.upper() in head) is s.synthetic, s.title
+        head = next(n for n, t in enumerate(pages, 1) if _squash(f"{i}. {s.title}") in _squash(t))
+        assert record.sections[i + 1][1] == head, s.title
+    for number, text in enumerate(pages, start=1):
+        expected = any(syn and first <= number <= last for syn, first, last in record.sections)
+        assert (DEMO_LABEL.upper() in text) is expected, number
+    assert any(not syn for syn, _f, _l in record.sections[2:-1])
 
 
 def test_french_typography_in_text(rendered):
@@ -98,6 +107,8 @@ def test_french_typography_in_text(rendered):
     ("text", "expected"),
     [
         ("Crèche Ωmega", "Crèche ?mega"),
+        ("3 500 à 10 000", "3\u202f500 à 10\u202f000"),  # never broken inside a number
+        ("en 2023 250 places", "en 2023 250 places"),
         ("Œuvre « ici » : 12\u202f345 €", "Œuvre «\u00a0ici\u00a0»\u00a0: 12\u202f345 €"),
     ],
 )

@@ -75,7 +75,7 @@ def test_ctg_mode_lists_the_ctg_of_the_departement():
     box.select(box.options[-1]).run()
     assert_no_exception(at)
     name = box.options[-1].rsplit(" (", 1)[0]
-    assert at.subheader[0].value == f"CTG : {name}"
+    assert at.subheader[0].value == prediag.ctg_title(name)  # never « CTG : CTG – … »
     assert at.query_params["ctg"] == box.options[-1].rsplit("(", 1)[1].rstrip(")")
 
 

@@ -17,4 +17,5 @@ st.caption(
 )
 subject = ui_prediag.choose_subject(territory)
 if subject is not None:
-    ui_prediag.render_prediag(ui_prediag.prediag(subject))
+    previews = ui_prediag.choose_previews(subject)
+    ui_prediag.render_prediag(ui_prediag.prediag(subject, previews), previews)

@@ -1232,7 +1232,7 @@ class SavedZoning:
         target = doc.get("taux_cible")
         params = doc.get("parametres")
         return cls(
-            nom=name,
+            nom=str(doc.get("nom") or name),
             territoire=str(doc.get("territoire", "")),
             date=str(doc.get("date", "")),
             parametres=params if isinstance(params, Mapping) else {},

@@ -22,7 +22,7 @@ from catalogue.sources import DEMO_LABEL
 from datastore.kinds import Analysis, kinds_read_by
 from datastore.national import NATIONAL_KIND, with_national
 from datastore.store import Dataset, Workspace
-from diagnostics import ao, zones
+from diagnostics import publication
 from geodata import reference
 from geodata.territory import Geography
 from reports.pdf import render_pdf
@@ -38,7 +38,9 @@ from reports.tables import to_xlsx
 
 #: What a pre-diagnostic reads (the page, the batch PDFs and the workshop alike).
 KINDS = kinds_read_by(Analysis.PREDIAG)
-DOCUMENT_KINDS = (ao.CHECKLIST_DOCUMENT_KIND, zones.ZONING_DOCUMENT_KIND)
+#: The workspace documents an official output reads: the *published* zonings, trajectories
+#: and checklists (drafts never; diagnostics.publication).
+DOCUMENT_KINDS = tuple(publication.published_kind(k) for k in publication.PUBLISHABLE)
 
 
 def load_geography() -> Geography:
@@ -50,13 +52,15 @@ def workspace_inputs(
     geo: Geography,
     today: date | None = None,
     datasets: Mapping[str, Dataset] | None = None,
+    previews: tuple[publication.Preview, ...] = (),
 ) -> PrediagInputs:
-    """PrediagInputs from a workspace (datasets may be handed in already read, e.g. cached)."""
+    """PrediagInputs from a workspace (datasets may be handed in already read, e.g. cached).
+    Documents: the published versions only, except the drafts picked for a preview."""
     data = dict(datasets) if datasets is not None else {k: ws.read(k) for k in KINDS}
     if datasets is None and "caf_taux" in data:  # (the cached datasets of ui.cache have it)
         national = data.get(NATIONAL_KIND) or ws.read(NATIONAL_KIND)
         data["caf_taux"] = with_national(data["caf_taux"], national)
-    docs = {k: ws.documents(k) for k in DOCUMENT_KINDS}
+    docs = publication.official_documents({k: ws.documents(k) for k in DOCUMENT_KINDS}, previews)
     return PrediagInputs(geo, data, docs, today or date.today())
 
 

@@ -20,7 +20,7 @@ from datetime import date
 import pandas as pd
 
 from catalogue.sources import credit
-from diagnostics import ao, coverage, zones
+from diagnostics import ao, coverage, publication, zones
 from diagnostics import ctg_followup as fu
 from diagnostics import narrative as nv
 from diagnostics.formatting import fmt_number, fmt_signed
@@ -49,6 +49,8 @@ class Bilan:
     subject: Subject
     generated: date
     sections: tuple[Section, ...]
+    #: drafts picked for a preview (diagnostics.publication): the PDF is then watermarked
+    drafts: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -82,7 +84,9 @@ def build_bilan(
         _followup_section(rows, followup_sources),
         _territory_section(ctg, subject, inputs),
     )
-    return Bilan(ctg, kind, subject, inputs.today, sections)
+    return Bilan(
+        ctg, kind, subject, inputs.today, sections, publication.drafts_in(inputs.documents)
+    )
 
 
 # ------------------------------------------------------------------------------ sections
@@ -144,6 +148,11 @@ def _ctg_section(
     sentences.append(
         f"Volet petite enfance : {progress.label} éléments du décret 2025-253 présents"
         + (f" ; manquent : {ao.missing_items_text(progress)}." if progress.missing else ".")
+        + (
+            f" Liste de contrôle : {publication.version_line(publication.CHECKLIST, doc)}."
+            if isinstance(doc, Mapping)
+            else " Aucune liste de contrôle publiée pour cette CTG (un brouillon n'est pas repris)."
+        )
     )
     sentences.append(
         "Circulaire, section 2.3.2 : « "
@@ -426,14 +435,19 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> Table | None:
     docs = inputs.documents.get(zones.ZONING_DOCUMENT_KIND) or {}
     codes = set(subject.communes)
     rows = []
-    for zoning in zones.saved_zonings(docs):
+    for name, doc in docs.items():
+        zoning = zones.SavedZoning.from_document(name, doc)
+        if zoning is None:
+            continue
         for z in zoning.zones:
             inside = codes & set(z.communes)
             if inside:
                 rows.append(
                     {
                         "Zonage": zoning.nom,
-                        "Enregistré le": zoning.date[:10],
+                        "Version": publication.version_line(publication.ZONING, doc).split(", ", 1)[
+                            -1
+                        ],
                         "Zone prioritaire": z.nom,
                         "Communes de la CTG dans la zone": len(inside),
                     }
@@ -442,9 +456,9 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> Table | None:
         return None
     return Table(
         "bilan_zones",
-        "Zones prioritaires des zonages enregistrés (page « Zones sous-dotées »)",
+        "Zones prioritaires des zonages publiés (page « Zones sous-dotées »)",
         pd.DataFrame(rows),
-        "Zonage enregistré dans l'espace de travail (méthode de cette application) ; "
+        "Zonage publié dans l'espace de travail (méthode de cette application) ; "
         + credit("ign_admin_express_2025"),
     )
 
@@ -495,6 +509,7 @@ def render_pdf(
         b.sources,
         chart_renderer,
         record,
+        watermark=publication.WATERMARK if b.drafts else "",
     )
 
 

@@ -27,6 +27,7 @@ from PIL import Image
 from catalogue.sources import DEMO_LABEL
 from diagnostics import narrative
 from diagnostics.formatting import MONTHS, fmt_number
+from diagnostics.publication import WATERMARK
 from reports import charts
 from reports.prediag import ChartSpec, Prediag, Section, Table
 
@@ -131,6 +132,7 @@ class _Doc(FPDF):
         self.record = record
         self.demo_band = False  # the band is drawn on every new page while True
         self.band_pages: set[int] = set()
+        self.watermark = ""  # « BROUILLON – version non publiée » on every page of a preview
         self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans-Latin.ttf"))
         self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold-Latin.ttf"))
         self.add_font(FONT, "I", str(FONT_DIR / "DejaVuSans-Oblique-Latin.ttf"))
@@ -141,6 +143,8 @@ class _Doc(FPDF):
     def header(self) -> None:
         if self.record is not None and self.record.sections:
             self.record.sections[-1][2] = self.page
+        if self.watermark:
+            self._draw_watermark()
         if self.demo_band:
             self.band()
 
@@ -167,6 +171,19 @@ class _Doc(FPDF):
         )
         self.set_text_color(0, 0, 0)
         self.set_xy(x, y)
+
+    def _draw_watermark(self) -> None:
+        """A large light-red diagonal line across the page (drawn first, under the content)."""
+        self.set_font(FONT, "B", 30)
+        self.set_text_color(235, 150, 150)
+        text = typographie(self.watermark)
+        width = self.get_string_width(text)
+        cx, cy = self.w / 2, self.h / 2
+        with self.rotation(50, cx, cy):
+            self.set_xy(cx - width / 2, cy - 6)
+            self.cell(width, 12, text, align="C")
+        self.set_text_color(0, 0, 0)
+        self.set_xy(self.l_margin, self.t_margin)
 
     def footer(self) -> None:
         """The document's title and date on the left (wrapped if long), the page number on the
@@ -660,6 +677,15 @@ def _cover(pdf: _Doc, p: Prediag) -> None:
     for note in p.subject.notes:
         pdf.ln(4)
         pdf.text(note, size=9, style="I")
+    if p.drafts:
+        pdf.ln(6)
+        pdf.text(
+            f"{WATERMARK} : aperçu avec " + " ; ".join(p.drafts) + ". Ce document n'est pas "
+            "la version officielle ; seules les versions publiées sont reprises sans ce bandeau.",
+            size=10,
+            style="B",
+            colour=(180, 30, 30),
+        )
 
 
 def _summary(pdf: _Doc, p: Prediag) -> None:
@@ -694,6 +720,7 @@ def render_pdf(
     """The pre-diagnostic as PDF bytes (`record`: filled with what was drawn, for tests)."""
     footer = f"Pré-diagnostic CTG — {p.subject.title} — édité le {date_fr(p.generated)}"
     pdf = _Doc(footer, record)
+    pdf.watermark = WATERMARK if p.drafts else ""
     pdf.set_title(typographie(f"Pré-diagnostic CTG — {p.subject.title}"))
     pdf.set_author("Caf — application de diagnostics territoriaux")
     pdf.set_creation_date(pd.Timestamp(p.generated).to_pydatetime())
@@ -739,12 +766,14 @@ def render_report(
     sources: tuple[str, ...],
     chart_renderer: Callable[[ChartSpec], bytes] = charts.render,
     record: Record | None = None,
+    watermark: str = "",
 ) -> bytes:
     """Another report in the pre-diagnostic's style (fonts, blocks, tables, page breaks, demo
     bands, footer): a cover (title, subject, date, intro), then the sections and the sources
     (e.g. a CTG bilan, reports/bilan.py). `record`: filled with what was drawn, for tests."""
     synthetic = any(s.synthetic for s in sections)
     pdf = _Doc(f"{title} — {subject} — édité le {date_fr(generated)}", record)
+    pdf.watermark = watermark
     pdf.set_title(typographie(f"{title} — {subject}"))
     pdf.set_author("Caf — application de diagnostics territoriaux")
     pdf.set_creation_date(pd.Timestamp(generated).to_pydatetime())

@@ -28,7 +28,7 @@ from charts.spec import STATUS_COMPUTED, STATUS_PUBLISHED, ChartSpec
 from charts.trajectory import trajectory_spec as trajectory_chart
 from datastore.schemas import dataset_type
 from datastore.store import Dataset, DatasetMeta
-from diagnostics import ao, coverage, trajectory, zones
+from diagnostics import ao, coverage, publication, trajectory, zones
 from diagnostics import narrative as nv
 from diagnostics.formatting import fmt_number, fmt_percent
 from diagnostics.territory_profile import key_figures
@@ -256,6 +256,8 @@ class Prediag:
     comparisons: tuple[Territory, ...]
     generated: date
     sections: tuple[Section, ...]
+    #: drafts picked for a preview (diagnostics.publication): the PDF is then watermarked
+    drafts: tuple[str, ...] = ()
 
     @property
     def synthetic(self) -> bool:
@@ -907,6 +909,10 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
                     len(set(c.communes_couvertes) & set(codes)) for c in covering
                 ],
                 "Liste du décret (éléments traités)": [p.label for p in progress],
+                "Version de la liste": [
+                    _version_cell(docs.get(c.id_ctg)) if docs.get(c.id_ctg) else "non publiée"
+                    for c in covering
+                ],
             }
         )
         part.tables.append(
@@ -917,7 +923,8 @@ def _ao_part(subject: Subject, inputs: PrediagInputs) -> _Part:
                 src,
                 syn,
                 "Liste du décret 2025-253 : onze éléments du volet petite enfance, "
-                "cochés dans la page « Compétences AO et CTG ».",
+                "cochés puis publiés dans la page « Compétences AO et CTG » (une liste non "
+                "publiée compte 0 élément).",
             )
         )
         n = len(covering)
@@ -1251,6 +1258,14 @@ def _coverage(subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInp
     return part
 
 
+def _version_cell(doc: object) -> str:
+    """« publiée le 01/12/2026 » or « brouillon (aperçu) » for a document an output reads."""
+    if publication.is_draft(doc):
+        return "brouillon non publié (aperçu)"
+    at = doc.get(publication.PUBLISHED_AT) if isinstance(doc, Mapping) else None
+    return f"publiée le {publication.date_fr(at)}" if at else "—"
+
+
 def _zonings(subject: Subject, inputs: PrediagInputs) -> _Part:
     """Saved zonings (page « Zones sous-dotées ») whose priority zones touch the subject."""
     part = _Part()
@@ -1269,7 +1284,7 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> _Part:
             rows.append(
                 {
                     "Zonage": zoning.nom,
-                    "Enregistré le": zoning.date[:10],
+                    "Version": _version_cell(doc),
                     "Zone prioritaire": z.nom,
                     "Communes de la zone": len(z.communes),
                     "Dont sur le territoire": len(inside),
@@ -1282,8 +1297,9 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> _Part:
         part.missing.append(
             Sentence(
                 S_ZONES_ABSENT,
-                "Zones sous-dotées : aucun zonage enregistré ne touche ce territoire. Définissez et "
-                "enregistrez un zonage dans la page « Zones sous-dotées » pour le reprendre ici.",
+                "Zones sous-dotées : aucun zonage publié ne touche ce territoire. Définissez, "
+                "enregistrez puis publiez un zonage dans la page « Zones sous-dotées » pour le "
+                "reprendre ici (un brouillon n'est jamais repris dans un document officiel).",
             )
         )
         return part
@@ -1293,7 +1309,7 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> _Part:
         "cette application)"
     )
     part.tables.append(
-        Table("zones_prioritaires", "Zones prioritaires des zonages enregistrés", tbl, src)
+        Table("zones_prioritaires", "Zones prioritaires des zonages publiés", tbl, src)
     )
     n_zones = tbl["Zone prioritaire"].nunique()
     n_com = len(map_values)
@@ -1303,13 +1319,15 @@ def _zonings(subject: Subject, inputs: PrediagInputs) -> _Part:
             f"{nv.capitalise(nv.count_phrase(n_com, 'commune', feminine=True))} du territoire "
             f"{'appartient' if n_com < 2 else 'appartiennent'} à "
             f"{nv.count_phrase(n_zones, 'zone prioritaire', 'zones prioritaires', feminine=True)} "
-            "d'un zonage enregistré.",
+            "d'un zonage publié ("
+            + " ; ".join(dict.fromkeys(f"« {r['Zonage']} », version {r['Version']}" for r in rows))
+            + ").",
         )
     )
     part.charts.append(
         ChartSpec(
             "carte_zones",
-            "Zones prioritaires des zonages enregistrés",
+            "Zones prioritaires des zonages publiés",
             "carte",
             pd.DataFrame(
                 {
@@ -1837,7 +1855,7 @@ def build_prediag(subject: Subject, inputs: PrediagInputs) -> Prediag:
             ),
         ),
     )
-    return Prediag(subject, comps, inputs.today, sections)
+    return Prediag(subject, comps, inputs.today, sections, publication.drafts_in(inputs.documents))
 
 
 # ----------------------------------------------------------------------------- workshop view

@@ -18,6 +18,7 @@ from catalogue.sources import DEMO_LABEL, credit
 from datastore import importers
 from diagnostics import ao
 from diagnostics import ctg_followup as fu
+from diagnostics import publication as pub
 from diagnostics.formatting import fmt_number
 from geodata import layers
 from geodata.maps import TIER_COLORS, Overlay, classify_categories
@@ -28,6 +29,7 @@ from reports.prediag import PrediagInputs
 from reports.tables import to_csv_fr
 from ui import cache, maps, state
 from ui import prediag as ui_prediag
+from ui import publication as ui_pub
 from ui.components import credits, demo_band, download_table
 from ui.text import md
 
@@ -399,6 +401,7 @@ def render_ctgs(result: AoAnalysis) -> None:
         st.info("Aucune CTG de la liste importée ne couvre ce territoire.")
         return
     payloads = checklist_payloads()
+    published = cache.workspace().documents(pub.published_kind(pub.CHECKLIST))
     rows = result.ctg_rows.copy()
     progress = [ao.checklist_progress(payloads.get(i)) for i in rows["id_ctg"]]
     shown = pd.DataFrame(
@@ -416,6 +419,7 @@ def render_ctgs(result: AoAnalysis) -> None:
             "Chevauche": rows["chevauchements"].replace("", "—"),
             "Volet petite enfance (décret 2025-253)": [p.label for p in progress],
             "Avancement": [p.ratio for p in progress],
+            "Liste publiée": [_published_label(published.get(i)) for i in rows["id_ctg"]],
             "Remarques": rows["remarques"],
         }
     )
@@ -462,9 +466,25 @@ def render_ctgs(result: AoAnalysis) -> None:
         if item in ao.CHECKLIST_LINK_KINDS:
             _link_input(chosen, item, links.get(item, NO_LINK))
     st.caption(
-        "Les cases cochées sont enregistrées dans l'espace de travail et reprises dans le "
-        "statut des AO, le pré-diagnostic et le bilan. Source : Cnaf, circulaire CTG, section 2.2."
+        "Les cases cochées sont enregistrées dans l'espace de travail comme brouillon de la liste "
+        "de cette CTG et reprises dans le statut des AO de cette page ; le pré-diagnostic, le lot, "
+        "le bilan et la vue atelier ne reprennent que la version publiée. Source : Cnaf, "
+        "circulaire CTG, section 2.2."
     )
+    ui_pub.publish_controls(
+        pub.CHECKLIST,
+        chosen,
+        pub.checklist_territory(chosen),
+        payloads.get(chosen) or ao.checklist_payload([]),
+        key=f"ao_chk_{chosen}",
+    )
+
+
+def _published_label(doc: object) -> str:
+    """« 7/11, le 01/12/2026 » or « non publiée » for the CTG table."""
+    if not isinstance(doc, dict):
+        return "non publiée"
+    return f"{ao.checklist_progress(doc).label}, le {pub.date_fr(doc.get(pub.PUBLISHED_AT))}"
 
 
 def _link_input(id_ctg: str, item: str, current: str) -> None:

@@ -9,15 +9,17 @@ cached functions as plain tuples.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from catalogue.sources import DEMO_LABEL
+from diagnostics import publication as pub
 from geodata.territory import Level, Territory
 from reports import charts
-from reports.batch import KINDS, prediag_xlsx, workspace_inputs
+from reports.batch import DOCUMENT_KINDS, KINDS, prediag_xlsx, workspace_inputs
 from reports.pdf import render_pdf
 from reports.prediag import (
     ChartSpec,
@@ -32,6 +34,7 @@ from reports.prediag import (
     subject_from_territory,
 )
 from ui import cache
+from ui import publication as ui_pub
 from ui.components import chart, credits, demo_band
 from ui.text import md, url_query
 
@@ -55,33 +58,61 @@ def _subject_args(subject: Subject) -> tuple:
     return (subject.kind, subject.code, subject.name, subject.communes, subject.notes)
 
 
+#: Drafts picked for a preview, as a cache key: ((kind, version, territory), ...).
+PreviewKey = tuple[tuple[str, str, str], ...]
+
+
+def preview_key(previews: tuple[pub.Preview, ...]) -> PreviewKey:
+    return tuple((p.kind, p.version, p.territory) for p in previews)
+
+
+def _documents(base: PrediagInputs, previews: PreviewKey) -> Mapping[str, Mapping[str, object]]:
+    """The published documents, with the drafts of `previews` in place of the published
+    versions of their territories (read from the workspace, as they are now)."""
+    if not previews:
+        return base.documents
+    ws = cache.workspace()
+    picked = []
+    for kind, version, territory in previews:
+        doc = ws.document(kind, version)
+        if isinstance(doc, Mapping):
+            picked.append(pub.Preview(kind, version, territory, doc))
+    stored = {k: ws.documents(k) for k in DOCUMENT_KINDS}
+    return pub.official_documents(stored, picked)
+
+
 @st.cache_data(show_spinner="Calcul du pré-diagnostic…", max_entries=16)
-def _prediag(args: tuple, revision: int, today: date) -> Prediag:  # noqa: ARG001 - Streamlit cache key
+def _prediag(args: tuple, revision: int, today: date, previews: PreviewKey = ()) -> Prediag:  # noqa: ARG001 - Streamlit cache key
     base = inputs()
-    dated = PrediagInputs(base.geo, base.datasets, base.documents, today, base.memo)
+    dated = PrediagInputs(base.geo, base.datasets, _documents(base, previews), today, base.memo)
     return build_prediag(Subject(*args), dated)
 
 
-def prediag(subject: Subject) -> Prediag:
-    return _prediag(_subject_args(subject), cache.revision(), date.today())
+def prediag(subject: Subject, previews: PreviewKey = ()) -> Prediag:
+    return _prediag(_subject_args(subject), cache.revision(), date.today(), previews)
 
 
 @st.cache_data(show_spinner="Préparation du PDF…", max_entries=8)
-def _pdf(args: tuple, revision: int, today: date) -> bytes:
-    return render_pdf(_prediag(args, revision, today))
+def _pdf(args: tuple, revision: int, today: date, previews: PreviewKey = ()) -> bytes:
+    return render_pdf(_prediag(args, revision, today, previews))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _xlsx(args: tuple, revision: int, today: date) -> bytes:
-    return prediag_xlsx(_prediag(args, revision, today))
+def _xlsx(args: tuple, revision: int, today: date, previews: PreviewKey = ()) -> bytes:
+    return prediag_xlsx(_prediag(args, revision, today, previews))
 
 
-def pdf_bytes(subject: Subject) -> bytes:
-    return _pdf(_subject_args(subject), cache.revision(), date.today())
+def pdf_bytes(subject: Subject, previews: PreviewKey = ()) -> bytes:
+    return _pdf(_subject_args(subject), cache.revision(), date.today(), previews)
 
 
-def xlsx_bytes(subject: Subject) -> bytes:
-    return _xlsx(_subject_args(subject), cache.revision(), date.today())
+def xlsx_bytes(subject: Subject, previews: PreviewKey = ()) -> bytes:
+    return _xlsx(_subject_args(subject), cache.revision(), date.today(), previews)
+
+
+def choose_previews(subject: Subject) -> PreviewKey:
+    """Drafts the user picks for a watermarked preview (none: the official version)."""
+    return preview_key(ui_pub.draft_previews(subject.key, subject.communes, key="prediag_previews"))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -245,6 +276,14 @@ def choose_subject(territory: Territory) -> Subject | None:
 
 def render_header(p: Prediag) -> None:
     st.subheader(md(p.subject.title))
+    if p.drafts:
+        st.error(
+            f"**{pub.WATERMARK}** — aperçu avec "
+            + " ; ".join(md(d) for d in p.drafts)
+            + ". Le PDF porte cette mention sur chaque page ; videz le choix d'aperçu pour "
+            "revenir à la version officielle (versions publiées seulement).",
+            icon=":material/draft:",
+        )
     st.caption(
         f"{len(p.subject.communes)} commune(s) · comparaison avec : "
         + ", ".join(md(c.label) for c in p.comparisons)
@@ -261,16 +300,18 @@ def render_header(p: Prediag) -> None:
         )
 
 
-def render_downloads(subject: Subject) -> None:
+def render_downloads(subject: Subject, previews: PreviewKey = ()) -> None:
     """PDF and XLSX download buttons. The files are built when the buttons are drawn (cached per
     subject, data revision and day; about 1 s for a PDF the first time), not on click: a plain
     download link is what Caf networks and browsers handle best, and the page draws this row
     last (see render_prediag), so the sections are never kept waiting. No rerun on click."""
-    base = f"pre-diagnostic_{subject.kind}_{subject.code or 'selection'}"
+    base = f"pre-diagnostic_{subject.kind}_{subject.code or 'selection'}" + (
+        "_brouillon" if previews else ""
+    )
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "Télécharger le PDF",
-        pdf_bytes(subject),
+        pdf_bytes(subject, previews),
         file_name=f"{base}.pdf",
         mime="application/pdf",
         key="prediag_pdf",
@@ -281,7 +322,7 @@ def render_downloads(subject: Subject) -> None:
     )
     c2.download_button(
         "Tableaux (XLSX)",
-        xlsx_bytes(subject),
+        xlsx_bytes(subject, previews),
         file_name=f"{base}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="prediag_xlsx",
@@ -333,7 +374,7 @@ def render_section(subject: Subject, section: Section) -> None:
         )
 
 
-def render_prediag(p: Prediag) -> None:
+def render_prediag(p: Prediag, previews: PreviewKey = ()) -> None:
     render_header(p)
     downloads = st.container()  # filled last: the sections show while the PDF is built
     tabs = st.tabs([s.title for s in p.sections])
@@ -341,4 +382,4 @@ def render_prediag(p: Prediag) -> None:
         with tab:
             render_section(p.subject, section)
     with downloads:
-        render_downloads(p.subject)
+        render_downloads(p.subject, previews)

@@ -29,6 +29,7 @@ from charts.spec import ChartSpec
 from datastore.kinds import Analysis, kind_label, kinds_read_by
 from datastore.store import scope_family
 from diagnostics import access, trajectory, zones
+from diagnostics import publication as pub
 from diagnostics.ao import AoDataError
 from diagnostics.formatting import fmt_number, fmt_percent
 from diagnostics.narrative import capitalise
@@ -37,6 +38,7 @@ from geodata.maps import Overlay
 from geodata.territory import Level, Territory, make_territory
 from reports.tables import to_csv_fr, to_xlsx
 from ui import cache, maps, state
+from ui import publication as ui_pub
 from ui.components import chart, credits, demo_band
 from ui.text import md
 
@@ -649,13 +651,15 @@ def saved_section(
     saved = ws.documents(zones.ZONING_DOCUMENT_KIND)
     here = {d.nom: d for d in zones.saved_zonings(saved, territory.key)}
     if here:
+        published = ui_pub.published(pub.ZONING, territory.key)
         rows = [
             {
                 "Version": k,
-                "Date": v.date,
+                "Statut": pub.draft_status(k, saved.get(k) or {}, published).label,
+                "Enregistrée le": pub.date_fr(v.date),
                 "Communes": len(v.communes),
                 "Zones": len(v.zones),
-                "Taux cible": v.taux_cible,
+                "Taux cible": fmt_number(v.taux_cible, 1),
             }
             for k, v in here.items()
         ]
@@ -663,6 +667,9 @@ def saved_section(
         d1, d2 = st.columns([3, 1])
         picked = d1.selectbox("Version enregistrée", list(here), key="zones_saved_pick")
         doc = here[picked]
+        raw = saved.get(picked)
+        if isinstance(raw, dict):
+            ui_pub.publish_controls(pub.ZONING, picked, territory.key, raw, "zones_saved")
         members = doc.members()
         rules, combine = doc.rules()
         st.caption(

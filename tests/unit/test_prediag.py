@@ -7,10 +7,12 @@ the same diagnostics functions the pre-diagnostic uses, never typed in by hand.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pandas as pd
 import pytest
+from pypdf import PdfReader
 
 from catalogue.sources import DEMO_LABEL, Nature
 from datastore.schemas import dataset_type
@@ -20,6 +22,7 @@ from diagnostics import narrative as nv
 from diagnostics.formatting import fmt_number
 from geodata.territory import Geography, Level, make_territory
 from reports import batch, prediag
+from reports.pdf import render_pdf
 
 CCVG = "246900757"  # Vallée du Garon: 69027 Brignais, 69043, 69133, 69136, 69268
 CCVL = "246900724"  # Vallons du Lyonnais
@@ -331,6 +334,8 @@ def small_documents() -> dict:
                 "nom": "Zonage 2026",
                 "territoire": "epci:" + CCVG,
                 "date": "2026-10-01T10:00:00",
+                "statut": "publie",
+                "publie_le": "2026-10-02T09:00:00",
                 "taux_cible": 60.0,
                 "communes": ["69043", "69133"],
                 "zones": [{"id": "Z1", "nom": "Zone de Chaponost", "communes": ["69043", "69133"]}],
@@ -546,7 +551,7 @@ def test_saved_zoning_is_reused(ccvg):
     z = next(t for t in pe.tables if t.id == "zones_prioritaires")
     assert z.frame["Zone prioritaire"].tolist() == ["Zone de Chaponost"]
     assert (
-        "2 communes du territoire appartiennent à 1 zone prioritaire d'un zonage enregistré."
+        "2 communes du territoire appartiennent à 1 zone prioritaire d'un zonage publié (« Zonage 2026 », version publiée le 02/10/2026)."
         in pe.sentences
     )
     carte = next(c for c in pe.charts if c.id == "carte_zones")
@@ -653,3 +658,97 @@ def test_batch_writes_pdf_and_xlsx_and_reports_failures(tmp_path):
 )
 def test_slug(text, expected):
     assert batch.slug(text) == expected
+
+
+# ------------------------------------------------------------ drafts and published versions
+def _zoning_draft(name: str, communes: list[str]) -> dict:
+    return {
+        "nom": name,
+        "territoire": "epci:" + CCVG,
+        "date": "2026-11-30T10:00:00",
+        "taux_cible": 60.0,
+        "communes": communes,
+        "zones": [{"id": "Z1", "nom": "Zone de Chaponost", "communes": communes}],
+    }
+
+
+def _from_store(stored: dict, previews=()) -> prediag.PrediagInputs:
+    from diagnostics import publication as pub
+
+    docs = pub.official_documents(stored, previews)
+    return prediag.PrediagInputs(small_geo(), small_datasets(), docs, TODAY)
+
+
+def _ccvg_tables(inputs: prediag.PrediagInputs) -> prediag.Prediag:
+    subject = prediag.subject_from_territory(
+        inputs.geo, make_territory(inputs.geo, Level.EPCI, CCVG)
+    )
+    return prediag.build_prediag(subject, inputs)
+
+
+@pytest.mark.parametrize(
+    ("published", "preview", "zonings", "drafts"),
+    [
+        # a draft only: never in the output
+        (False, False, [], ()),
+        # the published version: in the output, not watermarked
+        (True, False, ["Publié"], ()),
+        # a draft picked for a preview: replaces the published version, watermarked
+        (True, True, ["Essai"], ("Zonage « Essai » (brouillon)",)),
+        (False, True, ["Essai"], ("Zonage « Essai » (brouillon)",)),
+    ],
+)
+def test_only_published_zonings_reach_the_prediag(published, preview, zonings, drafts):
+    from diagnostics import publication as pub
+
+    key = "epci:" + CCVG
+    stored: dict = {pub.published_kind(k): {} for k in pub.PUBLISHABLE}
+    if published:
+        stored["zonage_publie"] = {
+            key: pub.publish("zonage", "Publié", key, _zoning_draft("Publié", ["69043"]))[2]
+        }
+    draft = _zoning_draft("Essai", ["69043", "69133"])
+    previews = (pub.Preview("zonage", "Essai", key, draft),) if preview else ()
+    p = _ccvg_tables(_from_store(stored, previews))
+    tables = [t for t in p.section("petite_enfance").tables if t.id == "zones_prioritaires"]
+    shown = sorted(set(tables[0].frame["Zonage"])) if tables else []
+    assert shown == zonings
+    assert p.drafts == drafts
+    if tables:
+        expected = "brouillon non publié (aperçu)" if preview else "publiée le"
+        assert tables[0].frame["Version"].iloc[0].startswith(expected)
+    else:
+        assert any("aucun zonage publié" in m for m in p.section("petite_enfance").missing)
+
+
+def test_draft_preview_pdf_is_watermarked():
+    from diagnostics import publication as pub
+
+    key = "epci:" + CCVG
+    previews = (pub.Preview("zonage", "Essai", key, _zoning_draft("Essai", ["69043"])),)
+
+    def pages(data: bytes) -> list[str]:
+        return [pg.extract_text() for pg in PdfReader(io.BytesIO(data)).pages]
+
+    official = pages(render_pdf(_ccvg_tables(_from_store({}))))
+    preview = pages(render_pdf(_ccvg_tables(_from_store({}, previews))))
+    assert not any("BROUILLON" in t or "« Essai »" in t for t in official)
+    assert all("BROUILLON" in t for t in preview)
+    assert any("« Essai »" in t for t in preview)
+
+
+def test_unpublished_checklist_counts_nothing():
+    from diagnostics import publication as pub
+
+    stored = {"checklist_ctg": {"CTG-A": ao.checklist_payload(["zones", "objectifs"])}}
+    p = _ccvg_tables(_from_store(stored))  # drafts in the base kind are never read
+    ctg = next(t for t in p.section("identite").tables if t.id == "ctg")
+    assert ctg.frame["Version de la liste"].tolist() == ["non publiée"]
+    assert ctg.frame["Liste du décret (éléments traités)"].tolist() == ["0/11"]
+    kind, name, snap = pub.publish(
+        "checklist_ctg", "CTG-A", pub.checklist_territory("CTG-A"), stored["checklist_ctg"]["CTG-A"]
+    )
+    p = _ccvg_tables(_from_store({kind: {name: snap}}))
+    ctg = next(t for t in p.section("identite").tables if t.id == "ctg")
+    assert ctg.frame["Liste du décret (éléments traités)"].tolist() == ["2/11"]
+    assert ctg.frame["Version de la liste"].iloc[0].startswith("publiée le ")

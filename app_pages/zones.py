@@ -90,4 +90,4 @@ payload = z.zoning_payload(
 uz.saved_section(territory, payload, f"Zonage {territory.name}", base)
 
 st.divider()
-uz.trajectory_section(base, members, ctl.year, ctl.target, lines)
+uz.trajectory_section(territory, base, members, ctl.year, ctl.target, lines)

@@ -204,3 +204,95 @@ DEFAULT_SCENARIOS = (
     Scenario("Tendance stable", births_trend=0.0, assmat_departures=0.05, replacement=0.3),
     Scenario("Naissances en hausse", births_trend=0.01, assmat_departures=0.04, replacement=0.4),
 )
+
+
+# ------------------------------------------------------------------ saved trajectories
+TRAJECTORY_DOCUMENT_KIND = "trajectoire"
+
+
+@dataclass(frozen=True)
+class SavedTrajectory:
+    """A trajectory saved in the workspace (document kind « trajectoire »): its perimeter,
+    starting point, target, horizon, planned places and scenarios, so that an output redoes
+    exactly the computation the user saw (`results`)."""
+
+    nom: str
+    territoire: str  # territory key, e.g. « epci:200066587 »
+    perimetre: str  # « Territoire entier » or a priority zone
+    date: str  # ISO 8601
+    situation: Situation
+    target_rate: float
+    horizon: int
+    planned: tuple[PlannedPlaces, ...]
+    scenarios: tuple[Scenario, ...]
+
+    def to_document(self) -> dict:
+        s = self.situation
+        return {
+            "nom": self.nom,
+            "territoire": self.territoire,
+            "perimetre": self.perimetre,
+            "date": self.date,
+            "situation": {
+                "annee": s.year,
+                "enfants": s.children,
+                "places": s.places,
+                "places_assmat": s.assmat_places,
+            },
+            "taux_cible": self.target_rate,
+            "horizon": self.horizon,
+            "places_programmees": [
+                {"annee": p.year, "places": p.places, "type": p.kind} for p in self.planned
+            ],
+            "scenarios": [
+                {
+                    "nom": sc.name,
+                    "naissances": sc.births_trend,
+                    "departs_assmat": sc.assmat_departures,
+                    "remplacement": sc.replacement,
+                }
+                for sc in self.scenarios
+            ],
+        }
+
+    @classmethod
+    def from_document(cls, name: str, doc: object) -> SavedTrajectory | None:
+        """The trajectory of a stored document (None when it is not a readable trajectory)."""
+        if not isinstance(doc, dict) or not isinstance(doc.get("situation"), dict):
+            return None
+        try:
+            s = doc["situation"]
+            return cls(
+                nom=str(doc.get("nom") or name),
+                territoire=str(doc.get("territoire", "")),
+                perimetre=str(doc.get("perimetre", "")),
+                date=str(doc.get("date", "")),
+                situation=Situation(
+                    int(s["annee"]),
+                    float(s["enfants"]),
+                    float(s["places"]),
+                    float(s.get("places_assmat", 0.0)),
+                ),
+                target_rate=float(doc["taux_cible"]),
+                horizon=int(doc["horizon"]),
+                planned=tuple(
+                    PlannedPlaces(int(p["annee"]), float(p["places"]), str(p.get("type", "")))
+                    for p in doc.get("places_programmees", [])
+                ),
+                scenarios=tuple(
+                    Scenario(
+                        str(sc["nom"]),
+                        float(sc["naissances"]),
+                        float(sc["departs_assmat"]),
+                        float(sc["remplacement"]),
+                    )
+                    for sc in doc.get("scenarios", [])
+                ),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def results(self) -> tuple[list[TrajectoryResult], pd.DataFrame]:
+        return compare_scenarios(
+            self.situation, self.target_rate, self.horizon, self.planned, self.scenarios
+        )

@@ -1352,6 +1352,9 @@ def _trajectory(
     """Places to create per year to reach the national rate within five years, three scenarios
     (diagnostics.trajectory.DEFAULT_SCENARIOS)."""
     part = _Part()
+    published = _published_trajectory(subject, inputs)
+    if published is not None:
+        return _saved_trajectory(subject, figure, *published)
     need = Sentence(
         S_TRAJECTOIRE_ABSENTE,
         "Trajectoire de développement : elle demande le taux, les places et les enfants de moins de 3 ans "
@@ -1391,6 +1394,81 @@ def _trajectory(
     results, summary = trajectory.compare_scenarios(
         situation, national, horizon, [], trajectory.DEFAULT_SCENARIOS
     )
+    synthetic = _is_synthetic(figure.get("nature"))
+    src = "Calcul de l'application (trajectoire vers le taux national) à partir des chiffres Cnaf"
+    _trajectory_outputs(
+        part,
+        subject,
+        results,
+        summary,
+        horizon,
+        f"Trajectoire pour atteindre le taux national ({fmt_number(national, 1)}) en {horizon}",
+        f"Places nécessaires pour atteindre le taux national en {horizon}",
+        src,
+        synthetic,
+        f"Pour atteindre le taux national en {horizon}, il faudrait créer environ ",
+        "Aucune trajectoire publiée pour ce territoire : calcul indicatif avec les trois "
+        "scénarios par défaut.",
+    )
+    return part
+
+
+def _published_trajectory(
+    subject: Subject, inputs: PrediagInputs
+) -> tuple[trajectory.SavedTrajectory, object] | None:
+    """The published trajectory of the subject's territory (or the draft picked for a
+    preview) and its document."""
+    for name, doc in (inputs.documents.get(trajectory.TRAJECTORY_DOCUMENT_KIND) or {}).items():
+        saved = trajectory.SavedTrajectory.from_document(name, doc)
+        if saved is not None and saved.territoire == subject.key and saved.scenarios:
+            return saved, doc
+    return None
+
+
+def _saved_trajectory(
+    subject: Subject,
+    figure: Mapping[str, object] | None,
+    saved: trajectory.SavedTrajectory,
+    doc: object,
+) -> _Part:
+    part = _Part()
+    results, summary = saved.results()
+    version = _version_cell(doc)
+    synthetic = figure is not None and _is_synthetic(figure.get("nature"))
+    rate = fmt_number(saved.target_rate, 1)
+    _trajectory_outputs(
+        part,
+        subject,
+        results,
+        summary,
+        saved.horizon,
+        f"Trajectoire « {saved.nom} » ({version}) : taux cible {rate} en {saved.horizon}, "
+        f"périmètre « {saved.perimetre} »",
+        f"Places nécessaires pour atteindre le taux cible ({rate}) en {saved.horizon}",
+        "Trajectoire publiée dans l'espace de travail (page « Zones sous-dotées »), calcul de "
+        "l'application à partir de ses réglages",
+        synthetic,
+        f"Selon la trajectoire « {saved.nom} » (version {version}), pour atteindre le taux "
+        f"cible de {rate} en {saved.horizon}, il faudrait créer environ ",
+        "",
+    )
+    return part
+
+
+def _trajectory_outputs(
+    part: _Part,
+    subject: Subject,
+    results: list[trajectory.TrajectoryResult],
+    summary: pd.DataFrame,
+    horizon: int,
+    title: str,
+    chart_title: str,
+    src: str,
+    synthetic: bool,
+    sentence_start: str,
+    note: str,
+) -> None:
+    """Table, chart and sentence of a trajectory (published, or the default one)."""
     tbl = pd.DataFrame(
         {
             "Scénario": summary["scenario"],
@@ -1402,17 +1480,15 @@ def _trajectory(
             "Places à créer par an": summary["places_a_creer_par_an"].round(1),
         }
     )
-    synthetic = _is_synthetic(figure.get("nature"))
-    src = "Calcul de l'application (trajectoire vers le taux national) à partir des chiffres Cnaf"
     base = results[1] if len(results) > 1 else results[0]
     part.tables.append(
         Table(
             "trajectoire",
-            f"Trajectoire pour atteindre le taux national ({fmt_number(national, 1)}) en {horizon}",
+            title,
             tbl,
             src,
             synthetic,
-            base.method,
+            " ".join(x for x in (note, base.method) if x),
         )
     )
     part.charts.append(
@@ -1420,7 +1496,7 @@ def _trajectory(
             trajectory.long_table(results),
             [r.scenario.name for r in results],
             src,
-            title=f"Places nécessaires pour atteindre le taux national en {horizon}",
+            title=chart_title,
             synthetic=synthetic,
             with_baseline=False,
             note="Estimation de cette application : " + base.method,
@@ -1429,12 +1505,11 @@ def _trajectory(
     part.sentences.append(
         Sentence(
             S_TRAJECTOIRE_RATTRAPAGE,
-            f"Pour atteindre le taux national en {horizon}, il faudrait créer environ "
-            f"{nv.count_phrase(round(base.per_year), 'place', feminine=True)} par an {subject.complement} "
+            sentence_start
+            + f"{nv.count_phrase(round(base.per_year), 'place', feminine=True)} par an {subject.complement} "
             f"(scénario « {base.scenario.name} », estimation).",
         )
     )
-    return part
 
 
 def _early_childhood(

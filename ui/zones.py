@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 
 import geopandas as gpd
@@ -793,7 +793,12 @@ def observed_births_trend(codes: Sequence[str]) -> tuple[float, str] | None:
 
 
 def trajectory_section(
-    base: pd.DataFrame, members: pd.DataFrame, year: int | None, target: float, lines: Sequence[str]
+    territory: Territory,
+    base: pd.DataFrame,
+    members: pd.DataFrame,
+    year: int | None,
+    target: float,
+    lines: Sequence[str],
 ) -> None:
     st.subheader("Trajectoire de développement")
     st.caption(
@@ -817,6 +822,74 @@ def trajectory_section(
         st.error(md(err))
         return
     _trajectory_results(results, summary, scenarios, lines, start)
+    saved = trajectory.SavedTrajectory(
+        "",
+        territory.key,
+        scope,
+        "",
+        situation,
+        t_target,
+        horizon,
+        tuple(planned),
+        tuple(scenarios),
+    )
+    saved_trajectories(territory, saved, scopes.get(scope, []))
+
+
+def saved_trajectories(
+    territory: Territory, current: trajectory.SavedTrajectory, codes: Sequence[str]
+) -> None:
+    """Save the trajectory shown as a named draft; list, publish and delete saved ones."""
+    ws = cache.workspace()
+    kind = trajectory.TRAJECTORY_DOCUMENT_KIND
+    st.markdown("**Enregistrer la trajectoire**")
+    c1, c2 = st.columns([3, 1])
+    name = c1.text_input(
+        "Nom de la trajectoire", value=f"Trajectoire {territory.name}", key="zones_traj_name"
+    )
+    if c2.button(
+        "Enregistrer la trajectoire",
+        key="zones_traj_save",
+        width="stretch",
+        disabled=not name.strip(),
+    ):
+        doc = {
+            **current.to_document(),
+            "nom": name.strip(),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "communes": sorted(str(c) for c in codes),
+        }
+        ws.save_document(kind, name.strip(), doc)
+        st.success(f"Trajectoire « {md(name.strip())} » enregistrée (brouillon).")
+    docs = {
+        n: d
+        for n, d in ws.documents(kind).items()
+        if isinstance(d, dict) and d.get("territoire") == territory.key
+    }
+    if not docs:
+        st.caption("Aucune trajectoire enregistrée pour ce territoire.")
+        return
+    published = ui_pub.published(pub.TRAJECTORY, territory.key)
+    rows = []
+    for n, d in docs.items():
+        t = trajectory.SavedTrajectory.from_document(n, d)
+        rows.append(
+            {
+                "Trajectoire": n,
+                "Statut": pub.draft_status(n, d, published).label,
+                "Enregistrée le": pub.date_fr(d.get("date")),
+                "Périmètre": t.perimetre if t else "—",
+                "Taux cible": fmt_number(t.target_rate, 1) if t else "—",
+                "Horizon": str(t.horizon) if t else "—",
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    d1, d2 = st.columns([3, 1])
+    picked = d1.selectbox("Trajectoire enregistrée", list(docs), key="zones_traj_pick")
+    ui_pub.publish_controls(pub.TRAJECTORY, picked, territory.key, docs[picked], "zones_traj")
+    if d2.button("Supprimer", key="zones_traj_delete", width="stretch"):
+        ws.delete_document(kind, picked)
+        st.rerun()
 
 
 def _trajectory_scopes(base: pd.DataFrame, members: pd.DataFrame) -> dict[str, list[str]]:

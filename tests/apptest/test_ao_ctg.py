@@ -159,6 +159,33 @@ def test_ticking_a_checklist_item_is_persisted():
 
 
 @pytest.mark.usefixtures("ws")
+def test_checklist_is_a_draft_until_published():
+    from diagnostics import publication as pub
+
+    kind = pub.published_kind(pub.CHECKLIST)
+    try:
+        at = open_page("ao-ctg", "epci", EPCI)
+        at.selectbox(key="ao_checklist_ctg").select(CTG_EPCI).run()
+        at.checkbox(key=f"ao_chk_{CTG_EPCI}_objectifs").check().run()
+        assert_no_exception(at)
+        assert Workspace().document(kind, CTG_EPCI) is None  # ticked: a draft
+        row = _ctg_frame(at).set_index("CTG").loc[CTG_EPCI]
+        assert row["Liste publiée"] == "non publiée"
+        at.button(key=f"ao_chk_{CTG_EPCI}_publish").click().run()
+        assert_no_exception(at)
+        doc = Workspace().document(kind, CTG_EPCI)
+        assert doc is not None and doc["coches"] == ["objectifs"] and doc["statut"] == "publie"
+        assert doc["territoire"] == f"ctg:{CTG_EPCI}"
+        row = _ctg_frame(at).set_index("CTG").loc[CTG_EPCI]
+        assert row["Liste publiée"].startswith("1/11, le ")
+        # ticking again changes the draft, not the published version
+        at.checkbox(key=f"ao_chk_{CTG_EPCI}_calendrier").check().run()
+        assert Workspace().document(kind, CTG_EPCI)["coches"] == ["objectifs"]
+    finally:
+        Workspace().delete_document(kind, CTG_EPCI)
+
+
+@pytest.mark.usefixtures("ws")
 def test_unknown_signatory_is_named_and_blocks_nothing_else(monkeypatch):
     bad = pd.DataFrame(
         {

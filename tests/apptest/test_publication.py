@@ -99,3 +99,32 @@ def test_published_zoning_reaches_the_pdf_with_its_date(draft, served) -> None: 
     text = " ".join(_pages(served[-1]))
     assert NAME in text and "BROUILLON" not in text
     assert f"publiée le {pub.date_fr(doc['publie_le'])}" in " ".join(text.split())
+
+
+CCVG = "246900757"  # CC de la Vallée du Garon: Brignais has Cnaf places (a starting point)
+CCVG_KEY = f"epci:{CCVG}"
+
+
+def test_trajectory_saved_as_draft_then_published() -> None:
+    ws = Workspace()
+    name = "Trajectoire essai i19"
+    try:
+        at = open_page("zones", "epci", CCVG, timeout=300)
+        at.text_input(key="zones_traj_name").set_value(name)
+        at.button(key="zones_traj_save").click().run()
+        assert_no_exception(at)
+        doc = ws.document("trajectoire", name)
+        assert doc is not None and doc["territoire"] == CCVG_KEY and len(doc["scenarios"]) == 3
+        assert ws.document(pub.published_kind(pub.TRAJECTORY), CCVG_KEY) is None
+        at.selectbox(key="zones_traj_pick").select(name).run()
+        at.button(key="zones_traj_publish").click().run()
+        assert_no_exception(at)
+        published = ws.document(pub.published_kind(pub.TRAJECTORY), CCVG_KEY)
+        assert published is not None and published["nom"] == name
+        inputs_docs = pub.official_documents(
+            {pub.published_kind(k): ws.documents(pub.published_kind(k)) for k in pub.PUBLISHABLE}
+        )
+        assert CCVG_KEY in inputs_docs["trajectoire"]
+    finally:
+        ws.delete_document("trajectoire", name)
+        ws.delete_document(pub.published_kind(pub.TRAJECTORY), CCVG_KEY)

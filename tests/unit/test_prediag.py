@@ -752,3 +752,33 @@ def test_unpublished_checklist_counts_nothing():
     ctg = next(t for t in p.section("identite").tables if t.id == "ctg")
     assert ctg.frame["Liste du décret (éléments traités)"].tolist() == ["2/11"]
     assert ctg.frame["Version de la liste"].iloc[0].startswith("publiée le ")
+
+
+def test_published_trajectory_replaces_the_default_one():
+    from diagnostics import publication as pub
+    from diagnostics import trajectory as tr
+
+    key = "epci:" + CCVG
+    saved = tr.SavedTrajectory(
+        "Trajectoire CTG 2027",
+        key,
+        "Territoire entier",
+        "2026-11-30T10:00:00",
+        tr.Situation(2022, 1000.0, 500.0, 200.0),
+        70.0,
+        2031,
+        (tr.PlannedPlaces(2025, 20.0, "EAJE PSU"),),
+        (tr.Scenario("Prudent", -0.01, 0.05, 0.5),),
+    )
+    assert tr.SavedTrajectory.from_document("x", saved.to_document()) == saved
+    default = _ccvg_tables(_from_store({}))
+    t0 = next(t for t in default.section("petite_enfance").tables if t.id == "trajectoire")
+    assert "Aucune trajectoire publiée" in t0.note and len(t0.frame) == 3
+    kind, name, snap = pub.publish("trajectoire", saved.nom, key, saved.to_document())
+    p = _ccvg_tables(_from_store({kind: {name: snap}}))
+    t = next(t for t in p.section("petite_enfance").tables if t.id == "trajectoire")
+    assert t.title.startswith("Trajectoire « Trajectoire CTG 2027 » (publiée le ")
+    assert "taux cible 70,0 en 2031" in t.title
+    assert t.frame["Scénario"].tolist() == ["Prudent"]
+    expected = round(saved.results()[1]["places_a_creer_total"].iloc[0])
+    assert t.frame["Places à créer d'ici 2031"].tolist() == [expected]

@@ -1,7 +1,8 @@
 # One set of commands for developers and CI (see README).
 #   make run    -> runtime packages, the default data imported once, then the app
 #   make test   -> lint + typecheck, then unit + AppTest + end-to-end tests (sets up .venv with
-#                  requirements-dev.txt and Debian chromium first)
+#                  requirements-dev.txt, Debian chromium and PostgreSQL/PostGIS first; the tests
+#                  run against a throw-away PostgreSQL server started and stopped around them)
 #   make lint   -> ruff (rules and format)
 #   make typecheck -> mypy on the pure core (diagnostics/, geodata/, analyses/; pyproject.toml)
 #   make bench  -> benchmarks with their budgets (bench/README.md)
@@ -12,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test test-fast lint typecheck format bench geodata clean-workspace deps deps-dev browser workspace
+.PHONY: run test test-fast lint typecheck format bench geodata clean-workspace deps deps-dev browser postgres workspace migrate
 
 # Runtime packages only (make run); tests and tooling (pytest, playwright, ruff) on top of
 # them for make test / lint / bench.
@@ -33,6 +34,14 @@ deps-dev: $(VENV)/.installed-dev
 browser:
 	bash scripts/ensure_chromium.sh
 
+# Debian's PostgreSQL server and PostGIS, for the tests of the PostgreSQL backend.
+postgres:
+	bash scripts/ensure_postgres.sh
+
+# Upgrades the workspace's schema (the app does it too when it opens an older workspace).
+migrate: deps
+	$(PY) -m datastore migrate
+
 # The embedded default data are imported here, once, before the server starts (not on a
 # user's first page view); an initialised workspace is left as it is.
 workspace: deps
@@ -43,12 +52,17 @@ run: deps workspace
 
 # Unit and AppTest tests run on both cores; the end-to-end tests run alone afterwards
 # (each starts a Streamlit server and a Chromium, and measures what a user sees).
-test: deps-dev browser lint typecheck
-	$(PY) -m pytest -q -n 2 -m "not e2e"
-	$(PY) -m pytest -q -m e2e
+# scripts/pg_test_server.py starts PostgreSQL in a temporary directory on a free port (as the
+# unprivileged `postgres` user when run as root), exports its URL as DIAG_TEST_DATABASE_URL to
+# the tests, and stops it afterwards.
+PGTEST := $(PY) scripts/pg_test_server.py run --
 
-test-fast: deps-dev
-	$(PY) -m pytest -q -m "not e2e"
+test: deps-dev browser postgres lint typecheck
+	$(PGTEST) $(PY) -m pytest -q -n 2 -m "not e2e"
+	$(PGTEST) $(PY) -m pytest -q -m e2e
+
+test-fast: deps-dev postgres
+	$(PGTEST) $(PY) -m pytest -q -m "not e2e"
 
 lint: deps-dev
 	$(PY) -m ruff check .
@@ -61,8 +75,8 @@ format: deps-dev
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: deps-dev browser
-	$(PY) -m bench
+bench: deps-dev browser postgres
+	$(PGTEST) $(PY) -m bench
 
 geodata: deps
 	$(PY) -m geodata.build

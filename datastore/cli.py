@@ -10,8 +10,11 @@
     python -m datastore schema KIND
     python -m datastore exemple KIND [-o FICHIER]
     python -m datastore init            # fills an empty workspace with the embedded default data
+    python -m datastore migrate         # upgrades the workspace's schema (Alembic), says which
 
-The workspace folder is DIAG_WORKSPACE_DIR (default ./workspace). Exit codes: 0 success,
+The workspace is the PostgreSQL database of DIAG_DATABASE_URL (or database_url in
+.streamlit/secrets.toml) when set, else the SQLite folder DIAG_WORKSPACE_DIR (default
+./workspace). Exit codes: 0 success,
 1 file refused (validation errors) or unknown dataset, 2 usage error.
 """
 
@@ -95,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("kind", choices=sorted(DATASET_TYPES))
     ex.add_argument("-o", "--sortie", type=Path, help="fichier à écrire (défaut : sortie standard)")
     sub.add_parser("init", help="remplir un espace vide avec les données embarquées")
+    sub.add_parser(
+        "migrate", help="mettre le schéma de l'espace de travail à jour (migrations Alembic)"
+    )
     return p
 
 
@@ -265,6 +271,31 @@ def cmd_init(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from datastore import migrate
+
+    backend = Workspace.backend_for()
+    try:
+        with backend.connect() as con:
+            before = migrate.current(backend, con)
+    except backend.faults:
+        before = None  # no workspace yet: it is created at the newest schema
+    try:
+        ws = Workspace()
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    after = ws.schema_version()
+    described = dict(migrate.history())
+    print(f"Espace de travail ({ws.backend}) : schéma {before or 'sans version'} → {after}.")
+    if before == after:
+        print("Déjà à jour : rien à faire.")
+    else:
+        print(f"Dernière migration : {after} — {described.get(after or '', '').splitlines()[0]}")
+    ws.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
@@ -276,5 +307,6 @@ def main(argv: list[str] | None = None) -> int:
         "schema": cmd_schema,
         "exemple": cmd_exemple,
         "init": cmd_init,
+        "migrate": cmd_migrate,
     }
     return handlers[args.commande](args)

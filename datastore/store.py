@@ -1,15 +1,20 @@
-"""The workspace: an embedded, transactional SQLite store of imported datasets.
+"""The workspace: a transactional store of imported datasets, on SQLite (embedded default) or
+PostgreSQL/PostGIS (a shared deployment), behind one interface.
 
-Why SQLite: it ships with Python (no extra dependency or server), gives real ACID
+Why SQLite by default: it ships with Python (no extra dependency or server), gives real ACID
 transactions (one import = one transaction: a failing import leaves the previous data
 untouched), survives restarts, and WAL mode lets several browser sessions read while one
 writes. Volumes (≤ a few million rows) are well within its range; heavy computation is done
-in pandas after loading.
+in pandas after loading. A team's shared instance (several app processes) uses PostgreSQL,
+selected by one setting (`database_url`): same tables, same SQL, same behaviour; what differs
+between the engines is in `datastore.backends`, and schema changes go through the Alembic
+migrations of `datastore.migrate`, run when an older workspace is opened.
 
 Layout: table `datasets` (one row per imported dataset, its provenance), one table
 `data_<kind>` per dataset type (schema columns + `dataset_id`), `documents` for small
 JSON documents (CTG checklists, saved zonings, settings) and `meta` (revision counter,
-bumped by every write, used as cache key by the UI).
+bumped by every write, used as cache key by the UI: every app process reads it at each
+rerun, so an import in one process is seen by the others at their next rerun).
 
 Versions: stored rows are never updated nor deleted. Every write of a dataset type (import,
 restore, deletion) is a new row of `versions` listing the datasets that are current after it;
@@ -17,9 +22,11 @@ restore, deletion) is a new row of `versions` listing the datasets that are curr
 dataset that the file does not replace in a copy with the same provenance (`copy_of`), so
 restoring any earlier version is one UPDATE and gives back the very same rows. The planner
 (`datastore.changes`) says beforehand what a commit changes; the commit recomputes the plan
-inside its transaction. `DatasetStore` is the interface a PostgreSQL backend implements.
+inside its transaction. `DatasetStore` is the interface both backends implement (one class,
+`Workspace`, over a `datastore.backends.Backend`).
 
-The folder is set by the environment variable DIAG_WORKSPACE_DIR (default: ./workspace).
+The SQLite folder is set by the environment variable DIAG_WORKSPACE_DIR (default: ./workspace);
+the PostgreSQL database by DIAG_DATABASE_URL (or `.streamlit/secrets.toml`, see database_url).
 
 Faults (issue 12): every SQLite or file-system error is turned into a `StoreError` whose
 French message says what happened, that nothing was changed, and what to do, without any
@@ -50,24 +57,45 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
-from urllib.request import pathname2url
+from typing import Any, Protocol
 
 import pandas as pd
 
 from catalogue.sources import Nature
+from datastore.backends import DB_NAME, Backend, PostgresBackend, SqliteBackend
 from datastore.changes import ROWID, Change, Current, Incoming, KindPlan, plan_changes
 from datastore.schemas import DATASET_TYPES, DatasetType, Dtype, dataset_type
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "workspace"
 ENV_VAR = "DIAG_WORKSPACE_DIR"
-DB_NAME = "workspace.sqlite"
+URL_ENV_VAR = "DIAG_DATABASE_URL"
+SECRETS = ROOT / ".streamlit" / "secrets.toml"
 LOW_DISK_BYTES = 50_000_000  # below this free space, a successful import still warns
 
 
 def workspace_dir() -> Path:
     return Path(os.environ.get(ENV_VAR) or DEFAULT_DIR)
+
+
+def database_url() -> str | None:
+    """The PostgreSQL workspace's URL, when the deployment names one: DIAG_DATABASE_URL, else
+    `database_url` under `[diag]` in `.streamlit/secrets.toml` (read here, without
+    Streamlit, so that the CLI and the app open the same workspace). None: SQLite."""
+    url = os.environ.get(URL_ENV_VAR)
+    if url:
+        return url
+    if url is not None:  # set but empty: SQLite, whatever the secrets say
+        return None
+    try:
+        import tomllib
+
+        with SECRETS.open("rb") as f:
+            secrets = tomllib.load(f)
+    except (OSError, ValueError):
+        return None
+    value = secrets.get("diag", {}).get("database_url")
+    return str(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -125,17 +153,6 @@ class Dataset:
 
     def credits(self) -> list[str]:
         return sorted({m.credit() for m in self.metas})
-
-
-_SQL_TYPES = {
-    Dtype.CODE: "TEXT",
-    Dtype.TEXT: "TEXT",
-    Dtype.INT: "INTEGER",
-    Dtype.FLOAT: "REAL",
-    Dtype.BOOL: "INTEGER",
-    Dtype.DATE: "TEXT",
-    Dtype.GEOMETRY: "TEXT",
-}
 
 
 @dataclass(frozen=True)
@@ -208,8 +225,8 @@ class CommitPlan:
 
 
 class DatasetStore(Protocol):
-    """The storage interface the app uses (SQLite today; a PostgreSQL backend implements the
-    same methods with the same meaning: one transaction per commit, rows never rewritten)."""
+    """The storage interface the app uses, on SQLite and on PostgreSQL with the same meaning
+    (one transaction per commit, rows never rewritten, readers never blocked by a writer)."""
 
     def revision(self) -> int: ...
     def datasets(self, kind: str | None = None) -> list[DatasetMeta]: ...
@@ -294,6 +311,16 @@ def fault_message(exc: BaseException, folder: Path | None = None) -> str:
             "L'espace de travail est occupé par une autre opération (import en cours ?). "
             "Rien n'a été modifié. Patientez quelques secondes, puis recommencez."
         )
+    if type(exc).__module__.startswith("psycopg") and (
+        "connect" in text or "password" in text or "does not exist" in text
+    ):
+        return (
+            "La base de données PostgreSQL de l'espace de travail est injoignable ou refuse la "
+            "connexion (serveur arrêté, adresse, nom de la base, utilisateur ou mot de passe "
+            "incorrects). Rien n'a été modifié. Vérifiez le réglage DIAG_DATABASE_URL (ou "
+            "database_url dans .streamlit/secrets.toml) et que le serveur est démarré, ou "
+            "demandez-le à l'administrateur, puis rechargez la page."
+        )
     if "unable to open" in text or code == errno.ENOENT:
         return (
             "Le fichier de l'espace de travail est introuvable ou ne peut pas être ouvert "
@@ -312,17 +339,52 @@ def _store_error(exc: BaseException, folder: Path | None = None) -> StoreError:
     return StoreError(fault_message(exc, folder))
 
 
-_FAULTS = (sqlite3.Error, OSError, pd.errors.DatabaseError)
-
-
 class Workspace:
-    def __init__(self, root: Path | str | None = None) -> None:
-        self.root = Path(root) if root is not None else workspace_dir()
+    """The workspace: SQLite in a folder (default), or PostgreSQL when a database URL is set
+    (`DIAG_DATABASE_URL`, or `database_url` under `[diag]` in `.streamlit/secrets.toml`).
+
+    `Workspace()` opens the one the settings name; `Workspace(folder)` a SQLite workspace in
+    that folder; `Workspace(url=...)` a PostgreSQL database. Opening upgrades an older
+    schema through the migrations (datastore.migrate)."""
+
+    def __init__(self, root: Path | str | None = None, *, url: str | None = None) -> None:
+        if url is None and root is None:
+            url = database_url()
+        self.url = url
+        self._db: Backend
+        if url:
+            self.root: Path | None = None
+            self.path: Path | None = None
+            self._db = PostgresBackend(url)
+        else:
+            self.root = Path(root) if root is not None else workspace_dir()
+            self.path = self.root / DB_NAME
+            self._db = SqliteBackend(self.path)
+            self._open_file()
+        self._upgrade()
+        with self._connect() as con:
+            _add_new_columns(self._db, con)
+
+    @property
+    def backend(self) -> str:
+        """« sqlite » or « postgresql »."""
+        return self._db.name
+
+    @staticmethod
+    def backend_for(root: Path | str | None = None, url: str | None = None) -> Backend:
+        """The backend the settings name, opened on nothing (for `alembic` at the root)."""
+        url = url if url is not None else (database_url() if root is None else None)
+        if url:
+            return PostgresBackend(url)
+        folder = Path(root) if root is not None else workspace_dir()
+        return SqliteBackend(folder / DB_NAME)
+
+    def _open_file(self) -> None:
+        assert self.root is not None and self.path is not None
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _store_error(exc) from exc
-        self.path = self.root / DB_NAME
         try:
             if not self.path.exists():
                 self._create()
@@ -336,77 +398,40 @@ class Workspace:
                 "ne rien masquer. Restaurez une sauvegarde de l'espace de travail, ou supprimez ce "
                 "fichier vide pour repartir des données par défaut."
             )
-        with self._connect() as con:
-            con.executescript(
-                """
-                CREATE TABLE IF NOT EXISTS datasets (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    kind TEXT NOT NULL, millesime INTEGER, producer TEXT NOT NULL,
-                    source_file TEXT NOT NULL, rows INTEGER NOT NULL, imported_at TEXT NOT NULL,
-                    nature TEXT NOT NULL, label TEXT, source_id TEXT, notes TEXT,
-                    scope TEXT NOT NULL DEFAULT '', active INTEGER NOT NULL DEFAULT 1,
-                    version_id INTEGER, copy_of INTEGER
-                );
-                CREATE TABLE IF NOT EXISTS documents (
-                    kind TEXT NOT NULL, name TEXT NOT NULL, payload TEXT NOT NULL,
-                    updated_at TEXT NOT NULL, PRIMARY KEY (kind, name)
-                );
-                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                INSERT OR IGNORE INTO meta(key, value) VALUES ('revision', '0');
-                """
-            )
-            cols = {r[1] for r in con.execute("PRAGMA table_info(datasets)")}
-            if "scope" not in cols:
-                try:
-                    con.execute("ALTER TABLE datasets ADD COLUMN scope TEXT NOT NULL DEFAULT ''")
-                except sqlite3.OperationalError as exc:  # another process added it meanwhile
-                    if "duplicate column" not in str(exc):
-                        raise
-            _add_new_columns(con)
-        self._migrate_versions()
 
-    def _migrate_versions(self) -> None:
-        """Workspaces made before the versions: add the columns, and one « état initial »
-        version per dataset type that has data (once, whoever opens first)."""
+    def _upgrade(self) -> None:
+        """Run the migrations when the workspace's schema is older than the code (once,
+        whoever opens first: the upgrade re-reads the version under the writers' lock)."""
+        from datastore import migrate
+
         with self._connect() as con:
-            con.execute(
-                """
-                CREATE TABLE IF NOT EXISTS versions (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
-                    created_at TEXT NOT NULL, author TEXT NOT NULL, action TEXT NOT NULL,
-                    source_file TEXT NOT NULL DEFAULT '', mode TEXT NOT NULL DEFAULT '',
-                    added INTEGER NOT NULL DEFAULT 0, replaced INTEGER NOT NULL DEFAULT 0,
-                    removed INTEGER NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,
-                    datasets TEXT NOT NULL, restored_from INTEGER
-                )
-                """
-            )
-            con.execute("CREATE INDEX IF NOT EXISTS idx_versions_kind ON versions(kind, id)")
-            cols = {r[1] for r in con.execute("PRAGMA table_info(datasets)")}
-            if {"active", "version_id", "copy_of"} <= cols:
-                return
-        with self._transaction() as con:
-            cols = {r[1] for r in con.execute("PRAGMA table_info(datasets)")}
-            if {"active", "version_id", "copy_of"} <= cols:
-                return  # another process migrated meanwhile
-            for name, decl in (
-                ("active", "INTEGER NOT NULL DEFAULT 1"),
-                ("version_id", "INTEGER"),
-                ("copy_of", "INTEGER"),
-            ):
-                if name not in cols:
-                    con.execute(f"ALTER TABLE datasets ADD COLUMN {name} {decl}")
-            now = _now()
-            for (kind,) in con.execute("SELECT DISTINCT kind FROM datasets").fetchall():
-                if kind in DATASET_TYPES:
-                    self._record_version(
-                        con, kind, "initial", now, "application", "", "", (0, 0, 0)
-                    )
+            try:
+                needed = migrate.needs_upgrade(self._db, con)
+            except migrate.SchemaTooNew as exc:
+                raise StoreError(
+                    f"L'espace de travail a été mis à jour par une version plus récente de "
+                    f"l'application (schéma {exc}) : cette version ne sait pas le lire. Rien "
+                    "n'a été modifié. Installez la dernière version de l'application."
+                ) from exc
+        if not needed:
+            return
+        try:
+            migrate.upgrade(self._db)
+        except self._db.faults as exc:
+            raise _store_error(exc, self.root) from exc
+
+    def schema_version(self) -> str | None:
+        """The workspace's migration (Alembic revision)."""
+        from datastore import migrate
+
+        with self._connect() as con:
+            return migrate.current(self._db, con)
 
     def _create(self) -> None:
         """Create the workspace file atomically: a complete SQLite file is prepared beside it
         and hard-linked into place, so no process ever sees a half-created (0-byte) file; if
         another process created it meanwhile, its file is kept."""
+        assert self.root is not None and self.path is not None
         tmp = self.root / f".{DB_NAME}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
         try:
             con = sqlite3.connect(tmp, isolation_level=None)
@@ -426,45 +451,42 @@ class Workspace:
                 Path(f"{tmp}{extra}").unlink(missing_ok=True)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection; SQLite and file errors become a French StoreError. The file must
-        exist (`mode=rw`): a missing file is an error, never a new empty workspace."""
-        uri = f"file:{pathname2url(str(self.path))}?mode=rw"
+    def _connect(self) -> Iterator[Any]:
+        """A connection; engine and file errors become a French StoreError. A SQLite file
+        must exist (`mode=rw`): a missing file is an error, never a new empty workspace."""
         try:
-            con = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
-        except _FAULTS as exc:
+            with self._db.connect() as con:
+                yield con
+        except self._db.faults as exc:
             raise _store_error(exc, self.root) from exc
-        try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA busy_timeout=30000")
-            con.execute("PRAGMA synchronous=NORMAL")
-            yield con
-        except _FAULTS as exc:
-            raise _store_error(exc, self.root) from exc
-        finally:
-            con.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self) -> Iterator[Any]:
+        """One write transaction (the writers' lock first; the revision bumped at the end)."""
         with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
+            self._db.begin_write(con)
             try:
                 yield con
-                con.execute(
-                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'"
-                )
+                self._db.bump_revision(con)
                 con.execute("COMMIT")
             except BaseException:
                 # SQLite may already have rolled back (e.g. disk full): rolling back again
                 # would raise « cannot rollback » and hide the real cause.
-                if con.in_transaction:
-                    with suppress(sqlite3.Error):  # the original error is the one to report
+                if self._db.in_transaction(con):
+                    with suppress(*self._db.faults):  # the original error is the one to report
                         con.execute("ROLLBACK")
                 raise
+
+    def close(self) -> None:
+        """Close the pooled connections (PostgreSQL; nothing for SQLite)."""
+        if isinstance(self._db, PostgresBackend):
+            self._db.close()
 
     def disk_warning(self, margin_bytes: int = LOW_DISK_BYTES) -> str | None:
         """French warning when the disk holding the workspace is nearly full (after an import
         that succeeded, the next one may not), else None."""
+        if self.root is None:  # PostgreSQL: the server's disk is the administrator's
+            return None
         try:
             usage = shutil.disk_usage(self.root)
         except OSError:
@@ -489,7 +511,7 @@ class Workspace:
         if kind:
             sql += " AND kind = ?"
             args = (kind,)
-        sql += " ORDER BY kind, millesime, id"
+        sql += " ORDER BY kind, millesime NULLS FIRST, id"
         with self._connect() as con:
             rows = con.execute(sql, args).fetchall()
         return [_meta_from_row(r) for r in rows]
@@ -504,8 +526,8 @@ class Workspace:
             return Dataset(kind, _empty_frame(dtype), ())
         ids = ",".join(str(m.id) for m in metas)
         with self._connect() as con:
-            frame = pd.read_sql_query(
-                f"SELECT dataset_id, {cols} FROM {table} WHERE dataset_id IN ({ids})", con
+            frame = self._db.frame(
+                con, f"SELECT dataset_id, {cols} FROM {table} WHERE dataset_id IN ({ids})"
             )
         return Dataset(kind, _apply_types(frame, dtype), tuple(metas))
 
@@ -553,15 +575,13 @@ class Workspace:
         """What commit_many(items) would change now (nothing is written)."""
         items = [_with_optional_columns(it) for it in items]
         with self._connect() as con:
-            con.execute("BEGIN")  # one consistent snapshot for the plan and its revision
+            self._db.begin_read(con)  # one consistent snapshot for the plan and its revision
             try:
                 return self._plan(con, list(items), keep_existing)
             finally:
                 con.execute("ROLLBACK")
 
-    def _plan(
-        self, con: sqlite3.Connection, items: list[PendingDataset], keep_existing: bool
-    ) -> CommitPlan:
+    def _plan(self, con: Any, items: list[PendingDataset], keep_existing: bool) -> CommitPlan:
         revision = int(con.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0])
         skipped = tuple(
             i for i, it in enumerate(items) if keep_existing and self._shadows_existing(con, it)
@@ -590,16 +610,12 @@ class Workspace:
             plans.append(plan_changes(dtype, current, incoming, _territory_names(dtype)))
         return CommitPlan(revision, tuple(plans), skipped)
 
-    def _current(
-        self, con: sqlite3.Connection, dtype: DatasetType, incoming: list[Incoming]
-    ) -> list[Current]:
+    def _current(self, con: Any, dtype: DatasetType, incoming: list[Incoming]) -> list[Current]:
         """The current datasets an incoming batch may touch, with the columns the planner
         reads (keys, figures, name) and the SQLite rowid of each row."""
         by_year = dtype.year_column is not None and dtype.year_column in dtype.keys
         table = _table(dtype.kind)
-        exists = con.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
-        ).fetchone()
+        exists = table in self._db.tables(con)
         out = []
         for m in self.datasets_in(con, dtype.kind):
             relevant = [
@@ -628,12 +644,12 @@ class Workspace:
                 if c.name not in cols and c.dtype in (Dtype.INT, Dtype.FLOAT, Dtype.BOOL)
             ]
             if exists:
-                frame = pd.read_sql_query(
+                frame = self._db.frame(
+                    con,
                     f"SELECT rowid AS {ROWID}, "
                     + ", ".join(f'"{c}"' for c in cols)
                     + f" FROM {table} WHERE dataset_id = ?",
-                    con,
-                    params=(m.id,),
+                    (m.id,),
                 )
                 frame = _apply_types(frame, dtype)
             else:
@@ -713,7 +729,7 @@ class Workspace:
                 self._close_version(con, version, kplan.kind, new_ids)
         return out
 
-    def _apply_plan(self, con: sqlite3.Connection, kplan: KindPlan) -> list[int]:
+    def _apply_plan(self, con: Any, kplan: KindPlan) -> list[int]:
         """Retire the datasets the plan replaces; keep the rows it does not replace in a copy
         with the original provenance. Returns the ids of the copies."""
         table = _table(kplan.kind)
@@ -727,17 +743,17 @@ class Workspace:
             left = rows - len(dropped[did])
             if left <= 0:
                 continue
-            cur = con.execute(
+            new_id = self._db.insert_id(
+                con,
                 "INSERT INTO datasets(kind, millesime, producer, source_file, rows, imported_at, "
                 "nature, label, source_id, notes, scope, active, copy_of) "
                 "SELECT kind, millesime, producer, source_file, ?, imported_at, nature, label, "
                 "source_id, notes, scope, 1, COALESCE(copy_of, id) FROM datasets WHERE id = ?",
                 (left, did),
             )
-            new_id = int(cur.lastrowid)
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS _dropped (r INTEGER PRIMARY KEY)")
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS _dropped (r BIGINT PRIMARY KEY)")
             con.execute("DELETE FROM _dropped")
-            con.executemany("INSERT INTO _dropped(r) VALUES (?)", ((r,) for r in dropped[did]))
+            self._db.bulk_insert(con, "_dropped", ["r"], ((int(r),) for r in dropped[did]))
             cols = ", ".join(f'"{c}"' for c in dataset_type(kplan.kind).column_names)
             con.execute(
                 f"INSERT INTO {table} (dataset_id, {cols}) SELECT ?, {cols} FROM {table} "
@@ -749,7 +765,7 @@ class Workspace:
 
     def _record_version(
         self,
-        con: sqlite3.Connection,
+        con: Any,
         kind: str,
         action: str,
         now: str,
@@ -761,19 +777,17 @@ class Workspace:
     ) -> int:
         """A new version row; its list of current datasets is set by _close_version (or now,
         for an action that does not add datasets)."""
-        cur = con.execute(
+        vid = self._db.insert_id(
+            con,
             "INSERT INTO versions(kind, created_at, author, action, source_file, mode, added, "
             "replaced, removed, rows, datasets, restored_from) VALUES (?,?,?,?,?,?,?,?,?,0,'[]',?)",
             (kind, now, author, action, source_file, mode, *counts, restored_from),
         )
-        vid = int(cur.lastrowid)
         if action != "import":
             self._close_version(con, vid, kind, [])
         return vid
 
-    def _close_version(
-        self, con: sqlite3.Connection, version_id: int, kind: str, new_ids: list[int]
-    ) -> None:
+    def _close_version(self, con: Any, version_id: int, kind: str, new_ids: list[int]) -> None:
         if new_ids:
             con.execute(
                 f"UPDATE datasets SET version_id = ? WHERE id IN ({','.join('?' * len(new_ids))})",
@@ -793,7 +807,7 @@ class Workspace:
             (json.dumps(ids), int(rows), version_id),
         )
 
-    def _shadows_existing(self, con: sqlite3.Connection, it: PendingDataset) -> bool:
+    def _shadows_existing(self, con: Any, it: PendingDataset) -> bool:
         """Same scale (any edition) and millésime, or a synthetic item next to real data
         (module function `_shadows_existing`); the batch's own items are not in the workspace
         yet while the plan is made, so two editions of one year do not shadow each other."""
@@ -801,16 +815,17 @@ class Workspace:
 
     def _insert(
         self,
-        con: sqlite3.Connection,
+        con: Any,
         it: PendingDataset,
         dtype: DatasetType,
         data: list[list[object]],
         now: str,
     ) -> DatasetMeta:
         table = _table(it.kind)
-        _ensure_table(con, dtype)
+        self._db.ensure_table(con, dtype)
         nrows = len(data[0]) if data else 0
-        cur = con.execute(
+        did = self._db.insert_id(
+            con,
             "INSERT INTO datasets(kind, millesime, producer, source_file, rows, imported_at, nature, "
             "label, source_id, notes, scope) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -827,11 +842,10 @@ class Workspace:
                 it.scope,
             ),
         )
-        did = int(cur.lastrowid)
-        placeholders = ",".join("?" for _ in range(len(dtype.column_names) + 1))
-        cols = ", ".join(["dataset_id"] + [f'"{c}"' for c in dtype.column_names])
-        con.executemany(
-            f"INSERT INTO {table} ({cols}) VALUES ({placeholders})",
+        self._db.bulk_insert(
+            con,
+            table,
+            ["dataset_id", *dtype.column_names],
             zip([did] * nrows, *data, strict=True),
         )
         row = con.execute(f"SELECT {_META_COLS} FROM datasets WHERE id = ?", (did,)).fetchone()
@@ -860,7 +874,7 @@ class Workspace:
                 return []
             rows = con.execute(
                 f"SELECT {_META_COLS} FROM datasets WHERE id IN ({','.join('?' * len(ids))}) "
-                "ORDER BY millesime, id",
+                "ORDER BY millesime NULLS FIRST, id",
                 ids,
             ).fetchall()
         return [_meta_from_row(r) for r in rows]
@@ -963,7 +977,7 @@ class Workspace:
         return _version_from_row(out)
 
     @staticmethod
-    def datasets_in(con: sqlite3.Connection, kind: str) -> list[DatasetMeta]:
+    def datasets_in(con: Any, kind: str) -> list[DatasetMeta]:
         rows = con.execute(
             f"SELECT {_META_COLS} FROM datasets WHERE kind = ? AND active = 1", (kind,)
         ).fetchall()
@@ -1083,33 +1097,18 @@ def _table(kind: str) -> str:
     return f"data_{kind}"
 
 
-def _add_new_columns(con: sqlite3.Connection) -> None:
+def _add_new_columns(db: Backend, con: Any) -> None:
     """Workspaces made by an earlier version: add the optional columns a schema gained since
     (empty for the datasets stored before). Nothing is removed or rewritten."""
-    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = db.tables(con)
     for dtype in DATASET_TYPES.values():
         table = _table(dtype.kind)
         if table not in tables:
             continue
-        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+        have = db.columns(con, table)
         for c in dtype.columns:
-            if c.name in have:
-                continue
-            try:
-                con.execute(f'ALTER TABLE {table} ADD COLUMN "{c.name}" {_SQL_TYPES[c.dtype]}')
-            except sqlite3.OperationalError as exc:  # another process added it meanwhile
-                if "duplicate column" not in str(exc):
-                    raise
-
-
-def _ensure_table(con: sqlite3.Connection, dtype: DatasetType) -> None:
-    cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in dtype.columns)
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {_table(dtype.kind)} (dataset_id INTEGER NOT NULL, {cols})"
-    )
-    con.execute(
-        f"CREATE INDEX IF NOT EXISTS idx_{dtype.kind}_ds ON {_table(dtype.kind)}(dataset_id)"
-    )
+            if c.name not in have:
+                db.add_column(con, table, c.name, db.sql_types[c.dtype])
 
 
 def _meta_from_row(r: tuple) -> DatasetMeta:

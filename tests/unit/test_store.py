@@ -11,6 +11,7 @@ import pytest
 from catalogue.sources import Nature
 from datastore.importers import import_file
 from datastore.store import PendingDataset, StoreError, Workspace
+from tests.conftest import WorkspaceOn
 
 
 def _bpe(year: int, n: int = 3) -> pd.DataFrame:
@@ -40,8 +41,9 @@ def _taux(niveau: str, year: int) -> pd.DataFrame:
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    return Workspace(tmp_path / "ws")
+def ws(workspace_on: WorkspaceOn) -> Workspace:
+    """A new workspace, on each backend (SQLite, PostgreSQL)."""
+    return workspace_on.open()
 
 
 def test_commit_keeps_provenance_and_types(ws: Workspace) -> None:
@@ -275,11 +277,11 @@ def test_import_file_then_newer_edition_replaces_same_year(ws: Workspace) -> Non
     assert m2[0].id not in {m.id for m in ws.datasets()}
 
 
-def test_survives_restart(tmp_path: Path) -> None:
-    Workspace(tmp_path).commit(
+def test_survives_restart(workspace_on: WorkspaceOn) -> None:
+    workspace_on.open().commit(
         "bpe_eaje", _bpe(2021), producer="INSEE", source_file="bpe.csv", millesime=2021
     )
-    again = Workspace(tmp_path)
+    again = workspace_on.open()
     assert again.read("bpe_eaje").frame["nb_eaje"].tolist() == [3, 40, 0]
 
 
@@ -292,8 +294,8 @@ def test_once_key(ws: Workspace) -> None:
     assert len(ws.datasets()) == 1 and ws.meta_value("k") is not None
 
 
-def _fill_once(root: str, barrier) -> int:
-    ws = Workspace(root)
+def _fill_once(root: str, url: str | None, barrier) -> int:
+    ws = Workspace(url=url) if url else Workspace(root)
     item = PendingDataset(
         "bpe_eaje", _bpe(2021), producer="INSEE", source_file="a.csv", millesime=2021
     )
@@ -301,15 +303,17 @@ def _fill_once(root: str, barrier) -> int:
     return 0 if ws.commit_many([item], once_key="defaults") is None else 1
 
 
-def test_two_processes_fill_once(tmp_path: Path) -> None:
+def test_two_processes_fill_once(workspace_on: WorkspaceOn) -> None:
     ctx = mp.get_context("spawn")
-    Workspace(tmp_path)  # schema created once
+    workspace_on.open()  # schema created once
     with ctx.Manager() as manager:
         barrier = manager.Barrier(2)
         with ctx.Pool(2) as pool:
-            results = pool.starmap(_fill_once, [(str(tmp_path), barrier)] * 2)
+            results = pool.starmap(
+                _fill_once, [(str(workspace_on.root), workspace_on.url, barrier)] * 2
+            )
     assert sorted(results) == [0, 1]
-    assert len(Workspace(tmp_path).datasets()) == 1
+    assert len(workspace_on.open().datasets()) == 1
 
 
 def test_html_and_formulas_are_stored_as_text(ws: Workspace) -> None:

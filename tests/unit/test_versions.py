@@ -11,6 +11,7 @@ import pytest
 from catalogue.sources import Nature
 from datastore.importers import commit, plan, prepare
 from datastore.store import PendingDataset, StoreError, Workspace
+from tests.conftest import WorkspaceOn
 
 CODES = ["01004", "01053", "15014", "31555", "42218", "69123", "75056"]
 
@@ -28,8 +29,8 @@ def _enfants(year: int, codes: list[str], base: float = 100.0) -> pd.DataFrame:
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    ws = Workspace(tmp_path / "ws")
+def ws(workspace_on: WorkspaceOn) -> Workspace:
+    ws = workspace_on.open()  # on each backend (SQLite, PostgreSQL)
     for year in range(2017, 2024):  # seven demo years, as shipped
         ws.commit(
             "enfants",
@@ -169,9 +170,9 @@ def test_old_workspace_gets_an_initial_version(tmp_path: Path) -> None:
     assert len(ws.versions("bpe_eaje")) == 1
 
 
-def test_caf_update_by_key_keeps_other_communes(tmp_path: Path) -> None:
+def test_caf_update_by_key_keeps_other_communes(workspace_on: WorkspaceOn) -> None:
     """Issue 14: a 41-row commune file for 2022 removed the rates of 1,002 communes."""
-    ws = Workspace(tmp_path)
+    ws = workspace_on.open()
     base = pd.DataFrame(
         {
             "annee": [2022] * 3,

@@ -80,11 +80,21 @@ class Classified:
 
 @dataclass(frozen=True)
 class Overlay:
-    """An extra polygon layer drawn above the choropleth (priority zones, EPCI outlines…).
+    """An extra layer drawn above the choropleth (priority zones, AO, CTG, QPV, structures…).
 
     `data` is a GeoDataFrame (EPSG:4326) or a GeoJSON FeatureCollection string.
-    `tooltip_column`: property shown (escaped) on hover; None makes the layer inert
-    (no hover, clicks go through to the territories below).
+    `tooltip_column`: property shown (escaped; a « \\n » starts a new line) on hover; None
+    makes the layer inert (no hover, clicks go through to the territories below).
+    `kind`: "polygons" (outlines, optionally filled) or "points" (circle markers).
+    `color_property`: property holding each feature's colour (stroke of a polygon, fill of a
+    point); features without it use `stroke` / `fill`. `radius_property`: radius in pixels of
+    each point. `label_property`: name written permanently on each polygon (up to 8
+    polygons; beyond, names would cover the map and `tooltip_column` shows on hover).
+    `dash_property`: property holding each feature's dash pattern (empty: solid).
+    `legend`: (colour, label) entries of the overlay's own legend box (with `legend_title`);
+    `legend_label` is a single entry. `credit`: its source and year, added to the map's
+    credits. `placed`: geometries already placed for the map's territory (DROM insets).
+    `key`: identifier of the layer (layer control, URL, e2e checks).
     """
 
     data: gpd.GeoDataFrame | str
@@ -96,6 +106,24 @@ class Overlay:
     dash: str | None = None  # e.g. "4 3"
     tooltip_column: str | None = None
     legend_label: str | None = None  # added to the legend when given
+    kind: str = "polygons"
+    color_property: str | None = None
+    radius_property: str | None = None
+    label_property: str | None = None
+    dash_property: str | None = None
+    legend: tuple[tuple[str, str], ...] = ()
+    legend_title: str | None = None
+    credit: str = ""
+    placed: bool = False
+    key: str = ""
+    n_features: int = 0
+
+    def legend_entries(self) -> list[tuple[str, str]]:
+        """(colour, label) rows of the overlay's legend."""
+        rows = list(self.legend)
+        if self.legend_label:
+            rows.append((self.stroke, self.legend_label))
+        return rows
 
 
 @dataclass(frozen=True)
@@ -277,6 +305,11 @@ _CSS = """
 .diag-legend i { display: inline-block; width: 14px; height: 11px; margin-right: 6px;
   border: 1px solid rgba(0,0,0,0.2); vertical-align: -1px; }
 .diag-legend i.diag-ov { background: transparent !important; border-width: 2px; }
+.diag-legend i.diag-pt { width: 10px; height: 10px; border-radius: 50%; border-color: #5a3a1a !important; }
+.diag-ov-legend { margin-top: 4px !important; max-width: 260px; font-size: 11px; padding: 4px 7px; }
+.leaflet-tooltip.diag-ov-label { background: rgba(255,255,255,0.8); border: 0; box-shadow: none;
+  font-size: 11px; font-weight: 600; color: #6b1010; padding: 0 3px; }
+.leaflet-tooltip.diag-ov-label:before { display: none; }
 .diag-tt table { border-collapse: collapse; margin-top: 2px; }
 .diag-tt td { padding: 0 6px 0 0; font-size: 12px; }
 .diag-tt td + td { font-weight: 600; }
@@ -391,19 +424,49 @@ L.geoJSON({geojson}, {{interactive: false,
 """
 
 
-def _overlay_js(ov: Overlay) -> str:
+def overlay_geojson(ov: Overlay) -> str:
+    """The overlay's GeoJSON text (a string overlay as is; a frame serialised with its
+    tooltip, colour, radius and label properties), inert inside a <script> block."""
     if isinstance(ov.data, str):
-        data = layers.escape_for_script(ov.data)
-        prop = ov.tooltip_column
-    else:
-        gdf = ov.data
-        props: tuple[str, ...] = ()
-        frame = gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs)
-        if ov.tooltip_column:
-            frame["label"] = gdf[ov.tooltip_column].astype(str).to_numpy()
-            props = ("label",)
-        data = layers.to_geojson(frame, properties=props)
-        prop = "label" if ov.tooltip_column else None
+        return layers.escape_for_script(ov.data)
+    gdf = ov.data
+    frame = gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=gdf.crs)
+    props: list[str] = []
+    cols = (
+        ov.tooltip_column,
+        ov.color_property,
+        ov.radius_property,
+        ov.label_property,
+        ov.dash_property,
+    )
+    for col in cols:
+        if col and col not in props:
+            values = gdf[col].to_numpy()
+            frame[col] = values if col == ov.radius_property else gdf[col].astype(str).to_numpy()
+            props.append(col)
+    return layers.to_geojson(frame, properties=tuple(props))
+
+
+def overlay_legend_html(ov: Overlay) -> str:
+    """Escaped HTML of the overlay's legend box ('' when it has no entry)."""
+    rows = ov.legend_entries()
+    if not rows:
+        return ""
+    shape = "diag-pt" if ov.kind == "points" else "diag-ov"
+    out = [f'<div class="diag-lt">{html.escape(ov.legend_title or ov.name)}</div>']
+    for colour, label in rows:
+        out.append(
+            f'<div><i class="{shape}" style="border-color:{html.escape(colour)};'
+            f'background:{html.escape(colour)}"></i>{html.escape(label)}</div>'
+        )
+    return "".join(out)
+
+
+def overlay_body(ov: Overlay, own_legend: bool = True) -> str:
+    """JavaScript statements that draw `ov` on `map` from the parsed GeoJSON `__g`, add its
+    legend box and its credit, and return a function that removes all three (the in-page
+    component adds and removes overlays without redrawing the base map). Every text coming
+    from the data is escaped by esc() in the browser."""
     style = {
         "color": ov.stroke,
         "weight": ov.weight,
@@ -412,19 +475,57 @@ def _overlay_js(ov: Overlay) -> str:
         "fillOpacity": ov.fill_opacity if ov.fill else 0,
         "dashArray": ov.dash,
     }
-    tooltip = ""
-    if prop:
-        tooltip = (
-            f".bindTooltip(function(l){{ return esc(l.feature.properties[{_js(prop)}]); }},"
-            " {sticky: true})"
-        )
+    opts = {
+        "kind": ov.kind,
+        "tip": ov.tooltip_column,
+        "cp": ov.color_property,
+        "rp": ov.radius_property,
+        "lp": ov.label_property,
+        "dp": ov.dash_property,
+        "key": ov.key or ov.name,
+    }
+    legend = overlay_legend_html(ov) if own_legend else ""
+    credit = html.escape(ov.credit) if ov.credit else ""
     return f"""
 {_ESC_JS}
-L.geoJSON({data}, {{interactive: {_js(bool(prop))}, style: function(){{ return {_js(style)}; }},
-  onEachFeature: function(f, l){{ l.toGeoJSON = function(){{ return {{type: 'Feature', geometry: null,
-    properties: {{layer: 'diag-overlay'}}}}; }}; }}
-}}){tooltip}.addTo(map);
+var st = {_js(style)}, o = {_js(opts)}, leg = {_js(legend)}, cr = {_js(credit)};
+var tt = function(t){{ return esc(t).replace(/\\n/g, '<br>'); }};
+var inert = function(){{ return {{type: 'Feature', geometry: null, properties: {{layer: 'diag-overlay'}}}}; }};
+var layerOpts = {{interactive: !!(o.tip || o.lp),
+  style: function(f){{ var s = Object.assign({{}}, st), c = o.cp && f.properties[o.cp];
+    if (c) {{ s.color = c; if (s.fill) s.fillColor = c; }}
+    if (o.dp && o.dp in f.properties) {{ s.dashArray = f.properties[o.dp] || null; }} return s; }},
+  onEachFeature: function(f, l){{ l.toGeoJSON = inert; var p = f.properties;
+    if (o.lp && p[o.lp] && __g.features.length <= 8) {{ l.bindTooltip(tt(p[o.lp]), {{permanent: true, direction: 'center',
+      className: 'diag-ov-label'}}); }}
+    else if (o.tip && p[o.tip]) {{ l.bindTooltip('<div class="diag-tt">' + tt(p[o.tip]) + '</div>',
+      {{sticky: true}}); }} }}
+}};
+if (o.kind === 'points') {{
+  if (!map.getPane('diagPoints')) {{ map.createPane('diagPoints').style.zIndex = 450; }}
+  var rend = L.canvas({{pane: 'diagPoints'}});
+  layerOpts.pointToLayer = function(f, ll){{ var p = f.properties, c = (o.cp && p[o.cp]) || st.fillColor;
+    return L.circleMarker(ll, {{renderer: rend, radius: (o.rp && +p[o.rp]) || 4, color: st.color,
+      weight: 1, fillColor: c, fillOpacity: st.fill ? st.fillOpacity : 0.8}}); }};
+}}
+var layer = L.geoJSON(__g, layerOpts).addTo(map);
+layer.diagKey = o.key;
+(window.diagOverlays = window.diagOverlays || {{}})[o.key] = layer;
+var box = null;
+if (leg) {{ box = L.control({{position: 'topright'}});
+  box.onAdd = function(){{ var d = L.DomUtil.create('div', 'diag-legend diag-ov-legend');
+    d.innerHTML = leg; L.DomEvent.disableClickPropagation(d); return d; }};
+  box.addTo(map); }}
+if (cr) {{ map.attributionControl.addAttribution(cr); }}
+return function(){{ map.removeLayer(layer); if (box) box.remove();
+  if (cr) map.attributionControl.removeAttribution(cr);
+  if (window.diagOverlays && window.diagOverlays[o.key] === layer) delete window.diagOverlays[o.key]; }};
 """
+
+
+def _overlay_js(ov: Overlay) -> str:
+    """An overlay of the page's own map (build_map: its legend rows go in the map legend)."""
+    return f"(function(__g){{ {overlay_body(ov, own_legend=False)} }})({overlay_geojson(ov)});"
 
 
 def legend_html(
@@ -437,10 +538,11 @@ def legend_html(
             f'<div><i style="background:{html.escape(colour)}"></i>{html.escape(label)}</div>'
         )
     for ov in overlays:
-        if ov.legend_label:
+        cls = "diag-pt" if ov.kind == "points" else "diag-ov"
+        for colour, label in ov.legend_entries():
             rows.append(
-                f'<div><i class="diag-ov" style="border-color:{html.escape(ov.stroke)}"></i>'
-                f"{html.escape(ov.legend_label)}</div>"
+                f'<div><i class="{cls}" style="border-color:{html.escape(colour)}"></i>'
+                f"{html.escape(label)}</div>"
             )
     return "".join(rows)
 
@@ -467,7 +569,7 @@ def with_inset_note(credit: str, territory: Territory | None) -> str:
 def drawn_overlay(ov: Overlay, territory: Territory | None) -> Overlay:
     """The overlay as drawn on a map of `territory` (DROM moved into their insets on
     national maps, like the choropleth below it)."""
-    if territory is None or territory.level is not Level.FRANCE:
+    if territory is None or territory.level is not Level.FRANCE or ov.placed:
         return ov
     data = ov.data if isinstance(ov.data, gpd.GeoDataFrame) else _read_geojson(ov.data)
     return replace(ov, data=layers.drawn(data, territory))
@@ -557,6 +659,57 @@ POINT_COLOR = "#e07b39"
 POINT_EDGE_COLOR = "#7a3d12"
 
 
+def _plot_overlay(ax, ov: Overlay) -> None:
+    """Draw one overlay on a matplotlib axis (same colours as the interactive map)."""
+    og = ov.data if isinstance(ov.data, gpd.GeoDataFrame) else _read_geojson(ov.data)
+    if og.empty:
+        return
+    colours: object = ov.stroke
+    if ov.color_property and ov.color_property in og:
+        colours = og[ov.color_property].fillna(ov.fill or ov.stroke).astype(str).tolist()
+    if ov.kind == "points":
+        radius = (
+            pd.to_numeric(og[ov.radius_property], errors="coerce").fillna(4.0)
+            if ov.radius_property and ov.radius_property in og
+            else pd.Series(4.0, index=og.index)
+        )
+        ax.scatter(
+            og.geometry.x,
+            og.geometry.y,
+            s=(radius.to_numpy() * 1.2) ** 2,
+            color=colours if ov.color_property else (ov.fill or POINT_COLOR),
+            edgecolor=POINT_EDGE_COLOR,
+            linewidth=0.4,
+            alpha=0.85,
+            zorder=4,
+        )
+        return
+    if ov.fill is not None:
+        og.plot(
+            ax=ax,
+            color=colours if ov.color_property else ov.fill,
+            alpha=ov.fill_opacity,
+            linewidth=0,
+            zorder=2,
+        )
+    dashed = pd.Series(bool(ov.dash), index=og.index)
+    if ov.dash_property and ov.dash_property in og:
+        dashed = og[ov.dash_property].fillna("").astype(str) != ""
+    stroke = pd.Series(
+        colours if isinstance(colours, list) else [colours] * len(og), index=og.index
+    )
+    for is_dashed in (False, True):
+        part = og.loc[dashed == is_dashed]
+        if not part.empty:
+            part.boundary.plot(
+                ax=ax,
+                color=stroke[dashed == is_dashed].tolist(),
+                linewidth=ov.weight * 0.6,
+                linestyle="--" if is_dashed else "-",
+                zorder=3,
+            )
+
+
 def static_map_png(  # noqa: C901 - static map drawing steps (owned by the charts work, issue 18)
     level: Level,
     territory: Territory | None,
@@ -616,16 +769,12 @@ def static_map_png(  # noqa: C901 - static map drawing steps (owned by the chart
         outlines_gdf.boundary.plot(ax=ax, color=outline_color, linewidth=outline_width)
     handles = [Patch(facecolor=c, edgecolor="#999999", label=lab) for c, lab in legend]
     for ov in overlays:
-        og = ov.data if isinstance(ov.data, gpd.GeoDataFrame) else _read_geojson(ov.data)
-        og.plot(
-            ax=ax,
-            facecolor=ov.fill or "none",
-            alpha=1.0 if ov.fill is None else ov.fill_opacity,
-            edgecolor=ov.stroke,
-            linewidth=ov.weight * 0.6,
-        )
-        if ov.legend_label:
-            handles.append(Patch(facecolor="none", edgecolor=ov.stroke, label=ov.legend_label))
+        _plot_overlay(ax, ov)
+        for colour, label in ov.legend_entries():
+            if ov.kind == "points":
+                handles.append(Patch(facecolor=colour, edgecolor=POINT_EDGE_COLOR, label=label))
+            else:
+                handles.append(Patch(facecolor="none", edgecolor=colour, label=label))
     if points:
         xs, ys, sizes = zip(*points, strict=True)
         biggest = max(max(sizes), 1.0)

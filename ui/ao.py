@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from analyses.ao import AoAnalysis, AoInputs, ao_analysis
+from analyses.ao import AoAnalysis
 from catalogue.sources import DEMO_LABEL, credit
 from datastore import importers
 from diagnostics import ao
@@ -22,7 +22,7 @@ from diagnostics import publication as pub
 from diagnostics.formatting import fmt_number
 from geodata import layers
 from geodata.maps import TIER_COLORS, Overlay, classify_categories
-from geodata.territory import Level, Territory, make_territory
+from geodata.territory import Level, Territory
 from geodata.tiers import TIER_DESCRIPTIONS, TIERS
 from reports import bilan
 from reports.prediag import PrediagInputs
@@ -81,22 +81,9 @@ def analysis(territory: Territory, reference_date: date) -> AoAnalysis:
     return _analysis(territory.key, reference_date.isoformat(), cache.revision())
 
 
-@st.cache_data(show_spinner="Calcul des statuts des AO…", max_entries=16)
-def _analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalysis:  # noqa: ARG001 - Streamlit cache key
-    geo = cache.geography()
-    level, _, code = territory_key.partition(":")
-    return ao_analysis(
-        geo,
-        make_territory(geo, Level(level), code),
-        AoInputs(
-            cache.dataset("ctg"),
-            cache.dataset("ao_transferts"),
-            cache.dataset("population"),
-            cache.dataset("ctg_avenants"),
-            cache.workspace().documents(ao.CHECKLIST_DOCUMENT_KIND),
-        ),
-        date.fromisoformat(reference_iso),
-    )
+def _analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalysis:
+    """The analysis is cached once in ui/cache.py (shared with the overlays of every map)."""
+    return cache.ao_analysis(territory_key, reference_iso, revision)
 
 
 def source_line(result: AoAnalysis) -> str:
@@ -253,7 +240,7 @@ def render_map(territory: Territory, result: AoAnalysis) -> None:
         height=520,
         highlight=territory.code if territory.level is Level.COMMUNE else None,
     )
-    maps.show_map(m, key="ao_map", clickable=False, height=520)
+    maps.show_map(m, key="ao_map", clickable=False, height=520, overlays_of=territory)
     if layer == LAYER_TIER:
         st.caption(" ; ".join(f"**{t}** : {TIER_DESCRIPTIONS[t]}" for t in TIERS))
     credits([*result.sources, credit("ign_admin_express_2025")])

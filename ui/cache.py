@@ -8,12 +8,21 @@ with `st.cache_data` / `st.cache_resource`, with bounds. Cached objects are neve
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from datastore.store import Dataset, Workspace
 from diagnostics import filoue
 from geodata import reference
 from geodata.territory import Geography, SearchIndex
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from analyses.ao import AoAnalysis
+    from geodata.maps import Overlay
+    from geodata.territory import Territory
 
 
 @st.cache_resource(show_spinner="Préparation de l'espace de travail…")
@@ -97,3 +106,147 @@ def filoue_commune_view(
     if threshold > DEFAULT_THRESHOLD:
         previous = filoue_commune_view(annee, code_insee, threshold - 1, revision)
     return filoue.commune_view(filoue_prepared(annee, revision), code_insee, threshold, previous)
+
+
+# ----------------------------------------------------------------------------- AO analysis
+
+
+@st.cache_data(show_spinner="Calcul des statuts des AO…", max_entries=16)
+def ao_analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalysis:  # noqa: ARG001 - Streamlit cache key
+    """The AO analysis of a territory at a reference date (analyses.ao.ao_analysis), shared by
+    the AO page and the AO and CTG overlays of every map."""
+    from datetime import date
+
+    from analyses.ao import AoInputs
+    from analyses.ao import ao_analysis as build
+    from diagnostics import ao
+    from geodata.territory import Level, make_territory
+
+    geo = geography()
+    level, _, code = territory_key.partition(":")
+    return build(
+        geo,
+        make_territory(geo, Level(level), code),
+        AoInputs(
+            dataset("ctg"),
+            dataset("ao_transferts"),
+            dataset("population"),
+            dataset("ctg_avenants"),
+            workspace().documents(ao.CHECKLIST_DOCUMENT_KIND),
+        ),
+        date.fromisoformat(reference_iso),
+    )
+
+
+# ----------------------------------------------------------------------------- overlays
+# The shared geospatial layer (analyses/overlays.py): built once per territory (and
+# revision, reference date or zoning), never per page. Each entry is a frozen Overlay whose
+# data is a GeoJSON string.
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def overlay_geometries(territory_key: str) -> gpd.GeoDataFrame:
+    """Commune polygons the overlays of a map of the territory are cut from (as drawn: DROM
+    in their insets on national maps)."""
+    from geodata import layers
+    from geodata.territory import Level, Territory
+
+    level, _, code = territory_key.partition(":")
+    t = Territory(Level(level), code, "")
+    gdf = layers.drawn(layers.geometries(Level.COMMUNE, t), t)
+    return gdf.rename(columns={"code": "code_insee"})[["code_insee", "geometry"]]
+
+
+def _territory(territory_key: str) -> Territory:
+    from geodata.territory import Level, make_territory
+
+    level, _, code = territory_key.partition(":")
+    return make_territory(geography(), Level(level), code)
+
+
+@st.cache_data(show_spinner="Couche des compétences AO…", max_entries=16)
+def ao_overlay(territory_key: str, reference_iso: str, revision: int) -> Overlay | None:
+    from analyses import overlays
+    from catalogue.sources import credit
+
+    res = ao_analysis(territory_key, reference_iso, revision)
+    if res.errors or res.layers.empty:
+        return None
+    line = " ; ".join(
+        dict.fromkeys([*dataset("ao_transferts").credits(), credit("insee_pop_2023")])
+    )
+    return overlays.ao_competence_overlay(
+        overlay_geometries(territory_key), res.layers, credit=line, placed=True
+    )
+
+
+@st.cache_data(show_spinner="Couche des CTG…", max_entries=16)
+def ctg_overlay(territory_key: str, reference_iso: str, revision: int) -> Overlay | None:
+    from datetime import date
+
+    from analyses import overlays
+
+    res = ao_analysis(territory_key, reference_iso, revision)
+    if res.errors:
+        return None
+    line = " ; ".join(dict.fromkeys(dataset("ctg").credits() + dataset("ctg_avenants").credits()))
+    return overlays.ctg_overlay(
+        overlay_geometries(territory_key),
+        res.ctgs,
+        res.layers,
+        date.fromisoformat(reference_iso),
+        credit=line,
+        placed=True,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def zones_overlay(
+    territory_key: str,
+    name: str,
+    rows: tuple[tuple[str, str, str], ...],
+    credit_line: str,
+) -> Overlay:
+    """Zones of a zoning (rows: code_insee, zone_id, zone_nom) drawn on the territory's map."""
+    import pandas as pd
+
+    from analyses import overlays
+
+    members = pd.DataFrame(list(rows), columns=["code_insee", "zone_id", "zone_nom"])
+    return overlays.zones_overlay(
+        overlay_geometries(territory_key), members, name, credit=credit_line, placed=True
+    )
+
+
+@st.cache_data(show_spinner="Couche des QPV…", max_entries=16)
+def qpv_overlay(territory_key: str, revision: int) -> Overlay:  # noqa: ARG001 - Streamlit cache key
+    from analyses import overlays
+
+    ds = dataset("qpv")
+    year = overlays.qpv_year(ds.frame)
+    metas = [m for m in ds.metas if year is None or m.millesime in (None, year)]
+    line = " ; ".join(sorted({m.credit() for m in metas}))
+    return overlays.qpv_overlay(
+        overlay_geometries(territory_key), ds.frame, credit=line, placed=True
+    )
+
+
+@st.cache_data(show_spinner="Couche des structures…", max_entries=16)
+def structures_overlay(territory_key: str, revision: int) -> Overlay:  # noqa: ARG001 - Streamlit cache key
+    from functools import partial
+
+    from analyses import overlays
+    from geodata import layers
+    from geodata.territory import Level
+
+    territory = _territory(territory_key)
+    ds = dataset("structures")
+    codes = None
+    if territory.level is not Level.FRANCE:
+        codes = overlay_geometries(territory_key)["code_insee"].tolist()
+    return overlays.structures_overlay(
+        ds.frame,
+        codes,
+        credit=" ; ".join(ds.credits()),
+        place=partial(layers.drawn, territory=territory),
+    )

@@ -565,7 +565,13 @@ def map_section(
         highlight=highlight,
         height=520,
     )
-    maps.show_map(m, key=f"couv_map_{territory.key}_{level.value}", clickable=False, height=520)
+    maps.show_map(
+        m,
+        key=f"couv_map_{territory.key}_{level.value}",
+        clickable=False,
+        height=520,
+        overlays_of=territory,
+    )
     notes = []
     if (rank["statut"] == Status.ESTIME).any():
         notes.append(
@@ -585,6 +591,7 @@ def map_section(
             title=demo_title(f"{title} ({legend_title.lower()})", uses_synthetic(rank)),
             credit=credit_line,
             highlight=highlight,
+            overlays=maps.current_overlays(territory),
         )
 
     st.download_button(

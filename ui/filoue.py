@@ -494,7 +494,7 @@ def _residence_map(ctx: _Context, res: pd.DataFrame) -> None:
         highlight=ctx.view.code_insee,
         height=420,
     )
-    ui_maps.show_map(m, key="filoue_map", clickable=False, height=420)
+    ui_maps.show_map(m, key="filoue_map", clickable=False, height=420, overlays_of=territory)
     outside = [c for c in known["code_insee"] if str(dep_of.get(c, "")) != str(dep)]
     note = f"Contour rouge : {md(ctx.commune_name)}, commune de l'EAJE."
     if outside:

@@ -6,6 +6,12 @@ Pages do:
                               tooltip=tips)
     code = ui.maps.show_map(m, key="couverture_map")   # code of a clicked feature, or None
 
+Every map of the app passes `overlays_of=territory` to show_map: the shared overlays
+(analyses/overlays.py, cached per territory in ui/cache.py) are then offered by one layer
+control above the map (`overlay_control`, kept in the URL by ui.state), the map and its
+control run in a fragment (a toggle reruns neither the page nor its computations), and the
+component adds or removes an overlay without redrawing the base layer.
+
 The Territoire page calls show_territory_map(territory, level, theme, credit=..., key=...),
 which caches the whole map script. Clickable maps render in the page (st.components.v2),
 view-only ones (clickable=False) in a static HTML iframe (`st.iframe`, the supported API that
@@ -28,7 +34,9 @@ import folium
 import pandas as pd
 import streamlit as st
 
+from analyses import overlays as ovl
 from diagnostics import coverage as cv
+from diagnostics import zones as dz
 from diagnostics.formatting import fmt_number, fmt_percent
 from geodata import assets, layers
 from geodata.layers import MapPayload
@@ -39,9 +47,12 @@ from geodata.maps import (
     build_map,
     classify_categories,
     map_html,
+    overlay_body,
+    overlay_geojson,
 )
 from geodata.territory import Level, Territory, communes_of, make_territory, parents
-from ui import cache
+from ui import cache, state
+from ui.text import md
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
@@ -118,34 +129,49 @@ export default function (component) {
     root.appendChild(holder);
   }
   holder.style.height = data.height + 'px';
-  if (holder.dataset.sig === data.sig) return;
-  if (holder.diagMap) { holder.diagMap.remove(); holder.diagMap = null; }
-  // Maps of unmounted components (another territory, another page): free them.
-  window.__diagMaps = (window.__diagMaps || []).filter(function (m) {
-    if (document.body.contains(m.getContainer())) return true;
-    m.remove();
-    return false;
-  });
-  holder.innerHTML = '';
-  var div = document.createElement('div');
-  div.id = data.id;
-  div.style.width = '100%';
-  div.style.height = '100%';
-  holder.appendChild(div);
-  var run = new Function('L', '__geo', data.script + '\\nreturn ' + data.id + ';');
-  var map = run(window.L, data.geo || []);
-  holder.diagMap = map;
-  holder.dataset.sig = data.sig;
-  window.__diagMaps.push(map);
-  window.diagMap = map;
-  performance.mark('diag-map-drawn');
-  var main = window.diagMainLayer;
-  if (main && main._map === map) {
-    main.on('click', function (e) {
-      var p = (e.layer && e.layer.feature && e.layer.feature.properties) || {};
-      if (p.code) component.setTriggerValue('click', String(p.code));
+  if (holder.dataset.sig !== data.sig || !holder.diagMap) {
+    if (holder.diagMap) { holder.diagMap.remove(); holder.diagMap = null; }
+    // Maps of unmounted components (another territory, another page): free them.
+    window.__diagMaps = (window.__diagMaps || []).filter(function (m) {
+      if (document.body.contains(m.getContainer())) return true;
+      m.remove();
+      return false;
     });
+    holder.innerHTML = '';
+    var div = document.createElement('div');
+    div.id = data.id;
+    div.style.width = '100%';
+    div.style.height = '100%';
+    holder.appendChild(div);
+    var run = new Function('L', '__geo', data.script + '\\nreturn ' + data.id + ';');
+    var map = run(window.L, data.geo || []);
+    holder.diagMap = map;
+    holder.diagOverlays = {};
+    holder.dataset.sig = data.sig;
+    window.__diagMaps.push(map);
+    window.diagMap = map;
+    performance.mark('diag-map-drawn');
+    var main = window.diagMainLayer;
+    if (data.clickable !== false && main && main._map === map) {
+      main.on('click', function (e) {
+        var p = (e.layer && e.layer.feature && e.layer.feature.properties) || {};
+        if (p.code) component.setTriggerValue('click', String(p.code));
+      });
+    }
   }
+  // Overlays (ui.maps.overlay_control): added and removed on the map in place, never
+  // redrawing the base layer; each overlay's script returns the function that removes it.
+  var map_ = holder.diagMap, have = holder.diagOverlays || {}, want = {};
+  (data.overlays || []).forEach(function (o) { want[o.sig] = o; });
+  Object.keys(have).forEach(function (s) { if (!want[s]) { have[s](); delete have[s]; } });
+  (data.overlays || []).forEach(function (o) {
+    if (!have[o.sig]) {
+      have[o.sig] = new Function('L', 'map', '__g', o.body)(window.L, map_, JSON.parse(o.geo));
+    }
+  });
+  holder.diagOverlays = have;
+  holder.dataset.overlays = (data.overlays || []).map(function (o) { return o.key; }).join(',');
+  performance.mark('diag-overlays-drawn');
 }
 """
 
@@ -169,20 +195,40 @@ def map_script(m: folium.Map, dom_id: str) -> str:
     return root.script.render().replace(m.get_name(), dom_id)
 
 
-def show_map(m: folium.Map, key: str, clickable: bool = True, height: int = 560) -> str | None:
+def show_map(
+    m: folium.Map,
+    key: str,
+    clickable: bool = True,
+    height: int = 560,
+    *,
+    overlays_of: Territory | None = None,
+    editing: Overlay | None = None,
+) -> str | None:
     """Display a map; return the code of a feature the user just clicked (else None).
 
-    clickable=False: a static HTML embed (fastest, no rerun on any interaction).
-    clickable=True: the in-page Leaflet component; a click on a territory reruns the page
-    once and returns its code (a trigger value: None on the following reruns). Pan and zoom
+    overlays_of: the territory whose shared overlays (analyses/overlays.py: AO competence,
+    CTG, priority zones, QPV, structures) are offered above the map by the layer control
+    (`overlay_control`, the same on every map, kept in the URL). The map and its control
+    run in a fragment: turning an overlay on or off reruns neither the page nor its
+    computations, and the base layer is not redrawn (the overlay is added in place).
+    editing: the zoning being edited (zones page), offered first in the zoning choice.
+
+    Without overlays_of: clickable=False is a static HTML embed (no rerun on any
+    interaction); clickable=True the in-page Leaflet component: a click on a territory
+    reruns the page once and returns its code (None on the following reruns). Pan and zoom
     never rerun the page.
     """
-    if not clickable:
+    if not clickable and overlays_of is None:
         st.iframe(map_html(m), height=height + 10)
         return None
     dom_id = _dom_id(key)
     script = map_script(m, dom_id)
-    return _show_script(script, [], _signature(script, [], height), dom_id, key, height)
+    sig = _signature(script, [], height)
+    if overlays_of is None:
+        return _show_script(script, [], sig, dom_id, key, height)
+    return _show_with_overlays(
+        script, [], sig, dom_id, key, height, overlays_of, editing, clickable
+    )
 
 
 def _signature(script: str, geo: Sequence[str], height: int) -> str:
@@ -205,7 +251,14 @@ def split_geojson(script: str, geojsons: Sequence[str]) -> tuple[str, list[str]]
 
 
 def _show_script(
-    script: str, geo: Sequence[str], sig: str, dom_id: str, key: str, height: int
+    script: str,
+    geo: Sequence[str],
+    sig: str,
+    dom_id: str,
+    key: str,
+    height: int,
+    overlays: Sequence[Overlay] = (),
+    clickable: bool = True,
 ) -> str | None:
     data = {
         "id": dom_id,
@@ -213,10 +266,187 @@ def _show_script(
         "geo": list(geo),
         "height": int(height),
         "sig": sig,
+        "clickable": bool(clickable),
+        "overlays": [_overlay_item(ov) for ov in overlays],
     }
     result = _map_component(key=key, data=data, on_click_change=_ignore, height="content")
     code = getattr(result, "click", None)
     return str(code) if code else None
+
+
+def _overlay_item(ov: Overlay) -> dict[str, str]:
+    """What the component needs to draw one overlay (its script, GeoJSON and signature)."""
+    body = overlay_body(ov)
+    geo = overlay_geojson(ov)
+    sig = hashlib.sha1(f"{body}|{geo}".encode()).hexdigest()
+    return {"key": ov.key or ov.name, "sig": sig, "body": body, "geo": geo}
+
+
+EDITING_ZONING = "Zonage en cours (non enregistré)"
+
+
+def _zoning_options(territory: Territory) -> dict[str, dz.SavedZoning]:
+    """Saved zonings drawn on a map of `territory`: those saved for it and those with a
+    commune on its map, newest first."""
+    docs = cache.workspace().documents(dz.ZONING_DOCUMENT_KIND)
+    shown = set(cache.overlay_geometries(territory.key)["code_insee"])
+    out: dict[str, dz.SavedZoning] = {}
+    for z in dz.saved_zonings(docs):
+        if z.territoire == territory.key or shown.intersection(z.communes):
+            out.setdefault(z.nom, z)
+    return out
+
+
+def _saved_zones_overlay(territory: Territory, zoning: dz.SavedZoning) -> Overlay:
+    rows = tuple(
+        zoning.members()[["code_insee", "zone_id", "zone_nom"]]
+        .astype(str)
+        .itertuples(index=False, name=None)
+    )
+    line = f"zonage enregistré « {zoning.nom} » du {zoning.date[:10]} (règles choisies dans l'application)"
+    return cache.zones_overlay(territory.key, zoning.nom, rows, line)
+
+
+def overlays_for(
+    territory: Territory,
+    keys: Sequence[str],
+    zoning: str | None = None,
+    editing: Overlay | None = None,
+) -> list[Overlay]:
+    """The overlays `keys` (analyses.overlays.OVERLAY_KEYS) of a map of `territory`, built
+    once per territory and revision (ui/cache.py). Zones: the zoning `zoning` (a saved
+    zoning's name, or EDITING_ZONING for `editing`), else the zoning being edited, else the
+    newest saved one. Also used by the static map exports (the overlays that are on)."""
+    rev = cache.revision()
+    ref = state.reference_date().isoformat()
+    out: list[Overlay] = []
+    for k in ovl.OVERLAY_KEYS:
+        if k not in keys:
+            continue
+        ov: Overlay | None = None
+        if k == ovl.AO:
+            ov = cache.ao_overlay(territory.key, ref, rev)
+        elif k == ovl.CTG:
+            ov = cache.ctg_overlay(territory.key, ref, rev)
+        elif k == ovl.QPV:
+            ov = cache.qpv_overlay(territory.key, rev)
+        elif k == ovl.STRUCTURES:
+            ov = cache.structures_overlay(territory.key, rev)
+        elif k == ovl.ZONES:
+            saved = _zoning_options(territory)
+            if editing is not None and zoning in (None, EDITING_ZONING):
+                ov = editing
+            elif zoning in saved:
+                ov = _saved_zones_overlay(territory, saved[zoning])
+            elif saved:
+                ov = _saved_zones_overlay(territory, next(iter(saved.values())))
+        if ov is not None:
+            out.append(ov)
+    return out
+
+
+def current_overlays(territory: Territory, editing: Overlay | None = None) -> list[Overlay]:
+    """The overlays that are on (URL / layer control) for a map of `territory`: what a
+    static export (PNG, PDF) draws."""
+    return overlays_for(territory, state.overlay_keys(), state.zoning_choice(), editing)
+
+
+def _on_overlays(widget_key: str) -> None:
+    state.set_overlay_keys(st.session_state.get(widget_key) or [])
+
+
+def _on_zoning(widget_key: str) -> None:
+    state.set_zoning_choice(st.session_state.get(widget_key))
+
+
+def overlay_control(
+    territory: Territory, key: str, editing: Overlay | None = None
+) -> list[Overlay]:
+    """The one layer control of every map: the overlays to draw above the page's own
+    choropleth (and, when the zones are on, which zoning). The choice is shared by every
+    map of the session and kept in the URL (`couches`, `zonage`), so a copied link reopens
+    the same layers. Returns the overlays to draw."""
+    state.sync_overlay_url()
+    widget = f"couches_{key}"
+    chosen = st.pills(
+        "Couches superposées",
+        list(ovl.OVERLAY_KEYS),
+        selection_mode="multi",
+        default=list(state.overlay_keys()),
+        format_func=ovl.OVERLAY_LABELS.__getitem__,
+        key=widget,
+        on_change=_on_overlays,
+        args=(widget,),
+        help="Compétence AO : titulaire de la planification et strate de l'AO ; CTG : "
+        "périmètres des CTG en vigueur selon leur statut ; zones prioritaires d'un zonage ; "
+        "communes ayant un quartier prioritaire (QPV 2024) ; structures localisées (EAJE, "
+        "RPE, LAEP…), taille selon les places.",
+    )
+    keys = [k for k in ovl.OVERLAY_KEYS if k in (chosen or [])]
+    zoning = state.zoning_choice()
+    if ovl.ZONES in keys:
+        saved = _zoning_options(territory)
+        options = ([EDITING_ZONING] if editing is not None else []) + list(saved)
+        if options:
+            index = options.index(zoning) if zoning in options else 0
+            zwidget = f"zonage_{key}"
+            zoning = st.selectbox(
+                "Zonage dessiné",
+                options,
+                index=index,
+                key=zwidget,
+                on_change=_on_zoning,
+                args=(zwidget,),
+            )
+        else:
+            st.caption("Aucun zonage enregistré pour ce territoire (page « Zones sous-dotées »).")
+    return overlays_for(territory, keys, zoning, editing)
+
+
+def _clicked_key(key: str) -> str:
+    return f"_map_clicked_{key}"
+
+
+def _show_with_overlays(
+    script: str,
+    geo: Sequence[str],
+    sig: str,
+    dom_id: str,
+    key: str,
+    height: int,
+    territory: Territory,
+    editing: Overlay | None,
+    clickable: bool,
+) -> str | None:
+    clicked = st.session_state.pop(_clicked_key(key), None)
+    _map_fragment(script, list(geo), sig, dom_id, key, height, territory, editing, clickable)
+    return clicked
+
+
+@st.fragment
+def _map_fragment(
+    script: str,
+    geo: list[str],
+    sig: str,
+    dom_id: str,
+    key: str,
+    height: int,
+    territory: Territory,
+    editing: Overlay | None,
+    clickable: bool,
+) -> None:
+    """The layer control and the map: a toggle reruns only this fragment."""
+    chosen = overlay_control(territory, key, editing)
+    code = _show_script(script, geo, sig, dom_id, key, height, chosen, clickable)
+    lines = [f"{ov.name} : {ov.credit}" for ov in chosen if ov.credit]
+    empty = [ov.name for ov in chosen if ov.n_features == 0]
+    if empty:
+        lines.append("Rien à dessiner sur ce territoire pour : " + ", ".join(empty) + ".")
+    if lines:
+        st.caption("  \n".join(md(line) for line in dict.fromkeys(lines)))
+    if code and clickable:
+        st.session_state[_clicked_key(key)] = code
+        st.rerun()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -259,6 +489,7 @@ def show_territory_map(
     credit: str,
     key: str,
     height: int = 560,
+    overlays: bool = True,
 ) -> str | None:
     """The Territoire page's clickable map (colouring `theme` of the `level` units), its
     script cached per territory, level and theme: a rerun that keeps them (or comes back to
@@ -268,7 +499,9 @@ def show_territory_map(
     script, geo, sig = _territory_script(
         territory.key, Level(level).value, theme, credit, highlight, int(height), dom_id
     )
-    return _show_script(script, geo, sig, dom_id, key, height)
+    if not overlays:
+        return _show_script(script, geo, sig, dom_id, key, height)
+    return _show_with_overlays(script, geo, sig, dom_id, key, height, territory, None, True)
 
 
 def _ignore() -> None:

@@ -172,3 +172,58 @@ def render_sidebar() -> Territory:
                     args=(up.key,),
                 )
     return territory
+
+
+# ----------------------------------------------------------------------- map overlays
+_OVERLAYS = "map_overlays"
+_ZONING = "map_zoning"
+OVERLAY_PARAM = "couches"
+ZONING_PARAM = "zonage"
+
+
+def overlay_keys() -> tuple[str, ...]:
+    """The overlays that are on (analyses.overlays.OVERLAY_KEYS), shared by every map of the
+    session; read from the URL (`couches=ao,zones`) the first time."""
+    from analyses.overlays import OVERLAY_KEYS
+
+    if _OVERLAYS not in st.session_state:
+        raw = str(st.query_params.get(OVERLAY_PARAM, ""))
+        wanted = {k.strip() for k in raw.split(",")}
+        st.session_state[_OVERLAYS] = tuple(k for k in OVERLAY_KEYS if k in wanted)
+        if ZONING_PARAM in st.query_params:
+            st.session_state[_ZONING] = str(st.query_params[ZONING_PARAM])
+    return tuple(st.session_state[_OVERLAYS])
+
+
+def set_overlay_keys(keys) -> None:
+    from analyses.overlays import OVERLAY_KEYS
+
+    st.session_state[_OVERLAYS] = tuple(k for k in OVERLAY_KEYS if k in set(keys))
+    sync_overlay_url()
+
+
+def zoning_choice() -> str | None:
+    """Name of the zoning drawn by the zones overlay (None: the default one)."""
+    overlay_keys()
+    value = st.session_state.get(_ZONING)
+    return str(value) if value else None
+
+
+def set_zoning_choice(name: str | None) -> None:
+    st.session_state[_ZONING] = name
+    sync_overlay_url()
+
+
+def sync_overlay_url() -> None:
+    """Mirror the overlay choice in the URL (a copied link reopens the same layers)."""
+    keys = overlay_keys()
+    wanted = {OVERLAY_PARAM: ",".join(keys)} if keys else {}
+    zoning = st.session_state.get(_ZONING)
+    if keys and zoning:
+        wanted[ZONING_PARAM] = str(zoning)
+    for k in (OVERLAY_PARAM, ZONING_PARAM):
+        if k not in wanted and k in st.query_params:
+            del st.query_params[k]
+    for k, v in wanted.items():
+        if st.query_params.get(k) != v:
+            st.query_params[k] = v

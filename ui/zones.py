@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from analyses import overlays
 from analyses.ao_scope import ao_scope, scope_holders
 from analyses.zones import zones_analysis
 from catalogue.sources import DEMO_LABEL, credit
@@ -34,7 +35,6 @@ from diagnostics.ao import AoDataError
 from diagnostics.formatting import fmt_number, fmt_percent
 from diagnostics.narrative import capitalise
 from geodata import layers, reference
-from geodata.maps import Overlay
 from geodata.territory import Level, Territory, make_territory
 from reports.tables import to_csv_fr, to_xlsx
 from ui import cache, maps, state
@@ -43,7 +43,6 @@ from ui.components import chart, credits, demo_band
 from ui.text import md
 
 KINDS = kinds_read_by(Analysis.ZONES)
-ZONE_STROKE = "#7a0177"
 
 
 # --------------------------------------------------------------------------- data
@@ -599,20 +598,9 @@ def map_section(
         },
         index=base["code_insee"].astype(str),
     )
-    overlays = []
-    if not polygons.empty:
-        overlays.append(
-            Overlay(
-                polygons,
-                name="Zones prioritaires",
-                stroke=ZONE_STROKE,
-                fill=ZONE_STROKE,
-                fill_opacity=0.18,
-                weight=3.0,
-                tooltip_column="zone_nom",
-                legend_label="Zone prioritaire",
-            )
-        )
+    # The zoning being edited: drawn by the builder of the shared zones overlay; the layer
+    # control offers the saved zonings above it.
+    editing = overlays.polygons_overlay(polygons, "zonage en cours", credit=map_credit())
     m = maps.territory_map(
         Level.COMMUNE,
         _map_territory(territory),
@@ -622,10 +610,10 @@ def map_section(
         legend_title="Taux de couverture rapporté au taux national",
         credit=map_credit(),
         tooltip=tips,
-        overlays=overlays,
+        overlays=[editing] if not polygons.empty else [],
         highlight=territory.code if territory.level is Level.COMMUNE else None,
     )
-    maps.show_map(m, key="zones_map", clickable=False)
+    maps.show_map(m, key="zones_map", clickable=False, overlays_of=territory)
 
 
 def _map_territory(territory: Territory) -> Territory:

@@ -15,15 +15,11 @@ EPCI = "200065886"  # Loire Forez Agglomération, 84 communes
 
 
 def _map_frame(page, timeout: float = 180.0):
-    """The iframe holding the Leaflet map, once its commune layer is drawn."""
+    """The frame holding the Leaflet map (the page itself: in-page component), once its
+    commune layer is drawn."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        frames = page.locator("iframe")
-        if frames.count():
-            frames.first.scroll_into_view_if_needed(timeout=5_000)  # iframes may load lazily
         for frame in page.frames:
-            if frame is page.main_frame:
-                continue
             try:
                 n = frame.evaluate(
                     "() => window.diagMainLayer ? window.diagMainLayer.getLayers().length : -1"
@@ -38,9 +34,9 @@ def _map_frame(page, timeout: float = 180.0):
 
 
 def _shot(page, artifacts_dir, name: str) -> None:
-    """Screenshot of the map iframe alone, then of the page around it."""
+    """Screenshot of the map alone."""
     page.wait_for_timeout(600)
-    frame_el = page.locator("iframe").first
+    frame_el = page.locator("div.diag-map-holder").first
     frame_el.scroll_into_view_if_needed()
     frame_el.screenshot(path=str(artifacts_dir / f"ao_ctg_{name}.png"))
 

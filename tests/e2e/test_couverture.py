@@ -40,10 +40,10 @@ def test_couverture_page_toulouse(page, app_url, artifacts_dir):
     metric = page.locator('[data-testid="stMetric"]').first
     assert "Taux global 2022" in metric.inner_text()
     assert raw_global("31555", 2022) in metric.inner_text()
-    # the choropleth is drawn (Leaflet canvas or SVG inside the map iframe)
-    frame = page.frame_locator("iframe").first
-    frame.locator(".leaflet-container").wait_for(timeout=60_000)
-    assert frame.locator(".diag-legend").inner_text().startswith("Rapport au taux national")
+    # the choropleth is drawn (in-page Leaflet map, canvas)
+    holder = page.locator("div.diag-map-holder")
+    holder.locator(".leaflet-container").wait_for(timeout=60_000)
+    assert holder.locator(".diag-legend").first.inner_text().startswith("Rapport au taux national")
     # charts (plotly) and the demo band for the synthetic EPCI/département/France rates
     page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
@@ -72,7 +72,7 @@ def test_couverture_page_france_departements(page, app_url, artifacts_dir):
     _open(page, app_url, "")
     main = page.locator('[data-testid="stMain"]')
     assert "Classement des départements" in main.inner_text()
-    page.frame_locator("iframe").first.locator(".leaflet-container").wait_for(timeout=60_000)
+    page.locator("div.diag-map-holder .leaflet-container").wait_for(timeout=60_000)
     page.screenshot(path=str(artifacts_dir / "couverture_france.png"), full_page=True)
 
 

@@ -19,12 +19,10 @@ COMMUNE = "69266"  # Villeurbanne
 
 
 def residence_map_features(page, timeout_ms: int = 60_000) -> int:
-    """Number of communes drawn by the residence map (inside its iframe)."""
+    """Number of communes drawn by the residence map (in-page component)."""
     waited = 0
     while waited < timeout_ms:
         for frame in page.frames:
-            if frame == page.main_frame:
-                continue
             try:
                 n = frame.evaluate(
                     "() => window.diagMainLayer ? Object.keys(window.diagMainLayer._layers).length"

@@ -12,21 +12,17 @@ pytestmark = pytest.mark.e2e
 
 ZONES_JS = """() => {
   if (!window.diagMainLayer || !window.diagMainLayer._map) return [-1, -1];
-  let zones = 0;
-  window.diagMainLayer._map.eachLayer(l => {
-    if (l.feature && l.feature.properties && 'label' in l.feature.properties) zones++;
-  });
-  return [window.diagMainLayer.getLayers().length, zones];
+  const z = (window.diagOverlays || {}).zones;
+  return [window.diagMainLayer.getLayers().length, z && z._map ? z.getLayers().length : 0];
 }"""
 
 
 def _map_frame(page, timeout: float = 180.0):
-    """The iframe holding the Leaflet map once communes and zone polygons are drawn."""
+    """The frame holding the Leaflet map (the page itself: in-page component) once communes
+    and zone polygons are drawn."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         for frame in page.frames:
-            if frame is page.main_frame:
-                continue
             try:
                 communes, zones = frame.evaluate(ZONES_JS)
             except Exception:  # noqa: BLE001 - frame detached while Streamlit re-renders
@@ -41,18 +37,17 @@ def test_zones_drawn_over_coverage_map(page, app_url, artifacts_dir):
     page.goto(f"{app_url}/zones?niveau=departement&code=62")
     wait_for_app(page)
     page.get_by_text("Règles appliquées").first.wait_for(timeout=180_000)
-    page.locator("iframe").first.scroll_into_view_if_needed()  # iframes load when visible
     frame, communes, zones = _map_frame(page)
     assert communes == 887  # every commune of Pas-de-Calais drawn
     metric = page.locator('[data-testid="stMetric"]', has_text="Zones prioritaires")
     shown = int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace("\u202f", ""))
     assert zones == shown > 0
-    legend = frame.locator(".diag-legend").inner_text()
+    legend = frame.locator(".diag-legend").first.inner_text()
     assert "Zone prioritaire" in legend and "taux national" in legend
     page.wait_for_timeout(800)
-    iframe = page.locator("iframe").first
-    iframe.scroll_into_view_if_needed()
-    iframe.screenshot(path=str(artifacts_dir / "zones_carte.png"))
+    holder = page.locator("div.diag-map-holder")
+    holder.scroll_into_view_if_needed()
+    holder.screenshot(path=str(artifacts_dir / "zones_carte.png"))
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     chart.scroll_into_view_if_needed()
     chart.wait_for(timeout=60_000)

@@ -153,11 +153,11 @@ def test_build_map_escapes_everything(tiny):
     assert decoded.count("&lt;script&gt;alert") >= 3
     in_data = (
         decoded.count(f'"nom":"Ville {EVIL}"')
-        + decoded.count(f'"label":"{EVIL}"')
+        + decoded.count(f'"lib":"{EVIL}"')
         + decoded.count(f'["{EVIL}"')
     )
     assert decoded.count("<script>alert") == in_data == 4
-    for call in ("esc(p.nom)", "esc(tl[k])", "esc(v[k])", "esc(l.feature.properties"):
+    for call in ("esc(p.nom)", "esc(tl[k])", "esc(v[k])", "esc(t)"):
         assert call in html
 
 

@@ -1,0 +1,120 @@
+"""End-to-end: the shared overlays (AO competence, priority zones…) on the coverage map of a
+département and on the Filoué map, in headless Chromium: turned on with the layer control,
+painted above the choropleth without redrawing it, and reopened by the copied link."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+#: [main layer features, overlay keys on the map, features of each overlay, base layer id]
+STATE_JS = """() => {
+  const h = document.querySelector('div.diag-map-holder');
+  const main = window.diagMainLayer;
+  if (!h || !main || !main._map) return null;
+  const ov = window.diagOverlays || {};
+  const counts = {};
+  for (const k of Object.keys(ov)) { if (ov[k]._map) counts[k] = ov[k].getLayers().length; }
+  return {main: main.getLayers().length, keys: h.dataset.overlays || '', counts: counts,
+          base: main._leaflet_id};
+}"""
+
+
+def map_state(page, want_keys: str, timeout_ms: int = 120_000) -> dict:
+    """The map's state once the overlays `want_keys` (« ao,zones ») are all drawn."""
+    waited = 0
+    state = None
+    while waited < timeout_ms:
+        state = page.evaluate(STATE_JS)
+        if (
+            state
+            and state["main"] > 0
+            and state["keys"] == want_keys
+            and all(state["counts"].get(k, 0) > 0 for k in filter(None, want_keys.split(",")))
+        ):
+            return state
+        page.wait_for_timeout(250)
+        waited += 250
+    raise AssertionError(f"couches « {want_keys} » non dessinées : {state}")
+
+
+def save_zoning(page, app_url: str, query: str) -> None:
+    """Save the zoning computed with the default rules of the zones page."""
+    page.goto(f"{app_url}/zones?{query}")
+    wait_for_app(page)
+    button = page.get_by_role("button", name="Enregistrer le zonage")
+    button.wait_for(timeout=180_000)
+    button.click()
+    page.get_by_text("enregistré dans l'espace de travail").wait_for(timeout=60_000)
+
+
+def turn_on(page, labels: list[str], keys: str) -> dict:
+    for label in labels:
+        page.get_by_role("button", name=label, exact=True).click()
+        wait_for_app(page)
+    return map_state(page, keys)
+
+
+def check_link(browser, url: str, keys: str, artifacts_dir, name: str) -> None:
+    """The copied URL names the layers and reopens them in a new session."""
+    assert parse_qs(urlparse(url).query)["couches"] == [keys]
+    fresh = browser.new_page(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+    try:
+        fresh.goto(url)
+        wait_for_app(fresh)
+        state = map_state(fresh, keys, timeout_ms=180_000)
+        assert all(state["counts"][k] > 0 for k in keys.split(","))
+        for label in ("Compétence AO", "Zones prioritaires"):
+            pill = fresh.get_by_role("button", name=label, exact=True)
+            assert pill.get_attribute("aria-pressed") == "true", label
+        holder = fresh.locator("div.diag-map-holder")
+        holder.scroll_into_view_if_needed()
+        fresh.wait_for_timeout(600)
+        holder.screenshot(path=str(artifacts_dir / f"{name}_lien.png"))
+    finally:
+        fresh.close()
+
+
+def test_coverage_map_overlays_and_shared_link(page, browser, app_url, artifacts_dir):
+    save_zoning(page, app_url, "niveau=departement&code=69")
+    page.goto(f"{app_url}/couverture?niveau=departement&code=69")
+    wait_for_app(page)
+    before = map_state(page, "")
+    state = turn_on(page, ["Compétence AO", "Zones prioritaires"], "ao,zones")
+    assert state["base"] == before["base"]  # the choropleth was not redrawn
+    assert state["main"] == before["main"]
+    holder = page.locator("div.diag-map-holder")
+    holder.scroll_into_view_if_needed()
+    page.wait_for_timeout(600)
+    holder.screenshot(path=str(artifacts_dir / "overlays_couverture.png"))
+    legend = holder.locator(".diag-ov-legend").all_inner_texts()
+    assert any("Titulaire de la planification" in t for t in legend)
+    assert any("Zone prioritaire" in t for t in legend)
+    credits = page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+    assert any("Compétence AO : Source" in t for t in credits)
+    check_link(browser, page.url, "ao,zones", artifacts_dir, "overlays_couverture")
+    # turning one off removes it, the other stays
+    page.get_by_role("button", name="Compétence AO", exact=True).click()
+    wait_for_app(page)
+    state = map_state(page, "zones")
+    assert "ao" not in state["counts"] and state["base"] == before["base"]
+
+
+def test_filoue_map_overlays_and_shared_link(page, browser, app_url, artifacts_dir):
+    page.goto(f"{app_url}/filoue?niveau=commune&code=69266")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Profils Filoué").wait_for(timeout=120_000)
+    page.get_by_text("Où habitent les enfants accueillis ?").wait_for(timeout=120_000)
+    before = map_state(page, "")
+    state = turn_on(page, ["Compétence AO", "Zones prioritaires"], "ao,zones")
+    assert state["base"] == before["base"]
+    holder = page.locator("div.diag-map-holder")
+    holder.scroll_into_view_if_needed()
+    page.wait_for_timeout(600)
+    holder.screenshot(path=str(artifacts_dir / "overlays_filoue.png"))
+    check_link(browser, page.url, "ao,zones", artifacts_dir, "overlays_filoue")

@@ -10,6 +10,7 @@ map images are cached per territory and content (`lru_cache`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import geopandas as gpd
@@ -17,7 +18,7 @@ import pandas as pd
 
 from charts import static
 from charts.spec import PALETTE, ChartSpec
-from geodata.maps import DENSITY_COLORS, MISSING_COLOR, static_map_png
+from geodata.maps import DENSITY_COLORS, MISSING_COLOR, Overlay, static_map_png
 from geodata.reference import COMMUNES_FILE
 from geodata.territory import Level
 
@@ -50,7 +51,10 @@ def commune_geometries(codes: tuple[str, ...]) -> gpd.GeoDataFrame:
 
 @lru_cache(maxsize=128)
 def _map_png(
-    codes: tuple[str, ...], values: tuple[str, ...], points: tuple[tuple[float, float, float], ...]
+    codes: tuple[str, ...],
+    values: tuple[str, ...],
+    points: tuple[tuple[float, float, float], ...],
+    overlays: tuple[Overlay, ...] = (),
 ) -> bytes:
     gdf = commune_geometries(codes).rename(columns={"code_insee": "code"})
     present = [v for v in CLASS_COLOURS if v in set(values)]
@@ -71,6 +75,7 @@ def _map_png(
         outline_color="#888888",
         outline_width=0.2,
         points=points,
+        overlays=overlays,
         legend_outside=True,
         width_in=6.4,
         height_in=4.6,
@@ -78,8 +83,9 @@ def _map_png(
     )
 
 
-def map_png(spec: ChartSpec) -> bytes:
-    """Static map of the spec's communes (cached per territory and content)."""
+def map_png(spec: ChartSpec, overlays: Sequence[Overlay] = ()) -> bytes:
+    """Static map of the spec's communes (cached per territory and content), with the shared
+    overlays that were on (analyses/overlays.py; framed on the spec's communes)."""
     df = spec.data
     codes = tuple(df["code_insee"].astype(str))
     values = tuple(df["valeur"].astype(str))
@@ -89,12 +95,13 @@ def map_png(spec: ChartSpec) -> bytes:
             (float(r.longitude), float(r.latitude), float(r.taille))
             for r in spec.points.itertuples(index=False)
         )
-    return _map_png(codes, values, pts)
+    return _map_png(codes, values, pts, tuple(overlays))
 
 
-def render(spec: ChartSpec) -> bytes:
-    """PNG bytes of a chart specification for the PDF: a map, or the chart without its title
-    and legend (the PDF writes them as text)."""
+def render(spec: ChartSpec, overlays: Sequence[Overlay] = ()) -> bytes:
+    """PNG bytes of a chart specification for the PDF: a map (with `overlays`, the shared
+    overlays that were on), or the chart without its title and legend (the PDF writes them
+    as text)."""
     if spec.kind == "carte":
-        return map_png(spec)
+        return map_png(spec, overlays)
     return static.png(spec, titled=False, legend=False)

@@ -130,20 +130,28 @@ export default function (component) {
   }
   holder.style.height = data.height + 'px';
   if (holder.dataset.sig !== data.sig || !holder.diagMap) {
-    if (holder.diagMap) { holder.diagMap.remove(); holder.diagMap = null; }
-    // Maps of unmounted components (another territory, another page): free them.
+    var old = holder.diagMap;
+    // Maps of unmounted components (another territory, another page): free them, once
+    // (a second remove() of a Leaflet map throws).
     window.__diagMaps = (window.__diagMaps || []).filter(function (m) {
+      if (m === old) return false;
       if (document.body.contains(m.getContainer())) return true;
       m.remove();
       return false;
     });
+    if (old) { old.remove(); holder.diagMap = null; }
     holder.innerHTML = '';
     var div = document.createElement('div');
-    div.id = data.id;
+    // A unique element id per drawing: during a rerun Streamlit may keep the previous
+    // instance of the component (same map id) in the page until the new one is mounted.
+    window.__diagMapSeq = (window.__diagMapSeq || 0) + 1;
+    var uid = data.id + '_' + window.__diagMapSeq;
+    div.id = uid;
     div.style.width = '100%';
     div.style.height = '100%';
     holder.appendChild(div);
-    var run = new Function('L', '__geo', data.script + '\\nreturn ' + data.id + ';');
+    var script = data.script.split('"' + data.id + '"').join('"' + uid + '"');
+    var run = new Function('L', '__geo', script + '\\nreturn ' + data.id + ';');
     var map = run(window.L, data.geo || []);
     holder.diagMap = map;
     holder.diagOverlays = {};

@@ -9,14 +9,16 @@ cached functions as plain tuples.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from catalogue.sources import DEMO_LABEL
 from diagnostics import publication as pub
+from geodata.maps import Overlay
 from geodata.territory import Level, Territory
 from reports import charts
 from reports.batch import DOCUMENT_KINDS, KINDS, prediag_xlsx, workspace_inputs
@@ -33,7 +35,7 @@ from reports.prediag import (
     subject_from_ctg,
     subject_from_territory,
 )
-from ui import cache
+from ui import cache, maps, state
 from ui import publication as ui_pub
 from ui.components import chart, credits, demo_band
 from ui.text import md, url_query
@@ -93,8 +95,16 @@ def prediag(subject: Subject, previews: PreviewKey = ()) -> Prediag:
 
 
 @st.cache_data(show_spinner="Préparation du PDF…", max_entries=8)
-def _pdf(args: tuple, revision: int, today: date, previews: PreviewKey = ()) -> bytes:
-    return render_pdf(_prediag(args, revision, today, previews))
+def _pdf(
+    args: tuple,
+    revision: int,
+    today: date,
+    previews: PreviewKey = (),
+    layers: tuple = (),  # noqa: ARG001 - Streamlit cache key
+    _overlays: tuple = (),
+) -> bytes:
+    renderer = partial(charts.render, overlays=_overlays)
+    return render_pdf(_prediag(args, revision, today, previews), chart_renderer=renderer)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -103,7 +113,50 @@ def _xlsx(args: tuple, revision: int, today: date, previews: PreviewKey = ()) ->
 
 
 def pdf_bytes(subject: Subject, previews: PreviewKey = ()) -> bytes:
-    return _pdf(_subject_args(subject), cache.revision(), date.today(), previews)
+    """The PDF, its maps drawn with the overlays that are on (ui.maps.overlay_control)."""
+    overlays = subject_overlays(subject)
+    return _pdf(
+        _subject_args(subject),
+        cache.revision(),
+        date.today(),
+        previews,
+        _layers_key(overlays),
+        overlays,
+    )
+
+
+def overlay_territory(subject: Subject) -> Territory | None:
+    """The territory whose shared overlays the subject's maps draw: the département of its
+    first commune (the overlays are cut once per département, the map frames the subject)."""
+    communes = cache.geography().communes
+    rows = communes.loc[communes["code_insee"].isin(list(subject.communes)[:1]), "dep"]
+    if rows.empty or pd.isna(rows.iloc[0]):
+        return None
+    return Territory(Level.DEPARTEMENT, str(rows.iloc[0]), "")
+
+
+def subject_overlays(subject: Subject) -> tuple[Overlay, ...]:
+    """The overlays that are on, for the maps of the subject (page, PDF, workshop view)."""
+    territory = overlay_territory(subject)
+    if territory is None or not state.overlay_keys():
+        return ()
+    return tuple(maps.current_overlays(territory))
+
+
+def _layers_key(overlays: Sequence[Overlay]) -> tuple:
+    return tuple((o.key, o.n_features, hash(o.data), o.legend) for o in overlays)
+
+
+def overlay_control(subject: Subject, p: Prediag) -> None:
+    """The layer control of the pre-diagnostic's maps (when it has maps)."""
+    territory = overlay_territory(subject)
+    has_map = any(c.kind == "carte" for s in p.sections for c in s.charts)
+    if territory is None or not has_map:
+        return
+    maps.overlay_control(territory, "prediag")
+    st.caption(
+        "Couches dessinées sur les cartes du pré-diagnostic, de son PDF et de la vue atelier."
+    )
 
 
 def xlsx_bytes(subject: Subject, previews: PreviewKey = ()) -> bytes:
@@ -116,13 +169,25 @@ def choose_previews(subject: Subject) -> PreviewKey:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _chart(subject_key: str, revision: int, chart_id: str, title: str, _spec: ChartSpec) -> bytes:  # noqa: ARG001 - Streamlit cache key
-    return charts.render(_spec)
+def _chart(
+    subject_key: str,  # noqa: ARG001 - Streamlit cache key
+    revision: int,  # noqa: ARG001 - Streamlit cache key
+    chart_id: str,  # noqa: ARG001 - Streamlit cache key
+    title: str,  # noqa: ARG001 - Streamlit cache key
+    layers: tuple,  # noqa: ARG001 - Streamlit cache key
+    _spec: ChartSpec,
+    _overlays: tuple[Overlay, ...],
+) -> bytes:
+    return charts.render(_spec, overlays=_overlays)
 
 
 def chart_png(subject: Subject, spec: ChartSpec) -> bytes:
-    """Image of a map of the pre-diagnostic (charts are drawn interactively: ui.components.chart)."""
-    return _chart(subject.key, cache.revision(), spec.id, spec.title, spec)
+    """Image of a map of the pre-diagnostic (charts are drawn interactively: ui.components.chart),
+    with the shared overlays that are on (the same on the page, in the PDF and the workshop)."""
+    overlays = subject_overlays(subject)
+    return _chart(
+        subject.key, cache.revision(), spec.id, spec.title, _layers_key(overlays), spec, overlays
+    )
 
 
 # ----------------------------------------------------------------------------- subject
@@ -335,12 +400,20 @@ def render_downloads(subject: Subject, previews: PreviewKey = ()) -> None:
 
 def atelier_query(subject: Subject, diapo: int = 1) -> str:
     """Query string of the workshop view for a subject, every value percent-encoded (a CTG id
-    comes from an imported file)."""
+    comes from an imported file); the overlays that are on go with it (`couches`, `zonage`)."""
     if subject.kind in ("commune", "epci"):
-        return url_query({"niveau": subject.kind, "code": subject.code, "diapo": diapo})
-    if subject.kind == "ctg":
-        return url_query({"ctg": subject.code, "diapo": diapo})
-    return url_query({"communes": ",".join(subject.communes), "diapo": diapo})
+        params: dict[str, object] = {"niveau": subject.kind, "code": subject.code}
+    elif subject.kind == "ctg":
+        params = {"ctg": subject.code}
+    else:
+        params = {"communes": ",".join(subject.communes)}
+    params["diapo"] = diapo
+    keys = state.overlay_keys()
+    if keys:
+        params[state.OVERLAY_PARAM] = ",".join(keys)
+        if state.zoning_choice():
+            params[state.ZONING_PARAM] = state.zoning_choice()
+    return url_query(params)
 
 
 def render_section(subject: Subject, section: Section) -> None:
@@ -376,6 +449,7 @@ def render_section(subject: Subject, section: Section) -> None:
 
 def render_prediag(p: Prediag, previews: PreviewKey = ()) -> None:
     render_header(p)
+    overlay_control(p.subject, p)
     downloads = st.container()  # filled last: the sections show while the PDF is built
     tabs = st.tabs([s.title for s in p.sections])
     for tab, section in zip(tabs, p.sections, strict=True):

@@ -36,6 +36,7 @@ import streamlit as st
 
 from analyses import overlays as ovl
 from diagnostics import coverage as cv
+from diagnostics import publication as pub
 from diagnostics import zones as dz
 from diagnostics.formatting import fmt_number, fmt_percent
 from geodata import assets, layers
@@ -293,26 +294,39 @@ def _overlay_item(ov: Overlay) -> dict[str, str]:
 EDITING_ZONING = "Zonage en cours (non enregistré)"
 
 
-def _zoning_options(territory: Territory) -> dict[str, dz.SavedZoning]:
-    """Saved zonings drawn on a map of `territory`: those saved for it and those with a
-    commune on its map, newest first."""
-    docs = cache.workspace().documents(dz.ZONING_DOCUMENT_KIND)
+def _zoning_options(territory: Territory, official: bool = False) -> dict[str, dz.SavedZoning]:
+    """Zonings that can be drawn on a map of `territory` (those saved for it and those with
+    a commune on its map), by label: the published versions (« … — publié le … ») first,
+    then, unless `official` (PDF, workshop: published versions only, diagnostics.publication),
+    the drafts (« … — brouillon »), newest first."""
+    ws = cache.workspace()
     shown = set(cache.overlay_geometries(territory.key)["code_insee"])
     out: dict[str, dz.SavedZoning] = {}
-    for z in dz.saved_zonings(docs):
-        if z.territoire == territory.key or shown.intersection(z.communes):
-            out.setdefault(z.nom, z)
+    kinds = [(pub.published_kind(pub.ZONING), True)]
+    if not official:
+        kinds.append((dz.ZONING_DOCUMENT_KIND, False))
+    for kind, published in kinds:
+        docs = ws.documents(kind)
+        when = {
+            str(d.get(pub.VERSION, "")): pub.date_fr(d.get(pub.PUBLISHED_AT))
+            for d in docs.values()
+            if isinstance(d, dict)
+        }
+        for z in dz.saved_zonings(docs):
+            if z.territoire == territory.key or shown.intersection(z.communes):
+                status = f"publié le {when.get(z.nom, '')}" if published else "brouillon"
+                out.setdefault(f"{z.nom} — {status}", z)
     return out
 
 
-def _saved_zones_overlay(territory: Territory, zoning: dz.SavedZoning) -> Overlay:
+def _saved_zones_overlay(territory: Territory, label: str, zoning: dz.SavedZoning) -> Overlay:
     rows = tuple(
         zoning.members()[["code_insee", "zone_id", "zone_nom"]]
         .astype(str)
         .itertuples(index=False, name=None)
     )
-    line = f"zonage enregistré « {zoning.nom} » du {zoning.date[:10]} (règles choisies dans l'application)"
-    return cache.zones_overlay(territory.key, zoning.nom, rows, line)
+    line = f"zonage « {label} » (règles choisies dans l'application, enregistré le {pub.date_fr(zoning.date)})"
+    return cache.zones_overlay(territory.key, label, rows, line)
 
 
 def overlays_for(
@@ -320,11 +334,13 @@ def overlays_for(
     keys: Sequence[str],
     zoning: str | None = None,
     editing: Overlay | None = None,
+    official: bool = False,
 ) -> list[Overlay]:
     """The overlays `keys` (analyses.overlays.OVERLAY_KEYS) of a map of `territory`, built
     once per territory and revision (ui/cache.py). Zones: the zoning `zoning` (a saved
     zoning's name, or EDITING_ZONING for `editing`), else the zoning being edited, else the
-    newest saved one. Also used by the static map exports (the overlays that are on)."""
+    newest saved one; `official`: published zonings only (PDF, workshop view). Also used by
+    the static map exports (the overlays that are on)."""
     rev = cache.revision()
     ref = state.reference_date().isoformat()
     out: list[Overlay] = []
@@ -341,22 +357,25 @@ def overlays_for(
         elif k == ovl.STRUCTURES:
             ov = cache.structures_overlay(territory.key, rev)
         elif k == ovl.ZONES:
-            saved = _zoning_options(territory)
+            saved = _zoning_options(territory, official)
             if editing is not None and zoning in (None, EDITING_ZONING):
                 ov = editing
             elif zoning in saved:
-                ov = _saved_zones_overlay(territory, saved[zoning])
+                ov = _saved_zones_overlay(territory, zoning, saved[zoning])
             elif saved:
-                ov = _saved_zones_overlay(territory, next(iter(saved.values())))
+                first = next(iter(saved))
+                ov = _saved_zones_overlay(territory, first, saved[first])
         if ov is not None:
             out.append(ov)
     return out
 
 
-def current_overlays(territory: Territory, editing: Overlay | None = None) -> list[Overlay]:
+def current_overlays(
+    territory: Territory, editing: Overlay | None = None, official: bool = False
+) -> list[Overlay]:
     """The overlays that are on (URL / layer control) for a map of `territory`: what a
-    static export (PNG, PDF) draws."""
-    return overlays_for(territory, state.overlay_keys(), state.zoning_choice(), editing)
+    static export (PNG, PDF) draws (`official`: a published zoning only)."""
+    return overlays_for(territory, state.overlay_keys(), state.zoning_choice(), editing, official)
 
 
 def _on_overlays(widget_key: str) -> None:
@@ -368,7 +387,7 @@ def _on_zoning(widget_key: str) -> None:
 
 
 def overlay_control(
-    territory: Territory, key: str, editing: Overlay | None = None
+    territory: Territory, key: str, editing: Overlay | None = None, official: bool = False
 ) -> list[Overlay]:
     """The one layer control of every map: the overlays to draw above the page's own
     choropleth (and, when the zones are on, which zoning). The choice is shared by every
@@ -393,7 +412,7 @@ def overlay_control(
     keys = [k for k in ovl.OVERLAY_KEYS if k in (chosen or [])]
     zoning = state.zoning_choice()
     if ovl.ZONES in keys:
-        saved = _zoning_options(territory)
+        saved = _zoning_options(territory, official)
         options = ([EDITING_ZONING] if editing is not None else []) + list(saved)
         if options:
             index = options.index(zoning) if zoning in options else 0
@@ -408,7 +427,9 @@ def overlay_control(
             )
         else:
             st.caption("Aucun zonage enregistré pour ce territoire (page « Zones sous-dotées »).")
-    return overlays_for(territory, keys, zoning, editing)
+    if official and ovl.ZONES in keys:
+        st.caption("Sorties officielles (PDF, vue atelier) : seul un zonage publié est dessiné.")
+    return overlays_for(territory, keys, zoning, editing, official)
 
 
 def _clicked_key(key: str) -> str:

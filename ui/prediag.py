@@ -140,7 +140,7 @@ def subject_overlays(subject: Subject) -> tuple[Overlay, ...]:
     territory = overlay_territory(subject)
     if territory is None or not state.overlay_keys():
         return ()
-    return tuple(maps.current_overlays(territory))
+    return tuple(maps.current_overlays(territory, official=True))
 
 
 def _layers_key(overlays: Sequence[Overlay]) -> tuple:
@@ -153,7 +153,7 @@ def overlay_control(subject: Subject, p: Prediag) -> None:
     has_map = any(c.kind == "carte" for s in p.sections for c in s.charts)
     if territory is None or not has_map:
         return
-    maps.overlay_control(territory, "prediag")
+    maps.overlay_control(territory, "prediag", official=True)
     st.caption(
         "Couches dessinées sur les cartes du pré-diagnostic, de son PDF et de la vue atelier."
     )

@@ -76,7 +76,8 @@ def test_each_tab_has_table_chart_sources_and_downloads(at, index):
     captions = " ".join(c.value for c in tab.caption)
     assert "Source" in captions and "2023" in captions and "secret statistique" in captions
     if index == 0:
-        assert kinds.get("iframe", 0) == 1  # map of the communes of residence
+        # map of the communes of residence (in-page component) and its layer control
+        assert kinds.get("bidi_component", 0) == 1 and kinds.get("button_group", 0) == 1
     else:
         assert kinds.get("plotly_chart", 0) == 1
 

@@ -61,6 +61,21 @@ def _wait_overlays(page, keys: str, timeout: float = 240) -> None:
     raise TimeoutError(f"couches {keys} non dessinées en {timeout} s")
 
 
+def save_zoning(browser, base: str) -> None:
+    """A saved zoning of the Rhône (zones page, default rules), so that the zones overlay
+    has something to draw on the Rhône, région 84 and France maps."""
+    ctx, page, _ = _new_page(browser, base)
+    try:
+        page.goto(f"{base}/zones?niveau=departement&code=69")
+        button = page.get_by_role("button", name="Enregistrer le zonage")
+        button.wait_for(timeout=300_000)
+        page.wait_for_timeout(2_000)
+        button.click()
+        page.get_by_text("enregistré dans l'espace de travail").wait_for(timeout=120_000)
+    finally:
+        ctx.close()
+
+
 def _load(browser, url: str, base: str, n: int, overlays: str | None) -> float:
     ctx, page, blocked = _new_page(browser, base)
     try:
@@ -94,6 +109,7 @@ def measure(cases: dict = CASES) -> dict[str, dict[str, list[float]]]:
             app.start()
             floor.wait_healthy()
             app.wait_healthy()
+            save_zoning(browser, app.url)
             for case, (label, territory, level, maille, rounds) in cases.items():
                 n = layers.payload(level, territory).n_features
                 urls = {
@@ -111,6 +127,11 @@ def measure(cases: dict = CASES) -> dict[str, dict[str, list[float]]]:
                 for _ in range(rounds):
                     for v in VARIANTS:
                         times[case][v].append(_load(browser, *urls[v][:2], n, urls[v][2]))
+                    print(  # each round as it ends (a stopped run keeps its figures)
+                        f"   {label}, tour : "
+                        + " ; ".join(f"{v} {times[case][v][-1]:.2f} s" for v in VARIANTS),
+                        flush=True,
+                    )
                 print(
                     f"   {label}: "
                     + " ; ".join(

@@ -85,6 +85,7 @@ class SdsfAnalysis:
     base_year: int
     targets: sdsf.Targets
     scenarios: tuple[sdsf.Scenario, ...]
+    scenario: sdsf.Scenario  # the scenario of the places table and map
     am: sdsf.AmTrend | None
     places: pd.DataFrame  # diagnostics.sdsf.places_to_develop of the chosen scenario
     scenario_summary: pd.DataFrame  # one row per scenario
@@ -565,6 +566,7 @@ def places_table(
         "base_year": base_year,
         "targets": targets,
         "scenarios": scenarios,
+        "scenario": chosen,
         "am": am,
         "places": table,
         "trajectories": traj,
@@ -668,6 +670,7 @@ def sdsf_analysis(
         base_year=pt["base_year"],
         targets=pt["targets"],
         scenarios=pt["scenarios"],
+        scenario=pt["scenario"],
         am=pt["am"],
         places=pt["places"],
         scenario_summary=pt["scenario_summary"],

@@ -32,6 +32,13 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("Territoire", "zones.py", "Zones sous-dotées", ":material/crisis_alert:", "zones"),
     PageSpec(
+        "Territoire",
+        "sdsf.py",
+        "Schéma départemental (SDSF)",
+        ":material/account_tree:",
+        "sdsf",
+    ),
+    PageSpec(
         "Restitutions",
         "prediagnostic.py",
         "Pré-diagnostic CTG",

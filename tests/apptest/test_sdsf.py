@@ -1,0 +1,71 @@
+"""AppTest of the « Schéma départemental (SDSF) » page with imported indicator targets."""
+
+from __future__ import annotations
+
+import pytest
+
+from datastore import importers
+from datastore.store import Workspace
+from tests.apptest.helpers import assert_no_exception, open_page
+
+pytestmark = pytest.mark.apptest
+
+TARGETS = (
+    "\ufeffcode_departement;indicateur;annee;type_valeur;valeur\r\n"
+    "59;places_eaje_psu;2022;reference;11000\r\n"
+    "59;places_eaje_psu;2029;cible;12500\r\n"
+    "59;creches_avip;2024;reference;10\r\n"
+    "59;creches_avip;2029;cible;25\r\n"
+    "59;creches_avip;2026;realise;12\r\n"
+    "59;controles_conjoints;2025;realise;14\r\n"
+).encode()
+
+
+@pytest.fixture(scope="module")
+def at59():
+    p, metas = importers.import_file(Workspace(), "sdsf_indicateurs", TARGETS, "sdsf_nord.csv")
+    assert p.ok and metas, p.report.summary()
+    return open_page("sdsf", "departement", "59", timeout=300)
+
+
+def _frame(at, column):
+    frames = [d.value for d in at.dataframe if column in d.value.columns]
+    assert frames, f"tableau absent : {column}"
+    return frames[0]
+
+
+def test_page_shows_imported_targets_and_statuses(at59) -> None:
+    assert_no_exception(at59)
+    assert at59.title[0].value.startswith("Schéma départemental des services aux familles — Nord")
+    ind = _frame(at59, "Statut").set_index("Indicateur")
+    assert len(ind) == 8
+    psu = ind.loc["Nombre de places offertes en EAJE PSU"]
+    assert psu["Cible"] == "12\u202f500" and psu["Horizon"] == "2029"
+    assert psu["Année de référence"] == "2022"
+    avip = ind.loc[
+        "Nombre de crèches PSU labellisées « à vocation d'insertion professionnelle » (AVIP)"
+    ]
+    assert avip["Statut"] == "En retard sur la trajectoire"
+    assert avip["Origine"] == "fichier importé"
+    joint = ind.loc["Nombre de contrôles d'EAJE conjoints Caf / CD (lorsqu'ils existent)"]
+    assert joint["Obligatoire"] == "non (facultatif)" and joint["Statut"] == "Cible à fixer"
+    captions = " ".join(c.value for c in at59.caption)
+    assert "sdsf_nord.csv" in captions or "Caf (secrétariat du CDSF)" in captions
+
+
+def test_page_shows_calendar_ao_places_and_downloads(at59) -> None:
+    cal = _frame(at59, "Échéance")
+    assert cal["Événement"].str.contains("Rapport d'évaluation").any()
+    assert cal["Échéance"].str.contains("30/09/2029").any()  # three months before 31/12/2029
+    places = _frame(at59, "Places EAJE PSU à développer")
+    assert len(places) > 10 and places["Titulaire"].isin(["EPCI", "Commune"]).all()
+    infos = " ".join(i.value for i in at59.info)
+    assert "Cible du SDSF (2029) : 12\u202f500 places EAJE PSU" in infos
+    labels = {b.label for b in at59.get("download_button")}
+    assert {"Diagnostic SDSF (PDF)", "Diagnostic SDSF (XLSX)"} <= labels
+
+
+def test_france_asks_for_a_departement() -> None:
+    at = open_page("sdsf", timeout=300)
+    assert_no_exception(at)
+    assert any("choisissez un département" in i.value for i in at.info)

@@ -19,6 +19,8 @@ import pandas as pd
 
 from analyses.ao import AoInputs, ao_analysis
 from analyses.ao_scope import ao_scope, scope_holders
+from catalogue.sources import DEMO_LABEL, Nature
+from datastore.kinds import kind_label
 from datastore.store import Dataset
 from diagnostics import ao, sdsf, zones
 from diagnostics.formatting import fmt_number, fmt_percent
@@ -110,11 +112,30 @@ def _ds(inputs: SdsfInputs, kind: str) -> Dataset | None:
 
 
 def _credits(inputs: SdsfInputs, *kinds: str) -> list[str]:
+    """One credit line per kind, producer and nature, its millésimes as a range (« Source :
+    Cnaf, 2017-2022 (places) »), instead of one line per imported millésime."""
     out: list[str] = []
     for k in kinds:
         ds = _ds(inputs, k)
-        if ds is not None and not ds.empty:
-            out.extend(ds.credits())
+        if ds is None or ds.empty:
+            continue
+        groups: dict[tuple[str, object], list[int]] = {}
+        for m in ds.metas:
+            groups.setdefault((m.producer, m.nature), []).extend(
+                [m.millesime] if m.millesime else []
+            )
+        for (producer, nature), years in groups.items():
+            span = (
+                f", {min(years)}" + (f"-{max(years)}" if max(years) != min(years) else "")
+                if years
+                else ""
+            )
+            text = f"Source : {producer}{span} ({kind_label(k)})"
+            if nature is Nature.SYNTHETIQUE:
+                text += f" — {DEMO_LABEL} (synthétiques)"
+            elif nature is Nature.ESTIME:
+                text += " — estimation"
+            out.append(text)
     return out
 
 

@@ -69,3 +69,50 @@ def test_france_asks_for_a_departement() -> None:
     at = open_page("sdsf", timeout=300)
     assert_no_exception(at)
     assert any("choisissez un département" in i.value for i in at.info)
+
+
+def test_pdf_and_xlsx_name_indicators_sources_and_years(at59) -> None:
+    """The SDSF PDF of the same workspace (filled by the page): indicator names, sources and
+    years in its text (pypdf); the XLSX has a sheet per table with its source line."""
+    import io
+    from datetime import date
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from analyses import sdsf as asdsf
+    from datastore.kinds import Analysis, kinds_read_by
+    from datastore.national import with_national
+    from geodata import reference
+    from reports import sdsf as rsdsf
+
+    ws = Workspace()
+    data = {k: ws.read(k) for k in kinds_read_by(Analysis.SDSF)}
+    data["caf_taux"] = with_national(data["caf_taux"], ws.read("taux_national"))
+    a = asdsf.sdsf_analysis(
+        reference.load_geography(),
+        "59",
+        asdsf.SdsfInputs(data),
+        asdsf.SdsfSettings(),
+        date(2026, 12, 1),
+    )
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(rsdsf.render_sdsf_pdf(a))).pages)
+    flat = " ".join(text.split())
+    for needle in (
+        "Diagnostic SDSF",
+        "Nord",
+        "Les 8 indicateurs du SDSF",
+        "lieux ressources à la parentalité",
+        "Calendrier du schéma",
+        "Rapport d'évaluation",
+        "Autorités organisatrices de plus de 10 000 habitants",
+        "Places à développer par territoire de compétence",
+        "DREES",
+        "Cnaf",
+        "2022",
+        "2029",
+        "données de démonstration",
+    ):
+        assert needle.replace(" ", "") in flat.replace(" ", ""), needle
+    book = load_workbook(io.BytesIO(rsdsf.sdsf_xlsx(a)))
+    assert "Places (détail)" in book.sheetnames and len(book.sheetnames) >= 7

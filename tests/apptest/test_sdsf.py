@@ -71,7 +71,8 @@ def test_france_asks_for_a_departement() -> None:
     assert any("choisissez un département" in i.value for i in at.info)
 
 
-def test_pdf_and_xlsx_name_indicators_sources_and_years(at59) -> None:
+@pytest.mark.usefixtures("at59")
+def test_pdf_and_xlsx_name_indicators_sources_and_years() -> None:
     """The SDSF PDF of the same workspace (filled by the page): indicator names, sources and
     years in its text (pypdf); the XLSX has a sheet per table with its source line."""
     import io

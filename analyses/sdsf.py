@@ -17,7 +17,7 @@ from datetime import date
 
 import pandas as pd
 
-from analyses.ao import AoInputs, ao_analysis
+from analyses.ao import AoAnalysis, AoInputs, ao_analysis
 from analyses.ao_scope import ao_scope, scope_holders
 from catalogue.sources import DEMO_LABEL, Nature
 from datastore.kinds import kind_label
@@ -416,15 +416,22 @@ def _period(
 
 # ------------------------------------------------------------------------------- AO
 def _ao_part(
-    geo: Geography, territory: Territory, inputs: SdsfInputs, reference: date
-) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...], bool, tuple[str, ...]]:
+    geo: Geography,
+    territory: Territory,
+    inputs: SdsfInputs,
+    reference: date,
+    result: AoAnalysis | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...], bool, tuple[str, ...], pd.DataFrame | None]:
+    """The AO of more than 10,000 inhabitants with their status, counts by status, and the
+    planning holders of the département's communes (reused by the places to develop; None
+    when the transfers cannot be read)."""
     empty = pd.Series(dtype=object)
 
     def ds(kind: str) -> Dataset:
         d = _ds(inputs, kind)
         return d if d is not None else Dataset(kind, pd.DataFrame(), ())
 
-    a = ao_analysis(
+    a = result or ao_analysis(
         geo,
         territory,
         AoInputs(
@@ -442,7 +449,8 @@ def _ao_part(
         else pd.DataFrame({"statut_libelle": empty, "Nombre": empty})
     )
     counts = counts.rename(columns={"statut_libelle": "Statut"})
-    return table, counts, a.sources, a.is_synthetic, a.errors
+    holders = a.holders if not a.errors and not a.holders.empty else None
+    return table, counts, a.sources, a.is_synthetic, a.errors, holders
 
 
 # ------------------------------------------------------------------ places per AO
@@ -517,7 +525,10 @@ def planning_members(
         geo.communes, dep_communes["code_insee"], pop.frame if pop is not None else None
     )
     tr = _frame(inputs, "ao_transferts")
-    holders = scope_holders(scope, tr if not tr.empty else None, reference)
+    try:
+        holders = scope_holders(scope, tr if not tr.empty else None, reference)
+    except ao.AoDataError:  # unreadable transfers (named on the AO part): communes hold
+        holders = scope_holders(scope, None, reference)
     return holders[holders["code_insee"].isin(set(dep_communes["code_insee"].astype(str)))]
 
 
@@ -529,6 +540,7 @@ def places_table(
     reference: date,
     psu_target: float | None = None,
     holders: pd.DataFrame | None = None,
+    communes_base: pd.DataFrame | None = None,
 ) -> dict:
     """Places to develop per AO planning territory of département `dep` (also the batch's
     unit of work): a dict with base_year, targets, scenarios, am, places, trajectories,
@@ -545,7 +557,9 @@ def places_table(
     scenarios = resolved_scenarios(settings.scenarios, am)
     if holders is None:
         holders = planning_members(geo, dep_communes, inputs, reference)
-    base = sdsf.territory_base(holders, commune_base(dep_communes, inputs, base_year), rates)
+    if communes_base is None:
+        communes_base = commune_base(dep_communes, inputs, base_year)
+    base = sdsf.territory_base(holders, communes_base, rates)
     proj_all = _frame(inputs, "eaje_projets")
     projects = (
         proj_all[proj_all["code_insee"].astype(str).isin(set(dep_communes["code_insee"]))]
@@ -632,8 +646,11 @@ def sdsf_analysis(
     inputs: SdsfInputs,
     settings: SdsfSettings,
     reference: date,
+    ao_result: AoAnalysis | None = None,
 ) -> SdsfAnalysis:
-    """Everything the page, the PDF and the XLSX show for département `dep`."""
+    """Everything the page, the PDF and the XLSX show for département `dep`. `ao_result`: the
+    AO analysis of the département at `reference` when already computed (the page reuses the
+    cached one of « Compétences AO et CTG »)."""
     territory = make_territory(geo, Level.DEPARTEMENT, dep)
     dep_communes = geo.communes[geo.communes["dep"] == dep]
     trajs, ind_sources, ind_synth, notes = indicators_of(dep, dep_communes, inputs, reference)
@@ -644,8 +661,8 @@ def sdsf_analysis(
         notes = (*notes, str(err))
         start, end = sdsf.default_period(None, None, reference)
         calendar = sdsf.sdsf_calendar(start, end, reference)
-    ao_rows, ao_counts, ao_sources, ao_synth, ao_errors = _ao_part(
-        geo, territory, inputs, reference
+    ao_rows, ao_counts, ao_sources, ao_synth, ao_errors, ao_holders = _ao_part(
+        geo, territory, inputs, reference, ao_result
     )
     psu = next(t for t in trajs if t.indicator == sdsf.IND_PSU)
     settings_h = (
@@ -653,8 +670,7 @@ def sdsf_analysis(
         if settings.horizon or settings.end
         else SdsfSettings(**{**settings.__dict__, "end": end})
     )
-    holders = None
-    pt = places_table(geo, dep, inputs, settings_h, reference, psu.target, holders)
+    pt = places_table(geo, dep, inputs, settings_h, reference, psu.target, ao_holders)
     table_ind, years_ind = _indicator_rows(trajs)
     tie = sdsf.psu_tie(pt["places"], psu.target, psu.target_year)
     kinds = (
@@ -705,3 +721,46 @@ def sdsf_analysis(
         coverage_source="; ".join(_credits(inputs, "caf_taux")),
         notes=(*notes, *pt["notes"]),
     )
+
+
+def batch_places(
+    geo: Geography,
+    inputs: SdsfInputs,
+    settings: SdsfSettings,
+    reference: date,
+    departements: list[str] | None = None,
+) -> pd.DataFrame:
+    """Places to develop per AO planning territory of every département in one pass (the
+    batch): the commune base and the planning holders are computed once for France, then
+    `places_table` runs per département. One row per territory, with its département."""
+    deps = departements or sorted(set(geo.communes["dep"].astype(str)))
+    places = _frame(inputs, "caf_places")
+    base_year = base_year_of(places) or reference.year - 1
+    everything = commune_base(geo.communes, inputs, base_year)
+    pop = _ds(inputs, "population")
+    scope = ao_scope(
+        geo.communes, geo.communes["code_insee"], pop.frame if pop is not None else None
+    )
+    tr = _frame(inputs, "ao_transferts")
+    try:
+        holders = scope_holders(scope, tr if not tr.empty else None, reference)
+    except ao.AoDataError:
+        holders = scope_holders(scope, None, reference)
+    dep_of = dict(zip(geo.communes["code_insee"].astype(str), geo.communes["dep"], strict=True))
+    everything_by = dict(tuple(everything.groupby(everything["code_insee"].map(dep_of))))
+    holders_by = dict(tuple(holders.groupby(holders["code_insee"].astype(str).map(dep_of))))
+    out = []
+    for dep in deps:
+        if dep not in everything_by or dep not in holders_by:
+            continue
+        pt = places_table(
+            geo,
+            dep,
+            inputs,
+            settings,
+            reference,
+            holders=holders_by[dep],
+            communes_base=everything_by[dep],
+        )
+        out.append(pt["places"].assign(departement=dep))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()

@@ -56,18 +56,9 @@ def run() -> list[dict]:
     render_sdsf_pdf(a)
     pdf = time.perf_counter() - t
     t = time.perf_counter()
-    deps = (
-        sorted(geo.departements["code"].astype(str))
-        if "code" in geo.departements
-        else sorted(set(geo.communes["dep"]))
-    )
-    total = 0.0
-    for dep in deps:
-        total += float(
-            asdsf.places_table(geo, dep, inputs, settings, TODAY)["places"][
-                "a_developper_psu"
-            ].sum()
-        )
+    table = asdsf.batch_places(geo, inputs, settings, TODAY)
+    deps = sorted(set(table["departement"]))
+    total = float(table["a_developper_psu"].sum())
     batch = time.perf_counter() - t
     return [
         {"name": "page Nord, froid (calcul)", "seconds": cold, "budget_seconds": 3.0, "note": ""},

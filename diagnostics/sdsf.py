@@ -650,33 +650,50 @@ _GROUP = ["ao_planif_code", "ao_planif_type", "ao_planif_nom"]
 
 
 def _territories(base: pd.DataFrame) -> pd.DataFrame:
-    g = base.groupby(_GROUP, sort=False, dropna=False)
-    t = g.agg(
-        n_communes=("code_insee", "size"),
-        population=("ao_planif_population", "first"),
-        enfants=("enfants", "sum"),
-        places=("places", "sum"),
-        places_psu=("places_psu", "sum"),
-        places_assmat=("places_assmat", "sum"),
-    ).reset_index()
-    kids_est = base["enfants"].where(base["places_estimees"], 0.0)
-    t["part_enfants_places_estimees"] = (
-        kids_est.groupby([base[k] for k in _GROUP], sort=False, dropna=False).sum().to_numpy()
-        / t["enfants"].where(t["enfants"] > 0)
-        * 100.0
+    """One row per planning territory (in order of first appearance): sums of its communes
+    (numpy bincount over the factorised planning code: the page, PDF and batch call it for
+    every scenario)."""
+    ids, uniques = pd.factorize(base["ao_planif_code"].astype(str), sort=False)
+    n = len(uniques)
+    first = pd.Series(np.arange(len(base))).groupby(ids).first().to_numpy() if n else []
+
+    def total(values: pd.Series | np.ndarray) -> np.ndarray:
+        v = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
+        return np.bincount(ids, weights=v, minlength=n)
+
+    t = pd.DataFrame(
+        {
+            "ao_planif_code": np.asarray(uniques, dtype=object),
+            "ao_planif_type": base["ao_planif_type"].to_numpy()[first] if n else [],
+            "ao_planif_nom": base["ao_planif_nom"].to_numpy()[first] if n else [],
+            "n_communes": np.bincount(ids, minlength=n),
+            "population": pd.to_numeric(base["ao_planif_population"], errors="coerce").to_numpy(
+                dtype=float
+            )[first]
+            if n
+            else [],
+            "enfants": total(base["enfants"]),
+            "places": total(base["places"]),
+            "places_psu": total(base["places_psu"]),
+            "places_assmat": total(base["places_assmat"]),
+        }
     )
-    # births trend of the territory: its births estimates of children under 3 at two years
-    # (sums over its communes known at both), (last ÷ first)^(1 ÷ years) − 1
-    if {"enfants_t0", "enfants_t1", "tendance_annees"} <= set(base.columns):
-        both = base["enfants_t0"].notna() & base["enfants_t1"].notna()
-        keys = [base[k] for k in _GROUP]
-        s0 = base["enfants_t0"].where(both, 0.0).groupby(keys, sort=False, dropna=False).sum()
-        s1 = base["enfants_t1"].where(both, 0.0).groupby(keys, sort=False, dropna=False).sum()
-        years = float(base["tendance_annees"].iloc[0]) if len(base) else 1.0
-        ratio = (s1 / s0.where(s0 > 0)).to_numpy(dtype=float)
-        t["tendance_naissances"] = np.power(ratio, 1.0 / years) - 1.0
-    else:
-        t["tendance_naissances"] = math.nan
+    kids_est = total(base["enfants"].where(base["places_estimees"].astype(bool), 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t["part_enfants_places_estimees"] = np.where(
+            t["enfants"] > 0, kids_est / t["enfants"].to_numpy() * 100.0, np.nan
+        )
+        # births trend of the territory: its births estimates of children under 3 at two
+        # years (sums over its communes known at both), (last ÷ first)^(1 ÷ years) − 1
+        if {"enfants_t0", "enfants_t1", "tendance_annees"} <= set(base.columns):
+            both = (base["enfants_t0"].notna() & base["enfants_t1"].notna()).to_numpy()
+            s0 = total(np.where(both, base["enfants_t0"], 0.0))
+            s1 = total(np.where(both, base["enfants_t1"], 0.0))
+            years = float(base["tendance_annees"].iloc[0]) if len(base) else 1.0
+            ratio = np.where(s0 > 0, s1 / s0, np.nan)
+            t["tendance_naissances"] = np.power(ratio, 1.0 / years) - 1.0
+        else:
+            t["tendance_naissances"] = math.nan
     return t
 
 

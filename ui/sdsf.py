@@ -50,9 +50,12 @@ def _analysis(
     reference_iso: str,
     revision: int,  # noqa: ARG001 - Streamlit cache key
 ) -> asdsf.SdsfAnalysis:
-    return asdsf.sdsf_analysis(
-        cache.geography(), dep, inputs(), settings, date.fromisoformat(reference_iso)
-    )
+    from ui import ao as ui_ao
+
+    geo = cache.geography()
+    ref = date.fromisoformat(reference_iso)
+    territory = make_territory(geo, Level.DEPARTEMENT, dep)
+    return asdsf.sdsf_analysis(geo, dep, inputs(), settings, ref, ui_ao.analysis(territory, ref))
 
 
 def analysis(dep: str, settings: asdsf.SdsfSettings) -> asdsf.SdsfAnalysis:

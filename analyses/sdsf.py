@@ -541,6 +541,7 @@ def places_table(
     psu_target: float | None = None,
     holders: pd.DataFrame | None = None,
     communes_base: pd.DataFrame | None = None,
+    all_scenarios: bool = True,
 ) -> dict:
     """Places to develop per AO planning territory of département `dep` (also the batch's
     unit of work): a dict with base_year, targets, scenarios, am, places, trajectories,
@@ -568,19 +569,19 @@ def places_table(
     )
     entering = sdsf.projects_by_year(projects, base_year, horizon)
     chosen = scenarios[min(settings.scenario_index, len(scenarios) - 1)]
-    trajs = [
-        sdsf.territory_trajectories(base, entering, s, base_year, horizon).assign(scenario=s.name)
-        for s in scenarios
-    ]
-    traj = pd.concat(trajs, ignore_index=True)
+    run = scenarios if all_scenarios else (chosen,)
+    trajs = [sdsf.territory_trajectories(base, entering, s, base_year, horizon) for s in run]
+    traj = pd.concat(
+        [t.assign(scenario=s.name) for t, s in zip(trajs, run, strict=True)], ignore_index=True
+    )
     kids_h = float(
         traj[(traj["scenario"] == chosen.name) & (traj["annee"] == horizon)]["enfants"].sum()
     )
     targets, notes = targets_of(settings, rates, nat, base_year, horizon, psu_target, kids_h)
     summary = []
     table = None
-    for s in scenarios:
-        t = sdsf.places_to_develop(base, entering, s, targets, base_year)
+    for s, s_traj in zip(run, trajs, strict=True):
+        t = sdsf.places_to_develop(base, entering, s, targets, base_year, s_traj)
         if s is chosen:
             table = t
         summary.append(
@@ -761,6 +762,7 @@ def batch_places(
             reference,
             holders=holders_by[dep],
             communes_base=everything_by[dep],
+            all_scenarios=False,
         )
         out.append(pt["places"].assign(departement=dep))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()

@@ -766,6 +766,7 @@ def places_to_develop(
     scenario: Scenario,
     targets: Targets,
     base_year: int,
+    trajectories: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Places to develop per planning territory to reach the targets at their horizon.
 
@@ -774,9 +775,14 @@ def places_to_develop(
     taux, taux_psu, part_enfants_places_estimees, tendance_naissances, enfants_horizon,
     places_sans_action_horizon, places_psu_sans_action_horizon, projets_places,
     projets_places_psu, a_developper (all modes), a_developper_psu (EAJE PSU), par_an,
-    par_an_psu; sorted by places to develop (most first)."""
+    par_an_psu; sorted by places to develop (most first). `trajectories`: the scenario's
+    `territory_trajectories` when already computed."""
     t = _territories(base)
-    traj = territory_trajectories(base, projects, scenario, base_year, targets.horizon)
+    traj = (
+        trajectories
+        if trajectories is not None
+        else territory_trajectories(base, projects, scenario, base_year, targets.horizon)
+    )
     at_h = traj[traj["annee"] == targets.horizon].set_index("ao_planif_code")
     t = t.set_index("ao_planif_code")
     kids = t["enfants"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from datastore import importers
@@ -117,3 +118,24 @@ def test_pdf_and_xlsx_name_indicators_sources_and_years() -> None:
         assert needle.replace(" ", "") in flat.replace(" ", ""), needle
     book = load_workbook(io.BytesIO(rsdsf.sdsf_xlsx(a)))
     assert "Places (détail)" in book.sheetnames and len(book.sheetnames) >= 7
+
+
+@pytest.mark.usefixtures("at59")
+def test_batch_places_match_the_departement_table() -> None:
+    """The batch (one national pass) gives each département the page's places table."""
+    from datetime import date
+
+    from analyses import sdsf as asdsf
+    from datastore.kinds import Analysis, kinds_read_by
+    from datastore.national import with_national
+    from geodata import reference
+
+    ws = Workspace()
+    data = {k: ws.read(k) for k in kinds_read_by(Analysis.SDSF)}
+    data["caf_taux"] = with_national(data["caf_taux"], ws.read("taux_national"))
+    geo, inputs, settings = reference.load_geography(), asdsf.SdsfInputs(data), asdsf.SdsfSettings()
+    batch = asdsf.batch_places(geo, inputs, settings, date(2026, 12, 1), ["59", "2A"])
+    assert set(batch["departement"]) == {"59", "2A"}
+    one = asdsf.places_table(geo, "59", inputs, settings, date(2026, 12, 1))["places"]
+    mine = batch[batch["departement"] == "59"].drop(columns="departement").reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, one, check_dtype=False)

@@ -374,8 +374,10 @@ def indicators_of(
         reference.year,
         structures_synthetic=_synthetic(inputs, "structures"),
         places_synthetic=_synthetic(inputs, "caf_places"),
-        places_credit="; ".join(_credits(inputs, "caf_places")) or "Cnaf",
-        structures_credit="; ".join(_credits(inputs, "structures")) or "liste des structures",
+        places_credit="places du département (jeu « places »)"
+        + (" — données de démonstration" if _synthetic(inputs, "caf_places") else ""),
+        structures_credit="liste des structures"
+        + (" — données de démonstration" if _synthetic(inputs, "structures") else ""),
     )
     notes: list[str] = []
     trajs = []

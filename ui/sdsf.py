@@ -500,7 +500,7 @@ def _places_map(a: asdsf.SdsfAnalysis) -> None:
         tooltip=tips,
         overlays=overlays,
     )
-    maps.show_map(m, key="sdsf_map", clickable=False)
+    maps.show_map(m, key="sdsf_map", clickable=False, overlays_of=territory)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

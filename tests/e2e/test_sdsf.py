@@ -24,9 +24,7 @@ LAYERS_JS = """() => {
 def _map_frame(page, timeout: float = 180.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        for frame in page.frames:
-            if frame is page.main_frame:
-                continue
+        for frame in page.frames:  # the page itself: in-page map component
             try:
                 communes, overlays = frame.evaluate(LAYERS_JS)
             except Exception:  # noqa: BLE001 - frame detached while Streamlit re-renders
@@ -43,16 +41,16 @@ def test_map_of_places_to_develop(page, app_url, artifacts_dir):
     page.get_by_text("Places à développer par territoire de compétence").first.wait_for(
         timeout=240_000
     )
-    page.locator("iframe").first.scroll_into_view_if_needed()
     frame, communes, overlays = _map_frame(page)
     assert communes == 647  # every commune of Nord (COG 2025)
     assert overlays > 10  # the outlines of the planning territories
-    legend = frame.locator(".diag-legend").inner_text()
+    legend = frame.locator(".diag-legend").first.inner_text()
     assert "Places EAJE PSU à développer" in legend
     assert "territoire de compétence" in legend
     page.wait_for_timeout(800)
-    iframe = page.locator("iframe").first
-    iframe.scroll_into_view_if_needed()
-    iframe.screenshot(path=str(artifacts_dir / "sdsf_carte_places.png"))
+    assert page.get_by_text("Couches superposées").count() > 0  # the shared layer control
+    holder = page.locator("div.diag-map-holder")
+    holder.scroll_into_view_if_needed()
+    holder.screenshot(path=str(artifacts_dir / "sdsf_carte_places.png"))
     outside = [u for u in page.blocked_requests if "materialsymbols" not in u]
     assert outside == [], outside

@@ -19,7 +19,7 @@ from geodata.plm import (
     PLM_CITIES,
     arrondissement_name,
 )
-from geodata.territory import Geography
+from geodata.territory import Geography, qualified_names
 
 __all__ = [
     "ARRONDISSEMENT_PARENT",
@@ -123,9 +123,17 @@ def regions_table() -> pd.DataFrame:
 
 
 def load_geography() -> Geography:
-    """The four reference tables as one Geography (the app caches it in ui/cache.py)."""
+    """The four reference tables as one Geography (the app caches it in ui/cache.py).
+
+    Commune names shared by several communes carry their département (« Saint-Denis (93) »,
+    `geodata.territory.qualified_names`) so that every title, selector, table and PDF built from
+    the geography names them unambiguously; `nom_cog` keeps the COG spelling (search, matching
+    of names in imported files, which read `communes_table` itself)."""
+    communes = communes_table()
+    communes.insert(2, "nom_cog", communes["nom"])
+    communes["nom"] = qualified_names(communes["nom"], communes["dep"])
     return Geography(
-        communes=communes_table(),
+        communes=communes,
         epci=epci_table(),
         departements=departements_table(),
         regions=regions_table(),

@@ -49,6 +49,21 @@ LEVEL_COLUMN = {
 }
 
 
+#: « Saint-Denis (93) »: a commune name already carrying its département (homonyms).
+_QUALIFIED = re.compile(r" \((?:\d{2,3}|2[AB])\)$")
+
+
+def qualified_names(names: pd.Series, deps: pd.Series) -> pd.Series:
+    """Commune names with the département for the names that several communes share:
+    « Saint-Denis (93) », « Saint-Denis (974) »; other names unchanged. (Name, département)
+    is unique in the COG 2025, so the result names every commune unambiguously."""
+    text = names.astype(str)
+    shared = text.duplicated(keep=False).to_numpy()
+    out = text.copy()
+    out[shared] = text[shared] + " (" + deps.astype(str)[shared] + ")"
+    return out
+
+
 @dataclass(frozen=True)
 class Territory:
     level: Level
@@ -59,6 +74,8 @@ class Territory:
     def label(self) -> str:
         if self.level is Level.FRANCE:
             return "France"
+        if self.level is Level.COMMUNE and _QUALIFIED.search(self.name):
+            return self.name  # a homonym: « Saint-Denis (93) »
         if self.level is Level.COMMUNE or self.level is Level.DEPARTEMENT:
             return f"{self.name} ({self.code})"
         return self.name
@@ -115,7 +132,12 @@ def normalize_texts(texts: pd.Series) -> pd.Series:
 
 
 def _index_part(
-    level: Level, codes: pd.Series, names: pd.Series, detail: pd.Series | str, frame: pd.DataFrame
+    level: Level,
+    codes: pd.Series,
+    names: pd.Series,
+    detail: pd.Series | str,
+    frame: pd.DataFrame,
+    search_names: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Rows of the search index for one level (columns of SearchIndex._df)."""
     n = len(frame)
@@ -128,7 +150,7 @@ def _index_part(
             "detail": (
                 [detail] * n if isinstance(detail, str) else detail.astype(object).to_numpy()
             ),
-            "norm": normalize_texts(names).to_numpy(),
+            "norm": normalize_texts(names if search_names is None else search_names).to_numpy(),
             "population": pop.to_numpy(),
         }
     )
@@ -288,6 +310,7 @@ class SearchIndex:
                 + com_dep
                 + ")",
                 com,
+                com["nom_cog"] if "nom_cog" in com.columns else None,
             ),
         ]
         arr = pd.DataFrame(

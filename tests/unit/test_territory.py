@@ -296,3 +296,52 @@ def test_real_reference_codes(level, code, name):
     col = "code_insee" if level is Level.COMMUNE else "dep"
     hit = com.loc[com[col] == code, "nom"]
     assert hit.tolist() == [name]
+
+
+# ------------------------------------------------------------------- homonymous communes
+@pytest.fixture(scope="module")
+def real_geo():
+    from geodata.reference import load_geography
+
+    return load_geography()
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "label"),
+    [
+        ("93066", "Saint-Denis (93)", "Saint-Denis (93)"),
+        ("97411", "Saint-Denis (974)", "Saint-Denis (974)"),
+        ("11339", "Saint-Denis (11)", "Saint-Denis (11)"),
+        ("93048", "Montreuil (93)", "Montreuil (93)"),
+        ("42147", "Montbrison", "Montbrison (42147)"),  # a unique name keeps its code
+        ("2A004", "Ajaccio", "Ajaccio (2A004)"),
+    ],
+)
+def test_homonymous_communes_carry_their_departement(real_geo, code, name, label):
+    from geodata.territory import SearchIndex
+
+    t = make_territory(real_geo, Level.COMMUNE, code)
+    assert (t.name, t.label) == (name, label)
+    hits = SearchIndex(real_geo).search(name.split(" (")[0], limit=40)
+    assert any(h.territory == t for h in hits)  # found by its COG name, shown qualified
+
+
+def test_qualified_names_only_touch_shared_names():
+    from geodata.territory import qualified_names
+
+    names = pd.Series(["Saint-Denis", "Saint-Denis", "Lyon", "Valence"])
+    deps = pd.Series(["93", "974", "69", "26"])
+    assert qualified_names(names, deps).tolist() == [
+        "Saint-Denis (93)",
+        "Saint-Denis (974)",
+        "Lyon",
+        "Valence",
+    ]
+
+
+def test_prediag_title_of_a_homonym(real_geo):
+    from reports.prediag import subject_from_communes, subject_from_territory
+
+    t = make_territory(real_geo, Level.COMMUNE, "97411")
+    assert subject_from_territory(real_geo, t).title == "Commune : Saint-Denis (974)"
+    assert subject_from_communes(real_geo, ["93066"]).title == "Commune : Saint-Denis (93)"

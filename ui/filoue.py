@@ -215,6 +215,7 @@ def render() -> None:
         code = _pick_commune(index, territory)
         if code is None:
             return
+    _outside_notice(territory, code, id_eaje, int(annee), set(index["code_insee_eaje"]))
 
     view = cache.filoue_commune_view(int(annee), code, threshold, revision)
     ref = _reference_view(int(annee), code, threshold, revision)
@@ -279,6 +280,55 @@ class _Context:
             f"distantes d'au moins {self.threshold}, la plus haute valant au moins {self.threshold}."
         )
         return lines
+
+
+def outside_reason(
+    inside: set[str], known: set[str], searched: bool, linked: bool, annee: int, what: str
+) -> str:
+    """Why a structure outside the selected territory is shown (French, for the notice)."""
+    if searched:
+        return "la recherche porte sur toute la France"
+    if linked:
+        return "le lien ouvert désigne " + ("cet EAJE" if what == "EAJE" else "cette commune")
+    if not inside & known:
+        return (
+            f"aucun EAJE de l'extrait Filoué {annee} n'est situé dans le territoire sélectionné ; "
+            "la liste propose donc "
+            + ("ceux de toute la France" if what == "EAJE" else "les communes de toute la France")
+        )
+    return (
+        "choisi dans la liste, après ceux du territoire"
+        if what == "EAJE"
+        else "choisie dans la liste, après celles du territoire"
+    )
+
+
+def _outside_notice(
+    territory: Territory, code: str, id_eaje: str | None, annee: int, known: set[str]
+) -> None:
+    """A structure outside the selected territory is never shown without saying so and why."""
+    if territory.level is Level.FRANCE:
+        return
+    geo = cache.geography()
+    inside = set(communes_of(geo, territory)["code_insee"].astype(str))
+    if code in inside:
+        return
+    rows = geo.communes.loc[geo.communes["code_insee"] == code]
+    where = (
+        f"{rows['nom'].iloc[0]} ({rows['dep_nom'].iloc[0]}, {rows['dep'].iloc[0]})"
+        if not rows.empty
+        else code
+    )
+    searched = bool(str(st.session_state.get("filoue_q", "")).strip()) and id_eaje is not None
+    linked = id_eaje is not None and st.query_params.get("eaje") == id_eaje
+    what = "EAJE" if id_eaje is not None else "commune"
+    reason = outside_reason(inside, known, searched, linked, annee, what)
+    subject = "Cet EAJE est situé à" if id_eaje is not None else "La commune affichée,"
+    st.warning(
+        f"{subject} {md(where)}, hors du territoire sélectionné ({md(territory.label)}) : "
+        f"{md(reason)}.",
+        icon=":material/location_off:",
+    )
 
 
 def _pick_eaje(index: pd.DataFrame, territory: Territory) -> str | None:
@@ -417,7 +467,10 @@ def _tab_cadrage(ctx: _Context) -> None:
         if (res["code_insee"] == F.AUTRES_COMMUNES).any():
             st.caption(
                 f"« {F.AUTRES_COMMUNES} » : communes d'où viennent moins de {F.RESIDENCE_GROUP_BELOW} "
-                "enfants de l'ensemble des EAJE de la commune, regroupées."
+                "enfants de l'ensemble des EAJE de la commune, regroupées (regroupement fixe, "
+                "le même à tous les seuils). Secret statistique en vigueur : seuil de "
+                f"{ctx.threshold} enfants ; tout effectif inférieur à {ctx.threshold} est masqué "
+                f"(« {SECRET} »)."
             )
         export = pd.DataFrame(
             {

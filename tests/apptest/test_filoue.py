@@ -135,3 +135,26 @@ def test_commune_view_ranks_its_eaje():
         assert not any(c.startswith("Cet EAJE") for c in df.columns)
     page.selectbox(key="filoue_rank_ind").set_value("mono").run()
     assert_no_exception(page)
+
+
+def test_structure_outside_the_territory_is_shown_with_its_reason() -> None:
+    """Aurillac (15014) has no EAJE in the demo extract: the EAJE shown instead is elsewhere,
+    and the page says where and why (never silently)."""
+    at = open_page("filoue", "commune", "15014")
+    assert_no_exception(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "hors du territoire sélectionné (Aurillac (15014))" in warnings
+    assert "aucun EAJE de l'extrait Filoué" in warnings
+    # inside the territory: no such notice
+    inside = open_page("filoue", "commune", COMMUNE)
+    assert not any("hors du territoire" in w.value for w in inside.warning)
+
+
+def test_secrecy_note_gives_the_threshold_in_force() -> None:
+    at = open_page("filoue", "commune", COMMUNE)
+    at.number_input(key="filoue_seuil").set_value(11).run()
+    assert_no_exception(at)
+    captions = " ".join(c.value for c in at.caption)
+    if "Autres communes" in captions:
+        assert "seuil de 11 enfants" in captions
+    assert "inférieur à 11" in captions and "inférieur à 5 " not in captions

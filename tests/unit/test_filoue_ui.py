@@ -44,3 +44,21 @@ def test_export_keeps_hidden_cells_empty_and_says_why(synthetic, demo):
     assert lines[2] == "1 an;12;30,0;1234;61,7;-31,7"
     assert "secret statistique" in csv and "inférieur à 5" in csv
     assert (DEMO_LABEL in csv) is demo
+
+
+@pytest.mark.parametrize(
+    ("inside", "searched", "linked", "what", "expected"),
+    [
+        ({"15014"}, False, False, "EAJE", "aucun EAJE de l'extrait Filoué 2024"),
+        ({"15014"}, False, False, "commune", "les communes de toute la France"),
+        ({"15014", "23001"}, False, False, "EAJE", "choisi dans la liste, après ceux"),
+        ({"15014", "23001"}, False, False, "commune", "choisie dans la liste, après celles"),
+        ({"15014"}, True, False, "EAJE", "la recherche porte sur toute la France"),
+        ({"15014"}, False, True, "EAJE", "le lien ouvert désigne cet EAJE"),
+    ],
+)
+def test_outside_reason(inside, searched, linked, what, expected):
+    from ui.filoue import outside_reason
+
+    known = {"23001", "69123"} | (inside & {"23001"})
+    assert expected in outside_reason(inside, known, searched, linked, 2024, what)

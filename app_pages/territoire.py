@@ -19,7 +19,7 @@ from geodata.territory import (
     sublevels,
 )
 from geodata.tiers import TIER_DESCRIPTIONS
-from ui import cache, maps, state
+from ui import cache, maps, state, territoire
 from ui.components import credits
 
 geo = cache.geography()
@@ -88,18 +88,8 @@ with col_fig:
         ]
     )
 
-    st.markdown("##### Communes par strate d'autorité organisatrice")
-    tiers = pd.DataFrame(
-        {
-            "Strate (habitants)": kf.tiers["tier"].astype(str),
-            "Communes": kf.tiers["communes"].map(fmt_number),
-            "Population": kf.tiers["population"].map(fmt_number),
-            "Part": (kf.tiers["population"] / max(kf.population, 1) * 100).map(
-                lambda v: fmt_percent(v, 1)
-            ),
-        }
-    )
-    st.markdown(maps.markdown_table(tiers, right=["Communes", "Population", "Part"]))
+    territoire.family_section(territory)
+    territoire.tiers_section(territory, kf.tiers, kf.population)
     credits(
         [
             f"Strates calculées sur la {POPULATION_LABEL} ; seuils de 3 500 et 10 000 habitants "

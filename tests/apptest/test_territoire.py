@@ -73,3 +73,29 @@ def test_every_theme_renders(maille, themes):
         theme_box.set_value(theme).run()
         assert_no_exception(at)
         theme_box = at.selectbox[1]
+
+
+@pytest.mark.parametrize(
+    ("niveau", "code"),
+    [("commune", "69123"), ("epci", "200046977"), ("departement", "69"), (None, None)],
+)
+def test_family_key_figures_with_sources(niveau, code):
+    at = open_page("territoire", niveau, code)
+    assert_no_exception(at)
+    metrics = {m.label.split(" (")[0]: m.value for m in at.metric}
+    captions = " ".join(c.value for c in at.caption)
+    assert "Familles et petite enfance" in " ".join(m.value for m in at.markdown)
+    for label in (
+        "Enfants de moins de 3 ans",
+        "Naissances domiciliées",
+        "Taux de couverture global",
+    ):
+        shown = label in metrics
+        absent = f"{label.split(' ')[0]}" in captions and "Non disponible" in captions
+        assert shown or absent, label
+        if shown:
+            assert f"{label} : Source" in captions, label  # every figure names its source
+    if niveau == "commune":
+        text = " ".join(m.value for m in at.markdown)
+        assert "Communes par strate" not in text  # no table of zeros for one commune
+        assert "Strate d'autorité organisatrice** : plus de 10 000 habitants" in text

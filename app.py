@@ -22,7 +22,8 @@ st.set_page_config(
     page_title="Diagnostics territoriaux — services aux familles",
     page_icon=FAVICON,
     layout="wide",
-    initial_sidebar_state="expanded",
+    # « auto »: open on a computer, collapsed on a phone (it covered the whole page at load)
+    initial_sidebar_state="auto",
 )
 
 navigation = st.navigation(pages.navigation())

@@ -82,5 +82,6 @@ if note := couverture.empty_level_note(rank, ctl.level, ctl.year, data):
 couverture.map_section(territory, ctl.level, rank, map_mode, ctl.year, rank_sources)
 couverture.comparison_section(data, figures, national, ctl.year, cov.edition)
 couverture.plm_section(data, territory, ctl.year, national)
+couverture.ept_section(data, territory, ctl.year, cov.rank_national)
 couverture.evolution_section(data, list(chain), ctl.estimate, ctl.edition)
 couverture.ranking_section(rank, ctl.level, ctl.year, ctl.target, cov.rank_national, rank_sources)

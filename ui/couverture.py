@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from analyses import ept
 from analyses.coverage import BIRTHS_CHILDREN_METHOD, CoverageData, coverage_data
 from catalogue.sources import DEMO_LABEL, SOURCES, Nature, credit
 from charts import coverage as chart_defs
@@ -31,11 +32,13 @@ from geodata.territory import (
     Geography,
     Level,
     Territory,
+    communes_of,
     sublevels,
 )
 from reports.tables import to_csv_fr  # noqa: F401  (tests export through this module)
 from ui import cache, maps
 from ui.components import chart, credits, demo_band, download_table
+from ui.text import md
 
 MODE_RATIO = "Rapport au taux national"
 MODE_QUANTILES = "Quantiles du taux global"
@@ -676,8 +679,25 @@ def evolution_section(
 def ranking_section(
     rank: pd.DataFrame, level: Level, year: int, target: float, national: float, sources: list[str]
 ) -> None:
-    """Sortable ranking of the sub-territories with places missing."""
+    """Sortable ranking of the sub-territories with places missing (none for a single one:
+    « 1 sur 1 » says nothing)."""
     st.subheader(f"Classement des {LEVEL_LABELS_PLURAL[level]} ({year})")
+    if len(rank) == 1:
+        name = str(rank["nom"].iloc[0])
+        mgp = str(rank["code"].iloc[0]) == ept.MGP_SIREN
+        st.info(
+            f"Un seul territoire à cette maille : {md(name)}. Pas de classement (il serait "
+            "« 1 sur 1 ») ; choisissez une maille plus fine."
+            + (
+                " En Seine-Saint-Denis, dans les Hauts-de-Seine, le Val-de-Marne et à Paris, le "
+                "niveau intercommunal qui compte est celui des établissements publics "
+                "territoriaux (EPT) : voir « Établissements publics territoriaux » ci-dessus."
+                if mgp
+                else ""
+            ),
+            icon=":material/info:",
+        )
+        return
     published = int((rank["statut"] != Status.ABSENT).sum())
     st.caption(
         f"{published} sur {len(rank)} avec un taux ; places manquantes pour atteindre le "
@@ -702,6 +722,77 @@ def ranking_section(
         "couv_rank",
         on_click="ignore",
     )
+
+
+def _save_ept(rows: pd.DataFrame) -> None:
+    decl = ept.parse_declaration(cache.geography(), rows)
+    st.session_state["couv_ept_errors"] = decl.errors
+    if not decl.errors:
+        cache.workspace().save_document(ept.DOCUMENT_KIND, ept.DOCUMENT_NAME, ept.to_document(decl))
+
+
+def ept_section(data: CoverageData, territory: Territory, year: int, national: float) -> None:
+    """The EPT of the Métropole du Grand Paris as a level: perimeters declared by the user
+    (none ship with the application), estimate and ranking of each EPT."""
+    geo = cache.geography()
+    codes = set(communes_of(geo, territory)["code_insee"].astype(str))
+    if not ept.touches_mgp(geo, codes):
+        return
+    st.subheader(f"Établissements publics territoriaux de la Métropole du Grand Paris ({year})")
+    declared = ept.from_document(cache.workspace().document(ept.DOCUMENT_KIND, ept.DOCUMENT_NAME))
+    if declared:
+        mine = {k: v for k, v in declared.items() if set(v) & codes} or declared
+        table = ept.ept_coverage(geo, data.taux, data.places, mine, year, national)
+        shown = pd.DataFrame(
+            {
+                "Rang": [str(i) if len(table) > 1 else "—" for i in range(1, len(table) + 1)],
+                "EPT": table["ept"],
+                "Communes": table["communes"].map(fmt_number),
+                "Population": table["population"].map(fmt_number),
+                "Taux global (estimation)": table["tx_global"].map(fmt_rate),
+                "Rapport au national": table["ratio_national"].map(lambda v: fmt_number(v, 2)),
+                "Places offertes": table["pl_total"].map(fmt_number),
+                "Méthode": table["methode"],
+            }
+        )
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            column_config={"Méthode": st.column_config.TextColumn(width="large")},
+        )
+        credits(
+            [
+                ept.SOURCE + " (périmètres non vérifiés par l'application)",
+                *credit_lines(data, ["commune"], year),
+                "Estimation : places et enfants dérivés additionnés sur les communes publiées "
+                "par la Cnaf (jamais une moyenne de taux).",
+            ]
+        )
+    else:
+        st.info(
+            "Les fichiers de référence de l'application (COG 2025) ne donnent pas les "
+            "périmètres des EPT. Déclarez-les ci-dessous (une ligne par commune : nom de "
+            "l'EPT, code INSEE), par exemple d'après l'arrêté ou le site de la Métropole ; "
+            "chaque EPT reçoit alors l'estimation de ses communes publiées par la Cnaf.",
+            icon=":material/info:",
+        )
+    with st.expander("Déclarer ou modifier les périmètres des EPT", expanded=not declared):
+        edited = st.data_editor(
+            ept.editor_rows(declared),
+            num_rows="dynamic",
+            key="couv_ept_editor",
+            width="stretch",
+            column_config={
+                "EPT": st.column_config.TextColumn("EPT", width="medium"),
+                "Code commune": st.column_config.TextColumn("Code commune", max_chars=5),
+            },
+        )
+        st.button(
+            "Enregistrer les périmètres", key="couv_ept_save", on_click=_save_ept, args=(edited,)
+        )
+        for err in st.session_state.get("couv_ept_errors", ()):
+            st.error(md(err))
 
 
 def plm_section(data: CoverageData, territory: Territory, year: int, national: float) -> None:

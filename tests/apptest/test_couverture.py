@@ -235,3 +235,36 @@ def test_demo_epci_rate_never_called_published():
     assert "tel que publié" not in (m.help or "")
     assert _demo_band(at)
     assert "données de démonstration" in table_texts(at)  # the Statut column
+
+
+def test_mgp_is_not_ranked_alone_and_ept_can_be_declared():
+    from analyses import ept
+    from datastore.store import Workspace
+
+    at = open_page("couverture", "departement", "93")
+    assert_no_exception(at)
+    infos = " ".join(i.value for i in at.info)
+    assert "Pas de classement" in infos and "établissements publics territoriaux" in infos
+    assert not any("Rang" in d.value.columns and len(d.value) == 1 for d in at.dataframe)
+    assert "Déclarez-les ci-dessous" in infos  # no perimeter ships: the user declares them
+    ws = Workspace()
+    try:
+        ws.save_document(
+            ept.DOCUMENT_KIND,
+            ept.DOCUMENT_NAME,
+            {
+                "ept": [
+                    {"nom": "Plaine Commune", "communes": ["93066", "93001", "93070"]},
+                    {"nom": "Est Ensemble", "communes": ["93048", "93008"]},
+                ]
+            },
+        )
+        at = open_page("couverture", "departement", "93")
+        assert_no_exception(at)
+        table = next(d.value for d in at.dataframe if "EPT" in d.value.columns)
+        assert set(table["EPT"]) == {"Plaine Commune", "Est Ensemble"}
+        assert table["Rang"].tolist() == ["1", "2"]
+        captions = " ".join(c.value for c in at.caption)
+        assert "Périmètres des EPT déclarés" in captions
+    finally:
+        ws.delete_document(ept.DOCUMENT_KIND, ept.DOCUMENT_NAME)

@@ -75,7 +75,17 @@ else:
     with st.expander(
         "Par autorité organisatrice (titulaire de la compétence de planification)", expanded=True
     ):
-        st.dataframe(uz.display_fr(uz.zone_table_fr(table)), hide_index=True, width="stretch")
+        st.dataframe(
+            uz.display_fr(uz.zone_table_fr(table)),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Zone": st.column_config.TextColumn(pinned=True),
+                "AO (compétence de planification)": st.column_config.TextColumn(
+                    pinned=True, width="medium"
+                ),
+            },
+        )
     credits(lines)
 communes = uz.commune_table(base, result, members, ctl.rules)
 with st.expander(f"Indicateurs des {len(communes)} communes", expanded=False):

@@ -240,7 +240,9 @@ def render_map(territory: Territory, result: AoAnalysis) -> None:
         height=520,
         highlight=territory.code if territory.level is Level.COMMUNE else None,
     )
-    maps.show_map(m, key="ao_map", clickable=False, height=520, overlays_of=territory)
+    clicked = maps.show_map(m, key="ao_map", height=520, overlays_of=territory)
+    state.select_clicked(Level.COMMUNE, clicked, territory)  # a click selects the commune
+    st.caption("Cliquez sur un territoire de la carte pour le sélectionner.")
     if layer == LAYER_TIER:
         st.caption(" ; ".join(f"**{t}** : {TIER_DESCRIPTIONS[t]}" for t in TIERS))
     credits([*result.sources, credit("ign_admin_express_2025")])
@@ -270,6 +272,10 @@ _AO_DISPLAY = {
 }
 
 
+#: Columns of the AO table shown first on screen (name pinned, then the action).
+AO_SCREEN_FIRST = ("Autorité organisatrice", "Ce qu'il faut faire", "Statut", "Code", "Type")
+#: Validation report columns on screen: the message before what was found and expected.
+REPORT_ORDER = ["Gravité", "Ligne", "Colonne", "Message", "Trouvé", "Attendu"]
 MAX_ROWS_ALL = 2_000  # above, « non concerné » is unticked by default
 MAX_ROWS_SHOWN = 3_000  # rows sent to the browser (exports hold every filtered row)
 
@@ -329,7 +335,19 @@ def render_table(result: AoAnalysis) -> None:
         f"référence : {result.reference_date:%d/%m/%Y}. Population (seuils) : {result.basis.label}."
     )
     shown = shown.assign(**{"Population (seuils)": shown["Population (seuils)"].map(fmt_number)})
-    st.dataframe(shown, hide_index=True, width="stretch", height=380)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=380,
+        # what to do and for whom first, so that both fit at 1024 px (the export keeps the
+        # order of display_table)
+        column_order=[*AO_SCREEN_FIRST, *(c for c in shown.columns if c not in AO_SCREEN_FIRST)],
+        column_config={
+            "Autorité organisatrice": st.column_config.TextColumn(pinned=True, width="medium"),
+            "Ce qu'il faut faire": st.column_config.TextColumn(width="large"),
+        },
+    )
     download_table(exported, "ao_statuts_ctg", source_line(result), key="ao_export")
     credits(result.sources)
     with st.expander("Le tableau de la circulaire (section 2.2)"):
@@ -517,7 +535,14 @@ def _save_rows(kind: str, edited: pd.DataFrame, others: pd.DataFrame, file_name:
     )
     if not prepared.ok:
         st.error(md(prepared.report.summary()))
-        st.dataframe(prepared.report.as_frame(), hide_index=True, width="stretch")
+        report = prepared.report.as_frame()
+        st.dataframe(
+            report,
+            hide_index=True,
+            width="stretch",
+            column_order=REPORT_ORDER,
+            column_config={"Message": st.column_config.TextColumn(width="large")},
+        )
         return False
     importers.commit(cache.workspace(), prepared, replace="all")
     return True

@@ -36,7 +36,7 @@ from geodata.territory import (
     sublevels,
 )
 from reports.tables import to_csv_fr  # noqa: F401  (tests export through this module)
-from ui import cache, maps
+from ui import cache, maps, state
 from ui.components import chart, credits, demo_band, download_table
 from ui.text import md
 
@@ -283,6 +283,16 @@ RANK_SORTS = {
     "Places manquantes (taux cible)": "places_manquantes_cible",
     "Nom": "nom",
 }
+
+
+RANK_SCREEN_FIRST = (
+    "Rang",
+    "Territoire",
+    "Taux global",
+    "Places manquantes (national)",
+    "Places manquantes (cible)",
+    "Rapport au national",
+)
 
 
 def ranking_table(rank: pd.DataFrame, sort_by: str, ascending: bool) -> pd.DataFrame:
@@ -568,13 +578,11 @@ def map_section(
         highlight=highlight,
         height=520,
     )
-    maps.show_map(
-        m,
-        key=f"couv_map_{territory.key}_{level.value}",
-        clickable=False,
-        height=520,
-        overlays_of=territory,
+    clicked = maps.show_map(
+        m, key=f"couv_map_{territory.key}_{level.value}", height=520, overlays_of=territory
     )
+    state.select_clicked(level, clicked, territory)  # a click selects the territory
+    st.caption("Cliquez sur un territoire de la carte pour le sélectionner.")
     notes = []
     if (rank["statut"] == Status.ESTIME).any():
         notes.append(
@@ -708,7 +716,18 @@ def ranking_section(
     sort_by = c1.selectbox("Trier par", list(RANK_SORTS), key="couv_tri")
     ascending = c2.toggle("Ordre croissant", value=sort_by == "Nom", key="couv_tri_ordre")
     table = ranking_table(rank, sort_by, ascending)
-    st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)))
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=min(420, 38 + 35 * len(table)),
+        # name pinned, then the rate and the places missing: visible at 1024 px
+        column_order=[
+            *RANK_SCREEN_FIRST,
+            *(c for c in table.columns if c not in RANK_SCREEN_FIRST),
+        ],
+        column_config={"Territoire": st.column_config.TextColumn(pinned=True)},
+    )
     notes = [cv.DERIVED_CHILDREN_METHOD]
     if (rank["statut"] == Status.ESTIME).any():
         methods = rank.loc[rank["statut"] == Status.ESTIME, "methode"].drop_duplicates().head(3)

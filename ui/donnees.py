@@ -518,6 +518,8 @@ def render_report(prepared: Prepared) -> None:
             hide_index=True,
             width="stretch",
             key="donnees_report",
+            # the message before what was found and expected: visible at 1024 px
+            column_order=["Gravité", "Ligne", "Colonne", "Message", "Trouvé", "Attendu"],
             column_config={"Message": st.column_config.TextColumn(width="large")},
         )
     if prepared.frame is not None:

@@ -104,6 +104,18 @@ def select_territory(territory: Territory, rerun: bool = True) -> None:
         st.rerun()
 
 
+def select_clicked(level: Level, code: str | None, current: Territory) -> None:
+    """Select the territory clicked on a map drawn at `level` (as on the Territoire page); a
+    click on the current territory, an overlay or nothing changes nothing."""
+    if not code or (level is current.level and code == current.code):
+        return
+    try:
+        picked = make_territory(cache.geography(), level, code)
+    except (KeyError, ValueError):
+        return
+    select_territory(picked)
+
+
 def _sync_url(territory: Territory) -> None:
     wanted = to_query_params(territory)
     for k in ("niveau", "code"):

@@ -488,8 +488,10 @@ def commune_table(
 
 
 def zone_table_fr(table: pd.DataFrame) -> pd.DataFrame:
-    """French labels of diagnostics.zones.zone_table (AO listed last)."""
-    table = table[[c for c in table.columns if c != "ao"] + ["ao"]]
+    """French labels of diagnostics.zones.zone_table; the AO right after the zone (at 1024 px
+    it was off-screen and the rows of a zone shared by two AO looked like duplicates)."""
+    first = [c for c in ("zone_id", "zone_nom", "ao") if c in table.columns]
+    table = table[first + [c for c in table.columns if c not in first]]
     return table.rename(
         columns={
             "zone_id": "Zone (n°)",

@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from datastore.store import StoreError
-from ui import cache, pages, state
+from ui import auth, cache, pages, state
 from ui.text import md
 
 # A local image: a material icon or an emoji favicon would be fetched from a CDN, and the
@@ -26,12 +26,19 @@ st.set_page_config(
     initial_sidebar_state="auto",
 )
 
-navigation = st.navigation(pages.navigation())
 # A workspace fault (damaged, read-only, missing file, full disk) is told in French, without
-# server paths, instead of a traceback (datastore.store.fault_message).
+# server paths, instead of a traceback (datastore.store.fault_message). Sign-in and roles
+# (issue 20) are checked by ui.auth.gate before anything of a page runs.
 try:
-    cache.workspace()  # opens (and checks) the workspace first, whatever the page
+    cache.store()  # opens (and checks) the workspace first, whatever the page
+    user = auth.current_user()
+    navigation = st.navigation(pages.navigation(auth.menu_grants(user)))
+    user = auth.gate(pages.page_of(navigation.url_path).url_path)
+    cache.workspace()  # the default data, imported once (not for the sign-in page)
+    auth.render_account_box(user)
+    auth.start_territory(user)
     state.render_sidebar()
+    auth.check_territory(user, state.current_territory())
     if state.arrondissement_gate(navigation.url_path):
         navigation.run()
 except StoreError as exc:

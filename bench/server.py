@@ -59,6 +59,8 @@ class Server:
         script: Path | None = None,
         workspace: str | None = None,
         root: Path | None = None,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
     ) -> None:
         self.root = root or ROOT  # another checkout of the app (bench_first_start reference)
         # another script (bench) still runs from the root
@@ -69,9 +71,12 @@ class Server:
         self.ws = workspace or tempfile.mkdtemp(prefix=f"{prefix}-ws-")
         self.log = open(Path(tempfile.gettempdir()) / f"{prefix}-streamlit-{self.port}.log", "w")  # noqa: SIM115 - open for the server lifetime, closed in stop()
         self.proc: subprocess.Popen | None = None
+        self.extra_env = env or {}  # e.g. DIAG_DATABASE_URL, DIAG_AUTH (issue 20)
+        self.extra_args = args or []  # e.g. --secrets.files
 
     def start(self) -> None:
         env = dict(os.environ, DIAG_WORKSPACE_DIR=self.ws, PYTHONUNBUFFERED="1")
+        env.update(self.extra_env)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
             [
@@ -88,6 +93,7 @@ class Server:
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                *self.extra_args,
             ],
             cwd=self.root,
             env=env,

@@ -11,6 +11,11 @@
     python -m datastore exemple KIND [-o FICHIER]
     python -m datastore init            # fills an empty workspace with the embedded default data
     python -m datastore migrate         # upgrades the workspace's schema (Alembic), says which
+    python -m datastore users add LOGIN --roles lecture[,charge_etudes,filoue,administrateur]
+                              [--nom NOM] [--departements 42,69] [--oidc] [--mot-de-passe-stdin]
+    python -m datastore users list | passwd LOGIN | roles LOGIN --roles … | disable LOGIN
+                              | enable LOGIN | delete LOGIN
+    python -m datastore audit [--depuis AAAA-MM-JJ] [--csv FICHIER]   # the audit trail
 
 The workspace is the PostgreSQL database of DIAG_DATABASE_URL (or database_url in
 .streamlit/secrets.toml) when set, else the SQLite folder DIAG_WORKSPACE_DIR (default
@@ -21,16 +26,19 @@ The workspace is the PostgreSQL database of DIAG_DATABASE_URL (or database_url i
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from datastore import accounts
+from datastore.accounts import Role
 from datastore.changes import change_text
 from datastore.examples import example_csv, example_geojson, schema_frame
 from datastore.importers import ImportOptions, commit, plan, prepare
 from datastore.schemas import DATASET_TYPES, EDITIONS, NIVEAUX_CAF, dataset_type
-from datastore.store import ACTION_LABELS, StoreError, VersionMeta, Workspace
+from datastore.store import ACTION_LABELS, StoreError, VersionMeta, Workspace, default_author
 
 REPLACE = {"cle": "key", "annee": "same_millesime", "tout": "all"}
 
@@ -101,7 +109,48 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "migrate", help="mettre le schéma de l'espace de travail à jour (migrations Alembic)"
     )
+    _users_parser(sub)
+    au = sub.add_parser("audit", help="afficher ou exporter le journal d'audit")
+    au.add_argument("--depuis", help="date de début (AAAA-MM-JJ)")
+    au.add_argument("--csv", type=Path, help="écrire le journal dans ce fichier CSV (;)")
     return p
+
+
+def _users_parser(sub: argparse._SubParsersAction) -> None:
+    us = sub.add_parser("users", help="comptes de l'application (connexion, rôles)")
+    usub = us.add_subparsers(dest="action", required=True)
+    roles_help = "rôles séparés par des virgules : " + ", ".join(r.value for r in Role)
+    add = usub.add_parser("add", help="créer (ou modifier) un compte")
+    add.add_argument("login")
+    add.add_argument("--roles", required=True, help=roles_help)
+    add.add_argument("--nom", default="", help="nom affiché")
+    add.add_argument(
+        "--departements", default="", help="limiter à ces départements (ex. 42,69 ; défaut : tous)"
+    )
+    add.add_argument(
+        "--oidc",
+        action="store_true",
+        help="compte du fournisseur d'identité (identifiant = adresse e-mail, sans mot de passe)",
+    )
+    add.add_argument(
+        "--mot-de-passe-stdin",
+        action="store_true",
+        help="lire le mot de passe sur l'entrée standard (scripts) au lieu de le demander",
+    )
+    pw = usub.add_parser("passwd", help="changer le mot de passe d'un compte")
+    pw.add_argument("login")
+    pw.add_argument("--mot-de-passe-stdin", action="store_true")
+    ro = usub.add_parser("roles", help="changer les rôles (et départements) d'un compte")
+    ro.add_argument("login")
+    ro.add_argument("--roles", required=True, help=roles_help)
+    ro.add_argument("--departements", help="départements (vide : tous)")
+    for name, text in (
+        ("disable", "désactiver un compte"),
+        ("enable", "réactiver un compte"),
+        ("delete", "supprimer un compte"),
+    ):
+        usub.add_parser(name, help=text).add_argument("login")
+    usub.add_parser("list", help="lister les comptes")
 
 
 def _print_table(df: pd.DataFrame) -> None:
@@ -296,6 +345,112 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Mot de passe : ")
+    if getpass.getpass("Mot de passe (encore) : ") != first:
+        raise ValueError("les deux mots de passe diffèrent")
+    return first
+
+
+def _users_add(ws: Workspace, args: argparse.Namespace, actor: str) -> str:
+    roles = accounts.parse_roles(args.roles)
+    deps = accounts.parse_departements(args.departements)
+    existing = accounts.get_account(ws, args.login)
+    password = None if args.oidc else _password(args.mot_de_passe_stdin)
+    a = accounts.save_account(
+        ws,
+        args.login,
+        roles=roles,
+        name=args.nom or (existing.name if existing else ""),
+        departements=deps,
+        password=password,
+        actor=actor,
+    )
+    verb = "modifié" if existing else "créé"
+    return f"Compte {verb} : {a.login} ({a.roles_label()} ; départements : {', '.join(a.departements) or 'tous'})."
+
+
+def _users_change(ws: Workspace, args: argparse.Namespace, actor: str) -> str:
+    a = accounts.get_account(ws, args.login)
+    if a is None:
+        raise ValueError(f"compte inconnu : {args.login}")
+    if args.action == "passwd":
+        accounts.save_account(
+            ws,
+            a.login,
+            roles=a.roles,
+            name=a.name,
+            departements=a.departements,
+            password=_password(args.mot_de_passe_stdin),
+            active=a.active,
+            actor=actor,
+        )
+        return f"Mot de passe changé : {a.login}."
+    roles, deps, active = a.roles, a.departements, a.active
+    if args.action == "roles":
+        roles = accounts.parse_roles(args.roles)
+        if args.departements is not None:
+            deps = accounts.parse_departements(args.departements)
+    else:
+        active = args.action == "enable"
+    b = accounts.save_account(
+        ws, a.login, roles=roles, name=a.name, departements=deps, active=active, actor=actor
+    )
+    state = "actif" if b.active else "désactivé"
+    return f"Compte {b.login} : {b.roles_label()} ; départements : {', '.join(b.departements) or 'tous'} ; {state}."
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    ws = Workspace()
+    actor = f"ligne de commande ({default_author()})"
+    try:
+        if args.action == "list":
+            rows = accounts.list_accounts(ws)
+            if not rows:
+                print("Aucun compte.")
+                return 0
+            _print_table(
+                pd.DataFrame(
+                    {
+                        "identifiant": [a.login for a in rows],
+                        "nom": [a.name for a in rows],
+                        "rôles": [a.roles_label() for a in rows],
+                        "départements": [", ".join(a.departements) or "tous" for a in rows],
+                        "mot de passe": ["oui" if a.has_password else "non" for a in rows],
+                        "actif": ["oui" if a.active else "non" for a in rows],
+                    }
+                )
+            )
+            return 0
+        if args.action == "add":
+            print(_users_add(ws, args, actor))
+        elif args.action == "delete":
+            if not accounts.delete_account(ws, args.login, actor=actor):
+                raise ValueError(f"compte inconnu : {args.login}")
+            print(f"Compte supprimé : {args.login}.")
+        else:
+            print(_users_change(ws, args, actor))
+    except ValueError as exc:
+        print(f"Refusé : {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    frame = accounts.audit_frame(Workspace(), since=args.depuis)
+    if args.csv:
+        args.csv.write_bytes(frame.to_csv(sep=";", index=False).encode("utf-8-sig"))
+        print(f"Journal écrit : {args.csv} ({len(frame)} événements).")
+        return 0
+    if frame.empty:
+        print("Journal vide.")
+        return 0
+    _print_table(frame)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
@@ -308,5 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         "exemple": cmd_exemple,
         "init": cmd_init,
         "migrate": cmd_migrate,
+        "users": cmd_users,
+        "audit": cmd_audit,
     }
     return handlers[args.commande](args)

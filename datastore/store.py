@@ -62,6 +62,8 @@ from typing import Any, Protocol
 import pandas as pd
 
 from catalogue.sources import Nature
+from datastore import accounts as audit
+from datastore import settings
 from datastore.backends import DB_NAME, Backend, PostgresBackend, SqliteBackend
 from datastore.changes import ROWID, Change, Current, Incoming, KindPlan, plan_changes
 from datastore.schemas import DATASET_TYPES, DatasetType, Dtype, dataset_type
@@ -70,7 +72,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "workspace"
 ENV_VAR = "DIAG_WORKSPACE_DIR"
 URL_ENV_VAR = "DIAG_DATABASE_URL"
-SECRETS = ROOT / ".streamlit" / "secrets.toml"
 LOW_DISK_BYTES = 50_000_000  # below this free space, a successful import still warns
 
 
@@ -80,22 +81,10 @@ def workspace_dir() -> Path:
 
 def database_url() -> str | None:
     """The PostgreSQL workspace's URL, when the deployment names one: DIAG_DATABASE_URL, else
-    `database_url` under `[diag]` in `.streamlit/secrets.toml` (read here, without
-    Streamlit, so that the CLI and the app open the same workspace). None: SQLite."""
-    url = os.environ.get(URL_ENV_VAR)
-    if url:
-        return url
-    if url is not None:  # set but empty: SQLite, whatever the secrets say
-        return None
-    try:
-        import tomllib
-
-        with SECRETS.open("rb") as f:
-            secrets = tomllib.load(f)
-    except (OSError, ValueError):
-        return None
-    value = secrets.get("diag", {}).get("database_url")
-    return str(value) if value else None
+    `database_url` under `[diag]` in `.streamlit/secrets.toml` (datastore.settings, read
+    without Streamlit, so that the CLI and the app open the same workspace). An empty value
+    (or none): SQLite."""
+    return settings.setting("database_url") or None
 
 
 @dataclass(frozen=True)
@@ -461,13 +450,15 @@ class Workspace:
             raise _store_error(exc, self.root) from exc
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        """One write transaction (the writers' lock first; the revision bumped at the end)."""
+    def _transaction(self, bump: bool = True) -> Iterator[Any]:
+        """One write transaction (the writers' lock first; the revision bumped at the end,
+        except for writes that no cached data depends on: accounts, audit rows)."""
         with self._connect() as con:
             self._db.begin_write(con)
             try:
                 yield con
-                self._db.bump_revision(con)
+                if bump:
+                    self._db.bump_revision(con)
                 con.execute("COMMIT")
             except BaseException:
                 # SQLite may already have rolled back (e.g. disk full): rolling back again
@@ -705,19 +696,31 @@ class Workspace:
                     "enregistrez de nouveau."
                 )
             for kplan in plan.kinds:
+                files = " ; ".join(
+                    sorted({it.source_file for it in items if it.kind == kplan.kind})
+                )
+                modes = ",".join(sorted({it.replace for it in items if it.kind == kplan.kind}))
+                counts = (
+                    sum(c.added for c in kplan.changes),
+                    sum(c.replaced for c in kplan.changes),
+                    sum(c.removed for c in kplan.changes),
+                )
                 version = self._record_version(
+                    con, kplan.kind, "import", now, author, files, modes, counts
+                )
+                audit.record(
                     con,
-                    kplan.kind,
-                    "import",
-                    now,
                     author,
-                    " ; ".join(sorted({it.source_file for it in items if it.kind == kplan.kind})),
-                    ",".join(sorted({it.replace for it in items if it.kind == kplan.kind})),
-                    (
-                        sum(c.added for c in kplan.changes),
-                        sum(c.replaced for c in kplan.changes),
-                        sum(c.removed for c in kplan.changes),
-                    ),
+                    "remplacement" if counts[1] or counts[2] else "import",
+                    kind=kplan.kind,
+                    target=files,
+                    detail={
+                        "version": version,
+                        "mode": modes,
+                        "ajoutées": counts[0],
+                        "remplacées": counts[1],
+                        "retirées": counts[2],
+                    },
                 )
                 new_ids = self._apply_plan(con, kplan)
                 for i, (it, dtype, data) in enumerate(prepared):
@@ -908,6 +911,14 @@ class Workspace:
                 (0, 0, 0),
                 restored_from=version_id,
             )
+            audit.record(
+                con,
+                author or default_author(),
+                "restauration",
+                kind=kind,
+                target=f"version {version_id}",
+                detail={"version": vid, "restaure": version_id},
+            )
             out = con.execute(
                 f"SELECT {_VERSION_COLS} FROM versions WHERE id = ?", (vid,)
             ).fetchone()
@@ -970,6 +981,14 @@ class Workspace:
                 row[1],
                 "",
                 (0, 0, int(row[2])),
+            )
+            audit.record(
+                con,
+                author or default_author(),
+                "suppression",
+                kind=row[0],
+                target=row[1],
+                detail={"version": vid, "jeu": dataset_id, "lignes": int(row[2])},
             )
             out = con.execute(
                 f"SELECT {_VERSION_COLS} FROM versions WHERE id = ?", (vid,)

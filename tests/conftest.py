@@ -37,8 +37,10 @@ def artifacts_dir() -> Path:
 # `make test` starts (scripts/pg_test_server.py, URL in DIAG_TEST_DATABASE_URL), else one
 # started here for the session. Without the Debian binaries the PostgreSQL cases are skipped
 # on a workstation and fail in CI (CI=true), so that they can never pass unseen.
-# The app's own settings never leak into the tests: DIAG_DATABASE_URL is cleared.
-os.environ.pop("DIAG_DATABASE_URL", None)
+# The deployment's own settings never leak into the tests (environment or secrets.toml): set
+# empty, they mean the defaults (SQLite workspace, no sign-in); tests that need them set them.
+os.environ["DIAG_DATABASE_URL"] = ""
+os.environ["DIAG_AUTH"] = ""
 BACKENDS = ("sqlite", "postgresql")
 
 

@@ -27,7 +27,7 @@ from geodata.tiers import TIER_DESCRIPTIONS, TIERS
 from reports import bilan
 from reports.prediag import PrediagInputs
 from reports.tables import to_csv_fr
-from ui import cache, maps, state
+from ui import auth, cache, maps, state
 from ui import prediag as ui_prediag
 from ui import publication as ui_pub
 from ui.components import credits, demo_band, download_table
@@ -682,23 +682,27 @@ def render_bilan(result: AoAnalysis, ctg: ao.Ctg) -> None:
     )
     base = f"bilan_{kind}_{ctg.id_ctg}"
     d1, d2 = st.columns(2)
-    d1.download_button(
+    auth.download_button(
+        d1,
         "Télécharger le bilan (PDF)",
         pdf_data,
         file_name=f"{base}.pdf",
         mime="application/pdf",
         key="ao_bilan_pdf",
+        export="ao",
         on_click="ignore",
         icon=":material/picture_as_pdf:",
         width="stretch",
         type="primary",
     )
-    d2.download_button(
+    auth.download_button(
+        d2,
         "Tableaux du bilan (XLSX)",
         xlsx_data,
         file_name=f"{base}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="ao_bilan_xlsx",
+        export="ao",
         on_click="ignore",
         icon=":material/table:",
         width="stretch",

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from datastore.accounts import Role
 from datastore.store import Dataset, Workspace
 from diagnostics import filoue
 from geodata import reference
 from geodata.territory import Geography, SearchIndex
+from ui.auth import GuardedWorkspace, require
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -25,10 +27,24 @@ if TYPE_CHECKING:
     from geodata.territory import Territory
 
 
+def workspace() -> GuardedWorkspace:
+    """The workspace as pages use it: its writes checked against the signed-in user's roles
+    (ui.auth.GuardedWorkspace); reads pass through."""
+    return GuardedWorkspace(raw_workspace())
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> Workspace:
+    """The workspace handle, opened and checked (schema migrated), before the default data:
+    the sign-in page reads the accounts without waiting for the first import."""
+    return Workspace()
+
+
 @st.cache_resource(show_spinner="Préparation de l'espace de travail…")
-def workspace() -> Workspace:
-    """The workspace, filled with the embedded default data on first start."""
-    ws = Workspace()
+def raw_workspace() -> Workspace:
+    """The workspace, filled with the embedded default data on first start (one per process,
+    read-only handle: never written to without the checks of `workspace()`)."""
+    ws = store()
     try:
         from datastore.defaults import ensure_defaults
     except ImportError:  # defaults not built yet in this checkout
@@ -49,7 +65,7 @@ def search_index() -> SearchIndex:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _dataset(kind: str, revision: int) -> Dataset:  # noqa: ARG001 - Streamlit cache key
-    return workspace().read(kind)
+    return raw_workspace().read(kind)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -63,37 +79,53 @@ def dataset(kind: str) -> Dataset:
     """All rows of a dataset type, cached until the workspace changes. The CNAF rates
     (`caf_taux`) come with the published national series as their « france » level
     (datastore.national)."""
+    if kind == "filoue":
+        require(Role.FILOUE, "la lecture des données Filoué")
     if kind == "caf_taux":
-        return _rates(workspace().revision())
-    return _dataset(kind, workspace().revision())
+        return _rates(revision())
+    return _dataset(kind, revision())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _dataset_year(kind: str, year: int, revision: int) -> Dataset:  # noqa: ARG001 - Streamlit cache key
-    return workspace().read(kind, millesime=year)
+    return raw_workspace().read(kind, millesime=year)
 
 
 def dataset_year(kind: str, year: int) -> Dataset:
     """One millésime of a dataset type (e.g. the children of one year, not the 2008-2024
     births series), cached until the workspace changes."""
-    return _dataset_year(kind, int(year), workspace().revision())
+    return _dataset_year(kind, int(year), revision())
 
 
 def revision() -> int:
-    return workspace().revision()
+    return raw_workspace().revision()
 
 
 # ----------------------------------------------------------------------------- Filoué
 
 
 @st.cache_data(show_spinner="Agrégation de l'extrait Filoué…", max_entries=2)
-def filoue_prepared(annee: int, revision: int) -> filoue.FilouePrepared:  # noqa: ARG001 - Streamlit cache key
-    """Per-EAJE aggregation of one year of the Filoué extract (once per extract and year)."""
-    return filoue.prepare(workspace().read("filoue").frame, annee)
+def _filoue_prepared(annee: int, revision: int) -> filoue.FilouePrepared:  # noqa: ARG001 - Streamlit cache key
+    return filoue.prepare(raw_workspace().read("filoue").frame, annee)
+
+
+def filoue_prepared(annee: int, revision: int) -> filoue.FilouePrepared:
+    """Per-EAJE aggregation of one year of the Filoué extract (once per extract and year),
+    for a user holding the Filoué grant only (checked before the shared cache is read)."""
+    require(Role.FILOUE, "la lecture des données Filoué")
+    return _filoue_prepared(annee, revision)
+
+
+def filoue_commune_view(
+    annee: int, code_insee: str, threshold: int, revision: int
+) -> filoue.CommuneView:
+    """`_filoue_commune_view`, for a user holding the Filoué grant only."""
+    require(Role.FILOUE, "la lecture des données Filoué")
+    return _filoue_commune_view(annee, code_insee, threshold, revision)
 
 
 @st.cache_data(show_spinner="Secret statistique et audit…", max_entries=64)
-def filoue_commune_view(
+def _filoue_commune_view(
     annee: int, code_insee: str, threshold: int, revision: int
 ) -> filoue.CommuneView:
     """Protected figures of one commune: suppression, then the audit of every hidden count
@@ -104,8 +136,8 @@ def filoue_commune_view(
 
     previous = None
     if threshold > DEFAULT_THRESHOLD:
-        previous = filoue_commune_view(annee, code_insee, threshold - 1, revision)
-    return filoue.commune_view(filoue_prepared(annee, revision), code_insee, threshold, previous)
+        previous = _filoue_commune_view(annee, code_insee, threshold - 1, revision)
+    return filoue.commune_view(_filoue_prepared(annee, revision), code_insee, threshold, previous)
 
 
 # ----------------------------------------------------------------------------- AO analysis
@@ -132,7 +164,7 @@ def ao_analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnal
             dataset("ao_transferts"),
             dataset("population"),
             dataset("ctg_avenants"),
-            workspace().documents(ao.CHECKLIST_DOCUMENT_KIND),
+            raw_workspace().documents(ao.CHECKLIST_DOCUMENT_KIND),
         ),
         date.fromisoformat(reference_iso),
     )

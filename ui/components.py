@@ -12,6 +12,7 @@ from catalogue.sources import DEMO_LABEL
 from charts import plotly_figure
 from charts.spec import ChartSpec
 from reports.tables import to_csv_fr, to_xlsx
+from ui import auth
 from ui.text import md
 
 
@@ -58,38 +59,50 @@ def download_table(
     *,
     png: bytes | Callable[[], bytes] | None = None,
     on_click: Literal["rerun", "ignore"] = "ignore",
+    export: str = "tableau",
 ) -> None:
-    """CSV (French format) and XLSX download buttons for one table, and a PNG when given.
+    """CSV (French format) and XLSX download buttons for one table, and a PNG when given,
+    through the guarded export helper (`ui.auth.download_button`: the export's role, the
+    audit trail; `export="filoue"` for Filoué tables).
 
     `png` may be a callable (the image is then drawn on click only); `on_click="ignore"`
     downloads without rerunning the page.
     """
+    if not auth.may_export(export):  # nothing is even prepared for a user without the role
+        st.caption(auth.export_refusal(export))
+        return
     cols = st.columns(3 if png is not None else 2)
-    cols[0].download_button(
+    auth.download_button(
+        cols[0],
         "CSV (Excel, ;)",
         to_csv_fr(df, source),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}_csv",
+        export=export,
         on_click=on_click,
         width="stretch",
     )
-    cols[1].download_button(
+    auth.download_button(
+        cols[1],
         "XLSX",
         to_xlsx({name: df}, {name: source}),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
+        export=export,
         on_click=on_click,
         width="stretch",
     )
     if png is not None:
-        cols[2].download_button(
+        auth.download_button(
+            cols[2],
             "Image (PNG)",
             png,
             file_name=f"{name}.png",
             mime="image/png",
             key=f"{key}_png",
+            export=export,
             on_click=on_click,
             width="stretch",
         )

@@ -36,7 +36,7 @@ from geodata.territory import (
     sublevels,
 )
 from reports.tables import to_csv_fr  # noqa: F401  (tests export through this module)
-from ui import cache, maps, state
+from ui import auth, cache, maps, state
 from ui.components import chart, credits, demo_band, download_table
 from ui.text import md
 
@@ -605,12 +605,14 @@ def map_section(
             overlays=maps.current_overlays(territory),
         )
 
-    st.download_button(
+    auth.download_button(
+        st,
         "Carte (PNG)",
         _png,
         file_name=f"carte_couverture_{year}.png",
         mime="image/png",
         key="couv_map_png",
+        export="couverture",
         on_click="ignore",
     )
 

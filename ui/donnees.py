@@ -27,7 +27,7 @@ from datastore.store import (
     scope_family,
 )
 from diagnostics.formatting import fmt_number
-from ui import cache
+from ui import auth, cache
 from ui.text import md
 
 REPLACE_LABELS = MODE_LABELS
@@ -545,21 +545,25 @@ def render_schemas() -> None:
     )
     st.dataframe(schema_frame(kind), hide_index=True, width="stretch", key="donnees_schema")
     if kind == "zones":
-        st.download_button(
+        auth.download_button(
+            st,
             "Télécharger un exemple (GeoJSON)",
             example_geojson(),
             file_name="exemple_zones.geojson",
             mime="application/geo+json",
             key="donnees_example",
+            export="donnees",
             on_click="ignore",
         )
     else:
-        st.download_button(
+        auth.download_button(
+            st,
             "Télécharger un fichier d'exemple (CSV ;)",
             example_csv(kind),
             file_name=f"exemple_{kind}.csv",
             mime="text/csv",
             key="donnees_example",
+            export="donnees",
             on_click="ignore",
         )
     st.caption(

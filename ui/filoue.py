@@ -442,7 +442,13 @@ def _tab_cadrage(ctx: _Context) -> None:
             "commune": "EAJE de la commune",
         }
     )
-    download_table(export, f"filoue_cadrage_{v.code_insee}", ctx.source(), key="filoue_dl_cadrage")
+    download_table(
+        export,
+        f"filoue_cadrage_{v.code_insee}",
+        ctx.source(),
+        key="filoue_dl_cadrage",
+        export="filoue",
+    )
 
     st.markdown("##### Où habitent les enfants accueillis ?")
     res = F.residence(v, ctx.id_eaje)
@@ -481,7 +487,11 @@ def _tab_cadrage(ctx: _Context) -> None:
             }
         )
         download_table(
-            export, f"filoue_residence_{v.code_insee}", ctx.source(), key="filoue_dl_res"
+            export,
+            f"filoue_residence_{v.code_insee}",
+            ctx.source(),
+            key="filoue_dl_res",
+            export="filoue",
         )
     credits(ctx.credit_lines())
     if ctx.id_eaje is None:
@@ -601,6 +611,7 @@ def _tab_dimension(ctx: _Context, dim: str) -> None:
         f"filoue_{dim}_{v.code_insee}",
         ctx.source(with_reference=True),
         key=f"filoue_dl_{dim}",
+        export="filoue",
     )
 
 
@@ -678,4 +689,10 @@ def _ranking_section(ctx: _Context) -> None:
             "ecart_commune": "Écart à la commune (points)",
         }
     )
-    download_table(export, f"filoue_classement_{v.code_insee}", ctx.source(), key="filoue_dl_rank")
+    download_table(
+        export,
+        f"filoue_classement_{v.code_insee}",
+        ctx.source(),
+        key="filoue_dl_rank",
+        export="filoue",
+    )

@@ -1,11 +1,17 @@
 """The page list, declared once: `app.py` builds its navigation from it and the AppTest smoke
-test runs every page of it (tests/apptest/test_app_smoke.py)."""
+test runs every page of it (tests/apptest/test_app_smoke.py).
+
+Each page declares the role it requires (`role`, datastore.accounts.Role); `ui.auth.gate`
+checks it on the server before the page runs. A page declared without a role is refused to
+everyone and fails tests/apptest/test_security.py until it gets one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import streamlit as st
+
+from datastore.accounts import Role
 
 
 @dataclass(frozen=True)
@@ -16,21 +22,43 @@ class PageSpec:
     icon: str  # Material icon (served by Streamlit, no CDN)
     url_path: str
     default: bool = False
+    role: Role | None = None  # required role, checked by ui.auth.gate (None: refused)
 
     @property
     def path(self) -> str:
         return f"app_pages/{self.file}"
 
 
+LECTURE, FILOUE, ADMIN = Role.LECTURE, Role.FILOUE, Role.ADMIN
+
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("Territoire", "territoire.py", "Territoire", ":material/map:", "territoire", True),
     PageSpec(
-        "Territoire", "couverture.py", "Taux de couverture", ":material/child_care:", "couverture"
+        "Territoire", "territoire.py", "Territoire", ":material/map:", "territoire", True, LECTURE
     ),
     PageSpec(
-        "Territoire", "ao_ctg.py", "Compétences AO et CTG", ":material/account_balance:", "ao-ctg"
+        "Territoire",
+        "couverture.py",
+        "Taux de couverture",
+        ":material/child_care:",
+        "couverture",
+        role=LECTURE,
     ),
-    PageSpec("Territoire", "zones.py", "Zones sous-dotées", ":material/crisis_alert:", "zones"),
+    PageSpec(
+        "Territoire",
+        "ao_ctg.py",
+        "Compétences AO et CTG",
+        ":material/account_balance:",
+        "ao-ctg",
+        role=LECTURE,
+    ),
+    PageSpec(
+        "Territoire",
+        "zones.py",
+        "Zones sous-dotées",
+        ":material/crisis_alert:",
+        "zones",
+        role=LECTURE,
+    ),
     PageSpec(
         "Territoire",
         "sdsf.py",
@@ -44,13 +72,48 @@ PAGES: tuple[PageSpec, ...] = (
         "Pré-diagnostic CTG",
         ":material/description:",
         "prediagnostic",
+        role=LECTURE,
     ),
     PageSpec(
-        "Restitutions", "atelier.py", "Vue atelier (élus)", ":material/co_present:", "atelier"
+        "Restitutions",
+        "atelier.py",
+        "Vue atelier (élus)",
+        ":material/co_present:",
+        "atelier",
+        role=LECTURE,
     ),
-    PageSpec("Restitutions", "filoue.py", "Profils Filoué", ":material/groups:", "filoue"),
-    PageSpec("Données", "donnees.py", "Données et sources", ":material/database:", "donnees"),
+    PageSpec(
+        "Restitutions",
+        "filoue.py",
+        "Profils Filoué",
+        ":material/groups:",
+        "filoue",
+        role=FILOUE,
+    ),
+    PageSpec(
+        "Données",
+        "donnees.py",
+        "Données et sources",
+        ":material/database:",
+        "donnees",
+        role=LECTURE,
+    ),
+    PageSpec(
+        "Données",
+        "administration.py",
+        "Administration",
+        ":material/admin_panel_settings:",
+        "administration",
+        role=ADMIN,
+    ),
 )
+
+
+def page_of(url_path: str) -> PageSpec:
+    """The page st.navigation runs for a URL path ('' is the default page)."""
+    if not url_path:
+        return next(p for p in PAGES if p.default)
+    return page(url_path)
 
 
 def page(url_path: str) -> PageSpec:
@@ -61,11 +124,21 @@ def page(url_path: str) -> PageSpec:
     raise KeyError(url_path)
 
 
-def navigation() -> dict[str, list[st.Page]]:
-    """`st.navigation`'s argument: the pages grouped by section, in declaration order."""
+def navigation(grants: frozenset[Role] | None = None) -> dict[str, list[st.Page]]:
+    """`st.navigation`'s argument: the pages grouped by section, in declaration order. With
+    `grants` (sign-in on), a page the user may not open is hidden from the menu (still
+    routed, so that its URL gets ui.auth.gate's refusal rather than another page)."""
     out: dict[str, list[st.Page]] = {}
     for p in PAGES:
+        hidden = grants is not None and (p.role is None or p.role not in grants)
         out.setdefault(p.section, []).append(
-            st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
+            st.Page(
+                p.path,
+                title=p.title,
+                icon=p.icon,
+                url_path=p.url_path,
+                default=p.default,
+                visibility="hidden" if hidden else "visible",
+            )
         )
     return out

@@ -35,7 +35,7 @@ from reports.prediag import (
     subject_from_ctg,
     subject_from_territory,
 )
-from ui import cache, maps, state
+from ui import auth, cache, maps, state
 from ui import publication as ui_pub
 from ui.components import chart, credits, demo_band
 from ui.text import md, url_query
@@ -374,23 +374,27 @@ def render_downloads(subject: Subject, previews: PreviewKey = ()) -> None:
         "_brouillon" if previews else ""
     )
     c1, c2, c3 = st.columns(3)
-    c1.download_button(
+    auth.download_button(
+        c1,
         "Télécharger le PDF",
         pdf_bytes(subject, previews),
         file_name=f"{base}.pdf",
         mime="application/pdf",
         key="prediag_pdf",
+        export="prediagnostic",
         on_click="ignore",
         icon=":material/picture_as_pdf:",
         width="stretch",
         type="primary",
     )
-    c2.download_button(
+    auth.download_button(
+        c2,
         "Tableaux (XLSX)",
         xlsx_bytes(subject, previews),
         file_name=f"{base}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="prediag_xlsx",
+        export="prediagnostic",
         on_click="ignore",
         icon=":material/table:",
         width="stretch",

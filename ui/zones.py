@@ -37,7 +37,7 @@ from diagnostics.narrative import capitalise
 from geodata import layers, reference
 from geodata.territory import Level, Territory, make_territory
 from reports.tables import to_csv_fr, to_xlsx
-from ui import cache, maps, state
+from ui import auth, cache, maps, state
 from ui import publication as ui_pub
 from ui.components import chart, credits, demo_band
 from ui.text import md
@@ -677,12 +677,14 @@ def saved_section(
             )
             st.dataframe(display_fr(zone_table_fr(saved_table)), hide_index=True, width="stretch")
             polygons = dissolved(territory, members)
-            st.download_button(
+            auth.download_button(
+                st,
                 "GeoJSON de cette version",
                 partial(_geojson_bytes, polygons, saved_table, export_source(source_lines())),
                 file_name=f"zonage_{picked}.geojson",
                 mime="application/geo+json",
                 key="zones_saved_geojson",
+                export="zones",
                 on_click="ignore",
             )
         if d2.button("Supprimer", key="zones_delete", width="stretch"):
@@ -715,30 +717,36 @@ def downloads(
     """GeoJSON, CSV and XLSX of the zoning; files are built only when clicked."""
     stem = f"zones_prioritaires_{territory.level.value}_{territory.code or 'france'}"
     c1, c2, c3 = st.columns(3)
-    c1.download_button(
+    auth.download_button(
+        c1,
         "GeoJSON des zones",
         partial(_geojson_bytes, polygons, table, source),
         file_name=f"{stem}.geojson",
         mime="application/geo+json",
         key="zones_dl_geojson",
+        export="zones",
         on_click="ignore",
         width="stretch",
     )
-    c2.download_button(
+    auth.download_button(
+        c2,
         "CSV des communes (Excel, ;)",
         partial(to_csv_fr, communes, source),
         file_name=f"{stem}_communes.csv",
         mime="text/csv",
         key="zones_dl_csv",
+        export="zones",
         on_click="ignore",
         width="stretch",
     )
-    c3.download_button(
+    auth.download_button(
+        c3,
         "XLSX (zones par AO et communes)",
         partial(_xlsx_bytes, table, communes, source),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="zones_dl_xlsx",
+        export="zones",
         on_click="ignore",
         width="stretch",
     )
@@ -1047,7 +1055,8 @@ def _trajectory_results(
         detail = trajectory_table_fr(long)
         st.dataframe(display_fr(detail), hide_index=True, width="stretch")
         src = export_source(lines)
-        st.download_button(
+        auth.download_button(
+            st,
             "XLSX de la trajectoire",
             to_xlsx(
                 {"Scénarios": summary_fr(summary), "Détail": detail},
@@ -1055,6 +1064,7 @@ def _trajectory_results(
             ),
             file_name="trajectoire.xlsx",
             key="zones_traj_xlsx",
+            export="zones",
             on_click="ignore",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )

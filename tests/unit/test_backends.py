@@ -190,18 +190,18 @@ def test_an_unreachable_server_is_told_in_french_without_the_password() -> None:
 
 
 def test_the_database_url_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from datastore import store
+    from datastore import settings, store
 
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('[diag]\ndatabase_url = "postgresql://u@h/db"\n', encoding="utf-8")
-    monkeypatch.setattr(store, "SECRETS", secrets)
+    monkeypatch.setattr(settings, "SECRETS", secrets)
     monkeypatch.delenv(store.URL_ENV_VAR, raising=False)
     assert store.database_url() == "postgresql://u@h/db"
     monkeypatch.setenv(store.URL_ENV_VAR, "postgresql://v@h/autre")
     assert store.database_url() == "postgresql://v@h/autre"
     monkeypatch.setenv(store.URL_ENV_VAR, "")
     assert store.database_url() is None  # set but empty: SQLite
-    monkeypatch.setattr(store, "SECRETS", tmp_path / "absent.toml")
+    monkeypatch.setattr(settings, "SECRETS", tmp_path / "absent.toml")
     monkeypatch.delenv(store.URL_ENV_VAR)
     assert store.database_url() is None
 

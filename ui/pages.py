@@ -65,6 +65,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Schéma départemental (SDSF)",
         ":material/account_tree:",
         "sdsf",
+        role=LECTURE,
     ),
     PageSpec(
         "Restitutions",

@@ -21,7 +21,7 @@ from geodata.maps import Overlay, classify_bins
 from geodata.territory import Level, Territory, make_territory
 from reports import sdsf as rsdsf
 from reports.tables import to_csv_fr
-from ui import cache, maps, state
+from ui import auth, cache, maps, state
 from ui.components import credits, demo_band, download_table
 from ui.text import md
 
@@ -671,21 +671,25 @@ def downloads(dep: str, settings: asdsf.SdsfSettings) -> None:
     ref = state.reference_date().isoformat()
     rev = cache.revision()
     c = st.columns(2)
-    c[0].download_button(
+    auth.download_button(
+        c[0],
         "Diagnostic SDSF (PDF)",
         _pdf(dep, settings, ref, rev),
         file_name=f"diagnostic_sdsf_{dep}.pdf",
         mime="application/pdf",
         key="sdsf_pdf",
+        export="sdsf",
         on_click="ignore",
         width="stretch",
     )
-    c[1].download_button(
+    auth.download_button(
+        c[1],
         "Diagnostic SDSF (XLSX)",
         _xlsx(dep, settings, ref, rev),
         file_name=f"diagnostic_sdsf_{dep}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="sdsf_xlsx",
+        export="sdsf",
         on_click="ignore",
         width="stretch",
     )

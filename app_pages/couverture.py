@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from analyses.coverage import national_rates, territory_coverage
+from analyses.coverage import territory_coverage
 from diagnostics import coverage as cv
 from geodata.territory import LEVEL_LABELS
 from ui import cache, couverture, state
@@ -30,11 +30,9 @@ if not data.years:
     )
     st.stop()
 
-national_by_year = national_rates(data)
 ctl = couverture.controls(
     territory,
     data.years,
-    national_by_year,
     data.year_levels,
     {y: cv.editions_in(data.taux, y) for y in data.years},
 )

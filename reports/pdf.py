@@ -30,6 +30,7 @@ from diagnostics.formatting import MONTHS, fmt_number
 from diagnostics.publication import WATERMARK
 from reports import charts
 from reports.prediag import ChartSpec, Prediag, Section, Table
+from reports.tables import display_frame, numeric_columns
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
@@ -68,32 +69,11 @@ def date_fr(d: date) -> str:
     return f"{day} {MONTHS[d.month - 1]} {d.year}"
 
 
-def cell_text(value: object, decimals: int = 1) -> str:
-    """A table cell in French format: integers without decimals, other numbers with
-    `decimals`; years (integers 1900-2100 in an « Année » column) are written by the caller."""
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, int):
-        return fmt_number(value, 0)
-    if isinstance(value, float):
-        return fmt_number(value, decimals)
-    return str(value)
-
-
 def _frame_texts(frame: pd.DataFrame) -> list[list[str]]:
-    years = [str(c).startswith("Année") or str(c) in ("Début", "Fin") for c in frame.columns]
-    out = []
-    for row in frame.itertuples(index=False):
-        cells = []
-        for is_year, v in zip(years, row, strict=True):
-            if is_year and pd.api.types.is_number(v) and not pd.isna(v):
-                cells.append(str(int(v)))
-            else:
-                cells.append(typographie(cell_text(v.item() if hasattr(v, "item") else v)))
-        out.append(cells)
-    return out
+    """The table's cells as printed: the screen's French text (reports.tables.display_frame)
+    with French typography."""
+    shown = display_frame(frame)
+    return [[typographie(v) for v in row] for row in shown.itertuples(index=False)]
 
 
 @dataclass(frozen=True)
@@ -581,7 +561,8 @@ def _table_block(pdf: _Doc, table: Table) -> None:
     frame = table.frame
     shown = frame.head(MAX_TABLE_ROWS)
     texts = _frame_texts(shown)
-    numeric = [pd.api.types.is_numeric_dtype(shown[c]) for c in shown.columns]
+    numbers = set(numeric_columns(shown))
+    numeric = [str(c) in numbers for c in shown.columns]
     heads = [typographie(str(c)) for c in shown.columns]
     lay = layout_table(pdf, heads, texts, numeric, pdf.epw)
     n = len(texts)

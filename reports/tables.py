@@ -6,6 +6,11 @@ conversions of strings to hyperlinks (« http://… », « external:C:\… » wo
 links), to formulas and to numbers are switched off (`XLSX_OPTIONS`).
 Formula-looking text cells (starting with = + - @, or tab/CR) are neutralised with a
 leading apostrophe so a spreadsheet never executes them (CSV/formula injection).
+
+Numbers (issue 19): one rule per column (`column_decimals`), shared by the exports
+(`export_frame`: counts as integers, rates to one decimal, ratios to two, never « 43766,0 »,
+« 10814,5 » children or « 54,761904761904766 ») and by the tables people read on screen and
+in the PDF (`display_frame`, `cell_text`: French text through diagnostics.formatting).
 """
 
 from __future__ import annotations
@@ -15,9 +20,126 @@ import re
 
 import pandas as pd
 
+from diagnostics.formatting import fmt_number, is_missing
+
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 XLSX_OPTIONS = {"strings_to_urls": False, "strings_to_formulas": False, "strings_to_numbers": False}
+
+
+# Column names (lower case, as words) -> how many decimals its numbers keep.
+_PRECISE = re.compile(r"\b(latitude|longitude|lat|lon|coordonnées?|x|y)\b")
+_RATIO = re.compile(r"\b(rapport|ratio|indice)\b")
+_RATE = re.compile(
+    r"(\btaux\b|pour 100|%|\bparts?\b|\bpoints?\b|\bscore|\bpar an\b|évolution|écart|"
+    r"\bmoyenne|\bdensité|accessibilité|\bpar (enfant|habitant|commune)\b)"
+)
+_COUNT = re.compile(
+    r"\b(enfants?|naissances?|places?|population|allocataires?|nombre|effectifs?|rang|"
+    r"familles?|communes?|structures?|habitants?|bénéficiaires?|eaje|assistants?|salariés?|"
+    r"couples?|foyers?|ménages?|personnes?|avenants?)\b"
+)
+
+
+def is_year_column(name: object) -> bool:
+    """« Année », « Année (offre au 31 décembre) », « Début », « Fin »: written 2024, not 2 024."""
+    text = str(name)
+    return text.startswith("Année") or text in ("Début", "Fin", "Millésime")
+
+
+def column_decimals(name: object, values: pd.Series) -> int | None:
+    """Decimals a numeric column keeps: None (unchanged) for coordinates, 2 for ratios, 1 for
+    rates, shares, points and yearly figures, 0 for counts (children, places, ranks…) and for
+    columns whose values are all whole; 2 otherwise."""
+    text = str(name).lower()
+    if _PRECISE.search(text):
+        return None
+    if _RATIO.search(text):
+        return 2
+    if _RATE.search(text):
+        return 1
+    if _COUNT.search(text) or is_year_column(name):
+        return 0
+    clean = pd.to_numeric(values, errors="coerce").dropna()
+    if clean.empty or bool((clean == clean.round()).all()):
+        return 0
+    return 2
+
+
+def _numeric(values: pd.Series) -> pd.Series | None:
+    """The column as numbers when it holds numbers only (object columns of floats included),
+    else None (text, booleans, dates)."""
+    if pd.api.types.is_bool_dtype(values):
+        return None
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    if values.dtype != object:
+        return None
+    present = values.dropna()
+    if present.empty or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in present
+    ):
+        return None
+    return pd.to_numeric(values, errors="coerce")
+
+
+def export_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of `df` whose numbers are clean for a spreadsheet: integers as integers (nullable
+    Int64, no « 43766,0 »), rates to one decimal, ratios to two (`column_decimals`)."""
+    out = df.copy()
+    for col in out.columns:
+        values = _numeric(out[col])
+        if values is None:
+            continue
+        decimals = column_decimals(col, values)
+        if decimals is None:
+            continue
+        rounded = values.astype("Float64").round(decimals)
+        out[col] = rounded.astype("Int64") if decimals == 0 else rounded.astype(float)
+    return out
+
+
+def cell_text(value: object, decimals: int = 1) -> str:
+    """A table cell in French format: integers without decimals, other numbers with
+    `decimals`, « — » when missing, « oui » / « non »."""
+    if is_missing(value):
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int):
+        return fmt_number(value, 0)
+    if isinstance(value, float):
+        return fmt_number(value, decimals)
+    return str(value)
+
+
+def display_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` as French text for people (screen tables, PDF): « 31 072 », « 13,6 », years as
+    2024, with the decimals of `column_decimals`. Column order and names are kept."""
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        values = _numeric(df[col])
+        if values is None:
+            out[col] = [cell_text(v.item() if hasattr(v, "item") else v) for v in df[col]]
+            continue
+        if is_year_column(col):
+            out[col] = [cell_text(v) if is_missing(v) else str(int(v)) for v in values]
+            continue
+        decimals = column_decimals(col, values)
+        out[col] = [
+            cell_text(v)
+            if is_missing(v)
+            else fmt_number(v, 6, trim=True)
+            if decimals is None
+            else fmt_number(v, decimals)
+            for v in values
+        ]
+    return out
+
+
+def numeric_columns(df: pd.DataFrame) -> list[str]:
+    """The columns holding numbers (right-aligned on screen and in the PDF)."""
+    return [str(c) for c in df.columns if _numeric(df[c]) is not None]
 
 
 def neutralise_cell(value: object) -> object:
@@ -42,8 +164,10 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_fr(df: pd.DataFrame, source: str | None = None) -> bytes:
     """CSV in French format: `;`, decimal comma, UTF-8 with BOM; optional source footer line."""
-    safe = neutralise_frame(df)
-    text = safe.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
+    safe = neutralise_frame(export_frame(df))
+    text = safe.to_csv(
+        sep=";", decimal=",", index=False, lineterminator="\r\n", float_format="%.15g"
+    )
     if source:
         text += f"\r\n{neutralise_cell(source)}\r\n"
     return text.encode("utf-8-sig")
@@ -63,7 +187,7 @@ def to_xlsx(sheets: dict[str, pd.DataFrame], sources: dict[str, str] | None = No
                 sheet = f"{base[:28]}_{i}"
                 i += 1
             used.add(sheet)
-            safe = neutralise_frame(df)
+            safe = neutralise_frame(export_frame(df))
             safe.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
             for j, col in enumerate(safe.columns):

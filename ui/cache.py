@@ -101,6 +101,27 @@ def revision() -> int:
     return raw_workspace().revision()
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _latest_national(revision: int) -> tuple[int | None, float]:
+    from diagnostics import coverage
+
+    taux = _rates(revision).frame
+    years = sorted(
+        {int(y) for y in taux.loc[taux["niveau"] == "france", "annee"].dropna()}, reverse=True
+    )
+    for year in years:
+        rate, _nature = coverage.national_rate(taux, year)
+        if rate == rate:  # not NaN
+            return year, rate
+    return None, float("nan")
+
+
+def latest_national_rate() -> tuple[int | None, float]:
+    """(year, rate) of the latest published national coverage rate (latest edition), or
+    (None, NaN) when no national rate is imported."""
+    return _latest_national(workspace().revision())
+
+
 # ----------------------------------------------------------------------------- Filoué
 
 

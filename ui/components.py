@@ -11,7 +11,7 @@ import streamlit as st
 from catalogue.sources import DEMO_LABEL
 from charts import plotly_figure
 from charts.spec import ChartSpec
-from reports.tables import to_csv_fr, to_xlsx
+from reports.tables import display_frame, numeric_columns, to_csv_fr, to_xlsx
 from ui import auth
 from ui.text import md
 
@@ -26,6 +26,22 @@ def chart(spec: ChartSpec, key: str) -> None:
         width="stretch",
         config=plotly_figure.config(spec),
         alt=spec.title,
+    )
+
+
+def table(frame: pd.DataFrame, *, key: str | None = None, height: int | None = None) -> None:
+    """A table of numbers as people read them: French text (« 31 072 », « 13,6 », years as
+    2024; reports.tables.display_frame, the same text as the PDF), numbers right-aligned.
+    Exports keep the numbers (download_table)."""
+    st.dataframe(
+        display_frame(frame),
+        hide_index=True,
+        width="stretch",
+        key=key,
+        height=height if height is not None else "auto",
+        column_config={
+            c: st.column_config.TextColumn(alignment="right") for c in numeric_columns(frame)
+        },
     )
 
 

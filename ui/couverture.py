@@ -409,7 +409,6 @@ def default_year(
 def controls(
     territory: Territory,
     years: list[int],
-    national: dict[int, float],
     year_levels: dict[int, list[str]] | None = None,
     editions: dict[int, list[str]] | None = None,
 ) -> Controls:
@@ -443,18 +442,8 @@ def controls(
         help="Rapport au taux national : mêmes classes à toutes les échelles. "
         "Quantiles : cinq groupes d'effectifs égaux parmi les territoires affichés.",
     )
-    # default = national rate of the latest year, fixed so that changing the year keeps the widget
-    nat = national.get(max(years))
-    default_target = round(nat) if nat is not None and pd.notna(nat) else 60.0
-    target = c4.number_input(
-        "Taux cible (places pour 100 enfants)",
-        min_value=0.0,
-        max_value=200.0,
-        value=float(default_target),
-        step=1.0,
-        key="couv_cible",
-        format="%.0f",
-    )
+    # one target per session, shared with the zones page (ui.state.target_rate)
+    target = state.target_input(c4, "Taux cible (places pour 100 enfants)", key="couv_cible")
     edition = None
     year_editions = (editions or {}).get(int(year), [])
     if len(year_editions) > 1:

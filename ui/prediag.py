@@ -37,7 +37,7 @@ from reports.prediag import (
 )
 from ui import auth, cache, maps, state
 from ui import publication as ui_pub
-from ui.components import chart, credits, demo_band
+from ui.components import chart, credits, demo_band, table
 from ui.text import md, url_query
 
 MODE_TERRITORY = "Le territoire sélectionné"
@@ -440,7 +440,7 @@ def render_section(subject: Subject, section: Section) -> None:
         credits(c.source.split(" ; ") + ([f"« {DEMO_LABEL} »"] if c.synthetic else []))
     for t in section.tables:
         st.markdown(f"**{md(t.title)}**")
-        st.dataframe(t.frame, hide_index=True, width="stretch")
+        table(t.frame)
         if t.note:
             st.caption(md(t.note))
         credits(t.source.split(" ; ") + ([f"« {DEMO_LABEL} »"] if t.synthetic else []))

@@ -30,6 +30,9 @@ _NOTICE = "territory_url_notice"
 #: Pages that have data for a Paris/Lyon/Marseille arrondissement (CNAF commune files).
 ARRONDISSEMENT_PAGES = frozenset({"couverture", "donnees"})
 _REFERENCE_DATE = "reference_date"
+_TARGET = "target_rate"
+#: Target coverage rate when no national rate is imported (places for 100 children).
+FALLBACK_TARGET = 60.0
 
 
 def reference_date() -> date:
@@ -40,6 +43,52 @@ def reference_date() -> date:
 
 def set_reference_date(value: date) -> None:
     st.session_state[_REFERENCE_DATE] = value
+
+
+def default_target_rate() -> float:
+    """The default target coverage rate, the same on every page: the latest published national
+    rate as the Cnaf publishes it (one decimal, e.g. 58,8), else 60."""
+    _year, rate = cache.latest_national_rate()
+    return round(rate, 1) if rate == rate else FALLBACK_TARGET
+
+
+def target_rate() -> float:
+    """The session's target coverage rate, shared by all pages (coverage, zones, trajectory):
+    the last one typed on any page, else `default_target_rate`."""
+    return float(st.session_state.get(_TARGET, default_target_rate()))
+
+
+def _keep_target(widget_key: str) -> None:
+    st.session_state[_TARGET] = float(st.session_state[widget_key])
+
+
+def target_input(where, label: str, key: str, help: str | None = None) -> float:
+    """A number input of the shared target rate (`target_rate`) and, next to it, its French
+    read-out (Streamlit's number inputs write « 58.8 »): « 58,8 places pour 100 enfants (taux
+    national 2023) ». Typing on one page changes the target of every page."""
+    from diagnostics.formatting import fmt_rate
+
+    value = where.number_input(
+        label,
+        min_value=1.0,
+        max_value=200.0,
+        value=target_rate(),
+        step=0.1,
+        format="%.1f",
+        key=key,
+        help=help,
+        on_change=_keep_target,
+        args=(key,),
+    )
+    year, national = cache.latest_national_rate()
+    if national == national and round(float(value), 1) == round(national, 1):
+        origin = f"taux national {year} publié par la Cnaf"
+    elif national == national:
+        origin = f"taux national {year} : {fmt_rate(national)}"
+    else:
+        origin = "taux national non importé"
+    where.caption(f"Cible : {fmt_rate(value)} places pour 100 enfants ({origin}).")
+    return float(value)
 
 
 def _from_key(key: str) -> Territory:

@@ -32,7 +32,7 @@ from datastore.store import scope_family
 from diagnostics import access, trajectory, zones
 from diagnostics import publication as pub
 from diagnostics.ao import AoDataError
-from diagnostics.formatting import fmt_number, fmt_percent
+from diagnostics.formatting import fmt_number, fmt_percent, fmt_rate
 from diagnostics.narrative import capitalise
 from geodata import layers, reference
 from geodata.territory import Level, Territory, make_territory
@@ -322,16 +322,11 @@ def controls(
             help="Offre au 31 décembre de l'année (fichiers data.caf.fr).",
         )
     refs: zones.References = refs_for(year)
-    default_target = round(refs.national_rate, 1) if refs.national_rate else 60.0
-    target = c2.number_input(
+    target = state.target_input(
+        c2,
         "Taux cible (places pour 100 enfants)",
-        min_value=1.0,
-        max_value=200.0,
-        value=float(default_target),
-        step=1.0,
-        format="%.1f",
         key="zones_target",
-        help="Sert au calcul des places à créer par zone et par AO.",
+        help="Sert au calcul des places à créer par zone et par AO ; le même sur toutes les pages.",
     )
     combine = c3.radio(
         "Une commune est prioritaire si elle remplit…",
@@ -953,6 +948,12 @@ def _trajectory_start(
         value=max(start + 1, 2030),
         step=1,
         key="zones_traj_horizon",
+    )
+    # French read-out of the inputs (Streamlit's number inputs write « 31072 », « 58.8 »)
+    st.caption(
+        f"Point de départ : {fmt_number(kids)} enfants de moins de 3 ans, {fmt_number(places)} "
+        f"places dont {fmt_number(assmat)} chez des assistants maternels ; cible "
+        f"{fmt_rate(t_target)} places pour 100 enfants en {horizon}."
     )
     return float(kids), float(places), float(assmat), float(t_target), int(horizon)
 

@@ -4,6 +4,7 @@ workspace, never typed in by hand."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -99,3 +100,20 @@ def test_france_asks_for_a_commune_or_epci():
     assert_no_exception(at)
     assert any("Choisissez une commune ou un EPCI" in i.value for i in at.info)
     assert not at.tabs
+
+
+def test_page_tables_write_french_numbers(page_epci, expected):
+    """Every table of the page is the pre-diagnostic's table as French text, the same text as
+    the PDF (reports.tables.display_frame): « 13,6 », « 31 072 », never « 13.6 » or « 31072 »."""
+    from reports.tables import display_frame
+
+    shown = [df.value for df in page_epci.dataframe]
+    tables = [t.frame for _s, t in expected.tables()]
+    assert len(shown) == len(tables)
+    big = 0
+    for frame, table in zip(shown, tables, strict=True):
+        assert frame.astype(str).values.tolist() == display_frame(table).values.tolist()
+        for value in frame.astype(str).to_numpy().ravel():
+            assert not re.fullmatch(r"−?\d+\.\d+", value), value
+        big += sum("\u202f" in v for v in frame.astype(str).to_numpy().ravel())
+    assert big  # thousands are separated somewhere (populations)

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from catalogue.sources import DEMO_LABEL
 from geodata.territory import Level, make_territory
-from reports import pdf, prediag
+from reports import pdf, prediag, tables
 from tests.unit.test_prediag import CCVG, small_inputs
 
 
@@ -71,7 +71,7 @@ def test_figures_and_sentences_match_the_page(rendered):
             assert _squash(pdf.typographie(m))[:60] in full, m
     cov = next(t for t in p.section("petite_enfance").tables if t.id == "couverture")
     for value in cov.frame["Taux global"].dropna():
-        assert _squash(pdf.cell_text(float(value))) in full
+        assert _squash(tables.cell_text(float(value))) in full
 
 
 def test_demo_band_only_on_pages_of_synthetic_sections(rendered):
@@ -128,7 +128,7 @@ def test_typographie_keeps_to_the_shipped_glyphs(text, expected):
     ],
 )
 def test_cell_text(value, expected):
-    assert pdf.cell_text(value) == expected
+    assert tables.cell_text(value) == expected
 
 
 @pytest.mark.parametrize(

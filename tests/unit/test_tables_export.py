@@ -45,3 +45,79 @@ def test_xlsx_keeps_hostile_text_as_plain_text():
 def test_csv_neutralises_formulas(text):
     out = to_csv_fr(pd.DataFrame({"a": [text]})).decode("utf-8-sig")
     assert "'" + text in out
+
+
+# --- numbers (issue 19): one rule per column for exports, screens and PDF -----------------
+NUMBERS = pd.DataFrame(
+    {
+        "Territoire": ["A", "B"],
+        "Enfants de moins de 3 ans": [43766.0, 10814.5],
+        "Part (%)": [54.761904761904766, 3.0],
+        "Rang": [1.0, 2.0],
+        "Taux global": [13.63, None],
+        "Rapport au taux national": [0.8712, 1.0],
+        "Année": [2023, 2024],
+        "Latitude": [45.123456, 4.5],
+        "Places à créer par an": [161.37, 2.0],
+    }
+)
+
+
+def test_csv_numbers_are_clean():
+    text = to_csv_fr(NUMBERS).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[1] == "A;43766;54,8;1;13,6;0,87;2023;45,123456;161,4"
+    assert lines[2] == "B;10814;3;2;;1;2024;4,5;2"
+    for bad in ("43766,0", "10814,5", "54,76190", "1,0;", "."):
+        assert bad not in text
+
+
+def test_xlsx_numbers_are_numbers_rounded():
+    data = to_xlsx({"t": NUMBERS})
+    ws = openpyxl.load_workbook(io.BytesIO(data))["t"]
+    row = [c.value for c in ws[2]]
+    assert row[:4] == ["A", 43766, 54.8, 1]
+    assert isinstance(row[1], int) and isinstance(row[3], int)
+    assert row[5] == 0.87 and row[6] == 2023
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "decimals"),
+    [
+        ("Enfants de moins de 3 ans", [1.5], 0),
+        ("Enfants de moins de 3 ans pour 100 habitants", [2.59], 1),
+        ("Places pour 100 enfants", [58.8], 1),
+        ("Part des familles monoparentales", [0.2], 1),
+        ("Départs d'assistants maternels (% par an)", [5.0], 1),
+        ("Rapport au taux national", [0.87], 2),
+        ("Longitude", [4.8], None),
+        ("Heures facturées", [12.0, 13.0], 0),
+        ("Heures facturées", [12.25], 2),
+        ("Rang", [1.0], 0),
+    ],
+)
+def test_column_decimals(column, values, decimals):
+    from reports.tables import column_decimals
+
+    assert column_decimals(column, pd.Series(values)) == decimals
+
+
+def test_display_frame_is_french_text():
+    from reports.tables import display_frame, numeric_columns
+
+    shown = display_frame(NUMBERS)
+    assert shown.iloc[0].tolist() == [
+        "A",
+        "43\u202f766",
+        "54,8",
+        "1",
+        "13,6",
+        "0,87",
+        "2023",
+        "45,123456",
+        "161,4",
+    ]
+    assert shown.iloc[1]["Taux global"] == "—"
+    assert numeric_columns(NUMBERS) == [c for c in NUMBERS.columns if c != "Territoire"]
+    objects = pd.DataFrame({"Population": pd.Series([31072, None], dtype=object)})
+    assert display_frame(objects)["Population"].tolist() == ["31\u202f072", "—"]

@@ -40,8 +40,9 @@ def test_export_keeps_hidden_cells_empty_and_says_why(synthetic, demo):
     source = U.export_source(["Source : Cnaf, 2023"], 5, synthetic)
     csv = to_csv_fr(U.comparison_export(COMP), source).decode("utf-8-sig")
     lines = csv.splitlines()
-    assert lines[1] == "< 1 an;;;7;0,35;"  # hidden count, share and gap: empty cells
-    assert lines[2] == "1 an;12;30,0;1234;61,7;-31,7"
+    # hidden count, share and gap: empty cells; shares to one decimal (reports.tables)
+    assert lines[1] == "< 1 an;;;7;0,4;"
+    assert lines[2] == "1 an;12;30;1234;61,7;-31,7"
     assert "secret statistique" in csv and "inférieur à 5" in csv
     assert (DEMO_LABEL in csv) is demo
 

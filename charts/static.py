@@ -18,7 +18,7 @@ import io
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter
 
 from charts.spec import ChartSpec
 from diagnostics.formatting import fmt_number
@@ -27,8 +27,34 @@ DPI = 96
 _DASHES = {"solid": "-", "dash": "--", "dot": ":", "dashdot": "-."}
 
 
-def _fr(decimals: int = 1) -> FuncFormatter:
-    return FuncFormatter(lambda v, _pos: fmt_number(v, 0 if float(v).is_integer() else decimals))
+def tick_decimals(locs: list[float], least: int = 0, most: int = 4) -> int:
+    """The fewest decimals (at least `least`) at which every tick label is true (the value
+    rounds back to the tick) and the labels are distinct: ticks 57,5 58 58,5 -> 1, never
+    « 58 58 58 »."""
+    values = [float(v) for v in locs]
+    for d in range(least, most + 1):
+        labels = [round(v, d) for v in values]
+        true = all(
+            abs(r - v) <= 1e-9 * max(1.0, abs(v)) for r, v in zip(labels, values, strict=True)
+        )
+        if true and len(set(labels)) == len(labels):
+            return d
+    return most
+
+
+class FrenchTicks(Formatter):
+    """Axis labels in French (12 345,5), all with the same decimals, as many as the ticks
+    need to be true and distinct (`tick_decimals`)."""
+
+    def __init__(self) -> None:
+        self.decimals = 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        self.decimals = tick_decimals(list(locs))
+
+    def __call__(self, x, pos=None) -> str:  # noqa: ARG002 - matplotlib's Formatter API
+        return fmt_number(x, self.decimals)
 
 
 def _short(label: str, width: int = 28) -> str:
@@ -66,7 +92,7 @@ def _bars(spec: ChartSpec, legend: bool):
     df = spec.data
     fig, ax = _axes(7.0, 3.4)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    ax.yaxis.set_major_formatter(_fr(spec.decimals or 1))
+    ax.yaxis.set_major_formatter(FrenchTicks())
     n = max(len(spec.series), 1)
     width = 0.8 / n
     xs = range(len(df))
@@ -93,7 +119,7 @@ def _stacked(spec: ChartSpec, legend: bool):
     df = spec.data
     fig, ax = _axes(7.0, 0.9 + 0.45 * len(df))
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.xaxis.set_major_formatter(_fr(spec.decimals or 1))
+    ax.xaxis.set_major_formatter(FrenchTicks())
     left = pd.Series(0.0, index=df.index)
     ys = list(range(len(df)))
     for i, name in enumerate(spec.series):
@@ -122,7 +148,7 @@ def _lines(spec: ChartSpec, legend: bool):
     df = spec.data.sort_values(spec.x)
     fig, ax = _axes(7.0, 3.4)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    ax.yaxis.set_major_formatter(_fr(spec.decimals or 1))
+    ax.yaxis.set_major_formatter(FrenchTicks())
     xs = pd.to_numeric(df[spec.x], errors="coerce")
     for i, name in enumerate(spec.series):
         ax.plot(

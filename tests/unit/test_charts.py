@@ -197,3 +197,55 @@ def test_filoue_ranking_sorted_with_commune_rule():
     fig = plotly_figure.figure(spec)
     assert fig.layout.shapes[0].x0 == 15.0  # vertical rule on the value axis
     assert fig.data[0].customdata[0][2] == "<br>Écart à la commune : +15,0 pt"
+
+
+# --- Y labels of the exported PNG (issue 19): distinct and true ---------------------------
+@pytest.mark.parametrize(
+    ("locs", "decimals"),
+    [
+        ([56, 57, 58, 59, 60], 0),
+        ([56, 56.5, 57, 57.5, 58, 58.5, 59, 59.5, 60], 1),
+        ([57.75, 58.0, 58.25, 58.5], 2),
+        ([0, 2000, 4000], 0),
+        ([0.1, 0.2, 0.3], 1),
+    ],
+)
+def test_tick_decimals(locs, decimals):
+    assert static.tick_decimals(locs) == decimals
+
+
+def _drawn_y_labels(spec) -> list[tuple[float, str]]:
+    fig, ax = static._DRAW[spec.kind](spec, True)
+    fig.canvas.draw()
+    lo, hi = ax.get_ylim()
+    return [
+        (float(t), label.get_text())
+        for t, label in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)
+        if lo <= t <= hi
+    ]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [56.2, 56.9, 57.4, 58.1, 58.6, 59.0, 59.5],  # the issue's series: ticks every 0,5
+        [58.0, 58.1, 58.3, 58.2, 58.4],  # a flat series: ticks every 0,05 or 0,1
+        [1200.0, 1850.0, 2400.0],
+    ],
+)
+def test_evolution_png_y_labels_are_distinct_and_true(values):
+    from charts.coverage import evolution_spec
+
+    years = list(range(2017, 2017 + len(values)))
+    series = pd.DataFrame(
+        {"annee": years, "nom": "France", "tx_global": values, "statut": "publié", "nature": "réel"}
+    )
+    spec = evolution_spec(series, (), "Source : Cnaf")
+    labels = _drawn_y_labels(spec)
+    assert len(labels) >= 3
+    texts = [text for _t, text in labels]
+    assert len(set(texts)) == len(texts), texts
+    for tick, text in labels:
+        value = float(text.replace("\u202f", "").replace("\u2212", "-").replace(",", "."))
+        assert value == pytest.approx(tick, abs=1e-9), (tick, text)
+    assert Image.open(io.BytesIO(static.png(spec))).size[0] > 300

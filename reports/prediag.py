@@ -1949,6 +1949,11 @@ class Slide:
     source_lines: tuple[str, ...] = ()  # sources of the sentences shown
 
     @property
+    def has_content(self) -> bool:
+        """Something to show the audience: a message, a figure or a visual."""
+        return bool(self.message or self.figures or self.chart is not None)
+
+    @property
     def sources(self) -> tuple[str, ...]:
         parts = (
             [f.source for f in self.figures]
@@ -1969,9 +1974,11 @@ def _chart(section: Section, chart_id: str) -> ChartSpec | None:
 def workshop_slides(p: Prediag) -> tuple[Slide, ...]:
     """The pre-diagnostic as a few screens for elected officials: key figures, the territory
     map, early childhood, priority zones, trajectory, families, CTG. Same facts, same sources:
-    every message and figure is picked by its id (S_* and F_* constants)."""
+    every message and figure is picked by its id (S_* and F_* constants). Only facts reach a
+    slide, never the notes on missing data (they tell the chargé d'études what to import):
+    a screen with nothing to show is left out (the first one, the key figures, always stays)."""
     ident, pe = p.section("identite"), p.section("petite_enfance")
-    return (
+    slides = (
         _slide_key_figures(p),
         _slide_territory(ident),
         _slide_coverage(pe),
@@ -1980,6 +1987,7 @@ def workshop_slides(p: Prediag) -> tuple[Slide, ...]:
         _slide_families(p),
         _slide_ctg(ident),
     )
+    return slides[:1] + tuple(s for s in slides[1:] if s.has_content)
 
 
 def _slide_key_figures(p: Prediag) -> Slide:
@@ -1996,7 +2004,8 @@ def _slide_key_figures(p: Prediag) -> Slide:
         str(_first(ident.said(S_COMPOSITION), p.subject.title)),
         figs,
         details=demo.said(S_ENFANTS_COMPARAISON, S_NAISSANCES_TENDANCE)[-1:],
-        synthetic=any(f.synthetic for f in figs),
+        synthetic=any(f.synthetic for f in figs)
+        or (demo.synthetic and bool(demo.said(S_ENFANTS_COMPARAISON, S_NAISSANCES_TENDANCE))),
         source_lines=demo.sources[:1],
     )
 
@@ -2020,10 +2029,9 @@ def _slide_coverage(pe: Section) -> Slide:
         pe.figure(F_PLACES_EAJE),
     )
     figs = tuple(f for f in picked if f is not None)
-    absent = _first(pe.said(S_COUVERTURE_ABSENTE, S_TRAJECTOIRE_ABSENTE))
     return Slide(
         "L'accueil du jeune enfant",
-        str(_first(sentences[-1:], absent or "Taux de couverture non disponible.")),
+        str(_first(sentences[-1:], "")),
         figs,
         cov,
         tuple(sentences[:-1][:2]),
@@ -2032,11 +2040,22 @@ def _slide_coverage(pe: Section) -> Slide:
 
 
 def _slide_zones(pe: Section) -> Slide:
+    """The priority zones of the saved zonings; computed from the section's coverage data, so
+    labelled as demonstration when those are synthetic."""
+    carte = _chart(pe, "carte_zones")
+    tables = [t for t in pe.tables if t.id == "zones_prioritaires"]
+    rate = pe.figure(F_TAUX_COUVERTURE)
     return Slide(
         "Zones prioritaires",
-        str(_first(pe.said(S_ZONES_ZONAGE, S_ZONES_ABSENT), "")),
-        chart=_chart(pe, "carte_zones"),
-        source_lines=tuple(t.source for t in pe.tables if t.id == "zones_prioritaires"),
+        str(_first(pe.said(S_ZONES_ZONAGE), "")),
+        chart=carte,
+        source_lines=tuple(t.source for t in tables),
+        synthetic=bool(carte is not None or tables)
+        and (
+            bool(carte and carte.synthetic)
+            or any(t.synthetic for t in tables)
+            or bool(rate and rate.synthetic)
+        ),
     )
 
 
@@ -2045,7 +2064,7 @@ def _slide_trajectory(pe: Section) -> Slide:
     message = _first(pe.said(S_TRAJECTOIRE_ATTEINT, S_TRAJECTOIRE_RATTRAPAGE))
     return Slide(
         "Trajectoire",
-        str(message or _first(pe.said(S_TRAJECTOIRE_ABSENTE), "")),
+        str(message or ""),
         chart=traj,
         details=(traj.note,) if traj and traj.note else (),
         synthetic=bool(traj and traj.synthetic),
@@ -2053,20 +2072,18 @@ def _slide_trajectory(pe: Section) -> Slide:
 
 
 def _slide_families(p: Prediag) -> Slide:
-    families = [
-        s
-        for sid in ("parentalite", "acces_droits", "logement")
-        for s in p.section(sid).said(S_ALLOCATAIRES_PART)
-    ]
+    used = [p.section(sid) for sid in ("parentalite", "acces_droits", "logement")]
+    families = [s for sec in used for s in sec.said(S_ALLOCATAIRES_PART)]
     chart = _chart(p.section("parentalite"), "alloc_parentalite_parts") or _chart(
         p.section("acces_droits"), "alloc_acces_droits_parts"
     )
     return Slide(
         "Les familles",
-        str(_first(families, "Indicateurs allocataires non disponibles pour ce territoire.")),
+        str(_first(families, "")),
         chart=chart,
         details=tuple(families[1:4]),
-        synthetic=bool(chart and chart.synthetic),
+        synthetic=bool(chart and chart.synthetic)
+        or any(sec.synthetic for sec in used if sec.said(S_ALLOCATAIRES_PART)),
         source_lines=p.section("parentalite").sources + p.section("acces_droits").sources,
     )
 
@@ -2075,7 +2092,7 @@ def _slide_ctg(ident: Section) -> Slide:
     sentences = ident.said(*AO_SENTENCES)
     return Slide(
         "CTG et autorités organisatrices",
-        str(_first(sentences, "Aucune information sur les CTG dans l'espace de travail.")),
+        str(_first(sentences, "")),
         details=tuple(sentences[1:4]),
         synthetic=ident.synthetic,
         source_lines=tuple(t.source for t in ident.tables if t.id in ("ctg", "statut_ao")),

@@ -1,18 +1,28 @@
-"""Streamlit glue of the workshop view (« Vue atelier (élus) »).
+"""Streamlit glue of the workshop view (« Vue atelier (élus) »), made for a projector.
 
-A presentation of the pre-diagnostic for elected officials: large type, one message per
-screen, previous / next buttons, the sidebar and technical controls hidden. The URL holds the
-subject (`niveau` + `code`, or `ctg`, or `communes`) and the slide number (`diapo`, from 1), so
-a copied link reopens the same screen.
+A presentation of the pre-diagnostic for elected officials: one message per screen, every
+screen fitting the window (1024×768 to 1920×1080) without scrolling — type sized in units of
+the window's height, the chart (plotly, vector) filling the room left under the text —,
+navigation by the buttons or the keyboard (arrows, Page Up / Page Down, space, Home / End),
+the sidebar and technical controls hidden, a visible link back to the pre-diagnostic, the
+« données de démonstration » label on every screen that shows synthetic figures. Screens
+with nothing to show are left out (reports.prediag.workshop_slides).
+
+The URL holds the subject (`niveau` + `code`, or `ctg`, or `communes`) and the slide number
+(`diapo`, from 1), so a copied link reopens the same screen. Keyboard: a small
+`st.components.v2` component (in the page, no iframe) listens to the keys and sends the
+slide to go to as a trigger value.
 """
 
 from __future__ import annotations
 
 import html
+import math
 
 import streamlit as st
 
 from catalogue.sources import DEMO_LABEL
+from charts import plotly_figure
 from geodata.territory import Level
 from reports.prediag import (
     Slide,
@@ -23,25 +33,63 @@ from reports.prediag import (
 )
 from ui import cache, state
 from ui import prediag as ui_prediag
-from ui.components import chart
+
+NAV_KEY = "atelier_keys"
 
 CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
-.block-container { padding-top: 1.2rem; max-width: 1200px; }
-.atelier-titre { font-size: 2.6rem; font-weight: 700; color: #1f5c99; margin: 0 0 .4rem 0; line-height: 1.15; }
-.atelier-message { font-size: 1.9rem; line-height: 1.35; margin: .6rem 0 1.2rem 0; }
-.atelier-detail { font-size: 1.3rem; line-height: 1.4; color: #333; margin: .2rem 0; }
-.atelier-chiffre { background: #ecf2f9; border-radius: .6rem; padding: .8rem 1rem; height: 100%; }
-.atelier-chiffre .valeur { font-size: 2.4rem; font-weight: 700; color: #1f5c99; }
-.atelier-chiffre .libelle { font-size: 1.05rem; color: #333; }
-.atelier-demo { background: #e07b39; color: white; font-weight: 700; font-size: 1.1rem; padding: .4rem .8rem;
-                border-radius: .4rem; display: inline-block; margin-bottom: .6rem; }
-.atelier-source { font-size: .95rem; color: #555; margin-top: .8rem; }
-.atelier-pied { font-size: 1rem; color: #666; text-align: center; padding-top: .7rem; }
+.stMainBlockContainer, .block-container { padding: .6rem 2.2vw 0 2.2vw !important; max-width: 100% !important; }
+.st-key-atelier_nav { gap: .4rem; }
+.st-key-atelier_nav button, .st-key-atelier_nav a { min-height: 2.2rem; }
+.atelier-titre { font-size: 4.6vh; font-weight: 700; color: #1f5c99; margin: 0; line-height: 1.15; }
+.atelier-message { font-size: 3.3vh; line-height: 1.3; margin: .3vh 0 .6vh 0; }
+.atelier-detail { font-size: 2.4vh; line-height: 1.3; color: #333; margin: 0; }
+.atelier-chiffre { background: #ecf2f9; border-radius: .6rem; padding: 1vh 1vw; height: 100%; }
+.atelier-chiffre.demo { background: #fdece0; }
+.atelier-chiffre .valeur { font-size: 4.4vh; font-weight: 700; color: #1f5c99; line-height: 1.2; }
+.atelier-chiffre .libelle { font-size: 2vh; color: #333; line-height: 1.25; }
+.atelier-demo { background: #e07b39; color: white; font-weight: 700; font-size: 2.2vh; padding: .3vh .8vw;
+                border-radius: .4rem; display: inline-block; margin: 0 0 .4vh 0; }
+.atelier-source { font-size: 1.55vh; color: #555; line-height: 1.3; margin: 0; }
+.atelier-pied { font-size: 2.2vh; color: #444; text-align: center; padding-top: .3rem; }
+.atelier-clavier { font-size: 1.5vh; color: #777; text-align: center; }
+.st-key-atelier_visual [data-testid="stElementContainer"], .st-key-atelier_visual [data-testid="stPlotlyChart"],
+.st-key-atelier_visual [data-testid="stFullScreenFrame"], .st-key-atelier_visual [data-testid="stFullScreenFrame"] > div,
+.st-key-atelier_visual .js-plotly-plot, .st-key-atelier_visual .plot-container,
+.st-key-atelier_visual .svg-container { height: 100% !important; }
+.st-key-atelier_visual img { object-fit: contain; max-height: 100%; width: auto !important; margin: 0 auto; display: block; }
+.st-key-atelier_visual [data-testid="stImageContainer"], .st-key-atelier_visual .stImage { height: 100%; }
 </style>
 """
+
+# Keyboard navigation: one listener per browser tab, sending the move (next, prev, first,
+# last) through the latest component; keys typed in a field are left alone.
+KEYS_JS = """
+export default function (component) {
+  window.__diagAtelier = component;
+  if (window.__diagAtelierKeys) return;
+  window.__diagAtelierKeys = function (e) {
+    var c = window.__diagAtelier;
+    if (!c || !c.parentElement || !document.body.contains(c.parentElement)) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    var move = null;
+    if (['ArrowRight', 'ArrowDown', 'PageDown', ' ', 'Spacebar'].indexOf(e.key) >= 0) move = 'next';
+    else if (['ArrowLeft', 'ArrowUp', 'PageUp'].indexOf(e.key) >= 0) move = 'prev';
+    else if (e.key === 'Home') move = 'first';
+    else if (e.key === 'End') move = 'last';
+    else return;
+    e.preventDefault();
+    c.setTriggerValue('go', move + ':' + Date.now());
+  };
+  document.addEventListener('keydown', window.__diagAtelierKeys, true);
+}
+"""
+
+_keys = st.components.v2.component("diag_atelier_keys", js=KEYS_JS, isolate_styles=False)
 
 
 def hide_chrome() -> None:
@@ -92,6 +140,45 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def _lines(text: str, size_vh: float) -> int:
+    """Lines a text takes at `size_vh` on a 4:3 screen (the narrowest a projector gives): the
+    usable width is about 1,27 times the height, a character about half the type size."""
+    per_line = max(int(244 / size_vh), 20)
+    return max(1, math.ceil(len(text) / per_line))
+
+
+def visual_height_vh(slide: Slide) -> float:
+    """Height (in % of the window) left for the slide's chart or map under its text."""
+    used = 7.5 + 6.0  # navigation bar, title
+    used += 3.8 if slide.synthetic else 0.0
+    if slide.message:
+        used += _lines(slide.message, 3.3) * 4.3 + 1.0
+    if slide.figures:
+        used += 14.0
+    used += sum(_lines(d, 2.4) * 3.15 for d in slide.details)
+    used += 1.6 * 1.3 * min(len(slide.sources), 4) + 1.5
+    return max(18.0, 100.0 - used - 5.0)
+
+
+def _figure(spec):
+    """The chart's plotly figure in projector type; its height is the room left on the slide
+    (`height="stretch"` in a container sized by `visual_height_vh`)."""
+    fig = plotly_figure.figure(spec)
+    fig.update_layout(
+        font={"size": 17},
+        title={"font": {"size": 20}},
+        legend={"font": {"size": 16}, "title": {"text": ""}},
+        height=None,
+        autosize=True,
+    )
+    fig.update_xaxes(tickfont={"size": 16}, title_font={"size": 16})
+    fig.update_yaxes(tickfont={"size": 16}, title_font={"size": 16})
+    for trace in fig.data:
+        if getattr(trace, "textfont", None) is not None:
+            trace.textfont.size = 16
+    return fig
+
+
 def render_slide(subject: Subject, slide: Slide) -> None:
     if slide.synthetic:
         st.markdown(
@@ -106,46 +193,89 @@ def render_slide(subject: Subject, slide: Slide) -> None:
     if slide.figures:
         cols = st.columns(len(slide.figures))
         for col, f in zip(cols, slide.figures, strict=True):
+            demo = " demo" if f.synthetic else ""
             col.markdown(
-                f'<div class="atelier-chiffre"><div class="valeur">{_esc(f.text)}</div>'
+                f'<div class="atelier-chiffre{demo}"><div class="valeur">{_esc(f.text)}</div>'
                 f'<div class="libelle">{_esc(f.label)}</div></div>',
                 unsafe_allow_html=True,
             )
     if slide.chart is not None:
-        left, mid, right = st.columns([1, 6, 1])
-        with mid:
+        vh = visual_height_vh(slide)
+        st.markdown(
+            f"<style>.st-key-atelier_visual {{ height: {vh:.1f}vh !important; flex: none !important; }}</style>",
+            unsafe_allow_html=True,
+        )
+        with st.container(key="atelier_visual"):
             if slide.chart.kind == "carte":
-                st.image(ui_prediag.chart_png(subject, slide.chart), width="stretch")
-            else:
-                chart(slide.chart, key=f"atelier_chart_{slide.chart.id}")
+                st.image(ui_prediag.chart_png(subject, slide.chart))
+            else:  # vector: plotly, the same definition as the PDF's chart
+                st.plotly_chart(
+                    _figure(slide.chart),
+                    key=f"atelier_chart_{slide.chart.id}",
+                    width="stretch",
+                    height="stretch",
+                    config=plotly_figure.config(slide.chart),
+                    alt=slide.chart.title,
+                )
     for d in slide.details:
         st.markdown(f'<div class="atelier-detail">{_esc(d)}</div>', unsafe_allow_html=True)
     if slide.sources:
         st.markdown(
-            '<div class="atelier-source">' + "<br>".join(_esc(s) for s in slide.sources) + "</div>",
+            '<div class="atelier-source">'
+            + "<br>".join(_esc(s) for s in slide.sources[:4])
+            + "</div>",
             unsafe_allow_html=True,
         )
 
 
-def render_nav(number: int, total: int) -> None:
-    c1, c2, c3 = st.columns([1, 2, 1])
-    c1.button(
-        "◀ Précédent",
-        key="atelier_prev",
-        disabled=number <= 1,
-        on_click=_go,
-        args=(number - 1,),
-        width="stretch",
-    )
-    c2.markdown(f'<div class="atelier-pied">{number} / {total}</div>', unsafe_allow_html=True)
-    c3.button(
-        "Suivant ▶",
-        key="atelier_next",
-        disabled=number >= total,
-        on_click=_go,
-        args=(number + 1,),
-        width="stretch",
-    )
+def _back_params(subject: Subject) -> dict[str, str]:
+    if subject.kind == "ctg":
+        return {"ctg": subject.code}
+    if subject.kind in ("commune", "epci"):
+        return {"niveau": subject.kind, "code": subject.code}
+    return {"communes": ",".join(subject.communes)}
+
+
+def render_nav(subject: Subject, number: int, total: int) -> None:
+    """Top bar: back to the app, previous, slide number, next."""
+    with st.container(key="atelier_nav", horizontal=True, vertical_alignment="center"):
+        st.page_link(
+            "app_pages/prediagnostic.py",
+            label="Quitter la présentation",
+            icon=":material/arrow_back:",
+            query_params=_back_params(subject),
+        )
+        st.button(
+            "◀ Précédent",
+            key="atelier_prev",
+            disabled=number <= 1,
+            on_click=_go,
+            args=(number - 1,),
+        )
+        st.markdown(f'<div class="atelier-pied">{number} / {total}</div>', unsafe_allow_html=True)
+        st.button(
+            "Suivant ▶",
+            key="atelier_next",
+            disabled=number >= total,
+            on_click=_go,
+            args=(number + 1,),
+        )
+        st.markdown(
+            '<div class="atelier-clavier">Clavier : ← → · Page préc. / suiv. · espace</div>',
+            unsafe_allow_html=True,
+        )
+
+
+def keyboard(number: int, total: int) -> int:
+    """The keyboard listener (drawn first, zero height); returns the slide to show: the one a
+    key just asked for (trigger value « go » : next, prev, first or last), else `number`."""
+    result = _keys(key=NAV_KEY, data={"total": total}, height=0)
+    move = str(getattr(result, "go", None) or "").partition(":")[0]
+    target = {"next": number + 1, "prev": number - 1, "first": 1, "last": total}.get(move)
+    if target is not None:
+        number = min(max(target, 1), total)
+        _go(number)
+    return number
 
 
 def render() -> None:
@@ -161,10 +291,15 @@ def render() -> None:
             "avec une adresse du type `atelier?niveau=epci&code=200066587&diapo=1` (commune ou EPCI), "
             "`atelier?ctg=IDENTIFIANT` (CTG importée)."
         )
+        st.page_link(
+            "app_pages/prediagnostic.py",
+            label="Aller au pré-diagnostic",
+            icon=":material/arrow_back:",
+        )
         return
     slides = workshop_slides(ui_prediag.prediag(subject))
-    number = slide_number(len(slides))
+    number = keyboard(slide_number(len(slides)), len(slides))
     if st.query_params.get("diapo") != str(number):
         st.query_params["diapo"] = str(number)
-    render_nav(number, len(slides))
+    render_nav(subject, number, len(slides))
     render_slide(subject, slides[number - 1])

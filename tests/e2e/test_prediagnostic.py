@@ -83,6 +83,6 @@ def test_workshop_view_reopens_its_slide(page, app_url, artifacts_dir):
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "atelier_diapo3.png"), full_page=False)
     page.get_by_role("button", name="Suivant ▶").click()
-    page.get_by_text("Zones prioritaires").first.wait_for(timeout=60_000)
     page.wait_for_function("() => window.location.search.includes('diapo=4')", timeout=30_000)
+    page.locator(".atelier-pied").filter(has_text="4 /").wait_for(timeout=60_000)
     assert not _outside(page), page.blocked_requests

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import numpy as np
@@ -312,18 +311,15 @@ def test_every_kind_follows_its_schema(generated, kind):
     _assert_schema(generated[kind], kind)
 
 
-def test_generate_all_is_deterministic_and_fast(inputs, generated):
-    """The whole country, shipped files read included, in under 5 s of CPU (it runs at the
-    app's first start); CPU time rather than wall time because the test machine is shared."""
-    t0 = time.process_time()
+def test_generate_all_is_deterministic(inputs, generated):
+    """The whole country, generated twice, gives the same frames. Its speed (it runs at the
+    app's first start) is measured by `bench first_start`, not here."""
     again = syn.generate_all(reference_date=REF_DATE)
-    cpu = time.process_time() - t0
     for kind in syn.SYNTHETIC_KINDS:
         pd.testing.assert_frame_equal(generated[kind], again[kind], check_exact=True)
         a = pd.util.hash_pandas_object(generated[kind], index=True).to_numpy()
         b = pd.util.hash_pandas_object(again[kind], index=True).to_numpy()
         assert (a == b).all(), kind
-    assert cpu < 5.0, f"generate_all took {cpu:.1f} s of CPU"
     other = syn.generate_ctg(
         inputs.communes, generated["ao_transferts"], seed=1, reference_date=REF_DATE
     )
@@ -547,14 +543,12 @@ def test_filoue_default_extract(inputs, generated):
     assert (st.loc[per_eaje.index, "places"].to_numpy() == per_eaje["p"].to_numpy()).all()
 
 
-def test_filoue_benchmark_size_is_exact_and_fast(inputs, generated):
-    t0 = time.perf_counter()
+def test_filoue_benchmark_size_is_exact(inputs, generated):
+    """The size asked for by `bench filoue` (its timing is measured there)."""
     big = syn.generate_filoue(generated["structures"], inputs.communes, n_rows=450_000)
-    elapsed = time.perf_counter() - t0
     assert len(big) == 450_000
     assert not big.duplicated(["annee", "id_eaje", "id_enfant"]).any()
     assert big["code_insee_eaje"].str[:2].nunique() > 90  # whole country
-    assert elapsed < 10.0, f"{elapsed:.1f} s"
 
 
 def test_filoue_reference_matches_extract_and_differs(generated):

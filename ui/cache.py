@@ -53,6 +53,16 @@ def raw_workspace() -> Workspace:
     return ws
 
 
+def _clear_workspace() -> None:
+    """Forget the workspace handles (a changed DIAG_WORKSPACE_DIR, tests): as before the
+    guarded handle, `cache.workspace.clear()` clears them."""
+    raw_workspace.clear()
+    store.clear()
+
+
+workspace.clear = _clear_workspace  # type: ignore[attr-defined]
+
+
 @st.cache_data(show_spinner=False, max_entries=1)
 def geography() -> Geography:
     return reference.load_geography()

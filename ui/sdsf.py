@@ -348,10 +348,16 @@ def _save_targets(dep: str, edited: pd.DataFrame) -> None:
     if frame.empty:
         st.info("Aucune valeur à enregistrer.")
         return
+    _store_edits("sdsf_indicateurs", frame, "saisie des cibles du SDSF", "Cibles enregistrées.")
+
+
+def _store_edits(kind: str, frame: pd.DataFrame, name: str, done: str) -> None:
+    """Stores what an editor holds through the importer (same checks and messages as a file),
+    replacing the dataset of that kind; shows the report when the table is refused."""
     prepared = importers.prepare(
-        "sdsf_indicateurs",
+        kind,
         to_csv_fr(frame),
-        name="saisie des cibles du SDSF",
+        name=name,
         options=importers.ImportOptions(producteur=EDIT_PRODUCER),
     )
     if not prepared.ok:
@@ -359,7 +365,7 @@ def _save_targets(dep: str, edited: pd.DataFrame) -> None:
         st.dataframe(prepared.report.as_frame(), hide_index=True, width="stretch")
         return
     importers.commit(cache.workspace(), prepared, replace="all")
-    st.success("Cibles enregistrées.")
+    st.success(done)
     st.rerun()
 
 
@@ -637,19 +643,7 @@ def _save_projects(a: asdsf.SdsfAnalysis, edited: pd.DataFrame) -> None:
         frame["psu"] = frame["psu"].map(
             lambda v: "oui" if v is True or str(v).lower() in ("true", "oui", "1") else "non"
         )
-    prepared = importers.prepare(
-        "eaje_projets",
-        to_csv_fr(frame),
-        name="saisie des projets d'EAJE",
-        options=importers.ImportOptions(producteur=EDIT_PRODUCER),
-    )
-    if not prepared.ok:
-        st.error(md(prepared.report.summary()))
-        st.dataframe(prepared.report.as_frame(), hide_index=True, width="stretch")
-        return
-    importers.commit(cache.workspace(), prepared, replace="all")
-    st.success("Projets enregistrés.")
-    st.rerun()
+    _store_edits("eaje_projets", frame, "saisie des projets d'EAJE", "Projets enregistrés.")
 
 
 def render_coverage(a: asdsf.SdsfAnalysis) -> None:

@@ -104,9 +104,13 @@ def test_sigkill_during_a_large_import_leaves_the_previous_version(tmp_path: Pat
         child.send_signal(signal.SIGKILL)
         out, _ = child.communicate(timeout=60)
         after = _state(root)
-        if "done" in out:  # the commit ended just before the kill: complete, never partial
-            assert after[2] == complete[2]
-            Workspace(root).restore("enfants", before[1])
-        else:
+        if after == before:  # killed inside the commit: nothing of it is visible
+            assert "done" not in out
             assert child.returncode == -signal.SIGKILL
-            assert after == before, "the previous version is intact and current"
+            continue
+        # The kill came after the transaction was committed (possibly before « done » was
+        # printed): the new version is then complete, never partial.
+        assert after[0] == complete[0], "a new version is either absent or complete"
+        assert after[2] == complete[2] and after[1] != before[1]
+        Workspace(root).restore("enfants", before[1])
+        assert _state(root)[0] == before[0]

@@ -50,10 +50,13 @@ def run() -> list[dict]:
     t = time.perf_counter()
     pickle.loads(blob)  # what a Streamlit cache hit costs (st.cache_data unpickles a copy)
     warm = time.perf_counter() - t
+    from datastore.store import Workspace
+    from reports.batch import workspace_inputs
     from reports.sdsf import render_sdsf_pdf
 
+    official = workspace_inputs(Workspace(), geo, datasets=None)
     t = time.perf_counter()
-    render_sdsf_pdf(a)
+    render_sdsf_pdf(a, official)
     pdf = time.perf_counter() - t
     t = time.perf_counter()
     table = asdsf.batch_places(geo, inputs, settings, TODAY)

@@ -1,8 +1,11 @@
-"""The development-trajectory chart (« Zones sous-dotées » page and pre-diagnostic).
+"""The development-trajectory chart (« Zones sous-dotées » page, pre-diagnostic, SDSF page
+and PDF).
 
 Built from `diagnostics.trajectory.long_table` (scenario, annee, enfants, places_sans_action,
 places_totales, taux): places per year and scenario, with the places to create (solid) and,
-optionally, without new action (dashed, same colour). A projection of this application: every
+optionally, without new action (dashed, same colour); the SDSF trajectories
+(`diagnostics.sdsf.territory_trajectories`) draw only the places without new action, one line
+per scenario (`baseline_only`). A projection of this application: every
 figure's status is « estimation » (« estimation sur données de démonstration » when the
 starting figures are synthetic: the hover says both).
 """
@@ -29,9 +32,13 @@ def trajectory_spec(
     title: str = "Places projetées : sans action nouvelle et avec les créations",
     synthetic: bool = False,
     with_baseline: bool = True,
+    baseline_only: bool = False,
     note: str = "",
     chart_id: str = "trajectoire",
 ) -> ChartSpec:
+    """`with_baseline`: the places without new action (dashed) next to the places with the
+    creations (solid); `baseline_only`: only the places without new action, one solid line per
+    scenario (the SDSF trajectories, `places_totales` not needed)."""
     years = sorted({int(y) for y in long["annee"]})
     data = pd.DataFrame({"Année": years})
     detail = pd.DataFrame(index=data.index)
@@ -45,8 +52,10 @@ def trajectory_spec(
         parts = [(WITH, "places_totales", "solid")]
         if with_baseline:
             parts.append((WITHOUT, "places_sans_action", "dash"))
+        if baseline_only:
+            parts = [(WITHOUT, "places_sans_action", "solid")]
         for label, col, dash in parts:
-            key = f"{name} — {label}" if with_baseline else str(name)
+            key = f"{name} — {label}" if len(parts) > 1 else str(name)
             places = pd.to_numeric(rows[col], errors="coerce")
             data[key] = places.round().to_numpy()
             rate = places / kids.where(kids > 0) * 100

@@ -180,8 +180,9 @@ class Subject:
 
     @property
     def complement(self) -> str:
-        """« de Lyon », « de la CC X », « de la CTG X », « de la sélection »."""
-        if self.kind in ("commune", "epci"):
+        """« de Lyon », « de la CC X », « du département (Nord) », « de la CTG X », « de la
+        sélection »."""
+        if self.kind in ("commune", "epci", "departement"):
             return nv.territory_complement(self.kind, self.name)
         if self.kind == "ctg":
             return f"du territoire de la CTG « {self.ctg_name} »"
@@ -196,6 +197,8 @@ class Subject:
             return self.complement.removeprefix("de ").removeprefix("d'")
         if self.kind == "ctg":
             return f"le territoire de la CTG « {self.ctg_name} »"
+        if self.kind == "departement":
+            return f"le département ({self.name})"
         return "la sélection de communes"
 
     @property
@@ -212,13 +215,19 @@ class Subject:
             return nv.Noun(phrase.removeprefix("l'"))
         if self.kind == "ctg":
             return nv.Noun(f"territoire de la CTG « {self.ctg_name} »")
+        if self.kind == "departement":
+            return nv.Noun(f"département ({self.name})")
         return nv.Noun("sélection de communes", feminine=True)
 
     @property
     def title(self) -> str:
-        kind = {"commune": "Commune", "epci": "EPCI", "ctg": "CTG", "selection": "Sélection"}[
-            self.kind
-        ]
+        kind = {
+            "commune": "Commune",
+            "epci": "EPCI",
+            "ctg": "CTG",
+            "selection": "Sélection",
+            "departement": "Département",
+        }[self.kind]
         if self.kind == "ctg":
             return ctg_title(self.name)
         return f"{kind} : {self.name}"
@@ -319,6 +328,15 @@ def subject_from_territory(geo: Geography, territory: Territory) -> Subject:
     )
 
 
+def subject_from_departement(geo: Geography, territory: Territory) -> Subject:
+    """Subject for a département: not a CTG pre-diagnostic, the département-level sections
+    of the SDSF diagnostic (zones, themes: reports/sdsf.py), compared with France only."""
+    if territory.level is not Level.DEPARTEMENT:
+        raise ValueError("Le diagnostic départemental porte sur un département.")
+    codes = geo.communes.loc[geo.communes["dep"] == territory.code, "code_insee"]
+    return Subject("departement", territory.code, territory.name, tuple(sorted(codes.astype(str))))
+
+
 def subject_from_communes(
     geo: Geography, codes: list[str] | tuple[str, ...], name: str = ""
 ) -> Subject:
@@ -371,7 +389,7 @@ def subject_from_ctg(geo: Geography, ctg_row: Mapping[str, object]) -> Subject:
 def comparisons(geo: Geography, subject: Subject) -> tuple[Territory, ...]:
     """EPCI (holding most of the population, unless it is the subject), département, France."""
     rows = geo.communes.loc[geo.communes["code_insee"].isin(subject.communes)]
-    if rows.empty:
+    if rows.empty or subject.kind == "departement":
         return (FRANCE,)
     pop = pd.to_numeric(rows["population"], errors="coerce").fillna(0)
     out: list[Territory] = []
@@ -1882,6 +1900,55 @@ def _theme(
     )
 
 
+#: The CTG themes after early childhood: section id, structure types, allocataire columns,
+#: notes on what no dataset holds (the pre-diagnostic and the SDSF diagnostic print them).
+THEMES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    ("enfance_jeunesse", ("ALSH",), ("enfants_3_5", "familles_enfants_moins_6"), ()),
+    ("parentalite", ("LAEP",), ("familles_monoparentales", "couples_avec_enfants"), ()),
+    ("avs", ("CS", "EVS"), (), ()),
+    (
+        "acces_droits",
+        (),
+        ("allocataires_rsa", "allocataires_prime_activite", "allocataires_bas_revenus"),
+        (),
+    ),
+    ("logement", (), ("allocataires_aide_logement",), ()),
+    (
+        "handicap",
+        (),
+        ("allocataires_aah",),
+        (
+            "Accueil des enfants en situation de handicap (AEEH, bonus inclusion handicap) : aucun jeu de "
+            "données de ce type n'est prévu dans l'application ; à compléter à partir du SID de la Caf.",
+        ),
+    ),
+)
+
+
+def theme_sections(
+    subject: Subject, comps: tuple[Territory, ...], inputs: PrediagInputs
+) -> tuple[Section, ...]:
+    """The sections of the CTG themes after early childhood (THEMES)."""
+    return tuple(
+        _theme(section_id, subject, comps, inputs, types, columns, extra)
+        for section_id, types, columns, extra in THEMES
+    )
+
+
+def zones_section(subject: Subject, inputs: PrediagInputs) -> Section:
+    """The priority zones of the published zonings touching the subject, as a section of its
+    own (the SDSF diagnostic; the pre-diagnostic puts them in « Petite enfance »)."""
+    part = _zonings(subject, inputs)
+    return Section(
+        "zones",
+        "Zones prioritaires",
+        sentences=tuple(part.sentences),
+        tables=tuple(part.tables),
+        charts=tuple(part.charts),
+        missing=tuple(part.missing),
+    )
+
+
 def build_prediag(subject: Subject, inputs: PrediagInputs) -> Prediag:
     """Assemble every section of the pre-diagnostic for `subject`."""
     if not subject.communes:
@@ -1891,44 +1958,7 @@ def build_prediag(subject: Subject, inputs: PrediagInputs) -> Prediag:
         _identity(subject, comps, inputs),
         _demography(subject, comps, inputs),
         _early_childhood(subject, comps, inputs),
-        _theme(
-            "enfance_jeunesse",
-            subject,
-            comps,
-            inputs,
-            ("ALSH",),
-            ("enfants_3_5", "familles_enfants_moins_6"),
-        ),
-        _theme(
-            "parentalite",
-            subject,
-            comps,
-            inputs,
-            ("LAEP",),
-            ("familles_monoparentales", "couples_avec_enfants"),
-        ),
-        _theme("avs", subject, comps, inputs, ("CS", "EVS"), ()),
-        _theme(
-            "acces_droits",
-            subject,
-            comps,
-            inputs,
-            (),
-            ("allocataires_rsa", "allocataires_prime_activite", "allocataires_bas_revenus"),
-        ),
-        _theme("logement", subject, comps, inputs, (), ("allocataires_aide_logement",)),
-        _theme(
-            "handicap",
-            subject,
-            comps,
-            inputs,
-            (),
-            ("allocataires_aah",),
-            (
-                "Accueil des enfants en situation de handicap (AEEH, bonus inclusion handicap) : aucun jeu de "
-                "données de ce type n'est prévu dans l'application ; à compléter à partir du SID de la Caf.",
-            ),
-        ),
+        *theme_sections(subject, comps, inputs),
     )
     return Prediag(subject, comps, inputs.today, sections, publication.drafts_in(inputs.documents))
 

@@ -1,22 +1,33 @@
 """The département SDSF diagnostic: PDF (the pre-diagnostic's style, reports/pdf.render_report)
-and XLSX, from the SDSF analysis (analyses/sdsf.py); also the French tables and the map points
-the page shows, so the page, the PDF and the XLSX print the same frames."""
+and XLSX, from the SDSF analysis (analyses/sdsf.py); also the French tables, the trajectory
+chart (charts.trajectory, one ChartSpec for the page and the PDF) and the map points the page
+shows, so the page, the PDF and the XLSX print the same frames. The département-level zones
+and CTG themes come from the pre-diagnostic's builders (reports/prediag.py) over inputs that
+hold only published documents (reports.batch.workspace_inputs): no draft zoning reaches the
+PDF."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
 
 import geopandas as gpd
 import pandas as pd
 
 from analyses.sdsf import TREND_YEARS, SdsfAnalysis
 from catalogue.sources import DEMO_LABEL
+from charts.spec import ChartSpec
+from charts.trajectory import trajectory_spec
 from diagnostics import sdsf
 from diagnostics.formatting import fmt_number, fmt_signed
 from geodata import layers
-from geodata.territory import Level
-from reports.pdf import render_report
-from reports.prediag import KeyFigure, Section, Table
+from geodata.territory import Level, Territory
+from reports import charts, prediag
+from reports.pdf import Record, render_report
+from reports.prediag import KeyFigure, PrediagInputs, Section, Table
 from reports.tables import to_xlsx
 
+_SOURCE_SEP = re.compile(r"\s?;\s")  # between the sources of one line (« a ; b », « a; b »)
 PROJECT_RADIUS_M = 600.0  # drawn size of a project point on the maps
 
 
@@ -60,6 +71,48 @@ def trajectory_frame(t: pd.DataFrame) -> pd.DataFrame:
             "Places sans nouvelle action": t["places_sans_action"].round(0),
             "Places EAJE PSU sans nouvelle action": t["places_psu_sans_action"].round(0),
         }
+    )
+
+
+TRAJECTORY_COLUMNS = (
+    "enfants",
+    "places_assmat",
+    "places_projets",
+    "places_sans_action",
+    "places_psu_sans_action",
+)
+
+
+def trajectory_rows(a: SdsfAnalysis, code: str | None = None) -> pd.DataFrame:
+    """The trajectories of one planning territory (`code`), or of the whole département
+    (every territory summed, per scenario and year)."""
+    t = a.trajectories
+    if code is not None:
+        return t[t["ao_planif_code"] == code]
+    return t.groupby(["scenario", "annee"], as_index=False, sort=False)[
+        list(TRAJECTORY_COLUMNS)
+    ].sum()
+
+
+def trajectory_chart(a: SdsfAnalysis, code: str | None = None, name: str = "") -> ChartSpec:
+    """Places without new action per year and scenario, for one planning territory or the
+    whole département: the same specification on the page (plotly) and in the PDF
+    (matplotlib)."""
+    where = name or a.territory.label
+    return trajectory_spec(
+        trajectory_rows(a, code),
+        [s.name for s in a.scenarios],
+        " ; ".join(a.places_sources),
+        title=f"Places d'accueil sans nouvelle action, par scénario — {where}",
+        synthetic=a.places_synthetic,
+        with_baseline=False,
+        baseline_only=True,
+        chart_id="sdsf_trajectoire" if code is None else f"sdsf_trajectoire_{code}",
+        note=(
+            f"Départ {a.base_year} : places Cnaf (estimées au taux du département pour les "
+            "communes non publiées) ; assistants maternels diminués des départs non remplacés ; "
+            "projets d'EAJE ajoutés l'année de leur ouverture."
+        ),
     )
 
 
@@ -262,6 +315,44 @@ def _places_section(a: SdsfAnalysis) -> Section:
     )
 
 
+def _trajectory_section(a: SdsfAnalysis) -> Section:
+    t = trajectory_rows(a)
+    horizon = t[t["annee"] == t["annee"].max()]
+    sentences = tuple(
+        f"Scénario « {r.scenario} » : {fmt_number(r.places_sans_action)} places d'accueil sans "
+        f"nouvelle action en {int(r.annee)} pour {fmt_number(r.enfants)} enfants de moins de "
+        "3 ans."
+        for r in horizon.itertuples(index=False)
+    )
+    return Section(
+        "trajectoires",
+        "Trajectoires du département",
+        sentences=sentences,
+        tables=(
+            Table(
+                "trajectoires",
+                "Trajectoires du département (tous territoires de compétence)",
+                trajectory_frame(t),
+                " ; ".join(a.places_sources),
+                a.places_synthetic,
+            ),
+        ),
+        charts=(trajectory_chart(a),),
+    )
+
+
+def departement_sections(territory: Territory, inputs: PrediagInputs) -> tuple[Section, ...]:
+    """The priority zones of the published zonings touching the département and the CTG
+    themes (childhood and youth, parenting, social life, rights, housing, disability) at
+    département level, compared with France. `inputs` hold only published documents."""
+    subject = prediag.subject_from_departement(inputs.geo, territory)
+    comps = prediag.comparisons(inputs.geo, subject)
+    return (
+        prediag.zones_section(subject, inputs),
+        *prediag.theme_sections(subject, comps, inputs),
+    )
+
+
 def _coverage_section(a: SdsfAnalysis) -> Section:
     if a.coverage.empty:
         return Section(
@@ -278,56 +369,70 @@ def _coverage_section(a: SdsfAnalysis) -> Section:
     )
 
 
-def sections(a: SdsfAnalysis) -> tuple[Section, ...]:
+def sections(a: SdsfAnalysis, inputs: PrediagInputs) -> tuple[Section, ...]:
     return (
         _indicator_section(a),
         _calendar_section(a),
         _ao_section(a),
         _places_section(a),
+        _trajectory_section(a),
         _coverage_section(a),
+        *departement_sections(a.territory, inputs),
     )
 
 
-def sources(a: SdsfAnalysis) -> tuple[str, ...]:
-    return tuple(
-        dict.fromkeys(
-            s
-            for s in (
-                *a.indicator_sources,
-                *a.ao_sources,
-                *a.places_sources,
-                a.coverage_source,
-                "Source : DREES, offre d'accueil du jeune enfant (tableau 33, agréments d'assistants maternels)",
-            )
-            if s
-        )
+def sources(a: SdsfAnalysis, parts: tuple[Section, ...] = ()) -> tuple[str, ...]:
+    """Every source once, each « ; »-joined line split as the sections' sources are."""
+    lines = (
+        *a.indicator_sources,
+        *a.ao_sources,
+        *a.places_sources,
+        a.coverage_source,
+        "Source : DREES, offre d'accueil du jeune enfant (tableau 33, agréments d'assistants maternels)",
+        *prediag.sections_sources(parts),
     )
+    return tuple(dict.fromkeys(p for line in lines for p in _SOURCE_SEP.split(line) if p))
 
 
-def render_sdsf_pdf(a: SdsfAnalysis) -> bytes:
+def render_sdsf_pdf(
+    a: SdsfAnalysis,
+    inputs: PrediagInputs,
+    chart_renderer: Callable[[ChartSpec], bytes] = charts.render,
+    record: Record | None = None,
+) -> bytes:
+    """The SDSF diagnostic PDF; `inputs`: the pre-diagnostic's inputs of the same workspace
+    (published documents only) for the département-level zones and themes. `record`: filled
+    with what was drawn (tests/unit/test_pdf_layout.py)."""
     intro = (
         "Diagnostic départemental préparatoire au schéma départemental des services aux familles "
         "(circulaire Cnaf, §1.1.2) : indicateurs de l'arrêté du 4 juillet 2024 et trajectoires, "
         "calendrier, autorités organisatrices, places à développer par territoire de compétence "
         f"petite enfance (tendance des naissances sur {TREND_YEARS} ans, départs d'assistants "
-        "maternels, projets d'EAJE). Chaque tableau indique sa source et son année."
+        "maternels, projets d'EAJE), puis les zones prioritaires des zonages publiés et les "
+        "thèmes de la CTG à l'échelle du département. Chaque tableau indique sa source et son "
+        "année."
     )
+    parts = sections(a, inputs)
     return render_report(
         "Diagnostic SDSF",
         a.territory.label,
         intro,
         a.reference_date,
-        sections(a),
-        sources(a),
+        parts,
+        sources(a, parts),
+        chart_renderer=chart_renderer,
+        record=record,
     )
 
 
-def sdsf_xlsx(a: SdsfAnalysis) -> bytes:
+def sdsf_xlsx(a: SdsfAnalysis, inputs: PrediagInputs) -> bytes:
     sheets: dict[str, pd.DataFrame] = {}
     srcs: dict[str, str] = {}
-    for s in sections(a):
+    for s in sections(a, inputs):
         for t in s.tables:
             name = t.title[:31]
+            if name in sheets:
+                name = f"{s.id[:12]}-{t.id}"[:31]
             sheets[name] = t.frame
             srcs[name] = t.source + (
                 f" — {DEMO_LABEL}" if t.synthetic and DEMO_LABEL not in t.source else ""

@@ -19,10 +19,12 @@ from diagnostics import sdsf
 from diagnostics.formatting import fmt_number, fmt_signed
 from geodata.maps import Overlay, classify_bins
 from geodata.territory import Level, Territory, make_territory
+from reports import prediag
 from reports import sdsf as rsdsf
+from reports.prediag import PrediagInputs, Section
 from reports.tables import to_csv_fr
 from ui import auth, cache, maps, state
-from ui.components import credits, demo_band, download_table
+from ui.components import chart, credits, demo_band, download_table
 from ui.text import md
 
 KINDS = kinds_read_by(Analysis.SDSF)
@@ -32,6 +34,7 @@ TERRITORY_STROKE = "#252525"
 PLACES_BINS = (0.0, 0.5, 10.0, 25.0, 50.0, 100.0, 1e12)
 PLACES_LABELS = ("aucune", "1 à 10", "10 à 25", "25 à 50", "50 à 100", "plus de 100")
 PLACES_PALETTE = ("#f7f7f7", "#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+WHOLE_DEPARTEMENT = ""  # the trajectory selector's value for the whole département
 
 
 def inputs() -> asdsf.SdsfInputs:
@@ -62,14 +65,36 @@ def analysis(dep: str, settings: asdsf.SdsfSettings) -> asdsf.SdsfAnalysis:
     return _analysis(dep, settings, state.reference_date().isoformat(), cache.revision())
 
 
+def _official_inputs() -> PrediagInputs:
+    """The pre-diagnostic's inputs (published documents only: no draft zoning in the SDSF
+    page's département sections nor in its PDF/XLSX)."""
+    from ui import prediag as ui_prediag
+
+    return ui_prediag.inputs()
+
+
+@st.cache_data(show_spinner="Zones et thèmes du département…", max_entries=8)
+def _departement_sections(
+    dep: str,
+    settings: asdsf.SdsfSettings,
+    reference_iso: str,
+    revision: int,
+) -> tuple[Section, ...]:
+    return rsdsf.departement_sections(
+        _analysis(dep, settings, reference_iso, revision).territory, _official_inputs()
+    )
+
+
 @st.cache_data(show_spinner="Préparation du PDF…", max_entries=4)
 def _pdf(dep: str, settings: asdsf.SdsfSettings, reference_iso: str, revision: int) -> bytes:
-    return rsdsf.render_sdsf_pdf(_analysis(dep, settings, reference_iso, revision))
+    return rsdsf.render_sdsf_pdf(
+        _analysis(dep, settings, reference_iso, revision), _official_inputs()
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _xlsx(dep: str, settings: asdsf.SdsfSettings, reference_iso: str, revision: int) -> bytes:
-    return rsdsf.sdsf_xlsx(_analysis(dep, settings, reference_iso, revision))
+    return rsdsf.sdsf_xlsx(_analysis(dep, settings, reference_iso, revision), _official_inputs())
 
 
 # ------------------------------------------------------------------------- settings
@@ -572,17 +597,26 @@ def render_trajectories(a: asdsf.SdsfAnalysis) -> None:
         hide_index=True,
         width="stretch",
     )
-    names = dict(zip(a.places["ao_planif_code"], a.places["ao_planif_nom"], strict=True))
+    names = {
+        WHOLE_DEPARTEMENT: f"Tout le département ({a.territory.label})",
+        **dict(zip(a.places["ao_planif_code"], a.places["ao_planif_nom"], strict=True)),
+    }
     pick = st.selectbox(
         "Territoire",
         list(names),
         format_func=lambda c: str(names[c]),
         key="sdsf_traj_territory",
     )
-    t = a.trajectories[a.trajectories["ao_planif_code"] == pick]
-    wide = t.pivot_table(index="annee", columns="scenario", values="places_sans_action")
-    st.line_chart(wide, x_label="Année", y_label="Places sans nouvelle action")
-    st.dataframe(_fmt_table(rsdsf.trajectory_frame(t)), hide_index=True, width="stretch")
+    code = None if pick == WHOLE_DEPARTEMENT else pick
+    spec = rsdsf.trajectory_chart(a, code, "" if code is None else str(names[pick]))
+    chart(spec, key="sdsf_trajectory_chart")  # the PDF draws the same spec (charts.static)
+    if spec.note:
+        st.caption(md(spec.note))
+    st.dataframe(
+        _fmt_table(rsdsf.trajectory_frame(rsdsf.trajectory_rows(a, code))),
+        hide_index=True,
+        width="stretch",
+    )
     credits(a.places_sources)
 
 
@@ -661,6 +695,28 @@ def render_coverage(a: asdsf.SdsfAnalysis) -> None:
     credits([a.coverage_source])
 
 
+def render_departement_sections(dep: str, settings: asdsf.SdsfSettings) -> None:
+    """The priority zones of the published zonings and the CTG themes at département level
+    (the same sections as the PDF; published versions only)."""
+    from ui import prediag as ui_prediag
+
+    st.subheader("Zones prioritaires et thèmes de la CTG à l'échelle du département")
+    st.caption(
+        "Les mêmes sections que le PDF : zones prioritaires des zonages **publiés** (un "
+        "brouillon n'entre dans aucun document officiel) et thèmes de la CTG, comparés à la "
+        "France."
+    )
+    parts = _departement_sections(
+        dep, settings, state.reference_date().isoformat(), cache.revision()
+    )
+    subject = prediag.subject_from_departement(
+        cache.geography(), make_territory(cache.geography(), Level.DEPARTEMENT, dep)
+    )
+    for tab, section in zip(st.tabs([s.title for s in parts]), parts, strict=True):
+        with tab:
+            ui_prediag.render_section(subject, section)
+
+
 def downloads(dep: str, settings: asdsf.SdsfSettings) -> None:
     ref = state.reference_date().isoformat()
     rev = cache.revision()
@@ -708,4 +764,5 @@ def render_page(territory: Territory) -> None:
     render_trajectories(a)
     render_projects(a)
     render_coverage(a)
+    render_departement_sections(dep, settings)
     downloads(dep, replace(settings))

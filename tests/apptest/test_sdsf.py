@@ -87,6 +87,7 @@ def test_pdf_and_xlsx_name_indicators_sources_and_years() -> None:
     from datastore.national import with_national
     from geodata import reference
     from reports import sdsf as rsdsf
+    from reports.batch import workspace_inputs
 
     ws = Workspace()
     data = {k: ws.read(k) for k in kinds_read_by(Analysis.SDSF)}
@@ -98,7 +99,10 @@ def test_pdf_and_xlsx_name_indicators_sources_and_years() -> None:
         asdsf.SdsfSettings(),
         date(2026, 12, 1),
     )
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(rsdsf.render_sdsf_pdf(a))).pages)
+    official = workspace_inputs(ws, reference.load_geography())
+    text = " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(rsdsf.render_sdsf_pdf(a, official))).pages
+    )
     flat = " ".join(text.split())
     for needle in (
         "Diagnostic SDSF",
@@ -114,9 +118,14 @@ def test_pdf_and_xlsx_name_indicators_sources_and_years() -> None:
         "2022",
         "2029",
         "données de démonstration",
+        "Trajectoires du département",
+        "Places d'accueil sans nouvelle action, par scénario",
+        "Zones prioritaires",
+        "Parentalité",
+        "Logement",
     ):
         assert needle.replace(" ", "") in flat.replace(" ", ""), needle
-    book = load_workbook(io.BytesIO(rsdsf.sdsf_xlsx(a)))
+    book = load_workbook(io.BytesIO(rsdsf.sdsf_xlsx(a, official)))
     assert "Places (détail)" in book.sheetnames and len(book.sheetnames) >= 7
 
 
@@ -139,3 +148,20 @@ def test_batch_places_match_the_departement_table() -> None:
     one = asdsf.places_table(geo, "59", inputs, settings, date(2026, 12, 1))["places"]
     mine = batch[batch["departement"] == "59"].drop(columns="departement").reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, one, check_dtype=False)
+
+
+def test_trajectory_chart_is_the_chart_spec_and_departement_sections_show(at59) -> None:
+    """The trajectory chart is drawn from its ChartSpec (plotly, as the PDF draws it with
+    matplotlib), not st.line_chart; the zones and themes sections of the PDF are on the page."""
+    import json
+
+    assert not at59.get("arrow_vega_lite_chart")
+    figures = [json.loads(c.proto.spec) for c in at59.get("plotly_chart")]
+    traj = [f for f in figures if "sans nouvelle action" in json.dumps(f["layout"].get("title"))]
+    assert traj, [f["layout"].get("title") for f in figures]
+    names = [t["name"] for t in traj[0]["data"]]
+    assert "Tendance observée" in names and len(names) == 3
+    assert "Tout le département (Nord (59))" in at59.selectbox(key="sdsf_traj_territory").options
+    labels = [t.label for t in at59.tabs]
+    for wanted in ("Zones prioritaires", "Parentalité", "Logement", "Inclusion et handicap"):
+        assert wanted in labels, labels

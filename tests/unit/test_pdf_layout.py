@@ -1,7 +1,8 @@
 """PDF layout of every PDF type (issue 19): tables that fit, page breaks without near-empty pages.
 
 For every table of every PDF type (pre-diagnostic of an EPCI, a commune, a CTG and a
-selection; bilan of a CTG; a report holding a hostile table), the renderer records each cell
+selection; bilan of a CTG; SDSF diagnostic of a département, with its zones and themes; a
+report holding a hostile table), the renderer records each cell
 it drew (`reports.pdf.Record`); the test then measures every printed line with a fresh fpdf2
 document in the same font and size, against the column's width:
 
@@ -26,8 +27,9 @@ from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader
 
+from analyses import sdsf as asdsf
 from geodata.territory import Level, make_territory
-from reports import bilan, pdf, prediag
+from reports import bilan, pdf, prediag, sdsf
 from reports.prediag import Section, Table
 from tests.unit import test_bilan
 from tests.unit.test_prediag import CCVG, small_inputs
@@ -98,6 +100,11 @@ def _render(kind: str) -> tuple[bytes, pdf.Record]:
     if kind == "prediag_selection":
         return _prediag(prediag.subject_from_communes(geo, ["69027", "69043", "69133"]))
     record = pdf.Record()
+    if kind == "sdsf":
+        a = asdsf.sdsf_analysis(
+            geo, "69", asdsf.SdsfInputs(inputs.datasets), asdsf.SdsfSettings(), inputs.today
+        )
+        return sdsf.render_sdsf_pdf(a, inputs, chart_renderer=_png, record=record), record
     if kind == "bilan":
         setup = test_bilan.setup.__wrapped__()
         b = test_bilan._bilan(setup)
@@ -122,6 +129,7 @@ KINDS = (
     "prediag_ctg",
     "prediag_selection",
     "bilan",
+    "sdsf",
     "hostile",
 )
 

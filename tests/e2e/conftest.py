@@ -113,6 +113,24 @@ def page(browser, app_url) -> Iterator[object]:
     context.close()
 
 
+def local_context(browser, *urls: str):
+    """A browser context that reaches only the given local servers: (context, blocked URLs)."""
+    allowed = {urlparse(u).netloc for u in urls}
+    blocked: list[str] = []
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+
+    def _route(route) -> None:
+        url = route.request.url
+        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).netloc in allowed:
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", _route)
+    return context, blocked
+
+
 def wait_for_app(page) -> None:
     """Wait until Streamlit has finished running the script (no 'running' status)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=90_000)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
@@ -13,7 +12,7 @@ from bench.server import Server
 from datastore import accounts
 from datastore.accounts import Role
 from datastore.store import Workspace
-from tests.e2e.conftest import server_log_tail, wait_for_app
+from tests.e2e.conftest import local_context, server_log_tail, wait_for_app
 from tests.oidc_provider import Provider
 
 pytestmark = pytest.mark.e2e
@@ -34,24 +33,6 @@ def _secrets(path: Path, port: int, provider: Provider) -> Path:
     return path
 
 
-def _context(browser, *urls: str):
-    """A browser context that reaches only the app and the local provider."""
-    allowed = {urlparse(u).netloc for u in urls}
-    blocked: list[str] = []
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
-
-    def _route(route) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).netloc in allowed:
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    context.route("**/*", _route)
-    return context, blocked
-
-
 def test_oidc_sign_in_with_a_local_provider(browser, tmp_path: Path) -> None:
     provider = Provider("diag-test", "secret-de-test", "marie@caf.test", "Marie Test").start()
     ws_dir = tmp_path / "ws"
@@ -65,7 +46,7 @@ def test_oidc_sign_in_with_a_local_provider(browser, tmp_path: Path) -> None:
         str(_secrets(tmp_path / "secrets.toml", server.port, provider)),
     ]
     server.start()
-    context, blocked = _context(browser, server.url, provider.url)
+    context, blocked = local_context(browser, server.url, provider.url)
     try:
         server.wait_healthy()
         page = context.new_page()
@@ -105,7 +86,7 @@ def test_local_account_sign_in(browser, tmp_path: Path) -> None:
     )
     server = Server(prefix="diag-comptes", workspace=str(ws_dir), env={"DIAG_AUTH": "comptes"})
     server.start()
-    context, blocked = _context(browser, server.url)
+    context, blocked = local_context(browser, server.url)
     try:
         server.wait_healthy()
         page = context.new_page()

@@ -23,12 +23,19 @@ def _column(frame: pd.DataFrame, name: str) -> list[object]:
     return frame[name].tolist() if name in frame else [None] * len(frame)
 
 
-def total_label(rate: float | None, statut: object) -> str:
-    """« 52,3 », « 52,3 (estimation) », « 48,0 (calculé) » or « non publié »."""
+#: The end-of-bar label of a territory whose total is published without its components by
+#: mode (the national series): the bar is empty, the label says why.
+NO_COMPONENTS = "composantes non publiées"
+
+
+def total_label(rate: float | None, statut: object, components: bool = True) -> str:
+    """« 52,3 », « 52,3 (estimation) », « 48,0 (calculé) », « 59,5 — composantes non
+    publiées » (a total without any component: `components` False) or « non publié »."""
     if rate is None or pd.isna(rate):
         return "non publié"
     suffix = {str(cv.Status.ESTIME): " (estimation)", str(cv.Status.CALCULE): " (calculé)"}
-    return fmt_rate(float(rate)) + suffix.get(str(statut), "")
+    text = fmt_rate(float(rate)) + suffix.get(str(statut), "")
+    return text if components else f"{text} — {NO_COMPONENTS}"
 
 
 def components_spec(
@@ -41,7 +48,9 @@ def components_spec(
     chart_id: str = "couverture_composantes",
 ) -> ChartSpec:
     """Stacked bars of the five published components, one bar per territory (rows of
-    `figures`, in order), the global rate written at the end of each bar."""
+    `figures`, in order), the global rate written at the end of each bar; a territory with a
+    total but no component (France: the national series has no split by mode) gets an empty
+    bar labelled « 59,5 — composantes non publiées », never a bar that reads as one mode."""
     series = tuple(label for _c, label in cv.COMPONENTS)
     data = pd.DataFrame({"Territoire": figures["nom"].astype(str).to_numpy()})
     for col, label in cv.COMPONENTS:
@@ -63,7 +72,12 @@ def components_spec(
         year=str(year),
         status=status_frame(data, series, by_row),
         colors=COMPONENT_COLORS,
-        labels=tuple(total_label(r, s) for r, s in zip(figures["tx_global"], statuts, strict=True)),
+        labels=tuple(
+            total_label(r, s, bool(has))
+            for r, s, has in zip(
+                figures["tx_global"], statuts, data[list(series)].notna().any(axis=1), strict=True
+            )
+        ),
         legend_title="Mode d'accueil",
         note=note,
     )

@@ -249,3 +249,38 @@ def test_evolution_png_y_labels_are_distinct_and_true(values):
         value = float(text.replace("\u202f", "").replace("\u2212", "-").replace(",", "."))
         assert value == pytest.approx(tick, abs=1e-9), (tick, text)
     assert Image.open(io.BytesIO(static.png(spec))).size[0] > 300
+
+
+def _coverage_row(nom, total, comps, statut="publié"):
+    from diagnostics import coverage as cv
+
+    row = {"nom": nom, "tx_global": total, "statut": statut, "nature": "réel"}
+    row.update({col: v for (col, _label), v in zip(cv.COMPONENTS, comps, strict=True)})
+    return row
+
+
+@pytest.mark.parametrize(
+    ("total", "comps", "statut", "label"),
+    [
+        (61.0, (22.4, 5.1, 27.6, 2.5, 3.4), "publié", "61,0"),
+        # the national series: a total, no split by mode -> said on the bar
+        (59.5, (math.nan,) * 5, "publié", "59,5 — composantes non publiées"),
+        (59.5, (None,) * 5, "estimation", "59,5 (estimation) — composantes non publiées"),
+        # one component published: the bar shows it, no note
+        (40.0, (20.0, math.nan, math.nan, math.nan, math.nan), "publié", "40,0"),
+        (math.nan, (math.nan,) * 5, "publié", "non publié"),
+    ],
+)
+def test_components_bar_without_components_says_so(total, comps, statut, label):
+    from charts.coverage import components_spec
+
+    figures = pd.DataFrame(
+        [
+            _coverage_row("Rhône", 61.0, (22.4, 5.1, 27.6, 2.5, 3.4)),
+            _coverage_row("France", total, comps, statut),
+        ]
+    )
+    spec = components_spec(figures, 2023, "Source : Cnaf")
+    assert spec.labels == ("61,0", label)
+    fig = plotly_figure.figure(spec)
+    assert [a.text for a in fig.layout.annotations][-1] == f"<b>{label}</b>"

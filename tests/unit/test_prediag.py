@@ -600,6 +600,33 @@ def test_workshop_slides(ccvg):
     assert slides[2].synthetic and slides[3].chart is not None
 
 
+def test_workshop_coverage_slide_says_france_has_no_components():
+    """The national series has a total and no split by mode: the France bar of « L'accueil du
+    jeune enfant » says so instead of showing a bare total."""
+    from dataclasses import replace
+
+    base = small_inputs()
+    taux = base.datasets["caf_taux"]
+    frame = taux.frame.copy()
+    parts = ["tx_eaje_psu", "tx_eaje_hors_psu", "tx_assmat", "tx_salarie_domicile"]
+    frame.loc[frame["niveau"] == "france", [*parts, "tx_prescolarisation"]] = None
+    inputs = prediag.PrediagInputs(
+        base.geo, {**base.datasets, "caf_taux": replace(taux, frame=frame)}, base.documents, TODAY
+    )
+    subject = prediag.subject_from_territory(
+        inputs.geo, make_territory(inputs.geo, Level.EPCI, CCVG)
+    )
+    slide = next(
+        s
+        for s in prediag.workshop_slides(prediag.build_prediag(subject, inputs))
+        if s.title == "L'accueil du jeune enfant"
+    )
+    labels = dict(zip(slide.chart.categories(), slide.chart.labels, strict=True))
+    assert labels["France"] == "59,0 — composantes non publiées"
+    assert labels["Département : Rhône"] == "61,0"
+    assert slide.chart.data.set_index("Territoire").loc["France"].isna().all()
+
+
 def test_xlsx_holds_every_table(ccvg):
     import io
 

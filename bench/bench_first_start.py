@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 
-from bench.server import CHROMIUM_ARGS, ROOT, Server, chromium_path
+from bench.server import ROOT, Server, chromium
 
 BUDGET_PAGE = 3.0
 URL = "/couverture?niveau=commune&code=31555"
@@ -74,28 +74,20 @@ def _first_page(browser, ws: str | None, root=ROOT) -> float:
 def run() -> list[dict]:
     from pathlib import Path
 
-    from playwright.sync_api import sync_playwright
-
     ref_root = os.environ.get("BENCH_REFERENCE_ROOT")
     setups, prepared, unprepared, reference = [], [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            ref_ws = None
+    with chromium() as browser:
+        ref_ws = None
+        if ref_root:
+            ref_ws = tempfile.mkdtemp(prefix="diag-first-ref-ws-")
+            _init(ref_ws, Path(ref_root))
+        for _ in range(ROUNDS):
+            ws = tempfile.mkdtemp(prefix="diag-first-ws-")
+            setups.append(_init(ws))
+            prepared.append(_first_page(browser, ws))
             if ref_root:
-                ref_ws = tempfile.mkdtemp(prefix="diag-first-ref-ws-")
-                _init(ref_ws, Path(ref_root))
-            for _ in range(ROUNDS):
-                ws = tempfile.mkdtemp(prefix="diag-first-ws-")
-                setups.append(_init(ws))
-                prepared.append(_first_page(browser, ws))
-                if ref_root:
-                    reference.append(_first_page(browser, ref_ws, Path(ref_root)))
-                unprepared.append(_first_page(browser, None))  # a new empty workspace
-        finally:
-            browser.close()
+                reference.append(_first_page(browser, ref_ws, Path(ref_root)))
+            unprepared.append(_first_page(browser, None))  # a new empty workspace
     extra = []
     if reference:
         ratio = statistics.median(prepared) / statistics.median(reference)

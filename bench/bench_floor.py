@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bench.bench_maps import _new_page, _url, wait_painted
-from bench.server import CHROMIUM_ARGS, Server, chromium_path
+from bench.server import Server, chromium
 from geodata import layers
 from geodata.territory import FRANCE, Level, Territory
 
@@ -94,16 +94,11 @@ def _load(browser, url: str, base: str, n: int, overlays: str | None) -> float:
 
 
 def measure(cases: dict = CASES) -> dict[str, dict[str, list[float]]]:
-    from playwright.sync_api import sync_playwright
-
     tmp = _script_dir()
     floor = Server(prefix="bench-floor", script=tmp / "floor_app.py")
     app = Server(prefix="bench-floor-app")
     times: dict[str, dict[str, list[float]]] = {c: {v: [] for v in VARIANTS} for c in cases}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-        )
+    with chromium() as browser:
         try:
             floor.start()
             app.start()
@@ -140,7 +135,6 @@ def measure(cases: dict = CASES) -> dict[str, dict[str, list[float]]]:
                     flush=True,
                 )
         finally:
-            browser.close()
             floor.stop()
             app.stop()
             shutil.rmtree(tmp, ignore_errors=True)

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from bench.bench_maps import _new_page, wait_painted
-from bench.server import CHROMIUM_ARGS, Server, chromium_path
+from bench.server import Server, chromium
 from geodata import layers
 from geodata.territory import FRANCE, Level, Territory
 
@@ -74,15 +74,10 @@ def _load(browser, base: str, case: str, via: str, n: int) -> float:
 
 
 def measure(cases: dict = CASES) -> dict[str, dict[str, list[float]]]:
-    from playwright.sync_api import sync_playwright
-
     tmp = _script_dir()
     server = Server(prefix="bench-folium", script=tmp / "folium_app.py")
     times: dict[str, dict[str, list[float]]] = {c: {v: [] for v in VIAS} for c in cases}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-        )
+    with chromium() as browser:
         try:
             server.start()
             server.wait_healthy()
@@ -94,7 +89,6 @@ def measure(cases: dict = CASES) -> dict[str, dict[str, list[float]]]:
                     for via in VIAS:
                         times[case][via].append(_load(browser, server.url, case, via, n))
         finally:
-            browser.close()
             server.stop()
             shutil.rmtree(tmp, ignore_errors=True)
     return times

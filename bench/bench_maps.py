@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Error as PlaywrightError
 
-from bench.server import CHROMIUM_ARGS, Server, chromium_path
+from bench.server import Server, chromium, local_context
 from geodata import layers
 from geodata.territory import Level, Territory
 
@@ -73,19 +73,7 @@ def wait_painted(page, n_features: int, timeout: float = 120) -> None:
 
 
 def _new_page(browser, base: str):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
-    local = urlparse(base).netloc
-    blocked: list[str] = []
-
-    def _route(route) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).netloc == local:
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    ctx.route("**/*", _route)
+    ctx, blocked = local_context(browser, base)
     page = ctx.new_page()
     page.set_default_timeout(120_000)
     return ctx, page, blocked
@@ -171,8 +159,6 @@ def measure_change_maille(browser, base: str, level: Level, label: str) -> float
 
 
 def run() -> list[dict]:
-    from playwright.sync_api import sync_playwright
-
     dep = Territory(Level.DEPARTEMENT, "69", "Rhône")
     dep_other = Territory(Level.DEPARTEMENT, "42", "Loire")
     reg = Territory(Level.REGION, "84", "Auvergne-Rhône-Alpes")
@@ -180,10 +166,7 @@ def run() -> list[dict]:
     france = Territory(Level.FRANCE)
     rows: list[dict] = []
     server = Server(prefix="bench-maps")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-        )
+    with chromium() as browser:
         try:
             t0 = time.perf_counter()
             server.start()
@@ -251,6 +234,5 @@ def run() -> list[dict]:
             if outside:
                 rows[0]["note"] += f" ; requêtes extérieures bloquées : {', '.join(outside)}"
         finally:
-            browser.close()
             server.stop()
     return rows

@@ -1,7 +1,11 @@
 """A real `streamlit run app.py` on a fresh workspace, and Debian's headless Chromium.
 
-Shared by the end-to-end tests (tests/e2e/conftest.py) and the map benchmark
-(bench/bench_maps.py), so both measure and test the same server set-up.
+Shared by the end-to-end tests (tests/e2e/conftest.py) and the benchmarks (bench/bench_*.py),
+so both measure and test the same server and browser set-up:
+
+    with chromium() as browser:
+        ctx, blocked = local_context(browser, server.url)   # only the local server is reached
+        page = ctx.new_page()
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +50,43 @@ def chromium_path() -> str:
     raise RuntimeError(
         "Chromium introuvable : lancez `make test` (il installe le paquet Debian 'chromium')."
     )
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium driven by playwright (CHROMIUM_ARGS), closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def local_context(browser: Any, *urls: str, **options: Any) -> tuple[Any, list[str]]:
+    """A new browser context (1400 × 900, French, `options` passed on) in which every request
+    to a host other than those of `urls` is aborted and recorded in the returned list: what
+    runs in it proves the app works with no internet."""
+    allowed = {urlparse(u).netloc for u in urls}
+    context = browser.new_context(
+        **{"viewport": {"width": 1400, "height": 900}, "locale": "fr-FR", **options}
+    )
+    blocked: list[str] = []
+
+    def _route(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).netloc in allowed:
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", _route)
+    return context, blocked
 
 
 def free_port() -> int:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from bench.server import CHROMIUM_ARGS, Server, chromium_path
+from bench.server import Server, chromium, local_context
 
 pytestmark = pytest.mark.e2e
 
@@ -79,56 +78,19 @@ def deprecation_lines(server: Server) -> list[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, app_url) -> Iterator[object]:
     """A page in a fresh context; any request outside the local server is blocked and recorded."""
-    context = browser.new_context(
-        viewport={"width": 1400, "height": 900}, locale="fr-FR", accept_downloads=True
-    )
-    local = urlparse(app_url).netloc
-    blocked: list[str] = []
-
-    def _route(route) -> None:
-        url = route.request.url
-        netloc = urlparse(url).netloc
-        if url.startswith(("data:", "blob:", "about:")) or netloc == local:
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    context.route("**/*", _route)
+    context, blocked = local_context(browser, app_url, accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     pg.blocked_requests = blocked  # type: ignore[attr-defined]
     yield pg
     context.close()
-
-
-def local_context(browser, *urls: str):
-    """A browser context that reaches only the given local servers: (context, blocked URLs)."""
-    allowed = {urlparse(u).netloc for u in urls}
-    blocked: list[str] = []
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
-
-    def _route(route) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).netloc in allowed:
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    context.route("**/*", _route)
-    return context, blocked
 
 
 def wait_for_app(page) -> None:

@@ -12,12 +12,12 @@ where the payload did not survive literally (it was turned into formatting).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import pandas as pd
 import pytest
 
-from bench.server import Server
+from bench.server import Server, local_context
 from catalogue.sources import Nature
 from datastore.store import Workspace
 from tests.e2e.conftest import server_log_tail, wait_for_app
@@ -127,19 +127,7 @@ def hostile_url(browser) -> Iterator[str]:
 
 @pytest.fixture
 def hpage(browser, hostile_url) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
-    local = urlparse(hostile_url).netloc
-    blocked: list[str] = []
-
-    def _route(route) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).netloc == local:
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    context.route("**/*", _route)
+    context, blocked = local_context(browser, hostile_url)
     pg = context.new_page()
     pg.set_default_timeout(90_000)
     pg.blocked_requests = blocked  # type: ignore[attr-defined]

@@ -2,17 +2,26 @@
 
 Floor: an otherwise empty Streamlit page plus bare Leaflet drawing the same GeoJSON
 (bench/floor_app.py). App: the Territoire page of the same territory and mesh, overlays off,
-then with every overlay on (`couches=ao,ctg,zones,qpv,structures`). Each round loads the
-floor, the app without overlays and the app with overlays one after the other (same machine
-load), navigation -> main layer painted (and, with overlays, every overlay added); the ratio
-reported is the median over rounds of app ÷ floor of the same round. Budget: ratio ≤ 1,15
-overlays off (bench/README.md). Every request outside the local servers is blocked.
+then with every overlay on (`couches=ao,ctg,zones,qpv,structures`). Four scales: a
+département (Rhône by commune), a région (84 by commune), France by EPCI, France by commune.
+Each round loads the floor, the app without overlays and the app with overlays one after the
+other (same machine load), navigation -> main layer painted (and, with overlays, every
+overlay added). Figure: ratio of the medians, app ÷ floor (the median over rounds of the
+per-round ratios is given too). Budget: ratio ≤ 1,15 overlays off (bench/README.md). Every
+request outside the local servers is blocked; the load average is reported with each case.
+
+    python -m bench.bench_floor                      # the four scales
+    python -m bench.bench_floor departement region   # some of them
+    BENCH_REFERENCE_ROOT=/work/main python -m bench.bench_floor france_communes
+        # also the Territoire page of another checkout, in the same rounds (A/B of a lever)
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +47,7 @@ CASES = {  # case -> (label, territory, level, maille in the URL, rounds)
 ALL_OVERLAYS = "ao,ctg,zones,qpv,structures"
 BUDGET_RATIO = 1.15
 VARIANTS = ("plancher", "app", "app_couches")
+REFERENCE = "reference"  # the app of BENCH_REFERENCE_ROOT, overlays off
 
 _OVERLAYS_JS = """(keys) => {
   const h = document.querySelector('div.diag-map-holder');
@@ -48,7 +58,7 @@ _OVERLAYS_JS = """(keys) => {
 def _script_dir() -> Path:
     tmp = Path(tempfile.mkdtemp(prefix="bench-floor-app-"))
     shutil.copy(ROOT / "bench" / "floor_app.py", tmp / "floor_app.py")
-    shutil.copytree(ROOT / "static", tmp / "static")
+    shutil.copytree(ROOT / "static" / "vendor", tmp / "static" / "vendor")
     return tmp
 
 
@@ -93,17 +103,32 @@ def _load(browser, url: str, base: str, n: int, overlays: str | None) -> float:
     return seconds
 
 
-def measure(cases: dict = CASES) -> dict[str, dict[str, list[float]]]:
+def load_average() -> str:
+    """The 1-minute load average of the machine (2 cores shared with other work)."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def measure(cases: dict = CASES) -> tuple[dict[str, dict[str, list[float]]], dict[str, str]]:
+    """Seconds per case and variant (one list per variant, one value per round), and the
+    load averages seen at the start and end of each case."""
     tmp = _script_dir()
+    ref_root = os.environ.get("BENCH_REFERENCE_ROOT")
     floor = Server(prefix="bench-floor", script=tmp / "floor_app.py")
     app = Server(prefix="bench-floor-app")
-    times: dict[str, dict[str, list[float]]] = {c: {v: [] for v in VARIANTS} for c in cases}
+    servers = [floor, app]
+    ref = None
+    if ref_root:
+        ref = Server(prefix="bench-floor-ref", root=Path(ref_root))
+        servers.append(ref)
+    variants = (*VARIANTS, REFERENCE) if ref else VARIANTS
+    times: dict[str, dict[str, list[float]]] = {c: {v: [] for v in variants} for c in cases}
+    loads: dict[str, str] = {}
     with chromium() as browser:
         try:
-            floor.start()
-            app.start()
-            floor.wait_healthy()
-            app.wait_healthy()
+            for s in servers:
+                s.start()
+            for s in servers:
+                s.wait_healthy()
             save_zoning(browser, app.url)
             for case, (label, territory, level, maille, rounds) in cases.items():
                 n = layers.payload(level, territory).n_features
@@ -117,28 +142,39 @@ def measure(cases: dict = CASES) -> dict[str, dict[str, list[float]]]:
                     app.url,
                     ALL_OVERLAYS,
                 )
-                for v in VARIANTS:  # warm-up: fills the server caches
-                    _load(browser, urls[v][0], urls[v][1], n, urls[v][2])
+                if ref is not None:
+                    urls[REFERENCE] = (_url(ref.url, territory, maille), ref.url, None)
+                for v in variants:  # warm-up: fills the server caches
+                    _load(browser, *urls[v], n)
+                start = load_average()
                 for _ in range(rounds):
-                    for v in VARIANTS:
-                        times[case][v].append(_load(browser, *urls[v][:2], n, urls[v][2]))
+                    for v in variants:
+                        times[case][v].append(_load(browser, *urls[v], n))
                     print(  # each round as it ends (a stopped run keeps its figures)
                         f"   {label}, tour : "
-                        + " ; ".join(f"{v} {times[case][v][-1]:.2f} s" for v in VARIANTS),
+                        + " ; ".join(f"{v} {times[case][v][-1]:.2f} s" for v in variants)
+                        + f" (charge {load_average()})",
                         flush=True,
                     )
+                loads[case] = f"{start} → {load_average()}"
                 print(
                     f"   {label}: "
-                    + " ; ".join(
-                        f"{v} {statistics.median(times[case][v]):.2f} s" for v in VARIANTS
-                    ),
+                    + " ; ".join(f"{v} {statistics.median(times[case][v]):.2f} s" for v in variants)
+                    + " ; rapports des médianes : "
+                    + " ; ".join(f"{v} {ratio(times[case], v):.2f}" for v in variants[1:])
+                    + f" (charge {loads[case]})",
                     flush=True,
                 )
         finally:
-            floor.stop()
-            app.stop()
+            for s in servers:
+                s.stop()
             shutil.rmtree(tmp, ignore_errors=True)
-    return times
+    return times, loads
+
+
+def ratio(by_variant: dict[str, list[float]], variant: str) -> float:
+    """Median of `variant` ÷ median of the floor (loads interleaved round by round)."""
+    return statistics.median(by_variant[variant]) / statistics.median(by_variant["plancher"])
 
 
 def ratios(by_variant: dict[str, list[float]], variant: str) -> float:
@@ -148,27 +184,40 @@ def ratios(by_variant: dict[str, list[float]], variant: str) -> float:
     )
 
 
-def run() -> list[dict]:
+def run(selected: list[str] | None = None) -> list[dict]:
+    cases = {c: CASES[c] for c in (selected or CASES)}
+    times, loads = measure(cases)
     rows = []
-    for case, by_variant in measure().items():
+    whats = {
+        "app": "couches retirées",
+        "app_couches": "toutes les couches",
+        REFERENCE: "code de référence, couches retirées",
+    }
+    for case, by_variant in times.items():
         label = CASES[case][0]
         floor = statistics.median(by_variant["plancher"])
-        for variant, what in (("app", "couches retirées"), ("app_couches", "toutes les couches")):
-            r = ratios(by_variant, variant)
+        for variant in by_variant:
+            if variant == "plancher":
+                continue
+            r = ratio(by_variant, variant)
             rows.append(
                 {
-                    "name": f"Territoire / plancher, {label}, {what}",
+                    "name": f"Territoire / plancher, {label}, {whats[variant]}",
                     "seconds": round(r * floor, 2),
                     "budget_seconds": round(BUDGET_RATIO * floor, 2) if variant == "app" else None,
-                    "note": f"rapport {r:.2f} (médiane des rapports par tour ; plancher "
-                    f"{floor:.2f} s ; {len(by_variant['plancher'])} tours entrelacés ; "
+                    "note": f"rapport des médianes {r:.2f} (médiane des rapports par tour "
+                    f"{ratios(by_variant, variant):.2f}) ; plancher {floor:.2f} s ; "
+                    f"{len(by_variant['plancher'])} tours entrelacés ; charge {loads[case]} ; "
                     f"{variant} : {', '.join(f'{t:.2f}' for t in by_variant[variant])} ; "
-                    f"plancher : {', '.join(f'{t:.2f}' for t in by_variant['plancher'])})",
+                    f"plancher : {', '.join(f'{t:.2f}' for t in by_variant['plancher'])}",
                 }
             )
     return rows
 
 
 if __name__ == "__main__":
-    for row in run():
+    unknown = [c for c in sys.argv[1:] if c not in CASES]
+    if unknown:
+        raise SystemExit(f"cas inconnus : {unknown} (au choix : {', '.join(CASES)})")
+    for row in run(sys.argv[1:]):
         print(row["name"], "—", row["note"])

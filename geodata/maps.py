@@ -364,6 +364,13 @@ _ESC_JS = (
 )
 
 
+def choropleth_tables(colors: pd.Series, tooltip: pd.DataFrame | None) -> tuple[str, str]:
+    """The two per-feature tables of a choropleth script as JSON text (colour index by code,
+    tooltip values by code), as they appear in the script: the in-page map hands them to
+    `JSON.parse` (ui.maps.split_geojson), much faster than the same text as JavaScript."""
+    return _js(color_table(colors)[1]), _js(tooltip_table(tooltip)[1])
+
+
 def _choropleth_js(
     geojson: str,
     colors: pd.Series,
@@ -371,12 +378,13 @@ def _choropleth_js(
     highlight: str | None,
     style: MapStyle,
 ) -> str:
-    palette, color_index = color_table(colors)
-    labels, values = tooltip_table(tooltip)
+    palette, _ = color_table(colors)
+    labels, _ = tooltip_table(tooltip)
+    ci, tv = choropleth_tables(colors, tooltip)
     return f"""
 {_ESC_JS}
-var pal = {_js(palette)}, ci = {_js(color_index)}, hl = {_js(highlight)};
-var tl = {_js(labels)}, tv = {_js(values)};
+var pal = {_js(palette)}, ci = {ci}, hl = {_js(highlight)};
+var tl = {_js(labels)}, tv = {tv};
 var toGeo = function(){{ return {{type: 'Feature', geometry: null,
   properties: {{code: this.feature.properties.code, layer: 'diag-main'}}}}; }};
 var layer = L.geoJSON({geojson}, {{
@@ -404,15 +412,18 @@ if (hl !== null) {{ layer.eachLayer(function(l){{ if (l.feature.properties.code 
 
 def _fit_js(bounds: tuple[float, float, float, float]) -> str:
     """Fit the view on the territory without a zoom animation (the polygons are drawn once,
-    at their final scale), then again once the container has its final size (an iframe
-    embed may size it after creation)."""
+    at their final scale), then again if the container got another size after creation (an
+    iframe embed may size it later). Only then: fitting again to the same view redraws every
+    polygon (0,5 s for France by commune, bench/README.md)."""
     x0, y0, x1, y1 = bounds
     return f"""
 var b = [[{y0}, {x0}], [{y1}, {x1}]];
 var fit = {{paddingTopLeft: [8, 8], paddingBottomRight: [8, 24], animate: false}};
 L.control.scale({{imperial: false}}).addTo(map);
 map.fitBounds(b, fit);
-setTimeout(function(){{ map.invalidateSize(false); map.fitBounds(b, fit); }}, 0);
+var size0 = map.getSize();
+setTimeout(function(){{ map.invalidateSize(false);
+  if (!map.getSize().equals(size0)) map.fitBounds(b, fit); }}, 0);
 """
 
 
@@ -625,6 +636,13 @@ def build_map(
     cast(Figure, m.get_root()).header.add_child(folium.Element(_CSS))
     style = MapStyle(border_weight=0.25 if payload.n_features > 5_000 else 0.6)
     _MapElement(_choropleth_js(payload.geojson, colors, tooltip, highlight, style)).add_to(m)
+    # The large JSON texts of the script (geometry, per-feature tables), for ui.maps to send
+    # apart from the script (JSON.parse, or a static file for France by commune).
+    m.diag_json_texts = [  # type: ignore[attr-defined]
+        payload.geojson,
+        *([outlines.geojson] if outlines is not None else []),
+        *choropleth_tables(colors, tooltip),
+    ]
     if outlines is not None:
         _MapElement(_outlines_js(outlines.geojson)).add_to(m)
     for ov in overlays:

@@ -25,14 +25,18 @@ cached strings (a cached Map mutated by a render would lose its polygons).
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
+import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import folium
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analyses import overlays as ovl
 from diagnostics import coverage as cv
@@ -118,56 +122,55 @@ def territory_map(
 # geodata/maps.build_map, run against a div created here. A click on a territory of the main
 # layer is sent back as the trigger value `click` (its code). Measured in bench/README.md.
 _MAP_JS = """
-export default function (component) {
-  var data = component.data, root = component.parentElement;
-  performance.mark('diag-map-start');
-  var holder = root.querySelector('div.diag-map-holder');
-  if (!holder) {
-    holder = document.createElement('div');
-    holder.className = 'diag-map-holder';
-    holder.style.width = '100%';
-    holder.style.position = 'relative';
-    root.appendChild(holder);
-  }
-  holder.style.height = data.height + 'px';
-  if (holder.dataset.sig !== data.sig || !holder.diagMap) {
-    var old = holder.diagMap;
-    // Maps of unmounted components (another territory, another page): free them, once
-    // (a second remove() of a Leaflet map throws).
-    window.__diagMaps = (window.__diagMaps || []).filter(function (m) {
-      if (m === old) return false;
-      if (document.body.contains(m.getContainer())) return true;
-      m.remove();
-      return false;
+function diagFetchGeo(url) {
+  // A large GeoJSON served as a static gzip file (ui.maps.static_geo): fetched, inflated by
+  // the browser's own DecompressionStream, handed to the map script as text.
+  return fetch(url).then(function (r) {
+    if (!r.ok) throw new Error('HTTP ' + r.status);
+    return new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).text();
+  });
+}
+
+function diagDraw(component, holder, data, geo) {
+  var old = holder.diagMap;
+  // Maps of unmounted components (another territory, another page): free them, once
+  // (a second remove() of a Leaflet map throws).
+  window.__diagMaps = (window.__diagMaps || []).filter(function (m) {
+    if (m === old) return false;
+    if (document.body.contains(m.getContainer())) return true;
+    m.remove();
+    return false;
+  });
+  if (old) { old.remove(); holder.diagMap = null; }
+  holder.innerHTML = '';
+  var div = document.createElement('div');
+  // A unique element id per drawing: during a rerun Streamlit may keep the previous
+  // instance of the component (same map id) in the page until the new one is mounted.
+  window.__diagMapSeq = (window.__diagMapSeq || 0) + 1;
+  var uid = data.id + '_' + window.__diagMapSeq;
+  div.id = uid;
+  div.style.width = '100%';
+  div.style.height = '100%';
+  holder.appendChild(div);
+  var script = data.script.split('"' + data.id + '"').join('"' + uid + '"');
+  var run = new Function('L', '__geo', script + '\\nreturn ' + data.id + ';');
+  var map = run(window.L, geo);
+  holder.diagMap = map;
+  holder.diagOverlays = {};
+  holder.dataset.sig = data.sig;
+  window.__diagMaps.push(map);
+  window.diagMap = map;
+  performance.mark('diag-map-drawn');
+  var main = window.diagMainLayer;
+  if (data.clickable !== false && main && main._map === map) {
+    main.on('click', function (e) {
+      var p = (e.layer && e.layer.feature && e.layer.feature.properties) || {};
+      if (p.code) component.setTriggerValue('click', String(p.code));
     });
-    if (old) { old.remove(); holder.diagMap = null; }
-    holder.innerHTML = '';
-    var div = document.createElement('div');
-    // A unique element id per drawing: during a rerun Streamlit may keep the previous
-    // instance of the component (same map id) in the page until the new one is mounted.
-    window.__diagMapSeq = (window.__diagMapSeq || 0) + 1;
-    var uid = data.id + '_' + window.__diagMapSeq;
-    div.id = uid;
-    div.style.width = '100%';
-    div.style.height = '100%';
-    holder.appendChild(div);
-    var script = data.script.split('"' + data.id + '"').join('"' + uid + '"');
-    var run = new Function('L', '__geo', script + '\\nreturn ' + data.id + ';');
-    var map = run(window.L, data.geo || []);
-    holder.diagMap = map;
-    holder.diagOverlays = {};
-    holder.dataset.sig = data.sig;
-    window.__diagMaps.push(map);
-    window.diagMap = map;
-    performance.mark('diag-map-drawn');
-    var main = window.diagMainLayer;
-    if (data.clickable !== false && main && main._map === map) {
-      main.on('click', function (e) {
-        var p = (e.layer && e.layer.feature && e.layer.feature.properties) || {};
-        if (p.code) component.setTriggerValue('click', String(p.code));
-      });
-    }
   }
+}
+
+function diagOverlays(holder, data) {
   // Overlays (ui.maps.overlay_control): added and removed on the map in place, never
   // redrawing the base layer; each overlay's script returns the function that removes it.
   var map_ = holder.diagMap, have = holder.diagOverlays || {}, want = {};
@@ -182,7 +185,52 @@ export default function (component) {
   holder.dataset.overlays = (data.overlays || []).map(function (o) { return o.key; }).join(',');
   performance.mark('diag-overlays-drawn');
 }
+
+export default function (component) {
+  var data = component.data, root = component.parentElement;
+  performance.mark('diag-map-start');
+  var holder = root.querySelector('div.diag-map-holder');
+  if (!holder) {
+    holder = document.createElement('div');
+    holder.className = 'diag-map-holder';
+    holder.style.width = '100%';
+    holder.style.position = 'relative';
+    root.appendChild(holder);
+  }
+  holder.style.height = data.height + 'px';
+  holder.diagLatest = data;
+  if (holder.dataset.sig === data.sig && holder.diagMap) {
+    diagOverlays(holder, data);
+    return;
+  }
+  var geo = data.geo || [];
+  if (geo.every(function (g) { return typeof g === 'string'; })) {
+    diagDraw(component, holder, data, geo);
+    diagOverlays(holder, data);
+    return;
+  }
+  if (holder.diagPending === data.sig) return;  // being fetched: drawn with the latest data
+  holder.diagPending = data.sig;
+  Promise.all(geo.map(function (g) {
+    return typeof g === 'string' ? g : diagFetchGeo(g.url);
+  })).then(function (texts) {
+    if (holder.diagPending !== data.sig) return;  // another map was asked for meanwhile
+    holder.diagPending = null;
+    diagDraw(component, holder, data, texts);
+    diagOverlays(holder, holder.diagLatest);
+  }).catch(function () {
+    if (holder.diagPending !== data.sig) return;
+    holder.diagPending = null;
+    holder.textContent = 'La carte n’a pas pu être chargée : rechargez la page.';
+  });
+}
 """
+
+#: From this size on, a GeoJSON goes to the browser as a static file (static_geo): France by
+#: commune (10 MB); every other map (at most 2.5 MB, geodata/layers.py) stays inline, which
+#: measured as fast or faster (bench/README.md).
+STATIC_GEO_MIN_BYTES = 3_000_000
+STATIC_GEO_FOLDER = "geo"  # under the app's static/ folder, written at run time (.gitignore)
 
 _map_component = st.components.v2.component(
     "diag_leaflet_map",
@@ -231,13 +279,23 @@ def show_map(
         st.iframe(map_html(m), height=height + 10)
         return None
     dom_id = _dom_id(key)
-    script = map_script(m, dom_id)
-    sig = _signature(script, [], height)
+    script, geo = split_geojson(map_script(m, dom_id), json_texts(m))
+    sig = _signature(script, geo, height)
     if overlays_of is None:
-        return _show_script(script, [], sig, dom_id, key, height)
+        return _show_script(script, geo, sig, dom_id, key, height)
     return _show_with_overlays(
-        script, [], sig, dom_id, key, height, overlays_of, editing, clickable
+        script, geo, sig, dom_id, key, height, overlays_of, editing, clickable
     )
+
+
+#: JSON texts shorter than this stay in the map script (not worth a JSON.parse of their own).
+MIN_SPLIT_CHARS = 10_000
+
+
+def json_texts(m: folium.Map) -> list[str]:
+    """The large JSON texts of a map built by geodata.maps.build_map (geometry, département
+    outlines, per-feature colour and tooltip tables), to be sent apart from its script."""
+    return [t for t in getattr(m, "diag_json_texts", ()) if len(t) >= MIN_SPLIT_CHARS]
 
 
 def _signature(script: str, geo: Sequence[str], height: int) -> str:
@@ -272,7 +330,7 @@ def _show_script(
     data = {
         "id": dom_id,
         "script": script,
-        "geo": list(geo),
+        "geo": [static_geo(g) for g in geo],
         "height": int(height),
         "sig": sig,
         "clickable": bool(clickable),
@@ -503,11 +561,45 @@ def _territory_script(
         highlight=highlight,
         height=height,
     )
-    shapes = [payload(Level(level), territory).geojson]
-    if layers.draws_outlines(Level(level), territory):
-        shapes.append(outlines(territory).geojson)
-    script, geo = split_geojson(map_script(m, dom_id), shapes)
+    script, geo = split_geojson(map_script(m, dom_id), json_texts(m))
     return script, geo, _signature(script, geo, height)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _static_name(text: str) -> str:
+    """Content-hashed file name of a GeoJSON text (hashed once per text, not per run)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24] + ".json.gz"
+
+
+def static_geo(text: str) -> str | dict[str, str]:
+    """How the map component receives one GeoJSON text: inline (the text itself) or, from
+    STATIC_GEO_MIN_BYTES on (France by commune), the URL of a static file `static/geo/<hash
+    of the text>.json.gz` that the browser fetches and inflates (measured in bench/README.md:
+    a 10 MB text no longer travels inside the WebSocket message, JSON-escaped, nor is it
+    hashed and serialised by Streamlit on every run). The file is written once, when the
+    server first draws that map, next to the running app (Streamlit's static serving,
+    `server.enableStaticServing`); its name changes with its content, so a browser cache
+    never serves a stale map. Inline when static serving is off or the folder is not
+    writable."""
+    if len(text) < STATIC_GEO_MIN_BYTES or not st.get_option("server.enableStaticServing"):
+        return text
+    ctx = get_script_run_ctx()
+    if ctx is None or not ctx.main_script_path:
+        return text
+    name = _static_name(text)
+    folder = Path(ctx.main_script_path).resolve().parent / "static" / STATIC_GEO_FOLDER
+    path = folder / name
+    if not path.exists():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{name}.{os.getpid()}.tmp"  # another server may write it too
+            tmp.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
+            os.replace(tmp, path)
+        except OSError:
+            return text
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}" if base else ""
+    return {"url": f"{prefix}/app/static/{STATIC_GEO_FOLDER}/{name}"}
 
 
 def show_territory_map(

@@ -405,3 +405,63 @@ def test_split_geojson_on_a_real_map(tiny):
     out, geo = ui_maps.split_geojson(script, [payload.geojson])
     assert len(geo) == 1 and json.loads(geo[0])["type"] == "FeatureCollection"
     assert "L.geoJSON(JSON.parse(__geo[0])" in out and '"coordinates"' not in out
+
+
+def test_json_texts_of_a_built_map_leave_the_script_as_json(tiny, monkeypatch):
+    """Geometry and per-feature tables of a built map are sent apart from its script, each a
+    JSON text that the script reads with JSON.parse (names with HTML stay escaped)."""
+    import json
+
+    from ui import maps as ui_maps
+
+    m = _tiny_map(tiny)
+    texts = m.diag_json_texts
+    assert len(texts) == 4  # geometry, département outlines, colour index, tooltip values
+    colour_index, tips = json.loads(texts[2]), json.loads(texts[3])
+    assert colour_index == {"01001": 0, "01002": 1}
+    assert tips["01001"] == [EVIL]
+    assert "<" not in texts[3]  # inert inside a <script> block
+    monkeypatch.setattr(ui_maps, "MIN_SPLIT_CHARS", 0)
+    script, geo = ui_maps.split_geojson(
+        ui_maps.map_script(m, "diagmap_t"), ui_maps.json_texts(m)
+    )
+    # the test map's outlines are its own geometry: one text, sent once
+    assert geo == [texts[0], texts[2], texts[3]]
+    assert "ci = JSON.parse(__geo[1])" in script and "tv = JSON.parse(__geo[2])" in script
+    assert '"01001"' not in script
+    monkeypatch.setattr(ui_maps, "MIN_SPLIT_CHARS", 10_000)
+    assert ui_maps.json_texts(m) == []  # small tables stay in the script
+
+
+def test_static_geo_writes_a_content_hashed_gzip_file(tmp_path, monkeypatch):
+    """A large GeoJSON goes to the browser as static/geo/<hash>.json.gz next to the running
+    app (written once, same name for the same text); a small one stays inline; so does a
+    large one when static serving is off."""
+    import gzip
+    import types
+
+    from ui import maps as ui_maps
+
+    (tmp_path / "app.py").write_text("")
+    ctx = types.SimpleNamespace(main_script_path=str(tmp_path / "app.py"))
+    monkeypatch.setattr(ui_maps, "get_script_run_ctx", lambda: ctx)
+    monkeypatch.setattr(ui_maps, "STATIC_GEO_MIN_BYTES", 100)
+    options = {"server.enableStaticServing": True, "server.baseUrlPath": ""}
+    monkeypatch.setattr(ui_maps.st, "get_option", options.__getitem__)
+    big = '{"type":"FeatureCollection","features":[]' + " " * 200 + "}"
+    assert ui_maps.static_geo("{}") == "{}"
+    item = ui_maps.static_geo(big)
+    assert isinstance(item, dict)
+    name = item["url"].rsplit("/", 1)[1]
+    assert item["url"] == f"/app/static/geo/{name}" and name.endswith(".json.gz")
+    path = tmp_path / "static" / "geo" / name
+    assert gzip.decompress(path.read_bytes()).decode() == big
+    assert ui_maps.static_geo(big) == item  # same text, same file
+    assert ui_maps.static_geo(big + " ") != item  # another text, another name
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
+    path.unlink()
+    assert ui_maps.static_geo(big) == item and path.exists()  # written again if removed
+    options["server.baseUrlPath"] = "/diag/"
+    assert ui_maps.static_geo(big)["url"] == f"/diag/app/static/geo/{name}"
+    options["server.enableStaticServing"] = False
+    assert ui_maps.static_geo(big) == big

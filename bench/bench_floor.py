@@ -14,6 +14,7 @@ request outside the local servers is blocked; the load average is reported with 
     python -m bench.bench_floor departement region   # some of them
     BENCH_REFERENCE_ROOT=/work/main python -m bench.bench_floor france_communes
         # also the Territoire page of another checkout, in the same rounds (A/B of a lever)
+    BENCH_FLOOR_OVERLAYS=0 …                         # without the overlays variant
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def save_zoning(browser, base: str) -> None:
         ctx.close()
 
 
-def _load(browser, url: str, base: str, n: int, overlays: str | None) -> float:
+def _load(browser, url: str, base: str, overlays: str | None, n: int) -> float:
     ctx, page, blocked = _new_page(browser, base)
     try:
         t0 = time.perf_counter()
@@ -120,7 +121,10 @@ def measure(cases: dict = CASES) -> tuple[dict[str, dict[str, list[float]]], dic
     if ref_root:
         ref = Server(prefix="bench-floor-ref", root=Path(ref_root))
         servers.append(ref)
-    variants = (*VARIANTS, REFERENCE) if ref else VARIANTS
+    with_overlays = os.environ.get("BENCH_FLOOR_OVERLAYS", "1") != "0"
+    variants = tuple(v for v in VARIANTS if with_overlays or v != "app_couches")
+    if ref is not None:
+        variants = (*variants, REFERENCE)
     times: dict[str, dict[str, list[float]]] = {c: {v: [] for v in variants} for c in cases}
     loads: dict[str, str] = {}
     with chromium() as browser:
@@ -129,7 +133,8 @@ def measure(cases: dict = CASES) -> tuple[dict[str, dict[str, list[float]]], dic
                 s.start()
             for s in servers:
                 s.wait_healthy()
-            save_zoning(browser, app.url)
+            if with_overlays:
+                save_zoning(browser, app.url)
             for case, (label, territory, level, maille, rounds) in cases.items():
                 n = layers.payload(level, territory).n_features
                 urls = {

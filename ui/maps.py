@@ -17,9 +17,11 @@ which caches the whole map script. Clickable maps render in the page (st.compone
 view-only ones (clickable=False) in a static HTML iframe (`st.iframe`, the supported API that
 replaced the deprecated `st.components.v1.html`).
 
-What is cached (st.cache_data, bounded): the GeoJSON strings per (level, territory), the
-département outlines and, for the Territoire page, the rendered map script per (territory,
-level, colouring). Never the folium.Map: a fresh Map is built on each run from the
+What is cached (bounded): the GeoJSON strings per (level, territory), the département
+outlines and, for the Territoire page, the rendered map script per (territory, level,
+colouring). They are immutable strings, so st.cache_resource hands out the cached objects
+themselves (st.cache_data would unpickle a fresh copy of up to 12 MB on every run: 0,3 s for
+France by commune). Never the folium.Map: a fresh Map is built on each run from the
 cached strings (a cached Map mutated by a render would lose its polygons).
 """
 
@@ -60,12 +62,12 @@ from ui import cache, state
 from ui.text import md
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
+@st.cache_resource(show_spinner=False, max_entries=24)
 def _payload(level: str, territory_key: str, code: str, territory_level: str) -> MapPayload:  # noqa: ARG001 - Streamlit cache key
     return layers.payload(Level(level), Territory(Level(territory_level), code, ""))
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
+@st.cache_resource(show_spinner=False, max_entries=24)
 def _outlines(territory_key: str, code: str, territory_level: str) -> MapPayload:  # noqa: ARG001 - Streamlit cache key
     return layers.outlines_payload(Territory(Level(territory_level), code, ""))
 
@@ -226,10 +228,11 @@ export default function (component) {
 }
 """
 
-#: From this size on, a GeoJSON goes to the browser as a static file (static_geo): France by
-#: commune (10 MB); every other map (at most 2.5 MB, geodata/layers.py) stays inline, which
-#: measured as fast or faster (bench/README.md).
+#: From this total size of its JSON texts on, a map gets them as static files (delivered,
+#: static_geo): France by commune (12,5 MB); every other map (at most 2.5 MB of GeoJSON,
+#: geodata/layers.py) stays inline, in the component's message (bench/README.md).
 STATIC_GEO_MIN_BYTES = 3_000_000
+STATIC_GEO_MIN_TEXT = 100_000
 STATIC_GEO_FOLDER = "geo"  # under the app's static/ folder, written at run time (.gitignore)
 
 _map_component = st.components.v2.component(
@@ -330,7 +333,7 @@ def _show_script(
     data = {
         "id": dom_id,
         "script": script,
-        "geo": [static_geo(g) for g in geo],
+        "geo": delivered(geo),
         "height": int(height),
         "sig": sig,
         "clickable": bool(clickable),
@@ -536,7 +539,7 @@ def _map_fragment(
         st.rerun()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _territory_script(
     territory_key: str,
     level: str,
@@ -565,23 +568,39 @@ def _territory_script(
     return script, geo, _signature(script, geo, height)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+_STATIC_NAMES: dict[str, str] = {}  # text -> file name (the cached texts are hashed once)
+
+
 def _static_name(text: str) -> str:
-    """Content-hashed file name of a GeoJSON text (hashed once per text, not per run)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24] + ".json.gz"
+    """Content-hashed file name of a JSON text, computed once per text."""
+    name = _STATIC_NAMES.get(text)
+    if name is None:
+        if len(_STATIC_NAMES) >= 16:
+            _STATIC_NAMES.clear()
+        name = hashlib.sha256(text.encode("utf-8")).hexdigest()[:24] + ".json.gz"
+        _STATIC_NAMES[text] = name
+    return name
+
+
+def delivered(geo: Sequence[str]) -> list[str | dict[str, str]]:
+    """How the map component receives the JSON texts of one map: inline, or, for a map whose
+    texts reach STATIC_GEO_MIN_BYTES together (France by commune: 12,5 MB), each text of
+    100 kB or more as a static file (static_geo)."""
+    if sum(len(g) for g in geo) < STATIC_GEO_MIN_BYTES:
+        return list(geo)
+    return [static_geo(g) if len(g) >= STATIC_GEO_MIN_TEXT else g for g in geo]
 
 
 def static_geo(text: str) -> str | dict[str, str]:
-    """How the map component receives one GeoJSON text: inline (the text itself) or, from
-    STATIC_GEO_MIN_BYTES on (France by commune), the URL of a static file `static/geo/<hash
-    of the text>.json.gz` that the browser fetches and inflates (measured in bench/README.md:
-    a 10 MB text no longer travels inside the WebSocket message, JSON-escaped, nor is it
-    hashed and serialised by Streamlit on every run). The file is written once, when the
-    server first draws that map, next to the running app (Streamlit's static serving,
+    """The URL of a static file `static/geo/<hash of the text>.json.gz` holding `text`,
+    which the browser fetches and inflates (measured in bench/README.md: the megabytes no
+    longer travel inside the WebSocket message, JSON-escaped, nor are they serialised and
+    hashed by Streamlit on every run). The file is written once, when the server first draws
+    that map, next to the running app (Streamlit's static serving,
     `server.enableStaticServing`); its name changes with its content, so a browser cache
-    never serves a stale map. Inline when static serving is off or the folder is not
-    writable."""
-    if len(text) < STATIC_GEO_MIN_BYTES or not st.get_option("server.enableStaticServing"):
+    never serves a stale map. The text itself (inline) when static serving is off or the
+    folder is not writable."""
+    if not st.get_option("server.enableStaticServing"):
         return text
     ctx = get_script_run_ctx()
     if ctx is None or not ctx.main_script_path:

@@ -90,3 +90,32 @@ def test_select_departement_then_click_commune(page, app_url, artifacts_dir):
 
     outside = {urlparse(u).netloc for u in page.blocked_requests}
     assert outside <= HARMLESS_HOSTS, sorted(page.blocked_requests)
+
+
+def test_france_by_commune_comes_as_a_static_file_and_stays_clickable(page, app_url):
+    """France by commune (10 MB of GeoJSON): the geometry is fetched as a content-hashed
+    static file (ui.maps.static_geo), not sent in the WebSocket message; every commune is
+    painted with its class colour and a click still selects a territory."""
+    static = []
+    page.on(
+        "response",
+        lambda r: static.append((r.url, r.status)) if "/app/static/geo/" in r.url else None,
+    )
+    page.goto(f"{app_url}/?maille=commune")
+    n = layers.payload(Level.COMMUNE, Territory(Level.FRANCE)).n_features
+    map_frame(page, min_features=n, timeout=240, exact=True)
+    assert len(static) == 1 and static[0][1] == 200, static
+    assert re.search(r"/app/static/geo/[0-9a-f]{24}\.json\.gz$", static[0][0]), static
+    colours = page.evaluate(
+        "() => { const s = new Set(); window.diagMainLayer.eachLayer("
+        "l => s.add(l.options.fillColor)); return [...s]; }"
+    )
+    assert "#d9d9d9" not in colours and len(colours) >= 3, colours  # every commune classed
+    code = page.evaluate(
+        "() => { const l = Object.values(window.diagMainLayer._layers)[0];"
+        " l.fire('click', {latlng: l.getBounds().getCenter()}, true);"
+        " return l.feature.properties.code; }"
+    )
+    page.wait_for_url(re.compile(rf"niveau=commune&code={code}"), timeout=120_000)
+    outside = {urlparse(u).netloc for u in page.blocked_requests}
+    assert outside <= HARMLESS_HOSTS, sorted(page.blocked_requests)

@@ -422,9 +422,7 @@ def test_json_texts_of_a_built_map_leave_the_script_as_json(tiny, monkeypatch):
     assert tips["01001"] == [EVIL]
     assert "<" not in texts[3]  # inert inside a <script> block
     monkeypatch.setattr(ui_maps, "MIN_SPLIT_CHARS", 0)
-    script, geo = ui_maps.split_geojson(
-        ui_maps.map_script(m, "diagmap_t"), ui_maps.json_texts(m)
-    )
+    script, geo = ui_maps.split_geojson(ui_maps.map_script(m, "diagmap_t"), ui_maps.json_texts(m))
     # the test map's outlines are its own geometry: one text, sent once
     assert geo == [texts[0], texts[2], texts[3]]
     assert "ci = JSON.parse(__geo[1])" in script and "tv = JSON.parse(__geo[2])" in script
@@ -434,9 +432,9 @@ def test_json_texts_of_a_built_map_leave_the_script_as_json(tiny, monkeypatch):
 
 
 def test_static_geo_writes_a_content_hashed_gzip_file(tmp_path, monkeypatch):
-    """A large GeoJSON goes to the browser as static/geo/<hash>.json.gz next to the running
-    app (written once, same name for the same text); a small one stays inline; so does a
-    large one when static serving is off."""
+    """The JSON texts of a large map go to the browser as static/geo/<hash>.json.gz next to
+    the running app (written once, same name for the same text); a small map's stay inline;
+    so does everything when static serving is off."""
     import gzip
     import types
 
@@ -445,23 +443,27 @@ def test_static_geo_writes_a_content_hashed_gzip_file(tmp_path, monkeypatch):
     (tmp_path / "app.py").write_text("")
     ctx = types.SimpleNamespace(main_script_path=str(tmp_path / "app.py"))
     monkeypatch.setattr(ui_maps, "get_script_run_ctx", lambda: ctx)
-    monkeypatch.setattr(ui_maps, "STATIC_GEO_MIN_BYTES", 100)
+    monkeypatch.setattr(ui_maps, "STATIC_GEO_MIN_BYTES", 300)
+    monkeypatch.setattr(ui_maps, "STATIC_GEO_MIN_TEXT", 100)
     options = {"server.enableStaticServing": True, "server.baseUrlPath": ""}
     monkeypatch.setattr(ui_maps.st, "get_option", options.__getitem__)
     big = '{"type":"FeatureCollection","features":[]' + " " * 200 + "}"
-    assert ui_maps.static_geo("{}") == "{}"
-    item = ui_maps.static_geo(big)
-    assert isinstance(item, dict)
-    name = item["url"].rsplit("/", 1)[1]
-    assert item["url"] == f"/app/static/geo/{name}" and name.endswith(".json.gz")
-    path = tmp_path / "static" / "geo" / name
-    assert gzip.decompress(path.read_bytes()).decode() == big
-    assert ui_maps.static_geo(big) == item  # same text, same file
-    assert ui_maps.static_geo(big + " ") != item  # another text, another name
-    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
+    table = '{"01001":0' + " " * 100 + "}"
+    assert ui_maps.delivered([big, "{}"]) == [big, "{}"]  # 250 characters: inline
+    items = ui_maps.delivered([big, table, "{}"])
+    assert items[2] == "{}"  # a short text of a large map stays inline
+    names = [item["url"].rsplit("/", 1)[1] for item in items[:2]]
+    for item, name, text in zip(items, names, [big, table], strict=False):
+        assert item == {"url": f"/app/static/geo/{name}"} and name.endswith(".json.gz")
+        path = tmp_path / "static" / "geo" / name
+        assert gzip.decompress(path.read_bytes()).decode() == text
+    assert names[0] != names[1]
+    assert ui_maps.static_geo(big) == items[0]  # same text, same file
+    assert not [p for p in (tmp_path / "static" / "geo").iterdir() if p.name.startswith(".")]
+    path = tmp_path / "static" / "geo" / names[0]
     path.unlink()
-    assert ui_maps.static_geo(big) == item and path.exists()  # written again if removed
+    assert ui_maps.static_geo(big) == items[0] and path.exists()  # written again if removed
     options["server.baseUrlPath"] = "/diag/"
-    assert ui_maps.static_geo(big)["url"] == f"/diag/app/static/geo/{name}"
+    assert ui_maps.static_geo(big) == {"url": f"/diag/app/static/geo/{names[0]}"}
     options["server.enableStaticServing"] = False
     assert ui_maps.static_geo(big) == big

@@ -93,9 +93,10 @@ def test_select_departement_then_click_commune(page, app_url, artifacts_dir):
 
 
 def test_france_by_commune_comes_as_a_static_file_and_stays_clickable(page, app_url):
-    """France by commune (10 MB of GeoJSON): the geometry is fetched as a content-hashed
-    static file (ui.maps.static_geo), not sent in the WebSocket message; every commune is
-    painted with its class colour and a click still selects a territory."""
+    """France by commune (12,5 MB of JSON): the geometry and the per-feature tables are
+    fetched as content-hashed static files (ui.maps.static_geo), not sent in the WebSocket
+    message; every commune is painted with its class colour and a click still selects a
+    territory."""
     static = []
     page.on(
         "response",
@@ -104,8 +105,10 @@ def test_france_by_commune_comes_as_a_static_file_and_stays_clickable(page, app_
     page.goto(f"{app_url}/?maille=commune")
     n = layers.payload(Level.COMMUNE, Territory(Level.FRANCE)).n_features
     map_frame(page, min_features=n, timeout=240, exact=True)
-    assert len(static) == 1 and static[0][1] == 200, static
-    assert re.search(r"/app/static/geo/[0-9a-f]{24}\.json\.gz$", static[0][0]), static
+    # geometry, département outlines, colour and tooltip tables: four files, once each
+    assert len({url for url, _ in static}) == len(static) == 4, static
+    for url, status in static:
+        assert status == 200 and re.search(r"/app/static/geo/[0-9a-f]{24}\.json\.gz$", url)
     colours = page.evaluate(
         "() => { const s = new Set(); window.diagMainLayer.eachLayer("
         "l => s.add(l.options.fillColor)); return [...s]; }"

@@ -15,6 +15,12 @@ Passwords: `hashlib.scrypt` (n=2**14, r=8, p=1, 16-byte random salt), stored as
 `scrypt$n$r$p$salt$hash` (base64); compared in constant time. An account signed in through the
 identity provider (OIDC, `st.login`) is the same row keyed by its e-mail, without password.
 
+Sign-in throttling (local accounts, `sign_in`): after 5 refused passwords for one login (since
+its last sign-in) or 20 from one address within 15 minutes (settings `login_attempts`,
+`login_address_attempts`, `login_lock_minutes`), attempts are refused, password unchecked,
+until 15 minutes after the last refused password; counted from the audit rows, so every app
+process on the workspace shares them.
+
 Audit trail (`audit` table): one row per import (or « remplacement » when the import replaced or
 removed rows), deletion, restoration, export, sign-in (and refused sign-in) and account change:
 when (UTC), who, what (action, dataset type, target) and a JSON detail. Imports, deletions and
@@ -30,7 +36,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +75,7 @@ ACTION_LABELS = {
     "export": "export",
     "connexion": "connexion",
     "connexion_refusee": "connexion refusée",
+    "connexion_bloquee": "connexion refusée (trop de tentatives)",
     "compte": "modification de compte",
 }
 
@@ -266,16 +273,139 @@ def delete_account(ws: Workspace, login: str, *, actor: str) -> bool:
     return bool(gone)
 
 
-def authenticate(ws: Workspace, login: str, password: str) -> Account | None:
-    """The active account whose password matches, else None; audited either way."""
+def authenticate(
+    ws: Workspace, login: str, password: str, address: str = "", *, now: datetime | None = None
+) -> Account | None:
+    """The active account whose password matches, else None (also when throttled); audited
+    either way. `sign_in` says in addition how long a throttled attempt must wait."""
+    return sign_in(ws, login, password, address, now=now).account
+
+
+# ------------------------------------------------------------------- sign-in throttling
+# After `login_attempts` refused passwords for one login (since its last successful sign-in)
+# or `login_address_attempts` from one address, all within `login_lock_minutes`, every
+# attempt for that login or from that address is refused without checking the password
+# until `login_lock_minutes` have passed since the last refused password. The refused
+# passwords are the audit rows « connexion_refusee » (actor: the login, target: the
+# address), so the count is shared by every app process on the workspace; a throttled
+# attempt is audited as « connexion_bloquee » and does not extend the delay.
+
+
+@dataclass(frozen=True)
+class Throttle:
+    attempts: int = 5  # refused passwords for one login
+    address_attempts: int = 20  # refused passwords from one address (a proxy may be shared)
+    minutes: float = 15.0
+
+    @classmethod
+    def from_settings(cls) -> Throttle:
+        from datastore.settings import setting
+
+        def number(name: str, default: float) -> float:
+            try:
+                return float(setting(name, str(default)))
+            except ValueError:
+                return default
+
+        return cls(
+            attempts=int(number("login_attempts", cls.attempts)),
+            address_attempts=int(number("login_address_attempts", cls.address_attempts)),
+            minutes=number("login_lock_minutes", cls.minutes),
+        )
+
+
+@dataclass(frozen=True)
+class SignIn:
+    account: Account | None
+    wait_seconds: float = 0.0  # > 0: refused by the throttle, retry after this many seconds
+
+
+def _locked_until(times: list[datetime], limit: int, delay: timedelta) -> datetime | None:
+    """End of the lock when `limit` refusals fell within `delay` before the newest one."""
+    if limit <= 0 or len(times) < limit:
+        return None
+    newest = max(times)
+    recent = [t for t in times if t >= newest - delay]
+    return newest + delay if len(recent) >= limit else None
+
+
+def throttle_wait(
+    ws: Workspace,
+    login: str,
+    address: str = "",
+    *,
+    now: datetime | None = None,
+    rules: Throttle | None = None,
+) -> float:
+    """Seconds before `login` (and `address`) may try a password again; 0: now."""
+    rules = rules or Throttle.from_settings()
+    now = now or datetime.now(UTC)
+    delay = timedelta(minutes=rules.minutes)
+    since = (now - 2 * delay).isoformat(timespec="seconds")
+    with ws._connect() as con:
+        last_ok = con.execute(
+            "SELECT MAX(at) FROM audit WHERE action = 'connexion' AND actor = ?", (login,)
+        ).fetchone()[0]
+        by_login = [
+            r[0]
+            for r in con.execute(
+                "SELECT at FROM audit WHERE action = 'connexion_refusee' AND actor = ? AND at >= ?",
+                (login, max(since, last_ok or "")),
+            )
+        ]
+        by_address = (
+            [
+                r[0]
+                for r in con.execute(
+                    "SELECT at FROM audit WHERE action = 'connexion_refusee' AND target = ? "
+                    "AND at >= ?",
+                    (address, since),
+                )
+            ]
+            if address
+            else []
+        )
+    ends = [
+        _locked_until([datetime.fromisoformat(t) for t in times], limit, delay)
+        for times, limit in ((by_login, rules.attempts), (by_address, rules.address_attempts))
+    ]
+    wait = max(((end - now).total_seconds() for end in ends if end is not None), default=0.0)
+    return max(wait, 0.0)
+
+
+def sign_in(
+    ws: Workspace,
+    login: str,
+    password: str,
+    address: str = "",
+    *,
+    now: datetime | None = None,
+    rules: Throttle | None = None,
+) -> SignIn:
+    """A local-account sign-in: throttled first (see above), then the password checked;
+    audited either way (the address in the audit row's target)."""
     try:
         login = normalise_login(login)
     except ValueError:
-        return None
+        return SignIn(None)
+    method = {"méthode": "compte local"}
+    wait = throttle_wait(ws, login, address, now=now, rules=rules)
+    if wait > 0:
+        log(
+            ws,
+            login,
+            "connexion_bloquee",
+            target=address,
+            detail={**method, "attente_s": round(wait)},
+            at=now,
+        )
+        return SignIn(None, wait)
     account = get_account(ws, login)
     ok = account is not None and account.active and verify_password(password, account.password_hash)
-    log(ws, login, "connexion" if ok else "connexion_refusee", detail={"méthode": "compte local"})
-    return account if ok else None
+    log(
+        ws, login, "connexion" if ok else "connexion_refusee", target=address, detail=method, at=now
+    )
+    return SignIn(account if ok else None)
 
 
 # -------------------------------------------------------------------------------- audit
@@ -289,12 +419,13 @@ def record(
     kind: str = "",
     target: str = "",
     detail: dict | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """One audit row, inside the caller's transaction."""
+    """One audit row, inside the caller's transaction (`at`: now by default)."""
     con.execute(
         "INSERT INTO audit(at, actor, action, kind, target, detail) VALUES (?,?,?,?,?,?)",
         (
-            _now(),
+            at.isoformat(timespec="seconds") if at else _now(),
             actor,
             action,
             kind,
@@ -312,10 +443,11 @@ def log(
     kind: str = "",
     target: str = "",
     detail: dict | None = None,
+    at: datetime | None = None,
 ) -> None:
     """One audit row in its own transaction (exports, sign-ins)."""
     with ws._transaction(bump=False) as con:
-        record(con, actor, action, kind=kind, target=target, detail=detail)
+        record(con, actor, action, kind=kind, target=target, detail=detail, at=at)
 
 
 def audit_frame(ws: Workspace, since: str | None = None, limit: int | None = None) -> pd.DataFrame:

@@ -8,7 +8,10 @@ else from `name` under `[diag]` in `.streamlit/secrets.toml`, else its default:
 - `auth`: sign-in: empty (default: single user, open), `comptes` (local accounts), `oidc`
   (Streamlit's `st.login` with the `[auth]` section of secrets.toml), or `comptes,oidc`;
 - `session_hours`: a session's lifetime after sign-in (default 8 hours);
-- `oidc_provider`: the provider's name when `[auth]` declares several (`[auth.NAME]`).
+- `oidc_provider`: the provider's name when `[auth]` declares several (`[auth.NAME]`);
+- `login_attempts`, `login_address_attempts`, `login_lock_minutes`: sign-in throttling of the
+  local accounts (5 refused passwords per account, 20 per address, 15 minutes; see
+  datastore.accounts.sign_in).
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ nothing is asked. With `auth = "comptes"` and/or `"oidc"` (datastore.settings):
 - a signed-out user gets the sign-in page and nothing else (`gate`, called by `app.py` before
   any page runs: no page script, no sidebar, no data);
 - a session lasts `session_hours` after sign-in; an expired session is signed out;
+- local-account sign-ins are throttled (datastore.accounts.sign_in): after `login_attempts`
+  refused passwords for one account, or `login_address_attempts` from one address
+  (`client_address`), within `login_lock_minutes`, attempts are refused for that delay;
 - the account is read again at every rerun: a role withdrawn or an account disabled takes
   effect at the user's next click;
 - every page declares its role in `ui/pages.py`; `gate` refuses a page whose role the user
@@ -23,8 +26,11 @@ nothing is asked. With `auth = "comptes"` and/or `"oidc"` (datastore.settings):
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -178,8 +184,42 @@ def author() -> str:
 # ------------------------------------------------------------------------------- sign-in
 
 
+def client_address() -> str:
+    """The address a sign-in attempt comes from, for the throttle and the audit trail."""
+    direct = st.context.ip_address
+    forwarded = st.context.headers.get("X-Forwarded-For")
+    return address_of(
+        direct if isinstance(direct, str) else None,  # None on localhost (a mock in AppTest)
+        forwarded if isinstance(forwarded, str) else None,
+    )
+
+
+def address_of(direct: str | None, forwarded: str | None) -> str:
+    """The WebSocket peer's address, or, when that is this machine (the README's reverse proxy
+    runs on the same host), the last entry of X-Forwarded-For: the one the proxy added
+    (earlier entries come from the client and can be forged). « local » when neither."""
+    loopback = not direct
+    with suppress(ValueError):
+        loopback = loopback or ipaddress.ip_address(direct or "").is_loopback
+    if loopback and forwarded and forwarded.strip(" ,"):
+        return forwarded.strip(" ,").split(",")[-1].strip()
+    return direct or "local"
+
+
+def wait_text(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
+
+
 def _sign_in_local(login: str, password: str) -> None:
-    account = accounts.authenticate(_raw_workspace(), login, password)
+    result = accounts.sign_in(_raw_workspace(), login, password, client_address())
+    account = result.account
+    if result.wait_seconds > 0:
+        st.session_state[_NOTICE_KEY] = (
+            "Trop de tentatives refusées pour ce compte ou depuis cette adresse : réessayez "
+            f"dans {wait_text(result.wait_seconds)}."
+        )
+        return
     if account is None:
         st.session_state[_NOTICE_KEY] = "Identifiant ou mot de passe incorrect."
         return

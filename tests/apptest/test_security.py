@@ -144,6 +144,30 @@ def test_sign_in_with_a_password_then_wrong_password() -> None:
     assert "incorrect" in " ".join(str(w.value) for w in other.warning)
 
 
+def test_repeated_wrong_passwords_block_the_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sign-in throttling: after DIAG_LOGIN_ATTEMPTS refused passwords, even the right one is
+    refused for a while, with a French message (datastore.accounts.sign_in)."""
+    monkeypatch.setenv("DIAG_LOGIN_ATTEMPTS", "2")
+    accounts.save_account(
+        Workspace(), "t-bloque", roles=frozenset({Role.LECTURE}), password=PASSWORD, actor="test"
+    )
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    for password in ("mauvais 1", "mauvais 2", PASSWORD):
+        at.text_input(key="auth_login").input("t-bloque")
+        at.text_input(key="auth_password").input(password)
+        at.button[0].click().run()
+    assert _is_sign_in_page(at)
+    assert "Trop de tentatives refusées" in " ".join(str(w.value) for w in at.warning)
+    assert "réessayez dans 15 minutes" in " ".join(str(w.value) for w in at.warning)
+    log = accounts.audit_frame(Workspace())
+    assert log[log["par"] == "t-bloque"]["action"].tolist()[:3] == [
+        "connexion refusée (trop de tentatives)",
+        "connexion refusée",
+        "connexion refusée",
+    ]
+
+
 def test_an_expired_session_is_signed_out() -> None:
     at = _open("couverture", "t-admin", signed_in_at=time.time() - 9 * 3600)
     assert _is_sign_in_page(at)

@@ -12,6 +12,7 @@ import ast
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,15 @@ from datastore.accounts import Role, grants, hash_password, verify_password
 from datastore.schemas import dataset_type
 from datastore.store import PendingDataset, Workspace
 from tests.conftest import ROOT, WorkspaceOn
-from ui.auth import OPEN_USER, AccessDenied, GuardedWorkspace, User, export_allowed
+from ui.auth import (
+    OPEN_USER,
+    AccessDenied,
+    GuardedWorkspace,
+    User,
+    address_of,
+    export_allowed,
+    wait_text,
+)
 
 ROLE_SETS = {
     "sans-role": frozenset(),
@@ -242,6 +251,100 @@ def test_accounts_and_authentication(workspace_on: WorkspaceOn) -> None:
     ]
     assert accounts.delete_account(ws, "alice@caf.fr", actor="admin")
     assert accounts.get_account(ws, "alice@caf.fr") is None
+
+
+# ------------------------------------------------------------------- sign-in throttling
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+RULES = accounts.Throttle(attempts=5, address_attempts=8, minutes=15)
+
+
+def _try(ws, login: str, password: str, address: str, seconds: float) -> accounts.SignIn:
+    return accounts.sign_in(
+        ws, login, password, address, now=T0 + timedelta(seconds=seconds), rules=RULES
+    )
+
+
+def test_sign_in_throttled_per_account(workspace_on: WorkspaceOn) -> None:
+    ws = workspace_on.open()
+    accounts.save_account(
+        ws, "paul", roles=frozenset({Role.LECTURE}), password="le-bon-mot-de-passe", actor="a"
+    )
+    for i in range(5):  # five refused passwords within fifteen minutes…
+        assert _try(ws, "paul", f"faux-{i}", f"10.0.0.{i}", 60 * i).account is None
+    # … then even the right password is refused, without being checked, for 15 min
+    blocked = _try(ws, "paul", "le-bon-mot-de-passe", "10.0.0.9", 5 * 60)
+    assert blocked.account is None and blocked.wait_seconds == 15 * 60 - 60
+    # a refusal while blocked does not extend the delay
+    assert _try(ws, "paul", "faux", "10.0.0.9", 18 * 60).wait_seconds == 60
+    assert _try(ws, "paul", "le-bon-mot-de-passe", "10.0.0.9", 19 * 60 + 1).account is not None
+    log = accounts.audit_frame(ws)
+    assert log["action"].tolist()[:3] == [
+        "connexion",
+        "connexion refusée (trop de tentatives)",
+        "connexion refusée (trop de tentatives)",
+    ]
+    assert (log["action"] == "connexion refusée").sum() == 5
+    assert log["objet"].iloc[1] == "10.0.0.9" and "attente_s : 60" in log["détail"].iloc[1]
+
+
+def test_refusals_spread_out_or_followed_by_a_success_do_not_block(
+    workspace_on: WorkspaceOn,
+) -> None:
+    ws = workspace_on.open()
+    accounts.save_account(
+        ws, "lea", roles=frozenset({Role.LECTURE}), password="le-bon-mot-de-passe", actor="a"
+    )
+    for i in range(4):
+        _try(ws, "lea", "faux", "", 10 * i)
+    assert _try(ws, "lea", "le-bon-mot-de-passe", "", 50).account is not None  # resets
+    for i in range(4):
+        _try(ws, "lea", "faux", "", 60 + 10 * i)
+    assert _try(ws, "lea", "le-bon-mot-de-passe", "", 120).account is not None
+    for i in range(6):  # one refusal every 4 minutes: never five within fifteen minutes
+        assert _try(ws, "lea", "faux", "", 1000 + 240 * i).wait_seconds == 0
+    assert _try(ws, "lea", "le-bon-mot-de-passe", "", 3000).account is not None
+
+
+def test_sign_in_throttled_per_address(workspace_on: WorkspaceOn) -> None:
+    ws = workspace_on.open()
+    accounts.save_account(
+        ws, "zoe", roles=frozenset({Role.LECTURE}), password="le-bon-mot-de-passe", actor="a"
+    )
+    for i in range(8):  # eight logins tried from one address (unknown accounts count too)
+        assert _try(ws, f"inconnu{i}", "faux", "192.0.2.7", i).wait_seconds == 0
+    assert _try(ws, "zoe", "le-bon-mot-de-passe", "192.0.2.7", 10).wait_seconds > 0
+    assert _try(ws, "zoe", "le-bon-mot-de-passe", "192.0.2.8", 11).account is not None
+
+
+def test_throttle_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIAG_LOGIN_ATTEMPTS", "3")
+    monkeypatch.setenv("DIAG_LOGIN_ADDRESS_ATTEMPTS", "10")
+    monkeypatch.setenv("DIAG_LOGIN_LOCK_MINUTES", "2")
+    assert accounts.Throttle.from_settings() == accounts.Throttle(3, 10, 2.0)
+    monkeypatch.setenv("DIAG_LOGIN_ATTEMPTS", "beaucoup")
+    assert accounts.Throttle.from_settings().attempts == 5
+
+
+@pytest.mark.parametrize(
+    ("direct", "forwarded", "expected"),
+    [
+        ("192.0.2.7", None, "192.0.2.7"),
+        ("192.0.2.7", "10.9.9.9", "192.0.2.7"),  # not from a local proxy: header ignored
+        (None, "198.51.100.4", "198.51.100.4"),  # localhost: the proxy's header
+        ("127.0.0.1", "6.6.6.6, 198.51.100.4", "198.51.100.4"),  # the entry the proxy added
+        ("::1", "198.51.100.4,", "198.51.100.4"),
+        (None, None, "local"),
+        (None, " ", "local"),
+    ],
+)
+def test_sign_in_address(direct: str | None, forwarded: str | None, expected: str) -> None:
+    assert address_of(direct, forwarded) == expected
+
+
+def test_wait_text() -> None:
+    assert wait_text(840) == "14 minutes"
+    assert wait_text(5) == "1 minute"
 
 
 def _cli(env_ws: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess:

@@ -445,8 +445,8 @@ def log(
     detail: dict | None = None,
     at: datetime | None = None,
 ) -> None:
-    """One audit row in its own transaction (exports, sign-ins)."""
-    with ws._transaction(bump=False) as con:
+    """One audit row in its own transaction (exports, sign-ins), not waiting for a writer."""
+    with ws._transaction(bump=False, lock=False) as con:
         record(con, actor, action, kind=kind, target=target, detail=detail, at=at)
 
 

@@ -450,11 +450,16 @@ class Workspace:
             raise _store_error(exc, self.root) from exc
 
     @contextmanager
-    def _transaction(self, bump: bool = True) -> Iterator[Any]:
+    def _transaction(self, bump: bool = True, lock: bool = True) -> Iterator[Any]:
         """One write transaction (the writers' lock first; the revision bumped at the end,
-        except for writes that no cached data depends on: accounts, audit rows)."""
+        except for writes that no cached data depends on: accounts, audit rows). `lock=False`
+        (audit rows, which no writer plans on): on PostgreSQL, no writers' lock, so a sign-in
+        or an export is not kept waiting by an import's commit (SQLite has one writer)."""
         with self._connect() as con:
-            self._db.begin_write(con)
+            if lock or self._db.name != "postgresql":
+                self._db.begin_write(con)
+            else:
+                con.execute("BEGIN")
             try:
                 yield con
                 if bump:

@@ -12,6 +12,7 @@ import ast
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -324,6 +325,35 @@ def test_throttle_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert accounts.Throttle.from_settings() == accounts.Throttle(3, 10, 2.0)
     monkeypatch.setenv("DIAG_LOGIN_ATTEMPTS", "beaucoup")
     assert accounts.Throttle.from_settings().attempts == 5
+
+
+def test_audit_rows_do_not_wait_for_a_writer(pg_url: str) -> None:
+    """On PostgreSQL a sign-in (its audit row) is not kept waiting by a long import holding
+    the writers' lock."""
+    import psycopg
+
+    from datastore.backends import WRITE_LOCK
+
+    ws = Workspace(url=pg_url)
+    accounts.save_account(
+        ws, "ines", roles=frozenset({Role.LECTURE}), password="le-bon-mot-de-passe", actor="a"
+    )
+    signed_in: list[object] = []
+    with psycopg.connect(pg_url, autocommit=True) as writer:
+        writer.execute("BEGIN")
+        writer.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")  # an import's commit
+        attempt = threading.Thread(
+            target=lambda: signed_in.append(
+                accounts.authenticate(ws, "ines", "le-bon-mot-de-passe", "10.1.1.1")
+            )
+        )
+        attempt.start()
+        attempt.join(timeout=60)
+        done_while_locked = not attempt.is_alive()
+        writer.execute("ROLLBACK")  # the writer ends (lets a waiting attempt finish)
+    attempt.join()
+    assert done_while_locked and signed_in and signed_in[0] is not None
+    assert accounts.audit_frame(ws)["action"].iloc[0] == "connexion"
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from bench.server import CHROMIUM_ARGS, ROOT, Server, chromium_path
+from bench.server import ROOT, Server, chromium, local_context
 
 SESSIONS = int(os.environ.get("BENCH_LOAD_SESSIONS", "20"))
 N_FILOUE = int(os.environ.get("BENCH_LOAD_FILOUE_ROWS", "450000"))
@@ -154,17 +154,7 @@ def _n_features(dep: str) -> int:
 
 
 def _open(browser: Any, session: Session, allowed: set[str], n: int) -> None:
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
-
-    def _route(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:", "about:")) or urlparse(url).netloc in allowed:
-            route.continue_()
-        else:
-            session.blocked.append(url)
-            route.abort()
-
-    ctx.route("**/*", _route)
+    ctx, session.blocked = local_context(browser, *(f"http://{a}" for a in allowed))
     ctx.add_init_script(PAINT_PROBE % n)
     page = ctx.new_page()
     page.set_default_timeout(120_000)
@@ -305,8 +295,6 @@ def _rows(label: str, sessions: list[Session], budgets: bool, extra: str) -> lis
 
 
 def run() -> list[dict]:
-    from playwright.sync_api import sync_playwright
-
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, database() as url:
         big = _filoue_file(Path(tmp))
@@ -325,42 +313,34 @@ def run() -> list[dict]:
                 s.start()
             for s in servers:
                 s.wait_healthy(timeout=180)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+            with chromium() as browser:
+                warm_failed = _warm(browser, servers)
+                print(f"   chauffe faite ({warm_failed} en échec), charge {_load()}", flush=True)
+                load_before = _load()
+                alone = _round(browser, servers, SESSIONS)
+                load_alone = _load()
+                print(f"   sessions seules faites, charge {load_alone}", flush=True)
+                t_import = time.perf_counter()
+                # its output goes to a file: a full pipe would stall the import
+                importer = subprocess.Popen(
+                    [sys.executable, "-m", "datastore", "import", "--type", "filoue", str(big)],
+                    cwd=ROOT,
+                    env={**os.environ, "DIAG_DATABASE_URL": url},
+                    stdout=import_log,
+                    stderr=subprocess.STDOUT,
                 )
-                try:
-                    warm_failed = _warm(browser, servers)
-                    print(
-                        f"   chauffe faite ({warm_failed} en échec), charge {_load()}", flush=True
-                    )
-                    load_before = _load()
-                    alone = _round(browser, servers, SESSIONS)
-                    load_alone = _load()
-                    print(f"   sessions seules faites, charge {load_alone}", flush=True)
-                    t_import = time.perf_counter()
-                    # its output goes to a file: a full pipe would stall the import
-                    importer = subprocess.Popen(
-                        [sys.executable, "-m", "datastore", "import", "--type", "filoue", str(big)],
-                        cwd=ROOT,
-                        env={**os.environ, "DIAG_DATABASE_URL": url},
-                        stdout=import_log,
-                        stderr=subprocess.STDOUT,
-                    )
-                    watcher = threading.Thread(
-                        target=lambda: (importer.wait(), import_ended.append(time.perf_counter())),
-                        daemon=True,
-                    )
-                    watcher.start()
-                    time.sleep(2.0)  # the import is reading its file when the sessions start
-                    t_sessions = time.perf_counter()
-                    during = _round(browser, servers, SESSIONS)
-                    t_done = time.perf_counter()
-                    import_running_at_end = importer.poll() is None
-                    load_during = _load()
-                    print(f"   sessions pendant l'import faites, charge {load_during}", flush=True)
-                finally:
-                    browser.close()
+                watcher = threading.Thread(
+                    target=lambda: (importer.wait(), import_ended.append(time.perf_counter())),
+                    daemon=True,
+                )
+                watcher.start()
+                time.sleep(2.0)  # the import is reading its file when the sessions start
+                t_sessions = time.perf_counter()
+                during = _round(browser, servers, SESSIONS)
+                t_done = time.perf_counter()
+                import_running_at_end = importer.poll() is None
+                load_during = _load()
+                print(f"   sessions pendant l'import faites, charge {load_during}", flush=True)
             importer.wait(timeout=900)
             watcher.join(timeout=10)
             t_import_end = import_ended[0] if import_ended else time.perf_counter()
@@ -376,6 +356,7 @@ def run() -> list[dict]:
             logs = {s.url: _log_errors(s) for s in servers}
             for s in servers:
                 s.stop()
+                Path(s.log.name).unlink(missing_ok=True)
     import_s = t_import_end - t_import
     before_end = sum(
         1 for s in during if s.painted_s is not None and t_sessions + s.painted_s < t_import_end

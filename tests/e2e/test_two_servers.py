@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.server import ROOT, Server
-from tests.e2e.conftest import local_context, server_log_tail, wait_for_app
+from bench.server import ROOT, Server, local_context
+from tests.e2e.conftest import server_log_tail, wait_for_app
 from tests.e2e.test_server_log import wait_script_done
 
 pytestmark = pytest.mark.e2e

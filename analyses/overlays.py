@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 
 from diagnostics import ao
-from diagnostics.formatting import fmt_number
+from diagnostics.formatting import ctg_title, fmt_number
 from geodata import layers
 from geodata.maps import TIER_COLORS, Overlay
 
@@ -244,7 +244,7 @@ def ctg_overlay(
     for cid, geom in shapes.items():
         c = by_id[cid]
         tip = (
-            f"CTG {c.nom or cid} ({cid})\n{status[cid]}\n"
+            f"{ctg_title(c.nom) if c.nom else f'CTG {cid}'} ({cid})\n{status[cid]}\n"
             f"Du {_date(c.date_debut)} au {_date(c.date_fin)}\n"
             f"{fmt_number(len(c.communes_couvertes))} commune(s) couverte(s)"
         )

@@ -24,7 +24,7 @@ import pandas as pd
 
 from datastore import codes
 from datastore.validation import Report
-from diagnostics.formatting import fmt_number
+from diagnostics.formatting import ctg_quoted, fmt_number
 
 UNKNOWN_EXPECTED = (
     "un code INSEE de commune ou un SIREN d'EPCI du référentiel (COG "
@@ -172,8 +172,9 @@ def warn_overlaps(frame: pd.DataFrame, lines: np.ndarray, report: Report, shown:
         if len(listed) > shown:
             text += f" et {len(listed) - shown} autre(s)"
         report.warn(
-            f"{report.file}, lignes {int(lines[i])} et {int(lines[j])} : les CTG « {noms[i]} » "
-            f"({ids[i]}) et « {noms[j]} » ({ids[j]}) couvrent toutes deux {len(listed)} "
+            f"{report.file}, lignes {int(lines[i])} et {int(lines[j])} : les CTG "
+            f"{ctg_quoted(noms[i])} ({ids[i]}) et {ctg_quoted(noms[j])} ({ids[j]}) couvrent "
+            f"toutes deux {len(listed)} "
             f"commune(s) sur la même période : {text}. La page « Compétences AO et CTG » indique "
             "laquelle est retenue pour la planification et à quoi sert l'autre.",
             line=int(lines[i]),

@@ -50,7 +50,7 @@ from typing import cast
 
 import pandas as pd
 
-from diagnostics.formatting import fmt_number
+from diagnostics.formatting import ctg_quoted, fmt_number
 from diagnostics.registry import Indicator
 from geodata.territory import normalize_code_insee
 from geodata.tiers import SEUIL_PLANIFICATION, SEUIL_SCHEMA, ao_tier
@@ -632,7 +632,7 @@ def read_ctgs(
     for rec in ctg.to_dict("records"):
         ident = str(rec["id_ctg"])
         nom = "" if rec.get("nom") is None or pd.isna(rec.get("nom")) else str(rec["nom"])
-        who = f"CTG « {nom} » ({ident})" if nom else f"CTG {ident}"
+        who = f"CTG {ctg_quoted(nom)} ({ident})" if nom else f"CTG {ident}"
         errors: list[str] = []
         codes = _split_codes(rec.get("signataires"))
         niveau = str(rec.get("niveau") or "").strip()
@@ -797,7 +797,8 @@ def overlap_message(
     more = len(overlap.communes) - shown
     tail = f" et {more} autre(s)" if more > 0 else ""
     return (
-        f"Les CTG « {a.nom} » ({a.id_ctg}) et « {b.nom} » ({b.id_ctg}) couvrent toutes deux "
+        f"Les CTG {ctg_quoted(a.nom)} ({a.id_ctg}) et {ctg_quoted(b.nom)} ({b.id_ctg}) "
+        "couvrent toutes deux "
         f"{len(overlap.communes)} commune(s) sur la même période : {', '.join(listed)}{tail}."
     )
 
@@ -996,11 +997,11 @@ def _with_overlaps(
     listed = ", ".join(names.get(c, c) for c in shared[:8]) + (
         f" et {len(shared) - 8} autre(s)" if len(shared) > 8 else ""
     )
-    ctg_list = " et ".join(f"« {by_id[i].nom} » ({i})" for i in involved)
+    ctg_list = " et ".join(f"{ctg_quoted(by_id[i].nom)} ({i})" for i in involved)
     parts = [f"Les CTG {ctg_list} couvrent en même temps {listed}."]
     if base.ctg:
         parts.append(
-            f"Pour la planification de {nom}, la CTG retenue est « {by_id[base.ctg].nom} » "
+            f"Pour la planification de {nom}, la CTG retenue est {ctg_quoted(by_id[base.ctg].nom)} "
             f"({base.ctg}) : {STATUS_LABELS[base.statut].lower()}."
         )
     else:
@@ -1024,12 +1025,12 @@ def _with_overlaps(
         if comps:
             what = ", ".join(f"« {COMPETENCE_LABELS[k].lower()} »" for k in comps)
             parts.append(
-                f"La CTG « {c.nom} » ({ident}), signée par {who}, vaut pour les compétences "
+                f"La CTG {ctg_quoted(c.nom)} ({ident}), signée par {who}, vaut pour les compétences "
                 f"{what} que ses signataires exercent sur ces communes."
             )
         else:
             parts.append(
-                f"La CTG « {c.nom} » ({ident}), signée par {who}, couvre aussi ces communes mais "
+                f"La CTG {ctg_quoted(c.nom)} ({ident}), signée par {who}, couvre aussi ces communes mais "
                 "aucun de ses signataires n'y exerce de compétence d'AO : elle ne décide d'aucun "
                 "statut."
             )
@@ -1267,7 +1268,7 @@ def ao_status(
         if progress.done == progress.total:
             return StatusResult(
                 ST_VAUT_SCHEMA,
-                f"{nom} a signé la CTG « {c.nom} » ({c.id_ctg}), en cours jusqu'au "
+                f"{nom} a signé la CTG {ctg_quoted(c.nom)} ({c.id_ctg}), en cours jusqu'au "
                 f"{_fmt(c.date_fin)}, et son volet petite enfance comporte les "
                 f"{progress.total} éléments du décret 2025-253 : elle vaut schéma au titre de "
                 "la planification.",
@@ -1279,7 +1280,7 @@ def ao_status(
             )
         return StatusResult(
             ST_CONTENU,
-            f"{nom} a signé la CTG « {c.nom} » ({c.id_ctg}), en cours jusqu'au "
+            f"{nom} a signé la CTG {ctg_quoted(c.nom)} ({c.id_ctg}), en cours jusqu'au "
             f"{_fmt(c.date_fin)}, mais son volet petite enfance ne comporte que {progress.label} "
             f"éléments du décret 2025-253. Manquent : {missing_items_text(progress)}. "
             "Compléter le contenu, par avenant si nécessaire, pour qu'elle vaille schéma.",
@@ -1298,7 +1299,7 @@ def ao_status(
         c = _latest(signed)
         return StatusResult(
             ST_ECHEANCE,
-            f"La CTG « {c.nom} » ({c.id_ctg}) signée par {nom} se termine le {_fmt(c.date_fin)} "
+            f"La CTG {ctg_quoted(c.nom)} ({c.id_ctg}) signée par {nom} se termine le {_fmt(c.date_fin)} "
             f"(moins de 12 mois) : la renégocier ; {extension}.",
             S_RENEGOCIER,
             cell_of(c).label,
@@ -1311,7 +1312,7 @@ def ao_status(
         cell = cell_of(c)
         return StatusResult(
             ST_AVENANT,
-            f"La CTG « {c.nom} » ({c.id_ctg}) couvre le territoire mais {nom}, titulaire de la "
+            f"La CTG {ctg_quoted(c.nom)} ({c.id_ctg}) couvre le territoire mais {nom}, titulaire de la "
             f"planification, ne l'a pas signée : avenant recommandé, à signer par {nom}.",
             f"{S_SIGNATURE_PLANIFICATION} {cell.droit}",
             cell.label,
@@ -1333,7 +1334,7 @@ def ao_status(
         )
         return StatusResult(
             ST_ECHEANCE,
-            f"La CTG « {c.nom} » ({c.id_ctg}) {when} le {_fmt(c.date_fin)} : la renégocier{must}"
+            f"La CTG {ctg_quoted(c.nom)} ({c.id_ctg}) {when} le {_fmt(c.date_fin)} : la renégocier{must}"
             f"{schema} ; {extension}.",
             S_RENEGOCIER,
             cell_of(c).label,

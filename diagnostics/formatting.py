@@ -17,6 +17,7 @@ Pure: no streamlit, no pandas state.
 from __future__ import annotations
 
 import math
+import re
 from numbers import Real
 
 NNBSP = "\u202f"  # narrow no-break space: thousands, before % ; ! ?
@@ -120,3 +121,26 @@ def fmt_size(n_bytes: int) -> str:
     if n_bytes >= 1e3:
         return f"{fmt_number(n_bytes / 1e3, 1)} Ko"
     return f"{n_bytes} octets"
+
+
+# ----------------------------------------------------------------------------- CTG names
+# (here, not in diagnostics.narrative: the import checks of datastore/ write CTG names too)
+
+_CTG_PREFIX = re.compile(r"^\s*CTG\b\s*[-–—:]?\s*", re.IGNORECASE)
+
+
+def ctg_short_name(name: str) -> str:
+    """A CTG's name without a leading « CTG » (« CTG – Arbent » -> « Arbent »), to write after
+    « la CTG »: never « la CTG « CTG – Arbent » »."""
+    return _CTG_PREFIX.sub("", name, count=1).strip() or name
+
+
+def ctg_title(name: str) -> str:
+    """« CTG – Arbent » as it is, « Arbent » -> « CTG : Arbent »: never « CTG : CTG – … »."""
+    return name if ctg_short_name(name) != name else f"CTG : {name}"
+
+
+def ctg_quoted(name: str) -> str:
+    """A CTG's name in quotes, to write after « la CTG » / « les CTG »: « « Arbent » » for
+    « CTG – Arbent » and for « Arbent »."""
+    return f"« {ctg_short_name(str(name))} »"

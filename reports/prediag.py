@@ -30,7 +30,7 @@ from datastore.schemas import dataset_type
 from datastore.store import Dataset, DatasetMeta
 from diagnostics import ao, coverage, publication, trajectory, zones
 from diagnostics import narrative as nv
-from diagnostics.formatting import fmt_number, fmt_percent
+from diagnostics.formatting import ctg_short_name, ctg_title, fmt_number, fmt_percent
 from diagnostics.territory_profile import key_figures
 from geodata.territory import (
     FRANCE,
@@ -301,18 +301,6 @@ SECTION_TITLES = {
 # ----------------------------------------------------------------------------- subjects
 
 _SPLIT = re.compile(r"[|,;\s]+")
-_CTG_PREFIX = re.compile(r"^\s*CTG\b\s*[-–—:]?\s*", re.IGNORECASE)
-
-
-def ctg_short_name(name: str) -> str:
-    """A CTG's name without a leading « CTG » (« CTG – Arbent » -> « Arbent »), to write after
-    « la CTG »."""
-    return _CTG_PREFIX.sub("", name, count=1).strip() or name
-
-
-def ctg_title(name: str) -> str:
-    """« CTG – Arbent » as it is, « Arbent » -> « CTG : Arbent »: never « CTG : CTG – … »."""
-    return name if ctg_short_name(name) != name else f"CTG : {name}"
 
 
 def subject_from_territory(geo: Geography, territory: Territory) -> Subject:

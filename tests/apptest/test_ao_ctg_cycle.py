@@ -183,12 +183,12 @@ def _text(elements) -> str:
 
 def test_two_ctg_on_one_commune(at):
     info = _text(at.info)
-    assert f"« CTG Loire Forez » ({C_EPCI}) et « CTG Montbrison » ({C_MONT})" in info
+    assert f"« Loire Forez » ({C_EPCI}) et « Montbrison » ({C_MONT})" in info
     assert "Montbrison (42147)" in info
     r = _ao(at).loc[MONTBRISON]
     assert r["Statut"] == ao.STATUS_LABELS[ao.ST_CHEVAUCHEMENT]
     assert r["Statut au titre de la planification"] == ao.STATUS_LABELS[ao.ST_VAUT_SCHEMA]
-    assert f"la CTG retenue est « CTG Montbrison » ({C_MONT})" in r["Ce qu'il faut faire"]
+    assert f"la CTG retenue est « Montbrison » ({C_MONT})" in r["Ce qu'il faut faire"]
     ctg = _table(at, "Chevauche").set_index("CTG")
     assert C_MONT in ctg.loc[C_EPCI, "Chevauche"]
 
@@ -196,7 +196,7 @@ def test_two_ctg_on_one_commune(at):
 def test_unknown_signatory_blocks_nothing_else(at):
     assert not at.error
     warning = _text(at.warning)
-    assert f"CTG « CTG erronée » ({C_BAD}) : code signataire inconnu « 99999 »" in warning
+    assert f"CTG « erronée » ({C_BAD}) : code signataire inconnu « 99999 »" in warning
     ctg = _table(at, "Chevauche")
     assert C_BAD not in set(ctg["CTG"]) and C_EPCI in set(ctg["CTG"])
     assert len(_ao(at)) > 10  # statuses of every other AO are there

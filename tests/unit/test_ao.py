@@ -557,7 +557,7 @@ def test_commune_signatories_cover_themselves_and_codes_are_normalised():
 @pytest.mark.parametrize(
     ("signataires", "message"),
     [
-        (f"{A}|75999", "CTG « CTG X » \\(X\\) : code signataire inconnu « 75999 »"),
+        (f"{A}|75999", "CTG « X » \\(X\\) : code signataire inconnu « 75999 »"),
         ("123456789", "code signataire inconnu « 123456789 »"),
         ("abc", "code signataire inconnu « abc »"),
         ("", "aucun signataire"),
@@ -573,7 +573,7 @@ def test_all_unknown_codes_are_reported_together():
     with pytest.raises(ao.AoDataError) as err:
         ao.parse_ctg(frame, COMMUNES, EPCI)
     assert len(err.value.errors) == 2
-    assert "99998" in err.value.errors[0] and "CTG Y" in err.value.errors[1]
+    assert "99998" in err.value.errors[0] and "CTG « Y » (Y)" in err.value.errors[1]
 
 
 def test_two_ctg_on_one_commune():
@@ -585,9 +585,9 @@ def test_two_ctg_on_one_commune():
     assert r["statut"] == ao.ST_CHEVAUCHEMENT and r["ctg_retenue"] == "X"
     assert r["statut_planification"] == ao.ST_VAUT_SCHEMA
     assert r["schema"] == ao.SCHEMA_DISPENSE
-    assert "Les CTG « CTG X » (X) et « CTG Y » (Y) couvrent en même temps Aville." in r["detail"]
-    assert "Pour la planification de Aville, la CTG retenue est « CTG X » (X)" in r["detail"]
-    assert "« CTG Y » (Y), signée par CC Un, couvre aussi ces communes" in r["detail"]
+    assert "Les CTG « X » (X) et « Y » (Y) couvrent en même temps Aville." in r["detail"]
+    assert "Pour la planification de Aville, la CTG retenue est « X » (X)" in r["detail"]
+    assert "« Y » (Y), signée par CC Un, couvre aussi ces communes" in r["detail"]
     assert r["chevauchement"] == r["detail"]
     # B and C are covered by Y only: no overlap for them
     assert row(table, B)["statut"] != ao.ST_CHEVAUCHEMENT
@@ -595,7 +595,7 @@ def test_two_ctg_on_one_commune():
     assert overlaps == [ao.Overlap("X", "Y", (A,))]
     msg = ao.overlap_message(overlaps[0], {c.id_ctg: c for c in ctgs}, NAMES)
     assert msg == (
-        "Les CTG « CTG X » (X) et « CTG Y » (Y) couvrent toutes deux 1 commune(s) sur la même "
+        "Les CTG « X » (X) et « Y » (Y) couvrent toutes deux 1 commune(s) sur la même "
         "période : Aville (01001)."
     )
     layers = ao.commune_layers(ao.competence_holders(COMMUNES, transfers(), REF), table, ctgs, REF)
@@ -616,7 +616,7 @@ def test_overlap_says_which_competences_the_other_ctg_serves():
     r = row(table, A)
     assert r["statut"] == ao.ST_CHEVAUCHEMENT and r["statut_planification"] == ao.ST_VAUT_SCHEMA
     assert (
-        "La CTG « CTG Y » (Y), signée par CC Un, vaut pour les compétences « recenser les "
+        "La CTG « Y » (Y), signée par CC Un, vaut pour les compétences « recenser les "
         "besoins », « informer et accompagner les familles » que ses signataires exercent"
     ) in r["detail"]
 
@@ -660,7 +660,7 @@ def test_one_bad_ctg_never_blocks_the_others():
     assert [c.id_ctg for c in result.ctgs] == ["X"]
     assert result.rejected_ids == ("BAD",)
     assert result.rejected == (
-        "CTG « CTG BAD » (BAD) : code signataire inconnu « 75999 » (ni code INSEE d'une commune "
+        "CTG « BAD » (BAD) : code signataire inconnu « 75999 » (ni code INSEE d'une commune "
         "ni SIREN d'un EPCI du référentiel).",
     )
     holders = ao.competence_holders(COMMUNES, transfers(), REF)

@@ -240,8 +240,7 @@ def test_prediag_says_overlaps_prolongations_and_refused_transfers():
     ident = p.section("identite")
     text = " ".join(ident.sentences)
     assert (
-        "Les CTG « CTG Vallée du Garon » (CTG-A) et « CTG Brignais » (CTG-C) couvrent toutes deux"
-        in text
+        "Les CTG « Vallée du Garon » (CTG-A) et « Brignais » (CTG-C) couvrent toutes deux" in text
     )
     assert "prolongée par avenant jusqu'au 31/12/2026 (fin initiale : 31/12/2025)" in text
     assert "Montagny (69136" in text and "CASF, article L.214-1-3" in text

@@ -42,9 +42,27 @@ _COUNT = re.compile(
 
 
 def is_year_column(name: object) -> bool:
-    """« Année », « Année (offre au 31 décembre) », « Début », « Fin »: written 2024, not 2 024."""
+    """« Année », « Année (offre au 31 décembre) », « Début », « Fin », and the stored
+    column names « annee », « annee_ouverture », « millesime »: written 2024, not 2 024."""
     text = str(name)
-    return text.startswith("Année") or text in ("Début", "Fin", "Millésime")
+    low = text.lower()
+    return (
+        text.startswith("Année")
+        or text in ("Début", "Fin", "Millésime")
+        or low.startswith(("annee", "année"))
+        or low in ("millesime", "millésime")
+    )
+
+
+_IDENTIFIER = re.compile(
+    r"^(n°|version|ligne|lignes? du fichier|id|dataset_id|id_\w+|code\b.*|siren\w*)$"
+)
+
+
+def is_identifier_column(name: object) -> bool:
+    """A number that names something (« N° » of a dataset, « Version », file « Ligne », a
+    code): written 1234 as the messages write it (« ligne 1234 »), never « 1 234 »."""
+    return bool(_IDENTIFIER.match(str(name).strip().lower()))
 
 
 def column_decimals(name: object, values: pd.Series) -> int | None:
@@ -113,19 +131,21 @@ def cell_text(value: object, decimals: int = 1) -> str:
     return str(value)
 
 
-def display_frame(df: pd.DataFrame) -> pd.DataFrame:
+def display_frame(df: pd.DataFrame, exact: bool = False) -> pd.DataFrame:
     """`df` as French text for people (screen tables, PDF): « 31 072 », « 13,6 », years as
-    2024, with the decimals of `column_decimals`. Column order and names are kept."""
+    2024, identifiers (N°, version, line, code) as 1234, with the decimals of
+    `column_decimals`; `exact`: every figure as stored, in French, without rounding (the
+    preview of an import: « 13,64 » stays « 13,64 »). Column order and names are kept."""
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
         values = _numeric(df[col])
         if values is None:
             out[col] = [cell_text(v.item() if hasattr(v, "item") else v) for v in df[col]]
             continue
-        if is_year_column(col):
+        if is_year_column(col) or is_identifier_column(col):
             out[col] = [cell_text(v) if is_missing(v) else str(int(v)) for v in values]
             continue
-        decimals = column_decimals(col, values)
+        decimals = None if exact else column_decimals(col, values)
         out[col] = [
             cell_text(v)
             if is_missing(v)

@@ -30,7 +30,7 @@ from reports.tables import to_csv_fr
 from ui import auth, cache, maps, state
 from ui import prediag as ui_prediag
 from ui import publication as ui_pub
-from ui.components import credits, demo_band, download_table
+from ui.components import credits, demo_band, download_table, table
 from ui.text import md
 
 STATUS_COLORS = {
@@ -334,11 +334,8 @@ def render_table(result: AoAnalysis) -> None:
         f"{fmt_number(len(exported))} AO retenue(s) sur {fmt_number(len(t))}.{cut} Date de "
         f"référence : {result.reference_date:%d/%m/%Y}. Population (seuils) : {result.basis.label}."
     )
-    shown = shown.assign(**{"Population (seuils)": shown["Population (seuils)"].map(fmt_number)})
-    st.dataframe(
+    table(  # French numbers (« 15 764 »), right-aligned (reports.tables.display_frame)
         shown,
-        hide_index=True,
-        width="stretch",
         height=380,
         # what to do and for whom first, so that both fit at 1024 px (the export keeps the
         # order of display_table)
@@ -428,10 +425,9 @@ def render_ctgs(result: AoAnalysis) -> None:
             "Remarques": rows["remarques"],
         }
     )
-    st.dataframe(
+    table(
         shown,
-        hide_index=True,
-        width="stretch",
+        raw=["Avancement"],
         column_config={
             "Avancement": st.column_config.ProgressColumn(
                 min_value=0.0, max_value=1.0, format="percent"
@@ -536,10 +532,8 @@ def _save_rows(kind: str, edited: pd.DataFrame, others: pd.DataFrame, file_name:
     if not prepared.ok:
         st.error(md(prepared.report.summary()))
         report = prepared.report.as_frame()
-        st.dataframe(
+        table(
             report,
-            hide_index=True,
-            width="stretch",
             column_order=REPORT_ORDER,
             column_config={"Message": st.column_config.TextColumn(width="large")},
         )

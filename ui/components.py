@@ -29,19 +29,40 @@ def chart(spec: ChartSpec, key: str) -> None:
     )
 
 
-def table(frame: pd.DataFrame, *, key: str | None = None, height: int | None = None) -> None:
+def table(
+    frame: pd.DataFrame,
+    *,
+    key: str | None = None,
+    height: int | None = None,
+    column_order: Iterable[str] | None = None,
+    column_config: dict | None = None,
+    raw: Iterable[str] = (),
+    exact: bool = False,
+) -> None:
     """A table of numbers as people read them: French text (« 31 072 », « 13,6 », years as
     2024; reports.tables.display_frame, the same text as the PDF), numbers right-aligned.
-    Exports keep the numbers (download_table)."""
+    Exports keep the numbers (download_table). `column_config` entries win over the
+    right-alignment; `raw` columns are passed as they are (a progress bar needs its numbers);
+    `exact`: figures unrounded (an import preview)."""
+    kept = [c for c in raw if c in frame.columns]
+    shown = display_frame(frame.drop(columns=kept), exact=exact)
+    for c in kept:
+        shown[c] = frame[c].to_numpy()
+    shown = shown[list(frame.columns)]
+    config: dict = {
+        c: st.column_config.TextColumn(alignment="right")
+        for c in numeric_columns(frame)
+        if c not in kept
+    }
+    config.update(column_config or {})
     st.dataframe(
-        display_frame(frame),
+        shown,
         hide_index=True,
         width="stretch",
         key=key,
         height=height if height is not None else "auto",
-        column_config={
-            c: st.column_config.TextColumn(alignment="right") for c in numeric_columns(frame)
-        },
+        column_order=list(column_order) if column_order is not None else None,
+        column_config=config,
     )
 
 

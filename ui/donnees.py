@@ -28,6 +28,7 @@ from datastore.store import (
 )
 from diagnostics.formatting import fmt_number
 from ui import auth, cache
+from ui.components import table
 from ui.text import md
 
 REPLACE_LABELS = MODE_LABELS
@@ -153,7 +154,7 @@ def render_datasets() -> None:
         placeholder="Tous les types",
     )
     shown = [m for m in metas if not chosen or m.kind in chosen]
-    st.dataframe(datasets_table(shown), hide_index=True, width="stretch", key="donnees_table")
+    table(datasets_table(shown), key="donnees_table")
 
     st.markdown("##### Détail, notes d'import et suppression")
     by_id = {m.id: m for m in metas}
@@ -227,7 +228,7 @@ def render_versions() -> None:
         "Type de données (versions)", kinds, format_func=kind_label, key="donnees_versions_kind"
     )
     versions = ws.versions(kind)
-    table = versions_frame(versions).rename(
+    versions_shown = versions_frame(versions).rename(
         columns={
             "version": "Version",
             "le": "Date",
@@ -240,7 +241,7 @@ def render_versions() -> None:
             "lignes courantes": "Lignes après",
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", key="donnees_versions")
+    table(versions_shown, key="donnees_versions")
     older = [v for v in versions[1:]]
     if not older:
         st.caption("Une seule version : rien à restaurer.")
@@ -265,9 +266,7 @@ def render_versions() -> None:
         f"{len(metas)} jeu(x) ; la restaurer crée une nouvelle version (la version actuelle reste "
         "dans l'historique et peut être restaurée à son tour)."
     )
-    st.dataframe(
-        datasets_table(metas), hide_index=True, width="stretch", key="donnees_restore_table"
-    )
+    table(datasets_table(metas), key="donnees_restore_table")
     if st.button("Restaurer cette version", key="donnees_restore", type="primary"):
         try:
             version = ws.restore(kind, picked, author=_author())
@@ -453,7 +452,7 @@ def render_plan(preview: CommitPlan) -> None:
     if not changes:
         st.caption("Rien ne change : le fichier ne contient aucune ligne à enregistrer.")
         return
-    st.dataframe(plan_table(changes), hide_index=True, width="stretch", key="donnees_plan")
+    table(plan_table(changes), key="donnees_plan")
     losing = [c for c in changes if c.lost_count]
     if not losing:
         st.success(
@@ -508,15 +507,12 @@ def render_report(prepared: Prepared) -> None:
         )
     if rep.issues:
         frame = rep.as_frame()
-        frame["Ligne"] = frame["Ligne"].astype("string").fillna("")
         st.markdown(
             f"**Rapport de validation** — {len(rep.errors)} erreur(s), {len(rep.warnings)} "
             f"avertissement(s), {len(rep.notes)} note(s)"
         )
-        st.dataframe(
+        table(  # line numbers as the messages write them (« 1234 »), never « 2.0 »
             frame,
-            hide_index=True,
-            width="stretch",
             key="donnees_report",
             # the message before what was found and expected: visible at 1024 px
             column_order=["Gravité", "Ligne", "Colonne", "Message", "Trouvé", "Attendu"],
@@ -528,9 +524,7 @@ def render_report(prepared: Prepared) -> None:
             f"**Aperçu** — {fmt_number(len(prepared.frame))} ligne(s)"
             + (f", millésime(s) {', '.join(map(str, years))}" if years else "")
         )
-        st.dataframe(
-            prepared.frame.head(50), hide_index=True, width="stretch", key="donnees_preview"
-        )
+        table(prepared.frame.head(50), key="donnees_preview", exact=True)
 
 
 def render_schemas() -> None:

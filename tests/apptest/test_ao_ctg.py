@@ -10,6 +10,7 @@ the test CTG, removed afterwards).
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 
 import pandas as pd
@@ -94,8 +95,16 @@ def test_page_shows_statuses_and_ctg():
     assert table["Phrase de la circulaire"].str.len().min() > 20
     ctg = _ctg_frame(at).set_index("CTG")
     assert {CTG_EPCI, CTG_COMMUNE} <= set(ctg.index)
-    assert ctg.loc[CTG_EPCI, "Communes couvertes"] > 50  # the EPCI covers all its members
-    assert ctg.loc[CTG_COMMUNE, "Communes couvertes"] == 1
+    covered = ctg["Communes couvertes"].str.replace("\u202f", "").astype(int)
+    assert covered[CTG_EPCI] > 50  # the EPCI covers all its members
+    assert covered[CTG_COMMUNE] == 1
+    # French numbers (issue 19): thousands by a narrow no-break space, no « .0 », right-aligned
+    french = re.compile(r"^(—|\d{1,3}(\u202f\d{3})*)$")
+    for col in ("Population (seuils)", "Communes"):
+        assert table[col].map(lambda v: bool(french.match(str(v)))).all(), table[col].tolist()
+    assert table["Population (seuils)"].str.contains("\u202f").any()
+    assert ctg["Communes couvertes"].map(lambda v: bool(french.match(str(v)))).all()
+    assert ctg["Avancement"].between(0, 1).all()  # the progress bar keeps its numbers
     # synthetic data: demo band and population basis are shown
     assert any("données de démonstration" in w.value.lower() for w in at.warning)
     assert any("population municipale 2023" in c.value for c in at.caption)
@@ -204,7 +213,7 @@ def test_unknown_signatory_is_named_and_blocks_nothing_else(monkeypatch):
     assert_no_exception(at)
     assert not at.error
     text = " ".join(w.value for w in at.warning).replace("\\", "")  # Markdown escapes
-    assert "CTG « CTG erronée » (TEST-AO-BAD)" in text and "« 99999 »" in text
+    assert "CTG « erronée » (TEST-AO-BAD)" in text and "« 99999 »" in text
     # every other CTG and every status is still there
     assert {CTG_EPCI, CTG_COMMUNE} <= set(_ctg_frame(at)["CTG"])
     assert "TEST-AO-BAD" not in set(_ctg_frame(at)["CTG"])

@@ -151,3 +151,28 @@ def test_real_estimated_synthetic_per_type_and_scale() -> None:
     children = summary[summary["Type"] == dataset_type("enfants").label]
     assert children["Nature"].tolist() == ["estimé"]
     assert children["Fichiers"].iloc[0] == "insee_naissances_domiciliees_com_arm_2008_2024.csv"
+
+
+def test_tables_write_french_numbers() -> None:
+    """Counts with a narrow no-break space for thousands and no decimals (« 34 875 », never
+    « 34875 » or « 34875.0 »), identifiers (N°, version) as written in the messages, right-
+    aligned text columns (reports.tables.display_frame through ui.components.table)."""
+    import re
+
+    at = open_page("donnees")
+    assert_no_exception(at)
+    table = _frame(at, "donnees_table")
+    metas = {m.id: m for m in Workspace().datasets()}
+    french = re.compile(r"^\d{1,3}(\u202f\d{3})*$")
+    assert table["Lignes"].map(lambda v: bool(french.match(str(v)))).all()
+    assert table["N°"].str.fullmatch(r"\d+").all()
+    big = max(metas.values(), key=lambda m: m.rows)
+    assert big.rows >= 1000
+    row = table[table["N°"] == str(big.id)].iloc[0]
+    assert row["Lignes"] == f"{big.rows:,}".replace(",", "\u202f")
+    at.selectbox(key="donnees_versions_kind").set_value(big.kind).run()
+    versions = next(d.value for d in at.dataframe if "Lignes après" in d.value.columns)
+    assert versions["Version"].str.fullmatch(r"\d+").all()
+    for col in ("Lignes ajoutées", "Remplacées", "Retirées", "Lignes après"):
+        assert versions[col].map(lambda v: bool(french.match(str(v)))).all(), versions[col]
+    assert versions["Lignes après"].str.contains("\u202f").any()

@@ -121,3 +121,41 @@ def test_display_frame_is_french_text():
     assert numeric_columns(NUMBERS) == [c for c in NUMBERS.columns if c != "Territoire"]
     objects = pd.DataFrame({"Population": pd.Series([31072, None], dtype=object)})
     assert display_frame(objects)["Population"].tolist() == ["31\u202f072", "—"]
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "shown"),
+    [
+        # identifiers as the messages write them (« ligne 1234 »), floats from NaN included
+        ("Ligne", [2.0, 1234.0, float("nan")], ["2", "1234", "—"]),
+        ("N°", [7, 1520], ["7", "1520"]),
+        ("Version", [12, 1003], ["12", "1003"]),
+        # counts with thousands, never « 43766,0 »
+        ("Lignes", [43766, 12], ["43\u202f766", "12"]),
+        ("Lignes après", [43766.0, 3.0], ["43\u202f766", "3"]),
+        ("Communes couvertes", [1, 1240], ["1", "1\u202f240"]),
+        # stored names of year columns are years
+        ("annee", [2022, 2023], ["2022", "2023"]),
+        ("annee_ouverture", [2027.0, float("nan")], ["2027", "—"]),
+        ("millesime", [2024], ["2024"]),
+    ],
+)
+def test_display_frame_identifiers_counts_and_years(column, values, shown):
+    from reports.tables import display_frame
+
+    assert display_frame(pd.DataFrame({column: values}))[column].tolist() == shown
+
+
+def test_display_frame_exact_keeps_every_decimal_in_french():
+    """The import preview shows the figures as stored (French, unrounded)."""
+    from reports.tables import display_frame
+
+    frame = pd.DataFrame(
+        {"tx_global": [13.64, 60.0], "population": [31072, 5], "annee": [2022, 2023]}
+    )
+    exact = display_frame(frame, exact=True)
+    assert exact["tx_global"].tolist() == ["13,64", "60"]
+    assert exact["population"].tolist() == ["31\u202f072", "5"]
+    assert exact["annee"].tolist() == ["2022", "2023"]
+    rounded = display_frame(frame.rename(columns={"tx_global": "Taux global"}))
+    assert rounded["Taux global"].tolist() == ["13,6", "60,0"]  # screens: one decimal

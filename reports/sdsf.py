@@ -116,6 +116,11 @@ def trajectory_chart(a: SdsfAnalysis, code: str | None = None, name: str = "") -
     )
 
 
+def _is_true(value: object) -> bool:
+    """A stored boolean (bool, numpy.bool_, pandas' nullable boolean), missing = False."""
+    return not pd.isna(value) and bool(value)
+
+
 def project_points(a: SdsfAnalysis) -> gpd.GeoDataFrame:
     """The projects of the register as small discs (their coordinates, else a point inside
     their commune), with a French label: the map overlays draw polygons."""
@@ -139,7 +144,7 @@ def project_points(a: SdsfAnalysis) -> gpd.GeoDataFrame:
     discs = pts.to_crs(2154).buffer(PROJECT_RADIUS_M).to_crs(4326)
     labels = [
         f"{r.id_projet} — {r.nom if isinstance(r.nom, str) and r.nom else 'projet'} : "
-        f"{fmt_number(r.places)} places{' PSU' if r.psu is True else ''}, ouverture "
+        f"{fmt_number(r.places)} places{' PSU' if _is_true(r.psu) else ''}, ouverture "
         f"{r.annee_ouverture} ({r.statut})"
         for r in p.itertuples(index=False)
     ]

@@ -35,6 +35,7 @@ PLACES_BINS = (0.0, 0.5, 10.0, 25.0, 50.0, 100.0, 1e12)
 PLACES_LABELS = ("aucune", "1 à 10", "10 à 25", "25 à 50", "50 à 100", "plus de 100")
 PLACES_PALETTE = ("#f7f7f7", "#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 WHOLE_DEPARTEMENT = ""  # the trajectory selector's value for the whole département
+SAVED_KEY = "sdsf_saved"  # session key of the last save's confirmation
 
 
 def inputs() -> asdsf.SdsfInputs:
@@ -390,8 +391,15 @@ def _store_edits(kind: str, frame: pd.DataFrame, name: str, done: str) -> None:
         st.dataframe(prepared.report.as_frame(), hide_index=True, width="stretch")
         return
     importers.commit(cache.workspace(), prepared, replace="all")
-    st.success(done)
+    st.session_state[SAVED_KEY] = done  # shown after the rerun (show_saved)
     st.rerun()
+
+
+def show_saved() -> None:
+    """The confirmation of the last save (the page reruns right after it)."""
+    done = st.session_state.pop(SAVED_KEY, None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
 
 
 def render_calendar(a: asdsf.SdsfAnalysis) -> None:
@@ -750,6 +758,7 @@ def render_page(territory: Territory) -> None:
     if dep is None:
         return
     st.title(f"Schéma départemental des services aux familles — {territory.label}")
+    show_saved()
     settings = settings_controls(asdsf.base_year_of(cache.dataset("caf_places").frame) or 0)
     try:
         a = analysis(dep, settings)

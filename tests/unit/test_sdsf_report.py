@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -139,6 +140,36 @@ def test_pdf_holds_trajectory_chart_zones_and_themes(analysis):
     book = pd.ExcelFile(io.BytesIO(sdsf.sdsf_xlsx(analysis, small_inputs())))
     assert len(book.sheet_names) == len(set(book.sheet_names))
     assert any(n.startswith("Trajectoires du département") for n in book.sheet_names)
+
+
+@pytest.mark.parametrize(
+    ("psu", "label"),
+    [
+        (np.bool_(True), "24 places PSU, ouverture 2026"),
+        (True, "24 places PSU, ouverture 2026"),
+        (pd.NA, "24 places, ouverture 2026"),
+        (np.bool_(False), "24 places, ouverture 2026"),
+    ],
+)
+def test_project_points_label_reads_stored_booleans(analysis, psu, label):
+    from dataclasses import replace
+
+    projects = pd.DataFrame(
+        {
+            "id_projet": ["P1"],
+            "nom": ["Crèche"],
+            "code_insee": ["69027"],
+            "places": [24],
+            "psu": pd.array([psu], dtype="object"),
+            "annee_ouverture": [2026],
+            "statut": ["autorisé"],
+            "latitude": [45.6],
+            "longitude": [4.8],
+        }
+    )
+    points = sdsf.project_points(replace(analysis, projects=projects))
+    assert len(points) == 1 and label in points["label"].iloc[0]
+    assert points.geometry.iloc[0].geom_type == "Polygon"  # a small disc
 
 
 def _png() -> bytes:

@@ -7,13 +7,11 @@ import streamlit as st
 
 from catalogue.sources import credit
 from diagnostics.formatting import fmt_number, fmt_percent
-from diagnostics.territory_profile import key_figures
 from geodata.reference import POPULATION_LABEL
 from geodata.territory import (
     LEVEL_LABELS,
     LEVEL_LABELS_PLURAL,
     Level,
-    communes_of,
     default_sublevel,
     make_territory,
     sublevels,
@@ -24,7 +22,6 @@ from ui.components import credits
 
 geo = cache.geography()
 territory = state.current_territory()
-communes = communes_of(geo, territory)
 
 st.title(territory.label)
 st.caption(f"{LEVEL_LABELS[territory.level]} · carte et chiffres clés")
@@ -74,7 +71,7 @@ with col_map:
             state.select_territory(picked)
 
 # ---- key figures -----------------------------------------------------------------------
-kf = key_figures(communes)
+kf = territoire.key_figures_of(territory.key)
 with col_fig:
     st.subheader("Chiffres clés")
     st.metric("Population", fmt_number(kf.population))

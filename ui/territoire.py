@@ -8,7 +8,8 @@ import streamlit as st
 
 from analyses.family import FamilyFigure, family_figures
 from diagnostics.formatting import fmt_number, fmt_percent
-from geodata.territory import Level, Territory, make_territory
+from diagnostics.territory_profile import KeyFigures, key_figures
+from geodata.territory import Level, Territory, communes_of, make_territory
 from geodata.tiers import ao_tiers
 from ui import cache, maps
 from ui.components import credits
@@ -27,6 +28,15 @@ def _family(territory_key: str, revision: int) -> tuple[FamilyFigure, ...]:  # n
         cache.dataset("allocataires"),
         cache.dataset("caf_taux"),
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def key_figures_of(territory_key: str) -> KeyFigures:
+    """The Territoire page's key figures (population, communes, EPCI, tiers, density),
+    computed once per territory: they depend on the reference geography only."""
+    geo = cache.geography()
+    level, _, code = territory_key.partition(":")
+    return key_figures(communes_of(geo, make_territory(geo, Level(level), code)))
 
 
 def family_section(territory: Territory) -> None:

@@ -288,3 +288,18 @@ def budget(level: Level, territory: Territory) -> tuple[int, int, int]:
     if territory.level is Level.FRANCE and level is Level.COMMUNE:
         return (40_000, FRANCE_COMMUNES_MAX_COORDS, FRANCE_COMMUNES_MAX_GEOJSON_BYTES)
     return (MAX_FEATURES, MAX_COORDS, MAX_GEOJSON_BYTES)
+
+
+def communes_payload(codes: tuple[str, ...]) -> MapPayload:
+    """GeoJSON of the given communes at full detail (a CTG or a selection of communes: maps
+    framed on a set of communes that is no territory of the selector)."""
+    gdf = gpd.read_parquet(
+        built_file(Level.COMMUNE, Zoom.FULL), filters=[("code", "in", list(codes))]
+    )
+    gdf = gdf[["code", "nom", "geometry"]].sort_values("code").reset_index(drop=True)
+    return MapPayload(
+        geojson=to_geojson(gdf),
+        bounds=framing_bounds(Territory(Level.COMMUNE, "", ""), gdf),
+        n_features=len(gdf),
+        n_coords=count_coords(gdf),
+    )

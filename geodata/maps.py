@@ -414,16 +414,24 @@ def _fit_js(bounds: tuple[float, float, float, float]) -> str:
     """Fit the view on the territory without a zoom animation (the polygons are drawn once,
     at their final scale), then again if the container got another size after creation (an
     iframe embed may size it later). Only then: fitting again to the same view redraws every
-    polygon (0,5 s for France by commune, bench/README.md)."""
+    polygon (0,5 s for France by commune, bench/README.md). A map created in a hidden
+    container (an inactive tab of the pre-diagnostic) has no size: it is fitted when it is
+    first shown, and told its new size whenever its container changes (ResizeObserver)."""
     x0, y0, x1, y1 = bounds
     return f"""
 var b = [[{y0}, {x0}], [{y1}, {x1}]];
 var fit = {{paddingTopLeft: [8, 8], paddingBottomRight: [8, 24], animate: false}};
 L.control.scale({{imperial: false}}).addTo(map);
-map.fitBounds(b, fit);
-var size0 = map.getSize();
-setTimeout(function(){{ map.invalidateSize(false);
-  if (!map.getSize().equals(size0)) map.fitBounds(b, fit); }}, 0);
+var fitted = null;
+var refit = function(){{ var c = map.getContainer();
+  if (!c.offsetWidth || !c.offsetHeight) return;
+  map.invalidateSize(false);
+  if (!fitted) {{ map.fitBounds(b, fit); fitted = map.getSize(); }} }};
+refit();
+setTimeout(function(){{ if (!fitted) return refit(); map.invalidateSize(false);
+  if (!map.getSize().equals(fitted)) {{ map.fitBounds(b, fit); fitted = map.getSize(); }} }}, 0);
+if (window.ResizeObserver) {{ var ro = new ResizeObserver(refit); ro.observe(map.getContainer());
+  map.on('unload', function(){{ ro.disconnect(); }}); }}
 """
 
 

@@ -49,6 +49,25 @@ def commune_geometries(codes: tuple[str, ...]) -> gpd.GeoDataFrame:
     return gdf.loc[gdf["code_insee"].isin(list(codes))].copy()
 
 
+def class_colours(
+    codes: Sequence[str], values: Sequence[str]
+) -> tuple[pd.Series, list[tuple[str, str]]]:
+    """Colour of each commune of a map (index: code) from its class, and the legend: known
+    classes (CLASS_COLOURS) in their order, then the others sorted, coloured from PALETTE;
+    the plain « commune » class has no legend row. The same on the PDF's static map and
+    the page's live map (ui.prediag)."""
+    present = [v for v in CLASS_COLOURS if v in set(values)]
+    others = sorted(set(values) - set(CLASS_COLOURS))
+    colours = dict(CLASS_COLOURS)
+    for i, v in enumerate(others):
+        colours[v] = PALETTE[i % len(PALETTE)]
+    legend = [(colours[v], v) for v in present + others if v != "commune"]
+    series = pd.Series(
+        {str(c): colours[v] for c, v in zip(codes, values, strict=True)}, dtype="object"
+    )
+    return series, legend
+
+
 @lru_cache(maxsize=128)
 def _map_png(
     codes: tuple[str, ...],
@@ -57,16 +76,11 @@ def _map_png(
     overlays: tuple[Overlay, ...] = (),
 ) -> bytes:
     gdf = commune_geometries(codes).rename(columns={"code_insee": "code"})
-    present = [v for v in CLASS_COLOURS if v in set(values)]
-    others = sorted(set(values) - set(CLASS_COLOURS))
-    colours = dict(CLASS_COLOURS)
-    for i, v in enumerate(others):
-        colours[v] = PALETTE[i % len(PALETTE)]
-    legend = [(colours[v], v) for v in present + others if v != "commune"]
+    colours, legend = class_colours(codes, values)
     return static_map_png(
         Level.COMMUNE,
         None,
-        pd.Series({c: colours[v] for c, v in zip(codes, values, strict=True)}, dtype="object"),
+        colours,
         legend,
         title="",
         credit="",

@@ -23,6 +23,7 @@ import streamlit as st
 
 from catalogue.sources import DEMO_LABEL
 from charts import plotly_figure
+from geodata.maps import Overlay
 from geodata.territory import Level
 from reports.prediag import (
     Slide,
@@ -31,10 +32,13 @@ from reports.prediag import (
     subject_from_territory,
     workshop_slides,
 )
-from ui import cache, state
+from ui import cache, maps, state
 from ui import prediag as ui_prediag
 
 NAV_KEY = "atelier_keys"
+#: Height given to a slide's live map before the page's CSS stretches it to the room left
+#: under the text (`visual_height_vh`).
+MAP_HEIGHT_PX = 520
 
 CSS = """
 <style>
@@ -61,11 +65,21 @@ CSS = """
 .st-key-atelier_visual .svg-container { height: 100% !important; }
 .st-key-atelier_visual img { object-fit: contain; max-height: 100%; width: auto !important; margin: 0 auto; display: block; }
 .st-key-atelier_visual [data-testid="stImageContainer"], .st-key-atelier_visual .stImage { height: 100%; }
+.st-key-atelier_visual .diag-map-holder { height: 100% !important; }
+.st-key-atelier_visual .diag-legend { font-size: 2.1vh; line-height: 1.3; padding: .6vh .7vw; max-width: 38vw; }
+.st-key-atelier_visual .diag-legend .diag-lt { font-size: 2.2vh; }
+.st-key-atelier_visual .diag-legend i { width: 2.4vh; height: 1.8vh; }
+.st-key-atelier_visual .diag-legend i.diag-pt { width: 1.6vh; height: 1.6vh; }
+.st-key-atelier_visual .leaflet-container .leaflet-control-attribution { font-size: 1.4vh; }
+.st-key-atelier_visual .diag-tt, .st-key-atelier_visual .diag-tt td { font-size: 2vh; }
 </style>
 """
 
 # Keyboard navigation: one listener per browser tab, sending the move (next, prev, first,
-# last) through the latest component; keys typed in a field are left alone.
+# last) through the latest component; keys typed in a field are left alone. It listens in the
+# capture phase on the document and stops the keys it handles there: when the live map of a
+# slide has the focus, the arrows still move the slides and never pan the map (the map keeps
+# + / − for zooming, the mouse for panning).
 KEYS_JS = """
 export default function (component) {
   window.__diagAtelier = component;
@@ -83,6 +97,7 @@ export default function (component) {
     else if (e.key === 'End') move = 'last';
     else return;
     e.preventDefault();
+    e.stopPropagation();
     c.setTriggerValue('go', move + ':' + Date.now());
   };
   document.addEventListener('keydown', window.__diagAtelierKeys, true);
@@ -179,7 +194,16 @@ def _figure(spec):
     return fig
 
 
+def slide_overlays(subject: Subject, slide: Slide) -> tuple[Overlay, ...]:
+    """The shared overlays drawn on a map slide: those on in the session (the link from the
+    pre-diagnostic carries them, `couches`), published zonings only; none on other slides."""
+    if slide.chart is None or slide.chart.kind != "carte":
+        return ()
+    return ui_prediag.subject_overlays(subject)
+
+
 def render_slide(subject: Subject, slide: Slide) -> None:
+    overlays = slide_overlays(subject, slide)
     if slide.synthetic:
         st.markdown(
             f'<div class="atelier-demo">{_esc(DEMO_LABEL.capitalize())} : chiffres fictifs</div>',
@@ -206,8 +230,14 @@ def render_slide(subject: Subject, slide: Slide) -> None:
             unsafe_allow_html=True,
         )
         with st.container(key="atelier_visual"):
-            if slide.chart.kind == "carte":
-                st.image(ui_prediag.chart_png(subject, slide.chart))
+            if slide.chart.kind == "carte":  # live, with the session's overlays
+                maps.show_map(
+                    ui_prediag.live_map(subject, slide.chart, MAP_HEIGHT_PX),
+                    f"atelier_map_{slide.chart.id}",
+                    False,
+                    MAP_HEIGHT_PX,
+                    overlays=overlays,
+                )
             else:  # vector: plotly, the same definition as the PDF's chart
                 st.plotly_chart(
                     _figure(slide.chart),
@@ -219,11 +249,10 @@ def render_slide(subject: Subject, slide: Slide) -> None:
                 )
     for d in slide.details:
         st.markdown(f'<div class="atelier-detail">{_esc(d)}</div>', unsafe_allow_html=True)
-    if slide.sources:
+    sources = list(slide.sources[:4]) + [f"{ov.name} : {ov.credit}" for ov in overlays if ov.credit]
+    if sources:
         st.markdown(
-            '<div class="atelier-source">'
-            + "<br>".join(_esc(s) for s in slide.sources[:4])
-            + "</div>",
+            '<div class="atelier-source">' + "<br>".join(_esc(s) for s in sources) + "</div>",
             unsafe_allow_html=True,
         )
 

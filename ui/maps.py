@@ -263,6 +263,7 @@ def show_map(
     *,
     overlays_of: Territory | None = None,
     editing: Overlay | None = None,
+    overlays: Sequence[Overlay] | None = None,
 ) -> str | None:
     """Display a map; return the code of a feature the user just clicked (else None).
 
@@ -272,18 +273,23 @@ def show_map(
     run in a fragment: turning an overlay on or off reruns neither the page nor its
     computations, and the base layer is not redrawn (the overlay is added in place).
     editing: the zoning being edited (zones page), offered first in the zoning choice.
+    overlays: the shared overlays to draw, chosen by one `overlay_control` the caller draws
+    for several maps (the pre-diagnostic page, in its own fragment) or by the session (the
+    workshop view); the map then has no control and no fragment of its own.
 
     Without overlays_of: clickable=False is a static HTML embed (no rerun on any
     interaction); clickable=True the in-page Leaflet component: a click on a territory
     reruns the page once and returns its code (None on the following reruns). Pan and zoom
     never rerun the page.
     """
-    if not clickable and overlays_of is None:
+    if not clickable and overlays_of is None and overlays is None:
         st.iframe(map_html(m), height=height + 10)
         return None
     dom_id = _dom_id(key)
     script, geo = split_geojson(map_script(m, dom_id), json_texts(m))
     sig = _signature(script, geo, height)
+    if overlays is not None:
+        return _show_script(script, geo, sig, dom_id, key, height, overlays, clickable)
     if overlays_of is None:
         return _show_script(script, geo, sig, dom_id, key, height)
     return _show_with_overlays(
@@ -493,6 +499,16 @@ def overlay_control(
     return overlays_for(territory, keys, zoning, editing, official)
 
 
+def overlay_credits(chosen: Sequence[Overlay]) -> None:
+    """Source and year of the overlays drawn, under the map (and those with nothing to draw)."""
+    lines = [f"{ov.name} : {ov.credit}" for ov in chosen if ov.credit]
+    empty = [ov.name for ov in chosen if ov.n_features == 0]
+    if empty:
+        lines.append("Rien à dessiner sur ce territoire pour : " + ", ".join(empty) + ".")
+    if lines:
+        st.caption("  \n".join(md(line) for line in dict.fromkeys(lines)))
+
+
 def _clicked_key(key: str) -> str:
     return f"_map_clicked_{key}"
 
@@ -528,12 +544,7 @@ def _map_fragment(
     """The layer control and the map: a toggle reruns only this fragment."""
     chosen = overlay_control(territory, key, editing)
     code = _show_script(script, geo, sig, dom_id, key, height, chosen, clickable)
-    lines = [f"{ov.name} : {ov.credit}" for ov in chosen if ov.credit]
-    empty = [ov.name for ov in chosen if ov.n_features == 0]
-    if empty:
-        lines.append("Rien à dessiner sur ce territoire pour : " + ", ".join(empty) + ".")
-    if lines:
-        st.caption("  \n".join(md(line) for line in dict.fromkeys(lines)))
+    overlay_credits(chosen)
     if code and clickable:
         st.session_state[_clicked_key(key)] = code
         st.rerun()

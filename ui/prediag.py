@@ -13,12 +13,18 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import partial
 
+import folium
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from analyses.overlays import point_radius
 from catalogue.sources import DEMO_LABEL
 from diagnostics import publication as pub
-from geodata.maps import Overlay
+from diagnostics.formatting import fmt_number
+from geodata import layers as geolayers
+from geodata.layers import MapPayload
+from geodata.maps import POINT_COLOR, POINT_EDGE_COLOR, Overlay, build_map
 from geodata.territory import Level, Territory
 from reports import charts
 from reports.batch import DOCUMENT_KINDS, KINDS, prediag_xlsx, workspace_inputs
@@ -147,16 +153,120 @@ def _layers_key(overlays: Sequence[Overlay]) -> tuple:
     return tuple((o.key, o.n_features, hash(o.data), o.legend) for o in overlays)
 
 
-def overlay_control(subject: Subject, p: Prediag) -> None:
-    """The layer control of the pre-diagnostic's maps (when it has maps)."""
+def overlay_control(subject: Subject, p: Prediag) -> list[Overlay]:
+    """The one layer control of the pre-diagnostic's maps (when it has maps): the overlays to
+    draw on them, in the PDF and the workshop view (published zonings only)."""
     territory = overlay_territory(subject)
     has_map = any(c.kind == "carte" for s in p.sections for c in s.charts)
     if territory is None or not has_map:
-        return
-    maps.overlay_control(territory, "prediag", official=True)
+        return []
+    chosen = maps.overlay_control(territory, "prediag", official=True)
     st.caption(
         "Couches dessinées sur les cartes du pré-diagnostic, de son PDF et de la vue atelier."
     )
+    return chosen
+
+
+# ----------------------------------------------------------------------------- live maps
+
+#: Legend titles of the pre-diagnostic's maps (reports.prediag map specifications).
+MAP_LEGEND_TITLES = {
+    "carte_densite": "Niveau de densité (grille INSEE)",
+    "carte_zones": "Zones prioritaires (zonages publiés)",
+    "carte_eaje": "",
+}
+MAP_HEIGHT = 460
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _communes_payload(codes: tuple[str, ...]) -> MapPayload:
+    return geolayers.communes_payload(codes)
+
+
+def _points_overlay(points: pd.DataFrame) -> Overlay:
+    """The EAJE of a map specification as points, sized by places (as on the static map)."""
+    gdf = gpd.GeoDataFrame(
+        {
+            "tip": [f"EAJE · {fmt_number(t)} places" for t in points["taille"]],
+            "rayon": point_radius(points["taille"]).to_numpy(),
+        },
+        geometry=gpd.points_from_xy(points["longitude"], points["latitude"]),
+        crs="EPSG:4326",
+    )
+    return Overlay(
+        data=gdf,
+        name="EAJE",
+        key="eaje",
+        kind="points",
+        stroke=POINT_EDGE_COLOR,
+        fill=POINT_COLOR,
+        fill_opacity=0.85,
+        tooltip_column="tip",
+        radius_property="rayon",
+        legend_label="EAJE (taille selon les places)",
+        n_features=len(gdf),
+    )
+
+
+def live_map(subject: Subject, spec: ChartSpec, height: int = MAP_HEIGHT) -> folium.Map:
+    """The live map of one of the pre-diagnostic's maps: its communes coloured by class with
+    the colours and legend of the PDF's static map (reports.charts.class_colours), its EAJE
+    points, the département outline; the shared overlays are added by the caller."""
+    df = spec.data
+    codes = tuple(df["code_insee"].astype(str))
+    values = tuple(df["valeur"].astype(str))
+    colours, legend = charts.class_colours(codes, values)
+    legend_title = MAP_LEGEND_TITLES.get(spec.id, spec.legend_title)
+    tooltip = (
+        pd.DataFrame({legend_title or "Classe": list(values)}, index=list(codes))
+        if legend
+        else None
+    )
+    own = []
+    if spec.points is not None and not spec.points.empty:
+        own.append(_points_overlay(spec.points))
+    dep = overlay_territory(subject)
+    return build_map(
+        Level.COMMUNE,
+        dep or Territory(Level.COMMUNE, "", ""),
+        colours,
+        legend,
+        title="",
+        legend_title=legend_title,
+        credit=spec.source,
+        tooltip=tooltip,
+        overlays=own,
+        payload=_communes_payload(codes),
+        outlines=maps.outlines(dep) if dep is not None else None,
+        height=height,
+    )
+
+
+def show_live_map(
+    subject: Subject, spec: ChartSpec, chosen: Sequence[Overlay], key: str, height: int
+) -> None:
+    """Draw a live map of the pre-diagnostic with the overlays `chosen` and their credits."""
+    maps.show_map(live_map(subject, spec, height), key, False, height, overlays=chosen)
+    maps.overlay_credits(chosen)
+
+
+MapSlot = tuple[ChartSpec, str, object]  # specification, component key, container
+
+
+@st.fragment
+def _maps_and_downloads(
+    subject: Subject, p: Prediag, previews: PreviewKey, slots: list[MapSlot], downloads
+) -> None:
+    """The layer control, the live maps (drawn into their sections' containers) and the
+    download row: turning an overlay on or off reruns only this fragment — the maps get the
+    overlay in place, the PDF is the one drawn with the new overlays, and the
+    pre-diagnostic is neither rebuilt nor redrawn."""
+    chosen = overlay_control(subject, p)
+    for spec, key, slot in slots:
+        with slot:  # type: ignore[attr-defined]
+            show_live_map(subject, spec, chosen, key, MAP_HEIGHT)
+    with downloads:
+        render_downloads(subject, previews)
 
 
 def xlsx_bytes(subject: Subject, previews: PreviewKey = ()) -> bytes:
@@ -420,7 +530,8 @@ def atelier_query(subject: Subject, diapo: int = 1) -> str:
     return url_query(params)
 
 
-def render_section(subject: Subject, section: Section) -> None:
+def render_section(section: Section, slots: list[MapSlot]) -> None:
+    """A section; its maps get a container each (`slots`), filled by _maps_and_downloads."""
     demo_band(section.synthetic, section.title)
     if section.figures:
         cols = st.columns(min(len(section.figures), 4))
@@ -432,7 +543,7 @@ def render_section(subject: Subject, section: Section) -> None:
     for i, c in enumerate(section.charts):
         if c.kind == "carte":
             st.markdown(f"**{md(c.title)}**")
-            st.image(chart_png(subject, c), width=640)
+            slots.append((c, f"prediag_map_{section.id}_{c.id}_{i}", st.container()))
         else:  # the PDF draws the same specification (charts.static)
             chart(c, key=f"prediag_{section.id}_{c.id}_{i}")
         if c.note:
@@ -453,11 +564,12 @@ def render_section(subject: Subject, section: Section) -> None:
 
 def render_prediag(p: Prediag, previews: PreviewKey = ()) -> None:
     render_header(p)
-    overlay_control(p.subject, p)
+    control = st.container()
     downloads = st.container()  # filled last: the sections show while the PDF is built
     tabs = st.tabs([s.title for s in p.sections])
+    slots: list[MapSlot] = []
     for tab, section in zip(tabs, p.sections, strict=True):
         with tab:
-            render_section(p.subject, section)
-    with downloads:
-        render_downloads(p.subject, previews)
+            render_section(section, slots)
+    with control:
+        _maps_and_downloads(p.subject, p, previews, slots, downloads)

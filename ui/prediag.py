@@ -2,7 +2,7 @@
 
 Caching: the pre-diagnostic inputs (reference geography + workspace datasets) are one
 `st.cache_resource` entry per workspace revision (read-only; its memo only stores derived
-values); a pre-diagnostic, its PDF, its XLSX and its chart images are `st.cache_data` entries
+values); a pre-diagnostic, its PDF and its XLSX are `st.cache_data` entries
 keyed on the subject, the workspace revision and the date (bounded). Subjects are passed to
 cached functions as plain tuples.
 """
@@ -276,28 +276,6 @@ def xlsx_bytes(subject: Subject, previews: PreviewKey = ()) -> bytes:
 def choose_previews(subject: Subject) -> PreviewKey:
     """Drafts the user picks for a watermarked preview (none: the official version)."""
     return preview_key(ui_pub.draft_previews(subject.key, subject.communes, key="prediag_previews"))
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _chart(
-    subject_key: str,  # noqa: ARG001 - Streamlit cache key
-    revision: int,  # noqa: ARG001 - Streamlit cache key
-    chart_id: str,  # noqa: ARG001 - Streamlit cache key
-    title: str,  # noqa: ARG001 - Streamlit cache key
-    layers: tuple,  # noqa: ARG001 - Streamlit cache key
-    _spec: ChartSpec,
-    _overlays: tuple[Overlay, ...],
-) -> bytes:
-    return charts.render(_spec, overlays=_overlays)
-
-
-def chart_png(subject: Subject, spec: ChartSpec) -> bytes:
-    """Image of a map of the pre-diagnostic (charts are drawn interactively: ui.components.chart),
-    with the shared overlays that are on (the same on the page, in the PDF and the workshop)."""
-    overlays = subject_overlays(subject)
-    return _chart(
-        subject.key, cache.revision(), spec.id, spec.title, _layers_key(overlays), spec, overlays
-    )
 
 
 # ----------------------------------------------------------------------------- subject

@@ -123,3 +123,13 @@ def test_national_maps_framed_on_mainland_and_drom_insets():
     # below the national scale the DROM are where they are
     reunion = layers.payload(Level.COMMUNE, Territory(Level.DEPARTEMENT, "974", "")).bounds
     assert 55.2 < reunion[0] < reunion[2] < 55.9
+
+
+def test_communes_payload_holds_exactly_the_communes_asked():
+    codes = ("69001", "69003", "42218")  # two départements, not a territory of the selector
+    p = layers.communes_payload(codes)
+    data = json.loads(p.geojson)
+    assert sorted(f["properties"]["code"] for f in data["features"]) == sorted(codes)
+    assert p.n_features == 3
+    x0, y0, x1, y1 = p.bounds
+    assert 4.0 < x0 < x1 < 5.0 and 45.0 < y0 < y1 < 46.0

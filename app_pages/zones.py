@@ -41,10 +41,11 @@ base, result, members, polygons = run.base, run.result, run.members, run.polygon
 table, summary, holder_note = run.table, run.summary, run.holder_note
 method_lines = run.method_lines
 lines = uz.source_lines(method_lines)
+communes = uz.commune_table(base, result, members, ctl.rules)
 
 with right:
     uz.metric_row(base, result.flags, members)
-    uz.map_section(territory, base, refs, polygons)
+    uz.map_section(territory, base, refs, polygons, communes)
     credits(lines)
 
 with right, st.container(border=True):
@@ -87,7 +88,6 @@ else:
             },
         )
     credits(lines)
-communes = uz.commune_table(base, result, members, ctl.rules)
 with st.expander(f"Indicateurs des {len(communes)} communes", expanded=False):
     st.dataframe(uz.display_fr(communes), hide_index=True, width="stretch")
     credits(lines)

@@ -161,6 +161,7 @@ def export_source(lines: list[str], threshold: int, synthetic: bool) -> str:
 
 
 def render() -> None:
+    apply_map_click()
     st.title("Profils Filoué")
     st.caption(
         "Qui fréquente chaque EAJE, comparé à l'ensemble des EAJE de la commune et aux enfants "
@@ -518,6 +519,37 @@ def _tab_cadrage(ctx: _Context) -> None:
         )
 
 
+CLICKED_KEY = "filoue_clicked"
+
+
+def _select_clicked(ctx: _Context, code: str | None) -> None:
+    """A commune clicked on the residence map becomes the territory and the commune profiled
+    (« Une commune »), when it has an EAJE in the extract; the widgets are set at the top of
+    the next run (`apply_map_click`), before they are drawn."""
+    if not code or code == ctx.view.code_insee:
+        return
+    if code not in set(ctx.index["code_insee_eaje"].astype(str)):
+        name = ctx.commune_names.get(code, code)
+        st.info(
+            f"{md(str(name))} ({md(code)}) n'a aucun EAJE dans l'extrait Filoué "
+            f"{ctx.view.annee} : pas de profil à afficher.",
+            icon=":material/info:",
+        )
+        return
+    st.session_state[CLICKED_KEY] = code
+    st.rerun()
+
+
+def apply_map_click() -> None:
+    """Select the commune clicked on the residence map (see _select_clicked)."""
+    code = st.session_state.pop(CLICKED_KEY, None)
+    if not code:
+        return
+    st.session_state["filoue_mode"] = "Une commune"
+    st.session_state["filoue_commune"] = code
+    state.select_territory(make_territory(cache.geography(), Level.COMMUNE, code), rerun=False)
+
+
 def _residence_map(ctx: _Context, res: pd.DataFrame) -> None:
     from geodata.maps import Classified
     from ui import maps as ui_maps
@@ -557,9 +589,13 @@ def _residence_map(ctx: _Context, res: pd.DataFrame) -> None:
         highlight=ctx.view.code_insee,
         height=420,
     )
-    ui_maps.show_map(m, key="filoue_map", clickable=False, height=420, overlays_of=territory)
+    clicked = ui_maps.show_map(m, key="filoue_map", height=420, overlays_of=territory)
+    _select_clicked(ctx, clicked)
     outside = [c for c in known["code_insee"] if str(dep_of.get(c, "")) != str(dep)]
-    note = f"Contour rouge : {md(ctx.commune_name)}, commune de l'EAJE."
+    note = (
+        f"Contour rouge : {md(ctx.commune_name)}, commune de l'EAJE. Cliquez sur une commune "
+        "ayant un EAJE dans l'extrait pour afficher son profil."
+    )
     if outside:
         note += f" {len(outside)} commune(s) de résidence hors du département {md(dep)} : voir le tableau."
     st.caption(note)

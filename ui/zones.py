@@ -582,7 +582,10 @@ def map_section(
     base: pd.DataFrame,
     refs: zones.References,
     polygons: gpd.GeoDataFrame,
+    communes: pd.DataFrame,
 ) -> None:
+    """The map of the zoning; a click on a commune shows its figures and its zone below the
+    map (`commune_card`: the analysis and the selected territory stay as they are)."""
     colors, legend = coverage_colors(base, refs)
     tips = pd.DataFrame(
         {
@@ -610,7 +613,57 @@ def map_section(
         overlays=[editing] if not polygons.empty else [],
         highlight=territory.code if territory.level is Level.COMMUNE else None,
     )
-    maps.show_map(m, key="zones_map", clickable=False, overlays_of=territory)
+    clicked = maps.show_map(m, key="zones_map", overlays_of=territory)
+    commune_card(communes, clicked_commune(territory, clicked))
+
+
+CLICKED_KEY = "zones_clicked"
+#: Columns of the commune table (commune_table) shown in the card of a clicked commune.
+CARD_COLUMNS = (
+    "Population",
+    "Enfants de moins de 3 ans",
+    "Places (tous modes)",
+    "Taux de couverture",
+    "Taux : nature",
+    "EAJE",
+    "Accessibilité (places pour 100 enfants)",
+    "Score composite",
+)
+
+
+def clicked_commune(territory: Territory, code: str | None) -> str | None:
+    """The commune last clicked on the zones map of `territory` (kept across reruns)."""
+    if code:
+        st.session_state[CLICKED_KEY] = (territory.key, code)
+        return code
+    stored = st.session_state.get(CLICKED_KEY)
+    return stored[1] if stored and stored[0] == territory.key else None
+
+
+def commune_card(communes: pd.DataFrame, code: str | None) -> None:
+    """Figures, rules met and zone of the commune clicked on the map."""
+    if code is None:
+        st.caption("Cliquez sur une commune de la carte pour afficher ses chiffres et sa zone.")
+        return
+    rows = communes.loc[communes["Code commune"] == code]
+    if rows.empty:
+        st.caption(f"La commune {md(code)} n'est pas une commune du territoire étudié.")
+        return
+    row = display_fr(rows).iloc[0]
+    zone = str(row["Zone"] or "")
+    where = (
+        f"zone prioritaire « {md(zone)} »"
+        if zone
+        else "commune prioritaire"
+        if row["Prioritaire"] == "oui"
+        else "hors zone prioritaire"
+    )
+    shown = [c for c in CARD_COLUMNS if c in row.index]
+    shown += [c for c in row.index if str(c).startswith("Règle : ")]
+    frame = pd.DataFrame({"Indicateur": shown, "Valeur": [row[c] for c in shown]})
+    with st.container(border=True, key="zones_commune_card"):
+        st.markdown(f"**{md(str(row['Commune']))} ({md(code)})** — {where}")
+        st.markdown(maps.markdown_table(frame, right=("Valeur",)))
 
 
 def _map_territory(territory: Territory) -> Territory:

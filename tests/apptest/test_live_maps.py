@@ -95,3 +95,54 @@ def test_workshop_map_slide_is_live_with_the_session_overlays():
     # no overlay in the link: the map alone
     plain = open_workshop({"diapo": "2"})
     assert overlay_keys(live_maps(plain)["diagmap_atelier_map_carte_densite"]) == []
+
+
+def communes_of_epci(epci: str) -> list[str]:
+    from geodata.reference import load_geography
+
+    c = load_geography().communes
+    return sorted(c.loc[c["siren_epci"] == epci, "code_insee"].astype(str))
+
+
+def test_a_click_on_the_zones_map_shows_the_commune_without_changing_the_analysis():
+    at = open_page("zones", "epci", EPCI, timeout=300)
+    assert_no_exception(at)
+    assert live_maps(at)["diagmap_zones_map"]["clickable"] is True
+    assert any("Cliquez sur une commune de la carte" in c.value for c in at.caption)
+    code = communes_of_epci(EPCI)[0]
+    at.session_state["_map_clicked_zones_map"] = code  # what the map's click hands over
+    at.run()
+    assert_no_exception(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"({code})**" in text and "Taux de couverture" in text
+    assert "hors zone prioritaire" in text or "zone prioritaire « " in text
+    assert at.query_params["code"] == EPCI  # the territory and the analysis stay
+    at.run()  # kept on the next rerun
+    assert f"({code})**" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_click_on_the_filoue_map_selects_a_commune_with_an_eaje():
+    from datastore.store import Workspace
+
+    at = open_page("filoue", "commune", "69266")
+    assert_no_exception(at)
+    assert live_maps(at)["diagmap_filoue_map"]["clickable"] is True
+    with_eaje = set(Workspace().read("filoue").frame["code_insee_eaje"].astype(str))
+    target = next(c for c in sorted(with_eaje) if c.startswith("69") and c != "69266")
+    at.session_state["_map_clicked_filoue_map"] = target
+    at.run()
+    assert_no_exception(at)
+    assert at.query_params["code"] == target and at.query_params["niveau"] == "commune"
+    assert at.radio(key="filoue_mode").value == "Une commune"
+    assert at.selectbox(key="filoue_commune").value == target
+    assert f"({target})" in at.subheader[0].value
+    # a commune without EAJE in the extract: said, nothing changes
+    from geodata.reference import load_geography
+
+    c = load_geography().communes
+    without = sorted(set(c.loc[c["dep"] == "69", "code_insee"].astype(str)) - with_eaje)
+    at.session_state["_map_clicked_filoue_map"] = without[0]
+    at.run()
+    assert_no_exception(at)
+    assert at.query_params["code"] == target
+    assert any("n'a aucun EAJE dans l'extrait Filoué" in i.value for i in at.info)

@@ -12,9 +12,12 @@ from tests.e2e.conftest import wait_for_app
 pytestmark = pytest.mark.e2e
 
 EPCI = "200066587"
+#: Bottom of the lowest element of the page, the scroll height and the window's height; the
+#: inside of a live map is left out (Leaflet's panes hold far-off elements, clipped by the map).
 BOTTOM = """() => {
   const all = [...document.querySelectorAll('[data-testid="stMain"] *')]
-    .filter(e => e.getClientRects().length);
+    .filter(e => e.getClientRects().length)
+    .filter(e => !e.parentElement.closest('.leaflet-container'));
   return [Math.max(...all.map(e => e.getBoundingClientRect().bottom)),
           document.documentElement.scrollHeight, window.innerHeight];
 }"""
@@ -29,8 +32,12 @@ def _settle(page) -> None:
     page.locator(".atelier-titre").first.wait_for(timeout=120_000)
     if page.locator('[data-testid="stPlotlyChart"]').count():
         page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=60_000)
-    if page.locator('[data-testid="stImage"] img').count():
-        page.locator('[data-testid="stImage"] img').first.wait_for(timeout=60_000)
+    if page.locator("div.diag-map-holder").count():  # a map slide: the live map drawn
+        page.wait_for_function(
+            "() => { const h = document.querySelector('div.diag-map-holder');"
+            " return h && h.diagMap && h.diagMap.getSize().y > 0; }",
+            timeout=60_000,
+        )
     page.wait_for_timeout(1200)
 
 

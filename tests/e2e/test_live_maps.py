@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.e2e.conftest import wait_for_app
+from tests.e2e.test_atelier import BOTTOM
 
 pytestmark = pytest.mark.e2e
 
@@ -34,17 +35,6 @@ HOLDER_JS = """(i) => {
   return {id: m._leaflet_id, main: main, keys: h.dataset.overlays || '', counts: counts,
           width: r.width, height: r.height, size: m.getSize().x,
           legend: [...h.querySelectorAll('.diag-legend')].map(e => e.innerText).join('\\n')};
-}"""
-
-
-#: Bottom of the lowest element of the page, the window's height and the scroll height; the
-#: inside of a Leaflet map is left out (its panes hold far-off elements, clipped by the map).
-BOTTOM = """() => {
-  const all = [...document.querySelectorAll('[data-testid="stMain"] *')]
-    .filter(e => e.getClientRects().length)
-    .filter(e => !e.parentElement.closest('.leaflet-container'));
-  return [Math.max(...all.map(e => e.getBoundingClientRect().bottom)),
-          document.documentElement.scrollHeight, window.innerHeight];
 }"""
 
 

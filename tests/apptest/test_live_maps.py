@@ -48,8 +48,9 @@ def test_prediagnostic_maps_are_live_with_the_overlays_of_the_link():
         "diagmap_prediag_map_petite_enfance_carte_eaje_2",
     }
     density = maps["diagmap_prediag_map_identite_carte_densite_0"]
-    assert "Niveau de densité (grille INSEE)" in density["script"]
-    assert density["script"].count('"code":') >= 32  # the EPCI's 32 communes
+    drawn = density["script"] + json.dumps(density["geo"], ensure_ascii=False)
+    assert "Niveau de densité (grille INSEE)" in drawn
+    assert drawn.count('code\\":') + drawn.count('"code":') >= 32  # the EPCI's 32 communes
     assert all(overlay_keys(m) == [] for m in maps.values())
     assert list(pills(at).value) == []
     pdf_before = download_url(at, "Télécharger le PDF")

@@ -717,12 +717,18 @@ def render_departement_sections(dep: str, settings: asdsf.SdsfSettings) -> None:
     parts = _departement_sections(
         dep, settings, state.reference_date().isoformat(), cache.revision()
     )
-    subject = prediag.subject_from_departement(
-        cache.geography(), make_territory(cache.geography(), Level.DEPARTEMENT, dep)
-    )
+    territory = make_territory(cache.geography(), Level.DEPARTEMENT, dep)
+    subject = prediag.subject_from_departement(cache.geography(), territory)
+    slots: list[ui_prediag.MapSlot] = []
     for tab, section in zip(st.tabs([s.title for s in parts]), parts, strict=True):
         with tab:
-            ui_prediag.render_section(subject, section)
+            ui_prediag.render_section(section, slots)
+    # the sections' maps are live maps with the overlays that are on (set on the
+    # département map above; published zonings only, as in the PDF)
+    chosen = maps.current_overlays(territory, official=True)
+    for spec, key, slot in slots:
+        with slot:  # type: ignore[attr-defined]
+            ui_prediag.show_live_map(subject, spec, chosen, f"sdsf_{key}", ui_prediag.MAP_HEIGHT)
 
 
 def downloads(dep: str, settings: asdsf.SdsfSettings) -> None:

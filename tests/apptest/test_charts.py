@@ -95,8 +95,12 @@ def test_filoue_charts():
 
 @pytest.fixture(scope="module")
 def epci_prediag() -> prediag.Prediag:
+    from datastore.defaults import ensure_defaults
+
+    ws = Workspace()
+    ensure_defaults(ws)  # the data the app itself fills at first start (test order independent)
     geo = batch.load_geography()
-    inputs = batch.workspace_inputs(Workspace(), geo, date.today())
+    inputs = batch.workspace_inputs(ws, geo, date.today())
     subject = prediag.subject_from_territory(geo, make_territory(geo, Level.EPCI, EPCI))
     return prediag.build_prediag(subject, inputs)
 
@@ -113,7 +117,10 @@ def test_prediagnostic_charts_are_the_pdf_specs(epci_prediag):
         names = [t["name"] for t in fig["data"] if t.get("showlegend") is not False]
         assert names == list(spec.series)
     assert_french(figures)
-    assert len(elements(at.main, "image")) == len(maps)  # maps stay images
+    # maps are live Leaflet maps (issue 15), one per map specification, no image left
+    live = [el for el in at.get("bidi_component") if el.proto.component_name == "diag_leaflet_map"]
+    assert len(live) == len(maps) > 0
+    assert not elements(at.main, "image")
 
 
 def test_atelier_chart_slide(epci_prediag):

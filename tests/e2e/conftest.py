@@ -101,3 +101,23 @@ def wait_for_app(page) -> None:
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
         timeout=90_000,
     )
+
+
+def wait_for_overlays(
+    page, state_js: str, want_keys: str, *args, timeout_ms: int = 120_000
+) -> dict:
+    """Poll a map's state (`state_js` evaluated with `args`: {main, keys, counts, …}) until its
+    main layer is drawn and exactly the overlays `want_keys` (« ao,zones ») are drawn on it."""
+    waited, state = 0, None
+    while waited < timeout_ms:
+        state = page.evaluate(state_js, *args)
+        if (
+            state
+            and state["main"] > 0
+            and state["keys"] == want_keys
+            and all(state["counts"].get(k, 0) > 0 for k in filter(None, want_keys.split(",")))
+        ):
+            return state
+        page.wait_for_timeout(250)
+        waited += 250
+    raise AssertionError(f"couches « {want_keys} » non dessinées : {state}")

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import wait_for_app, wait_for_overlays
 from tests.e2e.test_atelier import BOTTOM
 
 pytestmark = pytest.mark.e2e
@@ -40,19 +40,10 @@ HOLDER_JS = """(i) => {
 
 def holder_state(page, index: int, want_keys: str, timeout_ms: int = 120_000) -> dict:
     """The n-th map's state once the overlays `want_keys` (« ao,ctg ») are all drawn on it."""
-    waited, state = 0, None
-    while waited < timeout_ms:
-        state = page.evaluate(HOLDER_JS, index)
-        if (
-            state
-            and state["main"] > 0
-            and state["keys"] == want_keys
-            and all(state["counts"].get(k, 0) > 0 for k in filter(None, want_keys.split(",")))
-        ):
-            return state
-        page.wait_for_timeout(250)
-        waited += 250
-    raise AssertionError(f"carte {index} : couches « {want_keys} » non dessinées : {state}")
+    try:
+        return wait_for_overlays(page, HOLDER_JS, want_keys, index, timeout_ms=timeout_ms)
+    except AssertionError as err:
+        raise AssertionError(f"carte {index} : {err}") from None
 
 
 def test_prediagnostic_live_map_with_an_overlay(page, app_url, artifacts_dir):

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import wait_for_app, wait_for_overlays
 
 pytestmark = pytest.mark.e2e
 
@@ -27,20 +27,7 @@ STATE_JS = """() => {
 
 def map_state(page, want_keys: str, timeout_ms: int = 120_000) -> dict:
     """The map's state once the overlays `want_keys` (« ao,zones ») are all drawn."""
-    waited = 0
-    state = None
-    while waited < timeout_ms:
-        state = page.evaluate(STATE_JS)
-        if (
-            state
-            and state["main"] > 0
-            and state["keys"] == want_keys
-            and all(state["counts"].get(k, 0) > 0 for k in filter(None, want_keys.split(",")))
-        ):
-            return state
-        page.wait_for_timeout(250)
-        waited += 250
-    raise AssertionError(f"couches « {want_keys} » non dessinées : {state}")
+    return wait_for_overlays(page, STATE_JS, want_keys, timeout_ms=timeout_ms)
 
 
 def save_zoning(page, app_url: str, query: str) -> None:

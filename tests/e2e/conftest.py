@@ -8,6 +8,7 @@ recorded (`page.blocked_requests`), so the tests prove the app works with no int
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,14 +18,15 @@ from bench.server import Server, chromium, local_context
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
-def app_server(browser) -> Iterator[Server]:
-    """A streamlit server running app.py on a fresh workspace.
-
-    Warm-up: a first session opens "/" and waits for the territory picker, which fills the
-    workspace with the default data before the tests start (so no test pays for it).
-    """
-    server = Server(prefix="diag-e2e")
+@contextmanager
+def started_server(browser, prefix: str, seed=None) -> Iterator[Server]:
+    """A streamlit server running app.py on a fresh workspace (`seed(workspace_dir)` fills it
+    first), warmed up: a first session opens "/" and waits for the territory picker, which
+    fills the workspace with the default data before the tests start (so no test pays for
+    it). The server's log tail is printed if it fails to start."""
+    server = Server(prefix=prefix)
+    if seed is not None:
+        seed(server.ws)
     server.start()
     try:
         server.wait_healthy()
@@ -35,6 +37,22 @@ def app_server(browser) -> Iterator[Server]:
         warm.wait_for_selector('input[aria-label="Rechercher un territoire"]', timeout=180_000)
         wait_for_app(warm)
         warm.close()
+    except Exception:
+        print(server_log_tail(server))
+        server.stop()
+        raise
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(browser) -> Iterator[Server]:
+    """The server shared by the e2e tests that do not change its data (a test that replaces
+    or removes data, e.g. test_donnees.py, overrides `app_url` with a server of its own: the
+    tests that follow it must see the default workspace whatever their order)."""
+    with started_server(browser, "diag-e2e") as server:
         yield server
         # Every e2e run doubles as a check that no deprecated Streamlit API is called
         # (Streamlit logs a warning, once per call, when one is: see test_server_log.py).
@@ -42,8 +60,6 @@ def app_server(browser) -> Iterator[Server]:
         assert not found, "API Streamlit dépréciée dans le journal du serveur :\n" + "\n".join(
             found
         )
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

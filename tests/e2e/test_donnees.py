@@ -3,15 +3,21 @@
 Upload -> type suggested from the name -> preview + validation report -> commit -> the new
 dataset appears in the list with its provenance. A broken file shows every problem (file,
 line, column) and stores nothing. HTML in names is shown as text, never rendered.
+
+These tests replace data (the demo structures by a two-row file, a BPE year), so they run
+on a server of their own (`app_url` overridden below): the e2e tests after them, on the
+shared server, see the default workspace whatever the order (the pre-diagnostic's EAJE map
+of tests/e2e/test_live_maps.py vanished in CI once this file had removed the structures).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import started_server, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +33,13 @@ BAD = (
     "B1;EAJE;Crèche A;42218;abc\r\n"
     "B2;EAJE;Crèche B;ZZ;-3\r\n"
 ).encode("cp1252")
+
+
+@pytest.fixture(scope="module")
+def app_url(browser) -> Iterator[str]:
+    """A server of this module's own (overrides the shared one: these tests change data)."""
+    with started_server(browser, "diag-donnees") as server:
+        yield server.url
 
 
 def _open(page, app_url: str) -> None:

@@ -17,10 +17,10 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 
-from bench.server import Server, local_context
+from bench.server import local_context
 from catalogue.sources import Nature
 from datastore.store import Workspace
-from tests.e2e.conftest import server_log_tail, wait_for_app
+from tests.e2e.conftest import started_server, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -107,22 +107,8 @@ def _seed(root: str) -> None:
 
 @pytest.fixture(scope="module")
 def hostile_url(browser) -> Iterator[str]:
-    server = Server(prefix="diag-hostile")
-    _seed(server.ws)
-    server.start()
-    try:
-        server.wait_healthy()
-        warm = browser.new_page()
-        warm.goto(server.url + "/", timeout=120_000)
-        warm.wait_for_selector('input[aria-label="Rechercher un territoire"]', timeout=180_000)
-        wait_for_app(warm)
-        warm.close()
+    with started_server(browser, "diag-hostile", _seed) as server:
         yield server.url
-    except Exception:
-        print(server_log_tail(server))
-        raise
-    finally:
-        server.stop()
 
 
 @pytest.fixture

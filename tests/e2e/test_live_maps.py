@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import wait_for_app, wait_for_overlays
 from tests.e2e.test_atelier import BOTTOM
@@ -36,6 +37,11 @@ HOLDER_JS = """(i) => {
           width: r.width, height: r.height, size: m.getSize().x,
           legend: [...h.querySelectorAll('.diag-legend')].map(e => e.innerText).join('\\n')};
 }"""
+
+
+#: Number of map components per tab panel (« 101000000 »), to explain a missing map.
+MAPS_PER_TAB_JS = """() => [...document.querySelectorAll('[data-testid=stTabPanel]')]
+  .map(p => p.querySelectorAll('[class*=st-key-prediag_map]').length).join('')"""
 
 
 def holder_state(page, index: int, want_keys: str, timeout_ms: int = 120_000) -> dict:
@@ -74,9 +80,16 @@ def test_prediagnostic_live_map_with_an_overlay(page, app_url, artifacts_dir):
     # the maps of another tab (drawn while hidden) are sized and framed once shown
     page.get_by_role("tab", name="Petite enfance").click()
     # the tab's map is mounted once the tab is shown (timing varies with the machine's load)
-    page.wait_for_function(
-        "document.querySelectorAll('div.diag-map-holder').length >= 2", timeout=120_000
-    )
+    try:
+        page.wait_for_function(
+            "document.querySelectorAll('div.diag-map-holder').length >= 2", timeout=120_000
+        )
+    except PlaywrightTimeoutError:
+        raise AssertionError(
+            "la carte de l'onglet « Petite enfance » n'est pas montée ; cartes par onglet : "
+            + page.evaluate(MAPS_PER_TAB_JS)
+            + " (les données EAJE de l'espace de travail ont-elles été retirées ?)"
+        ) from None
     shown = holder_state(page, 1, "ao")
     assert shown["size"] > 300 and shown["height"] > 300
     page.locator("div.diag-map-holder").nth(1).scroll_into_view_if_needed()

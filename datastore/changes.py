@@ -13,6 +13,14 @@ Modes (`PendingDataset.replace`):
 - ``same_millesime`` (« remplacer l'année entière ») : every current row of the same type,
   scale and millésime goes, even the keys absent from the file.
 - ``all`` (« tout remplacer ») : every current row of the same type and scale goes.
+- ``departement`` (the editors of the SDSF page) : every current row of the same type and
+  scale that belongs to ONE département (`Incoming.departement`; the département of a row is
+  its `code_departement`, else that of its `code_insee`), optionally narrowed by column values
+  (`Incoming.only`, e.g. the baselines and targets of an indicator file but not its realised
+  values), goes; the rows of every other département stay, with their provenance (they are
+  kept in a copy, as in an update by key). Every incoming row must belong to that slice, and
+  a key already held by a row outside it is refused (`PlanError`): a save for one département
+  never touches another's rows. An empty incoming frame clears the slice.
 
 A synthetic (demo) file never removes real or estimated data, in any mode. With
 ``drop_demo``, a real file also retires every demo dataset of its type and scale (all years):
@@ -30,7 +38,7 @@ import pandas as pd
 from datastore.schemas import DatasetType, Dtype
 from diagnostics.formatting import fmt_number
 
-MODES = ("key", "same_millesime", "all")
+MODES = ("key", "same_millesime", "all", "departement")
 #: Territories kept in a plan for display (the count is always exact).
 LOST_KEPT = 5_000
 ROWID = "_rowid"
@@ -58,6 +66,12 @@ class Incoming:
     mode: str
     frame: pd.DataFrame
     drop_demo: bool = False
+    departement: str = ""  # mode « departement »: the département whose rows are replaced
+    only: tuple[tuple[str, tuple[str, ...]], ...] = ()  # and only its rows with these values
+
+
+class PlanError(ValueError):
+    """A batch the planner refuses (French message, nothing is stored)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,43 @@ def territory_column(dtype: DatasetType) -> str:
         if name in dtype.keys:
             return name
     return next(k for k in dtype.keys if k not in ("annee", "niveau"))
+
+
+def departement_column(dtype: DatasetType) -> str | None:
+    """The column giving the département of a row (mode « departement »), if the type has
+    one: `code_departement`, else `code_insee` (the commune's département)."""
+    names = dtype.column_names
+    for name in ("code_departement", "code_insee"):
+        if name in names:
+            return name
+    return None
+
+
+def slice_columns(dtype: DatasetType, inc: Incoming) -> list[str]:
+    """The columns the slice of a « departement » item is read from."""
+    col = departement_column(dtype)
+    return [*([col] if col else []), *(c for c, _ in inc.only)]
+
+
+def in_slice(frame: pd.DataFrame, dtype: DatasetType, inc: Incoming) -> np.ndarray:
+    """Rows of `frame` in the slice of a « departement » item: its département (and the
+    values of `only`)."""
+    col = departement_column(dtype)
+    if col is None:
+        raise PlanError(
+            f"« {dtype.label} » n'a pas de colonne de département ou de commune : "
+            "l'enregistrement par département n'est pas possible."
+        )
+    codes = frame[col].astype("string").fillna("").str.strip()
+    if col == "code_insee":  # datastore.codes.departement_of_commune, vectorised
+        drom = codes.str.startswith("97").to_numpy(dtype=bool)
+        deps = np.where(drom, codes.str[:3].to_numpy(object), codes.str[:2].to_numpy(object))
+        mask = deps == inc.departement
+    else:
+        mask = (codes == inc.departement).to_numpy(dtype=bool)
+    for column, values in inc.only:
+        mask &= frame[column].astype("string").isin(list(values)).fillna(False).to_numpy(bool)
+    return mask
 
 
 def key_strings(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
@@ -174,6 +225,8 @@ def _touches(inc: Incoming, cur: Current, by_year: bool) -> tuple[bool, bool]:
     """(may replace rows of cur, retires cur as a whole)."""
     if scope_family(cur.scope) != scope_family(inc.scope) or (inc.synthetic and not cur.synthetic):
         return False, False  # other scale; demo data never remove real data
+    if inc.mode == "departement":  # its slice of every year, never a whole dataset
+        return cur.scope == inc.scope, False
     if cur.scope != inc.scope:  # another edition of the same scale (« departement:hist »)
         retire = inc.drop_demo and cur.synthetic and not inc.synthetic
         return retire, retire  # only the demo data of the scale go; the other edition stays
@@ -198,6 +251,8 @@ def _match_incoming(
     new_keys = key_strings(inc.frame, dtype.keys)
     position = pd.Series(np.arange(len(new_keys)), index=pd.Index(new_keys))
     replaced = np.zeros(len(new_keys), dtype=bool)
+    if inc.mode == "departement":
+        _check_slice(inc, ctx["dtype"])
     for cur in current:
         touches, whole = _touches(inc, cur, ctx["by_year"])
         if whole:
@@ -206,6 +261,11 @@ def _match_incoming(
             continue
         cur_keys = ctx["cur_keys"][cur.id]
         hit = cur_keys.isin(position.index).to_numpy(dtype=bool)
+        if inc.mode == "departement":
+            inside = in_slice(cur.frame, dtype, inc)
+            _refuse_outside(inc, dtype, cur.frame.loc[hit & ~inside])
+            ctx["hit_rows"][cur.id] |= inside  # the whole slice goes
+            ctx["cleared"][cur.id] |= inside & ~hit  # the rows of the slice no longer there
         if not hit.any():
             continue
         ctx["hit_rows"][cur.id] |= hit
@@ -219,6 +279,40 @@ def _match_incoming(
     g = groups(inc.scope, inc.millesime)
     g["added"] += int((~replaced).sum())
     g["replaced"] += int(replaced.sum())
+
+
+def _check_slice(inc: Incoming, dtype: DatasetType) -> None:
+    """Every row of a « departement » item belongs to its slice (else PlanError)."""
+    if not inc.departement:
+        raise PlanError("Enregistrement par département : aucun département indiqué.")
+    outside = ~in_slice(inc.frame, dtype, inc)
+    if not outside.any():
+        return
+    col = departement_column(dtype)
+    assert col is not None
+    first = inc.frame.loc[outside].iloc[0]
+    where = f"{col} {first[col]}"
+    more = int(outside.sum()) - 1
+    raise PlanError(
+        f"{int(outside.sum())} ligne(s) hors du département {inc.departement} "
+        f"(première : {where})" + (f" et {more} autre(s)" if more > 0 else "") + " : "
+        f"cet enregistrement ne peut modifier que les lignes du département "
+        f"{inc.departement}. Rien n'a été enregistré."
+    )
+
+
+def _refuse_outside(inc: Incoming, dtype: DatasetType, rows: pd.DataFrame) -> None:
+    """A key of a « departement » item held by a row of another département: refused."""
+    if rows.empty:
+        return
+    col = departement_column(dtype)
+    key = ", ".join(str(rows[k].iloc[0]) for k in dtype.keys)
+    owner = f" ({col} {rows[col].iloc[0]})" if col else ""
+    raise PlanError(
+        f"L'identifiant {key} est déjà enregistré hors du département {inc.departement}"
+        f"{owner} : choisissez un autre identifiant, ou modifiez cette ligne depuis son "
+        "département. Rien n'a été enregistré."
+    )
 
 
 def _settle(
@@ -241,6 +335,12 @@ def _settle(
         elif hit.any():
             retire.append(cur.id)
             remainders.append((cur.id, tuple(int(r) for r in cur.frame[ROWID].to_numpy()[hit])))
+            cleared = ctx["cleared"][cur.id]
+            if cleared.any():  # mode « departement »: rows of the slice absent from the save
+                g = groups(cur.scope, cur.millesime)
+                g["removed"] += int(cleared.sum())
+                for label in _labels(cur.frame.loc[cleared], ctx["dtype"], ctx["names"]):
+                    g["lost"][label] = None
     for cur in current:
         kept = 0 if cur.id in ctx["whole"] else int((~ctx["hit_rows"][cur.id]).sum())
         if not cur.synthetic or not kept:
@@ -271,6 +371,7 @@ def plan_changes(
         "by_year": dtype.year_column is not None and dtype.year_column in dtype.keys,
         "cur_keys": {c.id: key_strings(c.frame, dtype.keys) for c in current},
         "hit_rows": {c.id: np.zeros(len(c.frame), dtype=bool) for c in current},
+        "cleared": {c.id: np.zeros(len(c.frame), dtype=bool) for c in current},
         "whole": set(),
     }
     for inc in incoming:

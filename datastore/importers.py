@@ -37,7 +37,14 @@ from datastore.readers import (
     read_raw,
 )
 from datastore.schemas import EDITION_LABELS, EDITIONS, DatasetType, Dtype, dataset_type
-from datastore.store import CommitPlan, DatasetMeta, PendingDataset, Workspace, apply_types
+from datastore.store import (
+    CommitPlan,
+    DatasetMeta,
+    PendingDataset,
+    Workspace,
+    apply_types,
+    empty_frame,
+)
 from datastore.validation import (
     Report,
     Severity,
@@ -94,6 +101,18 @@ class ImportOptions:
     drop_bad_signatory_lines: bool = False
 
 
+@dataclass(frozen=True)
+class Slice:
+    """What a save of the SDSF page replaces (mode « departement », datastore.changes): the
+    rows of one département, optionally only those whose columns hold the given values."""
+
+    departement: str
+    only: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def fields(self) -> dict:
+        return {"departement": self.departement, "only": self.only}
+
+
 @dataclass
 class Prepared:
     """A file read, mapped and validated, not yet committed."""
@@ -123,8 +142,11 @@ class Prepared:
             return []
         return sorted(int(y) for y in self.frame[dtype.year_column].dropna().unique())
 
-    def datasets(self, replace: str = "key", drop_demo: bool = False) -> list[PendingDataset]:
-        """One pending dataset per (scope, millésime)."""
+    def datasets(
+        self, replace: str = "key", drop_demo: bool = False, slice_: Slice | None = None
+    ) -> list[PendingDataset]:
+        """One pending dataset per (scope, millésime); with `slice_` (mode « departement »),
+        the rows of that département (and values) only."""
         if self.frame is None:
             raise ValueError("fichier non valide : rien à enregistrer")
         dtype = dataset_type(self.kind)
@@ -142,6 +164,7 @@ class Prepared:
             notes=notes,
             replace=replace,
             drop_demo=drop_demo,
+            **(slice_.fields() if slice_ else {}),
         )
         if not group_cols or frame.empty:
             return [PendingDataset(self.kind, frame, label=self.label, **common)]
@@ -621,12 +644,17 @@ def prepare(
 
 
 def plan(
-    ws: Workspace, prepared: Prepared, replace: str = "key", *, drop_demo: bool = False
+    ws: Workspace,
+    prepared: Prepared,
+    replace: str = "key",
+    *,
+    drop_demo: bool = False,
+    slice_: Slice | None = None,
 ) -> CommitPlan:
     """What committing a valid prepared file would change (the preview; nothing is stored)."""
     if not prepared.ok:
         raise ValueError(prepared.report.summary())
-    return ws.plan(prepared.datasets(replace, drop_demo))
+    return ws.plan(prepared.datasets(replace, drop_demo, slice_))
 
 
 def commit(
@@ -637,16 +665,48 @@ def commit(
     drop_demo: bool = False,
     expected_revision: int | None = None,
     author: str | None = None,
+    slice_: Slice | None = None,
 ) -> list[DatasetMeta]:
     """Store a valid prepared file (one transaction for all its millésimes, one new version of
-    its type). With `expected_revision` (the preview's), refuses if the workspace changed."""
+    its type). With `expected_revision` (the preview's), refuses if the workspace changed.
+    With `slice_` (and replace="departement"), replaces that département's rows only."""
     if not prepared.ok:
         raise ValueError(prepared.report.summary())
     metas = ws.commit_many(
-        prepared.datasets(replace, drop_demo), expected_revision=expected_revision, author=author
+        prepared.datasets(replace, drop_demo, slice_),
+        expected_revision=expected_revision,
+        author=author,
     )
     assert metas is not None
     return metas
+
+
+def clear_slice(
+    ws: Workspace,
+    kind: str,
+    slice_: Slice,
+    *,
+    name: str,
+    producer: str,
+    expected_revision: int | None = None,
+    author: str | None = None,
+) -> None:
+    """Retire every row of one département (and values) of a type, as a new version of the
+    type (an editor emptied: a file cannot be empty, so this does not go through prepare)."""
+    ws.commit_many(
+        [
+            PendingDataset(
+                kind,
+                empty_frame(dataset_type(kind)),
+                producer=producer,
+                source_file=name,
+                replace="departement",
+                **slice_.fields(),
+            )
+        ],
+        expected_revision=expected_revision,
+        author=author,
+    )
 
 
 def import_file(

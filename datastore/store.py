@@ -65,7 +65,17 @@ from catalogue.sources import Nature
 from datastore import accounts as audit
 from datastore import settings
 from datastore.backends import DB_NAME, Backend, PostgresBackend, SqliteBackend
-from datastore.changes import ROWID, Change, Current, Incoming, KindPlan, plan_changes
+from datastore.changes import (
+    MODES,
+    ROWID,
+    Change,
+    Current,
+    Incoming,
+    KindPlan,
+    PlanError,
+    plan_changes,
+    slice_columns,
+)
 from datastore.schemas import DATASET_TYPES, DatasetType, Dtype, dataset_type
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,9 +170,15 @@ class PendingDataset:
     replace: str = "key"
     scope: str = ""
     drop_demo: bool = False  # also retire the demo datasets of this type and scope
+    # replace="departement": the département whose rows this item replaces (all of them, or
+    # only those with the values of `only`); the other départements' rows stay as they are
+    departement: str = ""
+    only: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-#: French names of the commit modes (datastore.changes.MODES), for the UI and the CLI.
+#: French names of the commit modes a user picks for a file (the Données page, the CLI); the
+#: mode « departement » of datastore.changes.MODES is the SDSF editors' (one département's
+#: rows), never offered for a file.
 MODE_LABELS = {
     "key": "Mettre à jour par clé : remplacer seulement les lignes présentes dans le fichier",
     "same_millesime": "Remplacer l'année entière (retire les lignes de ces millésimes absentes du fichier)",
@@ -584,7 +600,7 @@ class Workspace:
         )
         by_kind: dict[str, list[Incoming]] = {}
         for i, it in enumerate(items):
-            if it.replace not in MODE_LABELS:
+            if it.replace not in MODES:
                 raise ValueError(it.replace)
             if i in skipped:
                 continue
@@ -597,13 +613,18 @@ class Workspace:
                     it.replace,
                     it.frame,
                     it.drop_demo,
+                    it.departement,
+                    it.only,
                 )
             )
         plans = []
         for kind, incoming in by_kind.items():
             dtype = dataset_type(kind)
             current = self._current(con, dtype, incoming)
-            plans.append(plan_changes(dtype, current, incoming, _territory_names(dtype)))
+            try:
+                plans.append(plan_changes(dtype, current, incoming, _territory_names(dtype)))
+            except PlanError as exc:
+                raise StoreError(str(exc)) from exc
         return CommitPlan(revision, tuple(plans), skipped)
 
     def _current(self, con: Any, dtype: DatasetType, incoming: list[Incoming]) -> list[Current]:
@@ -627,7 +648,7 @@ class Workspace:
             if not relevant:
                 continue
             if by_year and all(
-                inc.mode != "all"
+                inc.mode not in ("all", "departement")
                 and inc.millesime != m.millesime
                 and not (inc.drop_demo and m.is_synthetic)
                 for inc in relevant
@@ -639,6 +660,9 @@ class Workspace:
                 for c in dtype.columns
                 if c.name not in cols and c.dtype in (Dtype.INT, Dtype.FLOAT, Dtype.BOOL)
             ]
+            for inc in relevant:  # mode « departement »: the columns its slice is read from
+                if inc.mode == "departement":
+                    cols += [c for c in slice_columns(dtype, inc) if c not in cols]
             if exists:
                 frame = self._db.frame(
                     con,
@@ -681,7 +705,7 @@ class Workspace:
             missing = [c for c in dtype.column_names if c not in it.frame.columns]
             if missing:
                 raise StoreError(f"Colonnes absentes pour « {dtype.label} » : {', '.join(missing)}")
-            if it.replace not in MODE_LABELS:
+            if it.replace not in MODES:
                 raise ValueError(it.replace)
             prepared.append((it, dtype, _to_storage(it.frame[dtype.column_names], dtype)))
         now = _now()
@@ -705,6 +729,9 @@ class Workspace:
                     sorted({it.source_file for it in items if it.kind == kplan.kind})
                 )
                 modes = ",".join(sorted({it.replace for it in items if it.kind == kplan.kind}))
+                deps = sorted(
+                    {it.departement for it in items if it.kind == kplan.kind and it.departement}
+                )
                 counts = (
                     sum(c.added for c in kplan.changes),
                     sum(c.replaced for c in kplan.changes),
@@ -725,12 +752,15 @@ class Workspace:
                         "ajoutées": counts[0],
                         "remplacées": counts[1],
                         "retirées": counts[2],
+                        **({"départements": deps} if deps else {}),
                     },
                 )
                 new_ids = self._apply_plan(con, kplan)
                 for i, (it, dtype, data) in enumerate(prepared):
                     if it.kind != kplan.kind or i in plan.skipped:
                         continue
+                    if it.replace == "departement" and it.frame.empty:
+                        continue  # a département cleared: nothing to store in its place
                     meta = self._insert(con, it, dtype, data, now)
                     new_ids.append(meta.id)
                     out.append(meta)
@@ -1154,6 +1184,11 @@ def _meta_from_row(r: tuple) -> DatasetMeta:
 
 def _empty_frame(dtype: DatasetType) -> pd.DataFrame:
     return _apply_types(pd.DataFrame({c: [] for c in ["dataset_id", *dtype.column_names]}), dtype)
+
+
+def empty_frame(dtype: DatasetType) -> pd.DataFrame:
+    """No row, the columns of the schema with their types."""
+    return _apply_types(pd.DataFrame({c: [] for c in dtype.column_names}), dtype)
 
 
 def _to_storage(frame: pd.DataFrame, dtype: DatasetType) -> list[list[object]]:

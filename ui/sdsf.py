@@ -15,6 +15,7 @@ import streamlit as st
 from analyses import sdsf as asdsf
 from datastore import importers
 from datastore.kinds import Analysis, kinds_read_by
+from datastore.store import StoreError
 from diagnostics import sdsf
 from diagnostics.formatting import fmt_number, fmt_signed
 from geodata.maps import Overlay, classify_bins
@@ -302,6 +303,7 @@ def render_indicators(a: asdsf.SdsfAnalysis) -> None:
 def render_targets_editor(a: asdsf.SdsfAnalysis) -> None:
     """Editable baseline and target of each indicator, saved through the importer."""
     dep = a.territory.code
+    revision = cache.revision()  # the rows below are this revision's (checked at the save)
     with st.expander("Saisir ou modifier les cibles (chargé d'études)"):
         st.caption(
             "Les lignes enregistrées passent par l'importeur du type « SDSF : valeurs et cibles "
@@ -340,10 +342,15 @@ def render_targets_editor(a: asdsf.SdsfAnalysis) -> None:
             key="sdsf_targets_editor",
         )
         if st.button("Enregistrer les cibles", key="sdsf_targets_save"):
-            _save_targets(dep, edited)
+            _save_targets(dep, edited, revision)
 
 
-def _save_targets(dep: str, edited: pd.DataFrame) -> None:
+#: What the targets editor replaces: the baselines and targets of its département (the
+#: realised values and milestones imported from a file stay, with their provenance).
+TARGET_VALUES = (("type_valeur", ("reference", "cible")),)
+
+
+def _save_targets(dep: str, edited: pd.DataFrame, revision: int) -> None:
     lines = []
     for r in edited.to_dict("records"):
         for year_col, value_col, kind in (
@@ -361,36 +368,55 @@ def _save_targets(dep: str, edited: pd.DataFrame) -> None:
                         "commentaire": EDIT_PRODUCER,
                     }
                 )
-    current = cache.dataset("sdsf_indicateurs").frame
-    keep = (
-        current[
-            (current["code_departement"].astype(str) != dep)
-            | current["type_valeur"].astype(str).isin(["jalon", "realise"])
-        ].drop(columns="dataset_id", errors="ignore")
-        if not current.empty
-        else pd.DataFrame()
+    _store_edits(
+        "sdsf_indicateurs",
+        pd.DataFrame(lines),
+        importers.Slice(dep, TARGET_VALUES),
+        revision,
+        f"saisie des cibles du SDSF (département {dep})",
+        "Cibles enregistrées.",
     )
-    frame = pd.concat([keep, pd.DataFrame(lines)], ignore_index=True)
-    if frame.empty:
-        st.info("Aucune valeur à enregistrer.")
-        return
-    _store_edits("sdsf_indicateurs", frame, "saisie des cibles du SDSF", "Cibles enregistrées.")
 
 
-def _store_edits(kind: str, frame: pd.DataFrame, name: str, done: str) -> None:
-    """Stores what an editor holds through the importer (same checks and messages as a file),
-    replacing the dataset of that kind; shows the report when the table is refused."""
-    prepared = importers.prepare(
-        kind,
-        to_csv_fr(frame),
-        name=name,
-        options=importers.ImportOptions(producteur=EDIT_PRODUCER),
-    )
-    if not prepared.ok:
-        st.error(md(prepared.report.summary()))
-        st.dataframe(prepared.report.as_frame(), hide_index=True, width="stretch")
+def _store_edits(
+    kind: str,
+    frame: pd.DataFrame,
+    slice_: importers.Slice,
+    revision: int,
+    name: str,
+    done: str,
+) -> None:
+    """Stores what an editor holds through the importer (same checks and messages as a file)
+    in place of the rows of its département (`slice_`, mode « departement »: the other
+    départements' rows and their provenance stay as they are), as a new version of the type;
+    refused (nothing stored) when the table does not pass the importer's checks, or when the
+    workspace changed since `revision`, the one the editor's rows were read from."""
+    ws = cache.workspace()
+    try:
+        if frame.empty:  # every row cleared: the département's rows are retired
+            importers.clear_slice(
+                ws,
+                kind,
+                slice_,
+                name=name,
+                producer=EDIT_PRODUCER,
+                expected_revision=revision,
+            )
+        else:
+            prepared = importers.prepare(
+                kind,
+                to_csv_fr(frame),
+                name=name,
+                options=importers.ImportOptions(producteur=EDIT_PRODUCER),
+            )
+            if not prepared.ok:
+                st.error(md(prepared.report.summary()))
+                st.dataframe(prepared.report.as_frame(), hide_index=True, width="stretch")
+                return
+            importers.commit(ws, prepared, "departement", expected_revision=revision, slice_=slice_)
+    except StoreError as exc:
+        st.error(md(str(exc)), icon=":material/error:")
         return
-    importers.commit(cache.workspace(), prepared, replace="all")
     st.session_state[SAVED_KEY] = done  # shown after the rerun (show_saved)
     st.rerun()
 
@@ -648,6 +674,7 @@ def render_projects(a: asdsf.SdsfAnalysis) -> None:
         "longitude",
     ]
     shown = proj[cols] if not proj.empty else pd.DataFrame(columns=cols)
+    revision = cache.revision()  # the rows below are this revision's (checked at the save)
     with st.expander("Saisir ou modifier les projets (chargé d'études)"):
         edited = st.data_editor(
             shown.reset_index(drop=True),
@@ -664,28 +691,28 @@ def render_projects(a: asdsf.SdsfAnalysis) -> None:
             },
         )
         if st.button("Enregistrer les projets", key="sdsf_projects_save"):
-            _save_projects(a, edited)
+            _save_projects(a, edited, revision)
     if not proj.empty:
         st.dataframe(proj[cols], hide_index=True, width="stretch")
 
 
-def _save_projects(a: asdsf.SdsfAnalysis, edited: pd.DataFrame) -> None:
-    current = cache.dataset("eaje_projets").frame
-    communes = cache.geography().communes
-    codes = set(communes.loc[communes["dep"] == a.territory.code, "code_insee"])
-    others = (
-        current[~current["code_insee"].astype(str).isin(codes)].drop(
-            columns="dataset_id", errors="ignore"
-        )
-        if not current.empty
-        else pd.DataFrame()
-    )
-    frame = pd.concat([others, edited], ignore_index=True)
+def _save_projects(a: asdsf.SdsfAnalysis, edited: pd.DataFrame, revision: int) -> None:
+    """The register's rows of this département replace its stored projects (a row deleted in
+    the editor is retired; the other départements' projects stay as they were)."""
+    dep = a.territory.code
+    frame = edited.dropna(how="all").reset_index(drop=True)
     if "psu" in frame:
         frame["psu"] = frame["psu"].map(
             lambda v: "oui" if v is True or str(v).lower() in ("true", "oui", "1") else "non"
         )
-    _store_edits("eaje_projets", frame, "saisie des projets d'EAJE", "Projets enregistrés.")
+    _store_edits(
+        "eaje_projets",
+        frame,
+        importers.Slice(dep),
+        revision,
+        f"saisie des projets d'EAJE (département {dep})",
+        "Projets enregistrés.",
+    )
 
 
 def render_coverage(a: asdsf.SdsfAnalysis) -> None:

@@ -166,3 +166,71 @@ def test_save_projects_and_their_points_on_the_map() -> None:
     # the places to develop of Belfort's planning territory count the project's places
     places = next(d.value for d in at.dataframe if "Places des projets d'EAJE" in d.value.columns)
     assert (pd.to_numeric(places["Places des projets d'EAJE"]) >= 24).any()
+
+
+OTHER = "25"  # the Doubs: its rows must keep their figures and their provenance
+
+
+def test_a_save_for_one_departement_keeps_the_other_departements_rows_and_provenance() -> None:
+    """The saves used to rewrite the whole dataset: the Doubs' rows took the provenance
+    « Saisie dans l'application ». Now they stay byte for byte (values, file, date)."""
+    from datastore.importers import ImportOptions, commit, prepare
+    from tests.unit.test_store_departement import rows_with_provenance
+
+    ws = Workspace()
+    targets = (
+        "code_departement;indicateur;annee;type_valeur;valeur;commentaire\n"
+        f"{DEP};places_eaje_psu;2024;reference;1400;Cnaf\n"
+        f"{DEP};places_eaje_psu;2025;realise;1420;Cnaf\n"
+        f"{OTHER};places_eaje_psu;2024;reference;5000;Cnaf\n"
+        f"{OTHER};places_eaje_psu;2029;cible;5400;CPOG\n"
+    ).encode()
+    projects = (
+        "id_projet;nom;code_insee;places;psu;annee_ouverture;statut\n"
+        f"P90-1;Crèche A;{COMMUNE};20;oui;2026;autorisé\n"
+        "P90-2;Crèche B;90001;12;non;2027;en projet\n"
+        "P25-1;Crèche C;25056;30;oui;2026;en travaux\n"
+    ).encode()
+    for kind, data, name in (
+        ("sdsf_indicateurs", targets, "sdsf_90_25.csv"),
+        ("eaje_projets", projects, "projets_90_25.csv"),
+    ):
+        prepared = prepare(kind, data, name=name, options=ImportOptions(producteur="Caf"))
+        assert prepared.ok, prepared.report.text()
+        commit(ws, prepared)
+    before = {k: rows_with_provenance(ws, k, OTHER) for k in ("sdsf_indicateurs", "eaje_projets")}
+    versions = {k: len(ws.versions(k)) for k in before}
+
+    at = open_page("sdsf", "departement", DEP, timeout=300)
+    assert_no_exception(at)
+    at.session_state["sdsf_targets_editor"] = _edit(**{"Année de la cible": 2029, "Cible": 1600})
+    at.run()
+    at.button(key="sdsf_targets_save").click().run()
+    assert_no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any(s.value == "Cibles enregistrées." for s in at.success)
+    # every project of the Territoire de Belfort deleted in the register
+    at.session_state["sdsf_projects_editor"] = {
+        "edited_rows": {},
+        "added_rows": [],
+        "deleted_rows": [0, 1],
+    }
+    at.run()
+    at.button(key="sdsf_projects_save").click().run()
+    assert_no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any(s.value == "Projets enregistrés." for s in at.success)
+
+    for kind, text in before.items():
+        assert rows_with_provenance(ws, kind, OTHER) == text, kind
+        (v, *_) = ws.versions(kind)
+        assert len(ws.versions(kind)) == versions[kind] + 1
+        assert v.mode == "departement" and f"(département {DEP})" in v.source_file
+    psu = _rows("sdsf_indicateurs", "code_departement", {DEP}).set_index("type_valeur")
+    assert psu.loc["cible", "valeur"] == 1600 and int(psu.loc["cible", "annee"]) == 2029
+    assert psu.loc["reference", "valeur"] == 1400  # unchanged in the editor
+    # the realised value (outside the editor) keeps the provenance of its file
+    metas = {m.id: m for m in ws.datasets("sdsf_indicateurs")}
+    assert metas[int(psu.loc["realise", "dataset_id"])].source_file == "sdsf_90_25.csv"
+    assert _rows("eaje_projets", "id_projet", {"P90-1", "P90-2"}).empty
+    assert not _rows("eaje_projets", "id_projet", {"P25-1"}).empty

@@ -76,6 +76,7 @@ ACTION_LABELS = {
     "connexion": "connexion",
     "connexion_refusee": "connexion refusée",
     "connexion_bloquee": "connexion refusée (trop de tentatives)",
+    "deblocage": "déblocage des connexions",
     "compte": "modification de compte",
 }
 
@@ -288,7 +289,11 @@ def authenticate(
 # until `login_lock_minutes` have passed since the last refused password. The refused
 # passwords are the audit rows « connexion_refusee » (actor: the login, target: the
 # address), so the count is shared by every app process on the workspace; a throttled
-# attempt is audited as « connexion_bloquee » and does not extend the delay.
+# attempt is audited as « connexion_bloquee » and does not extend the delay. An
+# administrator lifts a lock before its end (`unlock`: `python -m datastore users unlock`,
+# or the Administration page): an audit row « deblocage » (kind « compte » or « adresse »,
+# target: the login or the address) from which the refusals are counted again, as after a
+# successful sign-in.
 
 
 @dataclass(frozen=True)
@@ -329,6 +334,37 @@ def _locked_until(times: list[datetime], limit: int, delay: timedelta) -> dateti
     return newest + delay if len(recent) >= limit else None
 
 
+#: Per lock kind: the column of a refused attempt naming who is counted, and the audit rows
+#: after which the refusals are counted afresh (a successful sign-in of the login, an unlock).
+_LOCK_SQL = {
+    "compte": (
+        "actor",
+        "(action = 'connexion' AND actor = ?) "
+        "OR (action = 'deblocage' AND kind = 'compte' AND target = ?)",
+    ),
+    "adresse": ("target", "action = 'deblocage' AND kind = 'adresse' AND target = ?"),
+}
+
+
+def _lock_end(con: Any, kind: str, who: str, now: datetime, rules: Throttle) -> datetime | None:
+    """End of the lock on the login or address `who`, if one is in force or was."""
+    column, reset_where = _LOCK_SQL[kind]
+    delay = timedelta(minutes=rules.minutes)
+    since = (now - 2 * delay).isoformat(timespec="seconds")
+    reset = con.execute(
+        f"SELECT MAX(at) FROM audit WHERE {reset_where}", (who,) * reset_where.count("?")
+    ).fetchone()[0]
+    times = [
+        datetime.fromisoformat(r[0])
+        for r in con.execute(
+            f"SELECT at FROM audit WHERE action = 'connexion_refusee' AND {column} = ? AND at >= ?",
+            (who, max(since, reset or "")),
+        )
+    ]
+    limit = rules.attempts if kind == "compte" else rules.address_attempts
+    return _locked_until(times, limit, delay)
+
+
 def throttle_wait(
     ws: Workspace,
     login: str,
@@ -340,37 +376,72 @@ def throttle_wait(
     """Seconds before `login` (and `address`) may try a password again; 0: now."""
     rules = rules or Throttle.from_settings()
     now = now or datetime.now(UTC)
-    delay = timedelta(minutes=rules.minutes)
-    since = (now - 2 * delay).isoformat(timespec="seconds")
     with ws._connect() as con:
-        last_ok = con.execute(
-            "SELECT MAX(at) FROM audit WHERE action = 'connexion' AND actor = ?", (login,)
-        ).fetchone()[0]
-        by_login = [
-            r[0]
-            for r in con.execute(
-                "SELECT at FROM audit WHERE action = 'connexion_refusee' AND actor = ? AND at >= ?",
-                (login, max(since, last_ok or "")),
-            )
-        ]
-        by_address = (
-            [
-                r[0]
-                for r in con.execute(
-                    "SELECT at FROM audit WHERE action = 'connexion_refusee' AND target = ? "
-                    "AND at >= ?",
-                    (address, since),
-                )
-            ]
-            if address
-            else []
-        )
-    ends = [
-        _locked_until([datetime.fromisoformat(t) for t in times], limit, delay)
-        for times, limit in ((by_login, rules.attempts), (by_address, rules.address_attempts))
-    ]
+        ends = [_lock_end(con, "compte", login, now, rules)]
+        if address:
+            ends.append(_lock_end(con, "adresse", address, now, rules))
     wait = max(((end - now).total_seconds() for end in ends if end is not None), default=0.0)
     return max(wait, 0.0)
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A sign-in lock in force: on a login (kind « compte ») or an address (« adresse »)."""
+
+    kind: str
+    target: str
+    until: datetime
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.target}, jusqu'à {self.until.strftime('%d/%m/%Y %H:%M')} (UTC)"
+
+
+def locks(
+    ws: Workspace, *, now: datetime | None = None, rules: Throttle | None = None
+) -> list[Lock]:
+    """The sign-in locks in force now: logins, then addresses, each by end."""
+    rules = rules or Throttle.from_settings()
+    now = now or datetime.now(UTC)
+    since = (now - 2 * timedelta(minutes=rules.minutes)).isoformat(timespec="seconds")
+    out: list[Lock] = []
+    with ws._connect() as con:
+        rows = con.execute(
+            "SELECT DISTINCT actor, target FROM audit WHERE action = 'connexion_refusee' "
+            "AND at >= ?",
+            (since,),
+        ).fetchall()
+        for kind, who in (("compte", {r[0] for r in rows}), ("adresse", {r[1] for r in rows})):
+            found = []
+            for w in sorted(filter(None, who)):
+                end = _lock_end(con, kind, w, now, rules)
+                if end is not None and end > now:
+                    found.append(Lock(kind, w, end))
+            out += sorted(found, key=lambda lk: lk.until)
+    return out
+
+
+def unlock(
+    ws: Workspace,
+    *,
+    actor: str,
+    login: str | None = None,
+    address: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Lift the sign-in lock of `login` or of `address` (one of them) before its end: the
+    refused attempts before now no longer count. Audited (« deblocage »). Returns what was
+    unlocked, in French. The lock need not be in force (an unlock is then harmless)."""
+    if (login is None) == (address is None):
+        raise ValueError("indiquez un identifiant ou une adresse (un seul des deux)")
+    if login is not None:
+        kind, target = "compte", normalise_login(login)
+    else:
+        kind, target = "adresse", str(address).strip()
+        if not target:
+            raise ValueError("adresse vide")
+    log(ws, actor, "deblocage", kind=kind, target=target, at=now)
+    return f"Connexions débloquées : {kind} {target}."
 
 
 def sign_in(

@@ -151,6 +151,13 @@ def _users_parser(sub: argparse._SubParsersAction) -> None:
     ):
         usub.add_parser(name, help=text).add_argument("login")
     usub.add_parser("list", help="lister les comptes")
+    un = usub.add_parser(
+        "unlock",
+        help="débloquer les connexions d'un compte (ou d'une adresse) après trop de "
+        "mots de passe refusés ; sans argument : lister les blocages en cours",
+    )
+    un.add_argument("login", nargs="?")
+    un.add_argument("--adresse", help="débloquer une adresse (IP) plutôt qu'un compte")
 
 
 def _print_table(df: pd.DataFrame) -> None:
@@ -402,6 +409,15 @@ def _users_change(ws: Workspace, args: argparse.Namespace, actor: str) -> str:
     return f"Compte {b.login} : {b.roles_label()} ; départements : {', '.join(b.departements) or 'tous'} ; {state}."
 
 
+def _users_unlock(ws: Workspace, args: argparse.Namespace, actor: str) -> str:
+    if args.login is None and args.adresse is None:
+        found = accounts.locks(ws)
+        if not found:
+            return "Aucune connexion bloquée."
+        return "Connexions bloquées :\n" + "\n".join(f"- {lk.label}" for lk in found)
+    return accounts.unlock(ws, actor=actor, login=args.login, address=args.adresse)
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     ws = Workspace()
     actor = f"ligne de commande ({default_author()})"
@@ -424,7 +440,9 @@ def cmd_users(args: argparse.Namespace) -> int:
                 )
             )
             return 0
-        if args.action == "add":
+        if args.action == "unlock":
+            print(_users_unlock(ws, args, actor))
+        elif args.action == "add":
             print(_users_add(ws, args, actor))
         elif args.action == "delete":
             if not accounts.delete_account(ws, args.login, actor=actor):

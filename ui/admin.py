@@ -9,6 +9,8 @@ from datetime import date, timedelta
 import streamlit as st
 
 from datastore import accounts
+from datastore.accounts import Role
+from diagnostics.formatting import fmt_number
 from reports.tables import to_csv_fr, to_xlsx
 from ui import auth, cache
 
@@ -68,5 +70,38 @@ def render_accounts() -> None:
     st.caption(
         "Créer ou modifier un compte : `python -m datastore users add IDENTIFIANT --roles "
         "lecture,filoue --departements 42` ; `users passwd`, `users disable`, `users delete`, "
-        "`users list`."
+        "`users list`, `users unlock`."
     )
+    render_locks()
+
+
+def _unlock(lock: accounts.Lock) -> None:
+    user = auth.require(Role.ADMIN, "débloquer des connexions")
+    key = {"login": lock.target} if lock.kind == "compte" else {"address": lock.target}
+    st.session_state["admin_unlocked"] = accounts.unlock(
+        cache.raw_workspace(), actor=user.login, **key
+    )
+
+
+def render_locks() -> None:
+    """Sign-ins locked after too many refused passwords (datastore.accounts), each with a
+    button that lifts the lock (audited)."""
+    st.subheader("Connexions bloquées")
+    done = st.session_state.pop("admin_unlocked", None)
+    if done:
+        st.success(done)
+    found = accounts.locks(cache.raw_workspace())
+    rules = accounts.Throttle.from_settings()
+    st.caption(
+        f"Après {rules.attempts} mots de passe refusés pour un compte, ou "
+        f"{rules.address_attempts} depuis une même adresse, en {fmt_number(rules.minutes)} min, "
+        "les connexions sont refusées pendant ce délai (réglages `login_attempts`, "
+        "`login_address_attempts`, `login_lock_minutes`)."
+    )
+    if not found:
+        st.write("Aucune connexion bloquée.")
+        return
+    for i, lock in enumerate(found):
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.write(f"Bloqué : {lock.label}")
+        c2.button("Débloquer", key=f"admin_unlock_{i}", on_click=_unlock, args=(lock,))

@@ -166,6 +166,22 @@ def test_repeated_wrong_passwords_block_the_account(monkeypatch: pytest.MonkeyPa
         "connexion refusée",
         "connexion refusée",
     ]
+    # an administrator sees the lock on the Administration page and lifts it (audited)
+    admin = _open("administration", "t-admin")
+    locked = [m.value for m in admin.markdown if "Bloqué : compte t-bloque" in str(m.value)]
+    assert locked and "jusqu'à" in locked[0], [m.value for m in admin.markdown]
+    admin.button(key="admin_unlock_0").click().run()
+    assert "Connexions débloquées : compte t-bloque." in [s.value for s in admin.success]
+    assert not [m for m in admin.markdown if "Bloqué : compte t-bloque" in str(m.value)]
+    at.text_input(key="auth_login").input("t-bloque")
+    at.text_input(key="auth_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not _is_sign_in_page(at)
+    log = accounts.audit_frame(Workspace())
+    unlocked = log[log["action"] == "déblocage des connexions"]
+    assert unlocked["par"].tolist()[:1] == ["t-admin"] and unlocked["objet"].tolist()[:1] == [
+        "t-bloque"
+    ]
 
 
 def test_an_expired_session_is_signed_out() -> None:

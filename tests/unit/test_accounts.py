@@ -318,6 +318,64 @@ def test_sign_in_throttled_per_address(workspace_on: WorkspaceOn) -> None:
     assert _try(ws, "zoe", "le-bon-mot-de-passe", "192.0.2.8", 11).account is not None
 
 
+@pytest.mark.parametrize(
+    ("unlock", "paul_waits", "address_waits"),
+    [
+        ({}, True, True),  # no unlock: both locks in force
+        ({"login": "Paul"}, False, True),  # the login's lock lifted (login normalised)
+        ({"address": "192.0.2.7"}, True, False),  # the address's lock lifted
+    ],
+)
+def test_an_administrator_lifts_a_lock(
+    workspace_on: WorkspaceOn, unlock: dict, paul_waits: bool, address_waits: bool
+) -> None:
+    ws = workspace_on.open()
+    accounts.save_account(
+        ws, "paul", roles=frozenset({Role.LECTURE}), password="le-bon-mot-de-passe", actor="a"
+    )
+    for i in range(5):  # paul locked (five refusals), from 192.0.2.7 …
+        _try(ws, "paul", "faux", "192.0.2.7", i)
+    for i in range(3):  # … which is locked too (eight refusals from it)
+        _try(ws, f"inconnu{i}", "faux", "192.0.2.7", 10 + i)
+    now = T0 + timedelta(seconds=60)
+    found = accounts.locks(ws, now=now, rules=RULES)
+    assert [(lk.kind, lk.target) for lk in found] == [
+        ("compte", "paul"),
+        ("adresse", "192.0.2.7"),
+    ]
+    assert found[0].until == T0 + timedelta(seconds=4, minutes=15)
+    assert found[0].label == "compte paul, jusqu'à 01/12/2026 09:15 (UTC)"
+    if unlock:
+        said = accounts.unlock(ws, actor="admin", now=now, **unlock)
+        assert said.startswith("Connexions débloquées : ")
+    later = 61
+    assert (
+        accounts.throttle_wait(ws, "paul", "", now=T0 + timedelta(seconds=later), rules=RULES) > 0
+    ) is paul_waits
+    assert (
+        accounts.throttle_wait(
+            ws, "zoe", "192.0.2.7", now=T0 + timedelta(seconds=later), rules=RULES
+        )
+        > 0
+    ) is address_waits
+    # refusals after the unlock count afresh: five more lock paul again
+    if "login" in unlock:
+        for i in range(5):
+            _try(ws, "paul", "faux", "198.51.100.1", 70 + i)
+        assert accounts.throttle_wait(ws, "paul", now=T0 + timedelta(seconds=80), rules=RULES) > 0
+        log = accounts.audit_frame(ws)
+        row = log[log["action"] == "déblocage des connexions"].iloc[0]
+        assert (row["par"], row["objet"]) == ("admin", "paul")
+
+
+def test_unlock_needs_one_login_or_one_address(workspace_on: WorkspaceOn) -> None:
+    ws = workspace_on.open()
+    for bad in ({}, {"login": "a", "address": "192.0.2.1"}, {"address": "  "}):
+        with pytest.raises(ValueError, match="indiquez un identifiant|adresse vide"):
+            accounts.unlock(ws, actor="admin", **bad)
+    assert accounts.locks(ws) == []
+
+
 def test_throttle_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIAG_LOGIN_ATTEMPTS", "3")
     monkeypatch.setenv("DIAG_LOGIN_ADDRESS_ATTEMPTS", "10")
@@ -421,6 +479,16 @@ def test_first_administrator_from_the_command_line(workspace_on: WorkspaceOn) ->
     assert "admin" in listed.stdout and "42" in listed.stdout
     ws = workspace_on.open()
     assert accounts.authenticate(ws, "admin", "un-mot-de-passe-solide") is not None
+    assert _cli(env, "users", "unlock").stdout.strip() == "Aucune connexion bloquée."
+    for _ in range(5):
+        accounts.sign_in(ws, "admin", "faux", "203.0.113.5")
+    assert accounts.sign_in(ws, "admin", "un-mot-de-passe-solide").wait_seconds > 0
+    listed = _cli(env, "users", "unlock")
+    assert "Connexions bloquées :\n- compte admin, jusqu'à " in listed.stdout, listed.stdout
+    done = _cli(env, "users", "unlock", "admin")
+    assert done.returncode == 0 and "Connexions débloquées : compte admin." in done.stdout
+    assert accounts.authenticate(ws, "admin", "un-mot-de-passe-solide") is not None
+    assert _cli(env, "users", "unlock", "admin", "--adresse", "1.2.3.4").returncode == 1
     csv = workspace_on.root / "journal.csv"
     audit = _cli(env, "audit", "--csv", str(csv))
     assert audit.returncode == 0, audit.stderr

@@ -29,6 +29,13 @@ st.set_page_config(
 # A workspace fault (damaged, read-only, missing file, full disk) is told in French, without
 # server paths, instead of a traceback (datastore.store.fault_message). Sign-in and roles
 # (issue 20) are checked by ui.auth.gate before anything of a page runs.
+#
+# The territory picker of the sidebar is sent AFTER the page (in its place at the top of the
+# sidebar): the browser gets the page's elements, its map first, before the picker's widgets
+# (measured in bench/README.md, « Carte contre son plancher »). Its widgets act through
+# callbacks, which run before the script, so the page sees the same selection. A page ends
+# early with ui.pages.stop(), not st.stop() (after which nothing more can be drawn), and the
+# picker is drawn when a page fails too: the user can always pick another territory.
 try:
     cache.store()  # opens (and checks) the workspace first, whatever the page
     user = auth.current_user()
@@ -37,10 +44,15 @@ try:
     cache.workspace()  # the default data, imported once (not for the sign-in page)
     auth.render_account_box(user)
     auth.start_territory(user)
-    state.render_sidebar()
-    auth.check_territory(user, state.current_territory())
-    if state.arrondissement_gate(navigation.url_path):
-        navigation.run()
+    state.show_url_notice()
+    refusal = auth.territory_refusal(user, state.current_territory())
+    if refusal:
+        state.render_sidebar()  # to pick a territory of the user's départements
+        auth.refuse(refusal)
+    picker = st.sidebar.container()
+    with pages.then_draw(lambda: state.render_sidebar(picker)):
+        if state.arrondissement_gate(navigation.url_path):
+            navigation.run()
 except StoreError as exc:
     st.error(md(exc), icon=":material/database:")
     st.stop()

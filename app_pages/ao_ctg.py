@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import ao as ui_ao
-from ui import state
+from ui import pages, state
 
 territory = state.current_territory()
 st.title("Compétences AO et CTG")
@@ -17,7 +17,7 @@ reference_date = ui_ao.reference_date_input()
 result = ui_ao.analysis(territory, reference_date)
 ui_ao.render_header(result)
 if result.errors:
-    st.stop()
+    pages.stop()
 ui_ao.render_metrics(result)
 ui_ao.render_map(territory, result)
 ui_ao.render_table(result)

@@ -10,7 +10,7 @@ import streamlit as st
 from analyses.coverage import territory_coverage
 from diagnostics import coverage as cv
 from geodata.territory import LEVEL_LABELS
-from ui import cache, couverture, state
+from ui import cache, couverture, pages, state
 from ui.components import demo_band
 
 geo = cache.geography()
@@ -28,7 +28,7 @@ if not data.years:
         "Aucun fichier de taux de couverture Cnaf n'est importé. Importez les fichiers "
         "« txcouv_pe » et « nbpla_pe » de data.caf.fr dans la page « Données et sources »."
     )
-    st.stop()
+    pages.stop()
 
 ctl = couverture.controls(
     territory,

@@ -18,7 +18,7 @@ from geodata.territory import (
 )
 from geodata.tiers import TIER_DESCRIPTIONS
 from ui import cache, maps, state, territoire
-from ui.components import credits
+from ui.components import credits, widget_value
 
 geo = cache.geography()
 territory = state.current_territory()
@@ -26,31 +26,26 @@ territory = state.current_territory()
 st.title(territory.label)
 st.caption(f"{LEVEL_LABELS[territory.level]} · carte et chiffres clés")
 
-# ---- map controls ----------------------------------------------------------------------
+# ---- map, then its controls ------------------------------------------------------------
+# The map is sent first and its selectors after it, in a container placed above it (same
+# place on screen): the browser starts drawing the map before it loads the selectors' code
+# (bench/README.md, « Carte contre son plancher »). Their values are read beforehand, as
+# Streamlit will return them (ui.components.widget_value).
 levels = sublevels(territory)
 default_level = default_sublevel(territory)
 wanted = st.query_params.get("maille", "")
 start = Level(wanted) if wanted in {lv.value for lv in levels} else default_level
-c1, c2 = st.columns([1, 2])
-level = c1.selectbox(
-    "Maille",
-    levels,
-    index=levels.index(start),
-    format_func=lambda lv: LEVEL_LABELS_PLURAL[lv][:1].upper() + LEVEL_LABELS_PLURAL[lv][1:],
-    key=f"territoire_maille_{territory.key}",
-    disabled=len(levels) == 1,
-)
+level_key = f"territoire_maille_{territory.key}"
+level = widget_value(level_key, levels, start)
 themes = maps.themes_for(level)
-theme = c2.selectbox("Colorer par", themes, key=f"territoire_theme_{level.value}")
-if level is not default_level:
-    st.query_params["maille"] = level.value
-elif "maille" in st.query_params:
-    del st.query_params["maille"]
+theme_key = f"territoire_theme_{level.value}"
+theme = widget_value(theme_key, themes, themes[0])
 
 sources = [credit("ign_admin_express_2025"), credit("insee_pop_2023")]
 if theme == maps.THEME_DENSITY or theme == maps.THEME_RURAL:
     sources.append(credit("insee_densite_2024"))
 
+controls = st.container()
 col_map, col_fig = st.columns([3, 2], gap="large")
 with col_map:
     clicked = maps.show_territory_map(
@@ -69,6 +64,24 @@ with col_map:
             picked = None
         if picked is not None:
             state.select_territory(picked)
+
+with controls:
+    c1, c2 = st.columns([1, 2])
+    shown_level = c1.selectbox(
+        "Maille",
+        levels,
+        index=levels.index(start),
+        format_func=lambda lv: LEVEL_LABELS_PLURAL[lv][:1].upper() + LEVEL_LABELS_PLURAL[lv][1:],
+        key=level_key,
+        disabled=len(levels) == 1,
+    )
+    shown_theme = c2.selectbox("Colorer par", themes, key=theme_key)
+if (shown_level, shown_theme) != (level, theme):  # never seen; the map must follow them
+    st.rerun()
+if level is not default_level:
+    st.query_params["maille"] = level.value
+elif "maille" in st.query_params:
+    del st.query_params["maille"]
 
 # ---- key figures -----------------------------------------------------------------------
 kf = territoire.key_figures_of(territory.key)

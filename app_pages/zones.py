@@ -6,7 +6,7 @@ import streamlit as st
 
 from diagnostics import zones as z
 from geodata.territory import LEVEL_LABELS, Level
-from ui import state
+from ui import pages, state
 from ui import zones as uz
 from ui.components import credits
 
@@ -24,7 +24,7 @@ if territory.level is Level.FRANCE:
         "Choisissez une région, un département, un EPCI ou une commune dans le panneau de "
         "gauche : les zones se repèrent commune par commune."
     )
-    st.stop()
+    pages.stop()
 
 if territory.level is Level.COMMUNE:
     st.caption(

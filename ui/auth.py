@@ -353,21 +353,24 @@ def commune_departements(codes: Sequence[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def check_territory(user: User, territory: Territory) -> None:
-    """A user limited to some départements sees only territories entirely in them."""
+def territory_refusal(user: User, territory: Territory) -> str | None:
+    """Why `territory` is refused to `user` (French), or None: a user limited to some
+    départements sees only territories entirely in them. app.py draws the territory picker,
+    then refuses (`refuse`)."""
     if not user.departements:
-        return
+        return None
     allowed = set(user.departements)
     deps = set(territory_departements(territory))
     communes = [c for c in str(st.query_params.get("communes", "")).split(",") if c.strip()]
     if communes:
         deps |= commune_departements([c.strip() for c in communes]) or {"?"}
     if not deps or not deps <= allowed:
-        refuse(
+        return (
             f"« {territory.label} » n'est pas dans les départements ouverts à votre compte "
             f"({', '.join(user.departements)}) : cette page ne peut pas l'afficher. Choisissez "
             "un territoire de vos départements."
         )
+    return None
 
 
 def default_territory(user: User) -> Territory | None:

@@ -7,7 +7,10 @@ everyone and fails tests/apptest/test_security.py until it gets one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NoReturn
 
 import streamlit as st
 
@@ -143,3 +146,31 @@ def navigation(grants: frozenset[Role] | None = None) -> dict[str, list[st.Page]
             )
         )
     return out
+
+
+class PageStop(BaseException):
+    """Raised by `stop`. A BaseException, as Streamlit's own: an `except Exception` of a page
+    does not swallow it."""
+
+
+def stop() -> NoReturn:
+    """End the page's script here, instead of `st.stop()`: app.py draws the shared territory
+    picker after the page (`then_draw`), and after `st.stop()` nothing more can be drawn."""
+    raise PageStop
+
+
+@contextmanager
+def then_draw(draw: Callable[[], object]) -> Iterator[None]:
+    """Run the page in the `with` block, then `draw` (the shared territory picker, into a
+    container of the sidebar placed before the page): when the page ends, ends early (`stop`)
+    or fails (then its error is shown as before). Not after `st.stop()` or `st.rerun()`
+    (Streamlit's BaseExceptions): a rerun draws everything again, a stopped script can draw
+    nothing more."""
+    try:
+        yield
+    except PageStop:
+        pass
+    except Exception:
+        draw()
+        raise
+    draw()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from geodata.territory import (
     ARRONDISSEMENT_PARENT,
@@ -187,14 +188,20 @@ def _pick_key(key: str) -> None:
     st.session_state[_KEY] = key
 
 
-def render_sidebar() -> Territory:
-    """Draw the territory picker in the sidebar and return the selection."""
-    territory = current_territory()
-    _sync_url(territory)
+def show_url_notice() -> None:
+    """Mirror the selection in the URL and, at the top of the page, tell about a link naming
+    an unknown territory (before the page: app.py draws the picker after it)."""
+    _sync_url(current_territory())
     notice = url_notice()
     if notice:
         st.warning(notice, icon=":material/link_off:")
-    with st.sidebar:
+
+
+def render_sidebar(where: DeltaGenerator | None = None) -> Territory:
+    """Draw the territory picker in the sidebar (in `where`, a container of the sidebar,
+    when given) and return the selection."""
+    territory = current_territory()
+    with where if where is not None else st.sidebar:
         st.markdown("#### Territoire")
         # Plain markdown + caption: no HTML, so pages do not load Streamlit's raw-HTML
         # markdown plugin (about 190 kB of JS) just for the sidebar.

@@ -1,0 +1,156 @@
+"""The order in which the server sends a page's elements (issue 15, bench/README.md, « Carte
+contre son plancher »): the Territoire map before its selectors, its key figures and the
+sidebar's territory picker; the picker after the page, also when a page ends early or fails.
+The screen layout stays the same (the selectors above the map, the picker at the top of the
+sidebar)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from streamlit.proto.Element_pb2 import Element
+from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
+
+from geodata.territory import Level
+from tests.apptest.helpers import assert_no_exception, open_page
+from tests.conftest import ROOT
+from ui import maps, pages
+
+pytestmark = pytest.mark.apptest
+
+SIDEBAR = 1  # root of the sidebar in a delta path (0: the page)
+
+
+@contextmanager
+def sent_elements() -> Iterator[list[tuple[tuple[int, ...], str, Element]]]:
+    """The new elements the server sends, in sending order: (delta path, element type,
+    element)."""
+    seen: list[tuple[tuple[int, ...], str, Element]] = []
+
+    def record(msg) -> None:
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            seen.append((tuple(msg.metadata.delta_path), element.WhichOneof("type"), element))
+
+    ForwardMsgQueue.on_before_enqueue_msg(record)
+    try:
+        yield seen
+    finally:
+        ForwardMsgQueue.on_before_enqueue_msg(None)
+
+
+def _first(seen, kind: str, root: int = 0) -> int:
+    return next(i for i, (path, k, _e) in enumerate(seen) if k == kind and path[0] == root)
+
+
+def _last_run(seen):
+    """The elements of the last script run (a run starts again with the page's title)."""
+    start = max(i for i, (path, k, _e) in enumerate(seen) if k == "heading" and path == (0, 0))
+    return seen[start:]
+
+
+def test_territoire_map_is_sent_first():
+    with sent_elements() as seen:
+        at = open_page("territoire", "departement", "69")
+    assert_no_exception(at)
+    run = _last_run(seen)
+    map_at = _first(run, "bidi_component")
+    assert map_at < _first(run, "selectbox")
+    assert map_at < _first(run, "metric")
+    assert map_at < _first(run, "text_input", SIDEBAR)
+    # and the page's elements before the picker
+    assert max(i for i, (p, _k, _e) in enumerate(run) if p[0] == 0) < _first(
+        run, "text_input", SIDEBAR
+    )
+    # same place on screen: the selectors above the map, the map left of the key figures
+    paths = {k: p for p, k, _e in reversed(run)}
+    assert paths["selectbox"][:2] < paths["bidi_component"][:2]
+    assert paths["bidi_component"][:3] < paths["metric"][:3]
+    assert [s.label for s in at.selectbox] == ["Maille", "Colorer par"]
+
+
+def _map_data(seen) -> dict:
+    """The data of the last map component sent."""
+    element = next(e for _p, k, e in reversed(seen) if k == "bidi_component")
+    return json.loads(element.bidi_component.json)
+
+
+def test_territoire_selectors_still_drive_the_map():
+    """The selectors are drawn after the map: their values (read beforehand) still choose it."""
+    at = open_page("territoire", "departement", "69")
+    with sent_elements() as seen:
+        at.selectbox(key="territoire_maille_departement:69").set_value(Level.EPCI).run()
+    assert_no_exception(at)
+    assert at.query_params["maille"] in ("epci", ["epci"])
+    themes = maps.themes_for(Level.EPCI)
+    theme = at.selectbox(key="territoire_theme_epci")
+    assert list(theme.options) == themes
+    assert "epci" in _map_data(seen)["id"]
+    assert themes[0] in _map_data(seen)["script"]
+    with sent_elements() as seen:
+        theme.set_value(themes[-1]).run()
+    assert_no_exception(at)
+    assert at.selectbox(key="territoire_theme_epci").value == themes[-1]
+    assert themes[-1] in _map_data(seen)["script"]
+
+
+def test_picker_is_drawn_after_a_page_that_stops():
+    """The zones page stops at France level (ui.pages.stop): the picker is still there."""
+    with sent_elements() as seen:
+        at = open_page("zones")
+    assert_no_exception(at)
+    assert any("Choisissez une région" in i.value for i in at.info)
+    assert at.sidebar.text_input(key="territory_query") is not None
+    run = _last_run(seen)
+    assert _first(run, "alert") < _first(run, "text_input", SIDEBAR)
+
+
+def test_picker_is_drawn_when_a_page_fails(monkeypatch):
+    from ui import territoire
+
+    def broken(_key):
+        raise RuntimeError("panne d'essai")
+
+    monkeypatch.setattr(territoire, "key_figures_of", broken)
+    at = open_page("territoire", "departement", "69")
+    assert len(at.exception) == 1  # shown (its details redacted: client.showErrorDetails)
+    assert at.sidebar.text_input(key="territory_query") is not None
+
+
+def test_then_draw():
+    drawn: list[int] = []
+
+    def draw() -> None:
+        drawn.append(1)
+
+    with pages.then_draw(draw):
+        pass
+    assert drawn == [1]
+    with pages.then_draw(draw):
+        pages.stop()
+    assert drawn == [1, 1]
+    with pytest.raises(ValueError, match="panne"), pages.then_draw(draw):
+        raise ValueError("panne")
+    assert drawn == [1, 1, 1]
+
+    class Control(BaseException):  # as Streamlit's StopException and RerunException
+        pass
+
+    with pytest.raises(Control), pages.then_draw(draw):
+        raise Control
+    assert drawn == [1, 1, 1]
+
+
+def test_pages_do_not_call_st_stop():
+    """After st.stop() nothing more can be drawn, the picker included: pages end with
+    ui.pages.stop(). Only ui/auth.py stops, before the picker and the page."""
+    found = [
+        str(p.relative_to(ROOT))
+        for p in [*(ROOT / "app_pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+        if p.name != "auth.py" and re.search(r"(?<!`)\bst\.stop\(", p.read_text(encoding="utf-8"))
+    ]
+    assert found == []

@@ -16,7 +16,7 @@ from tests.e2e.conftest import deprecation_lines, wait_for_app
 pytestmark = pytest.mark.e2e
 
 PAGES = (
-    "territoire?niveau=departement&code=69",
+    "?niveau=departement&code=69",  # the Territoire page, the default one, is served at « / »
     "couverture?niveau=commune&code=31555",
     "ao-ctg?niveau=epci&code=200066587",
     "zones?niveau=epci&code=200066587",
@@ -49,5 +49,7 @@ def test_page_logs_no_deprecation(page, app_server, path):
     wait_for_app(page)
     wait_script_done(page)
     assert not page.locator('[data-testid="stException"]').count(), page.inner_text("body")
+    # a wrong path would run the default page instead, after Streamlit's dialog
+    assert not page.get_by_text("Page not found").count(), path
     found = deprecation_lines(app_server)
     assert not found, f"{path} : API Streamlit dépréciée :\n" + "\n".join(found)

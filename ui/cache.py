@@ -3,7 +3,7 @@
 Core functions (geodata, datastore, diagnostics) are plain Python; this module wraps them
 with `st.cache_data` / `st.cache_resource`, with bounds. Cached objects are never mutated:
 `st.cache_data` hands out copies, and `st.cache_resource` only holds read-only objects
-(the search index, the workspace handle).
+(the search index, the workspace handle, the overlays and their commune polygons).
 """
 
 from __future__ import annotations
@@ -207,13 +207,16 @@ def ao_analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnal
 # ----------------------------------------------------------------------------- overlays
 # The shared geospatial layer (analyses/overlays.py): built once per territory (and
 # revision, reference date or zoning), never per page. Each entry is a frozen Overlay whose
-# data is a GeoJSON string.
+# data is a GeoJSON string: immutable, so st.cache_resource hands out the cached object
+# itself (st.cache_data unpickled a copy of every overlay, and of the 34,871 commune
+# polygons of France twice, on every run of a map with overlays: 2,6 s under cProfile for
+# France by EPCI, bench/README.md « Couches à l'échelle de la France »).
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def overlay_geometries(territory_key: str) -> gpd.GeoDataFrame:
     """Commune polygons the overlays of a map of the territory are cut from (as drawn: DROM
-    in their insets on national maps)."""
+    in their insets on national maps). Shared, read-only: callers never modify it."""
     from geodata import layers
     from geodata.territory import Level, Territory
 
@@ -223,6 +226,12 @@ def overlay_geometries(territory_key: str) -> gpd.GeoDataFrame:
     return gdf.rename(columns={"code": "code_insee"})[["code_insee", "geometry"]]
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def overlay_codes(territory_key: str) -> frozenset[str]:
+    """Codes of the communes of `overlay_geometries` (which zonings a map can draw)."""
+    return frozenset(overlay_geometries(territory_key)["code_insee"].astype(str).tolist())
+
+
 def _territory(territory_key: str) -> Territory:
     from geodata.territory import Level, make_territory
 
@@ -230,7 +239,7 @@ def _territory(territory_key: str) -> Territory:
     return make_territory(geography(), Level(level), code)
 
 
-@st.cache_data(show_spinner="Couche des compétences AO…", max_entries=16)
+@st.cache_resource(show_spinner="Couche des compétences AO…", max_entries=16)
 def ao_overlay(territory_key: str, reference_iso: str, revision: int) -> Overlay | None:
     from analyses import overlays
     from catalogue.sources import credit
@@ -246,7 +255,7 @@ def ao_overlay(territory_key: str, reference_iso: str, revision: int) -> Overlay
     )
 
 
-@st.cache_data(show_spinner="Couche des CTG…", max_entries=16)
+@st.cache_resource(show_spinner="Couche des CTG…", max_entries=16)
 def ctg_overlay(territory_key: str, reference_iso: str, revision: int) -> Overlay | None:
     from datetime import date
 
@@ -266,7 +275,7 @@ def ctg_overlay(territory_key: str, reference_iso: str, revision: int) -> Overla
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def zones_overlay(
     territory_key: str,
     name: str,
@@ -284,7 +293,7 @@ def zones_overlay(
     )
 
 
-@st.cache_data(show_spinner="Couche des QPV…", max_entries=16)
+@st.cache_resource(show_spinner="Couche des QPV…", max_entries=16)
 def qpv_overlay(territory_key: str, revision: int) -> Overlay:  # noqa: ARG001 - Streamlit cache key
     from analyses import overlays
 
@@ -297,7 +306,7 @@ def qpv_overlay(territory_key: str, revision: int) -> Overlay:  # noqa: ARG001 -
     )
 
 
-@st.cache_data(show_spinner="Couche des structures…", max_entries=16)
+@st.cache_resource(show_spinner="Couche des structures…", max_entries=16)
 def structures_overlay(territory_key: str, revision: int) -> Overlay:  # noqa: ARG001 - Streamlit cache key
     from functools import partial
 

@@ -172,20 +172,61 @@ function diagDraw(component, holder, data, geo) {
   }
 }
 
+function diagGeoText(holder, g) {
+  // An overlay's GeoJSON: inline text, or a static file fetched once per URL while it is
+  // wanted (holder.diagFetches, pruned to the latest overlays at each call).
+  if (typeof g === 'string') return g;
+  var f = holder.diagFetches = holder.diagFetches || {};
+  if (!f[g.url]) f[g.url] = diagFetchGeo(g.url);
+  return f[g.url];
+}
+
+function diagPrefetch(holder, data) {
+  // Start the overlays' downloads as soon as the message arrives (in parallel with the base
+  // map's own downloads and drawing); forget those no longer wanted.
+  var keep = {}, f = holder.diagFetches || {};
+  (data.overlays || []).forEach(function (o) {
+    if (typeof o.geo !== 'string') { diagGeoText(holder, o.geo); keep[o.geo.url] = true; }
+  });
+  Object.keys(f).forEach(function (u) { if (!keep[u]) delete f[u]; });
+}
+
 function diagOverlays(holder, data) {
   // Overlays (ui.maps.overlay_control): added and removed on the map in place, never
   // redrawing the base layer; each overlay's script returns the function that removes it.
+  // An overlay delivered as a static file (ui.maps.delivered_overlay) is drawn once fetched;
+  // dataset.overlays names the overlays once all of them are drawn.
   var map_ = holder.diagMap, have = holder.diagOverlays || {}, want = {};
-  (data.overlays || []).forEach(function (o) { want[o.sig] = o; });
+  var list = data.overlays || [];
+  list.forEach(function (o) { want[o.sig] = o; });
   Object.keys(have).forEach(function (s) { if (!want[s]) { have[s](); delete have[s]; } });
-  (data.overlays || []).forEach(function (o) {
-    if (!have[o.sig]) {
-      have[o.sig] = new Function('L', 'map', '__g', o.body)(window.L, map_, JSON.parse(o.geo));
-    }
-  });
   holder.diagOverlays = have;
-  holder.dataset.overlays = (data.overlays || []).map(function (o) { return o.key; }).join(',');
-  performance.mark('diag-overlays-drawn');
+  holder.diagWant = want;
+  var keys = list.map(function (o) { return o.key; }).join(',');
+  var missing = list.filter(function (o) { return !have[o.sig]; });
+  var texts = missing.map(function (o) { return diagGeoText(holder, o.geo); });
+  var draw = function (values) {
+    if (holder.diagMap !== map_ || holder.diagWant !== want) return;  // superseded
+    missing.forEach(function (o, i) {
+      if (have[o.sig]) return;
+      performance.mark('diag-overlay-start');
+      have[o.sig] = new Function('L', 'map', '__g', o.body)(window.L, map_, JSON.parse(values[i]));
+      performance.measure('diag-overlay-' + o.key, 'diag-overlay-start');
+    });
+    holder.dataset.overlays = keys;
+    performance.mark('diag-overlays-drawn');
+  };
+  if (texts.every(function (t) { return typeof t === 'string'; })) { draw(texts); return; }
+  Promise.all(texts).then(draw).catch(function () {
+    if (holder.diagMap !== map_ || holder.diagWant !== want) return;
+    holder.dataset.overlays = 'erreur';
+    var note = document.createElement('div');
+    note.className = 'diag-ov-error';
+    note.style.cssText = 'position:absolute;top:8px;left:56px;z-index:1000;background:#fff;' +
+      'padding:4px 8px;border-radius:4px;font-size:13px';
+    note.textContent = 'Une couche superposée n’a pas pu être chargée : rechargez la page.';
+    holder.appendChild(note);
+  });
 }
 
 export default function (component) {
@@ -201,6 +242,7 @@ export default function (component) {
   }
   holder.style.height = data.height + 'px';
   holder.diagLatest = data;
+  diagPrefetch(holder, data);
   if (holder.dataset.sig === data.sig && holder.diagMap) {
     diagOverlays(holder, data);
     return;
@@ -350,12 +392,44 @@ def _show_script(
     return str(code) if code else None
 
 
-def _overlay_item(ov: Overlay) -> dict[str, str]:
-    """What the component needs to draw one overlay (its script, GeoJSON and signature)."""
+#: From this size on, an overlay's GeoJSON travels as a static gzip file (static_geo), not in
+#: the component's message: at France scale the overlays are 10 MB of GeoJSON (structures
+#: 6,7 MB, CTG 1,8 MB, AO 1,1 MB), 15 MB once JSON-escaped in the message of every run
+#: (bench/README.md « Couches à l'échelle de la France »). An overlay is drawn after the base
+#: map, so its fetch never delays the base map.
+OVERLAY_STATIC_MIN_TEXT = STATIC_GEO_MIN_TEXT
+
+_OVERLAY_TEXTS: dict[int, tuple[Overlay, str, str, str]] = {}  # id -> (overlay, body, geo, sig)
+
+
+def _overlay_texts(ov: Overlay) -> tuple[str, str, str]:
+    """Script, GeoJSON text and signature of an overlay, computed once per overlay object (the
+    cached overlays of ui/cache.py are the same objects on every run: st.cache_resource)."""
+    entry = _OVERLAY_TEXTS.get(id(ov))
+    if entry is not None and entry[0] is ov:
+        return entry[1], entry[2], entry[3]
     body = overlay_body(ov)
     geo = overlay_geojson(ov)
     sig = hashlib.sha1(f"{body}|{geo}".encode()).hexdigest()
-    return {"key": ov.key or ov.name, "sig": sig, "body": body, "geo": geo}
+    if len(_OVERLAY_TEXTS) >= 32:
+        _OVERLAY_TEXTS.clear()
+    _OVERLAY_TEXTS[id(ov)] = (ov, body, geo, sig)  # holds `ov`: its id is not reused meanwhile
+    return body, geo, sig
+
+
+def _overlay_item(ov: Overlay) -> dict[str, object]:
+    """What the component needs to draw one overlay: its script, its GeoJSON (inline, or the
+    URL of a static gzip file from OVERLAY_STATIC_MIN_TEXT on: delivered_overlay) and its
+    signature."""
+    body, geo, sig = _overlay_texts(ov)
+    return {"key": ov.key or ov.name, "sig": sig, "body": body, "geo": delivered_overlay(geo)}
+
+
+def delivered_overlay(geo: str) -> str | dict[str, str]:
+    """How the component receives an overlay's GeoJSON: inline below OVERLAY_STATIC_MIN_TEXT,
+    else as a static file like the base map's large texts (static_geo; inline when static
+    serving is off or the folder is not writable)."""
+    return static_geo(geo) if len(geo) >= OVERLAY_STATIC_MIN_TEXT else geo
 
 
 EDITING_ZONING = "Zonage en cours (non enregistré)"
@@ -367,7 +441,7 @@ def _zoning_options(territory: Territory, official: bool = False) -> dict[str, d
     then, unless `official` (PDF, workshop: published versions only, diagnostics.publication),
     the drafts (« … — brouillon »), newest first."""
     ws = cache.workspace()
-    shown = set(cache.overlay_geometries(territory.key)["code_insee"])
+    shown = cache.overlay_codes(territory.key)
     out: dict[str, dz.SavedZoning] = {}
     kinds = [(pub.published_kind(pub.ZONING), True)]
     if not official:
@@ -586,7 +660,7 @@ def _static_name(text: str) -> str:
     """Content-hashed file name of a JSON text, computed once per text."""
     name = _STATIC_NAMES.get(text)
     if name is None:
-        if len(_STATIC_NAMES) >= 16:
+        if len(_STATIC_NAMES) >= 32:
             _STATIC_NAMES.clear()
         name = hashlib.sha256(text.encode("utf-8")).hexdigest()[:24] + ".json.gz"
         _STATIC_NAMES[text] = name

@@ -467,3 +467,91 @@ def test_static_geo_writes_a_content_hashed_gzip_file(tmp_path, monkeypatch):
     assert ui_maps.static_geo(big) == {"url": f"/diag/app/static/geo/{names[0]}"}
     options["server.enableStaticServing"] = False
     assert ui_maps.static_geo(big) == big
+
+
+def _static_ctx(tmp_path, monkeypatch, ui_maps) -> dict:
+    import types
+
+    (tmp_path / "app.py").write_text("")
+    ctx = types.SimpleNamespace(main_script_path=str(tmp_path / "app.py"))
+    monkeypatch.setattr(ui_maps, "get_script_run_ctx", lambda: ctx)
+    options = {"server.enableStaticServing": True, "server.baseUrlPath": ""}
+    monkeypatch.setattr(ui_maps.st, "get_option", options.__getitem__)
+    return options
+
+
+def _points_overlay(n: int) -> Overlay:
+    features = ",".join(
+        f'{{"type":"Feature","properties":{{"tip":"<b>S{i}</b>"}},'
+        f'"geometry":{{"type":"Point","coordinates":[4.{i:05d},45.7]}}}}'
+        for i in range(n)
+    )
+    text = layers.escape_for_script('{"type":"FeatureCollection","features":[' + features + "]}")
+    return Overlay(
+        data=text,
+        name="Structures",
+        key="structures",
+        kind="points",
+        tooltip_column="tip",
+        legend=(("#e07b39", "EAJE"),),
+        credit="Source : test",
+    )
+
+
+def test_a_large_overlay_is_delivered_as_a_static_file_equal_to_its_inline_text(
+    tmp_path, monkeypatch
+):
+    """An overlay's GeoJSON from OVERLAY_STATIC_MIN_TEXT on travels as static/geo/<hash>.json.gz
+    (same scheme as the base map), whose content is exactly the text that would be inline; the
+    script (legend, tooltip, credit) and the signature do not depend on the delivery; a small
+    overlay stays inline."""
+    import gzip
+    import json
+
+    from ui import maps as ui_maps
+
+    options = _static_ctx(tmp_path, monkeypatch, ui_maps)
+    monkeypatch.setattr(ui_maps, "OVERLAY_STATIC_MIN_TEXT", 5_000)
+    big, small = _points_overlay(100), _points_overlay(3)
+    inline_text = maps.overlay_geojson(big)
+    assert len(inline_text) >= 5_000 > len(maps.overlay_geojson(small))
+    item = ui_maps._overlay_item(big)
+    name = item["geo"]["url"].rsplit("/", 1)[1]
+    assert item["geo"] == {"url": f"/app/static/geo/{name}"}
+    on_disk = gzip.decompress((tmp_path / "static" / "geo" / name).read_bytes()).decode()
+    assert on_disk == inline_text
+    assert len(json.loads(on_disk)["features"]) == 100
+    assert "\\u003cb\\u003eS0" in on_disk  # tooltips stay escaped, as inline
+    assert ui_maps._overlay_item(small)["geo"] == maps.overlay_geojson(small)
+    options["server.enableStaticServing"] = False
+    inline = ui_maps._overlay_item(big)
+    assert inline["geo"] == inline_text
+    assert {k: v for k, v in inline.items() if k != "geo"} == {
+        k: v for k, v in item.items() if k != "geo"
+    }
+    assert "Source : test" in inline["body"] and "EAJE" in inline["body"]
+
+
+def test_a_large_overlay_stays_inline_when_the_static_folder_is_not_writable(tmp_path, monkeypatch):
+    from ui import maps as ui_maps
+
+    _static_ctx(tmp_path, monkeypatch, ui_maps)
+    monkeypatch.setattr(ui_maps, "OVERLAY_STATIC_MIN_TEXT", 5_000)
+    (tmp_path / "static").write_text("a file where the folder should be")
+    big = _points_overlay(100)
+    assert ui_maps._overlay_item(big)["geo"] == maps.overlay_geojson(big)
+
+
+def test_overlay_texts_are_computed_once_per_cached_overlay(monkeypatch):
+    """The cached overlays (st.cache_resource: the same object on every run) are serialised
+    and hashed once, not on every run; another object with other data gets its own."""
+    from ui import maps as ui_maps
+
+    calls = []
+    real = ui_maps.overlay_body
+    monkeypatch.setattr(ui_maps, "overlay_body", lambda ov: calls.append(ov) or real(ov))
+    monkeypatch.setattr(ui_maps.st, "get_option", lambda _name: False)
+    ov, other = _points_overlay(3), _points_overlay(4)
+    first = ui_maps._overlay_item(ov)
+    assert ui_maps._overlay_item(ov) == first and len(calls) == 1
+    assert ui_maps._overlay_item(other)["sig"] != first["sig"] and len(calls) == 2

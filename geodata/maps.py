@@ -510,15 +510,21 @@ def overlay_body(ov: Overlay, own_legend: bool = True) -> str:
 var st = {_js(style)}, o = {_js(opts)}, leg = {_js(legend)}, cr = {_js(credit)};
 var tt = function(t){{ return esc(t).replace(/\\n/g, '<br>'); }};
 var inert = function(){{ return {{type: 'Feature', geometry: null, properties: {{layer: 'diag-overlay'}}}}; }};
+// Names written on the polygons (a few zones): one tooltip each; else one sticky tooltip for
+// the whole layer, its text read from the hovered feature (37 746 structures of France: one
+// Leaflet tooltip and its five listeners per point cost 1 to 2 s, bench/README.md).
+var labels = !!o.lp && __g.features.length <= 8;
 var layerOpts = {{interactive: !!(o.tip || o.lp),
   style: function(f){{ var s = Object.assign({{}}, st), c = o.cp && f.properties[o.cp];
     if (c) {{ s.color = c; if (s.fill) s.fillColor = c; }}
     if (o.dp && o.dp in f.properties) {{ s.dashArray = f.properties[o.dp] || null; }} return s; }},
   onEachFeature: function(f, l){{ l.toGeoJSON = inert; var p = f.properties;
-    if (o.lp && p[o.lp] && __g.features.length <= 8) {{ l.bindTooltip(tt(p[o.lp]), {{permanent: true, direction: 'center',
-      className: 'diag-ov-label'}}); }}
-    else if (o.tip && p[o.tip]) {{ l.bindTooltip('<div class="diag-tt">' + tt(p[o.tip]) + '</div>',
-      {{sticky: true}}); }} }}
+    if (labels) {{
+      if (o.lp && p[o.lp]) {{ l.bindTooltip(tt(p[o.lp]), {{permanent: true, direction: 'center',
+        className: 'diag-ov-label'}}); }}
+      else if (o.tip && p[o.tip]) {{ l.bindTooltip('<div class="diag-tt">' + tt(p[o.tip]) + '</div>',
+        {{sticky: true}}); }}
+    }} else if (!(o.tip && p[o.tip])) {{ l.options.interactive = false; }} }}
 }};
 if (o.kind === 'points') {{
   if (!map.getPane('diagPoints')) {{ map.createPane('diagPoints').style.zIndex = 450; }}
@@ -527,7 +533,10 @@ if (o.kind === 'points') {{
     return L.circleMarker(ll, {{renderer: rend, radius: (o.rp && +p[o.rp]) || 4, color: st.color,
       weight: 1, fillColor: c, fillOpacity: st.fill ? st.fillOpacity : 0.8}}); }};
 }}
-var layer = L.geoJSON(__g, layerOpts).addTo(map);
+var layer = L.geoJSON(__g, layerOpts);
+if (!labels && o.tip) {{ layer.bindTooltip(function(l){{
+  return '<div class="diag-tt">' + tt(l.feature.properties[o.tip]) + '</div>'; }}, {{sticky: true}}); }}
+layer.addTo(map);
 layer.diagKey = o.key;
 (window.diagOverlays = window.diagOverlays || {{}})[o.key] = layer;
 var box = null;

@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import wait_for_app, wait_for_overlays
 
@@ -105,3 +106,42 @@ def test_filoue_map_overlays_and_shared_link(page, browser, app_url, artifacts_d
     page.wait_for_timeout(600)
     holder.screenshot(path=str(artifacts_dir / "overlays_filoue.png"))
     check_link(browser, page.url, "ao,zones", artifacts_dir, "overlays_filoue")
+
+
+#: Page position of the n-th feature of an overlay (a point: its centre) and its tooltip text.
+POINT_JS = """([key, n]) => {
+  const layer = window.diagOverlays[key], l = layer.getLayers()[n], map = layer._map;
+  const p = map.latLngToContainerPoint(l.getLatLng()), r = map.getContainer().getBoundingClientRect();
+  return {x: r.left + p.x, y: r.top + p.y, tip: l.feature.properties.tip};
+}"""
+
+
+def test_a_large_overlay_comes_as_a_static_file_with_its_tooltips(page, app_url):
+    """The structures of the Rhône (1 268 points, 0,23 MB of GeoJSON) travel as a static gzip
+    file (ui.maps.delivered_overlay), not in the component's message; they are drawn with
+    their legend, and hovering a point shows its own tooltip (one tooltip for the layer)."""
+    fetched: list[str] = []
+    page.on(
+        "response",
+        lambda r: fetched.append(r.url) if "/app/static/geo/" in r.url and r.ok else None,
+    )
+    page.goto(f"{app_url}/?niveau=departement&code=69&couches=structures")
+    wait_for_app(page)
+    state = map_state(page, "structures")
+    assert state["counts"]["structures"] > 1000
+    assert any(u.endswith(".json.gz") for u in fetched)
+    holder = page.locator("div.diag-map-holder")
+    holder.scroll_into_view_if_needed()
+    legend = holder.locator(".diag-ov-legend").all_inner_texts()
+    assert any("Structures (coordonnées connues)" in t for t in legend)
+    for n in range(0, 1000, 97):  # a point not covered by another one
+        point = page.evaluate(POINT_JS, ["structures", n])
+        page.mouse.move(point["x"], point["y"])
+        tip = page.locator(".leaflet-tooltip .diag-tt")
+        try:
+            tip.wait_for(timeout=2_000)
+        except PlaywrightTimeout:  # under the legend or the controls: the next one
+            continue
+        if tip.inner_text().split("\n")[0] == point["tip"].split("\n")[0]:
+            return
+    raise AssertionError("aucune infobulle de structure sous la souris")

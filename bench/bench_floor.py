@@ -13,7 +13,8 @@ request outside the local servers is blocked; the load average is reported with 
     python -m bench.bench_floor                      # the four scales
     python -m bench.bench_floor departement region   # some of them
     BENCH_REFERENCE_ROOT=/work/main python -m bench.bench_floor france_communes
-        # also the Territoire page of another checkout, in the same rounds (A/B of a lever)
+        # also the Territoire page of another checkout (overlays off, and on), in the same
+        # rounds (A/B of a lever)
     BENCH_FLOOR_OVERLAYS=0 …                         # without the overlays variant
 """
 
@@ -49,6 +50,7 @@ ALL_OVERLAYS = "ao,ctg,zones,qpv,structures"
 BUDGET_RATIO = 1.15
 VARIANTS = ("plancher", "app", "app_couches")
 REFERENCE = "reference"  # the app of BENCH_REFERENCE_ROOT, overlays off
+REFERENCE_OVERLAYS = "reference_couches"  # the same, every overlay on
 
 _OVERLAYS_JS = """(keys) => {
   const h = document.querySelector('div.diag-map-holder');
@@ -124,7 +126,7 @@ def measure(cases: dict = CASES) -> tuple[dict[str, dict[str, list[float]]], dic
     with_overlays = os.environ.get("BENCH_FLOOR_OVERLAYS", "1") != "0"
     variants = tuple(v for v in VARIANTS if with_overlays or v != "app_couches")
     if ref is not None:
-        variants = (*variants, REFERENCE)
+        variants = (*variants, REFERENCE, *((REFERENCE_OVERLAYS,) if with_overlays else ()))
     times: dict[str, dict[str, list[float]]] = {c: {v: [] for v in variants} for c in cases}
     loads: dict[str, str] = {}
     with chromium() as browser:
@@ -134,7 +136,8 @@ def measure(cases: dict = CASES) -> tuple[dict[str, dict[str, list[float]]], dic
             for s in servers:
                 s.wait_healthy()
             if with_overlays:
-                save_zoning(browser, app.url)
+                for srv in (app, ref) if ref is not None else (app,):
+                    save_zoning(browser, srv.url)
             for case, (label, territory, level, maille, rounds) in cases.items():
                 n = layers.payload(level, territory).n_features
                 urls = {
@@ -149,6 +152,11 @@ def measure(cases: dict = CASES) -> tuple[dict[str, dict[str, list[float]]], dic
                 )
                 if ref is not None:
                     urls[REFERENCE] = (_url(ref.url, territory, maille), ref.url, None)
+                    urls[REFERENCE_OVERLAYS] = (
+                        f"{urls[REFERENCE][0]}{sep}couches={ALL_OVERLAYS}",
+                        ref.url,
+                        ALL_OVERLAYS,
+                    )
                 for v in variants:  # warm-up: fills the server caches
                     _load(browser, *urls[v], n)
                 start = load_average()
@@ -197,6 +205,7 @@ def run(selected: list[str] | None = None) -> list[dict]:
         "app": "couches retirées",
         "app_couches": "toutes les couches",
         REFERENCE: "code de référence, couches retirées",
+        REFERENCE_OVERLAYS: "code de référence, toutes les couches",
     }
     for case, by_variant in times.items():
         label = CASES[case][0]

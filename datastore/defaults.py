@@ -153,7 +153,7 @@ _CODE_FILES = {
         "datastore/codes.py",
         "datastore/readers.py",
         "datastore/validation.py",
-        "datastore/importers.py",
+        "datastore/importers",  # a package: every module of it
         "datastore/schemas.py",
         "datastore/store.py",
         "catalogue/sources.py",
@@ -163,7 +163,7 @@ _CODE_FILES = {
         "datastore/synthetic.py",
         "datastore/codes.py",
         "datastore/validation.py",
-        "datastore/importers.py",
+        "datastore/importers",  # a package: every module of it
         "datastore/schemas.py",
         "datastore/store.py",
         "geodata/reference.py",
@@ -180,7 +180,11 @@ def cache_dir() -> Path:
 
 def _cache_key(step: str) -> str:
     h = hashlib.sha256(f"{step}|pandas {pd.__version__}|pyarrow {pa.__version__}".encode())
-    code = [ROOT / rel for rel in _CODE_FILES[step]]
+    code = [
+        f
+        for rel in _CODE_FILES[step]
+        for f in ((sorted((ROOT / rel).glob("*.py"))) if (ROOT / rel).is_dir() else [ROOT / rel])
+    ]
     data = [ROOT / item.path for item in SHIPPED] + [
         ROOT / "data/reference/cog2025_passage_communes.csv"
     ]

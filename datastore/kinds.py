@@ -11,7 +11,7 @@ plain string the workspace stores. Per kind, :data:`KINDS` gives:
 - ``read_by``: the analyses (`Analysis`) that read it, so that the page, the PDF, the batch
   and the workshop of one subject load the same datasets (`kinds_read_by`).
 
-The column aliases and the kind-specific import hooks stay in `datastore/importers.py`
+The column aliases and the kind-specific import hooks stay in `datastore/importers/`
 (``ALIASES``, ``_PRE_HOOKS``, ``_POST_HOOKS``), keyed by these kinds; tests/unit/test_kinds.py
 checks that every table covers exactly the registered kinds.
 

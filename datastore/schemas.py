@@ -3,7 +3,7 @@
 This module is the contract between importers (which produce frames in these schemas)
 and diagnostics (which consume them). Column names are canonical French snake_case;
 importers map the many real-world header variants onto them (see datastore/readers.py
-and datastore/importers.py).
+and datastore/importers/).
 """
 
 from __future__ import annotations

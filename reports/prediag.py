@@ -26,6 +26,7 @@ from catalogue.sources import DEMO_LABEL, Nature, credit
 from charts import coverage as chart_defs
 from charts.spec import STATUS_COMPUTED, STATUS_PUBLISHED, ChartSpec
 from charts.trajectory import trajectory_spec as trajectory_chart
+from datastore.codes import isin as fast_isin
 from datastore.schemas import dataset_type
 from datastore.store import Dataset, DatasetMeta
 from diagnostics import ao, coverage, publication, trajectory, zones
@@ -113,6 +114,8 @@ class Table:
     source: str
     synthetic: bool = False
     note: str = ""
+    # columns whose rows hold different units: at most that many decimals (display_frame)
+    decimals: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -408,7 +411,7 @@ class Scope:
         if self.column == "france":
             return frame["_dep"].notna()
         if self.column == "code_insee":
-            return frame["code_insee"].isin(list(self.codes))
+            return pd.Series(fast_isin(frame["code_insee"], self.codes), index=frame.index)
         col = "_epci" if self.column == "siren_epci" else "_dep"
         return frame[col] == self.codes[0]
 
@@ -436,7 +439,7 @@ def _scope_communes(geo: Geography, scope: Scope) -> pd.DataFrame:
     if scope.column == "france":
         return c
     if scope.column == "code_insee":
-        return c.loc[c["code_insee"].isin(list(scope.codes))]
+        return c.loc[fast_isin(c["code_insee"], scope.codes)]
     return c.loc[c[scope.column] == scope.codes[0]]
 
 
@@ -593,7 +596,7 @@ def _covered(
     def compute() -> tuple[frozenset[str], int, float]:
         com = _scope_communes(inputs.geo, scope)
         pop = pd.to_numeric(com["population"], errors="coerce").fillna(0)
-        hit = com["code_insee"].isin(set(frame["code_insee"]))
+        hit = fast_isin(com["code_insee"], frame["code_insee"].dropna().unique())
         share = float(pop[hit].sum() / pop.sum() * 100) if pop.sum() else 0.0
         return frozenset(com.loc[hit, "code_insee"]), len(com), round(share, 1)
 
@@ -1608,7 +1611,7 @@ def _structures(subject: Subject, inputs: PrediagInputs, types: tuple[str, ...])
     ds = _dataset(inputs, "structures")
     if ds is None:
         return [], [], [], [f"Structures ({', '.join(types)}) : " + import_hint("structures")], []
-    f = ds.frame.loc[ds.frame["code_insee"].isin(subject.communes)]
+    f = ds.frame.loc[fast_isin(ds.frame["code_insee"], subject.communes)]
     src = _credit(ds)
     syn = ds.is_synthetic
     figures, sentences, tables, charts = [], [], [], []
@@ -1735,7 +1738,7 @@ def _allocataires(
         if _latest_year(f, col) is None:
             missing.append(f"{label} : " + import_hint("allocataires", (col,)))
             continue
-        own = f.loc[f["code_insee"].isin(list(subject.communes)) & f[col].notna()]
+        own = f.loc[fast_isin(f["code_insee"], subject.communes) & f[col].notna()]
         if own.empty:
             missing.append(
                 f"{label} : aucune donnée pour les communes du territoire dans les fichiers "

@@ -152,6 +152,25 @@ def project_points(a: SdsfAnalysis) -> gpd.GeoDataFrame:
     return out[~out.geometry.is_empty & out.geometry.notna()]
 
 
+#: Decimals of the indicator tables' value columns, one row per indicator with its own unit
+#: (places, ETP, shares): at most one, trailing zeros dropped (« 15 000 », « 12,4 »); the
+#: page (ui.sdsf) and the PDF write them the same (reports.tables.display_frame).
+INDICATOR_DECIMALS = tuple(
+    (c, 1)
+    for c in (
+        "Valeur de référence",
+        "Cible",
+        "Réalisé",
+        "Attendu",
+        "Écart à la trajectoire",
+        "Trajectoire",
+        "Écart",
+    )
+)
+#: The scenarios' replacement rate is a choice (0, 50, 100 %): no decimal.
+SCENARIO_DECIMALS = (("Départs remplacés (%)", 0),)
+
+
 def _indicator_section(a: SdsfAnalysis) -> Section:
     table = a.indicator_table.copy()
     figures = []
@@ -190,6 +209,7 @@ def _indicator_section(a: SdsfAnalysis) -> Section:
                 table,
                 src,
                 a.indicators_synthetic,
+                decimals=INDICATOR_DECIMALS,
             ),
             Table(
                 "indicateurs_annees",
@@ -197,6 +217,7 @@ def _indicator_section(a: SdsfAnalysis) -> Section:
                 a.indicator_years,
                 src,
                 a.indicators_synthetic,
+                decimals=INDICATOR_DECIMALS,
             ),
         ),
     )
@@ -315,7 +336,14 @@ def _places_section(a: SdsfAnalysis) -> Section:
         sentences=tuple(sentences),
         tables=(
             Table("places", "Places à développer", short, src, a.places_synthetic),
-            Table("scenarios", "Scénarios", a.scenario_summary, src, a.places_synthetic),
+            Table(
+                "scenarios",
+                "Scénarios",
+                a.scenario_summary,
+                src,
+                a.places_synthetic,
+                decimals=SCENARIO_DECIMALS,
+            ),
         ),
     )
 

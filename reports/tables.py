@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 
 import pandas as pd
 
-from diagnostics.formatting import fmt_number, is_missing
+from diagnostics.formatting import fmt_number, fmt_signed, is_missing
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -42,16 +43,22 @@ _COUNT = re.compile(
 
 
 def is_year_column(name: object) -> bool:
-    """« Année », « Année (offre au 31 décembre) », « Début », « Fin », and the stored
-    column names « annee », « annee_ouverture », « millesime »: written 2024, not 2 024."""
+    """« Année », « Année (offre au 31 décembre) », « Début », « Fin », « Horizon »,
+    « Dernière année réalisée », and the stored column names « annee », « annee_ouverture »,
+    « millesime »: written 2024, not 2 024."""
     text = str(name)
     low = text.lower()
     return (
         text.startswith("Année")
-        or text in ("Début", "Fin", "Millésime")
-        or low.startswith(("annee", "année"))
+        or text in ("Début", "Fin", "Millésime", "Horizon")
+        or low.startswith(("annee", "année", "dernière année", "première année"))
         or low in ("millesime", "millésime")
     )
+
+
+def is_signed_column(name: object) -> bool:
+    """A difference (« Écart », « Écart à la trajectoire »): written « +12,5 » / « −3,0 »."""
+    return str(name).strip().lower().startswith("écart")
 
 
 _IDENTIFIER = re.compile(
@@ -131,11 +138,16 @@ def cell_text(value: object, decimals: int = 1) -> str:
     return str(value)
 
 
-def display_frame(df: pd.DataFrame, exact: bool = False) -> pd.DataFrame:
+def display_frame(
+    df: pd.DataFrame, exact: bool = False, decimals: Mapping[str, int] | None = None
+) -> pd.DataFrame:
     """`df` as French text for people (screen tables, PDF): « 31 072 », « 13,6 », years as
-    2024, identifiers (N°, version, line, code) as 1234, with the decimals of
-    `column_decimals`; `exact`: every figure as stored, in French, without rounding (the
-    preview of an import: « 13,64 » stays « 13,64 »). Column order and names are kept."""
+    2024, identifiers (N°, version, line, code) as 1234, differences (« Écart… ») signed, with
+    the decimals of `column_decimals`; `exact`: every figure as stored, in French, without
+    rounding (the preview of an import: « 13,64 » stays « 13,64 »). `decimals`: columns whose
+    rows hold different units (one row per indicator: places, ETP, shares), written with at
+    most that many decimals, trailing zeros dropped (« 15 000 », « 12,4 »). Column order and
+    names are kept."""
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
         values = _numeric(df[col])
@@ -145,13 +157,23 @@ def display_frame(df: pd.DataFrame, exact: bool = False) -> pd.DataFrame:
         if is_year_column(col) or is_identifier_column(col):
             out[col] = [cell_text(v) if is_missing(v) else str(int(v)) for v in values]
             continue
-        decimals = None if exact else column_decimals(col, values)
+        fixed = (decimals or {}).get(str(col))
+        if is_signed_column(col) and not exact:
+            d = fixed if fixed is not None else column_decimals(col, values)
+            out[col] = [cell_text(v) if is_missing(v) else fmt_signed(v, d or 0) for v in values]
+            continue
+        if fixed is not None and not exact:
+            out[col] = [
+                cell_text(v) if is_missing(v) else fmt_number(v, fixed, trim=True) for v in values
+            ]
+            continue
+        decimals_ = None if exact else column_decimals(col, values)
         out[col] = [
             cell_text(v)
             if is_missing(v)
             else fmt_number(v, 6, trim=True)
-            if decimals is None
-            else fmt_number(v, decimals)
+            if decimals_ is None
+            else fmt_number(v, decimals_)
             for v in values
         ]
     return out

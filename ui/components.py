@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal, TypeVar
 
 import pandas as pd
@@ -40,14 +40,16 @@ def table(
     column_config: dict | None = None,
     raw: Iterable[str] = (),
     exact: bool = False,
+    decimals: Mapping[str, int] | None = None,
 ) -> None:
     """A table of numbers as people read them: French text (« 31 072 », « 13,6 », years as
     2024; reports.tables.display_frame, the same text as the PDF), numbers right-aligned.
     Exports keep the numbers (download_table). `column_config` entries win over the
     right-alignment; `raw` columns are passed as they are (a progress bar needs its numbers);
-    `exact`: figures unrounded (an import preview)."""
+    `exact`: figures unrounded (an import preview); `decimals`: columns whose rows hold
+    different units, with at most that many decimals (display_frame)."""
     kept = [c for c in raw if c in frame.columns]
-    shown = display_frame(frame.drop(columns=kept), exact=exact)
+    shown = display_frame(frame.drop(columns=kept), exact=exact, decimals=decimals)
     for c in kept:
         shown[c] = frame[c].to_numpy()
     shown = shown[list(frame.columns)]

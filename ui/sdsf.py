@@ -25,7 +25,7 @@ from reports import sdsf as rsdsf
 from reports.prediag import PrediagInputs, Section
 from reports.tables import to_csv_fr
 from ui import auth, cache, maps, state
-from ui.components import chart, credits, demo_band, download_table
+from ui.components import chart, credits, demo_band, download_table, table
 from ui.text import md
 
 KINDS = kinds_read_by(Analysis.SDSF)
@@ -242,20 +242,6 @@ def settings_controls(base_year_hint: int) -> asdsf.SdsfSettings:
 
 
 # -------------------------------------------------------------------------- sections
-def _fmt_table(df: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
-            d = (decimals or {}).get(c, 0)
-            if c.startswith("Année") or c in ("Horizon", "Dernière année réalisée", "Année"):
-                out[c] = out[c].map(lambda v: "—" if pd.isna(v) else str(int(v)))
-            elif c.startswith("Écart"):
-                out[c] = out[c].map(lambda v, d=d: fmt_signed(v, d))
-            else:
-                out[c] = out[c].map(lambda v, d=d: fmt_number(v, d, trim=True))
-    return out.fillna("—").astype(str).replace({"None": "—", "nan": "—"})
-
-
 def render_indicators(a: asdsf.SdsfAnalysis) -> None:
     st.subheader("Les 8 indicateurs de l'arrêté du 4 juillet 2024")
     st.caption(
@@ -265,31 +251,14 @@ def render_indicators(a: asdsf.SdsfAnalysis) -> None:
         "année."
     )
     demo_band(a.indicators_synthetic, "valeurs calculées à partir de données de démonstration")
-    st.dataframe(
-        _fmt_table(
-            a.indicator_table,
-            {
-                "Réalisé": 1,
-                "Attendu": 1,
-                "Écart à la trajectoire": 1,
-                "Valeur de référence": 1,
-                "Cible": 1,
-            },
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    table(a.indicator_table, decimals=dict(rsdsf.INDICATOR_DECIMALS))
     with st.expander("Ce que l'application calcule, ce qui s'importe"):
         for ind in sdsf.INDICATORS:
             how = f"calculé : {ind.computed_from}" if ind.computed_from else ind.note
             extra = f" {ind.note}" if ind.computed_from and ind.note else ""
             st.markdown(f"- **{md(ind.label)}** — {md(how)}{md(extra)}")
     with st.expander("Valeurs année par année"):
-        st.dataframe(
-            _fmt_table(a.indicator_years, {"Trajectoire": 1, "Réalisé": 1, "Écart": 1}),
-            hide_index=True,
-            width="stretch",
-        )
+        table(a.indicator_years, decimals=dict(rsdsf.INDICATOR_DECIMALS))
     credits(
         [
             *a.indicator_sources,
@@ -623,14 +592,7 @@ def render_trajectories(a: asdsf.SdsfAnalysis) -> None:
         "scénario ; les places d'assistants maternels diminuent des départs non remplacés ; les "
         "projets d'EAJE s'ajoutent l'année de leur ouverture."
     )
-    st.dataframe(
-        _fmt_table(
-            a.scenario_summary,
-            {"Départs d'assistants maternels (% par an)": 1, "Départs remplacés (%)": 0},
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    table(a.scenario_summary, decimals=dict(rsdsf.SCENARIO_DECIMALS))
     names = {
         WHOLE_DEPARTEMENT: f"Tout le département ({a.territory.label})",
         **dict(zip(a.places["ao_planif_code"], a.places["ao_planif_nom"], strict=True)),
@@ -646,11 +608,7 @@ def render_trajectories(a: asdsf.SdsfAnalysis) -> None:
     chart(spec, key="sdsf_trajectory_chart")  # the PDF draws the same spec (charts.static)
     if spec.note:
         st.caption(md(spec.note))
-    st.dataframe(
-        _fmt_table(rsdsf.trajectory_frame(rsdsf.trajectory_rows(a, code))),
-        hide_index=True,
-        width="stretch",
-    )
+    table(rsdsf.trajectory_frame(rsdsf.trajectory_rows(a, code)))
     credits(a.places_sources)
 
 
@@ -720,13 +678,7 @@ def render_coverage(a: asdsf.SdsfAnalysis) -> None:
     if a.coverage.empty:
         st.info("Aucun taux de couverture publié pour ce département dans l'espace de travail.")
         return
-    st.dataframe(
-        _fmt_table(
-            a.coverage, {"Taux global": 1, "Taux EAJE PSU": 1, "Taux assistants maternels": 1}
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    table(a.coverage)
     credits([a.coverage_source])
 
 

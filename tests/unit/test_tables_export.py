@@ -138,6 +138,12 @@ def test_display_frame_is_french_text():
         ("annee", [2022, 2023], ["2022", "2023"]),
         ("annee_ouverture", [2027.0, float("nan")], ["2027", "—"]),
         ("millesime", [2024], ["2024"]),
+        # the SDSF tables' years (were « 2 029 » in the PDF)
+        ("Horizon", [2029, None], ["2029", "—"]),
+        ("Dernière année réalisée", [2026.0, float("nan")], ["2026", "—"]),
+        # differences are signed, zero is not
+        ("Écart à la trajectoire", [12.34, -3.0, 0.0, None], ["+12,3", "\u22123,0", "0,0", "—"]),
+        ("Écart", [5, -5], ["+5,0", "\u22125,0"]),
     ],
 )
 def test_display_frame_identifiers_counts_and_years(column, values, shown):
@@ -159,3 +165,30 @@ def test_display_frame_exact_keeps_every_decimal_in_french():
     assert exact["annee"].tolist() == ["2022", "2023"]
     rounded = display_frame(frame.rename(columns={"tx_global": "Taux global"}))
     assert rounded["Taux global"].tolist() == ["13,6", "60,0"]  # screens: one decimal
+
+
+def test_display_frame_mixed_unit_columns_keep_at_most_their_decimals():
+    """One row per indicator (places, ETP, shares): « 15 000 » and « 12,4 », never
+    « 15 000,00 » because one row is fractional; a signed column keeps its sign."""
+    from reports.tables import display_frame
+
+    frame = pd.DataFrame(
+        {
+            "Cible": [15000.0, 12.36, None],
+            "Écart à la trajectoire": [-250.0, 0.45, None],
+            "Départs remplacés (%)": [50.0, 100.0, 0.0],
+        }
+    )
+    default = display_frame(frame)
+    assert default["Cible"].tolist() == ["15\u202f000,00", "12,36", "—"]
+    shown = display_frame(
+        frame, decimals={"Cible": 1, "Écart à la trajectoire": 1, "Départs remplacés (%)": 0}
+    )
+    assert shown["Cible"].tolist() == ["15\u202f000", "12,4", "—"]
+    assert shown["Écart à la trajectoire"].tolist() == ["\u2212250,0", "+0,5", "—"]
+    assert shown["Départs remplacés (%)"].tolist() == ["50", "100", "0"]
+    assert display_frame(frame, exact=True, decimals={"Cible": 1})["Cible"].tolist() == [
+        "15\u202f000",
+        "12,36",
+        "—",
+    ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 
@@ -180,6 +181,11 @@ _DRAW = {"barres": _bars, "barres_empilees": _stacked, "courbes": _lines}
 
 def png(spec: ChartSpec, *, titled: bool = True, legend: bool = True) -> bytes:
     """PNG bytes of a bar or line chart specification."""
+    return _save(figure(spec, titled=titled, legend=legend))
+
+
+def figure(spec: ChartSpec, *, titled: bool = True, legend: bool = True) -> Figure:
+    """The matplotlib figure of a bar or line chart specification (what `png` saves)."""
     draw = _DRAW.get(spec.kind)
     if draw is None:
         raise ValueError(f"Type de graphique sans rendu statique ici : {spec.kind!r}")
@@ -189,5 +195,21 @@ def png(spec: ChartSpec, *, titled: bool = True, legend: bool = True) -> bytes:
         foot = "\n".join(t for t in (spec.note, spec.source.replace(" ; ", "\n")) if t)
         if spec.rules and spec.kind == "courbes":
             foot += "\nTirets : " + " ; ".join(r.label for r in spec.rules)
-        fig.text(0.01, -0.02, foot, fontsize=6.5, color="#444444", va="top", wrap=True)
-    return _save(fig)
+        _foot(fig, ax, foot)
+    return fig
+
+
+FOOT_GAP_PT = 8.0  # between the lowest of the axis labels and legend, and the source lines
+
+
+def _foot(fig: Figure, ax, text: str) -> None:
+    """The source (and note) lines under everything the axes draw below themselves: tick
+    labels, the x-axis title and the legend, measured once drawn (they used to be written at
+    a fixed place, over the x-axis title of the taller charts), aligned on their left edge."""
+    if not text:
+        return
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    box = ax.get_tightbbox(renderer)
+    x0, y0 = fig.transFigure.inverted().transform((box.x0, box.y0))
+    gap = FOOT_GAP_PT / (fig.get_figheight() * 72)
+    fig.text(max(x0, 0.0), y0 - gap, text, fontsize=6.5, color="#444444", va="top", wrap=True)

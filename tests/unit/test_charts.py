@@ -284,3 +284,44 @@ def test_components_bar_without_components_says_so(total, comps, statut, label):
     assert spec.labels == ("61,0", label)
     fig = plotly_figure.figure(spec)
     assert [a.text for a in fig.layout.annotations][-1] == f"<b>{label}</b>"
+
+
+@pytest.mark.parametrize("kind", ["barres", "barres_empilees", "courbes"])
+def test_png_source_lines_sit_below_the_axis_title_and_legend(kind):
+    """The source lines of an exported PNG were written over the x-axis title (coverage
+    components): now below the tick labels, the axis title and the legend, for every kind."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    years = kind == "courbes"
+    data = pd.DataFrame(
+        {
+            "x": [2020, 2021, 2022] if years else ["Toulouse", "Haute-Garonne", "France"],
+            "s1": [58.0, 59.5, 61.0],
+            "s2": [57.0, 58.0, 59.5],
+        }
+    )
+    spec = ChartSpec(
+        "t",
+        "Taux de couverture",
+        kind,
+        data,
+        "Source : Cnaf, 2022 ; Insee, estimations de population ; composantes : Cnaf",
+        x="x",
+        series=("s1", "s2"),
+        xlabel="Année (offre au 31 décembre)" if years else "Territoire",
+        ylabel="Places pour 100 enfants de moins de 3 ans",
+        note="Note : chiffres provisoires",
+    )
+    fig = static.figure(spec)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    (foot,) = [t for t in fig.texts if "Source : Cnaf" in t.get_text()]
+    top = foot.get_window_extent(renderer).y1
+    ax = fig.axes[0]
+    above = [ax.xaxis.label, *ax.get_xticklabels()]
+    if ax.get_legend() is not None:
+        above.append(ax.get_legend())
+    for artist in above:
+        if artist.get_visible() and (not hasattr(artist, "get_text") or artist.get_text()):
+            assert artist.get_window_extent(renderer).y0 > top, artist
+    # and the saved image holds all of it
+    assert static.png(spec)[:4] == b"\x89PNG"

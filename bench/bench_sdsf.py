@@ -7,12 +7,24 @@ départements in a batch ≤ 60 s.
 
 Reads the workspace of DIAG_WORKSPACE_DIR (filled with the shipped and demonstration data
 on first use). Run: `.venv/bin/python -m bench.bench_sdsf`.
+
+The PDF is also measured in fresh processes, cold (first PDF of the process: fonts, matplotlib)
+then warm (the same PDF again, as the page's download after a change of settings), for
+BENCH_ROUNDS rounds (default 3); with BENCH_REFERENCE_ROOT (another checkout, e.g. main),
+the rounds alternate this code and the reference on the same workspace, and the medians give
+the ratio at the same load.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import statistics
+import subprocess
+import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from analyses import sdsf as asdsf
 from datastore.kinds import Analysis, kinds_read_by
@@ -32,6 +44,83 @@ def _inputs():
     data = {k: ws.read(k) for k in kinds_read_by(Analysis.SDSF)}
     data["caf_taux"] = with_national(data["caf_taux"], ws.read("taux_national"))
     return asdsf.SdsfInputs(data)
+
+
+#: One PDF measurement in a fresh process, run in the checkout it measures (its own modules).
+_PDF_ONCE = """
+import json, time
+from datetime import date
+from analyses import sdsf as asdsf
+from datastore.kinds import Analysis, kinds_read_by
+from datastore.national import with_national
+from datastore.defaults import ensure_defaults
+from datastore.store import Workspace
+from geodata import reference
+from reports.batch import workspace_inputs
+from reports.sdsf import render_sdsf_pdf
+
+ws = Workspace()
+ensure_defaults(ws)
+data = {k: ws.read(k) for k in kinds_read_by(Analysis.SDSF)}
+data["caf_taux"] = with_national(data["caf_taux"], ws.read("taux_national"))
+geo = reference.load_geography()
+a = asdsf.sdsf_analysis(geo, "59", asdsf.SdsfInputs(data), asdsf.SdsfSettings(), date(2026, 12, 1))
+official = workspace_inputs(ws, geo, datasets=None)
+t = time.perf_counter()
+render_sdsf_pdf(a, official)
+cold = time.perf_counter() - t
+t = time.perf_counter()
+render_sdsf_pdf(a, official)
+print(json.dumps({"cold": cold, "warm": time.perf_counter() - t}))
+"""
+
+
+def pdf_once(root: Path) -> dict[str, float]:
+    """Cold and warm SDSF PDF of the Nord, in a fresh process running the code of `root`."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run(
+        [sys.executable, "-c", _PDF_ONCE],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pdf_rounds() -> list[dict]:
+    """The PDF in fresh processes, interleaved with BENCH_REFERENCE_ROOT when it is set."""
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    ref = os.environ.get("BENCH_REFERENCE_ROOT")
+    here = Path(__file__).resolve().parent.parent
+    mine: list[dict[str, float]] = []
+    theirs: list[dict[str, float]] = []
+    for _ in range(rounds):
+        mine.append(pdf_once(here))
+        if ref:
+            theirs.append(pdf_once(Path(ref)))
+    rows = []
+    for phase, budget in (("cold", 5.0), ("warm", 5.0)):
+        med = statistics.median(r[phase] for r in mine)
+        note = " / ".join(f"{r[phase]:.2f}" for r in mine)
+        if theirs:
+            ref_med = statistics.median(r[phase] for r in theirs)
+            note += (
+                f" ; référence {ref_med:.2f} s ("
+                + " / ".join(f"{r[phase]:.2f}" for r in theirs)
+                + f") ; rapport {med / ref_med:.2f}"
+            )
+        label = "froid (1er PDF du processus)" if phase == "cold" else "tiède (2e PDF)"
+        rows.append(
+            {
+                "name": f"PDF SDSF Nord, {label}, {rounds} processus",
+                "seconds": med,
+                "budget_seconds": budget,
+                "note": note,
+            }
+        )
+    return rows
 
 
 def run() -> list[dict]:
@@ -78,9 +167,10 @@ def run() -> list[dict]:
             "budget_seconds": 60.0,
             "note": f"Σ places EAJE PSU à développer : {total:.0f}",
         },
+        *pdf_rounds(),
     ]
 
 
 if __name__ == "__main__":
-    for row in run():
+    for row in pdf_rounds() if "--pdf" in sys.argv else run():
         print(row)

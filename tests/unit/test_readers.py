@@ -244,3 +244,28 @@ def test_commune_reference(old: str, new: str, status: str) -> None:
     assert codes.map_to_cog(pd.Series([old]), ref).iloc[0] == new
     assert ref.status(old) == status
     assert codes.statuses(pd.Series([old], dtype="string"), ref).iloc[0] == status
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["59350", None, "62041", "2A004", "59350"], dtype="string[pyarrow]"),
+        pd.Series(["59350", None, "62041", "2A004", "59350"], dtype="string[python]"),
+        pd.Series(["59350", None, "62041", "2A004", "59350"], dtype=object),
+    ],
+    ids=["pyarrow", "python", "object"],
+)
+@pytest.mark.parametrize(
+    "collection",
+    [{"59350", "2A004"}, ["62041"], ("x",), frozenset(), pd.Series(["2A004", None]).dropna()],
+    ids=["set", "list", "absent", "empty", "series"],
+)
+def test_fast_isin_matches_pandas_and_missing_is_never_in(values, collection):
+    """datastore.codes.isin (pyarrow compute for pyarrow strings, the SDSF PDF's hot path)
+    gives Series.isin's answer, a missing code never being in the collection."""
+    from datastore.codes import isin
+
+    expected = values.isin(list(collection)).fillna(False).to_numpy(dtype=bool).copy()
+    expected[values.isna().to_numpy()] = False
+    got = isin(values, collection)
+    assert got.dtype == bool and got.tolist() == expected.tolist()

@@ -198,7 +198,7 @@ def isin(values: pd.Series, collection: object) -> np.ndarray:
     """Fast membership test of a (string) Series in a collection (boolean array; a missing
     value is never in it). `Series.isin` on pyarrow-backed strings converts every value of
     the collection to a pyarrow scalar one by one: 0,3 s for the 35 000 communes of France,
-    against 0,01 s here (one pyarrow array, `pyarrow.compute.is_in`)."""
+    against 0,03 s here (one pyarrow array, `pyarrow.compute.is_in`)."""
     pool = (
         collection
         if isinstance(collection, (set, frozenset, dict))

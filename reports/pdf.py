@@ -124,7 +124,7 @@ class _Doc(FPDF):
     def get_string_width(self, s: str, normalized: bool = False, markdown: bool = False) -> float:
         """fpdf's width of `s` at the current font, remembered per font, style, size, spacing
         and stretching: the layout of the tables measures the same words and numbers again
-        and again (fpdf parses the text into styled fragments at every call: a quarter of
+        and again (fpdf parses the text into styled fragments at every call: an eighth of
         the time of an SDSF PDF went there)."""
         if markdown:
             return super().get_string_width(s, normalized, markdown)

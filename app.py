@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from datastore.store import StoreError
-from ui import auth, cache, pages, state
+from ui import auth, cache, maps, pages, state
 from ui.text import md
 
 # A local image: a material icon or an emoji favicon would be fetched from a CDN, and the
@@ -49,6 +49,8 @@ try:
     if refusal:
         state.render_sidebar()  # to pick a territory of the user's départements
         auth.refuse(refusal)
+    if pages.page_of(navigation.url_path).url_path in pages.WITH_MAPS:
+        maps.preload_map_code(st.sidebar)  # the map's code is loaded first (ui/maps.py)
     picker = st.sidebar.container()
     with pages.then_draw(lambda: state.render_sidebar(picker)):
         if state.arrondissement_gate(navigation.url_path):

@@ -18,7 +18,7 @@ from geodata.territory import (
 )
 from geodata.tiers import TIER_DESCRIPTIONS
 from ui import cache, maps, state, territoire
-from ui.components import credits, widget_value
+from ui.components import credits
 
 geo = cache.geography()
 territory = state.current_territory()
@@ -30,16 +30,16 @@ st.caption(f"{LEVEL_LABELS[territory.level]} · carte et chiffres clés")
 # The map is sent first and its selectors after it, in a container placed above it (same
 # place on screen): the browser starts drawing the map before it loads the selectors' code
 # (bench/README.md, « Carte contre son plancher »). Their values are read beforehand, as
-# Streamlit will return them (ui.components.widget_value).
+# Streamlit will return them (ui.state.widget_value).
 levels = sublevels(territory)
 default_level = default_sublevel(territory)
 wanted = st.query_params.get("maille", "")
 start = Level(wanted) if wanted in {lv.value for lv in levels} else default_level
 level_key = f"territoire_maille_{territory.key}"
-level = widget_value(level_key, levels, start)
+level = state.widget_value(level_key, levels, start)
 themes = maps.themes_for(level)
 theme_key = f"territoire_theme_{level.value}"
-theme = widget_value(theme_key, themes, themes[0])
+theme = state.widget_value(theme_key, themes, themes[0])
 
 sources = [credit("ign_admin_express_2025"), credit("insee_pop_2023")]
 if theme == maps.THEME_DENSITY or theme == maps.THEME_RURAL:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Literal, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -14,8 +14,6 @@ from charts.spec import ChartSpec
 from reports.tables import display_frame, numeric_columns, to_csv_fr, to_xlsx
 from ui import auth
 from ui.text import md
-
-T = TypeVar("T")
 
 
 def chart(spec: ChartSpec, key: str) -> None:
@@ -147,12 +145,3 @@ def download_table(
             on_click=on_click,
             width="stretch",
         )
-
-
-def widget_value(key: str, options: Sequence[T], default: T) -> T:
-    """The value a selectbox of `options` created with `key` and `default` will return in
-    this run, read before the widget is drawn (as Streamlit does: the session's value when it
-    is one of `options`, else the default). Lets a page send an element that depends on it
-    (a map) before the widget, which is drawn afterwards in a container placed above."""
-    value = st.session_state.get(key, default)
-    return next((o for o in options if o == value), default)

@@ -38,6 +38,7 @@ from pathlib import Path
 import folium
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analyses import overlays as ovl
@@ -231,6 +232,11 @@ function diagOverlays(holder, data) {
 
 export default function (component) {
   var data = component.data, root = component.parentElement;
+  if (data && data.preload) {  // ui.maps.preload_map_code: the module is loaded, nothing to draw
+    var box = root.closest('[data-testid="stElementContainer"]');
+    if (box) box.style.display = 'none';
+    return;
+  }
   performance.mark('diag-map-start');
   var holder = root.querySelector('div.diag-map-holder');
   if (!holder) {
@@ -279,6 +285,12 @@ STATIC_GEO_FOLDER = "geo"  # under the app's static/ folder, written at run time
 
 _map_component = st.components.v2.component(
     "diag_leaflet_map",
+    js=assets.leaflet_js_source() + "\n" + _MAP_JS,
+    css=assets.leaflet_css_source() + "\n" + MAP_CSS_RULES,
+    isolate_styles=False,
+)
+_preload_component = st.components.v2.component(
+    "diag_map_preload",
     js=assets.leaflet_js_source() + "\n" + _MAP_JS,
     css=assets.leaflet_css_source() + "\n" + MAP_CSS_RULES,
     isolate_styles=False,
@@ -527,6 +539,24 @@ def _on_zoning(widget_key: str) -> None:
     state.set_zoning_choice(st.session_state.get(widget_key))
 
 
+def _overlay_choice(
+    territory: Territory, key: str, editing: Overlay | None = None, official: bool = False
+) -> tuple[list[str], str | None]:
+    """The overlay keys and the zoning `overlay_control` returns in this run, read without
+    drawing it (the session's widget values, else their defaults)."""
+    raw = st.session_state.get(f"couches_{key}", list(state.overlay_keys()))
+    keys = [k for k in ovl.OVERLAY_KEYS if k in (raw or [])]
+    zoning = state.zoning_choice()
+    if ovl.ZONES in keys:
+        options = ([EDITING_ZONING] if editing is not None else []) + list(
+            _zoning_options(territory, official)
+        )
+        if options:
+            default = zoning if zoning in options else options[0]
+            zoning = state.widget_value(f"zonage_{key}", options, default)
+    return keys, zoning
+
+
 def overlay_control(
     territory: Territory, key: str, editing: Overlay | None = None, official: bool = False
 ) -> list[Overlay]:
@@ -615,10 +645,19 @@ def _map_fragment(
     editing: Overlay | None,
     clickable: bool,
 ) -> None:
-    """The layer control and the map: a toggle reruns only this fragment."""
-    chosen = overlay_control(territory, key, editing)
+    """The layer control and the map: a toggle reruns only this fragment. The map is sent
+    before the layer control, which is drawn above it (same place on screen): the browser
+    starts drawing the map before it loads the control's code (bench/README.md). The
+    overlays drawn are those the control returns, read beforehand (`_overlay_choice`)."""
+    controls = st.container()
+    keys, zoning = _overlay_choice(territory, key, editing)
+    chosen = overlays_for(territory, keys, zoning, editing)
     code = _show_script(script, geo, sig, dom_id, key, height, chosen, clickable)
     overlay_credits(chosen)
+    with controls:
+        overlay_control(territory, key, editing)
+    if _overlay_choice(territory, key, editing) != (keys, zoning):  # never seen
+        st.rerun(scope="fragment")
     if code and clickable:
         st.session_state[_clicked_key(key)] = code
         st.rerun()
@@ -704,6 +743,17 @@ def static_geo(text: str) -> str | dict[str, str]:
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     prefix = f"/{base}" if base else ""
     return {"url": f"{prefix}/app/static/{STATIC_GEO_FOLDER}/{name}"}
+
+
+def preload_map_code(where: DeltaGenerator) -> None:
+    """An invisible element, sent before anything else of a page with maps, that makes the
+    browser load the map component's code (Streamlit's component module, Leaflet) first: the
+    page's other elements (selectors, text inputs, metrics) load their code lazily at the same
+    time, over six connections, and the map's code came behind them (bench/README.md, « Carte
+    contre son plancher »). Another component name with the same code: the browser loads and
+    evaluates it once for both."""
+    with where:
+        _preload_component(key="diag_map_preload", data={"preload": True}, height="content")
 
 
 def show_territory_map(

@@ -112,6 +112,11 @@ PAGES: tuple[PageSpec, ...] = (
     ),
 )
 
+#: Pages that draw live maps (ui.maps): app.py sends them ui.maps.preload_map_code first.
+WITH_MAPS = frozenset(
+    {"territoire", "couverture", "ao-ctg", "zones", "sdsf", "prediagnostic", "atelier", "filoue"}
+)
+
 
 def page_of(url_path: str) -> PageSpec:
     """The page st.navigation runs for a URL path ('' is the default page)."""

@@ -7,7 +7,9 @@ same territory on the same page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -25,6 +27,8 @@ from geodata.territory import (
     to_query_params,
 )
 from ui import cache
+
+T = TypeVar("T")
 
 _KEY = "territory_key"
 _NOTICE = "territory_url_notice"
@@ -90,6 +94,15 @@ def target_input(where, label: str, key: str, help: str | None = None) -> float:
         origin = "taux national non importé"
     where.caption(f"Cible : {fmt_rate(value)} places pour 100 enfants ({origin}).")
     return float(value)
+
+
+def widget_value(key: str, options: Sequence[T], default: T) -> T:
+    """The value a selectbox of `options` created with `key` and `default` will return in
+    this run, read before the widget is drawn (as Streamlit does: the session's value when it
+    is one of `options`, else the default). Lets a page send an element that depends on it
+    (a map) before the widget, which is drawn afterwards in a container placed above."""
+    value = st.session_state.get(key, default)
+    return next((o for o in options if o == value), default)
 
 
 def _from_key(key: str) -> Territory:

@@ -14,9 +14,10 @@ from contextlib import contextmanager
 import pytest
 from streamlit.proto.Element_pb2 import Element
 from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
+from streamlit.testing.v1 import AppTest
 
 from geodata.territory import Level
-from tests.apptest.helpers import assert_no_exception, open_page
+from tests.apptest.helpers import APP, assert_no_exception, open_page
 from tests.conftest import ROOT
 from ui import maps, pages
 
@@ -59,23 +60,48 @@ def test_territoire_map_is_sent_first():
     assert_no_exception(at)
     run = _last_run(seen)
     map_at = _first(run, "bidi_component")
+    assert map_at < _first(run, "button_group")  # the layer control
     assert map_at < _first(run, "selectbox")
     assert map_at < _first(run, "metric")
     assert map_at < _first(run, "text_input", SIDEBAR)
     # and the page's elements before the picker
-    assert max(i for i, (p, _k, _e) in enumerate(run) if p[0] == 0) < _first(
-        run, "text_input", SIDEBAR
-    )
-    # same place on screen: the selectors above the map, the map left of the key figures
-    paths = {k: p for p, k, _e in reversed(run)}
+    last_of_page = max(i for i, (p, _k, _e) in enumerate(run) if p[0] == 0)
+    assert last_of_page < _first(run, "text_input", SIDEBAR)
+    # same place on screen: the selectors and the layer control above the map, the map left
+    # of the key figures
+    paths = {k: p for p, k, _e in reversed(run) if p[0] == 0}
     assert paths["selectbox"][:2] < paths["bidi_component"][:2]
+    assert paths["button_group"] < paths["bidi_component"]
     assert paths["bidi_component"][:3] < paths["metric"][:3]
     assert [s.label for s in at.selectbox] == ["Maille", "Colorer par"]
 
 
+def test_map_code_is_loaded_first_on_map_pages():
+    """ui.maps.preload_map_code: the first element sent on a page with maps, in the sidebar,
+    before the picker; none on a page without maps."""
+    with sent_elements() as seen:
+        at = open_page("territoire", "departement", "69")
+    assert_no_exception(at)
+    path, kind, element = seen[0]
+    assert (kind, element.bidi_component.component_name) == ("bidi_component", "diag_map_preload")
+    assert path[0] == SIDEBAR
+    assert path < next(p for p, k, _e in seen if k == "text_input" and p[0] == SIDEBAR)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/donnees.py")
+    with sent_elements() as seen:
+        at.run()
+    assert_no_exception(at)
+    assert seen and all(k != "bidi_component" for _p, k, _e in seen)
+
+
 def _map_data(seen) -> dict:
     """The data of the last map component sent."""
-    element = next(e for _p, k, e in reversed(seen) if k == "bidi_component")
+    element = next(
+        e
+        for _p, k, e in reversed(seen)
+        if k == "bidi_component" and e.bidi_component.component_name == "diag_leaflet_map"
+    )
     return json.loads(element.bidi_component.json)
 
 

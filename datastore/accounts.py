@@ -351,14 +351,17 @@ def _lock_end(con: Any, kind: str, who: str, now: datetime, rules: Throttle) -> 
     column, reset_where = _LOCK_SQL[kind]
     delay = timedelta(minutes=rules.minutes)
     since = (now - 2 * delay).isoformat(timespec="seconds")
+    # The audit row's id, not its time, tells what came after a reset: times are to the
+    # second, and a refusal in the same second as an unlock must not count again.
     reset = con.execute(
-        f"SELECT MAX(at) FROM audit WHERE {reset_where}", (who,) * reset_where.count("?")
+        f"SELECT MAX(id) FROM audit WHERE {reset_where}", (who,) * reset_where.count("?")
     ).fetchone()[0]
     times = [
         datetime.fromisoformat(r[0])
         for r in con.execute(
-            f"SELECT at FROM audit WHERE action = 'connexion_refusee' AND {column} = ? AND at >= ?",
-            (who, max(since, reset or "")),
+            f"SELECT at FROM audit WHERE action = 'connexion_refusee' AND {column} = ? "
+            "AND at >= ? AND id > ?",
+            (who, since, reset or 0),
         )
     ]
     limit = rules.attempts if kind == "compte" else rules.address_attempts

@@ -47,8 +47,8 @@ def test_map_of_places_to_develop(page, app_url, artifacts_dir):
     legend = frame.locator(".diag-legend").first.inner_text()
     assert "Places EAJE PSU à développer" in legend
     assert "territoire de compétence" in legend
-    page.wait_for_timeout(800)
-    assert page.get_by_text("Couches superposées").count() > 0  # the shared layer control
+    # the shared layer control, sent after the map (ui.maps: the map's element goes first)
+    page.get_by_text("Couches superposées").first.wait_for(timeout=60_000)
     holder = page.locator("div.diag-map-holder")
     holder.scroll_into_view_if_needed()
     holder.screenshot(path=str(artifacts_dir / "sdsf_carte_places.png"))

@@ -30,12 +30,14 @@ st.set_page_config(
 # server paths, instead of a traceback (datastore.store.fault_message). Sign-in and roles
 # (issue 20) are checked by ui.auth.gate before anything of a page runs.
 #
-# The territory picker of the sidebar is sent AFTER the page (in its place at the top of the
-# sidebar): the browser gets the page's elements, its map first, before the picker's widgets
-# (measured in bench/README.md, « Carte contre son plancher »). Its widgets act through
-# callbacks, which run before the script, so the page sees the same selection. A page ends
-# early with ui.pages.stop(), not st.stop() (after which nothing more can be drawn), and the
-# picker is drawn when a page fails too: the user can always pick another territory.
+# On the Territoire page (ui.pages.PICKER_AFTER) the territory picker of the sidebar is sent
+# AFTER the page (in its place at the top of the sidebar): the browser gets the map before the
+# picker's widgets (measured in bench/README.md, « Carte contre son plancher »). Its widgets
+# act through callbacks, which run before the script, so the page sees the same selection.
+# Every other page draws the picker first, so that a long page never leaves the user without
+# it. A page ends early with ui.pages.stop(), not st.stop() (after which nothing more can be
+# drawn), and the picker is drawn when a page fails too: the user can always pick another
+# territory.
 try:
     cache.store()  # opens (and checks) the workspace first, whatever the page
     user = auth.current_user()
@@ -49,10 +51,13 @@ try:
     if refusal:
         state.render_sidebar()  # to pick a territory of the user's départements
         auth.refuse(refusal)
-    if pages.page_of(navigation.url_path).url_path in pages.WITH_MAPS:
+    spec = pages.page_of(navigation.url_path)
+    if spec.url_path in pages.WITH_MAPS:
         maps.preload_map_code(st.sidebar)  # the map's code is loaded first (ui/maps.py)
     picker = st.sidebar.container()
-    with pages.then_draw(lambda: state.render_sidebar(picker)):
+    with pages.then_draw(
+        lambda: state.render_sidebar(picker), after=spec.url_path in pages.PICKER_AFTER
+    ):
         if state.arrondissement_gate(navigation.url_path):
             navigation.run()
 except StoreError as exc:

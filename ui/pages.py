@@ -118,6 +118,14 @@ WITH_MAPS = frozenset(
 )
 
 
+#: Pages whose sidebar territory picker is drawn AFTER the page (issue 15): the Territoire page
+#: runs in 0,2–0,4 s on the server, and its map reaches the browser sooner when it is sent
+#: before the picker's widgets (bench/README.md, « Carte contre son plancher »). Every other
+#: page draws the picker first: on a long page (SDSF of the Nord, a pre-diagnostic) the user
+#: would otherwise wait seconds with no way to change territory.
+PICKER_AFTER = frozenset({"territoire"})
+
+
 def page_of(url_path: str) -> PageSpec:
     """The page st.navigation runs for a URL path ('' is the default page)."""
     if not url_path:
@@ -165,17 +173,21 @@ def stop() -> NoReturn:
 
 
 @contextmanager
-def then_draw(draw: Callable[[], object]) -> Iterator[None]:
-    """Run the page in the `with` block, then `draw` (the shared territory picker, into a
-    container of the sidebar placed before the page): when the page ends, ends early (`stop`)
-    or fails (then its error is shown as before). Not after `st.stop()` or `st.rerun()`
-    (Streamlit's BaseExceptions): a rerun draws everything again, a stopped script can draw
-    nothing more."""
+def then_draw(draw: Callable[[], object], *, after: bool = True) -> Iterator[None]:
+    """Run the page in the `with` block with `draw` (the shared territory picker, into a
+    container of the sidebar placed before the page): before the page, or with `after`, once
+    the page ends, ends early (`stop`) or fails (then its error is shown as before). Not after
+    `st.stop()` or `st.rerun()` (Streamlit's BaseExceptions): a rerun draws everything again,
+    a stopped script can draw nothing more."""
+    if not after:
+        draw()
     try:
         yield
     except PageStop:
         pass
     except Exception:
-        draw()
+        if after:
+            draw()
         raise
-    draw()
+    if after:
+        draw()

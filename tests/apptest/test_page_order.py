@@ -1,7 +1,8 @@
 """The order in which the server sends a page's elements (issue 15, bench/README.md, « Carte
 contre son plancher »): the Territoire map before its selectors, its key figures and the
-sidebar's territory picker; the picker after the page, also when a page ends early or fails.
-The screen layout stays the same (the selectors above the map, the picker at the top of the
+sidebar's territory picker; on the Territoire page the picker after the page, also when the
+page fails; on every other page the picker before the page, also when it ends early. The
+screen layout stays the same (the selectors above the map, the picker at the top of the
 sidebar)."""
 
 from __future__ import annotations
@@ -124,15 +125,46 @@ def test_territoire_selectors_still_drive_the_map():
     assert themes[-1] in _map_data(seen)["script"]
 
 
-def test_picker_is_drawn_after_a_page_that_stops():
-    """The zones page stops at France level (ui.pages.stop): the picker is still there."""
+def _picker_before_page(seen) -> bool:
+    """Whether the last run sent the sidebar's picker before the page's title."""
+    title = max(i for i, (path, k, _e) in enumerate(seen) if k == "heading" and path == (0, 0))
+    picker = max(i for i, (p, k, _e) in enumerate(seen) if k == "text_input" and p[0] == SIDEBAR)
+    return picker < title
+
+
+def test_picker_is_drawn_after_the_territoire_page_only():
+    assert {"territoire"} == pages.PICKER_AFTER
+    with sent_elements() as seen:
+        at = open_page("territoire", "departement", "69")
+    assert_no_exception(at)
+    assert not _picker_before_page(seen)
+
+
+@pytest.mark.parametrize(
+    ("url_path", "niveau", "code"),
+    [
+        ("couverture", "departement", "69"),
+        ("sdsf", "departement", "90"),
+        ("donnees", None, None),
+    ],
+)
+def test_picker_is_drawn_before_the_other_pages(url_path, niveau, code):
+    """A long page (the SDSF of the Nord takes seconds) never leaves the user without the
+    picker (the regression of the sixth session)."""
+    with sent_elements() as seen:
+        at = open_page(url_path, niveau, code)
+    assert_no_exception(at)
+    assert _picker_before_page(seen)
+
+
+def test_picker_is_drawn_with_a_page_that_stops():
+    """The zones page stops at France level (ui.pages.stop): the picker is there, before it."""
     with sent_elements() as seen:
         at = open_page("zones")
     assert_no_exception(at)
     assert any("Choisissez une région" in i.value for i in at.info)
     assert at.sidebar.text_input(key="territory_query") is not None
-    run = _last_run(seen)
-    assert _first(run, "alert") < _first(run, "text_input", SIDEBAR)
+    assert _picker_before_page(seen)
 
 
 def test_picker_is_drawn_when_a_page_fails(monkeypatch):
@@ -169,6 +201,18 @@ def test_then_draw():
     with pytest.raises(Control), pages.then_draw(draw):
         raise Control
     assert drawn == [1, 1, 1]
+    # before the page: drawn once, first, whatever the page does
+    order: list[str] = []
+    with pages.then_draw(lambda: order.append("picker"), after=False):
+        order.append("page")
+        pages.stop()
+    assert order == ["picker", "page"]
+    with (
+        pytest.raises(ValueError, match="panne"),
+        pages.then_draw(lambda: order.append("picker"), after=False),
+    ):
+        raise ValueError("panne")
+    assert order == ["picker", "page", "picker"]
 
 
 def test_pages_do_not_call_st_stop():

@@ -109,6 +109,37 @@ def page(browser, app_url) -> Iterator[object]:
     context.close()
 
 
+#: Bottom of the lowest element of the page, the scroll height and the window's height; the
+#: inside of a live map is left out (Leaflet's panes hold far-off elements, clipped by the map).
+BOTTOM_JS = """() => {
+  const all = [...document.querySelectorAll('[data-testid="stMain"] *')]
+    .filter(e => e.getClientRects().length)
+    .filter(e => !e.parentElement.closest('.leaflet-container'));
+  return [Math.max(...all.map(e => e.getBoundingClientRect().bottom)),
+          document.documentElement.scrollHeight, window.innerHeight];
+}"""
+
+
+@contextmanager
+def window_page(browser, width: int, height: int) -> Iterator[object]:
+    """A page in a fresh French context of a given window size (a projector, a screen)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def assert_fits_window(page, shot: Path, what: object = "") -> None:
+    """Screenshot the page into `shot`, then check nothing ends below the window and the page
+    does not scroll (the workshop view on a projector)."""
+    bottom, scroll, inner = page.evaluate(BOTTOM_JS)
+    page.screenshot(path=str(shot))
+    assert bottom <= inner + 1 and scroll <= inner, (what, bottom, scroll, inner)
+
+
 def wait_for_app(page) -> None:
     """Wait until Streamlit has finished running the script (no 'running' status)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=90_000)

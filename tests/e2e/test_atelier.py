@@ -7,20 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import assert_fits_window, wait_for_app, window_page
 
 pytestmark = pytest.mark.e2e
 
 EPCI = "200066587"
-#: Bottom of the lowest element of the page, the scroll height and the window's height; the
-#: inside of a live map is left out (Leaflet's panes hold far-off elements, clipped by the map).
-BOTTOM = """() => {
-  const all = [...document.querySelectorAll('[data-testid="stMain"] *')]
-    .filter(e => e.getClientRects().length)
-    .filter(e => !e.parentElement.closest('.leaflet-container'));
-  return [Math.max(...all.map(e => e.getBoundingClientRect().bottom)),
-          document.documentElement.scrollHeight, window.innerHeight];
-}"""
 
 
 def _settle(page) -> None:
@@ -48,10 +39,7 @@ def _number(page) -> tuple[int, int]:
 
 @pytest.mark.parametrize(("width", "height"), [(1024, 768), (1920, 1080)])
 def test_every_slide_fits_and_the_keyboard_moves(browser, app_url, artifacts_dir, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
+    with window_page(browser, width, height) as page:
         page.goto(f"{app_url}/atelier?niveau=epci&code={EPCI}&diapo=1")
         _settle(page)
         assert page.get_by_text("Quitter la présentation").is_visible()
@@ -61,9 +49,7 @@ def test_every_slide_fits_and_the_keyboard_moves(browser, app_url, artifacts_dir
         labelled = 0
         for i in range(1, total + 1):
             _settle(page)
-            bottom, scroll, inner = page.evaluate(BOTTOM)
-            page.screenshot(path=str(artifacts_dir / f"atelier_{width}x{height}_{i}.png"))
-            assert bottom <= inner + 1 and scroll <= inner, (i, bottom, scroll, inner)
+            assert_fits_window(page, artifacts_dir / f"atelier_{width}x{height}_{i}.png", i)
             assert _number(page)[0] == i
             band = page.locator(".atelier-demo").count()
             if page.locator(".atelier-chiffre.demo").count():
@@ -83,8 +69,6 @@ def test_every_slide_fits_and_the_keyboard_moves(browser, app_url, artifacts_dir
             _settle(page)
             assert _number(page)[0] == back
         assert labelled  # the EPCI rates of the default data are a demo set
-    finally:
-        context.close()
 
 
 def test_way_back_to_the_app(page, app_url):

@@ -12,8 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.e2e.conftest import wait_for_app, wait_for_overlays
-from tests.e2e.test_atelier import BOTTOM
+from tests.e2e.conftest import assert_fits_window, wait_for_app, wait_for_overlays, window_page
 
 pytestmark = pytest.mark.e2e
 
@@ -112,10 +111,7 @@ def test_prediagnostic_live_map_with_an_overlay(page, app_url, artifacts_dir):
 def test_workshop_map_slide_fits_and_the_arrows_move_the_slides(
     browser, app_url, artifacts_dir, width, height
 ):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
+    with window_page(browser, width, height) as page:
         page.goto(f"{app_url}/atelier?niveau=epci&code={EPCI}&diapo=2&couches=ao")
         wait_for_app(page)
         page.locator(".atelier-titre").filter(has_text="Le territoire").wait_for(timeout=180_000)
@@ -123,9 +119,7 @@ def test_workshop_map_slide_fits_and_the_arrows_move_the_slides(
         assert state["main"] == 32
         assert state["height"] >= 0.4 * height and state["width"] >= 0.8 * width, state
         page.wait_for_timeout(800)
-        bottom, scroll, inner = page.evaluate(BOTTOM)
-        page.screenshot(path=str(artifacts_dir / f"atelier_carte_{width}x{height}.png"))
-        assert bottom <= inner + 1 and scroll <= inner, (bottom, scroll, inner)
+        assert_fits_window(page, artifacts_dir / f"atelier_carte_{width}x{height}.png")
         # projector type: the legends are sized in window heights (2,1 vh), not 12 px
         size = page.evaluate(
             "() => parseFloat(getComputedStyle(document.querySelector("
@@ -147,5 +141,3 @@ def test_workshop_map_slide_fits_and_the_arrows_move_the_slides(
         page.keyboard.press("ArrowLeft")
         page.wait_for_function("() => window.location.search.includes('diapo=2')", timeout=60_000)
         assert holder_state(page, 0, "ao")["main"] == 32  # the map slide again, with its layer
-    finally:
-        context.close()

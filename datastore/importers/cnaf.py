@@ -323,7 +323,8 @@ def _caf_codes(
     com = (niveau == "commune").to_numpy()
     if com.any():
         sub = frame.loc[com]
-        sub, _ = _communes(sub, "code", lines[com], report, header)
+        # codes already checked above (a bad or empty one reported once, with what was found)
+        sub, _ = _communes(sub, "code", lines[com], report, header, required=False)
         frame.loc[com, "code"] = sub["code"].fillna("")
         if "nom" in frame.columns:
             _note_name_mismatch(frame.loc[com, "code"], frame.loc[com, "nom"], lines[com], report)

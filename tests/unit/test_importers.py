@@ -198,6 +198,20 @@ def test_caf_national_file_without_code_column() -> None:
     assert set(p.frame["niveau"]) == {"france"} and "Échelle détectée : france" in p.report.text()
 
 
+@pytest.mark.parametrize(
+    ("cell", "found"),
+    [("ABCDE", "ABCDE"), ("", ""), ("123", "123"), ("2C004", "2C004"), ("690010", "690010")],
+)
+def test_caf_bad_commune_code_reported_once_with_what_was_found(cell: str, found: str) -> None:
+    """One error per bad cell, naming the line, the column and the value found (an empty
+    second report « «  » trouvé » for the same cell came from checking the code twice)."""
+    body = f"date_reference;numero_commune;taux_de_couv_global\n2022;69123;58,9\n2022;{cell};40\n"
+    p = prepare("caf_taux", body.encode(), name="tx.csv")
+    assert not p.ok
+    errors = [i for i in p.report.issues if i.severity == "erreur"]
+    assert [(e.line, e.column, e.found) for e in errors] == [(3, "numero_commune", found)]
+
+
 def test_caf_file_without_rates_is_refused() -> None:
     p = prepare("caf_taux", b"numero_commune;nom\n42218;X\n", name="x.csv")
     assert not p.ok

@@ -3,6 +3,7 @@ docs/donnees.md) and the Cnaf rate/places value columns."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from datastore.readers import (
@@ -17,8 +18,23 @@ def _n(*names: str) -> tuple[str, ...]:
     return tuple(n if n.startswith("re:") else norm_header(n) for n in names)
 
 
+#: French function words left out when a header is compared with an alias: « Type de
+#: structure » is « type_structure », « Nombre de places » is « nombre_places », « Nom de la
+#: commune » is « nom_commune ».
+_FILLERS = re.compile(r"(?:^|_)(?:de|du|des|d|la|le|les|l)(?=_|$)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _core(key: str) -> str:
+    return re.sub(r"_+", "_", _FILLERS.sub("", key)).strip("_")
+
+
 def _alias_hit(key: str, aliases: tuple[str, ...]) -> bool:
-    return any(re.fullmatch(a[3:], key) if a.startswith("re:") else key == a for a in aliases)
+    core = _core(key)
+    return any(
+        re.fullmatch(a[3:], key) if a.startswith("re:") else key == a or (core and core == _core(a))
+        for a in aliases
+    )
 
 
 COMMUNE_ALIASES = _n(

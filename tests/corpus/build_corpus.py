@@ -311,7 +311,7 @@ def main() -> None:
     )
     w(
         "45_ctg_entetes_ambigus.csv",
-        "Identifiant;Nom de la CTG;Nom du référent;Echelon;Signataires;Début;Fin\n"
+        "Identifiant;Nom de la convention;Nom du référent;Echelon;Signataires;Début;Fin\n"
         "CTG-02;CTG Bourg;Mme X;communal;01053;01/07/2021;30/06/2026\n",
     )
     w(

@@ -212,6 +212,35 @@ def test_caf_bad_commune_code_reported_once_with_what_was_found(cell: str, found
     assert [(e.line, e.column, e.found) for e in errors] == [(3, "numero_commune", found)]
 
 
+@pytest.mark.parametrize(
+    ("header", "column", "value"),
+    [
+        ("Type de structure", "type_structure", "RPE"),
+        ("Type d'équipement", "type_structure", "RPE"),
+        ("Nombre de places", "places", 12),
+        ("Code de la commune", "code_insee", "01004"),
+        ("Nom de la structure", "nom", "Relais du Val"),
+    ],
+)
+def test_headers_with_french_function_words(header: str, column: str, value: object) -> None:
+    """« Type de structure » is « type_structure »: a type column missed would read every RPE
+    as an EAJE."""
+    base = {
+        "Identifiant": "A1",
+        "Type": "Relais Petite Enfance",
+        "Nom": "Relais du Val",
+        "Code INSEE": "1004",
+        "Places": "12",
+    }
+    old = {"type_structure": "Type", "places": "Places", "code_insee": "Code INSEE", "nom": "Nom"}
+    row = {(header if k == old[column] else k): v for k, v in base.items()}
+    body = ";".join(row) + "\n" + ";".join(row.values()) + "\n"
+    p = prepare("structures", body.encode("cp1252"), name="structures.csv")
+    assert p.ok, p.report.text()
+    assert p.frame[column].tolist() == [value]
+    assert p.frame["type_structure"].tolist() == ["RPE"]
+
+
 def test_caf_file_without_rates_is_refused() -> None:
     p = prepare("caf_taux", b"numero_commune;nom\n42218;X\n", name="x.csv")
     assert not p.ok

@@ -17,6 +17,7 @@ from analyses.ao_scope import ao_scope, scope_holders_and_refused
 from catalogue.sources import credit
 from datastore.store import Dataset
 from diagnostics import ao
+from diagnostics.frames import cells, isin
 from geodata.territory import Geography, Territory, communes_of
 
 
@@ -92,10 +93,10 @@ def ao_analysis(
     codes_in = set(inside["code_insee"])
     table = full_table.loc[full_table["communes"].map(lambda cs: bool(codes_in.intersection(cs)))]
     table = table.reset_index(drop=True)
-    holders_in = holders.loc[holders["code_insee"].isin(codes_in)].reset_index(drop=True)
+    holders_in = holders.loc[isin(holders["code_insee"], codes_in)].reset_index(drop=True)
     local = [c for c in ctgs if codes_in.intersection(c.communes_couvertes)]
-    names = dict(zip(geo.communes["code_insee"], geo.communes["nom"], strict=True))
-    names.update(zip(geo.epci["siren_epci"], geo.epci["nom"], strict=True))
+    names = dict(zip(cells(geo.communes["code_insee"]), cells(geo.communes["nom"]), strict=True))
+    names.update(zip(cells(geo.epci["siren_epci"]), cells(geo.epci["nom"]), strict=True))
     str_names = {str(k): str(v) for k, v in names.items()}
     order = {st_: i for i, st_ in enumerate(_STATUS_ORDER)}
     table = table.assign(
@@ -124,7 +125,7 @@ def ao_analysis(
         rejected=read.rejected,
         avenant_errors=read.avenant_errors,
         refused_transfers=tuple(
-            refused.loc[refused["code_insee"].isin(codes_in), "motif"].astype(str)
+            refused.loc[isin(refused["code_insee"], codes_in), "motif"].astype(str)
         ),
         overlaps=overlaps,
         contents=tuple((i, p) for i, p in contents.items() if i in by_id),

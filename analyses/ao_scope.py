@@ -17,6 +17,7 @@ from datetime import date
 import pandas as pd
 
 from diagnostics import ao
+from diagnostics.frames import isin
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,9 @@ def ao_scope(
     """The scope of `codes` within the reference `communes` (code_insee, nom, siren_epci,
     population…), with the population dataset (kind « population ») when one is imported."""
     wanted = frozenset(str(c) for c in codes)
-    inside = communes["code_insee"].astype(str).isin(wanted)
+    inside = isin(communes["code_insee"].astype(str), wanted)
     sirens = frozenset(communes.loc[inside, "siren_epci"].dropna().astype(str))
-    in_epci = communes["siren_epci"].astype("string").isin(sirens).fillna(False)
+    in_epci = isin(communes["siren_epci"].astype("string"), sirens).fillna(False)
     scope = communes.loc[inside | in_epci].reset_index(drop=True)
     values, basis = ao.resolve_population(scope, population)
     return AoScope(wanted, scope, sirens, values, basis)

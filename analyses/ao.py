@@ -1,14 +1,16 @@
 """The AO analysis of a territory: who holds each AO competence, the status of each AO
 against the CTG covering it, and those CTG, at a reference date (« Compétences AO et CTG »).
 
-Pure: ui/ao.py caches and renders the result, which is immutable (frozen dataclass; its
-frames are never mutated after they are returned).
+Pure: ui/cache.py caches the result as a shared resource (`st.cache_resource`: every session
+and every map's AO and CTG overlays read the same object) and ui/ao.py renders it. It is
+immutable: a frozen dataclass whose frames are never mutated after they are returned
+(`read_only` marks their numpy columns read-only; callers that need to change a frame copy it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 import pandas as pd
@@ -16,7 +18,7 @@ import pandas as pd
 from analyses.ao_scope import ao_scope, scope_holders_and_refused
 from catalogue.sources import credit
 from datastore.store import Dataset
-from diagnostics import ao
+from diagnostics import ao, frames
 from diagnostics.frames import cells, isin
 from geodata.territory import Geography, Territory, communes_of
 
@@ -52,6 +54,15 @@ class AoAnalysis:
     refused_transfers: tuple[str, ...] = ()  # planning/quality by communes of 3,500 or fewer
     overlaps: tuple[str, ...] = ()  # French sentences, one per pair of overlapping CTG
     contents: tuple[tuple[str, ao.ChecklistProgress], ...] = ()  # id_ctg -> décret checklist
+
+
+def read_only(result: AoAnalysis) -> AoAnalysis:
+    """`result`, its frames marked read-only (diagnostics.frames.read_only), to be shared."""
+    for f in fields(result):
+        value = getattr(result, f.name)
+        if isinstance(value, pd.DataFrame):
+            frames.read_only(value)
+    return result
 
 
 def ao_analysis(

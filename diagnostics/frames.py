@@ -102,3 +102,24 @@ def frame_of(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(rows, columns=columns)
     return pd.DataFrame({c: [r[c] for r in rows] for c in columns}, columns=columns)
+
+
+def read_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mark the numpy-backed columns of `frame` read-only (in place; returns `frame`): a
+    write into the shared frame itself (`df.loc[i, "population"] = …`) raises ValueError
+    while no derived frame shares the column. Copies and derived frames stay writable
+    (copy-on-write copies before writing). Not caught: a write when a derived frame shares
+    the column (pandas then copies it and replaces it in the shared frame), a write into an
+    Arrow-backed text column (pandas replaces it), a new column; the guard of the shared
+    objects is tests/apptest/test_shared_geography.py (the shared object after the pages is
+    equal to a fresh one)."""
+    for block in frame._mgr.blocks:
+        values = block.values
+        if isinstance(values, np.ndarray):
+            values.flags.writeable = False
+        elif isinstance(values, _MASKED):
+            values._data.flags.writeable = False
+            values._mask.flags.writeable = False
+        elif isinstance(getattr(values, "_ndarray", None), np.ndarray):  # dates, categories
+            values._ndarray.flags.writeable = False
+    return frame

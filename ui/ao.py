@@ -1,8 +1,9 @@
 """Streamlit glue of the « Compétences AO et CTG » page (rules in diagnostics/ao.py).
 
-Caching: the whole analysis of a territory is one `st.cache_data` entry keyed on the
-territory, the reference date and the workspace revision (bounded); EPCI outlines are cached
-as GeoJSON strings. The folium map is rebuilt on every run (never cached).
+Caching: the whole analysis of a territory is one shared, read-only `st.cache_resource` entry
+(ui.cache.ao_analysis) keyed on the territory, the reference date and the workspace revision
+(bounded); EPCI outlines are cached as GeoJSON strings. The folium map is rebuilt on every
+run (never cached).
 """
 
 from __future__ import annotations

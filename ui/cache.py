@@ -3,7 +3,8 @@
 Core functions (geodata, datastore, diagnostics) are plain Python; this module wraps them
 with `st.cache_data` / `st.cache_resource`, with bounds. Cached objects are never mutated:
 `st.cache_data` hands out copies, and `st.cache_resource` only holds read-only objects
-(the search index, the workspace handle, the overlays and their commune polygons).
+(the search index, the workspace handle, the AO analysis, the overlays and their commune
+polygons).
 """
 
 from __future__ import annotations
@@ -177,20 +178,24 @@ def _filoue_commune_view(
 # ----------------------------------------------------------------------------- AO analysis
 
 
-@st.cache_data(show_spinner="Calcul des statuts des AO…", max_entries=16)
+@st.cache_resource(show_spinner="Calcul des statuts des AO…", max_entries=8)
 def ao_analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnalysis:  # noqa: ARG001 - Streamlit cache key
     """The AO analysis of a territory at a reference date (analyses.ao.ao_analysis), shared by
-    the AO page and the AO and CTG overlays of every map."""
+    the AO page, the SDSF page and the AO and CTG overlays of every map. A shared resource,
+    not a copy: `st.cache_data` unpickled the 47 MB of the France analysis at each read (0,2
+    to 0,5 s, several reads per run of a map with both overlays). Read-only: its frames'
+    numpy columns refuse writes (analyses.ao.read_only); pages copy before changing a frame
+    (tests/apptest/test_shared_geography.py checks that the pages leave it unchanged)."""
     from datetime import date
 
-    from analyses.ao import AoInputs
+    from analyses.ao import AoInputs, read_only
     from analyses.ao import ao_analysis as build
     from diagnostics import ao
     from geodata.territory import Level, make_territory
 
     geo = geography()
     level, _, code = territory_key.partition(":")
-    return build(
+    result = build(
         geo,
         make_territory(geo, Level(level), code),
         AoInputs(
@@ -202,6 +207,7 @@ def ao_analysis(territory_key: str, reference_iso: str, revision: int) -> AoAnal
         ),
         date.fromisoformat(reference_iso),
     )
+    return read_only(result)
 
 
 # ----------------------------------------------------------------------------- overlays

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diagnostics.frames import cells, frame_of, isin, records
+from diagnostics.frames import cells, frame_of, isin, read_only, records
 
 
 def _frame() -> pd.DataFrame:
@@ -69,3 +69,15 @@ def test_frame_of_is_dataframe_of_records() -> None:
 def test_records_refuses_duplicate_columns() -> None:
     with pytest.raises(ValueError, match="en double"):
         records(pd.DataFrame([[1, 2]], columns=["a", "a"]))
+
+
+def test_read_only_refuses_writes_into_the_frame_not_into_its_copies() -> None:
+    frame = read_only(_frame())
+    for column, value in (("int", 9), ("Float64", 9.0), ("bool", False)):
+        with pytest.raises(ValueError, match="read-only"):
+            frame.loc[0, column] = value
+    copy = frame.copy()
+    copy.loc[0, "int"] = 9
+    derived = frame[["int"]]
+    derived.loc[0, "int"] = 8
+    assert frame.loc[0, "int"] == 1 and copy.loc[0, "int"] == 9 and derived.loc[0, "int"] == 8

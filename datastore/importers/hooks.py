@@ -158,10 +158,33 @@ def _structure_type(value: str) -> str:
     return value
 
 
+def _type_in_name(name: str) -> str | None:
+    """The structure type a name spells (« RPE du Val » → RPE, « Centre social X » → CS),
+    else None: whole words for the short acronyms, phrases for the long ones."""
+    v = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    words = set(re.findall(r"[a-z0-9]+", v))
+    for canon, names in _TYPE_WORDS:
+        if any((w in v) if len(w) > 4 else (w in words) for w in names):
+            return canon
+    return None
+
+
 def _pre_structures(frame, lines, header, opts, report, headers):
     if "type_structure" not in frame.columns:
         frame["type_structure"] = "EAJE"
         report.note("Aucune colonne de type : toutes les structures sont lues comme des EAJE.")
+        if "nom" in frame.columns:
+            spelt = frame["nom"].astype(str).map(_type_in_name)
+            other = spelt.notna() & (spelt != "EAJE")
+            if other.any():
+                i = int(np.flatnonzero(other.to_numpy())[0])
+                report.warn(
+                    f"{report.file} : {int(other.sum())} structure(s) dont le nom désigne un autre "
+                    f"type qu'un EAJE (ex. ligne {int(lines[i])} : « {frame['nom'].iloc[i]} », "
+                    f"{spelt.iloc[i]}) seront lues comme des EAJE, faute de colonne de type. "
+                    "Ajoutez une colonne « type_structure » (EAJE, RPE, LAEP, ALSH, EVS, CS) "
+                    "pour qu'elles soient comptées à part."
+                )
     else:
         frame["type_structure"] = frame["type_structure"].astype(str).map(_structure_type)
     if "id_structure" not in frame.columns:

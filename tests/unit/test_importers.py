@@ -241,6 +241,31 @@ def test_headers_with_french_function_words(header: str, column: str, value: obj
     assert p.frame["type_structure"].tolist() == ["RPE"]
 
 
+@pytest.mark.parametrize(
+    ("names", "warned"),
+    [
+        (["Crèche Les Lucioles", "Multi-accueil du Parc"], None),
+        (["Crèche Les Lucioles", "RPE du Val"], "ligne 3 : « RPE du Val », RPE"),
+        (["Relais petite enfance Nord", "Crèche"], "ligne 2 : « Relais petite enfance Nord », RPE"),
+        (["Lieu d'accueil enfants-parents"], "LAEP"),
+        (["Centre social Les Tilleuls"], "CS"),
+        (["Crèche Ramona", "Micro-crèche Lescure"], None),  # words, not letters inside names
+    ],
+)
+def test_structures_without_type_column_warn_on_names_of_other_types(names, warned) -> None:
+    body = "id_structure;nom;code_insee;places\n" + "".join(
+        f"S{i};{n};69123;10\n" for i, n in enumerate(names)
+    )
+    p = prepare("structures", body.encode(), name="liste.csv")
+    assert p.ok, p.report.text()  # read, as EAJE, but the user is told
+    assert set(p.frame["type_structure"]) == {"EAJE"}
+    text = " ".join(w.message for w in p.report.warnings)
+    if warned is None:
+        assert not p.report.warnings, text
+    else:
+        assert warned in text and "type_structure" in text, text
+
+
 def test_caf_file_without_rates_is_refused() -> None:
     p = prepare("caf_taux", b"numero_commune;nom\n42218;X\n", name="x.csv")
     assert not p.ok

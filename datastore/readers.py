@@ -43,6 +43,8 @@ MISSING_TOKENS = frozenset(
         "nc",
         "ns",
         "s",
+        "so",  # « sans objet » (INSEE: Mayotte before 2014)
+        "s.o.",
         "secret",
         "null",
         "\\n",

@@ -41,6 +41,64 @@ BIRTHS_METHOD = (
 BIRTHS_LABEL = "Enfants de moins de 3 ans : estimation (naissances domiciliées, Insee)"
 
 
+_BARE_YEAR = re.compile(r"(?:19|20)\d{2}")
+_INSEE_COMMUNE_TITLE = re.compile(r"naissances?_.*domiciliees?_par_commune")
+
+
+def _insee_workbook_sheet(raw: RawTable, report: Report) -> RawTable | None:
+    """INSEE's own workbook (NAIS_DOM_ANNUELLES.xlsx, one sheet per geography): the sheet of
+    births by commune, whose title row says « … domiciliées par commune » and whose header
+    has no name over the code and name columns, only bare years (« 2008 » … « 2024 »). The
+    header is given names (code_insee, libelle, naiss_AAAA) so that it is read as the other
+    wide births files; None when no sheet has that layout."""
+    for sheet in (raw, *raw.alternatives):
+        head = sheet.head()
+        titled = any(_INSEE_COMMUNE_TITLE.search(norm_header(" ".join(r))) for r in head)
+        if not titled:
+            continue
+        for i, row in enumerate(head):
+            cells = [c.strip() for c in row]
+            years = [j for j, c in enumerate(cells) if _BARE_YEAR.fullmatch(c)]
+            if len(years) < 2 or years[0] < 1 or any(cells[: years[0]]):
+                continue
+            named = [
+                f"naiss_{c}" if j in years else ("code_insee", "libelle")[j] if j < 2 else c
+                for j, c in enumerate(cells)
+            ]
+            grid = sheet.grid.copy()
+            grid.iloc[i] = named
+            # notes under the table (« Source : État civil », « so : sans objet »…): the rows
+            # after the last one holding a figure, with no figure themselves
+            filled = (grid.iloc[i + 1 :, years] != "").any(axis=1).to_numpy()
+            end = i + 1 + (int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0)
+            notes = [  # the first text of each note row
+                next(c for c in row if c)
+                for row in grid.iloc[end:].itertuples(index=False)
+                if any(row)
+            ]
+            if notes:
+                report.note(
+                    f"{len(notes)} ligne(s) de notes sous le tableau ignorée(s) "
+                    f"(ex. « {notes[0][:60]} »)."
+                )
+            grid = grid.iloc[:end]
+            report.note(
+                f"Classeur Insee des naissances domiciliées, feuille « {sheet.sheet} » (par "
+                f"commune) : colonnes sans en-tête lues comme code commune et libellé, années "
+                f"{cells[years[0]]} à {cells[years[-1]]}."
+            )
+            return RawTable(
+                sheet.name,
+                grid,
+                sheet.lines[: len(grid)],
+                sheet.encoding,
+                sheet.separator,
+                list(sheet.notes),
+                sheet=sheet.sheet,
+            )
+    return None
+
+
 def _births_long(raw: RawTable, report: Report) -> RawTable | None:
     """An INSEE births file with one column per year, as one row per (commune, year); None
     when the file is not in that layout."""
@@ -132,7 +190,7 @@ def _enfants(
     per year are turned into rows first. Where the file gives births but no children under 3,
     they are estimated from the births (births_estimate, BIRTHS_METHOD): the dataset is then
     an estimate (nature « estimé »), said in its label and report."""
-    raw = best_sheet(raw, _score(ALIASES["enfants"]))
+    raw = _insee_workbook_sheet(raw, report) or best_sheet(raw, _score(ALIASES["enfants"]))
     long = _births_long(raw, report)
     frame, lines = _generic(long if long is not None else raw, dtype, opts, report, prepared)
     if frame is None or not report.ok or frame["naissances"].isna().all():

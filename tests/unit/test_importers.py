@@ -365,3 +365,65 @@ def test_insee_births_header_gives_the_year() -> None:
         ["01053", 2022, 480.0]
     ]
     assert "Millésime 2022 lu dans l'en-tête « NAISD22 »" in p.report.text()
+
+
+def _insee_births_workbook(commune_rows: list[list[object]]) -> bytes:
+    """A workbook laid out as INSEE's NAIS_DOM_ANNUELLES.xlsx: a « Métadonnées » sheet first
+    (whose « COM » cell names the other sheet), then per-geography sheets whose header has no
+    name over the code and name columns, bare years, and notes under the table."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    meta = wb.active
+    meta.title = "Métadonnées"
+    meta.append(["Nom du fichier xlsx", "NAIS_DOM_ANNUELLES"])
+    meta.append(["Onglet", "COM", "Nombre de naissances annuelles domiciliées par commune"])
+    meta.append(["Onglet", "DEP", "Nombre de naissances annuelles domiciliées par département"])
+    for title, what, rows in (
+        ("DEP", "département", [["01", "Ain", 7323, 7157, 7282]]),
+        ("COM", "commune", commune_rows),
+    ):
+        ws = wb.create_sheet(title)
+        ws.append([f"Nombre de naissances annuelles domiciliées par {what}"])
+        ws.append([])
+        ws.append([None, None, "2012", "2013", "2014"])
+        for r in rows:
+            ws.append(r)
+        ws.append([])
+        ws.append(["so : sans objet"])
+        ws.append(["Source : État civil"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_insee_births_workbook_as_published() -> None:
+    """INSEE's own births workbook reads like the tidy CSV: the commune sheet (not the
+    metadata nor the département sheet), codes and bare years, « so » as missing, the notes
+    under the table left out."""
+    data = _insee_births_workbook(
+        [
+            ["01053", "Bourg-en-Bresse", 480.0, 470.0, 460.0],
+            ["97601", "Acoua", "so", "so", 143.0],
+        ]
+    )
+    p = prepare("enfants", data, name="NAIS_DOM_ANNUELLES.xlsx")
+    assert p.ok, p.report.text()
+    got = p.frame.sort_values(["code_insee", "annee"])
+    assert got[["code_insee", "annee"]].values.tolist() == [
+        ["01053", 2012],
+        ["01053", 2013],
+        ["01053", 2014],
+        ["97601", 2012],
+        ["97601", 2013],
+        ["97601", 2014],
+    ]
+    assert got["naissances"].tolist()[:3] == [480.0, 470.0, 460.0]
+    assert got["naissances"].isna().tolist() == [False, False, False, True, True, False]
+    # children under 3 in 2014: births of 2012–2014, none where a year is « sans objet »
+    under3 = got.set_index(["code_insee", "annee"])["enfants_moins_3"]
+    assert under3[("01053", 2014)] == 1410 and pd.isna(under3[("97601", 2014)])
+    text = p.report.text()
+    assert "feuille « COM »" in text and "2 ligne(s) de notes sous le tableau ignorée(s)" in text

@@ -13,14 +13,15 @@ Modes (`PendingDataset.replace`):
 - ``same_millesime`` (« remplacer l'année entière ») : every current row of the same type,
   scale and millésime goes, even the keys absent from the file.
 - ``all`` (« tout remplacer ») : every current row of the same type and scale goes.
-- ``departement`` (the editors of the SDSF page) : every current row of the same type and
-  scale that belongs to ONE département (`Incoming.departement`; the département of a row is
-  its `code_departement`, else that of its `code_insee`), optionally narrowed by column values
-  (`Incoming.only`, e.g. the baselines and targets of an indicator file but not its realised
-  values), goes; the rows of every other département stay, with their provenance (they are
-  kept in a copy, as in an update by key). Every incoming row must belong to that slice, and
-  a key already held by a row outside it is refused (`PlanError`): a save for one département
-  never touches another's rows. An empty incoming frame clears the slice.
+- ``slice`` (the editors of the SDSF and AO pages, never offered for a file) : every current
+  row of the same type and scale that belongs to ONE slice (`Incoming.slice_`, a `Slice`)
+  goes: the rows of one département (the département of a row is its `code_departement`,
+  else that of its `code_insee`) and/or the rows whose columns hold given values (`only`:
+  one CTG's rows by `id_ctg`, the baselines and targets of an indicator file but not its
+  realised values). Every other row stays, with its provenance (kept in a copy, as in an
+  update by key). Every incoming row must belong to the slice, and a key already held by a
+  row outside it is refused (`PlanError`): a save for one département or CTG never touches
+  another's rows. An empty incoming frame clears the slice.
 
 A synthetic (demo) file never removes real or estimated data, in any mode. With
 ``drop_demo``, a real file also retires every demo dataset of its type and scale (all years):
@@ -38,7 +39,7 @@ import pandas as pd
 from datastore.schemas import DatasetType, Dtype
 from diagnostics.formatting import fmt_number
 
-MODES = ("key", "same_millesime", "all", "departement")
+MODES = ("key", "same_millesime", "all", "slice")
 #: Territories kept in a plan for display (the count is always exact).
 LOST_KEPT = 5_000
 ROWID = "_rowid"
@@ -56,6 +57,50 @@ class Current:
 
 
 @dataclass(frozen=True)
+class Slice:
+    """The rows a save of an editor replaces (mode « slice »): those of one département
+    (`departement`), and/or those whose columns hold one of the given values (`only`, e.g.
+    ``(("id_ctg", ("C1",)),)`` for one CTG's rows, ``(("type_valeur", ("reference",
+    "cible")),)`` for the SDSF targets). `label` names it in the French messages, after
+    « hors » and « les lignes » (« de la CTG C1 »); by default from its fields."""
+
+    departement: str = ""
+    only: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        if self.label:
+            return self.label
+        if self.departement:
+            return f"du département {self.departement}"
+        shown = " ; ".join(f"{c} {', '.join(v)}" for c, v in self.only)
+        return f"de la sélection ({shown})"
+
+    def columns(self, dtype: DatasetType) -> list[str]:
+        """The columns the slice is read from."""
+        col = departement_column(dtype) if self.departement else None
+        return [*([col] if col else []), *(c for c, _ in self.only)]
+
+    def rows(self, frame: pd.DataFrame, dtype: DatasetType) -> np.ndarray:
+        """Rows of `frame` in the slice: its département (if any) and the values of `only`."""
+        if not (self.departement or self.only):
+            raise PlanError(
+                "Enregistrement d'une partie des lignes : ni département ni valeurs indiqués."
+            )
+        mask = np.ones(len(frame), dtype=bool)
+        if self.departement:
+            mask &= departement_codes(frame, dtype) == self.departement
+        for column, values in self.only:
+            mask &= frame[column].astype("string").isin(list(values)).fillna(False).to_numpy(bool)
+        return mask
+
+    def where(self, row: pd.Series, dtype: DatasetType) -> str:
+        """« code_insee 62041 », « id_ctg C2 »: the slice's columns of one row."""
+        return ", ".join(f"{c} {row[c]}" for c in self.columns(dtype))
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One dataset about to be stored."""
 
@@ -66,8 +111,7 @@ class Incoming:
     mode: str
     frame: pd.DataFrame
     drop_demo: bool = False
-    departement: str = ""  # mode « departement »: the département whose rows are replaced
-    only: tuple[tuple[str, tuple[str, ...]], ...] = ()  # and only its rows with these values
+    slice_: Slice | None = None  # mode « slice »: the rows it replaces
 
 
 class PlanError(ValueError):
@@ -114,7 +158,7 @@ def territory_column(dtype: DatasetType) -> str:
 
 
 def departement_column(dtype: DatasetType) -> str | None:
-    """The column giving the département of a row (mode « departement »), if the type has
+    """The column giving the département of a row (a `Slice` by département), if the type has
     one: `code_departement`, else `code_insee` (the commune's département)."""
     names = dtype.column_names
     for name in ("code_departement", "code_insee"):
@@ -123,15 +167,8 @@ def departement_column(dtype: DatasetType) -> str | None:
     return None
 
 
-def slice_columns(dtype: DatasetType, inc: Incoming) -> list[str]:
-    """The columns the slice of a « departement » item is read from."""
-    col = departement_column(dtype)
-    return [*([col] if col else []), *(c for c, _ in inc.only)]
-
-
-def in_slice(frame: pd.DataFrame, dtype: DatasetType, inc: Incoming) -> np.ndarray:
-    """Rows of `frame` in the slice of a « departement » item: its département (and the
-    values of `only`)."""
+def departement_codes(frame: pd.DataFrame, dtype: DatasetType) -> np.ndarray:
+    """The département of each row (`departement_column`); PlanError if the type has none."""
     col = departement_column(dtype)
     if col is None:
         raise PlanError(
@@ -139,15 +176,10 @@ def in_slice(frame: pd.DataFrame, dtype: DatasetType, inc: Incoming) -> np.ndarr
             "l'enregistrement par département n'est pas possible."
         )
     codes = frame[col].astype("string").fillna("").str.strip()
-    if col == "code_insee":  # datastore.codes.departement_of_commune, vectorised
-        drom = codes.str.startswith("97").to_numpy(dtype=bool)
-        deps = np.where(drom, codes.str[:3].to_numpy(object), codes.str[:2].to_numpy(object))
-        mask = deps == inc.departement
-    else:
-        mask = (codes == inc.departement).to_numpy(dtype=bool)
-    for column, values in inc.only:
-        mask &= frame[column].astype("string").isin(list(values)).fillna(False).to_numpy(bool)
-    return mask
+    if col != "code_insee":
+        return codes.to_numpy(object)
+    drom = codes.str.startswith("97").to_numpy(dtype=bool)  # codes.departement_of_commune
+    return np.where(drom, codes.str[:3].to_numpy(object), codes.str[:2].to_numpy(object))
 
 
 def key_strings(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
@@ -225,7 +257,7 @@ def _touches(inc: Incoming, cur: Current, by_year: bool) -> tuple[bool, bool]:
     """(may replace rows of cur, retires cur as a whole)."""
     if scope_family(cur.scope) != scope_family(inc.scope) or (inc.synthetic and not cur.synthetic):
         return False, False  # other scale; demo data never remove real data
-    if inc.mode == "departement":  # its slice of every year, never a whole dataset
+    if inc.mode == "slice":  # its slice of every year, never a whole dataset
         return cur.scope == inc.scope, False
     if cur.scope != inc.scope:  # another edition of the same scale (« departement:hist »)
         retire = inc.drop_demo and cur.synthetic and not inc.synthetic
@@ -251,8 +283,8 @@ def _match_incoming(
     new_keys = key_strings(inc.frame, dtype.keys)
     position = pd.Series(np.arange(len(new_keys)), index=pd.Index(new_keys))
     replaced = np.zeros(len(new_keys), dtype=bool)
-    if inc.mode == "departement":
-        _check_slice(inc, ctx["dtype"])
+    if inc.mode == "slice":
+        _check_slice(inc, dtype)
     for cur in current:
         touches, whole = _touches(inc, cur, ctx["by_year"])
         if whole:
@@ -261,8 +293,9 @@ def _match_incoming(
             continue
         cur_keys = ctx["cur_keys"][cur.id]
         hit = cur_keys.isin(position.index).to_numpy(dtype=bool)
-        if inc.mode == "departement":
-            inside = in_slice(cur.frame, dtype, inc)
+        if inc.mode == "slice":
+            assert inc.slice_ is not None  # _check_slice
+            inside = inc.slice_.rows(cur.frame, dtype)
             _refuse_outside(inc, dtype, cur.frame.loc[hit & ~inside])
             ctx["hit_rows"][cur.id] |= inside  # the whole slice goes
             ctx["cleared"][cur.id] |= inside & ~hit  # the rows of the slice no longer there
@@ -282,36 +315,33 @@ def _match_incoming(
 
 
 def _check_slice(inc: Incoming, dtype: DatasetType) -> None:
-    """Every row of a « departement » item belongs to its slice (else PlanError)."""
-    if not inc.departement:
-        raise PlanError("Enregistrement par département : aucun département indiqué.")
-    outside = ~in_slice(inc.frame, dtype, inc)
+    """Every row of a « slice » item belongs to its slice (else PlanError)."""
+    if inc.slice_ is None:
+        raise PlanError("Enregistrement d'une partie des lignes : aucune partie indiquée.")
+    outside = ~inc.slice_.rows(inc.frame, dtype)
     if not outside.any():
         return
-    col = departement_column(dtype)
-    assert col is not None
-    first = inc.frame.loc[outside].iloc[0]
-    where = f"{col} {first[col]}"
+    name = inc.slice_.name
+    first = inc.slice_.where(inc.frame.loc[outside].iloc[0], dtype)
     more = int(outside.sum()) - 1
     raise PlanError(
-        f"{int(outside.sum())} ligne(s) hors du département {inc.departement} "
-        f"(première : {where})" + (f" et {more} autre(s)" if more > 0 else "") + " : "
-        f"cet enregistrement ne peut modifier que les lignes du département "
-        f"{inc.departement}. Rien n'a été enregistré."
+        f"{int(outside.sum())} ligne(s) hors {name} (première : {first})"
+        + (f" et {more} autre(s)" if more > 0 else "")
+        + f" : cet enregistrement ne peut modifier que les lignes {name}. "
+        "Rien n'a été enregistré."
     )
 
 
 def _refuse_outside(inc: Incoming, dtype: DatasetType, rows: pd.DataFrame) -> None:
-    """A key of a « departement » item held by a row of another département: refused."""
+    """A key of a « slice » item held by a row outside its slice: refused."""
     if rows.empty:
         return
-    col = departement_column(dtype)
+    assert inc.slice_ is not None
     key = ", ".join(str(rows[k].iloc[0]) for k in dtype.keys)
-    owner = f" ({col} {rows[col].iloc[0]})" if col else ""
     raise PlanError(
-        f"L'identifiant {key} est déjà enregistré hors du département {inc.departement}"
-        f"{owner} : choisissez un autre identifiant, ou modifiez cette ligne depuis son "
-        "département. Rien n'a été enregistré."
+        f"L'identifiant {key} est déjà enregistré hors {inc.slice_.name} "
+        f"({inc.slice_.where(rows.iloc[0], dtype)}) : choisissez un autre identifiant, ou "
+        "modifiez cette ligne là où elle est rattachée. Rien n'a été enregistré."
     )
 
 
@@ -336,7 +366,7 @@ def _settle(
             retire.append(cur.id)
             remainders.append((cur.id, tuple(int(r) for r in cur.frame[ROWID].to_numpy()[hit])))
             cleared = ctx["cleared"][cur.id]
-            if cleared.any():  # mode « departement »: rows of the slice absent from the save
+            if cleared.any():  # mode « slice »: rows of the slice absent from the save
                 g = groups(cur.scope, cur.millesime)
                 g["removed"] += int(cleared.sum())
                 for label in _labels(cur.frame.loc[cleared], ctx["dtype"], ctx["names"]):

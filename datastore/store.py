@@ -73,8 +73,8 @@ from datastore.changes import (
     Incoming,
     KindPlan,
     PlanError,
+    Slice,
     plan_changes,
-    slice_columns,
 )
 from datastore.schemas import DATASET_TYPES, DatasetType, Dtype, dataset_type
 
@@ -170,15 +170,14 @@ class PendingDataset:
     replace: str = "key"
     scope: str = ""
     drop_demo: bool = False  # also retire the demo datasets of this type and scope
-    # replace="departement": the département whose rows this item replaces (all of them, or
-    # only those with the values of `only`); the other départements' rows stay as they are
-    departement: str = ""
-    only: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # replace="slice": the rows this item replaces (one département's, one CTG's...); every
+    # other row stays as it is, with its provenance
+    slice_: Slice | None = None
 
 
 #: French names of the commit modes a user picks for a file (the Données page, the CLI); the
-#: mode « departement » of datastore.changes.MODES is the SDSF editors' (one département's
-#: rows), never offered for a file.
+#: mode « slice » of datastore.changes.MODES is the editors' of the SDSF and AO pages (one
+#: département's or one CTG's rows), never offered for a file.
 MODE_LABELS = {
     "key": "Mettre à jour par clé : remplacer seulement les lignes présentes dans le fichier",
     "same_millesime": "Remplacer l'année entière (retire les lignes de ces millésimes absentes du fichier)",
@@ -613,8 +612,7 @@ class Workspace:
                     it.replace,
                     it.frame,
                     it.drop_demo,
-                    it.departement,
-                    it.only,
+                    it.slice_,
                 )
             )
         plans = []
@@ -648,7 +646,7 @@ class Workspace:
             if not relevant:
                 continue
             if by_year and all(
-                inc.mode not in ("all", "departement")
+                inc.mode not in ("all", "slice")
                 and inc.millesime != m.millesime
                 and not (inc.drop_demo and m.is_synthetic)
                 for inc in relevant
@@ -660,9 +658,9 @@ class Workspace:
                 for c in dtype.columns
                 if c.name not in cols and c.dtype in (Dtype.INT, Dtype.FLOAT, Dtype.BOOL)
             ]
-            for inc in relevant:  # mode « departement »: the columns its slice is read from
-                if inc.mode == "departement":
-                    cols += [c for c in slice_columns(dtype, inc) if c not in cols]
+            for inc in relevant:  # mode « slice »: the columns its slice is read from
+                if inc.slice_ is not None:
+                    cols += [c for c in inc.slice_.columns(dtype) if c not in cols]
             if exists:
                 frame = self._db.frame(
                     con,
@@ -729,8 +727,8 @@ class Workspace:
                     sorted({it.source_file for it in items if it.kind == kplan.kind})
                 )
                 modes = ",".join(sorted({it.replace for it in items if it.kind == kplan.kind}))
-                deps = sorted(
-                    {it.departement for it in items if it.kind == kplan.kind and it.departement}
+                sliced = _slice_detail(
+                    [it.slice_ for it in items if it.kind == kplan.kind and it.slice_]
                 )
                 counts = (
                     sum(c.added for c in kplan.changes),
@@ -752,15 +750,15 @@ class Workspace:
                         "ajoutées": counts[0],
                         "remplacées": counts[1],
                         "retirées": counts[2],
-                        **({"départements": deps} if deps else {}),
+                        **sliced,
                     },
                 )
                 new_ids = self._apply_plan(con, kplan)
                 for i, (it, dtype, data) in enumerate(prepared):
                     if it.kind != kplan.kind or i in plan.skipped:
                         continue
-                    if it.replace == "departement" and it.frame.empty:
-                        continue  # a département cleared: nothing to store in its place
+                    if it.replace == "slice" and it.frame.empty:
+                        continue  # a slice cleared: nothing to store in its place
                     meta = self._insert(con, it, dtype, data, now)
                     new_ids.append(meta.id)
                     out.append(meta)
@@ -1184,6 +1182,18 @@ def _meta_from_row(r: tuple) -> DatasetMeta:
 
 def _empty_frame(dtype: DatasetType) -> pd.DataFrame:
     return _apply_types(pd.DataFrame({c: [] for c in ["dataset_id", *dtype.column_names]}), dtype)
+
+
+def _slice_detail(slices: Sequence[Slice]) -> dict[str, list[str]]:
+    """What the saves of the mode « slice » replaced, for the audit line: the départements
+    and the values per column (« départements : ['59'] », « id_ctg : ['C1'] »)."""
+    out: dict[str, set[str]] = {}
+    for s in slices:
+        if s.departement:
+            out.setdefault("départements", set()).add(s.departement)
+        for column, values in s.only:
+            out.setdefault(column, set()).update(values)
+    return {k: sorted(v) for k, v in out.items()}
 
 
 def empty_frame(dtype: DatasetType) -> pd.DataFrame:

@@ -27,8 +27,7 @@ from geodata.territory import Level, Territory
 from geodata.tiers import TIER_DESCRIPTIONS, TIERS
 from reports import bilan
 from reports.prediag import PrediagInputs
-from reports.tables import to_csv_fr
-from ui import auth, cache, maps, state
+from ui import auth, cache, edits, maps, state
 from ui import prediag as ui_prediag
 from ui import publication as ui_pub
 from ui.components import credits, demo_band, download_table, table
@@ -275,8 +274,6 @@ _AO_DISPLAY = {
 
 #: Columns of the AO table shown first on screen (name pinned, then the action).
 AO_SCREEN_FIRST = ("Autorité organisatrice", "Ce qu'il faut faire", "Statut", "Code", "Type")
-#: Validation report columns on screen: the message before what was found and expected.
-REPORT_ORDER = ["Gravité", "Ligne", "Colonne", "Message", "Trouvé", "Attendu"]
 MAX_ROWS_ALL = 2_000  # above, « non concerné » is unticked by default
 MAX_ROWS_SHOWN = 3_000  # rows sent to the browser (exports hold every filtered row)
 
@@ -519,28 +516,24 @@ AVENANT_LABELS = {
     "signataires_ajoutes": "Signataires ajoutés (codes INSEE / SIREN)",
     "nouvelle_date_fin": "Nouvelle date de fin",
 }
-EDIT_PRODUCER = "Saisie dans l'application"
+EDIT_PRODUCER = edits.EDIT_PRODUCER
 
 
-def _save_rows(kind: str, edited: pd.DataFrame, others: pd.DataFrame, file_name: str) -> bool:
-    """Validate the edited rows with the importer of `kind` (same French messages as a file),
-    then store them with the untouched rows of the other CTG, replacing the dataset."""
-    frame = pd.concat([others, edited], ignore_index=True)
-    data = to_csv_fr(frame)
-    prepared = importers.prepare(
-        kind, data, name=file_name, options=importers.ImportOptions(producteur=EDIT_PRODUCER)
-    )
-    if not prepared.ok:
-        st.error(md(prepared.report.summary()))
-        report = prepared.report.as_frame()
-        table(
-            report,
-            column_order=REPORT_ORDER,
-            column_config={"Message": st.column_config.TextColumn(width="large")},
-        )
-        return False
-    importers.commit(cache.workspace(), prepared, replace="all")
-    return True
+def ctg_slice(ids: list[str]) -> importers.Slice:
+    """What a save of the avenants or follow-up editor replaces: the rows of these CTG only
+    (every other CTG's rows keep their figures and their provenance)."""
+    label = f"de la CTG {ids[0]}" if len(ids) == 1 else f"des {len(ids)} CTG de ce territoire"
+    return importers.Slice(only=(("id_ctg", tuple(ids)),), label=label)
+
+
+def _save_rows(
+    kind: str, edited: pd.DataFrame, ids: list[str], revision: int, file_name: str
+) -> bool:
+    """Validate the edited rows of the CTG `ids` with the importer of `kind` (same French
+    messages as a file), then store them in place of these CTG's rows only (ui.edits):
+    refused, nothing stored, for a row of another CTG or a workspace changed since
+    `revision`, the one the editor was read from."""
+    return edits.save_slice(kind, edited, ctg_slice(ids), revision, file_name)
 
 
 def _canonical(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -567,6 +560,7 @@ def render_avenants(result: AoAnalysis) -> None:
         "date de fin prolonge la CTG : les échéances, la carte et les statuts l'utilisent."
     )
     cols = list(AVENANT_LABELS)
+    revision = cache.revision()  # the rows below are this revision's (checked at the save)
     ds = cache.dataset("ctg_avenants")
     every = _canonical(ds.frame, cols)
     ids = [c.id_ctg for c in result.ctgs]
@@ -593,8 +587,9 @@ def render_avenants(result: AoAnalysis) -> None:
         dates = ("date_avenant", "nouvelle_date_fin")
         if _save_rows(
             "ctg_avenants",
-            _dates_for_csv(back[cols], dates),
-            _dates_for_csv(every.loc[~mine], dates),
+            _dates_for_csv(back[cols].dropna(how="all"), dates),
+            ids,
+            revision,
             "avenants_saisis.csv",
         ):
             st.rerun()
@@ -617,6 +612,7 @@ def render_followup(result: AoAnalysis) -> None:
     ctg = next(c for c in result.ctgs if c.id_ctg == chosen)
     cal = fu.calendar(ctg)
     st.info(cal.diagnostic_text(), icon=":material/event:")
+    revision = cache.revision()  # the rows below are this revision's (checked at the save)
     ds = cache.dataset("ctg_suivi")
     every = _canonical(ds.frame, fu.FOLLOWUP_COLUMNS)
     rows = fu.followup_of(every, chosen)
@@ -643,8 +639,8 @@ def render_followup(result: AoAnalysis) -> None:
     source = " ; ".join([bilan.SUIVI_SOURCE, *ds.credits()])
     c1, c2 = st.columns([1, 2])
     if c1.button("Enregistrer le suivi", key="ao_followup_save", type="primary"):
-        others = every.loc[every["id_ctg"].astype(str) != chosen]
-        if _save_rows("ctg_suivi", fu.from_display(edited, chosen), others, "suivi_saisi.csv"):
+        back = fu.from_display(edited, chosen)
+        if _save_rows("ctg_suivi", back, [chosen], revision, f"suivi_saisi_{chosen}.csv"):
             st.rerun()
     with c2:
         download_table(

@@ -15,7 +15,6 @@ import streamlit as st
 from analyses import sdsf as asdsf
 from datastore import importers
 from datastore.kinds import Analysis, kinds_read_by
-from datastore.store import StoreError
 from diagnostics import sdsf
 from diagnostics.formatting import fmt_number, fmt_signed
 from geodata.maps import Overlay, classify_bins
@@ -23,13 +22,12 @@ from geodata.territory import Level, Territory, make_territory
 from reports import prediag
 from reports import sdsf as rsdsf
 from reports.prediag import PrediagInputs, Section
-from reports.tables import to_csv_fr
-from ui import auth, cache, maps, state
+from ui import auth, cache, edits, maps, state
 from ui.components import chart, credits, demo_band, download_table, table
 from ui.text import md
 
 KINDS = kinds_read_by(Analysis.SDSF)
-EDIT_PRODUCER = "Saisie dans l'application"
+EDIT_PRODUCER = edits.EDIT_PRODUCER
 PROJECT_STROKE = "#6a3d9a"
 TERRITORY_STROKE = "#252525"
 PLACES_BINS = (0.0, 0.5, 10.0, 25.0, 50.0, 100.0, 1e12)
@@ -355,36 +353,10 @@ def _store_edits(
     name: str,
     done: str,
 ) -> None:
-    """Stores what an editor holds through the importer (same checks and messages as a file)
-    in place of the rows of its département (`slice_`, mode « departement »: the other
-    départements' rows and their provenance stay as they are), as a new version of the type;
-    refused (nothing stored) when the table does not pass the importer's checks, or when the
-    workspace changed since `revision`, the one the editor's rows were read from."""
-    ws = cache.workspace()
-    try:
-        if frame.empty:  # every row cleared: the département's rows are retired
-            importers.clear_slice(
-                ws,
-                kind,
-                slice_,
-                name=name,
-                producer=EDIT_PRODUCER,
-                expected_revision=revision,
-            )
-        else:
-            prepared = importers.prepare(
-                kind,
-                to_csv_fr(frame),
-                name=name,
-                options=importers.ImportOptions(producteur=EDIT_PRODUCER),
-            )
-            if not prepared.ok:
-                st.error(md(prepared.report.summary()))
-                st.dataframe(prepared.report.as_frame(), hide_index=True, width="stretch")
-                return
-            importers.commit(ws, prepared, "departement", expected_revision=revision, slice_=slice_)
-    except StoreError as exc:
-        st.error(md(str(exc)), icon=":material/error:")
+    """Stores what an editor holds in place of the rows of its département (`slice_`:
+    ui.edits.save_slice; the other départements' rows and their provenance stay as they are),
+    then reruns the page with the confirmation `done`; the reason is shown when refused."""
+    if not edits.save_slice(kind, frame, slice_, revision, name):
         return
     st.session_state[SAVED_KEY] = done  # shown after the rerun (show_saved)
     st.rerun()

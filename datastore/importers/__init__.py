@@ -118,7 +118,8 @@ def commit(
 ) -> list[DatasetMeta]:
     """Store a valid prepared file (one transaction for all its millésimes, one new version of
     its type). With `expected_revision` (the preview's), refuses if the workspace changed.
-    With `slice_` (and replace="departement"), replaces that département's rows only."""
+    With `slice_` (and replace="slice"), replaces that slice's rows only (one département's,
+    one CTG's...: datastore.changes.Slice)."""
     if not prepared.ok:
         raise ValueError(prepared.report.summary())
     metas = ws.commit_many(
@@ -140,8 +141,9 @@ def clear_slice(
     expected_revision: int | None = None,
     author: str | None = None,
 ) -> None:
-    """Retire every row of one département (and values) of a type, as a new version of the
-    type (an editor emptied: a file cannot be empty, so this does not go through prepare)."""
+    """Retire every row of one slice of a type (one département's, one CTG's...), as a new
+    version of the type (an editor emptied: a file cannot be empty, so this does not go
+    through prepare)."""
     ws.commit_many(
         [
             PendingDataset(
@@ -149,8 +151,8 @@ def clear_slice(
                 empty_frame(dataset_type(kind)),
                 producer=producer,
                 source_file=name,
-                replace="departement",
-                **slice_.fields(),
+                replace="slice",
+                slice_=slice_,
             )
         ],
         expected_revision=expected_revision,

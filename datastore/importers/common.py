@@ -13,6 +13,7 @@ import pandas as pd
 
 from catalogue.sources import Nature
 from datastore import codes
+from datastore.changes import Slice  # what a save of an editor replaces (mode « slice »)
 from datastore.importers.aliases import _alias_hit
 from datastore.readers import (
     MAX_BYTES,
@@ -77,18 +78,6 @@ class ImportOptions:
     drop_bad_signatory_lines: bool = False
 
 
-@dataclass(frozen=True)
-class Slice:
-    """What a save of the SDSF page replaces (mode « departement », datastore.changes): the
-    rows of one département, optionally only those whose columns hold the given values."""
-
-    departement: str
-    only: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    def fields(self) -> dict:
-        return {"departement": self.departement, "only": self.only}
-
-
 @dataclass
 class Prepared:
     """A file read, mapped and validated, not yet committed."""
@@ -121,8 +110,8 @@ class Prepared:
     def datasets(
         self, replace: str = "key", drop_demo: bool = False, slice_: Slice | None = None
     ) -> list[PendingDataset]:
-        """One pending dataset per (scope, millésime); with `slice_` (mode « departement »),
-        the rows of that département (and values) only."""
+        """One pending dataset per (scope, millésime); with `slice_` (mode « slice »), in place
+        of the rows of that slice only (one département's, one CTG's...)."""
         if self.frame is None:
             raise ValueError("fichier non valide : rien à enregistrer")
         dtype = dataset_type(self.kind)
@@ -140,7 +129,7 @@ class Prepared:
             notes=notes,
             replace=replace,
             drop_demo=drop_demo,
-            **(slice_.fields() if slice_ else {}),
+            slice_=slice_,
         )
         if not group_cols or frame.empty:
             return [PendingDataset(self.kind, frame, label=self.label, **common)]

@@ -3,14 +3,11 @@ the project points drawn on the map of places to develop.
 
 The editors are seeded through their edit state (edited_rows / added_rows), as AppTest
 allows for a keyed st.data_editor, then the button is clicked. Each test works on a private
-copy of the session workspace (a save replaces whole datasets), on the Territoire de Belfort
+copy of the session workspace (tests/apptest/conftest.py), on the Territoire de Belfort
 (90), small enough to compute quickly.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,7 +16,7 @@ from datastore.store import Workspace
 from diagnostics import sdsf
 from tests.apptest.helpers import assert_no_exception, open_page
 
-pytestmark = pytest.mark.apptest
+pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("private_workspace")]
 
 DEP = "90"
 COMMUNE = "90010"  # Belfort
@@ -31,42 +28,6 @@ def _rows(kind: str, column: str, values: set[str]) -> pd.DataFrame:
     if frame.empty:
         return frame
     return frame[frame[column].astype(str).isin(values)]
-
-
-@pytest.fixture(autouse=True)
-def private_workspace(tmp_path):
-    """A copy of the session workspace for each test: the saves replace whole datasets
-    (their provenance included), which other tests of the shared workspace read. The
-    Streamlit caches are cleared on the way in and out (their keys are revisions, which the
-    two workspaces share)."""
-    import sqlite3
-
-    import streamlit as st
-
-    from datastore.defaults import ensure_defaults
-    from datastore.store import DB_NAME, ENV_VAR
-    from ui import cache
-
-    shared = Path(os.environ[ENV_VAR])
-    ensure_defaults(Workspace())
-    root = tmp_path / "ws"
-    root.mkdir()
-    src, dst = sqlite3.connect(shared / DB_NAME), sqlite3.connect(root / DB_NAME)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    mp = pytest.MonkeyPatch()
-    mp.setenv(ENV_VAR, str(root))
-    cache.workspace.clear()
-    st.cache_data.clear()
-    try:
-        yield root
-    finally:
-        mp.undo()
-        cache.workspace.clear()
-        st.cache_data.clear()
 
 
 def _indicator_row() -> int:
@@ -225,7 +186,7 @@ def test_a_save_for_one_departement_keeps_the_other_departements_rows_and_proven
         assert rows_with_provenance(ws, kind, OTHER) == text, kind
         (v, *_) = ws.versions(kind)
         assert len(ws.versions(kind)) == versions[kind] + 1
-        assert v.mode == "departement" and f"(département {DEP})" in v.source_file
+        assert v.mode == "slice" and f"(département {DEP})" in v.source_file
     psu = _rows("sdsf_indicateurs", "code_departement", {DEP}).set_index("type_valeur")
     assert psu.loc["cible", "valeur"] == 1600 and int(psu.loc["cible", "annee"]) == 2029
     assert psu.loc["reference", "valeur"] == 1400  # unchanged in the editor

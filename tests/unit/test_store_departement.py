@@ -1,5 +1,5 @@
-"""The store's per-département mode (« departement »), used by the SDSF page's editors: a save
-for one département replaces exactly that département's rows (optionally only some values),
+"""The store's mode « slice » by département, used by the SDSF page's editors: a save for one
+département replaces exactly that département's rows (optionally only some values),
 and leaves every other département's rows and their provenance as they were, on both
 backends (SQLite, PostgreSQL)."""
 
@@ -7,18 +7,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import pytest
 
-from datastore import accounts
 from datastore.codes import departement_of_commune
-from datastore.importers import ImportOptions, Slice, clear_slice, commit, plan, prepare
-from datastore.store import StoreError, Workspace
+from datastore.importers import Slice, plan, prepare
+from datastore.store import Workspace
 from tests.conftest import WorkspaceOn
+from tests.unit import store_slices
+from tests.unit.store_slices import (
+    EDITED,
+    assert_one_slice_version,
+    assert_refused,
+    assert_restore_undoes,
+    assert_stale_save_refused,
+    csv,
+    import_file,
+    opened_with,
+    with_provenance,
+)
 
-EDITED = "Saisie dans l'application"
 TARGETS = (("type_valeur", ("reference", "cible")),)
+KINDS = ("sdsf_indicateurs", "eaje_projets")
 
 SDSF_FILE = (
     b"code_departement;indicateur;annee;type_valeur;valeur;commentaire\n"
@@ -40,18 +52,15 @@ PROJECTS_FILE = (
 ).encode()
 
 
-def _import(ws: Workspace, kind: str, data: bytes, name: str, producer: str) -> None:
-    prepared = prepare(kind, data, name=name, options=ImportOptions(producteur=producer))
-    assert prepared.ok, prepared.report.text()
-    commit(ws, prepared)
+FILES = (
+    ("sdsf_indicateurs", SDSF_FILE, "sdsf_nord_pas_de_calais.csv", "Caf du Nord"),
+    ("eaje_projets", PROJECTS_FILE, "projets_2025.csv", "Caf (registre)"),
+)
 
 
 @pytest.fixture
 def ws(workspace_on: WorkspaceOn) -> Workspace:
-    ws = workspace_on.open()
-    _import(ws, "sdsf_indicateurs", SDSF_FILE, "sdsf_nord_pas_de_calais.csv", "Caf du Nord")
-    _import(ws, "eaje_projets", PROJECTS_FILE, "projets_2025.csv", "Caf (registre)")
-    return ws
+    return opened_with(workspace_on, *FILES)
 
 
 def _dep(kind: str, frame: pd.DataFrame) -> pd.Series:
@@ -70,17 +79,8 @@ def _kept_of_59(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
 def rows_with_provenance(ws: Workspace, kind: str, dep: str) -> str:
     """The rows of one département and the provenance of the dataset holding each (producer,
     file, date of import, nature, notes...), as text: equal text = the same bytes."""
-    data = ws.read(kind)
-    metas = {m.id: m for m in data.metas}
-    frame = data.frame[_dep(kind, data.frame) == dep].copy()
-    for field in ("producer", "source_file", "imported_at", "nature", "label", "notes", "scope"):
-        frame[field] = [str(getattr(metas[int(i)], field)) for i in frame["dataset_id"]]
-    frame = frame.drop(columns="dataset_id")
-    return frame.sort_values(list(frame.columns)).to_csv(index=False)
-
-
-def _csv(rows: list[dict]) -> bytes:
-    return pd.DataFrame(rows).to_csv(sep=";", index=False).encode()
+    frame = ws.read(kind).frame
+    return with_provenance(ws, frame[_dep(kind, frame) == dep], kind)
 
 
 def _targets_59(ws: Workspace, revision: int | None = None) -> None:
@@ -108,13 +108,7 @@ def _targets_59(ws: Workspace, revision: int | None = None) -> None:
 def _save(
     ws: Workspace, kind: str, rows: list[dict], slice_: Slice, revision: int | None = None
 ) -> None:
-    name = f"saisie ({slice_.departement})"
-    if not rows:
-        clear_slice(ws, kind, slice_, name=name, producer=EDITED, expected_revision=revision)
-        return
-    prepared = prepare(kind, _csv(rows), name=name, options=ImportOptions(producteur=EDITED))
-    assert prepared.ok, prepared.report.text()
-    commit(ws, prepared, "departement", expected_revision=revision, slice_=slice_)
+    store_slices.save(ws, kind, rows, slice_, f"saisie ({slice_.departement})", revision)
 
 
 def _projects_59(ws: Workspace, revision: int | None = None) -> None:
@@ -229,9 +223,7 @@ def test_a_save_for_one_departement_leaves_the_others_byte_for_byte(
     ws: Workspace, case: Case
 ) -> None:
     before = {d: rows_with_provenance(ws, case.kind, d) for d in case.others}
-    kept_before = rows_with_provenance_of(
-        ws, case.kind, _kept_of_59(case.kind, ws.read(case.kind).frame)
-    )
+    kept_before = with_provenance(ws, _kept_of_59(case.kind, ws.read(case.kind).frame), case.kind)
     versions = len(ws.versions(case.kind))
 
     case.save(ws)
@@ -244,33 +236,16 @@ def test_a_save_for_one_departement_leaves_the_others_byte_for_byte(
     f = data.frame
     kept = _kept_of_59(case.kind, f)
     assert len(kept) == case.kept_in_slice_dep
-    assert rows_with_provenance_of(ws, case.kind, kept) == kept_before
+    assert with_provenance(ws, kept, case.kind) == kept_before
     # the edited rows are credited to the application
     metas = {m.id: m for m in data.metas}
     edited = f[(_dep(case.kind, f) == "59")].drop(kept.index)
     assert {metas[int(i)].producer for i in edited["dataset_id"]} <= {EDITED}
     # one new version of the type, in the history and the audit trail
-    history = ws.versions(case.kind)
-    assert len(history) == versions + 1
-    v = history[0]
-    assert (v.mode, v.added, v.replaced, v.removed) == (
-        "departement",
-        case.added,
-        case.replaced,
-        case.removed,
+    counts = (case.added, case.replaced, case.removed)
+    assert_one_slice_version(
+        ws, case.kind, versions, counts, "saisie (59)", "départements : ['59']"
     )
-    assert v.source_file == "saisie (59)"
-    audit = accounts.audit_frame(ws, limit=1).iloc[0]
-    assert audit["type de données"] == case.kind and "départements : ['59']" in audit["détail"]
-
-
-def rows_with_provenance_of(ws: Workspace, kind: str, frame: pd.DataFrame) -> str:
-    metas = {m.id: m for m in ws.datasets(kind)}
-    out = frame.copy()
-    for field in ("producer", "source_file", "imported_at", "nature", "notes"):
-        out[field] = [str(getattr(metas[int(i)], field)) for i in out["dataset_id"]]
-    out = out.drop(columns="dataset_id")
-    return out.sort_values(list(out.columns)).to_csv(index=False)
 
 
 def test_the_preview_of_a_save_says_what_it_removes(ws: Workspace) -> None:
@@ -283,20 +258,15 @@ def test_the_preview_of_a_save_says_what_it_removes(ws: Workspace) -> None:
             "valeur": 15100,
         }
     ]
-    prepared = prepare("sdsf_indicateurs", _csv(rows), name="x.csv")
-    preview = plan(ws, prepared, "departement", slice_=Slice("59", TARGETS))
+    prepared = prepare("sdsf_indicateurs", csv(rows), name="x.csv")
+    preview = plan(ws, prepared, "slice", slice_=Slice("59", TARGETS))
     (change,) = preview.changes
     assert (change.added, change.replaced, change.removed) == (0, 1, 2)
     assert len(ws.read("sdsf_indicateurs").frame) == 7  # nothing stored
 
 
 def test_restoring_the_version_before_a_save_gives_the_rows_back(ws: Workspace) -> None:
-    checksum = ws.checksum("eaje_projets")
-    previous = ws.versions("eaje_projets")[0].id
-    _projects_59(ws)
-    assert ws.checksum("eaje_projets") != checksum
-    ws.restore("eaje_projets", previous)
-    assert ws.checksum("eaje_projets") == checksum
+    assert_restore_undoes(ws, "eaje_projets", _projects_59)
 
 
 REFUSED = [
@@ -354,10 +324,7 @@ REFUSED = [
 def test_a_save_outside_its_departement_is_refused_and_stores_nothing(
     ws: Workspace, kind: str, rows: list[dict], slice_: Slice, message: str
 ) -> None:
-    checksum, revision = ws.checksum(kind), ws.revision()
-    with pytest.raises(StoreError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        _save(ws, kind, rows, slice_)
-    assert ws.checksum(kind) == checksum and ws.revision() == revision
+    assert_refused(ws, KINDS, partial(_save, ws, kind, rows, slice_), message)
 
 
 def test_two_editors_of_two_departements_both_keep_their_rows(ws: Workspace) -> None:
@@ -386,12 +353,9 @@ def test_two_editors_of_two_departements_both_keep_their_rows(ws: Workspace) -> 
 
 @pytest.mark.parametrize("save", [_targets_59, _projects_59], ids=["targets", "projects"])
 def test_a_save_on_a_stale_revision_is_refused(ws: Workspace, save: Callable[..., None]) -> None:
-    """The editor's rows were read at a revision; a write since (here another import) makes
-    the save refuse, storing nothing."""
-    stale = ws.revision()
-    _import(ws, "eaje_projets", PROJECTS_FILE, "projets_bis.csv", "Caf (registre)")
-    checksums = {k: ws.checksum(k) for k in ("sdsf_indicateurs", "eaje_projets")}
-    with pytest.raises(StoreError, match="modifié depuis l'aperçu"):
-        save(ws, stale)
-    assert {k: ws.checksum(k) for k in checksums} == checksums
-    save(ws, ws.revision())  # on the current revision it goes through
+    """A write since the editor's rows were read (here another import) refuses the save."""
+
+    def write() -> None:
+        import_file(ws, "eaje_projets", PROJECTS_FILE, "projets_bis.csv", "Caf (registre)")
+
+    assert_stale_save_refused(ws, KINDS, save, write)

@@ -359,14 +359,18 @@ def render_import() -> None:
             "laissée de côté (et citée dans le rapport) et les autres sont importées.",
         )
     edition = None
-    if kind == "caf_taux":
+    if kind in ("caf_taux", "taux_national"):
         edition = c3.selectbox(
             "Édition des taux (si absente du fichier)",
             EDITIONS,
             index=None,
             key="donnees_edition",
             format_func=lambda e: f"{e} : {EDITION_LABELS[e]}",
-            placeholder="déduite du fichier (nom « _hist », nombre d'années)",
+            placeholder=(
+                "déduite du fichier (nom « _hist », nombre d'années)"
+                if kind == "caf_taux"
+                else "lue dans la colonne « edition » du fichier"
+            ),
         )
     opts = ImportOptions(
         annee=int(annee) if annee else None,

@@ -317,7 +317,13 @@ def _missing_columns(
         for c in missing:
             report.error(
                 f"{report.file}, ligne d'en-tête : colonne obligatoire « {c.name} » ({c.label}) introuvable ; "
-                f"colonnes trouvées : {found}.",
+                f"colonnes trouvées : {found}."
+                + (
+                    " Si toutes les lignes sont de la même édition, indiquez-la à l'import "
+                    "(option « édition »)."
+                    if c.name == "edition"
+                    else ""
+                ),
                 column=c.name,
                 expected=c.label,
             )

@@ -49,7 +49,7 @@ def _generic(
     elif choice.row > 0:
         report.note(f"{choice.row} ligne(s) de titre au-dessus de l'en-tête ignorée(s).")
     mapping, _ = _map_headers(choice.header, aliases, report)
-    provided = _provided_defaults(dtype.kind, choice.header)
+    provided = _provided_defaults(dtype.kind, choice.header, opts)
     ignored = _rescue_required(dtype, choice.header, aliases, mapping, provided, report)
     prepared.mapping = {choice.header[i]: c for i, c in mapping.items()}
     _note_ignored(report, ignored)
@@ -88,8 +88,10 @@ def _generic(
     return typed, lines
 
 
-def _provided_defaults(kind: str, header: list[str]) -> set[str]:
+def _provided_defaults(kind: str, header: list[str], opts: ImportOptions) -> set[str]:
     provided = {"annee"}  # from the options or the file name, checked later
+    if kind == "taux_national" and opts.edition:
+        provided.add("edition")  # the option « édition » (_pre_taux_national)
     if kind == "population":
         provided.add("type_population")
     if kind == "structures":

@@ -624,7 +624,20 @@ def _post_sdsf(typed, lines, report):
     return typed, lines
 
 
+def _pre_taux_national(frame, lines, header, opts, report, headers):
+    """A published national series without an edition column (ONAPE's own table): every row
+    takes the edition given at the import (hist: first publication, courant: revised)."""
+    if "edition" not in frame.columns and opts.edition:
+        frame["edition"] = opts.edition
+        report.note(
+            f"Aucune colonne « edition » : toutes les lignes sont lues comme édition "
+            f"« {opts.edition} » (option à l'import)."
+        )
+    return frame, lines
+
+
 _PRE_HOOKS: dict[str, Callable] = {
+    "taux_national": _pre_taux_national,
     "population": _pre_population,
     "enfants": _pre_enfants,
     "allocataires": _pre_allocataires,

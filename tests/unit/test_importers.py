@@ -427,3 +427,29 @@ def test_insee_births_workbook_as_published() -> None:
     assert under3[("01053", 2014)] == 1410 and pd.isna(under3[("97601", 2014)])
     text = p.report.text()
     assert "feuille « COM »" in text and "2 ligne(s) de notes sous le tableau ignorée(s)" in text
+
+
+@pytest.mark.parametrize(
+    ("edition", "ok", "said"),
+    [
+        (None, False, "indiquez-la à l'import (option « édition »)"),
+        ("hist", True, "toutes les lignes sont lues comme édition « hist »"),
+        ("courant", True, "toutes les lignes sont lues comme édition « courant »"),
+    ],
+)
+def test_national_series_without_edition_column(edition, ok, said) -> None:
+    """ONAPE's published table has no edition column: the option gives it, else the refusal
+    says how to."""
+    body = (
+        b"annee_reference,taux_global,eaje,source_publication,url\n"
+        b"2022,60.3,22.1,ONAPE rapport 2023,https://example.org/onape-2023\n"
+        b"2023,60.9,,ONAPE rapport 2024,https://example.org/onape-2024\n"
+    )
+    p = prepare(
+        "taux_national", body, name="taux_national.csv", options=ImportOptions(edition=edition)
+    )
+    assert p.ok is ok, p.report.text()
+    assert said in p.report.text()
+    if ok:
+        assert p.frame["edition"].tolist() == [edition, edition]
+        assert p.frame["tx_global"].tolist() == [60.3, 60.9]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import re
 import unicodedata
 import zipfile
@@ -160,6 +161,8 @@ def read_raw(
                 "au format .xlsx ou .csv."
             ]
         )
+    if suffix in (".geojson", ".json") or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return _read_json_table(data, name)
     if suffix == ".ods":
         raise ReadError(
             [
@@ -168,6 +171,71 @@ def read_raw(
             ]
         )
     return _read_csv(data, name)
+
+
+def _json_cell(value: object) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return _cell_text(value)
+
+
+def _read_json_table(data: bytes, name: str) -> RawTable:
+    """A GeoJSON FeatureCollection (or a JSON list of objects) as a table: one row per feature,
+    its properties as columns, a Point's coordinates as « longitude » and « latitude »; the
+    « line » of a row is the feature's number (1 = the first). Contours are read by the
+    « zones » type only (datastore.importers.geojson); here they are left out, with a note."""
+    text, _encoding = decode(data)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReadError(
+            [f"{name}, ligne {exc.lineno}, colonne {exc.colno} : JSON illisible ({exc.msg})."]
+        ) from exc
+    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        items = doc.get("features") or []
+        kind = "GeoJSON"
+    elif isinstance(doc, list):
+        items, kind = doc, "JSON"
+    else:
+        raise ReadError(
+            [
+                f"{name} : JSON non reconnu ; une collection d'entités GeoJSON "
+                "(« FeatureCollection ») ou une liste d'objets est attendue."
+            ]
+        )
+    rows: list[dict[str, str]] = []
+    shapes = 0
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise ReadError([f"{name}, entité {n} : un objet JSON est attendu."])
+        props = item.get("properties") if kind == "GeoJSON" else item
+        row = {str(k): _json_cell(v) for k, v in (props or {}).items()}
+        geom = item.get("geometry") if kind == "GeoJSON" else None
+        if isinstance(geom, dict) and geom.get("type") == "Point":
+            coords = geom.get("coordinates") or []
+            if len(coords) >= 2:
+                row.setdefault("longitude", _cell_text(coords[0]))
+                row.setdefault("latitude", _cell_text(coords[1]))
+        elif geom:
+            shapes += 1
+        rows.append(row)
+    if not rows:
+        raise ReadError([f"{name} : le fichier ne contient aucune entité."])
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    grid = pd.DataFrame(
+        [columns] + [[r.get(c, "") for c in columns] for r in rows], dtype=object
+    ).astype(str)
+    notes = [
+        f"Lu comme {kind} ({len(rows)} entités) : une ligne par entité, les numéros de ligne du "
+        "rapport sont ceux des entités (1 = la première)."
+    ]
+    if shapes:
+        notes.append(
+            f"{shapes} géométrie(s) autre(s) que des points laissée(s) de côté : seuls les "
+            "zonages (type « zones ») lisent des contours."
+        )
+    # the header is row 0, entity n is row n
+    return RawTable(name, grid, np.arange(0, len(grid), dtype=np.int64), "", "", notes)
 
 
 def _too_big(name: str, size: int, limit: int) -> str:

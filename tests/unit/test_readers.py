@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -269,3 +271,67 @@ def test_fast_isin_matches_pandas_and_missing_is_never_in(values, collection):
     expected[values.isna().to_numpy()] = False
     got = isin(values, collection)
     assert got.dtype == bool and got.tolist() == expected.tolist()
+
+
+def test_geojson_points_as_a_table() -> None:
+    """A GeoJSON of points (an open-data list of structures) is a table: properties as
+    columns, coordinates as longitude/latitude, the feature's number as its line."""
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"nom": "Crèche A", "code_insee": "01004", "places": 24},
+                "geometry": {"type": "Point", "coordinates": [5.37, 45.96]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"nom": "RPE B", "code_insee": "42218", "type": "RPE"},
+                "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 1], [0, 0]]]},
+            },
+        ],
+    }
+    raw = read_raw(json.dumps(doc).encode(), "structures.geojson")
+    assert raw.head()[0] == ["nom", "code_insee", "places", "longitude", "latitude", "type"]
+    assert raw.head()[1] == ["Crèche A", "01004", "24", "5.37", "45.96", ""]
+    assert raw.head()[2][:2] == ["RPE B", "42218"] and raw.head()[2][3:5] == ["", ""]
+    assert raw.lines.tolist() == [0, 1, 2]
+    assert any("1 géométrie(s) autre(s) que des points" in n for n in raw.notes)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"type": "FeatureCollection", "features": [\n  {"type": ', "ligne 2, colonne"),
+        (b'{"type": "Feature"}', "JSON non reconnu"),
+        (b'{"type": "FeatureCollection", "features": []}', "aucune entité"),
+        (b"[1, 2]", "entité 1 : un objet JSON est attendu"),
+    ],
+)
+def test_bad_json_is_refused_in_french(body: bytes, message: str) -> None:
+    with pytest.raises(ReadError) as err:
+        read_raw(body, "liste.geojson")
+    assert message in " ".join(err.value.messages)
+
+
+def test_structures_from_a_geojson_of_points() -> None:
+    from datastore.importers import prepare
+
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "Nom": "Crèche A",
+                    "Code INSEE": "1004",
+                    "Type de structure": "EAJE",
+                },
+                "geometry": {"type": "Point", "coordinates": [5.37, 45.96]},
+            }
+        ],
+    }
+    p = prepare("structures", json.dumps(doc).encode(), name="eaje.geojson")
+    assert p.ok, p.report.text()
+    row = p.frame.iloc[0]
+    assert (row["code_insee"], row["longitude"], row["latitude"]) == ("01004", 5.37, 45.96)

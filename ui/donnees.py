@@ -299,7 +299,7 @@ def _prepared_key(data: bytes, name: str, kind: str, opts: ImportOptions) -> str
 def render_import() -> None:
     st.markdown(
         "Déposez un fichier tel qu'il vient (CSV `;` `,` ou tabulation, UTF-8 ou Windows-1252, virgule "
-        "décimale, XLSX avec lignes de titre, Parquet, GeoJSON pour les zones). Un **aperçu** et un "
+        "décimale, XLSX avec lignes de titre, Parquet, GeoJSON : contours des zones, points ou tableaux pour les autres types). Un **aperçu** et un "
         "**rapport de validation** s'affichent avant tout enregistrement ; un fichier en erreur n'est pas "
         "importé et les données déjà présentes restent intactes."
     )

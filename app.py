@@ -38,6 +38,7 @@ st.set_page_config(
 # it. A page ends early with ui.pages.stop(), not st.stop() (after which nothing more can be
 # drawn), and the picker is drawn when a page fails too: the user can always pick another
 # territory.
+pages.count_run()  # ui.pages.map_first: the first run of a session sends the map first
 try:
     cache.store()  # opens (and checks) the workspace first, whatever the page
     user = auth.current_user()
@@ -55,8 +56,16 @@ try:
     if spec.url_path in pages.WITH_MAPS:
         maps.preload_map_code(st.sidebar)  # the map's code is loaded first (ui/maps.py)
     picker = st.sidebar.container()
+    # The first run of a session on a ui.pages.MAP_FIRST page sends its map alone: the picker
+    # and the rest of the page come with the next run, which the map asks for once painted
+    # (or rest_of_page_fallback does, if the map never reports).
+    first = pages.map_first(spec.url_path)
+    if first:
+        with st.sidebar:
+            pages.rest_of_page_fallback()
     with pages.then_draw(
-        lambda: state.render_sidebar(picker), after=spec.url_path in pages.PICKER_AFTER
+        (lambda: None) if first else (lambda: state.render_sidebar(picker)),
+        after=spec.url_path in pages.PICKER_AFTER,
     ):
         if state.arrondissement_gate(navigation.url_path):
             navigation.run()

@@ -17,7 +17,7 @@ from geodata.territory import (
     sublevels,
 )
 from geodata.tiers import TIER_DESCRIPTIONS
-from ui import cache, maps, state, territoire
+from ui import cache, maps, pages, state, territoire
 from ui.components import credits
 
 geo = cache.geography()
@@ -45,7 +45,14 @@ sources = [credit("ign_admin_express_2025"), credit("insee_pop_2023")]
 if theme == maps.THEME_DENSITY or theme == maps.THEME_RURAL:
     sources.append(credit("insee_densite_2024"))
 
-controls = st.container()
+# On the first run of a browser session the map is sent alone (title, map, its credits), the
+# place of the selectors kept; the map asks for the next run once painted, which draws the
+# whole page (ui.pages.map_first, bench/README.md « La carte d'abord »).
+first = pages.map_first("territoire")
+controls = st.container(key=maps.TERRITOIRE_CONTROLS_KEY)  # its place kept: ui.maps.PAGE_CSS_RULES
+if first:
+    with controls:
+        st.empty()  # sent before the map: an empty container is not shown, this one keeps its place
 col_map, col_fig = st.columns([3, 2], gap="large")
 with col_map:
     clicked = maps.show_territory_map(
@@ -55,6 +62,7 @@ with col_map:
         credit=" · ".join(sources),
         key=f"territoire_{territory.key}_{level.value}",
         height=580,
+        map_first=first,
     )
     credits(sources + ["Cliquez sur un territoire de la carte pour le sélectionner."])
     if clicked and clicked != territory.code:
@@ -64,6 +72,8 @@ with col_map:
             picked = None
         if picked is not None:
             state.select_territory(picked)
+if first:
+    pages.stop()
 
 with controls:
     c1, c2 = st.columns([1, 2])

@@ -65,6 +65,23 @@ def _script_dir() -> Path:
     return tmp
 
 
+#: The whole Territoire page is there: key figures, selectors, layer buttons and the sidebar's
+#: territory picker (the first run of a session sends the map alone: ui.pages.map_first).
+_WHOLE_JS = """() => !!document.querySelector('[data-testid="stMetric"]')
+  && !!document.querySelector('input[placeholder^="Nom ou code"]')
+  && [...document.querySelectorAll('label')].some(l => l.textContent.includes('Colorer par'))
+  && [...document.querySelectorAll('button')].some(b => b.textContent.includes('QPV 2024'))"""
+
+
+def _wait_whole(page, timeout: float = 240) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if page.evaluate(_WHOLE_JS):
+            return
+        time.sleep(0.03)
+    raise TimeoutError(f"page entière non affichée en {timeout} s")
+
+
 def _wait_overlays(page, keys: str, timeout: float = 240) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
@@ -89,7 +106,11 @@ def save_zoning(browser, base: str) -> None:
         ctx.close()
 
 
-def _load(browser, url: str, base: str, overlays: str | None, n: int) -> float:
+def _load(
+    browser, url: str, base: str, overlays: str | None, n: int, whole: list[float] | None = None
+) -> float:
+    """Seconds from navigation to the main layer painted (and every overlay drawn); with
+    `whole`, then also until the whole page is there, appended to `whole`."""
     ctx, page, blocked = _new_page(browser, base)
     try:
         t0 = time.perf_counter()
@@ -98,6 +119,9 @@ def _load(browser, url: str, base: str, overlays: str | None, n: int) -> float:
         if overlays:
             _wait_overlays(page, overlays)
         seconds = time.perf_counter() - t0
+        if whole is not None:
+            _wait_whole(page)
+            whole.append(time.perf_counter() - t0)
     finally:
         ctx.close()
     outside = [u for u in blocked if "materialsymbols" not in u]
@@ -128,6 +152,9 @@ def measure(cases: dict = CASES) -> tuple[dict[str, dict[str, list[float]]], dic
     if ref is not None:
         variants = (*variants, REFERENCE, *((REFERENCE_OVERLAYS,) if with_overlays else ()))
     times: dict[str, dict[str, list[float]]] = {c: {v: [] for v in variants} for c in cases}
+    wholes = WHOLE[0]
+    wholes.clear()
+    wholes.update({c: {v: [] for v in variants if v != "plancher"} for c in cases})
     loads: dict[str, str] = {}
     with chromium() as browser:
         try:
@@ -162,7 +189,7 @@ def measure(cases: dict = CASES) -> tuple[dict[str, dict[str, list[float]]], dic
                 start = load_average()
                 for _ in range(rounds):
                     for v in variants:
-                        times[case][v].append(_load(browser, *urls[v], n))
+                        times[case][v].append(_load(browser, *urls[v], n, wholes[case].get(v)))
                     print(  # each round as it ends (a stopped run keeps its figures)
                         f"   {label}, tour : "
                         + " ; ".join(f"{v} {times[case][v][-1]:.2f} s" for v in variants)
@@ -183,6 +210,11 @@ def measure(cases: dict = CASES) -> tuple[dict[str, dict[str, list[float]]], dic
                 s.stop()
             shutil.rmtree(tmp, ignore_errors=True)
     return times, loads
+
+
+#: Seconds until the whole page is there, per case and app variant, of the last `measure`
+#: (a one-item list: filled in place).
+WHOLE: list[dict[str, dict[str, list[float]]]] = [{}]
 
 
 def ratio(by_variant: dict[str, list[float]], variant: str) -> float:
@@ -223,6 +255,7 @@ def run(selected: list[str] | None = None) -> list[dict]:
                     f"{ratios(by_variant, variant):.2f}) ; plancher {floor:.2f} s ; "
                     f"{len(by_variant['plancher'])} tours entrelacés ; charge {loads[case]} ; "
                     f"{variant} : {', '.join(f'{t:.2f}' for t in by_variant[variant])} ; "
+                    f"page entière : médiane {statistics.median(WHOLE[0][case][variant]):.2f} s ; "
                     f"plancher : {', '.join(f'{t:.2f}' for t in by_variant['plancher'])}",
                 }
             )

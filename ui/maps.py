@@ -173,6 +173,20 @@ function diagDraw(component, holder, data, geo) {
   }
 }
 
+function diagReportPaint(component, holder, data) {
+  // ui.pages.map_first: the first run of a session sent the map alone; once it is painted
+  // (two animation frames after it was drawn), or could not be loaded, ask for the rerun
+  // that draws the rest of the page. Once per map holder.
+  if (!data.reportPaint || holder.diagPaintReported) return;
+  holder.diagPaintReported = true;
+  requestAnimationFrame(function () {
+    requestAnimationFrame(function () {
+      performance.mark('diag-map-paint-reported');
+      component.setTriggerValue('painted', data.sig);
+    });
+  });
+}
+
 function diagGeoText(holder, g) {
   // An overlay's GeoJSON: inline text, or a static file fetched once per URL while it is
   // wanted (holder.diagFetches, pruned to the latest overlays at each call).
@@ -255,8 +269,12 @@ export default function (component) {
   }
   var geo = data.geo || [];
   if (geo.every(function (g) { return typeof g === 'string'; })) {
-    diagDraw(component, holder, data, geo);
-    diagOverlays(holder, data);
+    try {
+      diagDraw(component, holder, data, geo);
+      diagOverlays(holder, data);
+    } finally {
+      diagReportPaint(component, holder, data);
+    }
     return;
   }
   if (holder.diagPending === data.sig) return;  // being fetched: drawn with the latest data
@@ -266,12 +284,17 @@ export default function (component) {
   })).then(function (texts) {
     if (holder.diagPending !== data.sig) return;  // another map was asked for meanwhile
     holder.diagPending = null;
-    diagDraw(component, holder, data, texts);
-    diagOverlays(holder, holder.diagLatest);
+    try {
+      diagDraw(component, holder, data, texts);
+      diagOverlays(holder, holder.diagLatest);
+    } finally {
+      diagReportPaint(component, holder, data);
+    }
   }).catch(function () {
     if (holder.diagPending !== data.sig) return;
     holder.diagPending = null;
     holder.textContent = 'La carte n’a pas pu être chargée : rechargez la page.';
+    diagReportPaint(component, holder, data);
   });
 }
 """
@@ -283,16 +306,31 @@ STATIC_GEO_MIN_BYTES = 3_000_000
 STATIC_GEO_MIN_TEXT = 100_000
 STATIC_GEO_FOLDER = "geo"  # under the app's static/ folder, written at run time (.gitignore)
 
+#: Key prefix of the container of a map's layer control (its CSS class: PAGE_CSS_RULES).
+OVERLAY_CONTROL_KEY = "diag-ovl-"
+#: Key of the Territoire page's container of « Maille » and « Colorer par ».
+TERRITOIRE_CONTROLS_KEY = "diag-territoire-controls"
+
+#: Page rules sent with the map's code (global CSS, loaded first: preload_map_code). The
+#: containers of the controls above a map keep their place while the controls are not drawn
+#: yet (the map sent alone by ui.pages.map_first) or their code is still loading: the map
+#: painted first does not move down when they come (heights of the label and one row of
+#: selectors or layer buttons, measured in Chromium at 1024 to 1920 px wide; they can grow).
+PAGE_CSS_RULES = f"""
+.st-key-{TERRITOIRE_CONTROLS_KEY} {{ min-height: 74px; }}
+[class*="st-key-{OVERLAY_CONTROL_KEY}"] {{ min-height: 60px; }}
+"""
+
 _map_component = st.components.v2.component(
     "diag_leaflet_map",
     js=assets.leaflet_js_source() + "\n" + _MAP_JS,
-    css=assets.leaflet_css_source() + "\n" + MAP_CSS_RULES,
+    css=assets.leaflet_css_source() + "\n" + MAP_CSS_RULES + PAGE_CSS_RULES,
     isolate_styles=False,
 )
 _preload_component = st.components.v2.component(
     "diag_map_preload",
     js=assets.leaflet_js_source() + "\n" + _MAP_JS,
-    css=assets.leaflet_css_source() + "\n" + MAP_CSS_RULES,
+    css=assets.leaflet_css_source() + "\n" + MAP_CSS_RULES + PAGE_CSS_RULES,
     isolate_styles=False,
 )
 
@@ -389,8 +427,12 @@ def _show_script(
     height: int,
     overlays: Sequence[Overlay] = (),
     clickable: bool = True,
+    report_paint: bool = False,
 ) -> str | None:
-    data = {
+    """Send one map to the component; returns the code of a clicked territory. With
+    `report_paint` (ui.pages.map_first), the browser reports when the map is painted, and
+    that report reruns the whole app, which then draws the rest of the page."""
+    data: dict[str, object] = {
         "id": dom_id,
         "script": script,
         "geo": delivered(geo),
@@ -399,7 +441,13 @@ def _show_script(
         "clickable": bool(clickable),
         "overlays": [_overlay_item(ov) for ov in overlays],
     }
-    result = _map_component(key=key, data=data, on_click_change=_ignore, height="content")
+    callbacks = {"on_click_change": _ignore}
+    if report_paint:
+        data["reportPaint"] = True
+        callbacks["on_painted_change"] = _ignore
+    result = _map_component(key=key, data=data, height="content", **callbacks)
+    if report_paint and getattr(result, "painted", None):
+        st.rerun()  # a full run (also from the map's fragment): the rest of the page
     code = getattr(result, "click", None)
     return str(code) if code else None
 
@@ -627,9 +675,12 @@ def _show_with_overlays(
     territory: Territory,
     editing: Overlay | None,
     clickable: bool,
+    map_first: bool = False,
 ) -> str | None:
     clicked = st.session_state.pop(_clicked_key(key), None)
-    _map_fragment(script, list(geo), sig, dom_id, key, height, territory, editing, clickable)
+    _map_fragment(
+        script, list(geo), sig, dom_id, key, height, territory, editing, clickable, map_first
+    )
     return clicked
 
 
@@ -644,16 +695,26 @@ def _map_fragment(
     territory: Territory,
     editing: Overlay | None,
     clickable: bool,
+    map_first: bool = False,
 ) -> None:
     """The layer control and the map: a toggle reruns only this fragment. The map is sent
     before the layer control, which is drawn above it (same place on screen): the browser
     starts drawing the map before it loads the control's code (bench/README.md). The
-    overlays drawn are those the control returns, read beforehand (`_overlay_choice`)."""
-    controls = st.container()
+    overlays drawn are those the control returns, read beforehand (`_overlay_choice`).
+    With `map_first` (ui.pages.map_first) the control is not drawn yet: its place is kept
+    (PAGE_CSS_RULES) and the map reports its paint, which brings the whole page."""
+    controls = st.container(key=f"{OVERLAY_CONTROL_KEY}{key}")
+    if map_first:
+        with controls:
+            st.empty()  # sent before the map: an empty container is not shown, this one is kept
     keys, zoning = _overlay_choice(territory, key, editing)
     chosen = overlays_for(territory, keys, zoning, editing)
-    code = _show_script(script, geo, sig, dom_id, key, height, chosen, clickable)
+    code = _show_script(
+        script, geo, sig, dom_id, key, height, chosen, clickable, report_paint=map_first
+    )
     overlay_credits(chosen)
+    if map_first:
+        return
     with controls:
         overlay_control(territory, key, editing)
     if _overlay_choice(territory, key, editing) != (keys, zoning):  # never seen
@@ -765,18 +826,23 @@ def show_territory_map(
     key: str,
     height: int = 560,
     overlays: bool = True,
+    map_first: bool = False,
 ) -> str | None:
     """The Territoire page's clickable map (colouring `theme` of the `level` units), its
     script cached per territory, level and theme: a rerun that keeps them (or comes back to
-    them) neither rebuilds nor re-renders the map. Returns a clicked code, like show_map."""
+    them) neither rebuilds nor re-renders the map. Returns a clicked code, like show_map.
+    `map_first`: this run sends the map alone (ui.pages.map_first), without its layer
+    control, and the map reports its paint."""
     dom_id = _dom_id(key)
     highlight = territory.code if territory.level is Level.COMMUNE else None
     script, geo, sig = _territory_script(
         territory.key, Level(level).value, theme, credit, highlight, int(height), dom_id
     )
     if not overlays:
-        return _show_script(script, geo, sig, dom_id, key, height)
-    return _show_with_overlays(script, geo, sig, dom_id, key, height, territory, None, True)
+        return _show_script(script, geo, sig, dom_id, key, height, report_paint=map_first)
+    return _show_with_overlays(
+        script, geo, sig, dom_id, key, height, territory, None, True, map_first
+    )
 
 
 def _ignore() -> None:

@@ -125,6 +125,61 @@ WITH_MAPS = frozenset(
 #: would otherwise wait seconds with no way to change territory.
 PICKER_AFTER = frozenset({"territoire"})
 
+#: Pages that, on the first run of a browser session, send their map before the rest of the
+#: page, which comes with the next run, requested by the map once painted (`map_first`).
+MAP_FIRST = frozenset({"territoire"})
+
+_RUNS_KEY = "_diag_full_runs"
+
+
+def count_run() -> None:
+    """Count the full runs of the session (app.py, at the start of every run; a fragment's
+    rerun does not run app.py and is not counted)."""
+    st.session_state[_RUNS_KEY] = int(st.session_state.get(_RUNS_KEY, 0)) + 1
+
+
+def map_first(url_path: str) -> bool:
+    """Whether this run sends only the page's map (with the page's title and the sidebar),
+    the rest of the page coming with the next run (issue 15, bench/README.md « La carte
+    d'abord »).
+
+    On the first run of a browser session, the browser loads lazily the code of every type of
+    element it is sent (selectors, layer buttons, metrics, text inputs: 30 to 40 small
+    JavaScript files served by the same Python server) and renders them on the same thread as
+    the map: sent together, they delay the map by a third (Rhône, quiet machine). So the first
+    run of a MAP_FIRST page sends its map alone, the map asks for a rerun as soon as it is
+    painted (or failed to load), and that rerun draws the whole page, the map kept as it is.
+    Every later run draws the whole page at once: the element code is loaded by then. Any
+    other interaction also brings the whole page, so a map that never reports cannot hold
+    the page back.
+
+    Only with a browser: under `streamlit.testing` (no HTTP request, hence no headers) no
+    component runs, nothing would ask for the rerun, and the whole page is drawn at once.
+    app.py leaves the sidebar's territory picker for the next run too, and draws
+    `rest_of_page_fallback`."""
+    if url_path not in MAP_FIRST or int(st.session_state.get(_RUNS_KEY, 0)) != 1:
+        return False
+    return bool(st.context.headers)
+
+
+#: Seconds after which a page whose map was sent alone (map_first) is drawn whole even if the
+#: map never reported its paint (its code failed to load, a browser error): longer than a
+#: first paint of France by commune on a quiet machine (7 s in bench/README.md would still
+#: see the whole page come first: only the order changes, never what is shown).
+MAP_FIRST_FALLBACK_SECONDS = 8
+_FALLBACK_KEY = "_diag_map_first_fallback"
+
+
+@st.fragment(run_every=MAP_FIRST_FALLBACK_SECONDS)
+def rest_of_page_fallback() -> None:
+    """Drawn (invisible) on a run where the map was sent alone: its first timed rerun, if the
+    map has not brought the whole page meanwhile, reruns the app, which draws it. The full
+    run that draws the whole page stops the timer (Streamlit cancels a fragment's timed
+    reruns at every full run)."""
+    if st.session_state.get(_FALLBACK_KEY):
+        st.rerun()
+    st.session_state[_FALLBACK_KEY] = True
+
 
 def page_of(url_path: str) -> PageSpec:
     """The page st.navigation runs for a URL path ('' is the default page)."""

@@ -6,7 +6,9 @@ then with every overlay on (`couches=ao,ctg,zones,qpv,structures`). Four scales:
 département (Rhône by commune), a région (84 by commune), France by EPCI, France by commune.
 Each round loads the floor, the app without overlays and the app with overlays one after the
 other (same machine load), navigation -> main layer painted (and, with overlays, every
-overlay added). Figure: ratio of the medians, app ÷ floor (the median over rounds of the
+overlay added), then until the whole page is there (key figures, selectors, layer buttons,
+territory picker: the first run of a session sends the map alone, ui.pages.map_first).
+Figure: ratio of the medians, app ÷ floor (the median over rounds of the
 per-round ratios is given too). Budget: ratio ≤ 1,15 overlays off (bench/README.md). Every
 request outside the local servers is blocked; the load average is reported with each case.
 

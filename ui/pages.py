@@ -159,6 +159,12 @@ def map_first(url_path: str) -> bool:
     `rest_of_page_fallback`."""
     if url_path not in MAP_FIRST or int(st.session_state.get(_RUNS_KEY, 0)) != 1:
         return False
+    return has_browser()
+
+
+def has_browser() -> bool:
+    """Whether the session is a browser's (its HTTP request had headers; none under
+    `streamlit.testing`, where components never run)."""
     return bool(st.context.headers)
 
 

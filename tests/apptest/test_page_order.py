@@ -224,3 +224,83 @@ def test_pages_do_not_call_st_stop():
         if p.name != "auth.py" and re.search(r"(?<!`)\bst\.stop\(", p.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+# ---- the map alone on the first run of a browser session (ui.pages.map_first) ------------
+
+
+@pytest.mark.parametrize(
+    ("url_path", "runs", "browser", "expected"),
+    [
+        ("territoire", 1, True, True),  # the first run of a browser session
+        ("territoire", 2, True, False),  # every later run: the whole page
+        ("territoire", 5, True, False),
+        ("territoire", 1, False, False),  # streamlit.testing: no browser, whole page at once
+        ("couverture", 1, True, False),  # not a MAP_FIRST page
+        ("donnees", 1, True, False),
+    ],
+)
+def test_map_first_rule(monkeypatch, url_path, runs, browser, expected):
+    monkeypatch.setattr(pages, "has_browser", lambda: browser)
+
+    def script(url_path: str, runs: int) -> None:
+        import streamlit as st
+
+        from ui import pages
+
+        for _ in range(runs):
+            pages.count_run()
+        st.text(repr(pages.map_first(url_path)))
+
+    at = AppTest.from_function(script, args=(url_path, runs)).run()
+    assert_no_exception(at)
+    assert at.text[0].value == repr(expected)
+
+
+def test_first_browser_run_sends_the_map_alone_then_the_whole_page(monkeypatch):
+    """With a browser (stood in for: streamlit.testing has none), the first run sends the
+    title, the map (which reports its paint), the places of its selectors and the hidden
+    fallback; no selector, metric, layer button nor territory picker. The next run (the one
+    the map asks for) sends the whole page, the map at the same place in the page's tree, so
+    that the browser keeps it as drawn."""
+    monkeypatch.setattr(pages, "has_browser", lambda: True)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["niveau"] = "departement"
+    at.query_params["code"] = "69"
+    with sent_elements() as seen:
+        at.run()
+    assert_no_exception(at)
+    kinds = {k for _p, k, _e in seen}
+    assert {"heading", "bidi_component", "empty"} <= kinds
+    assert not kinds & {"selectbox", "metric", "button_group", "text_input"}, kinds
+    first_map = next(
+        p
+        for p, k, e in seen
+        if k == "bidi_component" and e.bidi_component.component_name == "diag_leaflet_map"
+    )
+    data = _map_data(seen)
+    assert data["reportPaint"] is True
+    # the places of the selectors are sent before the map (an empty container is not shown)
+    assert min(i for i, (_p, k, _e) in enumerate(seen) if k == "empty") < next(
+        i
+        for i, (_p, k, e) in enumerate(seen)
+        if k == "bidi_component" and e.bidi_component.component_name == "diag_leaflet_map"
+    )
+    assert not at.metric and not at.selectbox and not at.sidebar.text_input
+
+    with sent_elements() as seen:
+        at.run()  # the run the map asks for once painted (or any interaction)
+    assert_no_exception(at)
+    kinds = {k for _p, k, _e in seen}
+    assert {"selectbox", "metric", "button_group", "text_input"} <= kinds
+    whole_map = next(
+        p
+        for p, k, e in seen
+        if k == "bidi_component" and e.bidi_component.component_name == "diag_leaflet_map"
+    )
+    assert whole_map == first_map
+    data2 = _map_data(seen)
+    assert "reportPaint" not in data2
+    assert data2["sig"] == data["sig"]  # the same map: the browser does not redraw it
+    assert [s.label for s in at.selectbox] == ["Maille", "Colorer par"]
+    assert at.metric and at.sidebar.text_input

@@ -435,32 +435,11 @@ if (window.ResizeObserver) {{ var ro = new ResizeObserver(refit); ro.observe(map
 """
 
 
-#: Pane of the département outlines: above the choropleth and the polygon overlays' canvas
-#: (Leaflet's overlayPane, 400), below the points of the overlays (450); it lets the mouse
-#: through to the map's features (tooltips, clicks).
-OUTLINES_PANE_Z = 401
-
-
 def _outlines_js(geojson: str) -> str:
-    """The département outlines, in their own pane and canvas, parsed and drawn once the main
-    layer is painted (two animation frames, then a task): drawn with it, they delayed the
-    first paint of a national map by 7 to 13 % (385 kB of GeoJSON, bench/README.md « La carte
-    d'abord »); in their own canvas, adding them does not redraw the main layer. Not drawn if
-    the map was removed meanwhile."""
     return f"""
-var gone = false;
-map.on('unload', function(){{ gone = true; }});
-var opane = map.createPane('diagOutlines');
-opane.style.zIndex = {OUTLINES_PANE_Z}; opane.style.pointerEvents = 'none';
-var drawOutlines = function(){{
-  if (gone) return;
-  L.geoJSON({geojson}, {{interactive: false, pane: 'diagOutlines',
-    renderer: L.canvas({{pane: 'diagOutlines'}}),
-    style: function(){{ return {{fill: false, color: '{OUTLINE_COLOR}', weight: 1.2, opacity: 0.9}}; }}
-  }}).addTo(map);
-  performance.mark('diag-outlines-drawn');
-}};
-requestAnimationFrame(function(){{ requestAnimationFrame(function(){{ setTimeout(drawOutlines, 0); }}); }});
+L.geoJSON({geojson}, {{interactive: false,
+  style: function(){{ return {{fill: false, color: '{OUTLINE_COLOR}', weight: 1.2, opacity: 0.9}}; }}
+}}).addTo(map);
 """
 
 

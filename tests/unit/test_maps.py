@@ -185,21 +185,6 @@ def test_build_map_colours_by_lookup_not_switch(tiny):
     assert 'ci = {"01001":0,"01002":1}' in html
 
 
-def test_outlines_drawn_after_the_first_paint_in_their_own_pane():
-    """The département outlines: parsed and drawn once the main layer is painted, in a pane
-    and canvas of their own that lets the mouse through, above the choropleth and below the
-    overlays' points; never drawn on a map removed meanwhile."""
-    js = maps._outlines_js('{"type": "FeatureCollection", "features": []}')
-    pane = js.index("createPane('diagOutlines')")
-    later = js.index("requestAnimationFrame(function(){ requestAnimationFrame(")
-    parse = js.index('{"type": "FeatureCollection"')
-    assert pane < later and js.index("var drawOutlines") < parse < later  # parsed in the callback
-    assert "pointerEvents = 'none'" in js and "interactive: false" in js
-    assert "renderer: L.canvas({pane: 'diagOutlines'})" in js
-    assert 400 < maps.OUTLINES_PANE_Z < 450  # overlayPane < outlines < the overlays' points
-    assert "if (gone) return;" in js and "map.on('unload'" in js
-
-
 def test_build_map_tiles_option(tiny):
     html = maps.map_html(_tiny_map(tiny, tiles=True))
     assert "tile.openstreetmap.org" in html

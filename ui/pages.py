@@ -169,9 +169,10 @@ def has_browser() -> bool:
 
 
 #: Seconds after which a page whose map was sent alone (map_first) is drawn whole even if the
-#: map never reported its paint (its code failed to load, a browser error): longer than a
-#: first paint of France by commune on a quiet machine (7 s in bench/README.md would still
-#: see the whole page come first: only the order changes, never what is shown).
+#: map never reported its paint (its code failed to load, a browser error). Longer than a
+#: first paint of France by commune on a quiet machine (5 to 7 s, bench/README.md); on a
+#: slower machine the whole page may come before the map is painted: only the order of
+#: arrival changes, never what is shown.
 MAP_FIRST_FALLBACK_SECONDS = 8
 _FALLBACK_KEY = "_diag_map_first_fallback"
 
